@@ -1,0 +1,53 @@
+"""OrderGate's Chalice app: HTTP routes (in blueprints), the error middleware, the stream handler.
+
+Wiring only. Routes live in chalicelib/api/routes/, use cases in chalicelib/services/.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Chalice, DynamoDBEvent, Request, Response
+
+from chalicelib import config
+from chalicelib.api.errors import CODE_BY_STATUS, envelope
+from chalicelib.api.http import set_authenticator
+from chalicelib.api.routes import admin, auth, system
+from chalicelib.auth.principal import Principal
+from chalicelib.logs import logger
+
+app = Chalice(app_name="ordergate")
+app.log = logger  # type: ignore[assignment]
+
+for blueprint in (system.bp, auth.bp, admin.bp):
+    app.register_blueprint(blueprint)
+
+
+def _authenticate(request: Request) -> Principal:
+    from chalicelib.bootstrap import get_services
+
+    token = (request.headers.get("authorization") or "").partition(" ")[2].strip()
+    return get_services().signer.verify(token)
+
+
+set_authenticator(_authenticate)
+
+
+@app.middleware("http")
+def error_envelope(event: Request, get_response: Any) -> Response:
+    """Chalice answers some errors itself (415, 405, ...) as {"Code", "Message"}: give them our envelope."""
+    response: Response = get_response(event)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and "Code" in body and "error" not in body:
+        code = CODE_BY_STATUS.get(response.status_code, "error")
+        if response.status_code >= 500:
+            code = "internal_error"
+        response.body = envelope(code, str(body.get("Message", "")))
+    return response
+
+
+@app.on_dynamodb_record(stream_arn=config.stream_arn(), batch_size=100)
+def on_table_change(event: DynamoDBEvent) -> dict[str, Any]:
+    from chalicelib.notifications.stream import handle_batch
+
+    return handle_batch(event.to_dict())

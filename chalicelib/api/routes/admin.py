@@ -1,0 +1,266 @@
+"""Tenant administration: settings, security groups, sites, users, customers."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.http import Ctx, endpoint, json_response, no_content, patch_changes
+from chalicelib.api.presenters import customer_out, group_out, settings_out, site_out, user_out
+from chalicelib.api.schemas.admin import (
+    CustomerCreate,
+    CustomerList,
+    CustomerOut,
+    CustomerPatch,
+    GroupCreate,
+    GroupList,
+    GroupOut,
+    GroupReplace,
+    SettingsOut,
+    SettingsPatch,
+    SiteCreate,
+    SiteList,
+    SiteOut,
+    SitePatch,
+    UserCreate,
+    UserList,
+    UserOut,
+    UserPatch,
+)
+from chalicelib.bootstrap import get_services
+from chalicelib.services import admin
+
+bp = Blueprint(__name__)
+
+
+# --- settings ---------------------------------------------------------------------------------
+@endpoint(bp, "/settings", "GET", summary="Tenant settings", response_model=SettingsOut, tags=("settings",))
+def get_settings(ctx: Ctx) -> Response:
+    s = admin.get_settings(ctx.principal)
+    return json_response(settings_out(s), etag=s.version)
+
+
+@endpoint(
+    bp,
+    "/settings",
+    "PATCH",
+    summary="Change tenant settings",
+    request_model=SettingsPatch,
+    response_model=SettingsOut,
+    tags=("settings",),
+)
+def patch_settings(ctx: Ctx) -> Response:
+    changes = patch_changes(ctx.body(SettingsPatch), frozenset({"order_desk_email"}))
+    s = admin.update_settings(ctx.principal, changes, ctx.if_match())
+    return json_response(settings_out(s), etag=s.version)
+
+
+# --- security groups --------------------------------------------------------------------------
+@endpoint(
+    bp, "/security-groups", "GET", summary="List security groups", response_model=GroupList, tags=("security-groups",)
+)
+def list_groups(ctx: Ctx) -> Response:
+    page = admin.list_groups(ctx.principal, *ctx.page_args())
+    return json_response(GroupList(items=[group_out(g) for g in page.items], next_cursor=page.next_cursor))
+
+
+@endpoint(
+    bp,
+    "/security-groups",
+    "POST",
+    summary="Create a security group",
+    request_model=GroupCreate,
+    response_model=GroupOut,
+    status=201,
+    tags=("security-groups",),
+)
+def create_group(ctx: Ctx) -> Response:
+    body = ctx.body(GroupCreate)
+    g = admin.create_group(ctx.principal, body.name, body.kind, body.permissions)
+    return json_response(group_out(g), status=201, etag=g.version)
+
+
+@endpoint(
+    bp,
+    "/security-groups/{group_id}",
+    "GET",
+    summary="A security group",
+    response_model=GroupOut,
+    tags=("security-groups",),
+)
+def get_group(ctx: Ctx, group_id: str) -> Response:
+    g = admin.get_group(ctx.principal, group_id)
+    return json_response(group_out(g), etag=g.version)
+
+
+@endpoint(
+    bp,
+    "/security-groups/{group_id}",
+    "PUT",
+    summary="Replace a security group",
+    request_model=GroupReplace,
+    response_model=GroupOut,
+    tags=("security-groups",),
+)
+def put_group(ctx: Ctx, group_id: str) -> Response:
+    body = ctx.body(GroupReplace)
+    g = admin.replace_group(ctx.principal, group_id, body.name, body.kind, body.permissions, ctx.if_match())
+    return json_response(group_out(g), etag=g.version)
+
+
+@endpoint(
+    bp,
+    "/security-groups/{group_id}",
+    "DELETE",
+    summary="Delete a security group",
+    status=204,
+    tags=("security-groups",),
+)
+def delete_group(ctx: Ctx, group_id: str) -> Response:
+    admin.delete_group(ctx.principal, group_id, ctx.if_match())
+    return no_content()
+
+
+# --- sites ------------------------------------------------------------------------------------
+@endpoint(bp, "/sites", "GET", summary="List sites", response_model=SiteList, tags=("sites",))
+def list_sites(ctx: Ctx) -> Response:
+    page = admin.list_sites(ctx.principal, *ctx.page_args())
+    return json_response(SiteList(items=[site_out(s) for s in page.items], next_cursor=page.next_cursor))
+
+
+@endpoint(
+    bp,
+    "/sites",
+    "POST",
+    summary="Create a site",
+    request_model=SiteCreate,
+    response_model=SiteOut,
+    status=201,
+    tags=("sites",),
+)
+def create_site(ctx: Ctx) -> Response:
+    body = ctx.body(SiteCreate)
+    s = admin.create_site(ctx.principal, body.code, body.name, body.address)
+    return json_response(site_out(s), status=201, etag=s.version)
+
+
+@endpoint(bp, "/sites/{site_id}", "GET", summary="A site", response_model=SiteOut, tags=("sites",))
+def get_site(ctx: Ctx, site_id: str) -> Response:
+    s = admin.get_site(ctx.principal, site_id)
+    return json_response(site_out(s), etag=s.version)
+
+
+@endpoint(
+    bp,
+    "/sites/{site_id}",
+    "PATCH",
+    summary="Change a site",
+    request_model=SitePatch,
+    response_model=SiteOut,
+    tags=("sites",),
+)
+def patch_site(ctx: Ctx, site_id: str) -> Response:
+    changes = patch_changes(ctx.body(SitePatch), frozenset({"address"}))
+    s = admin.update_site(ctx.principal, site_id, changes, ctx.if_match())
+    return json_response(site_out(s), etag=s.version)
+
+
+# --- users ------------------------------------------------------------------------------------
+USER_NULLABLE = frozenset({"locale", "approval_limit"})
+
+
+@endpoint(bp, "/users", "GET", summary="List users (filter: customer_id)", response_model=UserList, tags=("users",))
+def list_users(ctx: Ctx) -> Response:
+    limit, cursor = ctx.page_args()
+    page = get_services().user_admin.list(ctx.principal, limit, cursor, ctx.query("customer_id"))
+    return json_response(UserList(items=[user_out(u) for u in page.items], next_cursor=page.next_cursor))
+
+
+@endpoint(
+    bp,
+    "/users",
+    "POST",
+    summary="Create a user",
+    request_model=UserCreate,
+    response_model=UserOut,
+    status=201,
+    tags=("users",),
+)
+def create_user(ctx: Ctx) -> Response:
+    u = get_services().user_admin.create(ctx.principal, ctx.body(UserCreate).model_dump())
+    return json_response(user_out(u), status=201, etag=u.version)
+
+
+@endpoint(bp, "/users/{user_id}", "GET", summary="A user", response_model=UserOut, tags=("users",))
+def get_user(ctx: Ctx, user_id: str) -> Response:
+    u = get_services().user_admin.get(ctx.principal, user_id)
+    return json_response(user_out(u), etag=u.version)
+
+
+@endpoint(
+    bp,
+    "/users/{user_id}",
+    "PATCH",
+    summary="Change a user",
+    request_model=UserPatch,
+    response_model=UserOut,
+    tags=("users",),
+)
+def patch_user(ctx: Ctx, user_id: str) -> Response:
+    changes = patch_changes(ctx.body(UserPatch), USER_NULLABLE)
+    u = get_services().user_admin.update(ctx.principal, user_id, changes, ctx.if_match())
+    return json_response(user_out(u), etag=u.version)
+
+
+# --- customers --------------------------------------------------------------------------------
+CUSTOMER_NULLABLE = frozenset({"parent_id", "sales_rep_id", "price_list_id", "payment_terms", "monthly_budget"})
+
+
+@endpoint(
+    bp,
+    "/customers",
+    "GET",
+    summary="List customers (filter: sales_rep_id)",
+    response_model=CustomerList,
+    tags=("customers",),
+)
+def list_customers(ctx: Ctx) -> Response:
+    limit, cursor = ctx.page_args()
+    page = admin.list_customers(ctx.principal, limit, cursor, ctx.query("sales_rep_id"))
+    items = [customer_out(c, ctx.principal) for c in page.items]
+    return json_response(CustomerList(items=items, next_cursor=page.next_cursor))
+
+
+@endpoint(
+    bp,
+    "/customers",
+    "POST",
+    summary="Create a customer",
+    request_model=CustomerCreate,
+    response_model=CustomerOut,
+    status=201,
+    tags=("customers",),
+)
+def create_customer(ctx: Ctx) -> Response:
+    c = admin.create_customer(ctx.principal, ctx.body(CustomerCreate).model_dump())
+    return json_response(customer_out(c, ctx.principal), status=201, etag=c.version)
+
+
+@endpoint(bp, "/customers/{customer_id}", "GET", summary="A customer", response_model=CustomerOut, tags=("customers",))
+def get_customer(ctx: Ctx, customer_id: str) -> Response:
+    c = admin.get_customer(ctx.principal, customer_id)
+    return json_response(customer_out(c, ctx.principal), etag=c.version)
+
+
+@endpoint(
+    bp,
+    "/customers/{customer_id}",
+    "PATCH",
+    summary="Change a customer",
+    request_model=CustomerPatch,
+    response_model=CustomerOut,
+    tags=("customers",),
+)
+def patch_customer(ctx: Ctx, customer_id: str) -> Response:
+    changes = patch_changes(ctx.body(CustomerPatch), CUSTOMER_NULLABLE)
+    c = admin.update_customer(ctx.principal, customer_id, changes, ctx.if_match())
+    return json_response(customer_out(c, ctx.principal), etag=c.version)

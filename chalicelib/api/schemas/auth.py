@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from chalicelib.api.schemas.common import RequestModel, ResponseModel
+
+Slug = Annotated[str, Field(min_length=1, max_length=64)]
+Secret = Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class LoginRequest(RequestModel):
+    tenant: Slug
+    username: Annotated[str, Field(min_length=1, max_length=128)]
+    password: Secret
+    customer_number: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class RefreshRequest(RequestModel):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class LogoutRequest(RequestModel):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=512)] | None = None
+
+
+class TokenPairResponse(ResponseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    refresh_token: str
+
+
+class MeResponse(ResponseModel):
+    id: str
+    tenant: str
+    kind: str
+    username: str
+    name: str
+    email: str
+    locale: str | None
+    permissions: list[str]
+    customer_ids: list[str]
+    site_ids: list[str]
+
+
+class ChangePasswordRequest(RequestModel):
+    current_password: Secret
+    new_password: Annotated[str, Field(min_length=10, max_length=1024)]
+
+
+class HealthResponse(ResponseModel):
+    status: str

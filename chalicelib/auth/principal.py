@@ -1,0 +1,56 @@
+"""The caller, as the access token describes it, and the scope every service call takes.
+
+The tenant, user, kind, permissions, customers and sites come from the token only; nothing in a
+request body, path or query can widen them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.domain.errors import ForbiddenError, NotFoundError
+from chalicelib.domain.permissions import Permission, UserKind
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant: str
+    user_id: str
+    kind: UserKind
+    permissions: frozenset[str]
+    customer_ids: tuple[str, ...] = ()
+    site_ids: tuple[str, ...] = ()  # empty: every site
+    session_id: str = ""  # the login (refresh-token family) this token belongs to
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == UserKind.STAFF
+
+    @property
+    def is_customer(self) -> bool:
+        return self.kind == UserKind.CUSTOMER
+
+    def has(self, permission: Permission) -> bool:
+        return permission.value in self.permissions
+
+    def require(self, *permissions: Permission) -> None:
+        """403 unless the caller holds at least one of `permissions`."""
+        if not any(self.has(p) for p in permissions):
+            raise ForbiddenError("You do not have permission to do this.")
+
+    def require_staff(self, *permissions: Permission) -> None:
+        if not self.is_staff:
+            raise ForbiddenError("Only supplier staff may do this.")
+        if permissions:
+            self.require(*permissions)
+
+    def sees_customer(self, customer_id: str) -> bool:
+        """Staff see every customer of their tenant; customer users only their authorized ones."""
+        return self.is_staff or customer_id in self.customer_ids
+
+    def check_customer_visible(self, customer_id: str) -> None:
+        if not self.sees_customer(customer_id):
+            raise NotFoundError("customer")
+
+    def may_use_site(self, site_id: str) -> bool:
+        return self.is_staff or not self.site_ids or site_id in self.site_ids

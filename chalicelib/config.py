@@ -1,0 +1,65 @@
+"""Every environment variable OrderGate reads, by name, and the Settings built from them once.
+
+Nothing else in the code base calls ``os.environ``: a newcomer (or DevOps) finds every knob here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+# --- environment variable names -------------------------------------------------------------
+TABLE_NAME = "ORDERGATE_TABLE"
+DYNAMODB_ENDPOINT = "ORDERGATE_DYNAMODB_ENDPOINT"  # local stack / tests only; unset on AWS
+SES_ENDPOINT = "ORDERGATE_SES_ENDPOINT"  # local stack only
+AWS_REGION = "AWS_DEFAULT_REGION"
+STREAM_ARN = "ORDERGATE_STREAM_ARN"  # read by app.py at import (chalice deploy needs a literal)
+SIGNING_KEY = "ORDERGATE_SIGNING_KEY"  # tests and local stack: the HS256 key itself
+SIGNING_KEY_PARAMETER = "ORDERGATE_SIGNING_KEY_PARAMETER"  # AWS: SSM SecureString name
+ACCESS_TOKEN_TTL = "ORDERGATE_ACCESS_TOKEN_TTL"
+REFRESH_TOKEN_TTL = "ORDERGATE_REFRESH_TOKEN_TTL"
+PASSWORD_HASH_PROFILE = "ORDERGATE_PASSWORD_HASH_PROFILE"  # "production" (default) or "fast" (tests)
+STAGE = "ORDERGATE_STAGE"
+
+# A placeholder ARN lets app.py be imported where no stream exists yet (tests, local, first package).
+PLACEHOLDER_STREAM_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/ordergate/stream/1970-01-01T00:00:00.000"
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    region: str
+    dynamodb_endpoint: str | None
+    ses_endpoint: str | None
+    signing_key: str | None
+    signing_key_parameter: str | None
+    access_token_ttl: int
+    refresh_token_ttl: int
+    password_hash_profile: str
+    stage: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            table_name=env.get(TABLE_NAME, "ordergate"),
+            region=env.get(AWS_REGION) or env.get("AWS_REGION") or "us-east-1",
+            dynamodb_endpoint=env.get(DYNAMODB_ENDPOINT) or None,
+            ses_endpoint=env.get(SES_ENDPOINT) or None,
+            signing_key=env.get(SIGNING_KEY) or None,
+            signing_key_parameter=env.get(SIGNING_KEY_PARAMETER) or None,
+            access_token_ttl=int(env.get(ACCESS_TOKEN_TTL, "900")),
+            refresh_token_ttl=int(env.get(REFRESH_TOKEN_TTL, str(30 * 24 * 3600))),
+            password_hash_profile=env.get(PASSWORD_HASH_PROFILE, "production"),
+            stage=env.get(STAGE, "local"),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()
+
+
+def stream_arn() -> str:
+    return os.environ.get(STREAM_ARN) or PLACEHOLDER_STREAM_ARN

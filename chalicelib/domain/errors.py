@@ -1,0 +1,84 @@
+"""Typed domain errors. `api/errors.py` maps each to one HTTP status; nothing else does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OrderGateError(Exception):
+    """Base of every error a client may see. `code` is the API's snake_case error code."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, details: list[dict[str, Any]] | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = details or []
+
+
+class MalformedRequestError(OrderGateError):
+    code = "malformed_request"
+
+
+class UnauthenticatedError(OrderGateError):
+    code = "unauthenticated"
+
+
+class InvalidCredentialsError(UnauthenticatedError):
+    code = "invalid_credentials"
+
+    def __init__(self) -> None:
+        # One message for every kind of bad login, so the answer never tells which part was wrong.
+        super().__init__("The tenant, customer number, username or password is not correct.")
+
+
+class ForbiddenError(OrderGateError):
+    code = "forbidden"
+
+
+class NotFoundError(OrderGateError):
+    code = "not_found"
+
+    def __init__(self, what: str = "resource") -> None:
+        super().__init__(f"The {what} does not exist.")
+
+
+class ConflictError(OrderGateError):
+    code = "conflict"
+
+
+class DuplicateError(ConflictError):
+    code = "duplicate"
+
+
+class InvalidTransitionError(ConflictError):
+    code = "invalid_transition"
+
+
+class VersionMismatchError(OrderGateError):
+    code = "version_mismatch"
+
+    def __init__(self) -> None:
+        super().__init__("The resource was changed since you read it; fetch it again and retry.")
+
+
+class PayloadTooLargeError(OrderGateError):
+    code = "payload_too_large"
+
+
+class ValidationFailedError(OrderGateError):
+    code = "validation_failed"
+
+
+class TooManyAttemptsError(OrderGateError):
+    code = "too_many_attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("Too many failed logins for this user; try again later.")
+        self.retry_after = retry_after
+
+
+def invalid_field(field: str, message: str) -> ValidationFailedError:
+    return ValidationFailedError("The request body failed validation.", details=[{"field": field, "message": message}])

@@ -1,0 +1,100 @@
+"""Administrative entities of a tenant: settings, security groups, sites, customers, users.
+
+Plain dataclasses: no storage, no HTTP. Storage maps them to items; the API maps them to JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from chalicelib.domain.permissions import UserKind
+
+
+@dataclass
+class CodeName:
+    code: str
+    name: str
+
+
+@dataclass
+class TenantSettings:
+    slug: str
+    name: str
+    currency: str = "EUR"
+    default_locale: str = "en"
+    portal_url: str = "http://localhost:8000"
+    sender_email: str = "orders@example.com"
+    order_desk_email: str | None = None
+    order_number_prefix: str = "ORD-"
+    delivery_methods: list[CodeName] = field(default_factory=list)
+    payment_methods: list[CodeName] = field(default_factory=list)
+    version: int = 0
+
+
+@dataclass
+class SecurityGroup:
+    id: str
+    name: str
+    kind: UserKind
+    permissions: list[str]
+    builtin: bool = False
+    version: int = 0
+
+
+@dataclass
+class Site:
+    id: str
+    code: str
+    name: str
+    address: str | None = None
+    version: int = 0
+
+
+@dataclass
+class Address:
+    id: str
+    kind: str  # delivery | billing
+    label: str | None = None
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+@dataclass
+class Customer:
+    id: str
+    number: str
+    name: str
+    parent_id: str | None = None
+    sales_rep_id: str | None = None
+    price_list_id: str | None = None
+    payment_terms: str | None = None
+    approval_policy: str = "none"
+    monthly_budget: Decimal | None = None
+    status: str = "active"
+    addresses: list[Address] = field(default_factory=list)
+    version: int = 0
+
+
+@dataclass
+class User:
+    id: str
+    kind: UserKind
+    username: str
+    name: str
+    email: str
+    locale: str | None = None
+    status: str = "active"
+    security_group_ids: list[str] = field(default_factory=list)
+    customer_ids: list[str] = field(default_factory=list)
+    site_ids: list[str] = field(default_factory=list)
+    approval_limit: Decimal | None = None
+    password_hash: str = ""
+    version: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"

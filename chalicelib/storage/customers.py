@@ -1,0 +1,122 @@
+"""Customer accounts, their unique numbers, and the sales-rep index."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.domain.errors import DuplicateError, NotFoundError, VersionMismatchError
+from chalicelib.domain.model import Address, Customer
+from chalicelib.storage import keys
+from chalicelib.storage.items import CustomerItem, UniqueItem
+from chalicelib.storage.mapping import dec, dec_str, item_values
+from chalicelib.storage.paging import Page, decode_cursor, page_from
+from chalicelib.storage.table import cancellation_codes, transaction
+
+
+def _item(tenant: str, c: Customer) -> CustomerItem:
+    pk, sk = keys.customer(tenant, c.id)
+    item = CustomerItem(
+        pk,
+        sk,
+        id=c.id,
+        number=c.number,
+        name=c.name,
+        parent_id=c.parent_id,
+        sales_rep_id=c.sales_rep_id,
+        price_list_id=c.price_list_id,
+        payment_terms=c.payment_terms,
+        approval_policy=c.approval_policy,
+        monthly_budget=dec_str(c.monthly_budget),
+        status=c.status,
+        addresses=[dataclasses.asdict(a) for a in c.addresses],
+    )
+    if c.sales_rep_id:
+        item.gsi1pk = keys.customers_of_rep(tenant, c.sales_rep_id)
+        item.gsi1sk = sk
+    if c.version:
+        item.version = c.version
+    return item
+
+
+def _to_domain(item: CustomerItem) -> Customer:
+    return item_values(
+        item,
+        Customer,
+        monthly_budget=dec(item.monthly_budget),
+        addresses=[Address(**a) for a in item.addresses or []],
+    )
+
+
+def get(tenant: str, customer_id: str) -> Customer:
+    try:
+        return _to_domain(CustomerItem.get(*keys.customer(tenant, customer_id)))
+    except CustomerItem.DoesNotExist as exc:
+        raise NotFoundError("customer") from exc
+
+
+def get_many(tenant: str, customer_ids: list[str] | tuple[str, ...]) -> list[Customer]:
+    """One BatchGetItem; order follows `customer_ids`, missing ids are left out."""
+    if not customer_ids:
+        return []
+    found = {
+        i.id: _to_domain(i)
+        for i in CustomerItem.batch_get([keys.customer(tenant, c) for c in dict.fromkeys(customer_ids)])
+    }
+    return [found[c] for c in customer_ids if c in found]
+
+
+def list_page(tenant: str, limit: int, cursor: str | None, sales_rep_id: str | None = None) -> Page[Customer]:
+    result: Any
+    if sales_rep_id:
+        gpk = keys.customers_of_rep(tenant, sales_rep_id)
+        result = CustomerItem.gsi1.query(
+            gpk,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=decode_cursor(cursor, partition_attr="gsi1pk", partition_value=gpk),
+        )
+    else:
+        pk = keys.tenant_pk(tenant)
+        result = CustomerItem.query(
+            pk,
+            CustomerItem.sk.startswith(keys.CUSTOMER),
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
+        )
+    return page_from((_to_domain(i) for i in result), lambda: result.last_evaluated_key)
+
+
+def create(tenant: str, c: Customer) -> Customer:
+    try:
+        with transaction() as tx:
+            tx.save(_item(tenant, c))
+            tx.save(UniqueItem(*keys.customer_number_guard(tenant, c.number), owner_id=c.id))
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            raise DuplicateError(f"A customer with number '{c.number}' already exists.") from exc
+        raise
+    return get(tenant, c.id)
+
+
+def update(tenant: str, before: Customer, after: Customer) -> Customer:
+    item = _item(tenant, after)
+    item.version = before.version
+    try:
+        with transaction() as tx:
+            tx.save(item)
+            if before.number.lower() != after.number.lower():
+                old = UniqueItem(*keys.customer_number_guard(tenant, before.number))
+                tx.delete(old, condition=UniqueItem.owner_id == before.id, add_version_condition=False)
+                tx.save(UniqueItem(*keys.customer_number_guard(tenant, after.number), owner_id=after.id))
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if codes and codes[0] == "ConditionalCheckFailed":
+            raise VersionMismatchError() from exc
+        if "ConditionalCheckFailed" in codes:
+            raise DuplicateError(f"A customer with number '{after.number}' already exists.") from exc
+        raise
+    return get(tenant, after.id)

@@ -1,0 +1,63 @@
+"""Opaque list cursors and one-page queries.
+
+A cursor is the DynamoDB LastEvaluatedKey, base64url-encoded. On the way back in it is checked to
+belong to the partition being queried, so a forged cursor can never move a query into another
+tenant's partition: it answers 400 instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from chalicelib.domain.errors import MalformedRequestError
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+    def map(self, fn: Callable[[T], U]) -> Page[U]:
+        return Page([fn(i) for i in self.items], self.next_cursor)
+
+
+def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
+    if not last_evaluated_key:
+        return None
+    raw = json.dumps(last_evaluated_key, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *, partition_attr: str, partition_value: str) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key: dict[str, Any] = json.loads(raw)
+        ok = (
+            isinstance(key, dict)
+            and len(key) <= 4
+            and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
+            and key.get(partition_attr, {}).get("S") == partition_value
+        )
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise MalformedRequestError("The cursor is not valid.") from exc
+    if not ok:
+        raise MalformedRequestError("The cursor is not valid.")
+    return key
+
+
+def page_from(results: Iterable[T], last_key: Callable[[], dict[str, Any] | None]) -> Page[T]:
+    items = list(results)
+    return Page(items, encode_cursor(last_key()))

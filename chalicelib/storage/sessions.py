@@ -1,0 +1,133 @@
+"""Refresh tokens (stored hashed, rotating, grouped in families) and failed-login counters."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from dataclasses import dataclass
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+
+from chalicelib.storage import keys
+from chalicelib.storage.items import LoginFailuresItem, RefreshFamilyItem, RefreshTokenItem
+from chalicelib.storage.table import is_condition_failure, transaction
+
+
+@dataclass(frozen=True)
+class StoredRefreshToken:
+    user_id: str
+    family_id: str
+    used: bool
+    expired: bool
+
+
+def _token_item(tenant: str, token_hash: str, user_id: str, family_id: str, ttl: int) -> RefreshTokenItem:
+    return RefreshTokenItem(
+        *keys.refresh_token(tenant, token_hash),
+        user_id=user_id,
+        family_id=family_id,
+        used=False,
+        expires_at=timedelta(seconds=ttl),
+    )
+
+
+def start_family(tenant: str, user_id: str, family_id: str, token_hash: str, ttl: int) -> None:
+    """A new login: its family and first refresh token, in one write."""
+    family = RefreshFamilyItem(
+        *keys.refresh_family(tenant, family_id), user_id=user_id, revoked=False, expires_at=timedelta(seconds=ttl)
+    )
+    with transaction() as tx:
+        tx.save(family)
+        tx.save(_token_item(tenant, token_hash, user_id, family_id, ttl))
+
+
+def find_token(tenant: str, token_hash: str) -> StoredRefreshToken | None:
+    try:
+        item = RefreshTokenItem.get(*keys.refresh_token(tenant, token_hash))
+    except RefreshTokenItem.DoesNotExist:
+        return None
+    # TTL deletion is lazy (up to days late on AWS, never on moto): check expiry ourselves.
+    expired = item.expires_at is not None and item.expires_at.timestamp() < time.time()
+    return StoredRefreshToken(item.user_id, item.family_id, bool(item.used), expired)
+
+
+def family_active(tenant: str, family_id: str) -> bool:
+    try:
+        return not RefreshFamilyItem.get(*keys.refresh_family(tenant, family_id)).revoked
+    except RefreshFamilyItem.DoesNotExist:
+        return False
+
+
+def revoke_family(tenant: str, family_id: str) -> None:
+    item = RefreshFamilyItem(*keys.refresh_family(tenant, family_id))
+    try:
+        item.update(
+            actions=[RefreshFamilyItem.revoked.set(True)],
+            condition=RefreshFamilyItem.pk.exists(),
+            add_version_condition=False,
+        )
+    except UpdateError as exc:
+        if not is_condition_failure(exc):
+            raise
+
+
+def rotate(tenant: str, old_hash: str, new_hash: str, user_id: str, family_id: str, ttl: int) -> bool:
+    """Mark the old token used and store its successor, atomically. False if the old one was
+    already used (a concurrent or replayed refresh): the caller treats that as reuse."""
+    old = RefreshTokenItem(*keys.refresh_token(tenant, old_hash))
+    try:
+        with transaction() as tx:
+            tx.update(
+                old,
+                actions=[RefreshTokenItem.used.set(True)],
+                condition=RefreshTokenItem.used == False,  # noqa: E712 (a PynamoDB condition)
+                add_version_condition=False,
+            )
+            tx.condition_check(
+                RefreshFamilyItem,
+                *keys.refresh_family(tenant, family_id),
+                condition=RefreshFamilyItem.revoked == False,  # noqa: E712
+            )
+            tx.save(_token_item(tenant, new_hash, user_id, family_id, ttl))
+    except TransactWriteError as exc:
+        if is_condition_failure(exc):
+            return False
+        raise
+    return True
+
+
+# --- failed logins ------------------------------------------------------------------------------
+
+
+def failures_in_window(tenant: str, login_key: str, window: int) -> tuple[int, int]:
+    """(failures, seconds until the window ends) for one login identity."""
+    try:
+        item = LoginFailuresItem.get(*keys.login_failures(tenant, login_key))
+    except LoginFailuresItem.DoesNotExist:
+        return 0, 0
+    remaining = int(item.window_start + window - time.time())
+    return (int(item.failures), remaining) if remaining > 0 else (0, 0)
+
+
+def record_failure(tenant: str, login_key: str, window: int) -> None:
+    now = int(time.time())
+    pk, sk = keys.login_failures(tenant, login_key)
+    item = LoginFailuresItem(pk, sk)
+    try:
+        # Inside the current window: count up atomically (concurrent failures all count).
+        item.update(
+            actions=[LoginFailuresItem.failures.add(1)],
+            condition=LoginFailuresItem.window_start > now - window,
+            add_version_condition=False,
+        )
+    except UpdateError as exc:
+        if not is_condition_failure(exc):
+            raise
+        # No window or an old one: start a new window with this failure.
+        LoginFailuresItem(pk, sk, failures=1, window_start=now, expires_at=timedelta(seconds=window)).save(
+            add_version_condition=False
+        )
+
+
+def clear_failures(tenant: str, login_key: str) -> None:
+    LoginFailuresItem(*keys.login_failures(tenant, login_key)).delete(add_version_condition=False)

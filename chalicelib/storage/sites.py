@@ -1,0 +1,68 @@
+"""Sites (warehouses/branches) of a tenant; codes are unique per tenant."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.domain.errors import DuplicateError, NotFoundError, VersionMismatchError
+from chalicelib.domain.model import Site
+from chalicelib.storage import keys
+from chalicelib.storage.items import SiteItem, UniqueItem
+from chalicelib.storage.mapping import item_values
+from chalicelib.storage.paging import Page, decode_cursor, page_from
+from chalicelib.storage.table import cancellation_codes, transaction
+
+
+def _item(tenant: str, s: Site) -> SiteItem:
+    item = SiteItem(*keys.site(tenant, s.id), id=s.id, code=s.code, name=s.name, address=s.address)
+    if s.version:
+        item.version = s.version
+    return item
+
+
+def get(tenant: str, site_id: str) -> Site:
+    try:
+        return item_values(SiteItem.get(*keys.site(tenant, site_id)), Site)
+    except SiteItem.DoesNotExist as exc:
+        raise NotFoundError("site") from exc
+
+
+def get_many(tenant: str, site_ids: list[str]) -> list[Site]:
+    if not site_ids:
+        return []
+    return [item_values(i, Site) for i in SiteItem.batch_get([keys.site(tenant, s) for s in dict.fromkeys(site_ids)])]
+
+
+def list_page(tenant: str, limit: int, cursor: str | None) -> Page[Site]:
+    pk = keys.tenant_pk(tenant)
+    result = SiteItem.query(
+        pk,
+        SiteItem.sk.startswith(keys.SITE),
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
+    )
+    return page_from((item_values(i, Site) for i in result), lambda: result.last_evaluated_key)
+
+
+def save(tenant: str, before: Site | None, after: Site) -> Site:
+    """Create (`before` None) or update a site, moving its code guard when the code changes."""
+    item = _item(tenant, after)
+    if before is not None:
+        item.version = before.version
+    try:
+        with transaction() as tx:
+            tx.save(item)
+            if before is None or before.code.lower() != after.code.lower():
+                tx.save(UniqueItem(*keys.site_code_guard(tenant, after.code), owner_id=after.id))
+            if before is not None and before.code.lower() != after.code.lower():
+                old = UniqueItem(*keys.site_code_guard(tenant, before.code))
+                tx.delete(old, condition=UniqueItem.owner_id == before.id, add_version_condition=False)
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if before is not None and codes and codes[0] == "ConditionalCheckFailed":
+            raise VersionMismatchError() from exc
+        if "ConditionalCheckFailed" in codes:
+            raise DuplicateError(f"A site with code '{after.code}' already exists.") from exc
+        raise
+    return get(tenant, after.id)

@@ -1,0 +1,76 @@
+"""Tenant settings and the creation of a whole tenant (settings, built-in groups, first admin)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from pynamodb.exceptions import PutError, TransactWriteError
+
+from chalicelib.domain.clock import now_iso
+from chalicelib.domain.errors import DuplicateError, VersionMismatchError
+from chalicelib.domain.model import CodeName, SecurityGroup, TenantSettings, User
+from chalicelib.storage import keys
+from chalicelib.storage.groups import group_item
+from chalicelib.storage.items import TenantItem
+from chalicelib.storage.mapping import item_values
+from chalicelib.storage.table import is_condition_failure, transaction
+from chalicelib.storage.users import user_items
+
+
+def _to_domain(item: TenantItem) -> TenantSettings:
+    return item_values(
+        item,
+        TenantSettings,
+        delivery_methods=[CodeName(**m) for m in item.delivery_methods or []],
+        payment_methods=[CodeName(**m) for m in item.payment_methods or []],
+    )
+
+
+def _apply(item: TenantItem, s: TenantSettings) -> None:
+    for f in dataclasses.fields(TenantSettings):
+        if f.name in ("version", "delivery_methods", "payment_methods"):
+            continue
+        setattr(item, f.name, getattr(s, f.name))
+    item.delivery_methods = [dataclasses.asdict(m) for m in s.delivery_methods]
+    item.payment_methods = [dataclasses.asdict(m) for m in s.payment_methods]
+
+
+def get_settings(tenant: str) -> TenantSettings | None:
+    try:
+        item = TenantItem.get(*keys.tenant_settings(tenant))
+    except TenantItem.DoesNotExist:
+        return None
+    return _to_domain(item)
+
+
+def create_tenant(settings: TenantSettings, groups: list[SecurityGroup], admin: User) -> None:
+    """All or nothing: a tenant never exists without its built-in groups and first administrator."""
+    pk, sk = keys.tenant_settings(settings.slug)
+    item = TenantItem(pk, sk, created_at=now_iso())
+    _apply(item, settings)
+    try:
+        with transaction() as tx:
+            tx.save(item)  # version condition: fails if the tenant exists
+            for g in groups:
+                tx.save(group_item(settings.slug, g))
+            for it in user_items(settings.slug, admin):
+                tx.save(it)
+    except TransactWriteError as exc:
+        if is_condition_failure(exc):
+            raise DuplicateError(f"A tenant '{settings.slug}' already exists.") from exc
+        raise
+
+
+def save_settings(settings: TenantSettings) -> TenantSettings:
+    """Conditional on the version the caller read: a concurrent change makes this raise."""
+    item = TenantItem.get(*keys.tenant_settings(settings.slug))
+    if (item.version or 0) != settings.version:
+        raise VersionMismatchError()
+    _apply(item, settings)
+    try:
+        item.save()
+    except PutError as exc:
+        if is_condition_failure(exc):
+            raise VersionMismatchError() from exc
+        raise
+    return _to_domain(item)

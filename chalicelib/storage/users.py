@@ -1,0 +1,163 @@
+"""Users and their login guards.
+
+A user item is written together with one guard per login name it answers to (staff: one per tenant;
+customer users: one per authorized customer), in one transaction, so a username can never be taken
+twice even by concurrent requests.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.domain.errors import DuplicateError, NotFoundError, VersionMismatchError
+from chalicelib.domain.model import User
+from chalicelib.domain.permissions import UserKind
+from chalicelib.storage import keys
+from chalicelib.storage.items import BaseItem, UniqueItem, UserItem
+from chalicelib.storage.mapping import dec, dec_str, item_values
+from chalicelib.storage.paging import Page, decode_cursor, page_from
+from chalicelib.storage.table import cancellation_codes, transaction
+
+
+def _login_keys(tenant: str, user: User) -> list[tuple[str, str]]:
+    if user.kind == UserKind.STAFF:
+        return [keys.staff_login(tenant, user.username)]
+    return [keys.customer_login(tenant, cid, user.username) for cid in user.customer_ids]
+
+
+def _user_item(tenant: str, u: User) -> UserItem:
+    pk, sk = keys.user(tenant, u.id)
+    item = UserItem(
+        pk,
+        sk,
+        id=u.id,
+        kind=u.kind.value,
+        username=u.username,
+        name=u.name,
+        email=u.email,
+        locale=u.locale,
+        status=u.status,
+        security_group_ids=list(u.security_group_ids),
+        customer_ids=list(u.customer_ids),
+        site_ids=list(u.site_ids),
+        approval_limit=dec_str(u.approval_limit),
+        password_hash=u.password_hash,
+    )
+    if u.version:
+        item.version = u.version
+    return item
+
+
+def user_items(tenant: str, u: User) -> list[BaseItem]:
+    """The user and its login guards, for a create transaction."""
+    items: list[BaseItem] = [_user_item(tenant, u)]
+    items += [UniqueItem(pk, sk, owner_id=u.id) for pk, sk in _login_keys(tenant, u)]
+    return items
+
+
+def _to_domain(item: UserItem) -> User:
+    return item_values(item, User, kind=UserKind(item.kind), approval_limit=dec(item.approval_limit))
+
+
+def get(tenant: str, user_id: str) -> User:
+    try:
+        return _to_domain(UserItem.get(*keys.user(tenant, user_id)))
+    except UserItem.DoesNotExist as exc:
+        raise NotFoundError("user") from exc
+
+
+def find(tenant: str, user_id: str) -> User | None:
+    try:
+        return get(tenant, user_id)
+    except NotFoundError:
+        return None
+
+
+def get_many(tenant: str, user_ids: list[str]) -> list[User]:
+    if not user_ids:
+        return []
+    found = {i.id: _to_domain(i) for i in UserItem.batch_get([keys.user(tenant, u) for u in dict.fromkeys(user_ids)])}
+    return [found[u] for u in user_ids if u in found]
+
+
+def _owner(pk: str, sk: str) -> str | None:
+    try:
+        return UniqueItem.get(pk, sk).owner_id
+    except UniqueItem.DoesNotExist:
+        return None
+
+
+def find_staff_login(tenant: str, username: str) -> User | None:
+    user_id = _owner(*keys.staff_login(tenant, username))
+    return find(tenant, user_id) if user_id else None
+
+
+def find_customer_login(tenant: str, customer_number: str, username: str) -> User | None:
+    customer_id = _owner(*keys.customer_number_guard(tenant, customer_number))
+    if not customer_id:
+        return None
+    user_id = _owner(*keys.customer_login(tenant, customer_id, username))
+    return find(tenant, user_id) if user_id else None
+
+
+def list_page(tenant: str, limit: int, cursor: str | None) -> Page[User]:
+    """Every user of the tenant (administrators)."""
+    pk = keys.tenant_pk(tenant)
+    result = UserItem.query(
+        pk,
+        UserItem.sk.startswith(keys.USER),
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
+    )
+    return page_from((_to_domain(i) for i in result), lambda: result.last_evaluated_key)
+
+
+def list_of_customer(tenant: str, customer_id: str, limit: int, cursor: str | None) -> Page[User]:
+    """The users authorized for one customer: one Query on its login guards, one BatchGet."""
+    pk = keys.tenant_pk(tenant)
+    guards = UniqueItem.query(
+        pk,
+        UniqueItem.sk.startswith(keys.customer_login_prefix(customer_id)),
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
+    )
+    owner_ids = [g.owner_id for g in guards]
+    return page_from(get_many(tenant, owner_ids), lambda: guards.last_evaluated_key)
+
+
+def create(tenant: str, u: User) -> User:
+    items = user_items(tenant, u)
+    try:
+        with transaction() as tx:
+            for it in items:
+                tx.save(it)
+    except TransactWriteError as exc:
+        if any(c == "ConditionalCheckFailed" for c in cancellation_codes(exc)):
+            raise DuplicateError(f"The username '{u.username}' is already taken.") from exc
+        raise
+    return get(tenant, u.id)
+
+
+def update(tenant: str, before: User, after: User) -> User:
+    """Write `after` if the stored user is still at `before.version`; move login guards that changed."""
+    old_keys = set(_login_keys(tenant, before))
+    new_keys = set(_login_keys(tenant, after))
+    item = _user_item(tenant, after)
+    item.version = before.version
+    try:
+        with transaction() as tx:
+            tx.save(item)
+            for pk, sk in sorted(old_keys - new_keys):
+                tx.delete(UniqueItem(pk, sk), condition=UniqueItem.owner_id == before.id, add_version_condition=False)
+            for pk, sk in sorted(new_keys - old_keys):
+                tx.save(UniqueItem(pk, sk, owner_id=after.id))
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if codes and codes[0] == "ConditionalCheckFailed":
+            raise VersionMismatchError() from exc
+        if "ConditionalCheckFailed" in codes:
+            raise DuplicateError(f"The username '{after.username}' is already taken.") from exc
+        raise
+    return get(tenant, after.id)

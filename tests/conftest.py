@@ -1,0 +1,41 @@
+"""Shared test set-up: a fake AWS environment, moto in process, a fresh table per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+# Before anything imports boto3/PynamoDB: fake credentials, one region, no real endpoints.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",  # see PITFALLS.md: moto and stream ARNs
+        "ORDERGATE_TABLE": "ordergate-test",
+        "ORDERGATE_SIGNING_KEY": "test-signing-key-0123456789abcdef0123456789",
+        "ORDERGATE_PASSWORD_HASH_PROFILE": "fast",
+    }
+)
+for var in ("ORDERGATE_DYNAMODB_ENDPOINT", "ORDERGATE_SES_ENDPOINT", "AWS_ENDPOINT_URL", "AWS_PROFILE"):
+    os.environ.pop(var, None)
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """moto in process, with the OrderGate table created from the item models."""
+    from moto import mock_aws
+
+    from chalicelib import bootstrap
+    from chalicelib.config import get_settings
+    from chalicelib.storage import table
+
+    with mock_aws():
+        bootstrap.reset()
+        bootstrap.configure_storage(get_settings())
+        table.create_table()
+        yield
+        bootstrap.reset()
