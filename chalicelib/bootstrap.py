@@ -1,30 +1,48 @@
 """The one place that builds clients and services and wires them together.
 
-Nothing here runs at import time: `get_services()` builds everything on the first request of a
-Lambda container (or test), so importing app.py opens no connection.
+Nothing here runs at import time, and each piece is built on first use: a stream invocation never
+reads the token signing key, an HTTP request never builds an SES client.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from chalicelib.auth.passwords import Passwords
 from chalicelib.auth.tokens import TokenSigner
 from chalicelib.config import Settings, get_settings
+from chalicelib.notifications.sender import EmailSender, SesEmailSender
 from chalicelib.services.admin import UserAdmin
 from chalicelib.services.auth import AuthService
 from chalicelib.storage import table
 
 
-@dataclass
 class Services:
-    settings: Settings
-    passwords: Passwords
-    signer: TokenSigner
-    auth: AuthService
-    user_admin: UserAdmin
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        configure_storage(settings)
+
+    @cached_property
+    def passwords(self) -> Passwords:
+        return Passwords(self.settings.password_hash_profile)
+
+    @cached_property
+    def signer(self) -> TokenSigner:
+        return TokenSigner(_signing_key(self.settings), self.settings.access_token_ttl)
+
+    @cached_property
+    def auth(self) -> AuthService:
+        return AuthService(self.passwords, self.signer, self.settings.refresh_token_ttl)
+
+    @cached_property
+    def user_admin(self) -> UserAdmin:
+        return UserAdmin(self.passwords)
+
+    @cached_property
+    def email_sender(self) -> EmailSender:
+        return SesEmailSender(aws_client("sesv2", self.settings, endpoint=self.settings.ses_endpoint))
 
 
 _lock = threading.Lock()
@@ -35,34 +53,23 @@ def configure_storage(settings: Settings) -> None:
     table.configure(settings.table_name, settings.region, settings.dynamodb_endpoint)
 
 
+def aws_client(service: str, settings: Settings, endpoint: str | None = None) -> Any:
+    import boto3  # imported on first use: cold starts of routes that need no client skip it
+
+    return boto3.client(service, region_name=settings.region, endpoint_url=endpoint)
+
+
 def _signing_key(settings: Settings) -> str:
     if settings.signing_key:
         return settings.signing_key
     if settings.signing_key_parameter:
-        return _read_ssm_parameter(settings.signing_key_parameter, settings.region)
+        client = aws_client("ssm", settings)
+        value: str = client.get_parameter(Name=settings.signing_key_parameter, WithDecryption=True)["Parameter"][
+            "Value"
+        ]
+        return value
     raise RuntimeError(
         "No token signing key: set ORDERGATE_SIGNING_KEY (local) or ORDERGATE_SIGNING_KEY_PARAMETER (AWS)."
-    )
-
-
-def _read_ssm_parameter(name: str, region: str) -> str:
-    import boto3  # imported here: only cold starts on AWS need it
-
-    client: Any = boto3.client("ssm", region_name=region)
-    value: str = client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
-    return value
-
-
-def build(settings: Settings) -> Services:
-    configure_storage(settings)
-    passwords = Passwords(settings.password_hash_profile)
-    signer = TokenSigner(_signing_key(settings), settings.access_token_ttl)
-    return Services(
-        settings=settings,
-        passwords=passwords,
-        signer=signer,
-        auth=AuthService(passwords, signer, settings.refresh_token_ttl),
-        user_admin=UserAdmin(passwords),
     )
 
 
@@ -71,13 +78,18 @@ def get_services() -> Services:
     if _services is None:
         with _lock:
             if _services is None:
-                _services = build(get_settings())
+                _services = Services(get_settings())
     return _services
+
+
+def set_services(services: Services | None) -> None:
+    """Tests install services with fakes (e.g. an in-memory e-mail sender)."""
+    global _services
+    with _lock:
+        _services = services
 
 
 def reset() -> None:
     """Forget built services and settings (tests switch environments between suites)."""
-    global _services
-    with _lock:
-        _services = None
+    set_services(None)
     get_settings.cache_clear()

@@ -1,5 +1,5 @@
 """The DynamoDB stream handler: decode each record's images with the item models, derive what
-changed, and (from the Notifications capability on) hand events to the notification service.
+happened, and send the e-mails it calls for.
 
 Batches are processed with Powertools' BatchProcessor so one failing record is reported in
 `batchItemFailures` and does not hold back the others.
@@ -10,33 +10,30 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.logs import logger
+from chalicelib.storage.items import BaseItem
 
 
-def decode_image(image: dict[str, Any] | None) -> Any:
+def decode_image(image: dict[str, Any] | None) -> BaseItem | None:
     """A stream image (DynamoDB JSON) as the item model it was written with, or None."""
     if not image:
         return None
-    from chalicelib.storage.items import BaseItem
-
     return BaseItem.from_raw_data(image)
 
 
 def handle_record(record: Any) -> None:
-    """One stream record. Parameter name `record` is required by Powertools."""
+    """One stream record. The parameter must be named `record` for Powertools."""
+    from chalicelib.notifications import events
+
     ddb = record.dynamodb
     old = decode_image(ddb.old_image if ddb else None)
     new = decode_image(ddb.new_image if ddb else None)
-    item = new or old
     if old is not None and new is not None and old.serialize() == new.serialize():
-        return  # moto emits MODIFY records for writes that change nothing
-    logger.info(
-        "stream record",
-        extra={
-            "event_name": record.event_name,
-            "item_type": getattr(item, "type", None),
-            "pk": getattr(item, "pk", None),
-        },
-    )
+        return  # moto emits MODIFY records for writes that change nothing; real DynamoDB does not
+    for email in events.emails_for_change(old, new):
+        from chalicelib.bootstrap import get_services
+
+        message_id = get_services().email_sender.send(email)
+        logger.info("e-mail sent", extra={"dedupe_key": email.dedupe_key, "message_id": message_id})
 
 
 def handle_batch(event: dict[str, Any]) -> dict[str, Any]:

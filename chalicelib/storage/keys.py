@@ -96,3 +96,8 @@ def refresh_family(tenant: str, family_id: str) -> tuple[str, str]:
 
 def login_failures(tenant: str, user_id: str) -> tuple[str, str]:
     return f"{tenant_pk(tenant)}#LOGINFAIL#{user_id}", "LOGINFAIL"
+
+
+def tenant_of(pk: str) -> str:
+    """The tenant slug of any partition key (stream records carry only keys and images)."""
+    return pk.removeprefix("T#").split("#", 1)[0]
