@@ -34,7 +34,8 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
-## Operator command: make tenant SLUG=acme NAME="Acme Ltd" ADMIN=alice EMAIL=alice@acme.test
+## Operator command: make tenant SLUG=acme NAME="Acme Ltd" ADMIN=alice EMAIL=alice@acme.example
+## (asks for the password, or reads ORDERGATE_ADMIN_PASSWORD; the table comes from the environment)
 tenant: $(STAMP)
 	$(PY) -m chalicelib.cli create-tenant --slug "$(SLUG)" --name "$(NAME)" --admin "$(ADMIN)" --email "$(EMAIL)"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.auth.passwords import Passwords
 from chalicelib.auth.principal import Principal
@@ -16,15 +16,17 @@ from chalicelib.domain.errors import ForbiddenError, NotFoundError, VersionMisma
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Address, CodeName, Customer, SecurityGroup, Site, TenantSettings, User
 from chalicelib.domain.permissions import PERMISSION_KIND, Permission, UserKind
+from chalicelib.services.updates import apply_change
 from chalicelib.storage import customers, groups, sites, tenants, users
 from chalicelib.storage.paging import Page
 
 P = Permission
+T = TypeVar("T")
 MAX_CUSTOMER_DEPTH = 20
 
 
-def _replace(obj: Any, changes: Mapping[str, Any]) -> Any:
-    return dataclasses.replace(obj, **changes)
+def _replace(obj: T, changes: Mapping[str, Any]) -> T:
+    return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
 
 
 # --- settings ---------------------------------------------------------------------------------
@@ -37,13 +39,15 @@ def get_settings(principal: Principal) -> TenantSettings:
 
 def update_settings(principal: Principal, changes: dict[str, Any], expected_version: int | None) -> TenantSettings:
     principal.require_staff(P.TENANT_ADMIN)
-    current = get_settings(principal)
     for key in ("delivery_methods", "payment_methods"):
         if key in changes:
             changes[key] = [CodeName(**m) for m in changes[key]]
-    if expected_version is not None and expected_version != current.version:
-        raise VersionMismatchError()
-    return tenants.save_settings(_replace(current, changes))
+    return apply_change(
+        expected_version,
+        lambda: get_settings(principal),
+        lambda current: _replace(current, changes),
+        lambda before, after: tenants.save_settings(after),
+    )
 
 
 # --- security groups --------------------------------------------------------------------------
@@ -89,15 +93,20 @@ def replace_group(
     principal: Principal, group_id: str, name: str, kind: str | None, permissions: list[str], expected: int | None
 ) -> SecurityGroup:
     principal.require_staff(P.TENANT_ADMIN)
-    current = groups.get(principal.tenant, group_id)
-    if current.builtin:
-        raise ForbiddenError("Built-in security groups cannot be changed.")
-    if kind is not None and kind != current.kind.value:
-        raise invalid_field("kind", "The kind of a security group cannot change.")
-    _check_group_permissions(current.kind, permissions)
-    version = current.version if expected is None else expected
-    return groups.replace(
-        principal.tenant, _replace(current, {"name": name, "permissions": sorted(set(permissions)), "version": version})
+
+    def change(current: SecurityGroup) -> SecurityGroup:
+        if current.builtin:
+            raise ForbiddenError("Built-in security groups cannot be changed.")
+        if kind is not None and kind != current.kind.value:
+            raise invalid_field("kind", "The kind of a security group cannot change.")
+        _check_group_permissions(current.kind, permissions)
+        return _replace(current, {"name": name, "permissions": sorted(set(permissions))})
+
+    return apply_change(
+        expected,
+        lambda: groups.get(principal.tenant, group_id),
+        change,
+        lambda before, after: groups.replace(principal.tenant, after),
     )
 
 
@@ -106,7 +115,9 @@ def delete_group(principal: Principal, group_id: str, expected: int | None) -> N
     current = groups.get(principal.tenant, group_id)
     if current.builtin:
         raise ForbiddenError("Built-in security groups cannot be deleted.")
-    groups.delete(principal.tenant, _replace(current, {"version": current.version if expected is None else expected}))
+    if expected is not None and expected != current.version:
+        raise VersionMismatchError()
+    groups.delete(principal.tenant, current)
 
 
 # --- sites ------------------------------------------------------------------------------------
@@ -130,9 +141,12 @@ def create_site(principal: Principal, code: str, name: str, address: str | None)
 
 def update_site(principal: Principal, site_id: str, changes: dict[str, Any], expected: int | None) -> Site:
     principal.require_staff(P.TENANT_ADMIN)
-    current = sites.get(principal.tenant, site_id)
-    before = current if expected is None else _replace(current, {"version": expected})
-    return sites.save(principal.tenant, before, _replace(current, changes))
+    return apply_change(
+        expected,
+        lambda: sites.get(principal.tenant, site_id),
+        lambda current: _replace(current, changes),
+        lambda before, after: sites.save(principal.tenant, before, after),
+    )
 
 
 # --- customers --------------------------------------------------------------------------------
@@ -181,14 +195,21 @@ def create_customer(principal: Principal, data: dict[str, Any]) -> Customer:
 
 def update_customer(principal: Principal, customer_id: str, changes: dict[str, Any], expected: int | None) -> Customer:
     principal.require_staff(P.CUSTOMERS_MANAGE)
-    current = customers.get(principal.tenant, customer_id)
     if "addresses" in changes:
         changes["addresses"] = _addresses(changes["addresses"])
-    after: Customer = _replace(current, changes)
-    if "parent_id" in changes or "sales_rep_id" in changes:
-        _check_customer_refs(principal.tenant, customer_id, after.parent_id, after.sales_rep_id)
-    before = current if expected is None else _replace(current, {"version": expected})
-    return customers.update(principal.tenant, before, after)
+
+    def change(current: Customer) -> Customer:
+        after: Customer = _replace(current, changes)
+        if "parent_id" in changes or "sales_rep_id" in changes:
+            _check_customer_refs(principal.tenant, customer_id, after.parent_id, after.sales_rep_id)
+        return after
+
+    return apply_change(
+        expected,
+        lambda: customers.get(principal.tenant, customer_id),
+        change,
+        lambda before, after: customers.update(principal.tenant, before, after),
+    )
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -266,11 +287,19 @@ class UserAdmin:
         return users.create(principal.tenant, user)
 
     def update(self, principal: Principal, user_id: str, changes: dict[str, Any], expected: int | None) -> User:
-        current = self.get(principal, user_id)
         password = changes.pop("password", None)
-        after: User = _replace(current, changes)
-        self._validate(principal, after)
-        if password is not None:
-            after.password_hash = self._passwords.hash(password)
-        before = current if expected is None else _replace(current, {"version": expected})
-        return users.update(principal.tenant, before, after)
+        password_hash = self._passwords.hash(password) if password is not None else None
+
+        def change(current: User) -> User:
+            after: User = _replace(current, changes)
+            self._validate(principal, after)
+            if password_hash is not None:
+                after.password_hash = password_hash
+            return after
+
+        return apply_change(
+            expected,
+            lambda: self.get(principal, user_id),
+            change,
+            lambda before, after: users.update(principal.tenant, before, after),
+        )

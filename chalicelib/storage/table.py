@@ -20,9 +20,13 @@ def configure(table_name: str, region: str, host: str | None) -> None:
     meta.table_name = table_name
     meta.region = region
     meta.host = host
-    # Connections are cached per class; drop them so the new table/endpoint is used.
-    for cls in [BaseItem, *item_classes()]:
-        cls._connection = None  # type: ignore[attr-defined]
+    # PynamoDB caches a connection (and so a botocore client, ~80 ms to build) per model class.
+    # All items live in one table: build one connection and share it, for every model and for
+    # transactions, so a cold start or a test pays for one client, not one per item type.
+    BaseItem._connection = None
+    shared = BaseItem._get_connection()
+    for cls in item_classes():
+        cls._connection = shared
 
 
 def create_table() -> None:
@@ -33,8 +37,7 @@ def create_table() -> None:
 
 
 def _connection() -> Connection:
-    meta: Any = BaseItem.Meta
-    return Connection(region=meta.region, host=meta.host)
+    return BaseItem._get_connection().connection
 
 
 @contextmanager

@@ -1,0 +1,41 @@
+"""Read-modify-write with optimistic locking, the one way services change an existing entity.
+
+With `If-Match` the caller's version must still be current (else 412). Without it the change is
+applied to the current state: a concurrent writer makes the conditional write fail, and the
+change is re-applied to the fresh state, so no update is ever lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from chalicelib.domain.errors import ConflictError, VersionMismatchError
+
+ATTEMPTS = 5
+
+
+class Versioned(Protocol):
+    version: int
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+def apply_change(
+    expected: int | None,
+    load: Callable[[], V],
+    change: Callable[[V], V],
+    write: Callable[[V, V], V],
+) -> V:
+    for _ in range(ATTEMPTS):
+        current = load()
+        if expected is not None and current.version != expected:
+            raise VersionMismatchError()
+        after = change(current)
+        try:
+            return write(current, after)
+        except VersionMismatchError:
+            if expected is not None:
+                raise
+    raise ConflictError("The resource is being changed by others right now; try again.")
