@@ -31,8 +31,9 @@ class OutgoingEmail:
         msg["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
         if self.dedupe_key:
             msg["X-OrderGate-Event"] = self.dedupe_key
-        msg.set_content(self.text)
-        msg.add_alternative(self.html, subtype="html")
+        # Quoted-printable keeps the message 7-bit: safe through every relay and readable as a file.
+        msg.set_content(self.text, cte="quoted-printable")
+        msg.add_alternative(self.html, subtype="html", cte="quoted-printable")
         return msg
 
 

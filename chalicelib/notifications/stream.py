@@ -24,9 +24,10 @@ def handle_record(record: Any) -> None:
     """One stream record. The parameter must be named `record` for Powertools."""
     from chalicelib.notifications import events
 
-    ddb = record.dynamodb
-    old = decode_image(ddb.old_image if ddb else None)
-    new = decode_image(ddb.new_image if ddb else None)
+    # The raw images (DynamoDB JSON), not Powertools' deserialized ones: the item models decode them.
+    ddb = record.raw_event.get("dynamodb") or {}
+    old = decode_image(ddb.get("OldImage"))
+    new = decode_image(ddb.get("NewImage"))
     if old is not None and new is not None and old.serialize() == new.serialize():
         return  # moto emits MODIFY records for writes that change nothing; real DynamoDB does not
     for email in events.emails_for_change(old, new):

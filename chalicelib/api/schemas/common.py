@@ -12,12 +12,15 @@ MAX_MONEY = Decimal("1000000000.00")
 
 def _parse_money(value: Any) -> Decimal:
     # Money travels as a decimal string: a JSON float would already have lost precision.
-    if not isinstance(value, str):
+    if isinstance(value, Decimal):  # from the domain, on the way out
+        amount = value
+    elif isinstance(value, str):
+        try:
+            amount = Decimal(value)
+        except InvalidOperation as exc:
+            raise ValueError('money must be a decimal string such as "12.50"') from exc
+    else:
         raise ValueError('money must be a decimal string such as "12.50"')
-    try:
-        amount = Decimal(value)
-    except InvalidOperation as exc:
-        raise ValueError('money must be a decimal string such as "12.50"') from exc
     if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
         raise ValueError("money must be between 0.00 and 1000000000.00")
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
@@ -28,7 +31,7 @@ def _parse_money(value: Any) -> Decimal:
 Money = Annotated[
     Decimal,
     BeforeValidator(_parse_money),
-    PlainSerializer(lambda d: f"{d:.2f}", return_type=str),
+    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
     Field(json_schema_extra={"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$"}),
 ]
 
