@@ -47,6 +47,28 @@ class Gsi2(GlobalSecondaryIndex["BaseItem"]):
     gsi2sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi3(GlobalSecondaryIndex["BaseItem"]):
+    """Every order of a tenant, newest first (staff with orders.read_all)."""
+
+    class Meta:
+        index_name = "gsi3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi4(GlobalSecondaryIndex["BaseItem"]):
+    """Orders of a sales rep's customers, newest first."""
+
+    class Meta:
+        index_name = "gsi4"
+        projection = AllProjection()
+
+    gsi4pk = UnicodeAttribute(hash_key=True)
+    gsi4sk = UnicodeAttribute(range_key=True)
+
+
 class BaseItem(Model):
     class Meta:
         table_name = "ordergate"
@@ -62,11 +84,17 @@ class BaseItem(Model):
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
     gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
     # TTL: DynamoDB deletes expired refresh tokens, throttling windows and idempotency records.
     expires_at = TTLAttribute(null=True)
 
     gsi1 = Gsi1()
     gsi2 = Gsi2()
+    gsi3 = Gsi3()
+    gsi4 = Gsi4()
 
 
 class TenantItem(BaseItem, discriminator="tenant"):
@@ -147,6 +175,73 @@ class RefreshFamilyItem(BaseItem, discriminator="refresh_family"):
 class LoginFailuresItem(BaseItem, discriminator="login_failures"):
     failures = NumberAttribute(default=0)
     window_start = NumberAttribute()
+
+
+class CounterItem(BaseItem, discriminator="counter"):
+    """A per-tenant sequence (order numbers), advanced with an atomic ADD."""
+
+    value = NumberAttribute(default=0)
+
+
+class OrderItem(BaseItem, discriminator="order"):
+    """The order header: status, parties, addresses, totals. Lines, history, proposals and documents
+    are items of their own in the same partition (an order holds up to 1,000 lines)."""
+
+    id = UnicodeAttribute()
+    number = UnicodeAttribute()
+    status = UnicodeAttribute()
+    invoice_status = UnicodeAttribute()
+    payment_status = UnicodeAttribute()
+    source = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    customer_name = UnicodeAttribute()
+    sales_rep_id = UnicodeAttribute(null=True)
+    site_id = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute()
+    submitted_by = UnicodeAttribute(null=True)
+    currency = UnicodeAttribute()
+    header = JSONAttribute(default=dict)  # reference, dates, addresses, methods, notes
+    totals = JSONAttribute(default=dict)  # net/tax/gross as decimal strings, for lists and e-mails
+    line_count = NumberAttribute(default=0)
+    page_count = NumberAttribute(default=0)
+    proposal = JSONAttribute(null=True)
+    revision_count = NumberAttribute(default=0)
+    history_count = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class OrderLinesItem(BaseItem, discriminator="order_lines"):
+    """Up to 100 lines of an order, so any action rewrites at most 10 of these in one transaction."""
+
+    lines = JSONAttribute(default=list)
+
+
+class OrderHistoryItem(BaseItem, discriminator="order_history"):
+    entry = JSONAttribute()
+
+
+class OrderRevisionItem(BaseItem, discriminator="order_revision"):
+    revision = JSONAttribute()
+
+
+class OrderDocumentItem(BaseItem, discriminator="order_document"):
+    document = JSONAttribute()
+
+
+class OrderMessageItem(BaseItem, discriminator="order_message"):
+    id = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    author_id = UnicodeAttribute()
+    author_kind = UnicodeAttribute()
+    body = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class BudgetItem(BaseItem, discriminator="budget"):
+    """What a customer's orders committed in one month, counted atomically at submit."""
+
+    spent_cents = NumberAttribute(default=0)  # integer cents: DynamoDB adds them exactly
 
 
 def item_classes() -> list[type[BaseItem]]:

@@ -24,7 +24,7 @@ GSI1 (`gsi1pk`, `gsi1sk`), projection ALL
 |----------|--------------------|------------------|--------|
 | customer | T#{t}#REP#{rep_id} | CUSTOMER#{id}    | GET /customers?sales_rep_id= ; a rep's customers (order visibility) |
 
-GSI2 (`gsi2pk`, `gsi2sk`), projection ALL: reserved for orders (status work queues, per customer).
+GSI2, GSI3, GSI4: order lists, see the orders section at the end of this module.
 """
 
 from __future__ import annotations
@@ -101,3 +101,80 @@ def login_failures(tenant: str, user_id: str) -> tuple[str, str]:
 def tenant_of(pk: str) -> str:
     """The tenant slug of any partition key (stream records carry only keys and images)."""
     return pk.removeprefix("T#").split("#", 1)[0]
+
+
+# --- orders ---------------------------------------------------------------------------------------
+# Base table, one partition per order (GetItem-free: one Query on the partition loads the aggregate)
+# | item          | pk                          | sk               | serves |
+# | order header  | T#{t}#ORDER#{id}            | ORDER            | the aggregate root; conditional on version |
+# | line page     | T#{t}#ORDER#{id}            | LINES#{nnn}      | 100 lines each: ≤ 10 items for a 1,000-line order |
+# | history entry | T#{t}#ORDER#{id}            | HIST#{nnnnnn}    | every action, in order |
+# | revision      | T#{t}#ORDER#{id}            | REV#{nnnn}       | every proposal, kept |
+# | document      | T#{t}#ORDER#{id}            | DOC#{id}         | shipments, invoices, payments |
+# | message       | T#{t}#ORDER#{id}#MSG        | MSG#{id}         | the order's conversation, oldest first |
+# | order counter | T#{t}                       | COUNTER#ORDER    | human-readable order numbers (atomic ADD) |
+# | budget        | T#{t}#BUDGET#{customer}     | {YYYY-MM}        | monthly budget used, counted atomically |
+# Order header GSIs (sort key `{created_at}#{id}`: newest first, created_from/created_to as BETWEEN)
+# | index | partition                          | serves |
+# | gsi1  | T#{t}#ORDERS#STATUS#{status}       | staff work queues: ?status= with orders.read_all |
+# | gsi2  | T#{t}#ORDERS#CUSTOMER#{customer}   | one customer's orders: customer users, ?customer_id= |
+# | gsi3  | T#{t}#ORDERS                       | every order of the tenant (orders.read_all, no filter) |
+# | gsi4  | T#{t}#ORDERS#REP#{rep}             | orders of a sales rep's customers (no orders.read_all) |
+ORDER_HEADER = "ORDER"
+ORDER_LINES = "LINES#"
+ORDER_HISTORY = "HIST#"
+ORDER_REVISION = "REV#"
+ORDER_DOCUMENT = "DOC#"
+MESSAGE = "MSG#"
+
+
+def order_pk(tenant: str, order_id: str) -> str:
+    return f"{tenant_pk(tenant)}#ORDER#{order_id}"
+
+
+def order_lines(page: int) -> str:
+    return f"{ORDER_LINES}{page:03d}"
+
+
+def order_history(seq: int) -> str:
+    return f"{ORDER_HISTORY}{seq:06d}"
+
+
+def order_revision(number: int) -> str:
+    return f"{ORDER_REVISION}{number:04d}"
+
+
+def order_document(doc_id: str) -> str:
+    return f"{ORDER_DOCUMENT}{doc_id}"
+
+
+def order_messages_pk(tenant: str, order_id: str) -> str:
+    return f"{order_pk(tenant, order_id)}#MSG"
+
+
+def order_counter(tenant: str) -> tuple[str, str]:
+    return tenant_pk(tenant), "COUNTER#ORDER"
+
+
+def budget(tenant: str, customer_id: str, month: str) -> tuple[str, str]:
+    return f"{tenant_pk(tenant)}#BUDGET#{customer_id}", month
+
+
+def orders_by_status(tenant: str, status: str) -> str:
+    return f"{tenant_pk(tenant)}#ORDERS#STATUS#{status}"
+
+
+def orders_of_customer(tenant: str, customer_id: str) -> str:
+    return f"{tenant_pk(tenant)}#ORDERS#CUSTOMER#{customer_id}"
+
+
+def orders_of_tenant(tenant: str) -> str:
+    return f"{tenant_pk(tenant)}#ORDERS"
+
+
+def orders_of_rep(tenant: str, rep_id: str) -> str:
+    return f"{tenant_pk(tenant)}#ORDERS#REP#{rep_id}"
+
+
+def order_list_sk(created_at: str, order_id: str) -> str:
+    return f"{created_at}#{order_id}"

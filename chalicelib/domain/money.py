@@ -1,0 +1,20 @@
+"""Money and quantities: Decimal only, rounded half-up to 2 places per line."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def money(value: Decimal | int | str) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_net(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    return money(quantity * unit_price)
+
+
+def line_tax(net: Decimal, tax_rate: Decimal) -> Decimal:
+    return money(net * tax_rate)

@@ -1,0 +1,524 @@
+"""The Order aggregate and its lifecycle: one explicit transition table, methods that either apply a
+whole action or raise a typed error, and a history entry plus a recorded event for every action.
+
+Pure Python: no storage, no HTTP, no e-mail. Services load an Order, call one method, save it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date as Date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.domain.clock import now_iso
+from chalicelib.domain.errors import InvalidTransitionError, ValidationFailedError, invalid_field
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.money import ZERO, line_net, line_tax, money
+
+MAX_LINES = 1000
+
+
+class OrderStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING_APPROVAL = "pending_approval"
+    SUBMITTED = "submitted"
+    AWAITING_CUSTOMER = "awaiting_customer"
+    CONFIRMED = "confirmed"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Action(StrEnum):
+    EDIT = "edit"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REJECT = "reject"
+    SEND = "send"
+    CONFIRM = "confirm"
+    PROPOSE = "propose"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    CANCEL = "cancel"
+    SHIP = "ship"
+    INVOICE = "invoice"
+    PAY = "pay"
+
+
+S = OrderStatus
+# The lifecycle of PRODUCT.md: in which statuses each action is allowed. Anything else is a 409.
+ALLOWED_FROM: dict[Action, frozenset[OrderStatus]] = {
+    Action.EDIT: frozenset({S.DRAFT}),
+    Action.SUBMIT: frozenset({S.DRAFT}),  # customer-created drafts only
+    Action.SEND: frozenset({S.DRAFT}),  # staff-created drafts only
+    Action.CONFIRM: frozenset({S.SUBMITTED, S.DRAFT}),  # a draft only when staff-created (phone order)
+    Action.APPROVE: frozenset({S.PENDING_APPROVAL}),
+    Action.REJECT: frozenset({S.PENDING_APPROVAL}),
+    Action.PROPOSE: frozenset({S.SUBMITTED}),
+    Action.ACCEPT: frozenset({S.AWAITING_CUSTOMER}),
+    Action.DECLINE: frozenset({S.AWAITING_CUSTOMER}),
+    Action.CANCEL: frozenset({S.DRAFT, S.PENDING_APPROVAL, S.SUBMITTED, S.AWAITING_CUSTOMER}),
+    Action.SHIP: frozenset({S.CONFIRMED, S.PARTIALLY_SHIPPED}),
+    Action.INVOICE: frozenset({S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED}),
+    Action.PAY: frozenset({S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED}),
+}
+# Statuses in which the order counts against the customer's monthly budget.
+COMMITTED = frozenset({S.SUBMITTED, S.AWAITING_CUSTOMER, S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.COMPLETED})
+
+
+@dataclass
+class Proposed:
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    confirmed_delivery_date: Date | None = None
+    removed: bool = False
+    added: bool = False  # a line the supplier proposes to add: dropped again if the customer declines
+
+
+@dataclass
+class Line:
+    id: str
+    product_id: str
+    sku: str
+    name: str
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: Decimal
+    requested_delivery_date: Date | None = None
+    confirmed_delivery_date: Date | None = None
+    shipped_quantity: Decimal = Decimal("0")
+    proposed: Proposed | None = None
+
+    @property
+    def net(self) -> Decimal:
+        return line_net(self.quantity, self.unit_price)
+
+    @property
+    def tax(self) -> Decimal:
+        return line_tax(self.net, self.tax_rate)
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.quantity - self.shipped_quantity, Decimal("0"))
+
+
+@dataclass
+class Totals:
+    net: Decimal
+    tax: Decimal
+    gross: Decimal
+
+
+@dataclass
+class HistoryEntry:
+    at: str
+    by: str
+    action: str
+    from_status: str | None
+    to_status: str
+    note: str | None = None
+    changes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProposalInfo:
+    revision: int
+    note: str | None
+    proposed_by: str
+    proposed_at: str
+
+
+@dataclass
+class Document:
+    """A shipment, invoice or payment recorded on the order."""
+
+    id: str
+    kind: str  # shipment | invoice | payment
+    date: Date
+    number: str  # document number, invoice number or payment reference
+    amount: Decimal | None = None
+    due_date: Date | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+    lines: list[dict[str, Any]] = field(default_factory=list)  # shipments: [{"id", "quantity"}]
+    recorded_by: str = ""
+    recorded_at: str = ""
+
+
+@dataclass
+class Revision:
+    """Every proposal is kept: what the supplier proposed, per line, and how it ended."""
+
+    revision: int
+    note: str | None
+    proposed_by: str
+    proposed_at: str
+    lines: list[dict[str, Any]]
+    outcome: str = "open"  # open | accepted | declined | cancelled
+
+
+@dataclass
+class OrderEvent:
+    """Something that happened, for the notification service (recorded, never sent from here)."""
+
+    name: str
+    order_id: str
+    by: str
+    note: str | None = None
+
+
+@dataclass
+class Order:
+    id: str
+    tenant: str
+    number: str
+    customer_id: str
+    customer_name: str
+    site_id: str | None
+    source: str  # portal | staff
+    created_by: str
+    currency: str
+    status: OrderStatus = OrderStatus.DRAFT
+    invoice_status: str = "not_invoiced"
+    payment_status: str = "unpaid"
+    submitted_by: str | None = None
+    customer_reference: str | None = None
+    requested_delivery_date: Date | None = None
+    delivery_address: dict[str, Any] | None = None
+    delivery_method: str | None = None
+    billing_address: dict[str, Any] | None = None
+    payment_method: str | None = None
+    notes: str | None = None
+    # The customer and its ancestors, nearest first: whose approvers may act on this order.
+    customer_path: list[str] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    proposal: ProposalInfo | None = None
+    revisions: list[Revision] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+    created_at: str = field(default_factory=now_iso)
+    updated_at: str = field(default_factory=now_iso)
+    version: int = 0
+    events: list[OrderEvent] = field(default_factory=list, repr=False, compare=False)
+
+    # --- derived ----------------------------------------------------------------------------------
+    @property
+    def totals(self) -> Totals:
+        net = sum((line.net for line in self.lines), ZERO)
+        tax = sum((line.tax for line in self.lines), ZERO)
+        return Totals(money(net), money(tax), money(net + tax))
+
+    def proposed_totals(self) -> Totals:
+        """What the totals would be if the open proposal were accepted."""
+        preview = [_apply_proposal(dataclasses.replace(line)) for line in self.lines]
+        kept = [line for line in preview if line is not None]
+        net = sum((line.net for line in kept), ZERO)
+        tax = sum((line.tax for line in kept), ZERO)
+        return Totals(money(net), money(tax), money(net + tax))
+
+    def line(self, line_id: str) -> Line:
+        for line in self.lines:
+            if line.id == line_id:
+                return line
+        raise invalid_field("lines", f"The order has no line '{line_id}'.")
+
+    def documents_of(self, kind: str) -> list[Document]:
+        return [d for d in self.documents if d.kind == kind]
+
+    # --- the lifecycle ----------------------------------------------------------------------------
+    def check(self, action: Action) -> None:
+        if self.status not in ALLOWED_FROM[action]:
+            raise InvalidTransitionError(f"Cannot {action.value} an order that is {self.status.value}.")
+
+    def _record(
+        self, action: Action | str, by: str, to: OrderStatus, note: str | None = None, changes: list[str] | None = None
+    ) -> None:
+        entry = HistoryEntry(now_iso(), by, str(action), self.status.value, to.value, note, changes or [])
+        self.history.append(entry)
+        self.status = to
+        self.updated_at = entry.at
+
+    def _event(self, name: str, by: str, note: str | None = None) -> None:
+        self.events.append(OrderEvent(name, self.id, by, note))
+
+    # drafts
+    def add_line(self, line: Line, by: str) -> Line:
+        """Adds a product, or adds to the quantity of the line already holding it."""
+        self.check(Action.EDIT)
+        for existing in self.lines:
+            if existing.product_id == line.product_id:
+                existing.quantity += line.quantity
+                existing.unit_price = line.unit_price
+                if line.requested_delivery_date:
+                    existing.requested_delivery_date = line.requested_delivery_date
+                self._record(Action.EDIT, by, self.status, changes=[f"lines.{existing.id}.quantity"])
+                return existing
+        if len(self.lines) >= MAX_LINES:
+            raise invalid_field("lines", f"An order holds at most {MAX_LINES} lines.")
+        self.lines.append(line)
+        self._record(Action.EDIT, by, self.status, changes=[f"lines.{line.id}"])
+        return line
+
+    def change_line(self, line_id: str, by: str, **changes: Any) -> Line:
+        self.check(Action.EDIT)
+        line = self.line(line_id)
+        for key, value in changes.items():
+            setattr(line, key, value)
+        self._record(Action.EDIT, by, self.status, changes=[f"lines.{line_id}.{k}" for k in changes])
+        return line
+
+    def remove_line(self, line_id: str, by: str) -> None:
+        self.check(Action.EDIT)
+        self.lines.remove(self.line(line_id))
+        self._record(Action.EDIT, by, self.status, changes=[f"lines.{line_id}"])
+
+    def edit_header(self, by: str, changes: dict[str, Any]) -> None:
+        self.check(Action.EDIT)
+        for key, value in changes.items():
+            setattr(self, key, value)
+        self._record(Action.EDIT, by, self.status, changes=sorted(changes))
+
+    # buyer side
+    def submit(self, by: str, needs_approval: bool) -> None:
+        self.check(Action.SUBMIT)
+        if self.source != "portal":
+            raise InvalidTransitionError("An order the supplier created is sent, not submitted.")
+        if not self.lines:
+            raise invalid_field("lines", "An order needs at least one line to be submitted.")
+        self.submitted_by = by
+        if needs_approval:
+            self._record(Action.SUBMIT, by, S.PENDING_APPROVAL)
+            self._event("approval_needed", by)
+        else:
+            self._record(Action.SUBMIT, by, S.SUBMITTED)
+            self._event("submitted", by)
+
+    def approve(self, by: str, trims: list[dict[str, Any]]) -> None:
+        self.check(Action.APPROVE)
+        if by == self.submitted_by:
+            raise InvalidTransitionError("The submitter of an order cannot approve it.")
+        changes: list[str] = []
+        for trim in trims:
+            line = self.line(trim["id"])
+            if trim.get("remove"):
+                self.lines.remove(line)
+                changes.append(f"lines.{line.id}")
+            elif trim.get("quantity") is not None:
+                if trim["quantity"] > line.quantity:
+                    raise invalid_field("lines", "An approver may lower quantities, never raise them.")
+                line.quantity = trim["quantity"]
+                changes.append(f"lines.{line.id}.quantity")
+        if not self.lines:
+            raise invalid_field("lines", "Approving would leave the order without lines; reject it instead.")
+        self._record(Action.APPROVE, by, S.SUBMITTED, changes=changes)
+        self._event("approved", by)
+        self._event("submitted", by)
+
+    def reject(self, by: str, reason: str) -> None:
+        self.check(Action.REJECT)
+        if by == self.submitted_by:
+            raise InvalidTransitionError("The submitter of an order cannot reject it; cancel it instead.")
+        self._record(Action.REJECT, by, S.DRAFT, note=reason)
+        self._event("rejected", by, reason)
+
+    # supplier side
+    def send(self, by: str) -> None:
+        self.check(Action.SEND)
+        if self.source != "staff":
+            raise InvalidTransitionError("Only an order the supplier created is sent to the customer.")
+        if not self.lines:
+            raise invalid_field("lines", "An order needs at least one line to be sent.")
+        self.submitted_by = self.submitted_by or by
+        self._open_revision(by, None, [])
+        self._record(Action.SEND, by, S.AWAITING_CUSTOMER)
+        self._event("proposal_sent", by)
+
+    def confirm(self, by: str) -> None:
+        self.check(Action.CONFIRM)
+        if self.status == S.DRAFT and self.source != "staff":
+            raise InvalidTransitionError("A customer's draft must be submitted before it is confirmed.")
+        if not self.lines:
+            raise invalid_field("lines", "An order needs at least one line to be confirmed.")
+        self._record(Action.CONFIRM, by, S.CONFIRMED)
+        self._event("confirmed", by)
+
+    def propose(self, by: str, note: str | None, changes: list[dict[str, Any]], added: list[Line]) -> None:
+        self.check(Action.PROPOSE)
+        if not changes and not added and not note:
+            raise invalid_field("lines", "A proposal changes at least one line, adds one, or carries a note.")
+        touched: list[str] = []
+        for change in changes:
+            line = self.line(change["id"])
+            line.proposed = Proposed(
+                quantity=change.get("quantity"),
+                unit_price=change.get("unit_price"),
+                confirmed_delivery_date=change.get("confirmed_delivery_date"),
+                removed=bool(change.get("remove")),
+            )
+            touched.append(f"lines.{line.id}")
+        if len(self.lines) + len(added) > MAX_LINES:
+            raise invalid_field("add_lines", f"An order holds at most {MAX_LINES} lines.")
+        for line in added:
+            line.proposed = Proposed(quantity=line.quantity, unit_price=line.unit_price, added=True)
+            self.lines.append(line)
+            touched.append(f"lines.{line.id}")
+        self._open_revision(by, note, [self._proposal_snapshot(line) for line in self.lines if line.proposed])
+        self._record(Action.PROPOSE, by, S.AWAITING_CUSTOMER, note=note, changes=touched)
+        self._event("proposal_sent", by, note)
+
+    def _open_revision(self, by: str, note: str | None, lines: list[dict[str, Any]]) -> None:
+        number = len(self.revisions) + 1
+        at = now_iso()
+        self.revisions.append(Revision(number, note, by, at, lines))
+        self.proposal = ProposalInfo(number, note, by, at)
+
+    @staticmethod
+    def _proposal_snapshot(line: Line) -> dict[str, Any]:
+        p = line.proposed or Proposed()
+        return {
+            "id": line.id,
+            "sku": line.sku,
+            "requested_quantity": str(line.quantity) if not p.added else None,
+            "requested_unit_price": str(line.unit_price) if not p.added else None,
+            "quantity": str(p.quantity) if p.quantity is not None else None,
+            "unit_price": str(p.unit_price) if p.unit_price is not None else None,
+            "confirmed_delivery_date": p.confirmed_delivery_date.isoformat() if p.confirmed_delivery_date else None,
+            "removed": p.removed,
+            "added": p.added,
+        }
+
+    def accept(self, by: str) -> None:
+        self.check(Action.ACCEPT)
+        kept = [_apply_proposal(line) for line in self.lines]
+        self.lines = [line for line in kept if line is not None]
+        if not self.lines:
+            raise invalid_field("lines", "Accepting would leave the order without lines; decline it instead.")
+        self._close_revision("accepted")
+        self._record(Action.ACCEPT, by, S.CONFIRMED)
+        self._event("proposal_accepted", by)
+        self._event("confirmed", by)
+
+    def decline(self, by: str, reason: str) -> None:
+        self.check(Action.DECLINE)
+        self.lines = [line for line in self.lines if not (line.proposed and line.proposed.added)]
+        for line in self.lines:
+            line.proposed = None
+        self._close_revision("declined")
+        self._record(Action.DECLINE, by, S.SUBMITTED, note=reason)
+        self._event("proposal_declined", by, reason)
+
+    def _close_revision(self, outcome: str) -> None:
+        if self.revisions and self.revisions[-1].outcome == "open":
+            self.revisions[-1].outcome = outcome
+        self.proposal = None
+
+    def cancel(self, by: str, reason: str) -> None:
+        self.check(Action.CANCEL)
+        self._close_revision("cancelled")
+        self._record(Action.CANCEL, by, S.CANCELLED, note=reason)
+        self._event("cancelled", by, reason)
+
+    # fulfilment
+    def record_shipment(self, by: str, doc: Document, quantities: dict[str, Decimal] | None) -> Document:
+        self.check(Action.SHIP)
+        wanted = quantities if quantities else {line.id: line.outstanding for line in self.lines if line.outstanding}
+        if not wanted:
+            raise invalid_field("lines", "Nothing is left to ship.")
+        for line_id, qty in wanted.items():
+            line = self.line(line_id)
+            if qty <= 0 or qty > line.outstanding:
+                raise ValidationFailedError(
+                    "The request body failed validation.",
+                    details=[{"field": "lines", "message": f"Line '{line_id}' has {line.outstanding} left to ship."}],
+                )
+        for line_id, qty in wanted.items():
+            self.line(line_id).shipped_quantity += qty
+        doc.lines = [{"id": k, "quantity": str(v)} for k, v in wanted.items()]
+        self.documents.append(doc)
+        done = all(line.outstanding == 0 for line in self.lines)
+        self._record(Action.SHIP, by, S.SHIPPED if done else S.PARTIALLY_SHIPPED, changes=[f"shipments.{doc.id}"])
+        self._event("shipment_recorded", by)
+        self._complete_if_done(by)
+        return doc
+
+    def record_invoice(self, by: str, doc: Document) -> Document:
+        self.check(Action.INVOICE)
+        self.documents.append(doc)
+        invoiced = sum((d.amount or ZERO for d in self.documents_of("invoice")), ZERO)
+        self.invoice_status = "invoiced" if invoiced >= self.totals.gross else "partially_invoiced"
+        self._record(Action.INVOICE, by, self.status, changes=[f"invoices.{doc.id}"])
+        self._event("invoice_recorded", by)
+        return doc
+
+    def record_payment(self, by: str, doc: Document) -> Document:
+        self.check(Action.PAY)
+        self.documents.append(doc)
+        paid = sum((d.amount or ZERO for d in self.documents_of("payment")), ZERO)
+        self.payment_status = "paid" if paid >= self.totals.gross else "partially_paid"
+        self._record(Action.PAY, by, self.status, changes=[f"payments.{doc.id}"])
+        self._event("payment_recorded", by)
+        self._complete_if_done(by)
+        return doc
+
+    def _complete_if_done(self, by: str) -> None:
+        if self.status == S.SHIPPED and self.payment_status == "paid":
+            self._record("complete", by, S.COMPLETED)
+            self._event("completed", by)
+
+
+def _apply_proposal(line: Line) -> Line | None:
+    p = line.proposed
+    if p is None:
+        return line
+    if p.removed:
+        return None
+    if p.quantity is not None:
+        line.quantity = p.quantity
+    if p.unit_price is not None:
+        line.unit_price = p.unit_price
+    if p.confirmed_delivery_date is not None:
+        line.confirmed_delivery_date = p.confirmed_delivery_date
+    line.proposed = None
+    return line
+
+
+def new_line(
+    product_id: str,
+    sku: str,
+    name: str,
+    quantity: Decimal,
+    unit_price: Decimal,
+    tax_rate: Decimal,
+    requested_delivery_date: Date | None = None,
+) -> Line:
+    return Line(new_id(), product_id, sku, name, quantity, unit_price, tax_rate, requested_delivery_date)
+
+
+def new_document(kind: str, by: str, **fields: Any) -> Document:
+    return Document(id=new_id(), kind=kind, recorded_by=by, recorded_at=now_iso(), **fields)
+
+
+def needs_approval(
+    *,
+    submitter_can_approve: bool,
+    policy: str,
+    total: Decimal,
+    approval_limit: Decimal | None,
+    budget: Decimal | None,
+    budget_used: Decimal,
+) -> bool:
+    """PRODUCT.md: approval is needed when the submitter cannot approve for the customer and the
+    policy, their limit or the monthly budget asks for it."""
+    if submitter_can_approve:
+        return False
+    if budget is not None and budget_used + total > budget:
+        return True
+    if policy == "always":
+        return True
+    if policy == "over_limit":
+        return approval_limit is None or total > approval_limit
+    return False

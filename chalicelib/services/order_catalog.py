@@ -1,0 +1,94 @@
+"""What ordering needs from the catalog, as a port: which product a line reference means, whether
+this customer may order it, its quantity rules, and its effective price tiers for this customer.
+
+The adapter over the catalog and pricing modules lives in services/catalog_offers.py; unit tests use
+`FakeCatalog`, and a contract test runs the same checks against both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+from chalicelib.domain.model import Customer
+from chalicelib.domain.money import money
+
+
+@dataclass(frozen=True)
+class ProductRef:
+    """A line's product as the client named it: exactly one of the three."""
+
+    product_id: str | None = None
+    sku: str | None = None
+    barcode: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.product_id or self.sku or self.barcode or ""
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A product as this customer may order it, priced for them."""
+
+    product_id: str
+    sku: str
+    name: str
+    tax_rate: Decimal
+    min_quantity: Decimal
+    order_multiple: Decimal
+    # (min_quantity, unit price) ascending; the first tier starts at 0. The tier with the highest
+    # min_quantity not above the quantity wins (PRODUCT.md "Effective price").
+    tiers: tuple[tuple[Decimal, Decimal], ...]
+    orderable: bool = True  # active and visible to this customer (staff may order any active product)
+    reason: str = ""
+
+    def unit_price(self, quantity: Decimal) -> Decimal:
+        price = self.tiers[0][1]
+        for threshold, tier_price in self.tiers:
+            if threshold <= quantity:
+                price = tier_price
+        return money(price)
+
+    def quantity_problem(self, quantity: Decimal) -> str | None:
+        if quantity < self.min_quantity:
+            return f"The minimum quantity of {self.sku} is {self.min_quantity}."
+        if self.order_multiple and (quantity % self.order_multiple) != 0:
+            return f"{self.sku} is sold in multiples of {self.order_multiple}."
+        return None
+
+
+class Catalog(Protocol):
+    def offers(self, tenant: str, customer: Customer, refs: list[ProductRef], *, staff: bool) -> list[Offer | None]:
+        """One answer per ref, in order: None when no product of the tenant matches it."""
+        ...
+
+
+@dataclass
+class FakeCatalog:
+    """In-memory catalog for unit tests: products by id, sku and barcode."""
+
+    products: dict[str, Offer] = field(default_factory=dict)
+    barcodes: dict[str, str] = field(default_factory=dict)
+    hidden: set[str] = field(default_factory=set)
+
+    def add(self, offer: Offer, barcode: str | None = None) -> Offer:
+        self.products[offer.product_id] = offer
+        if barcode:
+            self.barcodes[barcode] = offer.product_id
+        return offer
+
+    def offers(self, tenant: str, customer: Customer, refs: list[ProductRef], *, staff: bool) -> list[Offer | None]:
+        out: list[Offer | None] = []
+        for ref in refs:
+            pid = (
+                ref.product_id
+                or self.barcodes.get(ref.barcode or "")
+                or next((p.product_id for p in self.products.values() if p.sku == ref.sku), None)
+            )
+            offer = self.products.get(pid or "")
+            if offer is not None and offer.product_id in self.hidden and not staff:
+                offer = Offer(**{**offer.__dict__, "orderable": False, "reason": "not available in the portal"})
+            out.append(offer)
+        return out
