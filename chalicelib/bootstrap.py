@@ -16,6 +16,8 @@ from chalicelib.config import Settings, get_settings
 from chalicelib.notifications.sender import EmailSender, SesEmailSender
 from chalicelib.services.admin import UserAdmin
 from chalicelib.services.auth import AuthService
+from chalicelib.services.order_catalog import Catalog
+from chalicelib.services.orders import OrderService
 from chalicelib.storage import table
 
 
@@ -39,6 +41,14 @@ class Services:
     @cached_property
     def user_admin(self) -> UserAdmin:
         return UserAdmin(self.passwords)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        raise RuntimeError("the catalog adapter is wired when the catalog capability lands")
+
+    @cached_property
+    def orders(self) -> OrderService:
+        return OrderService(self.catalog)
 
     @cached_property
     def email_sender(self) -> EmailSender:

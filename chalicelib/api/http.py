@@ -92,6 +92,13 @@ class Ctx:
         except (ValueError, UnicodeDecodeError) as exc:
             raise MalformedRequestError("The request body is not valid JSON.") from exc
 
+    def text(self) -> str:
+        """The body as UTF-8 text (CSV uploads)."""
+        try:
+            return self.raw_body().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise MalformedRequestError("The request body is not UTF-8 text.") from exc
+
     def body(self, model: type[M], *, optional: bool = False) -> M:
         data = self.json()
         if data is None:

@@ -1,0 +1,121 @@
+"""Orders → response models."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.api.schemas.orders import (
+    InvoiceOut,
+    LineOut,
+    MessageOut,
+    OrderOut,
+    OrderSummaryOut,
+    PaymentOut,
+    ShipmentOut,
+)
+from chalicelib.domain.orders import Document, Line, Order
+from chalicelib.services.orders import Message
+from chalicelib.storage.orders import OrderSummary
+
+
+def line_out(line: Line) -> LineOut:
+    return LineOut(
+        id=line.id,
+        product_id=line.product_id,
+        sku=line.sku,
+        name=line.name,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        tax_rate=str(line.tax_rate),
+        net=line.net,
+        requested_delivery_date=line.requested_delivery_date,
+        confirmed_delivery_date=line.confirmed_delivery_date,
+        shipped_quantity=line.shipped_quantity,
+        proposed=dataclasses.asdict(line.proposed) if line.proposed else None,  # type: ignore[arg-type]
+    )
+
+
+def shipment_out(d: Document) -> ShipmentOut:
+    return ShipmentOut(
+        id=d.id,
+        date=d.date,
+        document_number=d.number,
+        carrier=d.carrier,
+        tracking_number=d.tracking_number,
+        lines=d.lines,
+        recorded_by=d.recorded_by,
+        recorded_at=d.recorded_at,
+    )
+
+
+def invoice_out(d: Document) -> InvoiceOut:
+    return InvoiceOut(
+        id=d.id,
+        date=d.date,
+        number=d.number,
+        amount=d.amount or Decimal(0),
+        due_date=d.due_date,
+        recorded_by=d.recorded_by,
+        recorded_at=d.recorded_at,
+    )
+
+
+def payment_out(d: Document) -> PaymentOut:
+    return PaymentOut(
+        id=d.id,
+        date=d.date,
+        reference=d.number,
+        amount=d.amount or Decimal(0),
+        recorded_by=d.recorded_by,
+        recorded_at=d.recorded_at,
+    )
+
+
+def order_data(o: Order) -> dict[str, Any]:
+    t = o.totals
+    return {
+        "id": o.id,
+        "number": o.number,
+        "status": o.status.value,
+        "invoice_status": o.invoice_status,
+        "payment_status": o.payment_status,
+        "source": o.source,
+        "customer_id": o.customer_id,
+        "customer_name": o.customer_name,
+        "site_id": o.site_id,
+        "created_by": o.created_by,
+        "submitted_by": o.submitted_by,
+        "customer_reference": o.customer_reference,
+        "requested_delivery_date": o.requested_delivery_date,
+        "delivery_address": o.delivery_address,
+        "delivery_method": o.delivery_method,
+        "billing_address": o.billing_address,
+        "payment_method": o.payment_method,
+        "notes": o.notes,
+        "currency": o.currency,
+        "totals": {"net": t.net, "tax": t.tax, "gross": t.gross},
+        "version": o.version,
+        "lines": [line_out(line) for line in o.lines],
+        "proposal": dataclasses.asdict(o.proposal) if o.proposal else None,
+        "revisions": [dataclasses.asdict(r) for r in o.revisions],
+        "shipments": [shipment_out(d) for d in o.documents_of("shipment")],
+        "invoices": [invoice_out(d) for d in o.documents_of("invoice")],
+        "payments": [payment_out(d) for d in o.documents_of("payment")],
+        "history": [dataclasses.asdict(h) for h in o.history],
+        "created_at": o.created_at,
+        "updated_at": o.updated_at,
+    }
+
+
+def order_out(o: Order) -> OrderOut:
+    return OrderOut.model_validate(order_data(o))
+
+
+def summary_out(s: OrderSummary) -> OrderSummaryOut:
+    return OrderSummaryOut.model_validate(dataclasses.asdict(s))
+
+
+def message_out(m: Message) -> MessageOut:
+    return MessageOut.model_validate(dataclasses.asdict(m))

@@ -1,0 +1,346 @@
+"""Orders: drafts and lines, lifecycle actions, fulfilment documents, messages, reorder."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.http import Ctx, endpoint, json_response, patch_changes
+from chalicelib.api.order_presenters import (
+    invoice_out,
+    message_out,
+    order_data,
+    order_out,
+    payment_out,
+    shipment_out,
+    summary_out,
+)
+from chalicelib.api.schemas.orders import (
+    ApproveRequest,
+    InvoiceOut,
+    InvoiceRequest,
+    LineAdd,
+    LineImportOut,
+    LinePatch,
+    MessageList,
+    MessageOut,
+    MessageRequest,
+    OrderCreate,
+    OrderList,
+    OrderOut,
+    OrderPatch,
+    PaymentOut,
+    PaymentRequest,
+    ProposeRequest,
+    ReasonRequest,
+    ReorderOut,
+    ShipmentOut,
+    ShipmentRequest,
+)
+from chalicelib.bootstrap import get_services
+from chalicelib.domain.orders import Order
+from chalicelib.services.order_catalog import ProductRef
+from chalicelib.services.orders import OrderService
+
+bp = Blueprint(__name__)
+TAGS = ("orders",)
+
+
+def svc() -> OrderService:
+    return get_services().orders
+
+
+def order_response(o: Order, status: int = 200) -> Response:
+    return json_response(order_out(o), status=status, etag=o.version)
+
+
+@endpoint(
+    bp,
+    "/orders",
+    "GET",
+    summary="List orders (filters: status, customer_id, created_from, created_to)",
+    response_model=OrderList,
+    tags=TAGS,
+)
+def list_orders(ctx: Ctx) -> Response:
+    limit, cursor = ctx.page_args()
+    page = svc().list_orders(
+        ctx.principal,
+        limit=limit,
+        cursor=cursor,
+        status=ctx.query("status"),
+        customer_id=ctx.query("customer_id"),
+        created_from=ctx.query("created_from"),
+        created_to=ctx.query("created_to"),
+    )
+    return json_response(OrderList(items=[summary_out(s) for s in page.items], next_cursor=page.next_cursor))
+
+
+@endpoint(
+    bp,
+    "/orders",
+    "POST",
+    summary="Create a draft order",
+    request_model=OrderCreate,
+    response_model=OrderOut,
+    status=201,
+    tags=TAGS,
+)
+def create_order(ctx: Ctx) -> Response:
+    return order_response(svc().create(ctx.principal, ctx.body(OrderCreate).model_dump()), 201)
+
+
+@endpoint(bp, "/orders/{order_id}", "GET", summary="An order", response_model=OrderOut, tags=TAGS)
+def get_order(ctx: Ctx, order_id: str) -> Response:
+    return order_response(svc().get(ctx.principal, order_id))
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}",
+    "PATCH",
+    summary="Change a draft's header",
+    request_model=OrderPatch,
+    response_model=OrderOut,
+    tags=TAGS,
+)
+def patch_order(ctx: Ctx, order_id: str) -> Response:
+    changes = patch_changes(ctx.body(OrderPatch), frozenset(OrderPatch.model_fields))
+    return order_response(svc().patch_header(ctx.principal, order_id, changes, ctx.if_match()))
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/lines",
+    "POST",
+    summary="Add a line (same product: adds to its quantity)",
+    request_model=LineAdd,
+    response_model=OrderOut,
+    status=201,
+    tags=TAGS,
+)
+def add_line(ctx: Ctx, order_id: str) -> Response:
+    b = ctx.body(LineAdd)
+    ref = ProductRef(b.product_id, b.sku, b.barcode)
+    o = svc().add_line(ctx.principal, order_id, ref, b.quantity, b.requested_delivery_date, ctx.if_match())
+    return order_response(o, 201)
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/lines/{line_id}",
+    "PATCH",
+    summary="Change a line",
+    request_model=LinePatch,
+    response_model=OrderOut,
+    tags=TAGS,
+)
+def patch_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
+    changes = patch_changes(ctx.body(LinePatch), frozenset({"requested_delivery_date"}))
+    return order_response(svc().change_line(ctx.principal, order_id, line_id, changes, ctx.if_match()))
+
+
+@endpoint(
+    bp, "/orders/{order_id}/lines/{line_id}", "DELETE", summary="Remove a line", response_model=OrderOut, tags=TAGS
+)
+def delete_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
+    return order_response(svc().remove_line(ctx.principal, order_id, line_id, ctx.if_match()))
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/lines/import",
+    "POST",
+    summary="Add lines from CSV (code,quantity)",
+    response_model=LineImportOut,
+    content_type="text/csv",
+    tags=TAGS,
+)
+def import_lines(ctx: Ctx, order_id: str) -> Response:
+    result = svc().import_lines(ctx.principal, order_id, ctx.text())
+    body = {"added": result.added, "errors": result.errors, "order": order_data(result.order)}
+    return json_response(LineImportOut.model_validate(body), etag=result.order.version)
+
+
+# --- actions ------------------------------------------------------------------------------------------
+@endpoint(bp, "/orders/{order_id}/submit", "POST", summary="Submit a draft (buyer)", response_model=OrderOut, tags=TAGS)
+def submit(ctx: Ctx, order_id: str) -> Response:
+    return order_response(svc().submit(ctx.principal, order_id, ctx.if_match()))
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/approve",
+    "POST",
+    summary="Approve, optionally trimming lines",
+    request_model=ApproveRequest,
+    response_model=OrderOut,
+    tags=TAGS,
+)
+def approve(ctx: Ctx, order_id: str) -> Response:
+    trims = ctx.body(ApproveRequest, optional=True).model_dump()["lines"]
+    return order_response(svc().approve(ctx.principal, order_id, trims, ctx.if_match()))
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/reject",
+    "POST",
+    summary="Reject back to draft, with a reason",
+    request_model=ReasonRequest,
+    response_model=OrderOut,
+    tags=TAGS,
+)
+def reject(ctx: Ctx, order_id: str) -> Response:
+    return order_response(svc().reject(ctx.principal, order_id, ctx.body(ReasonRequest).reason, ctx.if_match()))
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/send",
+    "POST",
+    summary="Send a staff-created order to the customer",
+    response_model=OrderOut,
+    tags=TAGS,
+)
+def send(ctx: Ctx, order_id: str) -> Response:
+    return order_response(svc().send(ctx.principal, order_id, ctx.if_match()))
+
+
+@endpoint(bp, "/orders/{order_id}/confirm", "POST", summary="Confirm (supplier)", response_model=OrderOut, tags=TAGS)
+def confirm(ctx: Ctx, order_id: str) -> Response:
+    return order_response(svc().confirm(ctx.principal, order_id, ctx.if_match()))
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/propose",
+    "POST",
+    summary="Propose changes to the customer",
+    request_model=ProposeRequest,
+    response_model=OrderOut,
+    tags=TAGS,
+)
+def propose(ctx: Ctx, order_id: str) -> Response:
+    b = ctx.body(ProposeRequest).model_dump()
+    o = svc().propose(ctx.principal, order_id, b["note"], b["lines"], b["add_lines"], ctx.if_match())
+    return order_response(o)
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/accept",
+    "POST",
+    summary="Accept the supplier's proposal",
+    response_model=OrderOut,
+    tags=TAGS,
+)
+def accept(ctx: Ctx, order_id: str) -> Response:
+    return order_response(svc().accept(ctx.principal, order_id, ctx.if_match()))
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/decline",
+    "POST",
+    summary="Decline the proposal, with a reason",
+    request_model=ReasonRequest,
+    response_model=OrderOut,
+    tags=TAGS,
+)
+def decline(ctx: Ctx, order_id: str) -> Response:
+    return order_response(svc().decline(ctx.principal, order_id, ctx.body(ReasonRequest).reason, ctx.if_match()))
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/cancel",
+    "POST",
+    summary="Cancel, with a reason",
+    request_model=ReasonRequest,
+    response_model=OrderOut,
+    tags=TAGS,
+)
+def cancel(ctx: Ctx, order_id: str) -> Response:
+    return order_response(svc().cancel(ctx.principal, order_id, ctx.body(ReasonRequest).reason, ctx.if_match()))
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/shipments",
+    "POST",
+    summary="Record a shipment",
+    request_model=ShipmentRequest,
+    response_model=ShipmentOut,
+    status=201,
+    tags=TAGS,
+)
+def ship(ctx: Ctx, order_id: str) -> Response:
+    o, doc = svc().ship(ctx.principal, order_id, ctx.body(ShipmentRequest).model_dump())
+    return json_response(shipment_out(doc), status=201, etag=o.version)
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/invoices",
+    "POST",
+    summary="Record an invoice",
+    request_model=InvoiceRequest,
+    response_model=InvoiceOut,
+    status=201,
+    tags=TAGS,
+)
+def invoice(ctx: Ctx, order_id: str) -> Response:
+    o, doc = svc().invoice(ctx.principal, order_id, ctx.body(InvoiceRequest).model_dump())
+    return json_response(invoice_out(doc), status=201, etag=o.version)
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/payments",
+    "POST",
+    summary="Record a payment",
+    request_model=PaymentRequest,
+    response_model=PaymentOut,
+    status=201,
+    tags=TAGS,
+)
+def pay(ctx: Ctx, order_id: str) -> Response:
+    o, doc = svc().pay(ctx.principal, order_id, ctx.body(PaymentRequest).model_dump())
+    return json_response(payment_out(doc), status=201, etag=o.version)
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/reorder",
+    "POST",
+    summary="Copy the lines into a new draft at current prices",
+    response_model=ReorderOut,
+    status=201,
+    tags=TAGS,
+)
+def reorder(ctx: Ctx, order_id: str) -> Response:
+    o, skipped = svc().reorder(ctx.principal, order_id)
+    body = ReorderOut.model_validate({**order_data(o), "skipped": skipped})
+    return json_response(body, status=201, etag=o.version)
+
+
+@endpoint(
+    bp, "/orders/{order_id}/messages", "GET", summary="The order's conversation", response_model=MessageList, tags=TAGS
+)
+def list_messages(ctx: Ctx, order_id: str) -> Response:
+    page = svc().messages(ctx.principal, order_id, *ctx.page_args())
+    return json_response(MessageList(items=[message_out(m) for m in page.items], next_cursor=page.next_cursor))
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/messages",
+    "POST",
+    summary="Post a message on the order",
+    request_model=MessageRequest,
+    response_model=MessageOut,
+    status=201,
+    tags=TAGS,
+)
+def post_message(ctx: Ctx, order_id: str) -> Response:
+    return json_response(message_out(svc().post_message(ctx.principal, order_id, ctx.body(MessageRequest).body)), 201)

@@ -1,0 +1,327 @@
+"""Request and response bodies of orders (API.md "Orders")."""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, PlainSerializer, model_validator
+
+from chalicelib.api.schemas.common import Code, Id, Money, RequestModel, ResponseModel, ShortText, Text
+
+
+def _quantity(value: Decimal) -> Decimal:
+    if not value.is_finite() or value <= 0 or value > 1_000_000:
+        raise ValueError("must be above 0 and at most 1000000")
+    if value.as_tuple().exponent < -3:  # type: ignore[operator]
+        raise ValueError("has at most 3 decimals")
+    return value
+
+
+# Quantities are JSON numbers (API.md); in Python they are Decimals, never floats.
+Quantity = Annotated[
+    Decimal,
+    Field(allow_inf_nan=False),
+    AfterValidator(_quantity),
+    PlainSerializer(lambda d: float(d) if d != d.to_integral_value() else int(d), return_type=float, when_used="json"),
+]
+QuantityOut = Annotated[
+    Decimal,
+    PlainSerializer(lambda d: float(d) if d != d.to_integral_value() else int(d), return_type=float, when_used="json"),
+]
+Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+Ref = Annotated[str, Field(min_length=1, max_length=64)]
+LongText = Annotated[Text, Field(max_length=2000)]
+
+
+class ProductRefIn(RequestModel):
+    product_id: Ref | None = None
+    sku: Ref | None = None
+    barcode: Ref | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ProductRefIn:
+        named = [n for n in ("product_id", "sku", "barcode") if getattr(self, n)]
+        if len(named) != 1:
+            raise ValueError("name the product with exactly one of product_id, sku or barcode")
+        return self
+
+
+class LineIn(ProductRefIn):
+    quantity: Quantity
+    requested_delivery_date: Date | None = None
+
+
+class OrderCreate(RequestModel):
+    customer_id: Id | None = None
+    site_id: Id | None = None
+    customer_reference: ShortText | None = None
+    requested_delivery_date: Date | None = None
+    delivery_address_id: Id | None = None
+    delivery_method: Code | None = None
+    billing_address_id: Id | None = None
+    payment_method: Code | None = None
+    notes: LongText | None = None
+    lines: Annotated[list[LineIn], Field(max_length=1000)] = []
+
+
+class OrderPatch(RequestModel):
+    site_id: Id | None = None
+    customer_reference: ShortText | None = None
+    requested_delivery_date: Date | None = None
+    delivery_address_id: Id | None = None
+    delivery_method: Code | None = None
+    billing_address_id: Id | None = None
+    payment_method: Code | None = None
+    notes: LongText | None = None
+
+
+class LineAdd(LineIn):
+    pass
+
+
+class LinePatch(RequestModel):
+    quantity: Quantity | None = None
+    requested_delivery_date: Date | None = None
+
+
+class ApproveLine(RequestModel):
+    id: Id
+    quantity: Quantity | None = None
+    remove: bool = False
+
+
+class ApproveRequest(RequestModel):
+    lines: Annotated[list[ApproveLine], Field(max_length=1000)] = []
+
+
+class ReasonRequest(RequestModel):
+    reason: Reason
+
+
+class ProposeLine(RequestModel):
+    id: Id
+    quantity: Quantity | None = None
+    unit_price: Money | None = None
+    confirmed_delivery_date: Date | None = None
+    remove: bool = False
+
+
+class ProposeAddLine(ProductRefIn):
+    quantity: Quantity
+    unit_price: Money | None = None
+
+
+class ProposeRequest(RequestModel):
+    note: Reason | None = None
+    lines: Annotated[list[ProposeLine], Field(max_length=1000)] = []
+    add_lines: Annotated[list[ProposeAddLine], Field(max_length=1000)] = []
+
+
+class ShipmentLine(RequestModel):
+    id: Id
+    quantity: Quantity
+
+
+class ShipmentRequest(RequestModel):
+    date: Date
+    document_number: Annotated[str, Field(min_length=1, max_length=100)]
+    carrier: ShortText | None = None
+    tracking_number: Annotated[str, Field(max_length=100)] | None = None
+    lines: Annotated[list[ShipmentLine], Field(max_length=1000)] = []
+
+
+class InvoiceRequest(RequestModel):
+    date: Date
+    number: Annotated[str, Field(min_length=1, max_length=100)]
+    amount: Money
+    due_date: Date | None = None
+
+
+class PaymentRequest(RequestModel):
+    date: Date
+    reference: Annotated[str, Field(min_length=1, max_length=100)]
+    amount: Money
+
+
+class MessageRequest(RequestModel):
+    body: Reason
+
+
+# --- responses --------------------------------------------------------------------------------------
+class ProposedOut(ResponseModel):
+    quantity: QuantityOut | None
+    unit_price: Money | None
+    confirmed_delivery_date: Date | None
+    removed: bool
+    added: bool
+
+
+class LineOut(ResponseModel):
+    id: str
+    product_id: str
+    sku: str
+    name: str
+    quantity: QuantityOut
+    unit_price: Money
+    tax_rate: str
+    net: Money
+    requested_delivery_date: Date | None
+    confirmed_delivery_date: Date | None
+    shipped_quantity: QuantityOut
+    proposed: ProposedOut | None
+
+
+class TotalsOut(ResponseModel):
+    net: Money
+    tax: Money
+    gross: Money
+
+
+class ProposalOut(ResponseModel):
+    revision: int
+    note: str | None
+    proposed_by: str
+    proposed_at: str
+
+
+class ShipmentOut(ResponseModel):
+    id: str
+    date: Date
+    document_number: str
+    carrier: str | None
+    tracking_number: str | None
+    lines: list[dict[str, Any]]
+    recorded_by: str
+    recorded_at: str
+
+
+class InvoiceOut(ResponseModel):
+    id: str
+    date: Date
+    number: str
+    amount: Money
+    due_date: Date | None
+    recorded_by: str
+    recorded_at: str
+
+
+class PaymentOut(ResponseModel):
+    id: str
+    date: Date
+    reference: str
+    amount: Money
+    recorded_by: str
+    recorded_at: str
+
+
+class HistoryOut(ResponseModel):
+    at: str
+    by: str
+    action: str
+    from_status: str | None
+    to_status: str
+    note: str | None
+    changes: list[str]
+
+
+class RevisionOut(ResponseModel):
+    revision: int
+    note: str | None
+    proposed_by: str
+    proposed_at: str
+    outcome: str
+    lines: list[dict[str, Any]]
+
+
+class OrderOut(ResponseModel):
+    id: str
+    number: str
+    status: str
+    invoice_status: str
+    payment_status: str
+    source: str
+    customer_id: str
+    customer_name: str
+    site_id: str | None
+    created_by: str
+    submitted_by: str | None
+    customer_reference: str | None
+    requested_delivery_date: Date | None
+    delivery_address: dict[str, Any] | None
+    delivery_method: str | None
+    billing_address: dict[str, Any] | None
+    payment_method: str | None
+    notes: str | None
+    currency: str
+    totals: TotalsOut
+    version: int
+    lines: list[LineOut]
+    proposal: ProposalOut | None
+    revisions: list[RevisionOut]
+    shipments: list[ShipmentOut]
+    invoices: list[InvoiceOut]
+    payments: list[PaymentOut]
+    history: list[HistoryOut]
+    created_at: str
+    updated_at: str
+
+
+class SkippedOut(ResponseModel):
+    sku: str
+    reason: str
+
+
+class ReorderOut(OrderOut):
+    skipped: list[SkippedOut]
+
+
+class OrderSummaryOut(ResponseModel):
+    id: str
+    number: str
+    status: str
+    invoice_status: str
+    payment_status: str
+    source: str
+    customer_id: str
+    customer_name: str
+    created_by: str
+    submitted_by: str | None
+    customer_reference: str | None
+    requested_delivery_date: str | None
+    currency: str
+    totals: TotalsOut
+    line_count: int
+    created_at: str
+    updated_at: str
+
+
+class OrderList(ResponseModel):
+    items: list[OrderSummaryOut]
+    next_cursor: str | None
+
+
+class ImportErrorOut(ResponseModel):
+    row: int
+    code: str
+    message: str
+
+
+class LineImportOut(ResponseModel):
+    added: int
+    errors: list[ImportErrorOut]
+    order: OrderOut
+
+
+class MessageOut(ResponseModel):
+    id: str
+    author_id: str
+    author_kind: str
+    body: str
+    created_at: str
+
+
+class MessageList(ResponseModel):
+    items: list[MessageOut]
+    next_cursor: str | None
