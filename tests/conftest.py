@@ -7,6 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+# The order tests' `world` fixture (customers, people, a fake catalog) is shared by several modules.
+pytest_plugins = ["tests.functional.order_world"]
+
 # Before anything imports boto3/PynamoDB: fake credentials, one region, no real endpoints.
 os.environ.update(
     {

@@ -61,8 +61,8 @@ def world(admin: Api, anon: Api) -> World:
     catalog.add(offer("p3", "HIDDEN", "99.00"))
     catalog.hidden.add("p3")
     services = get_services()
-    services.catalog = catalog  # type: ignore[misc]
-    services.orders = OrderService(catalog)  # type: ignore[misc]
+    services.catalog = catalog
+    services.orders = OrderService(catalog)
 
     admin.patch(
         "/settings",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.functional.conftest import USER_PASSWORD, create_customer, create_user
-from tests.functional.order_world import World, world  # noqa: F401 - fixture
+from tests.functional.order_world import World
 
 
-def line_of(order: dict, sku: str) -> dict:
+def line_of(order: dict[str, Any], sku: str) -> dict[str, Any]:
     return next(line for line in order["lines"] if line["sku"] == sku)
 
 
