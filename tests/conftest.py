@@ -34,8 +34,10 @@ def aws() -> Iterator[None]:
 
     from chalicelib import bootstrap
     from chalicelib.config import get_settings
+    from chalicelib.local.isolation import serialize_dynamodb_operations
     from chalicelib.storage import table
 
+    serialize_dynamodb_operations()  # concurrency tests need DynamoDB's isolation, see the module
     with mock_aws():
         bootstrap.reset()
         bootstrap.configure_storage(get_settings())

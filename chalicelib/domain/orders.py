@@ -246,8 +246,9 @@ class Order:
         self.events.append(OrderEvent(name, self.id, by, note))
 
     # drafts
-    def add_line(self, line: Line, by: str) -> Line:
-        """Adds a product, or adds to the quantity of the line already holding it."""
+    def add_line(self, line: Line, by: str, *, record: bool = True) -> Line:
+        """Adds a product, or adds to the quantity of the line already holding it. Bulk additions
+        (create, import) pass record=False and record one entry for the whole action."""
         self.check(Action.EDIT)
         for existing in self.lines:
             if existing.product_id == line.product_id:
@@ -255,13 +256,19 @@ class Order:
                 existing.unit_price = line.unit_price
                 if line.requested_delivery_date:
                     existing.requested_delivery_date = line.requested_delivery_date
-                self._record(Action.EDIT, by, self.status, changes=[f"lines.{existing.id}.quantity"])
+                if record:
+                    self._record(Action.EDIT, by, self.status, changes=[f"lines.{existing.id}.quantity"])
                 return existing
         if len(self.lines) >= MAX_LINES:
             raise invalid_field("lines", f"An order holds at most {MAX_LINES} lines.")
         self.lines.append(line)
-        self._record(Action.EDIT, by, self.status, changes=[f"lines.{line.id}"])
+        if record:
+            self._record(Action.EDIT, by, self.status, changes=[f"lines.{line.id}"])
         return line
+
+    def record_bulk_edit(self, by: str, note: str) -> None:
+        self.check(Action.EDIT)
+        self._record(Action.EDIT, by, self.status, note=note)
 
     def change_line(self, line_id: str, by: str, **changes: Any) -> Line:
         self.check(Action.EDIT)

@@ -262,7 +262,9 @@ class OrderService:
                 self._check_offer(offer, Decimal(line["quantity"]), f"lines[{i}]")
                 assert offer is not None
                 order.add_line(
-                    _line_from(offer, Decimal(line["quantity"]), line.get("requested_delivery_date")), p.user_id
+                    _line_from(offer, Decimal(line["quantity"]), line.get("requested_delivery_date")),
+                    p.user_id,
+                    record=False,  # the "create" entry covers them
                 )
         return orders.save(t, None, order, customer.sales_rep_id)
 
@@ -405,11 +407,13 @@ class OrderService:
                     existing = next((line for line in o.lines if offer and line.product_id == offer.product_id), None)
                     self._check_offer(offer, qty + (existing.quantity if existing else Decimal(0)), "quantity")
                     assert offer is not None
-                    line = o.add_line(_line_from(offer, qty, None), p.user_id)
+                    line = o.add_line(_line_from(offer, qty, None), p.user_id, record=False)
                     line.unit_price = offer.unit_price(line.quantity)
                     added += 1
                 except ValidationFailedError as exc:
                     errors.append({"row": n, "code": code, "message": exc.details[0]["message"]})
+            if added:
+                o.record_bulk_edit(p.user_id, f"Imported {added} line(s) from CSV.")
             result["added"] = added
             result["errors"] = sorted(errors, key=lambda e: e["row"])
 

@@ -407,10 +407,17 @@ def save(
                 _add_budget(tx, tenant, budget)
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
-        if codes and codes[0] == "ConditionalCheckFailed":
-            raise VersionMismatchError() from exc
-        if budget is not None and codes and codes[-1] == "ConditionalCheckFailed":
+        if (
+            budget is not None
+            and codes
+            and codes[-1] == "ConditionalCheckFailed"
+            and codes.count("ConditionalCheckFailed") == 1
+        ):
             raise BudgetExceededError() from exc
+        # Every other condition is a version (header, pages, revisions) or "not written yet"
+        # (history, documents): whichever fails, someone else saved this order first.
+        if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes):
+            raise VersionMismatchError() from exc
         raise
     order.version = (loaded.order.version if loaded else 0) + 1
     return order

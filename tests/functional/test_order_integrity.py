@@ -1,0 +1,93 @@
+"""Integrity: stale writes are refused, concurrent line additions all land, big orders work."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+from chalicelib.auth.principal import Principal
+from chalicelib.bootstrap import get_services
+from chalicelib.domain.permissions import UserKind
+from chalicelib.services.order_catalog import ProductRef
+from chalicelib.storage import orders as order_store
+from tests.functional.order_world import World, offer
+
+
+def test_a_stale_if_match_is_412_and_changes_nothing(world: World) -> None:
+    o = world.order()
+    etag = world.buyer.get(f"/orders/{o['id']}").headers["ETag"]
+    assert etag == f'"{o["version"]}"'
+    r = world.buyer.post(f"/orders/{o['id']}/lines", {"sku": "BOX-6", "quantity": 6}, headers={"If-Match": etag})
+    assert r.status_code == 201
+    stale = world.buyer.patch(f"/orders/{o['id']}", {"notes": "late"}, headers={"If-Match": etag})
+    assert stale.status_code == 412
+    assert stale.json["error"]["code"] == "version_mismatch"
+    assert world.buyer.post(f"/orders/{o['id']}/submit", headers={"If-Match": etag}).status_code == 412
+    current = world.buyer.get(f"/orders/{o['id']}").json
+    assert current["notes"] is None and current["status"] == "draft"
+
+
+def test_sixteen_concurrent_line_additions_lose_none(world: World) -> None:
+    for i in range(16):
+        world.catalog.add(offer(f"c{i}", f"CON-{i}", "1.00"))
+    o = world.order()
+    buyer = Principal(
+        "acme", world.ids["buyer"], UserKind.CUSTOMER, frozenset({"orders.place"}), (world.customer["id"],)
+    )
+    service = get_services().orders
+
+    def add(i: int) -> None:
+        service.add_line(buyer, o["id"], ProductRef(sku=f"CON-{i}"), Decimal(1), None, None)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(add, range(16)))
+    final = world.buyer.get(f"/orders/{o['id']}").json
+    assert sorted(line["sku"] for line in final["lines"]) == sorted(["SKU-1", *[f"CON-{i}" for i in range(16)]])
+    assert final["version"] == o["version"] + 16
+
+
+def test_concurrent_additions_of_one_product_add_up(world: World) -> None:
+    o = world.order(lines=[{"sku": "SKU-1", "quantity": 1}])
+    buyer = Principal(
+        "acme", world.ids["buyer"], UserKind.CUSTOMER, frozenset({"orders.place"}), (world.customer["id"],)
+    )
+    service = get_services().orders
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(
+            pool.map(
+                lambda _: service.add_line(buyer, o["id"], ProductRef(sku="SKU-1"), Decimal(1), None, None), range(8)
+            )
+        )
+    assert world.buyer.get(f"/orders/{o['id']}").json["lines"][0]["quantity"] == 9
+
+
+def test_a_thousand_line_order_is_imported_submitted_and_confirmed(world: World) -> None:
+    for i in range(1000):
+        world.catalog.add(offer(f"big{i}", f"BIG-{i:04d}", "1.25"))
+    o = world.order(lines=[{"sku": "BIG-0000", "quantity": 1}])
+    csv_rows = "\n".join(f"BIG-{i:04d},2" for i in range(1, 1000))
+    r = world.buyer.post(
+        f"/orders/{o['id']}/lines/import", raw=f"code,quantity\n{csv_rows}\n", headers={"Content-Type": "text/csv"}
+    )
+    assert r.status_code == 200, r.body[:500]
+    assert r.json["added"] == 999 and r.json["errors"] == []
+    assert len(r.json["order"]["lines"]) == 1000
+    over = world.buyer.post(f"/orders/{o['id']}/lines", {"sku": "SKU-1", "quantity": 1})
+    assert over.status_code == 422  # 1,000 lines is the most an order holds
+    submitted = world.buyer.post(f"/orders/{o['id']}/submit")
+    assert submitted.status_code == 200 and submitted.json["status"] == "submitted"
+    confirmed = world.desk.post(f"/orders/{o['id']}/confirm")
+    assert confirmed.status_code == 200 and confirmed.json["status"] == "confirmed"
+    assert confirmed.json["totals"]["net"] == "2498.75"  # 1.25 + 999 × 2.50
+    loaded = order_store.load("acme", o["id"])
+    assert loaded is not None and len(loaded.pages) == 10  # ten 100-line items, each well under 400 KB
+
+
+def test_an_import_over_a_thousand_rows_is_refused(world: World) -> None:
+    o = world.order()
+    rows = "\n".join("SKU-1,1" for _ in range(1001))
+    r = world.buyer.post(
+        f"/orders/{o['id']}/lines/import", raw=f"code,quantity\n{rows}\n", headers={"Content-Type": "text/csv"}
+    )
+    assert r.status_code == 422
+    assert world.buyer.get(f"/orders/{o['id']}").json["lines"][0]["quantity"] == 2
