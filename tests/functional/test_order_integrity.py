@@ -78,7 +78,7 @@ def test_a_thousand_line_order_is_imported_submitted_and_confirmed(world: World)
     assert submitted.status_code == 200 and submitted.json["status"] == "submitted"
     confirmed = world.desk.post(f"/orders/{o['id']}/confirm")
     assert confirmed.status_code == 200 and confirmed.json["status"] == "confirmed"
-    assert confirmed.json["totals"]["net"] == "2498.75"  # 1.25 + 999 × 2.50
+    assert confirmed.json["totals"]["net"] == "2498.75"  # 1.25 + 999 x 2.50
     loaded = order_store.load("acme", o["id"])
     assert loaded is not None and len(loaded.pages) == 10  # ten 100-line items, each well under 400 KB
 
