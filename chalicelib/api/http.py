@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.api import openapi
+from chalicelib.api import idempotency, openapi
 from chalicelib.api.errors import error_response, internal_error_response
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.errors import (
@@ -185,9 +185,12 @@ def endpoint(
                 if len(request.raw_body or b"") > MAX_BODY_BYTES:
                     raise PayloadTooLargeError("The request body is larger than 1 MiB.")
                 principal = None if public else _authenticate(request)
-                if principal is not None:
-                    logger.append_keys(tenant=principal.tenant, user_id=principal.user_id)
-                return fn(Ctx(request, principal), **path_params)
+                if principal is None:
+                    return fn(Ctx(request, None), **path_params)
+                logger.append_keys(tenant=principal.tenant, user_id=principal.user_id)
+                if method != "POST":
+                    return fn(Ctx(request, principal), **path_params)
+                return idempotency.run(principal, request, path, lambda: fn(Ctx(request, principal), **path_params))
             except OrderGateError as exc:
                 return error_response(exc)
             except Exception:

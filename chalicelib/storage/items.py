@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
@@ -242,6 +243,16 @@ class BudgetItem(BaseItem, discriminator="budget"):
     """What a customer's orders committed in one month, counted atomically at submit."""
 
     spent_cents = NumberAttribute(default=0)  # integer cents: DynamoDB adds them exactly
+
+
+class IdempotencyItem(BaseItem, discriminator="idempotency"):
+    """The first response to a POST with an Idempotency-Key, kept 24 h (TTL). The stream handler
+    ignores these items: they never describe a business change."""
+
+    fingerprint = UnicodeAttribute()
+    state = UnicodeAttribute()  # in_progress | done
+    status_code = NumberAttribute(null=True)
+    response = BinaryAttribute(null=True, legacy_encoding=False)  # zlib-compressed JSON
 
 
 def item_classes() -> list[type[BaseItem]]:

@@ -178,3 +178,8 @@ def orders_of_rep(tenant: str, rep_id: str) -> str:
 
 def order_list_sk(created_at: str, order_id: str) -> str:
     return f"{created_at}#{order_id}"
+
+
+# | idempotency   | T#{t}#IDEM#{sha256(user, key)} | IDEM        | Idempotency-Key of a POST: its first response, 24 h |
+def idempotency(tenant: str, key_hash: str) -> tuple[str, str]:
+    return f"{tenant_pk(tenant)}#IDEM#{key_hash}", "IDEM"

@@ -91,3 +91,48 @@ def test_an_import_over_a_thousand_rows_is_refused(world: World) -> None:
     )
     assert r.status_code == 422
     assert world.buyer.get(f"/orders/{o['id']}").json["lines"][0]["quantity"] == 2
+
+
+def test_the_same_idempotency_key_twice_makes_one_order(world: World) -> None:
+    body = {"lines": [{"sku": "SKU-1", "quantity": 1}]}
+    first = world.buyer.post("/orders", body, headers={"Idempotency-Key": "k-1"})
+    again = world.buyer.post("/orders", body, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.json == first.json
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert len(world.buyer.get("/orders").json["items"]) == 1
+    other = world.buyer.post(
+        "/orders", {"lines": [{"sku": "SKU-1", "quantity": 2}]}, headers={"Idempotency-Key": "k-1"}
+    )
+    assert other.status_code == 409
+    assert other.json["error"]["code"] == "idempotency_key_reused"
+    assert len(world.buyer.get("/orders").json["items"]) == 1
+
+
+def test_idempotency_keys_belong_to_their_caller(world: World) -> None:
+    body = {"lines": [{"sku": "SKU-1", "quantity": 1}]}
+    assert world.buyer.post("/orders", body, headers={"Idempotency-Key": "same"}).status_code == 201
+    assert world.approver.post("/orders", body, headers={"Idempotency-Key": "same"}).status_code == 201
+    assert len(world.approver.get("/orders").json["items"]) == 2  # the approver sees the organisation's orders
+
+
+def test_a_replayed_action_does_not_act_twice(world: World) -> None:
+    o = world.order()
+    oid = o["id"]
+    first = world.buyer.post(f"/orders/{oid}/messages", {"body": "hello"}, headers={"Idempotency-Key": "m"})
+    again = world.buyer.post(f"/orders/{oid}/messages", {"body": "hello"}, headers={"Idempotency-Key": "m"})
+    assert first.json == again.json
+    assert len(world.buyer.get(f"/orders/{oid}/messages").json["items"]) == 1
+
+
+def test_a_refused_request_does_not_burn_its_key(world: World) -> None:
+    o = world.order()
+    bad = world.buyer.post(
+        f"/orders/{o['id']}/lines", {"sku": "BOX-6", "quantity": 5}, headers={"Idempotency-Key": "x"}
+    )
+    assert bad.status_code == 422
+    good = world.buyer.post(
+        f"/orders/{o['id']}/lines", {"sku": "BOX-6", "quantity": 5}, headers={"Idempotency-Key": "x"}
+    )
+    assert good.status_code == 422  # same request, evaluated again (nothing was stored for a refusal)
+    assert world.buyer.post("/orders", {}, headers={"Idempotency-Key": "y" * 256}).status_code == 400
