@@ -175,29 +175,28 @@ class OrderService:
                 index, partition, status = "gsi1", keys.orders_by_status(t, status), None
             else:
                 index, partition = "gsi3", keys.orders_of_tenant(t)
+        elif customer_id is None and status == S.PENDING_APPROVAL.value and p.has(P.ORDERS_APPROVE):
+            # What waits for this approver, their branches' orders included: the (short) tenant
+            # queue of orders pending approval, filtered on the orders' customer paths.
+            index, partition, status = "gsi1", keys.orders_by_status(t, S.PENDING_APPROVAL.value), None
+            path = OrderItem.customer_path
+            approvable: Condition | None = None
+            for mine_cid in p.customer_ids:
+                approvable = path.contains(mine_cid) if approvable is None else approvable | path.contains(mine_cid)
+            if approvable is not None:
+                conditions.append(approvable)
         else:
             cid = customer_id or (p.customer_ids[0] if p.customer_ids else "")
-            if cid in p.customer_ids:
-                index, partition = "gsi2", keys.orders_of_customer(t, cid)
-                if not p.has(P.ORDERS_VIEW_ORG):
-                    mine = OrderItem.created_by == p.user_id
-                    if p.has(P.ORDERS_PLACE):
-                        mine = mine | ((OrderItem.source == "staff") & (OrderItem.status != S.DRAFT.value))
-                    if p.has(P.ORDERS_APPROVE):
-                        mine = mine | (OrderItem.status == S.PENDING_APPROVAL.value)
-                    conditions.append(mine)
-            elif status == S.PENDING_APPROVAL.value and p.has(P.ORDERS_APPROVE):
-                # An approver at a head office: orders of its branches waiting for approval.
-                index, partition, status = "gsi1", keys.orders_by_status(t, S.PENDING_APPROVAL.value), None
-                path = OrderItem.header["customer_path"]
-                cond: Condition | None = None
-                for mine_cid in p.customer_ids:
-                    c = path.contains(mine_cid)
-                    cond = c if cond is None else cond | c
-                if cond is not None:
-                    conditions.append(cond)
-            else:
+            if cid not in p.customer_ids:
                 raise NotFoundError("customer")
+            index, partition = "gsi2", keys.orders_of_customer(t, cid)
+            if not p.has(P.ORDERS_VIEW_ORG):
+                mine = OrderItem.created_by == p.user_id
+                if p.has(P.ORDERS_PLACE):
+                    mine = mine | ((OrderItem.source == "staff") & (OrderItem.status != S.DRAFT.value))
+                if p.has(P.ORDERS_APPROVE):
+                    mine = mine | (OrderItem.status == S.PENDING_APPROVAL.value)
+                conditions.append(mine)
         if status:
             conditions.append(OrderItem.status == status)
         filter_condition: Condition | None = None

@@ -197,6 +197,7 @@ class OrderItem(BaseItem, discriminator="order"):
     customer_id = UnicodeAttribute()
     customer_name = UnicodeAttribute()
     sales_rep_id = UnicodeAttribute(null=True)
+    customer_path = UnicodeSetAttribute(default=set)  # the customer and its ancestors (approver lists)
     site_id = UnicodeAttribute(null=True)
     created_by = UnicodeAttribute()
     submitted_by = UnicodeAttribute(null=True)

@@ -49,7 +49,6 @@ HEADER_FIELDS = (
     "billing_address",
     "payment_method",
     "notes",
-    "customer_path",
 )
 
 
@@ -154,11 +153,15 @@ def _header_item(tenant: str, order: Order, sales_rep_id: str | None, page_count
         customer_id=order.customer_id,
         customer_name=order.customer_name,
         sales_rep_id=sales_rep_id,
+        customer_path=set(order.customer_path or [order.customer_id]),
         site_id=order.site_id,
         created_by=order.created_by,
         submitted_by=order.submitted_by,
         currency=order.currency,
-        header={name: _s(getattr(order, name)) for name in HEADER_FIELDS},
+        header={
+            **{name: _s(getattr(order, name)) for name in HEADER_FIELDS},
+            "customer_path_order": list(order.customer_path),  # the set above loses the order
+        },
         totals={"net": str(totals.net), "tax": str(totals.tax), "gross": str(totals.gross)},
         line_count=len(order.lines),
         page_count=page_count,
@@ -219,7 +222,7 @@ def _order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         billing_address=h.get("billing_address"),
         payment_method=h.get("payment_method"),
         notes=h.get("notes"),
-        customer_path=list(h.get("customer_path") or [header.customer_id]),
+        customer_path=list(h.get("customer_path_order") or sorted(header.customer_path or {header.customer_id})),
         lines=lines,
         proposal=ProposalInfo(**header.proposal) if header.proposal else None,
         revisions=[Revision(**r.revision) for r in revisions],
