@@ -31,8 +31,9 @@ class Api:
         h = {"Content-Type": "application/json", **self.headers, **(headers or {})}
         if self.token:
             h.setdefault("Authorization", f"Bearer {self.token}")
-        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
-        response = self.client.http.request(method, path, headers=h, body=payload)
+        # Any: chalice's test client is typed for bytes bodies but takes str; the response gets .json.
+        payload: Any = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        response: Any = self.client.http.request(method, path, headers=h, body=payload)
         response.json = json.loads(response.body) if response.body else None
         return response
 
