@@ -220,7 +220,7 @@ def _real(value: str | None, placeholder: str) -> str | None:
 
 def cmd_before(args: argparse.Namespace) -> None:
     stage: str = args.stage
-    env = stage_environment(stage)
+    env = stage_environment(stage, args.chalice_dir)
     ses_identity = args.ses_identity or _real(env.get(config.SES_IDENTITY), resources.PLACEHOLDER_SES_IDENTITY)
     session = _session()
     cfn = session.client("cloudformation")
@@ -242,13 +242,13 @@ def cmd_before(args: argparse.Namespace) -> None:
     if recipients is None:
         recipients = resources.sandbox_recipients(env)
     new_env = resources.environment_from_outputs(stage, outputs, recipients)
-    write_stage_config(stage, {k: str(v) for k, v in new_env.items()})
-    print(f"Wrote stage {stage} to .chalice/config.json and .chalice/{policy_path(stage).name}")
+    write_stage_config(stage, {k: str(v) for k, v in new_env.items()}, args.chalice_dir)
+    print(f"Wrote stage {stage} to {args.chalice_dir / 'config.json'} and {policy_path(stage, args.chalice_dir)}")
 
 
 def cmd_after(args: argparse.Namespace) -> None:
     stage: str = args.stage
-    env = stage_environment(stage)
+    env = stage_environment(stage, args.chalice_dir)
     fn = resources.function_name(stage, resources.STREAM_HANDLER)
     mapping = configure_stream_mapping(
         _session().client("lambda"), fn, env[config.STREAM_ARN], env[config.DLQ_ARN]
@@ -262,7 +262,7 @@ def cmd_after(args: argparse.Namespace) -> None:
 
 def cmd_rotate_signing_key(args: argparse.Namespace) -> None:
     stage: str = args.stage
-    env = stage_environment(stage)
+    env = stage_environment(stage, args.chalice_dir)
     session = _session()
     functions = [resources.function_name(stage), resources.function_name(stage, resources.STREAM_HANDLER)]
     rotate_signing_key(session.client("ssm"), session.client("lambda"), env[config.SIGNING_KEY_PARAMETER], functions)
@@ -271,9 +271,13 @@ def cmd_rotate_signing_key(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.deploy", description=__doc__.splitlines()[0])
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--stage", required=True)
+    common.add_argument("--chalice-dir", type=Path, default=CHALICE_DIR, help=argparse.SUPPRESS)  # tests
     sub = parser.add_subparsers(dest="command", required=True)
-    before = sub.add_parser("before", help="deploy the infra stack, create the signing key, write .chalice/")
-    before.add_argument("--stage", required=True)
+    before = sub.add_parser(
+        "before", parents=[common], help="deploy the infra stack, create the signing key, write .chalice/"
+    )
     before.add_argument("--ses-identity", default=None, help="domain or address to send from")
     before.add_argument("--create-ses-identity", choices=["true", "false"], default=None)
     before.add_argument("--alarm-topic-arn", default=None, help="SNS topic for the DLQ alarm")
@@ -284,11 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="comma-separated verified recipients the role may send to while SES is in the sandbox",
     )
     before.set_defaults(func=cmd_before)
-    after = sub.add_parser("after", help="set failure handling on the stream's event source mapping")
-    after.add_argument("--stage", required=True)
+    after = sub.add_parser("after", parents=[common], help="set failure handling on the stream's event source mapping")
     after.set_defaults(func=cmd_after)
-    rotate = sub.add_parser("rotate-signing-key", help="replace the token signing key")
-    rotate.add_argument("--stage", required=True)
+    rotate = sub.add_parser("rotate-signing-key", parents=[common], help="replace the token signing key")
     rotate.set_defaults(func=cmd_rotate_signing_key)
     args = parser.parse_args(argv)
     try:
