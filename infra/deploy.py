@@ -188,8 +188,14 @@ def write_stage_config(stage: str, env: Mapping[str, str], chalice_dir: Path = C
 
 def configure_stream_mapping(lambda_client: Any, function_name: str, stream_arn: str, dlq_arn: str) -> dict[str, Any]:
     """Set failure handling on the mapping `chalice deploy` created. Returns the updated mapping."""
-    mappings = lambda_client.list_event_source_mappings(FunctionName=function_name, EventSourceArn=stream_arn)[
-        "EventSourceMappings"
+    # Filter on the function here, not in the call: Chalice subscribes the function by ARN, and moto
+    # only matches FunctionName as given at creation (AWS resolves names and ARNs alike).
+    paginator = lambda_client.get_paginator("list_event_source_mappings")
+    mappings = [
+        m
+        for page in paginator.paginate(EventSourceArn=stream_arn)
+        for m in page["EventSourceMappings"]
+        if m["FunctionArn"].split(":")[6] == function_name
     ]
     if len(mappings) != 1:
         raise DeployError(

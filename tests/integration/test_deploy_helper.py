@@ -39,9 +39,11 @@ def create_function(name: str) -> str:
 
 
 def subscribe_like_chalice(function_name: str, stream_arn: str) -> str:
-    """What `chalice deploy` does for @app.on_dynamodb_record (chalice/awsclient.py)."""
-    mapping = boto3.client("lambda").create_event_source_mapping(
-        EventSourceArn=stream_arn, FunctionName=function_name, BatchSize=100,
+    """What `chalice deploy` does for @app.on_dynamodb_record (chalice/awsclient.py): by function ARN."""
+    lam = boto3.client("lambda")
+    function_arn = lam.get_function_configuration(FunctionName=function_name)["FunctionArn"]
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName=function_arn, BatchSize=100,
         StartingPosition="LATEST", MaximumBatchingWindowInSeconds=0,
     )
     uuid: str = mapping["UUID"]
