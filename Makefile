@@ -8,7 +8,7 @@ CFN_LINT := $(VENV)/bin/cfn-lint
 INFRA_TEMPLATES := infra/*.yaml
 STAGE ?= dev
 
-.PHONY: run test lint typecheck unit install clean tenant deploy package lint-infra
+.PHONY: run test lint typecheck unit install clean tenant deploy package lint-infra rotate-signing-key
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ deploy: $(STAMP)
 		$(if $(SES_SANDBOX_RECIPIENTS),--ses-sandbox-recipients "$(SES_SANDBOX_RECIPIENTS)")
 	$(VENV)/bin/chalice deploy --stage $(STAGE)
 	$(PY) -m infra.deploy after --stage $(STAGE)
+
+## Replace a stage's token signing key (docs/DEPLOY.md, "The token signing key").
+rotate-signing-key: $(STAMP)
+	$(PY) -m infra.deploy rotate-signing-key --stage $(STAGE)
 
 ## One deployable template (app + infra): build/package/sam.json and deployment.zip, then cfn-lint.
 package: $(STAMP)

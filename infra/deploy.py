@@ -4,6 +4,7 @@
     chalice deploy --stage dev
     python -m infra.deploy after --stage dev                                  # stream mapping settings
     python -m infra.deploy rotate-signing-key --stage dev
+    python -m infra.deploy signing-key --stage prod     # packaged-template path: only the key
 
 `make deploy STAGE=dev` runs the three deploy commands in order (docs/DEPLOY.md). Every step is a
 function taking its boto3 client, so the tests run them against moto.
@@ -266,6 +267,13 @@ def cmd_after(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_signing_key(args: argparse.Namespace) -> None:
+    """For the packaged-template path, which does not run `before`."""
+    name = resources.signing_key_parameter(args.stage)
+    created = ensure_signing_key(_session().client("ssm"), name, args.stage)
+    print(f"{'Created' if created else 'Kept the existing'} token signing key {name}")
+
+
 def cmd_rotate_signing_key(args: argparse.Namespace) -> None:
     stage: str = args.stage
     env = stage_environment(stage, args.chalice_dir)
@@ -296,6 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     before.set_defaults(func=cmd_before)
     after = sub.add_parser("after", parents=[common], help="set failure handling on the stream's event source mapping")
     after.set_defaults(func=cmd_after)
+    key = sub.add_parser("signing-key", parents=[common], help="create the token signing key if it is missing")
+    key.set_defaults(func=cmd_signing_key)
     rotate = sub.add_parser("rotate-signing-key", parents=[common], help="replace the token signing key")
     rotate.set_defaults(func=cmd_rotate_signing_key)
     args = parser.parse_args(argv)

@@ -57,6 +57,11 @@ def function_name(stage: str, handler: str | None = None) -> str:
     return f"{APP_NAME}-{stage}" + (f"-{handler}" if handler else "")
 
 
+def signing_key_parameter(stage: str) -> str:
+    """The SSM name the template's SigningKeyParameterName output gives (tests keep them equal)."""
+    return f"/{APP_NAME}/{stage}/signing-key"
+
+
 # --- environment <-> outputs ---------------------------------------------------------------------
 
 

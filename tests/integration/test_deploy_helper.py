@@ -206,6 +206,13 @@ def test_deploy_before_and_after_chalice_deploy(moto, chalice_dir, capsys):
     assert run("before", "--stage", "dev", chalice_dir=chalice_dir) == 0
 
 
+def test_signing_key_command_creates_the_key_the_packaged_stack_will_name(moto):
+    assert run("signing-key", "--stage", "prod", chalice_dir=REPO / ".chalice") == 0
+
+    parameter = boto3.client("ssm").get_parameter(Name=resources.signing_key_parameter("prod"))["Parameter"]
+    assert parameter["Type"] == "SecureString"
+
+
 def test_first_deploy_without_an_ses_identity_stops_with_a_hint(moto, chalice_dir, capsys):
     assert run("before", "--stage", "dev", chalice_dir=chalice_dir) == 1
 

@@ -125,7 +125,7 @@ def test_stack_names_every_resource_after_the_stage(stack_outputs):
     assert stack_outputs["TableName"] == f"ordergate-{STAGE}"
     assert stack_outputs["IdempotencyTableName"] == f"ordergate-{STAGE}-idempotency"
     assert stack_outputs["DeadLetterQueueArn"].endswith(f":ordergate-{STAGE}-stream-dlq")
-    assert stack_outputs["SigningKeyParameterName"] == f"/ordergate/{STAGE}/signing-key"
+    assert stack_outputs["SigningKeyParameterName"] == resources.signing_key_parameter(STAGE)
 
 
 def test_moto_skips_only_the_alarm_and_the_ses_identity(cfn):
