@@ -16,7 +16,8 @@ import argparse
 import json
 import secrets
 import sys
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +188,23 @@ def write_stage_config(stage: str, env: Mapping[str, str], chalice_dir: Path = C
 # --- the stream's event source mapping -----------------------------------------------------------
 
 
-def configure_stream_mapping(lambda_client: Any, function_name: str, stream_arn: str, dlq_arn: str) -> dict[str, Any]:
+def wait_until_settled(
+    lambda_client: Any, uuid: str, *, sleep: Callable[[float], None] = time.sleep, attempts: int = 60
+) -> None:
+    """A mapping still Creating or Updating refuses updates (ResourceInUseException); right after
+    `chalice deploy` created it, it may be."""
+    for _ in range(attempts):
+        state = lambda_client.get_event_source_mapping(UUID=uuid)["State"]
+        if state in ("Enabled", "Disabled"):
+            return
+        sleep(5)
+    raise DeployError(f"event source mapping {uuid} is still {state} after {attempts * 5} s")
+
+
+def configure_stream_mapping(
+    lambda_client: Any, function_name: str, stream_arn: str, dlq_arn: str, *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
     """Set failure handling on the mapping `chalice deploy` created. Returns the updated mapping."""
     # Filter on the function here, not in the call: Chalice subscribes the function by ARN, and moto
     # only matches FunctionName as given at creation (AWS resolves names and ARNs alike).
@@ -203,6 +220,7 @@ def configure_stream_mapping(lambda_client: Any, function_name: str, stream_arn:
             f"expected one event source mapping from {stream_arn} to {function_name}, found {len(mappings)}: "
             "did `chalice deploy` run with this stream ARN in .chalice/config.json?"
         )
+    wait_until_settled(lambda_client, mappings[0]["UUID"], sleep=sleep)
     updated: dict[str, Any] = lambda_client.update_event_source_mapping(
         UUID=mappings[0]["UUID"], **stream_mapping_settings(dlq_arn)
     )

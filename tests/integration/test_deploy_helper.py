@@ -113,6 +113,32 @@ def test_stream_mapping_gets_partial_failures_bisect_bounded_retries_and_the_dlq
     assert mapping["BatchSize"] == 100  # what chalice set is left alone
 
 
+class SettlingLambda:
+    """A Lambda client whose mapping reports `Creating` twice before it is `Enabled`."""
+
+    def __init__(self) -> None:
+        self.states = ["Creating", "Creating", "Enabled"]
+
+    def get_event_source_mapping(self, UUID: str) -> dict[str, str]:
+        return {"UUID": UUID, "State": self.states.pop(0)}
+
+
+def test_stream_mapping_step_waits_for_a_mapping_chalice_is_still_creating():
+    slept: list[float] = []
+
+    deploy.wait_until_settled(SettlingLambda(), "uuid-1", sleep=slept.append)
+
+    assert slept == [5, 5]
+
+
+def test_stream_mapping_step_gives_up_on_a_mapping_that_never_settles():
+    client = SettlingLambda()
+    client.states = ["Updating"] * 3
+
+    with pytest.raises(deploy.DeployError, match="still Updating"):
+        deploy.wait_until_settled(client, "uuid-1", sleep=lambda _: None, attempts=3)
+
+
 def test_stream_mapping_step_says_so_when_chalice_has_not_subscribed_the_function(stack_outputs):
     fn = resources.function_name(STAGE, resources.STREAM_HANDLER)
     create_function(fn)
