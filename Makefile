@@ -4,8 +4,11 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+CFN_LINT := $(VENV)/bin/cfn-lint
+INFRA_TEMPLATES := infra/*.yaml
+STAGE ?= dev
 
-.PHONY: run test lint typecheck unit install clean tenant
+.PHONY: run test lint typecheck unit install clean tenant deploy package lint-infra rotate-signing-key
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +26,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(CFN_LINT) $(INFRA_TEMPLATES)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
@@ -38,6 +42,31 @@ unit: $(STAMP)
 ## (asks for the password, or reads ORDERGATE_ADMIN_PASSWORD; the table comes from the environment)
 tenant: $(STAMP)
 	$(PY) -m chalicelib.cli create-tenant --slug "$(SLUG)" --name "$(NAME)" --admin "$(ADMIN)" --email "$(EMAIL)"
+
+## Validate the CloudFormation templates under infra/ (offline, about 2 s).
+lint-infra: $(STAMP)
+	$(CFN_LINT) $(INFRA_TEMPLATES)
+
+## Deploy a stage with your current AWS credentials (docs/DEPLOY.md):
+##   make deploy STAGE=dev SES_IDENTITY=example.org   (SES_IDENTITY on the first deploy only)
+## Optional: CREATE_SES_IDENTITY=false, ALARM_TOPIC_ARN=arn:..., SES_SANDBOX_RECIPIENTS=a@x.org,b@y.org
+deploy: $(STAMP)
+	$(PY) -m infra.deploy before --stage $(STAGE) \
+		$(if $(SES_IDENTITY),--ses-identity "$(SES_IDENTITY)") \
+		$(if $(CREATE_SES_IDENTITY),--create-ses-identity "$(CREATE_SES_IDENTITY)") \
+		$(if $(ALARM_TOPIC_ARN),--alarm-topic-arn "$(ALARM_TOPIC_ARN)") \
+		$(if $(SES_SANDBOX_RECIPIENTS),--ses-sandbox-recipients "$(SES_SANDBOX_RECIPIENTS)")
+	$(VENV)/bin/chalice deploy --stage $(STAGE)
+	$(PY) -m infra.deploy after --stage $(STAGE)
+
+## Replace a stage's token signing key (docs/DEPLOY.md, "The token signing key").
+rotate-signing-key: $(STAMP)
+	$(PY) -m infra.deploy rotate-signing-key --stage $(STAGE)
+
+## One deployable template (app + infra): build/package/sam.json and deployment.zip, then cfn-lint.
+package: $(STAMP)
+	$(PY) -m infra.package --stage $(STAGE) --build-dir build
+	$(CFN_LINT) build/package/sam.json
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache build

@@ -21,6 +21,11 @@ ACCESS_TOKEN_TTL = "ORDERGATE_ACCESS_TOKEN_TTL"
 REFRESH_TOKEN_TTL = "ORDERGATE_REFRESH_TOKEN_TTL"
 PASSWORD_HASH_PROFILE = "ORDERGATE_PASSWORD_HASH_PROFILE"  # "production" (default) or "fast" (tests)
 STAGE = "ORDERGATE_STAGE"
+IDEMPOTENCY_TABLE = "ORDERGATE_IDEMPOTENCY_TABLE"  # notification handler's idempotency records (own table)
+SES_IDENTITY = "ORDERGATE_SES_IDENTITY"  # the verified SES identity (domain or address) mail is sent from
+# Deploy-time only (infra/deploy.py reads them from .chalice/config.json; the Lambda code does not):
+DLQ_ARN = "ORDERGATE_DLQ_ARN"  # on-failure destination of the stream's event source mapping
+SES_SANDBOX_RECIPIENTS = "ORDERGATE_SES_SANDBOX_RECIPIENTS"  # comma-separated; SES sandbox only
 
 # A placeholder ARN lets app.py be imported where no stream exists yet (tests, local, first package).
 PLACEHOLDER_STREAM_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/ordergate/stream/1970-01-01T00:00:00.000"

@@ -1,0 +1,1 @@
+"""Deployment: the infra CloudFormation template and the helpers around `chalice deploy`/`package`."""

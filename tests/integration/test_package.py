@@ -1,0 +1,107 @@
+"""`make package`: one deployable template (app + infra) that passes cfn-lint.
+
+`chalice package` runs once per session (session fixture). It pip-installs requirements.txt for
+Linux, which needs the package index; Chalice caches the resulting zip in .chalice/deployments/ by
+requirements hash, so only the first run on a machine downloads (a few seconds), later ones take
+about a second. Deselect with `-m "not package"` for a quick loop.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib import config
+from infra import deploy, package, resources
+from tests.infra_checks import aws_shape, model_shape, shape_differences, template_policies, wildcard_problems
+
+pytestmark = pytest.mark.package
+
+STAGE = "prod"
+
+
+@pytest.fixture(scope="session")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return package.build(STAGE, tmp_path_factory.mktemp("build"))
+
+
+@pytest.fixture(scope="session")
+def sam(packaged: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(packaged.read_text())
+    return loaded
+
+
+def test_packaged_template_passes_cfn_lint(packaged):
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+
+    result = subprocess.run([str(cfn_lint), str(packaged)], capture_output=True, text=True, check=False)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_stream_mapping_has_partial_failures_bisect_bounded_retries_and_the_dlq(sam):
+    function = sam["Resources"][package.STREAM_FUNCTION]
+    [event] = function["Properties"]["Events"].values()
+
+    assert event["Type"] == "DynamoDB"
+    props = event["Properties"]
+    assert props["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BisectBatchOnFunctionError"] is True
+    assert props["MaximumRetryAttempts"] == deploy.MAXIMUM_RETRY_ATTEMPTS
+    dlq = {"Fn::GetAtt": ["StreamDeadLetterQueue", "Arn"]}
+    assert props["DestinationConfig"] == {"OnFailure": {"Destination": dlq}}
+    assert props["BatchSize"] == 100  # from app.py, kept by the merge
+
+
+def test_packaged_table_is_the_infra_table_and_matches_the_item_models(sam):
+    table = sam["Resources"]["Table"]
+
+    assert table == resources.load_template()["Resources"]["Table"]
+    assert shape_differences(model_shape(), aws_shape(table["Properties"]), "packaged template") == []
+
+
+def test_packaged_template_has_no_wildcard_action_or_resource(sam):
+    policies = template_policies(sam)
+
+    assert set(policies) == {f"{package.API_ROLE}/{package.API_ROLE}Policy",
+                             f"{package.STREAM_ROLE}/{package.STREAM_ROLE}Policy"}
+    for name, document in policies.items():
+        assert wildcard_problems(document) == [], name
+    assert '"Action": "*"' not in json.dumps(sam)
+
+
+def test_merge_only_overrides_resources_chalice_generated(sam):
+    # A Chalice upgrade renaming a logical id would leave a merged resource without a Type.
+    assert all("Type" in resource for resource in sam["Resources"].values())
+    assert sam["Resources"][package.API_FUNCTION]["Properties"]["Role"] == {"Fn::GetAtt": [package.API_ROLE, "Arn"]}
+    assert sam["Resources"][package.STREAM_FUNCTION]["Properties"]["Role"] == {
+        "Fn::GetAtt": [package.STREAM_ROLE, "Arn"]
+    }
+
+
+def test_no_literal_from_the_stage_config_survives(packaged, sam):
+    text = packaged.read_text()
+    env = deploy.stage_environment(STAGE)
+
+    assert config.PLACEHOLDER_STREAM_ARN not in text
+    assert env[config.STREAM_ARN] not in text
+    assert env[config.DLQ_ARN] not in text
+    assert sam["Resources"][package.API_FUNCTION]["Properties"]["Environment"]["Variables"][config.TABLE_NAME] == {
+        "Ref": "Table"
+    }
+
+
+def test_deployment_zip_holds_the_app_and_linux_wheels_only(packaged):
+    names = zipfile.ZipFile(packaged.with_name("deployment.zip")).namelist()
+    top = {n.split("/")[0] for n in names}
+
+    assert {"app.py", "chalicelib", "chalice", "pynamodb", "pydantic_core", "argon2", "jwt"} <= top
+    assert not top & {"tests", "infra", "moto", "cfnlint", ".chalice"}
+    assert any(n.startswith("pydantic_core/") and n.endswith("x86_64-linux-gnu.so") for n in names)
