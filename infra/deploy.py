@@ -141,9 +141,7 @@ def rotate_signing_key(ssm: Any, lambda_client: Any, name: str, function_names: 
     ssm.put_parameter(Name=name, Value=new_signing_key(), Type="SecureString", Overwrite=True)
     version = ssm.get_parameter(Name=name)["Parameter"]["Version"]
     for fn in function_names:
-        lambda_client.update_function_configuration(
-            FunctionName=fn, Description=f"signing key version {version}"
-        )
+        lambda_client.update_function_configuration(FunctionName=fn, Description=f"signing key version {version}")
 
 
 # --- .chalice/config.json and the policy files ---------------------------------------------------
@@ -202,7 +200,11 @@ def wait_until_settled(
 
 
 def configure_stream_mapping(
-    lambda_client: Any, function_name: str, stream_arn: str, dlq_arn: str, *,
+    lambda_client: Any,
+    function_name: str,
+    stream_arn: str,
+    dlq_arn: str,
+    *,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Set failure handling on the mapping `chalice deploy` created. Returns the updated mapping."""
@@ -258,9 +260,7 @@ def cmd_before(args: argparse.Namespace) -> None:
         "AlarmTopicArn": args.alarm_topic_arn,
     }
     print(f"Deploying stack {stack_name(stage)} ...", flush=True)
-    outputs = deploy_stack(
-        cfn, stack_name(stage), resources.template_body(), parameters, protect=stage == "prod"
-    )
+    outputs = deploy_stack(cfn, stack_name(stage), resources.template_body(), parameters, protect=stage == "prod")
     if ensure_signing_key(session.client("ssm"), outputs["SigningKeyParameterName"], stage):
         print(f"Created the token signing key {outputs['SigningKeyParameterName']}")
     recipients = args.ses_sandbox_recipients
@@ -275,9 +275,7 @@ def cmd_after(args: argparse.Namespace) -> None:
     stage: str = args.stage
     env = stage_environment(stage, args.chalice_dir)
     fn = resources.function_name(stage, resources.STREAM_HANDLER)
-    mapping = configure_stream_mapping(
-        _session().client("lambda"), fn, env[config.STREAM_ARN], env[config.DLQ_ARN]
-    )
+    mapping = configure_stream_mapping(_session().client("lambda"), fn, env[config.STREAM_ARN], env[config.DLQ_ARN])
     print(
         f"Stream mapping {mapping['UUID']} of {fn}: {mapping.get('FunctionResponseTypes')}, "
         f"bisect={mapping.get('BisectBatchOnFunctionError')}, retries={mapping.get('MaximumRetryAttempts')}, "

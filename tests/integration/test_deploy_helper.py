@@ -23,9 +23,12 @@ def create_function(name: str) -> str:
     role = boto3.client("iam").create_role(
         RoleName=f"{name}-role",
         AssumeRolePolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-            ]}
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
         ),
     )["Role"]["Arn"]
     code = io.BytesIO()
@@ -43,8 +46,11 @@ def subscribe_like_chalice(function_name: str, stream_arn: str) -> str:
     lam = boto3.client("lambda")
     function_arn = lam.get_function_configuration(FunctionName=function_name)["FunctionArn"]
     mapping = lam.create_event_source_mapping(
-        EventSourceArn=stream_arn, FunctionName=function_arn, BatchSize=100,
-        StartingPosition="LATEST", MaximumBatchingWindowInSeconds=0,
+        EventSourceArn=stream_arn,
+        FunctionName=function_arn,
+        BatchSize=100,
+        StartingPosition="LATEST",
+        MaximumBatchingWindowInSeconds=0,
     )
     uuid: str = mapping["UUID"]
     return uuid
@@ -210,9 +216,10 @@ def test_deploy_before_and_after_chalice_deploy(moto, chalice_dir, capsys):
         "environment_variables"
     ]
     assert env[config.SES_IDENTITY] == "example.org"
-    assert env[config.STREAM_ARN] == boto3.client("dynamodb").describe_table(TableName="ordergate-dev")["Table"][
-        "LatestStreamArn"
-    ]
+    assert (
+        env[config.STREAM_ARN]
+        == boto3.client("dynamodb").describe_table(TableName="ordergate-dev")["Table"]["LatestStreamArn"]
+    )
     assert boto3.client("ssm").get_parameter(Name=env[config.SIGNING_KEY_PARAMETER])["Parameter"]["Type"] == (
         "SecureString"
     )

@@ -46,8 +46,11 @@ def test_schema_check_fails_when_a_gsi_is_added_to_the_models_but_not_the_templa
 def test_schema_check_fails_when_a_gsi_is_added_to_the_template_but_not_the_models(template):
     props = copy.deepcopy(table_properties(template))
     props["GlobalSecondaryIndexes"].append(
-        {"IndexName": "gsi9", "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"}],
-         "Projection": {"ProjectionType": "KEYS_ONLY"}}
+        {
+            "IndexName": "gsi9",
+            "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"},
+        }
     )
 
     problems = shape_differences(model_shape(), aws_shape(props))

@@ -70,8 +70,10 @@ def test_packaged_table_is_the_infra_table_and_matches_the_item_models(sam):
 def test_packaged_template_has_no_wildcard_action_or_resource(sam):
     policies = template_policies(sam)
 
-    assert set(policies) == {f"{package.API_ROLE}/{package.API_ROLE}Policy",
-                             f"{package.STREAM_ROLE}/{package.STREAM_ROLE}Policy"}
+    assert set(policies) == {
+        f"{package.API_ROLE}/{package.API_ROLE}Policy",
+        f"{package.STREAM_ROLE}/{package.STREAM_ROLE}Policy",
+    }
     for name, document in policies.items():
         assert wildcard_problems(document) == [], name
     assert '"Action": "*"' not in json.dumps(sam)

@@ -67,11 +67,13 @@ def test_policy_file_grants_each_resource_kind_the_code_uses_and_only_those(stag
 
 
 def test_wildcard_check_catches_what_it_is_for():
-    policy = {"Statement": [
-        {"Sid": "a", "Effect": "Allow", "Action": "*", "Resource": "*"},
-        {"Sid": "b", "Effect": "Allow", "Action": ["dynamodb:*"], "Resource": ["arn:aws:dynamodb:*:*:table/x"]},
-        {"Sid": "c", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [{"Fn::If": ["c", "*", "x"]}]},
-    ]}
+    policy = {
+        "Statement": [
+            {"Sid": "a", "Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Sid": "b", "Effect": "Allow", "Action": ["dynamodb:*"], "Resource": ["arn:aws:dynamodb:*:*:table/x"]},
+            {"Sid": "c", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [{"Fn::If": ["c", "*", "x"]}]},
+        ]
+    }
 
     assert len(wildcard_problems(policy)) == 5
 
@@ -118,8 +120,10 @@ def test_merge_template_policy_has_no_wildcard_and_matches_the_deploy_policy_sta
 
 
 def test_merge_template_names_the_functions_as_chalice_deploy_does(merge):
-    names = {fn: merge["Resources"][fn]["Properties"]["FunctionName"]["Fn::Sub"]
-             for fn in (package.API_FUNCTION, package.STREAM_FUNCTION)}
+    names = {
+        fn: merge["Resources"][fn]["Properties"]["FunctionName"]["Fn::Sub"]
+        for fn in (package.API_FUNCTION, package.STREAM_FUNCTION)
+    }
 
     assert names == {
         package.API_FUNCTION: "ordergate-${Stage}",
