@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 MAX_MONEY = Decimal("1000000000.00")
+MONEY_PATTERN = r"^\d{1,10}(\.\d{1,2})?$"
+_MONEY = re.compile(MONEY_PATTERN)
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _parse_money(value: Any) -> Decimal:
-    # Money travels as a decimal string: a JSON float would already have lost precision.
+    # Money travels as a decimal string: a JSON float would already have lost precision. Only the
+    # plain form: no sign, exponent, underscores or spaces (Decimal() would take "-0" or "1E+2").
     if isinstance(value, Decimal):  # from the domain, on the way out
         amount = value
-    elif isinstance(value, str):
-        try:
-            amount = Decimal(value)
-        except InvalidOperation as exc:
-            raise ValueError('money must be a decimal string such as "12.50"') from exc
+    elif isinstance(value, str) and _MONEY.match(value):
+        amount = Decimal(value)
     else:
         raise ValueError('money must be a decimal string such as "12.50"')
     if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
@@ -32,8 +35,23 @@ Money = Annotated[
     Decimal,
     BeforeValidator(_parse_money),
     PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
-    Field(json_schema_extra={"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$"}),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN}),
 ]
+
+
+def _parse_day(value: Any) -> date:
+    # Only "YYYY-MM-DD": pydantic alone would also read 0 or 1700000000 as a Unix time.
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _DAY.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("not a calendar date") from exc
+    raise ValueError("must be a date as YYYY-MM-DD")
+
+
+Day = Annotated[date, BeforeValidator(_parse_day), WithJsonSchema({"type": "string", "format": "date"})]
 
 
 def _no_control_chars(value: str) -> str:

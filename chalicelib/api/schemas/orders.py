@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, PlainSerializer, model_validator
 
-from chalicelib.api.schemas.common import Code, Id, Money, RequestModel, ResponseModel, ShortText, Text
+from chalicelib.api.schemas.common import Code, Day, Id, Money, RequestModel, ResponseModel, ShortText, Text
 
 
 def _quantity(value: Decimal) -> Decimal:
@@ -30,7 +30,8 @@ QuantityOut = Annotated[
     Decimal,
     PlainSerializer(lambda d: float(d) if d != d.to_integral_value() else int(d), return_type=float, when_used="json"),
 ]
-Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+Reason = Annotated[Text, Field(min_length=1, max_length=2000)]  # reasons, notes, messages: multi-line text
+DocumentRef = Annotated[Text, Field(min_length=1, max_length=100)]
 Ref = Annotated[str, Field(min_length=1, max_length=64)]
 LongText = Annotated[Text, Field(max_length=2000)]
 
@@ -50,14 +51,14 @@ class ProductRefIn(RequestModel):
 
 class LineIn(ProductRefIn):
     quantity: Quantity
-    requested_delivery_date: Date | None = None
+    requested_delivery_date: Day | None = None
 
 
 class OrderCreate(RequestModel):
     customer_id: Id | None = None
     site_id: Id | None = None
     customer_reference: ShortText | None = None
-    requested_delivery_date: Date | None = None
+    requested_delivery_date: Day | None = None
     delivery_address_id: Id | None = None
     delivery_method: Code | None = None
     billing_address_id: Id | None = None
@@ -69,7 +70,7 @@ class OrderCreate(RequestModel):
 class OrderPatch(RequestModel):
     site_id: Id | None = None
     customer_reference: ShortText | None = None
-    requested_delivery_date: Date | None = None
+    requested_delivery_date: Day | None = None
     delivery_address_id: Id | None = None
     delivery_method: Code | None = None
     billing_address_id: Id | None = None
@@ -83,7 +84,7 @@ class LineAdd(LineIn):
 
 class LinePatch(RequestModel):
     quantity: Quantity | None = None
-    requested_delivery_date: Date | None = None
+    requested_delivery_date: Day | None = None
 
 
 class ApproveLine(RequestModel):
@@ -104,7 +105,7 @@ class ProposeLine(RequestModel):
     id: Id
     quantity: Quantity | None = None
     unit_price: Money | None = None
-    confirmed_delivery_date: Date | None = None
+    confirmed_delivery_date: Day | None = None
     remove: bool = False
 
 
@@ -125,23 +126,23 @@ class ShipmentLine(RequestModel):
 
 
 class ShipmentRequest(RequestModel):
-    date: Date
-    document_number: Annotated[str, Field(min_length=1, max_length=100)]
+    date: Day
+    document_number: DocumentRef
     carrier: ShortText | None = None
-    tracking_number: Annotated[str, Field(max_length=100)] | None = None
+    tracking_number: Annotated[Text, Field(max_length=100)] | None = None
     lines: Annotated[list[ShipmentLine], Field(max_length=1000)] = []
 
 
 class InvoiceRequest(RequestModel):
-    date: Date
-    number: Annotated[str, Field(min_length=1, max_length=100)]
+    date: Day
+    number: DocumentRef
     amount: Money
-    due_date: Date | None = None
+    due_date: Day | None = None
 
 
 class PaymentRequest(RequestModel):
-    date: Date
-    reference: Annotated[str, Field(min_length=1, max_length=100)]
+    date: Day
+    reference: DocumentRef
     amount: Money
 
 
