@@ -57,6 +57,7 @@ P = Permission
 S = OrderStatus
 ATTEMPTS = 25
 MAX_IMPORT_ROWS = 1000
+MAX_CODE_LENGTH = 64  # as a product reference in a JSON body (api/schemas/orders.py `Ref`)
 
 
 @dataclass
@@ -735,6 +736,9 @@ def _parse_line_csv(text: str) -> list[tuple[int, str, Decimal, str | None]]:
             raw = row[1].strip() if len(row) > 1 else ""
             if len(row) != 2 or not code:
                 rows.append((n, code, Decimal(0), "A row has a code and a quantity."))
+                continue
+            if len(code) > MAX_CODE_LENGTH:  # no sku or barcode is longer; nor may a lookup key be
+                rows.append((n, code[:MAX_CODE_LENGTH] + "…", Decimal(0), "No product has a code this long."))
                 continue
             try:
                 qty = Decimal(raw)

@@ -16,10 +16,11 @@ from chalicelib.api.schemas.common import (
     RequestModel,
     ResponseModel,
     ShortText,
+    Text,
 )
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-Url = Annotated[str, Field(max_length=500, pattern=r"^https?://[^\s]+$")]
+Url = Annotated[Text, Field(max_length=500, pattern=r"^https?://[^\s]+$")]
 Username = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._@+\-]+$")]
 Password = Annotated[str, Field(min_length=10, max_length=1024)]
 IdList = Annotated[list[Id], Field(max_length=50)]
@@ -165,7 +166,7 @@ class AddressIn(RequestModel):
     line1: ShortText | None = None
     line2: ShortText | None = None
     city: ShortText | None = None
-    postal_code: Annotated[str, Field(max_length=20)] | None = None
+    postal_code: Annotated[Text, Field(max_length=20)] | None = None
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
 
 

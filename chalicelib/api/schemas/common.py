@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -10,9 +11,11 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 MAX_MONEY = Decimal("1000000000.00")
-MONEY_PATTERN = r"^\d{1,10}(\.\d{1,2})?$"
-_MONEY = re.compile(MONEY_PATTERN)
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MONEY_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+# fullmatch and [0-9], not `$` and \d: Python's `$` also matches before a final newline, and its \d
+# any script's digits ("١٢"), which Decimal() would then read.
+_MONEY = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _parse_money(value: Any) -> Decimal:
@@ -20,7 +23,7 @@ def _parse_money(value: Any) -> Decimal:
     # plain form: no sign, exponent, underscores or spaces (Decimal() would take "-0" or "1E+2").
     if isinstance(value, Decimal):  # from the domain, on the way out
         amount = value
-    elif isinstance(value, str) and _MONEY.match(value):
+    elif isinstance(value, str) and _MONEY.fullmatch(value):
         amount = Decimal(value)
     else:
         raise ValueError('money must be a decimal string such as "12.50"')
@@ -43,7 +46,7 @@ def _parse_day(value: Any) -> date:
     # Only "YYYY-MM-DD": pydantic alone would also read 0 or 1700000000 as a Unix time.
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and _DAY.match(value):
+    if isinstance(value, str) and _DAY.fullmatch(value):
         try:
             return date.fromisoformat(value)
         except ValueError as exc:
@@ -55,7 +58,8 @@ Day = Annotated[date, BeforeValidator(_parse_day), WithJsonSchema({"type": "stri
 
 
 def _no_control_chars(value: str) -> str:
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+    # Every control character (C0, DEL and C1), but tab and line breaks: multi-line text keeps those.
+    if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in value):
         raise ValueError("must not contain control characters")
     return value
 
@@ -65,7 +69,7 @@ Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_co
 ShortText = Annotated[str, Field(max_length=500), AfterValidator(_no_control_chars)]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
-Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), AfterValidator(_no_control_chars)]
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 
 

@@ -6,7 +6,7 @@ from datetime import date as Date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, PlainSerializer, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema, model_validator
 
 from chalicelib.api.schemas.common import Code, Day, Id, Money, RequestModel, ResponseModel, ShortText, Text
 
@@ -19,12 +19,21 @@ def _quantity(value: Decimal) -> Decimal:
     return value
 
 
+def _json_number(value: Any) -> Any:
+    # A JSON number only: not "12" (a string) nor true (which Python counts as the integer 1).
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a JSON number")
+    return value
+
+
 # Quantities are JSON numbers (API.md); in Python they are Decimals, never floats.
 Quantity = Annotated[
     Decimal,
+    BeforeValidator(_json_number),
     Field(allow_inf_nan=False),
     AfterValidator(_quantity),
     PlainSerializer(lambda d: float(d) if d != d.to_integral_value() else int(d), return_type=float, when_used="json"),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000}),
 ]
 QuantityOut = Annotated[
     Decimal,
