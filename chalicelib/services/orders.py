@@ -32,6 +32,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Customer
+from chalicelib.domain.money import MAX_QUANTITY
 from chalicelib.domain.orders import (
     COMMITTED,
     MAX_LINES,
@@ -127,6 +128,7 @@ class OrderService:
             if expected is not None and loaded.order.version != expected:
                 raise VersionMismatchError()
             budget = change(loaded)
+            loaded.order.check_limits()
             try:
                 return orders.save(p.tenant, loaded, loaded.order, loaded.sales_rep_id, budget)
             except (VersionMismatchError, BudgetExceededError):
@@ -266,6 +268,7 @@ class OrderService:
                     p.user_id,
                     record=False,  # the "create" entry covers them
                 )
+        order.check_limits()
         return orders.save(t, None, order, customer.sales_rep_id)
 
     def _header_values(
@@ -745,7 +748,7 @@ def _parse_line_csv(text: str) -> list[tuple[int, str, Decimal, str | None]]:
             except InvalidOperation:
                 rows.append((n, code, Decimal(0), f"'{raw}' is not a quantity."))
                 continue
-            if not qty.is_finite() or qty <= 0 or qty > 1_000_000 or qty.as_tuple().exponent < -3:  # type: ignore[operator]
+            if not qty.is_finite() or qty <= 0 or qty > MAX_QUANTITY or qty.as_tuple().exponent < -3:  # type: ignore[operator]
                 rows.append((n, code, Decimal(0), "The quantity must be above 0, at most 1000000, 3 decimals."))
                 continue
             rows.append((n, code, qty, None))

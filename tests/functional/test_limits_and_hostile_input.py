@@ -439,3 +439,29 @@ def test_a_bad_login_body_never_reaches_the_throttle_or_a_5xx(world: World) -> N
         assert r.status_code in (401, 422), r.body
     assert_status(world.anon.post("/auth/refresh", {"refresh_token": "é" * 500 + ".x"}), 401)
     assert_status(world.anon.post("/auth/refresh", {"refresh_token": "x" * 513}), 422)
+
+
+# --- what an order adds up to ------------------------------------------------------------------------------
+def test_an_order_cannot_add_up_past_a_billion_nor_a_line_past_a_million_units(world: World) -> None:
+    world.catalog.add(offer("p8", "PRICEY", "999999999.99"))
+    r = world.buyer.post("/orders", {"lines": [{"sku": "PRICEY", "quantity": 2}]})
+    assert_status(r, 422)
+    assert r.json["error"]["details"][0]["field"] == "lines"
+    o = world.order(lines=[{"sku": "SKU-1", "quantity": 600000}])
+    for r in (
+        world.buyer.post(f"/orders/{o['id']}/lines", {"sku": "SKU-1", "quantity": 600000}),
+        world.buyer.patch(f"/orders/{o['id']}/lines/{o['lines'][0]['id']}", {"quantity": 1000000.001}),
+        world.buyer.post(
+            f"/orders/{o['id']}/lines/import", raw="code,quantity\nSKU-1,400001\n", headers={"Content-Type": "text/csv"}
+        ),
+    ):
+        assert_status(r, 422)
+    assert world.buyer.get(f"/orders/{o['id']}").json["version"] == o["version"]
+    submitted = world.buyer.post(f"/orders/{o['id']}/submit").json
+    line = submitted["lines"][0]["id"]
+    for body in (
+        {"lines": [{"id": line, "unit_price": "1000000000.00"}]},
+        {"add_lines": [{"sku": "SKU-1", "quantity": 1000000, "unit_price": "999999999.99"}]},
+    ):
+        assert_status(world.desk.post(f"/orders/{o['id']}/propose", body), 422)
+    assert world.desk.get(f"/orders/{o['id']}").json["version"] == submitted["version"]

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-MAX_MONEY = Decimal("1000000000.00")
+from chalicelib.domain.money import MAX_AMOUNT
+
+MAX_MONEY = MAX_AMOUNT
 MONEY_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
 # fullmatch and [0-9], not `$` and \d: Python's `$` also matches before a final newline, and its \d
 # any script's digits ("١٢"), which Decimal() would then read.

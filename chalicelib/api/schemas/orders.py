@@ -9,10 +9,11 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema, model_validator
 
 from chalicelib.api.schemas.common import Code, Day, Id, Money, RequestModel, ResponseModel, ShortText, Text
+from chalicelib.domain.money import MAX_QUANTITY
 
 
 def _quantity(value: Decimal) -> Decimal:
-    if not value.is_finite() or value <= 0 or value > 1_000_000:
+    if not value.is_finite() or value <= 0 or value > MAX_QUANTITY:
         raise ValueError("must be above 0 and at most 1000000")
     if value.as_tuple().exponent < -3:  # type: ignore[operator]
         raise ValueError("has at most 3 decimals")
@@ -33,7 +34,7 @@ Quantity = Annotated[
     Field(allow_inf_nan=False),
     AfterValidator(_quantity),
     PlainSerializer(lambda d: float(d) if d != d.to_integral_value() else int(d), return_type=float, when_used="json"),
-    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000}),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_QUANTITY)}),
 ]
 QuantityOut = Annotated[
     Decimal,
