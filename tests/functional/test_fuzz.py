@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,7 @@ from app import app
 from tests.chalice_wsgi import ChaliceWSGI
 from tests.conftest import aws_environment
 from tests.functional.conftest import ADMIN_PASSWORD, Api, make_tenant
-from tests.functional.order_world import World, build_world
+from tests.functional.order_world import World, build_world, offer
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "5"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261123"))
@@ -99,10 +99,12 @@ class Pool:
 
 
 POOL = Pool()
+REFS = {"product_id", "sku", "barcode"}
 
 
 def _seed(world: World) -> None:
     admin, buyer = world.admin, world.buyer
+    world.catalog.add(offer("p8", "PRICEY", "999999999.99"))  # so amounts can reach API.md's bounds
     site = admin.post("/sites", {"code": "WAW", "name": "Warsaw"}).json
     group = admin.post("/security-groups", {"name": "Fuzzed", "kind": "customer", "permissions": []}).json
     draft = world.order()
@@ -120,7 +122,7 @@ def _seed(world: World) -> None:
             "sales_rep_id": [world.ids["rep"]],
             "site_id": [site["id"]],
             "group_id": [group["id"], "customer-buyers"],
-            "sku": ["SKU-1", "BOX-6", "HIDDEN"],
+            "sku": ["SKU-1", "PRICEY", "BOX-6", "HIDDEN"],
             "barcode": ["5901234123457"],
             "product_id": ["p1", "p2"],
             "status": ["draft", "submitted", "confirmed"],
@@ -149,32 +151,41 @@ def summary() -> str | None:
     )
 
 
-def _real_path(names: list[str], order_id: str) -> dict[str, str]:
+def _real_path(names: list[str], order_id: str, choose: Callable[[str, list[Any]], Any]) -> dict[str, str]:
     out = {}
     for name in names:
         if name == "order_id":
             out[name] = order_id
         elif name == "line_id":
-            out[name] = (POOL.order_lines[order_id] or ["none"])[0]
+            out[name] = choose(name, POOL.order_lines[order_id] or ["none"])
         elif POOL.values.get(name):
-            out[name] = POOL.values[name][0]
+            out[name] = choose(name, POOL.values[name])
     return out
 
 
-def _realistic(value: Any, lines: list[str]) -> Any:
+def _realistic(value: Any, choose: Callable[[str, list[Any]], Any], where: str = "") -> Any:
     """The body with every field that names something set to a real value of its kind."""
     if isinstance(value, list):
-        return [_realistic(v, lines) for v in value]
+        return [_realistic(v, choose, f"{where}[{i}]") for i, v in enumerate(value)]
     if not isinstance(value, dict):
         return value
+    lines = [line for ids in POOL.order_lines.values() for line in ids]
     out = {}
+    refs = sorted(REFS & value.keys())
+    if refs:  # a product is named by exactly one of product_id, sku, barcode: keep one, real
+        keep = choose(f"{where}.ref", refs)
+        value = {**value, **{r: None for r in refs if r != keep}, keep: choose(f"{where}.{keep}", POOL.values[keep])}
     for key, v in value.items():
-        if key in POOL.values and isinstance(v, str):
-            out[key] = POOL.values[key][0]
+        if key in REFS:
+            out[key] = v
+        elif key == "quantity" and isinstance(v, int | float):  # whole units pass min/multiple rules
+            out[key] = choose(f"{where}.quantity", [v, 1, 2, 12, 1000, 1_000_000])
+        elif key in POOL.values and isinstance(v, str):
+            out[key] = choose(f"{where}.{key}", POOL.values[key])
         elif key == "id" and isinstance(v, str) and lines:
-            out[key] = lines[0]
+            out[key] = choose(f"{where}.id", lines)
         else:
-            out[key] = _realistic(v, lines)
+            out[key] = _realistic(v, choose, f"{where}.{key}")
     return out
 
 
@@ -205,15 +216,15 @@ def _point_at_real_things(case: schemathesis.Case[Any]) -> None:
         names = sorted(case.path_parameters)
         choice = _pick(case, "path", ["generated", "real", "real", "hostile"])
         if choice == "real":
-            case.path_parameters.update(_real_path(names, _pick(case, "order", list(POOL.order_lines))))
+            order_id = _pick(case, "order", list(POOL.order_lines))
+            case.path_parameters.update(_real_path(names, order_id, lambda what, xs: _pick(case, what, xs)))
         elif choice == "hostile":
             case.path_parameters.update(dict.fromkeys(names, _pick(case, "hostile", list(HOSTILE))))
     if case.query and not (meta and meta.is_negative_at(ParameterLocation.QUERY)) and _pick(case, "q", [0, 1]):
-        case.query.update({k: POOL.values[k][0] for k in case.query if POOL.values.get(k)})
+        case.query.update({k: _pick(case, k, POOL.values[k]) for k in case.query if POOL.values.get(k)})
     positive_body = isinstance(case.body, dict) and not (meta and meta.is_negative_at(ParameterLocation.BODY))
     if positive_body and _pick(case, "body", [0, 1]):
-        lines = [line for ids in POOL.order_lines.values() for line in ids]
-        case.body = _realistic(case.body, lines)
+        case.body = _realistic(case.body, lambda what, xs: _pick(case, what, xs))
 
 
 @schema.parametrize()
