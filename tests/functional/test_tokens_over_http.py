@@ -10,18 +10,34 @@ import os
 import threading
 import time
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
 import pytest
+from chalice.test import Client
 from werkzeug.test import Client as WsgiClient
 
 from app import app
 from chalicelib.api import openapi
 from tests.chalice_wsgi import ChaliceWSGI
-from tests.functional.conftest import ADMIN_PASSWORD, Api
+from tests.conftest import aws_environment
+from tests.functional.conftest import ADMIN_PASSWORD, Api, make_tenant
 
 KEY = os.environ["ORDERGATE_SIGNING_KEY"]
+
+
+@pytest.fixture(scope="module")
+def anon() -> Iterator[Api]:
+    """One tenant for the module: the tests here only log in, refresh and read."""
+    with aws_environment():
+        yield Api(Client(app))
+
+
+@pytest.fixture(scope="module")
+def admin(anon: Api) -> Api:
+    make_tenant("acme")
+    return anon.login("acme", "admin", ADMIN_PASSWORD)
 
 
 def claims_of(api: Api) -> dict[str, Any]:
