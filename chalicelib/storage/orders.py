@@ -426,6 +426,25 @@ def save(
     return order
 
 
+def bulk_load(tenant: str, orders: list[tuple[Order, str | None]]) -> None:
+    """Write new orders (with their sales rep) as BatchWriteItem, without conditions: for loading
+    volume only (the benchmark's 10,000 orders), never for a request."""
+    with BaseItem.batch_write() as batch:
+        for order, sales_rep_id in orders:
+            pk = keys.order_pk(tenant, order.id)
+            pages = _pages(order)
+            items: list[BaseItem] = [_header_item(tenant, order, sales_rep_id, len(pages), len(order.history))]
+            items += [OrderLinesItem(pk, sk, lines=json.loads(body)) for sk, body in pages.items()]
+            items += [
+                OrderHistoryItem(pk, keys.order_history(n), entry=dataclasses.asdict(entry))
+                for n, entry in enumerate(order.history)
+            ]
+            for item in items:
+                item.version = 1
+                batch.save(item)
+            order.version = 1
+
+
 def _add_budget(tx: Any, tenant: str, change: BudgetChange) -> None:
     item = BudgetItem(*keys.budget(tenant, change.customer_id, change.month))
     condition = None
