@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.api import idempotency, openapi
+from chalicelib.api import openapi
 from chalicelib.api.errors import error_response, internal_error_response
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.errors import (
@@ -190,6 +190,8 @@ def endpoint(
                 logger.append_keys(tenant=principal.tenant, user_id=principal.user_id)
                 if method != "POST":
                     return fn(Ctx(request, principal), **path_params)
+                from chalicelib.api import idempotency  # storage: imported with the first POST
+
                 return idempotency.run(principal, request, path, lambda: fn(Ctx(request, principal), **path_params))
             except OrderGateError as exc:
                 return error_response(exc)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,8 @@ def register(spec: RouteSpec) -> None:
 
 
 def document(title: str = "OrderGate API", version: str = "1.0.0") -> dict[str, Any]:
+    from pydantic.json_schema import models_json_schema  # only /openapi.json needs it
+
     models = {m for r in ROUTES for m in (r.request_model, r.response_model) if m is not None}
     _, defs = models_json_schema(
         [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
