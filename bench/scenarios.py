@@ -125,9 +125,14 @@ INVOICE = {"date": "2025-06-02", "number": "INV-1001", "amount": "120.00", "due_
 PAYMENT = {"date": "2025-06-10", "reference": "BANK-7781", "amount": "120.00"}
 REASON = {"reason": "Wrong delivery week, sorry."}
 
+REFRESH_WHY = (
+    "A token exchange is a login without the password: the stored token, then its user, then the user's "
+    "groups (permissions are derived afresh), then the rotation (which also checks the session is live)."
+)
 LOGIN_WHY = (
-    "A login reads the throttle counter, the tenant, the login name guard(s), the user, its customers "
-    "and its groups, then writes the session: name → id lookups cannot be batched with what they point to."
+    "Each read needs an id the one before returned: the failure counter, the tenant and the name's guard "
+    "together; for a customer login the login guard and the customer; the user; its groups (the token's "
+    "permissions); then the session is written."
 )
 
 SCENARIOS: list[Scenario] = [
@@ -156,6 +161,7 @@ SCENARIOS: list[Scenario] = [
         "POST /auth/refresh",
         "anon",
         lambda w: Request("POST", "/auth/refresh", {"refresh_token": w.fresh_refresh_token("buyer", "buyer", "C-101")}),
+        why=REFRESH_WHY,
     ),
     Scenario("POST /auth/logout", "session", session("buyer", "C-101"), expect=204),
     Scenario("GET /me", "buyer", get("/me")),

@@ -139,6 +139,9 @@ class CustomerItem(BaseItem, discriminator="customer"):
     monthly_budget = UnicodeAttribute(null=True)  # decimal string: money is never a float
     status = UnicodeAttribute()
     addresses = JSONAttribute(default=list)
+    # Denormalised: the parents above this customer, nearest first, as of its last write (None on
+    # items written before). Verified with ConditionChecks wherever it is used (customers.path_checks).
+    ancestor_ids = JSONAttribute(null=True)
 
 
 class UserItem(BaseItem, discriminator="user"):

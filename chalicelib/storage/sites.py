@@ -65,4 +65,4 @@ def save(tenant: str, before: Site | None, after: Site) -> Site:
         if "ConditionalCheckFailed" in codes:
             raise DuplicateError(f"A site with code '{after.code}' already exists.") from exc
         raise
-    return get(tenant, after.id)
+    return item_values(item, Site)  # the transaction set the new version on `item`: no read back

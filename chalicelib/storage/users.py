@@ -128,16 +128,17 @@ def list_of_customer(tenant: str, customer_id: str, limit: int, cursor: str | No
 
 
 def create(tenant: str, u: User) -> User:
-    items = user_items(tenant, u)
+    item = _user_item(tenant, u)
+    guards = [UniqueItem(pk, sk, owner_id=u.id) for pk, sk in _login_keys(tenant, u)]
     try:
         with transaction() as tx:
-            for it in items:
+            for it in [item, *guards]:
                 tx.save(it)
     except TransactWriteError as exc:
         if any(c == "ConditionalCheckFailed" for c in cancellation_codes(exc)):
             raise DuplicateError(f"The username '{u.username}' is already taken.") from exc
         raise
-    return get(tenant, u.id)
+    return _to_domain(item)  # the transaction set the version on `item`: no read back
 
 
 def update(tenant: str, before: User, after: User) -> User:
@@ -160,4 +161,4 @@ def update(tenant: str, before: User, after: User) -> User:
         if "ConditionalCheckFailed" in codes:
             raise DuplicateError(f"The username '{after.username}' is already taken.") from exc
         raise
-    return get(tenant, after.id)
+    return _to_domain(item)  # the transaction set the new version on `item`: no read back
