@@ -129,7 +129,7 @@ def create(tenant: str, c: Customer, checks: Sequence[Check] = ()) -> Customer:
             tx.save(UniqueItem(*keys.customer_number_guard(tenant, c.number), owner_id=c.id))
             add_checks(tx, checks)
     except TransactWriteError as exc:
-        failed = failed_check(exc, 2, checks)
+        failed = failed_check(exc, checks)
         if failed is not None:
             raise failed.fails_with() from exc
         if "ConditionalCheckFailed" in cancellation_codes(exc):
@@ -152,11 +152,13 @@ def update(tenant: str, before: Customer, after: Customer, checks: Sequence[Chec
             add_checks(tx, checks)
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
-        failed = failed_check(exc, 3 if renumbered else 1, checks)
-        if failed is not None and codes[0] != "ConditionalCheckFailed":
-            raise failed.fails_with() from exc
-        if codes and codes[0] == "ConditionalCheckFailed":
+        # PynamoDB sends checks, then deletes, then puts: the customer's own put comes after those.
+        customer_at = len(checks) + (1 if renumbered else 0)
+        if len(codes) > customer_at and codes[customer_at] == "ConditionalCheckFailed":
             raise VersionMismatchError() from exc
+        failed = failed_check(exc, checks)
+        if failed is not None:
+            raise failed.fails_with() from exc
         if "ConditionalCheckFailed" in codes:
             raise DuplicateError(f"A customer with number '{after.number}' already exists.") from exc
         raise

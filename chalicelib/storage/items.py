@@ -216,6 +216,16 @@ class OrderItem(BaseItem, discriminator="order"):
     updated_at = UnicodeAttribute()
 
 
+class OrderContextItem(BaseItem, discriminator="order_context"):
+    """What an order's actions need of other items, copied into its partition so that the one Query
+    that loads the order brings them along: the customer (prices, approval policy, budget, addresses)
+    and the tenant settings (methods). Each use adds a ConditionCheck on the original's version to the
+    order's transaction, so a stale copy is noticed, refreshed and the action retried."""
+
+    customer = JSONAttribute()
+    settings = JSONAttribute(null=True)
+
+
 class OrderLinesItem(BaseItem, discriminator="order_lines"):
     """Up to 100 lines of an order, so any action rewrites at most 10 of these in one transaction."""
 

@@ -107,12 +107,13 @@ def tenant_of(pk: str) -> str:
 # Base table, one partition per order (GetItem-free: one Query on the partition loads the aggregate)
 # | item          | pk                          | sk               | serves |
 # | order header  | T#{t}#ORDER#{id}            | ORDER            | the aggregate root; conditional on version |
+# | order context | T#{t}#ORDER#{id}            | CONTEXT          | copies of the customer and tenant settings the order is priced and checked against (read with the order; each use verifies the copy's version in the write) |
 # | line page     | T#{t}#ORDER#{id}            | LINES#{nnn}      | 100 lines each: ≤ 10 items for a 1,000-line order |
 # | history entry | T#{t}#ORDER#{id}            | HIST#{nnnnnn}    | every action, in order |
 # | revision      | T#{t}#ORDER#{id}            | REV#{nnnn}       | every proposal, kept |
 # | document      | T#{t}#ORDER#{id}            | DOC#{id}         | shipments, invoices, payments |
 # | message       | T#{t}#ORDER#{id}#MSG        | MSG#{id}         | the order's conversation, oldest first |
-# | order counter | T#{t}                       | COUNTER#ORDER    | human-readable order numbers (atomic ADD) |
+# | order counter | T#{t}                       | COUNTER#ORDER    | human-readable order numbers: read with what a create reads, set in its transaction on the value read |
 # | budget        | T#{t}#BUDGET#{customer}     | {YYYY-MM}        | monthly budget used, counted atomically |
 # Order header GSIs (sort key `{created_at}#{id}`: newest first, created_from/created_to as BETWEEN)
 # | index | partition                          | serves |
@@ -121,6 +122,7 @@ def tenant_of(pk: str) -> str:
 # | gsi3  | T#{t}#ORDERS                       | every order of the tenant (orders.read_all, no filter) |
 # | gsi4  | T#{t}#ORDERS#REP#{rep}             | orders of a sales rep's customers (no orders.read_all) |
 ORDER_HEADER = "ORDER"
+ORDER_CONTEXT = "CONTEXT"
 ORDER_LINES = "LINES#"
 ORDER_HISTORY = "HIST#"
 ORDER_REVISION = "REV#"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -14,7 +15,8 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.domain.errors import VersionMismatchError
+from chalicelib.domain.errors import NotFoundError, VersionMismatchError
+from chalicelib.domain.model import Address, CodeName, Customer, TenantSettings
 from chalicelib.domain.orders import (
     Document,
     HistoryEntry,
@@ -30,15 +32,20 @@ from chalicelib.storage.items import (
     BaseItem,
     BudgetItem,
     CounterItem,
+    CustomerItem,
+    OrderContextItem,
     OrderDocumentItem,
     OrderHistoryItem,
     OrderItem,
     OrderLinesItem,
     OrderMessageItem,
     OrderRevisionItem,
+    SiteItem,
+    TenantItem,
+    UserItem,
 )
 from chalicelib.storage.paging import Page, decode_cursor, page_from
-from chalicelib.storage.table import cancellation_codes, transaction
+from chalicelib.storage.table import Check, StaleError, add_checks, cancellation_codes, failed_check, transaction
 
 LINES_PER_PAGE = 100
 HEADER_FIELDS = (
@@ -54,12 +61,20 @@ HEADER_FIELDS = (
 
 @dataclass
 class BudgetChange:
-    """Cents to add to a customer's month; `limit_cents` makes the write fail if it would overrun."""
+    """Cents to add to a customer's month. The write fails (BudgetExceededError) if it would take the
+    month past `limit_cents`, or if more than `max_spent_cents` was spent before it."""
 
     customer_id: str
     month: str
     delta_cents: int
     limit_cents: int | None = None
+    max_spent_cents: int | None = None
+
+    @property
+    def room_cents(self) -> int | None:
+        if self.max_spent_cents is not None:
+            return self.max_spent_cents
+        return None if self.limit_cents is None else self.limit_cents - self.delta_cents
 
 
 @dataclass
@@ -72,6 +87,21 @@ class Loaded:
     revisions: dict[int, tuple[str, int]] = field(default_factory=dict)
     document_ids: set[str] = field(default_factory=set)
     history_count: int = 0
+    # The order's copies of its customer and the tenant settings (None: not copied yet, read them).
+    customer: Customer | None = None
+    settings: TenantSettings | None = None
+    context_version: int = 0
+    # Filled while an action runs: what it relied on without reading it now (checked in the write),
+    # whether the copies must be written again, and what an earlier attempt found out.
+    checks: list[Check] = field(default_factory=list)
+    write_context: bool = False
+    refresh: set[str] = field(default_factory=set)
+    over_budget: bool = False
+    copies_used: set[str] = field(default_factory=set)  # decided on copies not read in this attempt
+
+    def rely_on(self, check: Check) -> None:
+        if check not in self.checks:
+            self.checks.append(check)
 
 
 # --- (de)serialisation ----------------------------------------------------------------------------
@@ -133,6 +163,34 @@ def _doc_from_json(data: dict[str, Any]) -> Document:
             "date": date.fromisoformat(data["date"]),
             "due_date": _date(data.get("due_date")),
             "amount": _d(data.get("amount")),
+        }
+    )
+
+
+def _customer_json(c: Customer) -> dict[str, Any]:
+    return {k: _s(v) for k, v in dataclasses.asdict(c).items()}
+
+
+def _customer_from_json(data: dict[str, Any]) -> Customer:
+    return Customer(
+        **{
+            **data,
+            "monthly_budget": _d(data.get("monthly_budget")),
+            "addresses": [Address(**a) for a in data.get("addresses") or []],
+        }
+    )
+
+
+def _settings_json(s: TenantSettings) -> dict[str, Any]:
+    return dataclasses.asdict(s)
+
+
+def _settings_from_json(data: dict[str, Any]) -> TenantSettings:
+    return TenantSettings(
+        **{
+            **data,
+            "delivery_methods": [CodeName(**m) for m in data.get("delivery_methods") or []],
+            "payment_methods": [CodeName(**m) for m in data.get("payment_methods") or []],
         }
     )
 
@@ -200,6 +258,7 @@ def _order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
     history = sorted((i for i in items if isinstance(i, OrderHistoryItem)), key=lambda i: i.sk)
     revisions = sorted((i for i in items if isinstance(i, OrderRevisionItem)), key=lambda i: i.sk)
     documents = [i for i in items if isinstance(i, OrderDocumentItem)]
+    context = next((i for i in items if isinstance(i, OrderContextItem)), None)
     h = header.header or {}
     order = Order(
         id=header.id,
@@ -239,6 +298,9 @@ def _order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         revisions={r.revision["revision"]: (json.dumps(r.revision, sort_keys=True), r.version or 0) for r in revisions},
         document_ids={d.document["id"] for d in documents},
         history_count=len(history),
+        customer=_customer_from_json(context.customer) if context and context.customer else None,
+        settings=_settings_from_json(context.settings) if context and context.settings else None,
+        context_version=(context.version or 0) if context else 0,
     )
 
 
@@ -358,11 +420,52 @@ class BudgetExceededError(Exception):
     """The budget condition failed: another order used the budget first."""
 
 
+class NumberTakenError(Exception):
+    """Another order took the order number read for this one: read the counter again."""
+
+
+def customer_unchanged(tenant: str, customer: Customer) -> Check:
+    return Check(
+        CustomerItem, keys.customer(tenant, customer.id), CustomerItem.version == customer.version, _stale("customer")
+    )
+
+
+def settings_unchanged(tenant: str, settings: TenantSettings) -> Check:
+    return Check(TenantItem, keys.tenant_settings(tenant), TenantItem.version == settings.version, _stale("settings"))
+
+
+def approval_limit_unchanged(tenant: str, user_id: str, limit: Decimal | None) -> Check:
+    """The user's approval limit is still the one the access token carries."""
+    stored = UserItem.approval_limit
+    condition = stored.does_not_exist() if limit is None else stored == f"{limit:.2f}"
+    return Check(UserItem, keys.user(tenant, user_id), condition, _stale("user"))
+
+
+def site_exists(tenant: str, site_id: str) -> Check:
+    return Check(SiteItem, keys.site(tenant, site_id), SiteItem.pk.exists(), lambda: NotFoundError("site"))
+
+
+def _stale(what: str) -> Callable[[], Exception]:
+    return lambda: StaleError(what)
+
+
 def save(
-    tenant: str, loaded: Loaded | None, order: Order, sales_rep_id: str | None, budget: BudgetChange | None = None
+    tenant: str,
+    loaded: Loaded | None,
+    order: Order,
+    sales_rep_id: str | None,
+    budget: BudgetChange | None = None,
+    *,
+    checks: Sequence[Check] = (),
+    context: tuple[Customer, TenantSettings | None] | None = None,
+    number: int | None = None,
 ) -> Order:
     """Write the order: header conditional on the loaded version, plus only the items that changed.
-    Raises VersionMismatchError when someone else saved first (nothing is written then)."""
+    Raises VersionMismatchError when someone else saved first (nothing is written then).
+
+    In the same transaction: the budget change, the copies of customer and settings (`context`), the
+    order counter set to `number` if it still holds `number - 1` (a new order), and `checks` on what the
+    action relied on; a failed one raises its own error (StaleError: refresh the copy and retry)."""
     pk = keys.order_pk(tenant, order.id)
     pages = _pages(order)
     old_pages = loaded.pages if loaded else {}
@@ -399,6 +502,22 @@ def save(
         for doc in order.documents
         if doc.id not in known_docs
     ]
+    if context is not None:
+        customer, settings = context
+        copies = OrderContextItem(
+            pk,
+            keys.ORDER_CONTEXT,
+            customer=_customer_json(customer),
+            settings=_settings_json(settings) if settings else None,
+        )
+        if loaded is not None and loaded.context_version:
+            copies.version = loaded.context_version
+        puts.append(copies)
+    # PynamoDB sends a transaction's items grouped by kind (condition checks, deletes, puts, updates),
+    # and cancellation reasons come back in that order: where each item ends up.
+    header_at = len(checks) + len(deletes)
+    budget_at = header_at + 1 + len(puts) if budget is not None else -1
+    number_at = header_at + 1 + len(puts) + (budget is not None) if number is not None else -1
     try:
         with transaction() as tx:
             tx.save(header)  # version condition: attribute_not_exists on create, equality on update
@@ -408,22 +527,43 @@ def save(
                 tx.delete(gone, add_version_condition=False)
             if budget is not None:
                 _add_budget(tx, tenant, budget)
+            if number is not None:
+                _claim_number(tx, tenant, number)
+            add_checks(tx, checks)
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
-        if (
-            budget is not None
-            and codes
-            and codes[-1] == "ConditionalCheckFailed"
-            and codes.count("ConditionalCheckFailed") == 1
-        ):
+        failed = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
+        if failed and failed <= {budget_at}:
             raise BudgetExceededError() from exc
-        # Every other condition is a version (header, pages, revisions) or "not written yet"
+        if failed and failed <= {number_at}:
+            raise NumberTakenError() from exc
+        check = failed_check(exc, checks)
+        if check is not None and header_at not in failed:
+            raise check.fails_with() from exc
+        # Every other condition is a version (header, pages, revisions, copies) or "not written yet"
         # (history, documents): whichever fails, someone else saved this order first.
         if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes):
             raise VersionMismatchError() from exc
         raise
     order.version = (loaded.order.version if loaded else 0) + 1
     return order
+
+
+def _claim_number(tx: Any, tenant: str, number: int) -> None:
+    """The order counter moves from number - 1 to number, or the transaction fails (NumberTakenError).
+    An update writes no discriminator by itself: set it, so the counter reads back as a CounterItem."""
+    counter = CounterItem(*keys.order_counter(tenant))
+    read = CounterItem.value.does_not_exist() if number == 1 else CounterItem.value == number - 1
+    actions = [CounterItem.value.set(number), CounterItem.type.set(CounterItem)]
+    tx.update(counter, actions=actions, condition=read, add_version_condition=False)
+
+
+def counter_value(tenant: str) -> int:
+    """The last order number handed out, read on its own (a counter written before it carried its type)."""
+    try:
+        return int(CounterItem.get(*keys.order_counter(tenant)).value or 0)
+    except CounterItem.DoesNotExist:
+        return 0
 
 
 def bulk_load(tenant: str, orders: list[tuple[Order, str | None]]) -> None:
@@ -448,9 +588,12 @@ def bulk_load(tenant: str, orders: list[tuple[Order, str | None]]) -> None:
 def _add_budget(tx: Any, tenant: str, change: BudgetChange) -> None:
     item = BudgetItem(*keys.budget(tenant, change.customer_id, change.month))
     condition = None
-    if change.limit_cents is not None:
-        room = change.limit_cents - change.delta_cents
-        condition = BudgetItem.spent_cents.does_not_exist() | (BudgetItem.spent_cents <= room)
+    room = change.room_cents
+    if room is not None:
+        # Nothing spent yet is room enough only if the room is not negative.
+        condition = BudgetItem.spent_cents <= room
+        if room >= 0:
+            condition = BudgetItem.spent_cents.does_not_exist() | condition
     tx.update(
         item, actions=[BudgetItem.spent_cents.add(change.delta_cents)], condition=condition, add_version_condition=False
     )

@@ -39,7 +39,7 @@ class Refs:
     sites: dict[str, Site] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     settings: TenantSettings | None = None
-    order_counter: int = 0  # the last order number handed out (0: none yet)
+    order_counter: int | None = 0  # the last order number handed out (0: none yet; None: read it alone)
     owners: dict[Key, str] = field(default_factory=dict)  # uniqueness guard → the id it points to
     items: dict[Key, BaseItem] = field(default_factory=dict)  # everything read, by key
 
@@ -84,8 +84,9 @@ def load(
             refs.users[item.id] = user_store._to_domain(item)
         elif isinstance(item, TenantItem):
             refs.settings = tenant_store._to_domain(item)
-        elif isinstance(item, CounterItem) and key == keys.order_counter(tenant):
-            refs.order_counter = int(item.value or 0)
+        elif key == keys.order_counter(tenant):
+            # A counter last written by an older release has no `type`: it reads back as a BaseItem.
+            refs.order_counter = int(item.value or 0) if isinstance(item, CounterItem) else None
         elif isinstance(item, UniqueItem):
             refs.owners[key] = item.owner_id
     return refs

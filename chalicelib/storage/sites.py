@@ -50,6 +50,7 @@ def save(tenant: str, before: Site | None, after: Site) -> Site:
     item = _item(tenant, after)
     if before is not None:
         item.version = before.version
+    recoded = before is not None and before.code.lower() != after.code.lower()
     try:
         with transaction() as tx:
             tx.save(item)
@@ -60,7 +61,8 @@ def save(tenant: str, before: Site | None, after: Site) -> Site:
                 tx.delete(old, condition=UniqueItem.owner_id == before.id, add_version_condition=False)
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
-        if before is not None and codes and codes[0] == "ConditionalCheckFailed":
+        site_at = 1 if recoded else 0  # PynamoDB sends the old guard's delete before the puts
+        if before is not None and len(codes) > site_at and codes[site_at] == "ConditionalCheckFailed":
             raise VersionMismatchError() from exc
         if "ConditionalCheckFailed" in codes:
             raise DuplicateError(f"A site with code '{after.code}' already exists.") from exc

@@ -71,12 +71,15 @@ class Check:
 
 
 def add_checks(tx: TransactWrite, checks: Sequence[Check]) -> None:
+    """Note: PynamoDB sends condition checks first, then deletes, puts and updates, whatever order they
+    were added in; cancellation reasons follow that order (so the checks are at 0..len(checks)-1)."""
     for check in checks:
         tx.condition_check(check.model, *check.key, condition=check.condition)
 
 
-def failed_check(exc: TransactWriteError, first: int, checks: Sequence[Check]) -> Check | None:
-    """The check that failed, if one did; `first` is the index of the first check in the transaction."""
+def failed_check(exc: TransactWriteError, checks: Sequence[Check]) -> Check | None:
+    """The check that failed, if one did (checks are the first items PynamoDB sends)."""
+    first = 0
     codes = cancellation_codes(exc)
     for i, check in enumerate(checks):
         if first + i < len(codes) and codes[first + i] == "ConditionalCheckFailed":

@@ -113,6 +113,13 @@ def list_page(tenant: str, limit: int, cursor: str | None) -> Page[User]:
     return page_from((_to_domain(i) for i in result), lambda: result.last_evaluated_key)
 
 
+def user_ids_of_customer(tenant: str, customer_id: str, limit: int) -> list[str]:
+    """The ids of up to `limit` users authorized for one customer (one Query on its login guards)."""
+    pk = keys.tenant_pk(tenant)
+    guards = UniqueItem.query(pk, UniqueItem.sk.startswith(keys.customer_login_prefix(customer_id)), limit=limit)
+    return [g.owner_id for g in guards]
+
+
 def list_of_customer(tenant: str, customer_id: str, limit: int, cursor: str | None) -> Page[User]:
     """The users authorized for one customer: one Query on its login guards, one BatchGet."""
     pk = keys.tenant_pk(tenant)
@@ -156,7 +163,8 @@ def update(tenant: str, before: User, after: User) -> User:
                 tx.save(UniqueItem(pk, sk, owner_id=after.id))
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
-        if codes and codes[0] == "ConditionalCheckFailed":
+        user_at = len(old_keys - new_keys)  # PynamoDB sends the deletes before the puts
+        if len(codes) > user_at and codes[user_at] == "ConditionalCheckFailed":
             raise VersionMismatchError() from exc
         if "ConditionalCheckFailed" in codes:
             raise DuplicateError(f"The username '{after.username}' is already taken.") from exc
