@@ -3,9 +3,10 @@ the Notifications capability extends it with the order events."""
 
 from __future__ import annotations
 
+from chalicelib.notifications import reads
 from chalicelib.notifications.sender import OutgoingEmail
 from chalicelib.notifications.welcome import welcome_email
-from chalicelib.storage import customers, keys, tenants
+from chalicelib.storage import keys
 from chalicelib.storage.items import BaseItem, UserItem
 
 
@@ -20,10 +21,10 @@ def _user_created(user: UserItem) -> list[OutgoingEmail]:
     if user.status != "active":
         return []
     tenant = keys.tenant_of(user.pk)
-    settings = tenants.get_settings(tenant)
+    settings = reads.settings(tenant)
     if settings is None:
         return []
-    numbers = [c.number for c in customers.get_many(tenant, list(user.customer_ids or []))]
+    numbers = [c.number for c in reads.customers(tenant, list(user.customer_ids or []))]
     return [
         welcome_email(
             settings,

@@ -40,5 +40,8 @@ def handle_record(record: Any) -> None:
 def handle_batch(event: dict[str, Any]) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
+    from chalicelib.notifications import reads
+
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-    return dict(process_partial_response(event=event, record_handler=handle_record, processor=processor))
+    with reads.batch_scope():  # settings and customers read once per batch, not per record
+        return dict(process_partial_response(event=event, record_handler=handle_record, processor=processor))
