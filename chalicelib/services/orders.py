@@ -234,15 +234,11 @@ class OrderService:
             else:
                 index, partition = "gsi3", keys.orders_of_tenant(t)
         elif customer_id is None and status == S.PENDING_APPROVAL.value and p.has(P.ORDERS_APPROVE):
-            # What waits for this approver, their branches' orders included: the (short) tenant
-            # queue of orders pending approval, filtered on the orders' customer paths.
-            index, partition, status = "gsi1", keys.orders_by_status(t, S.PENDING_APPROVAL.value), None
-            path = OrderItem.customer_path
-            approvable: Condition | None = None
-            for mine_cid in p.customer_ids:
-                approvable = path.contains(mine_cid) if approvable is None else approvable | path.contains(mine_cid)
-            if approvable is not None:
-                conditions.append(approvable)
+            # What waits for this approver, their branches' orders included: the approval list of each
+            # of their customers (one Query each), never the tenant's whole queue.
+            return orders.list_approvals(
+                t, p.customer_ids, limit=limit, cursor=cursor, created_from=created_from, created_to=created_to
+            )
         else:
             cid = customer_id or (p.customer_ids[0] if p.customer_ids else "")
             if cid not in p.customer_ids:

@@ -253,6 +253,14 @@ class OrderMessageItem(BaseItem, discriminator="order_message"):
     created_at = UnicodeAttribute()
 
 
+class ApprovalEntryItem(BaseItem, discriminator="approval_entry"):
+    """An order waiting for approval, in the list of one customer on its path: what the list shows of
+    it (an order cannot change while it waits, so the copy stays true until the entry is removed)."""
+
+    order_id = UnicodeAttribute()
+    summary = JSONAttribute()
+
+
 class BudgetItem(BaseItem, discriminator="budget"):
     """What a customer's orders committed in one month, counted atomically at submit."""
 

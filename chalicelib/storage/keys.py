@@ -115,6 +115,7 @@ def tenant_of(pk: str) -> str:
 # | message       | T#{t}#ORDER#{id}#MSG        | MSG#{id}         | the order's conversation, oldest first |
 # | order counter | T#{t}                       | COUNTER#ORDER    | human-readable order numbers: read with what a create reads, set in its transaction on the value read |
 # | budget        | T#{t}#BUDGET#{customer}     | {YYYY-MM}        | monthly budget used, counted atomically |
+# | approval entry| T#{t}#APPROVALS#{customer}  | {created_at}#{id}| orders waiting for the approvers of this customer or of a parent: one per customer on the order's path, written and removed with the status change (an approver's list is one Query, however many orders wait elsewhere) |
 # Order header GSIs (sort key `{created_at}#{id}`: newest first, created_from/created_to as BETWEEN)
 # | index | partition                          | serves |
 # | gsi1  | T#{t}#ORDERS#STATUS#{status}       | staff work queues: ?status= with orders.read_all |
@@ -160,6 +161,11 @@ def order_counter(tenant: str) -> tuple[str, str]:
 
 def budget(tenant: str, customer_id: str, month: str) -> tuple[str, str]:
     return f"{tenant_pk(tenant)}#BUDGET#{customer_id}", month
+
+
+def approvals(tenant: str, customer_id: str) -> str:
+    """The orders waiting for approval that the approvers of this customer may act on."""
+    return f"{tenant_pk(tenant)}#APPROVALS#{customer_id}"
 
 
 def orders_by_status(tenant: str, status: str) -> str:

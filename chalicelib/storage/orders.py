@@ -29,6 +29,7 @@ from chalicelib.domain.orders import (
 )
 from chalicelib.storage import keys
 from chalicelib.storage.items import (
+    ApprovalEntryItem,
     BaseItem,
     BudgetItem,
     CounterItem,
@@ -44,7 +45,7 @@ from chalicelib.storage.items import (
     TenantItem,
     UserItem,
 )
-from chalicelib.storage.paging import Page, decode_cursor, page_from
+from chalicelib.storage.paging import Page, decode_cursor, decode_cursors, encode_cursors, page_from
 from chalicelib.storage.table import Check, StaleError, add_checks, cancellation_codes, failed_check, transaction
 
 LINES_PER_PAGE = 100
@@ -83,6 +84,7 @@ class Loaded:
 
     order: Order
     sales_rep_id: str | None
+    status_read: OrderStatus | None = None  # `order` is changed in place: the status it was read in
     pages: dict[str, tuple[str, int]] = field(default_factory=dict)  # sk → (lines JSON, item version)
     revisions: dict[int, tuple[str, int]] = field(default_factory=dict)
     document_ids: set[str] = field(default_factory=set)
@@ -294,6 +296,7 @@ def _order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
     return Loaded(
         order=order,
         sales_rep_id=header.sales_rep_id,
+        status_read=order.status,
         pages={p.sk: (json.dumps(p.lines, sort_keys=True), p.version or 0) for p in pages},
         revisions={r.revision["revision"]: (json.dumps(r.revision, sort_keys=True), r.version or 0) for r in revisions},
         document_ids={d.document["id"] for d in documents},
@@ -366,6 +369,79 @@ def _summary(item: OrderItem) -> OrderSummary:
     )
 
 
+def _approval_entries(tenant: str, order: Order, header: OrderItem) -> list[ApprovalEntryItem]:
+    """The order's entries in the approval lists of the customers on its path."""
+    summary = {k: v for k, v in dataclasses.asdict(_summary(header)).items()}
+    sk = keys.order_list_sk(order.created_at, order.id)
+    return [
+        ApprovalEntryItem(keys.approvals(tenant, cid), sk, order_id=order.id, summary=summary)
+        for cid in dict.fromkeys(order.customer_path or [order.customer_id])
+    ]
+
+
+def list_approvals(
+    tenant: str,
+    customer_ids: Sequence[str],
+    *,
+    limit: int,
+    cursor: str | None,
+    created_from: str | None = None,
+    created_to: str | None = None,
+) -> Page[OrderSummary]:
+    """What waits for an approver of these customers, newest first: one Query per customer (usually
+    one), reading only orders that wait for them. Orders on the path of two of the customers are
+    shown once per page."""
+    partitions = [keys.approvals(tenant, c) for c in dict.fromkeys(customer_ids)]
+    positions = decode_cursors(cursor, partitions)
+    range_condition = _created_range(ApprovalEntryItem.sk, created_from, created_to)
+    fetched: list[tuple[str, ApprovalEntryItem]] = []
+    ends: dict[str, dict[str, Any] | None] = {}
+    for partition, start in positions.items():
+        result = ApprovalEntryItem.query(
+            partition,
+            range_condition,
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start,
+        )
+        fetched += [(partition, item) for item in result]
+        ends[partition] = result.last_evaluated_key
+    fetched.sort(key=lambda pair: pair[1].sk, reverse=True)
+    taken: list[OrderSummary] = []
+    seen: set[str] = set()
+    shown: dict[str, list[ApprovalEntryItem]] = {partition: [] for partition in positions}
+    for partition, item in fetched:
+        if len(taken) == limit:
+            break
+        shown[partition].append(item)
+        if item.order_id not in seen:  # on the path of two of the approver's customers
+            seen.add(item.order_id)
+            taken.append(OrderSummary(**item.summary))
+    following: dict[str, dict[str, Any] | None] = {}
+    for partition, start in positions.items():
+        read = sum(1 for p, _ in fetched if p == partition)
+        if shown[partition] and len(shown[partition]) < read:  # stopped inside this partition's page
+            last = shown[partition][-1]
+            following[partition] = {"pk": {"S": last.pk}, "sk": {"S": last.sk}}
+        elif shown[partition] or not read:  # all it read was shown (or it had nothing): go on after
+            if ends[partition]:
+                following[partition] = ends[partition]
+        else:  # nothing of it shown yet: the same place again
+            following[partition] = start
+    return Page(taken, encode_cursors(following))
+
+
+def _created_range(sk_attr: Any, created_from: str | None, created_to: str | None) -> Any:
+    if created_from and created_to:
+        return sk_attr.between(created_from, created_to + "~")
+    if created_from:
+        return sk_attr >= created_from
+    if created_to:
+        return sk_attr < created_to + "~"
+    return None
+
+
 INDEXES = {"gsi1": OrderItem.gsi1, "gsi2": OrderItem.gsi2, "gsi3": OrderItem.gsi3, "gsi4": OrderItem.gsi4}
 
 
@@ -382,14 +458,7 @@ def list_page(
     """One Query page on an order index, newest first. With a filter a page may come back short
     (DynamoDB applies Limit before filters): clients follow `next_cursor`, never page length."""
     idx: Any = INDEXES[index]
-    sk_attr = getattr(OrderItem, f"{index}sk")
-    range_condition = None
-    if created_from and created_to:
-        range_condition = sk_attr.between(created_from, created_to + "~")
-    elif created_from:
-        range_condition = sk_attr >= created_from
-    elif created_to:
-        range_condition = sk_attr < created_to + "~"
+    range_condition = _created_range(getattr(OrderItem, f"{index}sk"), created_from, created_to)
     result = idx.query(
         partition,
         range_condition,
@@ -502,6 +571,12 @@ def save(
         for doc in order.documents
         if doc.id not in known_docs
     ]
+    was_waiting = loaded is not None and loaded.status_read == OrderStatus.PENDING_APPROVAL
+    waits = order.status == OrderStatus.PENDING_APPROVAL
+    if waits and not was_waiting:
+        puts += _approval_entries(tenant, order, header)
+    elif was_waiting and not waits:
+        deletes += _approval_entries(tenant, order, header)
     if context is not None:
         customer, settings = context
         copies = OrderContextItem(
@@ -573,12 +648,15 @@ def bulk_load(tenant: str, orders: list[tuple[Order, str | None]]) -> None:
         for order, sales_rep_id in orders:
             pk = keys.order_pk(tenant, order.id)
             pages = _pages(order)
-            items: list[BaseItem] = [_header_item(tenant, order, sales_rep_id, len(pages), len(order.history))]
+            header = _header_item(tenant, order, sales_rep_id, len(pages), len(order.history))
+            items: list[BaseItem] = [header]
             items += [OrderLinesItem(pk, sk, lines=json.loads(body)) for sk, body in pages.items()]
             items += [
                 OrderHistoryItem(pk, keys.order_history(n), entry=dataclasses.asdict(entry))
                 for n, entry in enumerate(order.history)
             ]
+            if order.status == OrderStatus.PENDING_APPROVAL:
+                items += _approval_entries(tenant, order, header)
             for item in items:
                 item.version = 1
                 batch.save(item)
