@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from dataclasses import dataclass
+from datetime import timedelta
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
