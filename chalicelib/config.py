@@ -25,7 +25,7 @@ STAGE = "ORDERGATE_STAGE"
 # The local stack (`make run`, chalicelib/local/) only: where it listens and keeps its files.
 LOCAL_AWS_PORT = "ORDERGATE_LOCAL_AWS_PORT"  # the AWS emulator (moto server); default 5000
 LOCAL_API_PORT = "ORDERGATE_LOCAL_API_PORT"  # the Chalice app over HTTP; default 8000
-LOCAL_DIR = "ORDERGATE_LOCAL_DIR"  # signing key and outbox; default ./.local
+LOCAL_DIR = "ORDERGATE_LOCAL_DIR"  # signing key and outbox; default .local/ beside app.py
 # AWS SDK variables the local stack sets so boto3/PynamoDB talk to the emulator, never to AWS.
 AWS_REGION_ALT = "AWS_REGION"
 AWS_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
@@ -81,7 +81,7 @@ class LocalSettings:
     host: str
     aws_port: int
     api_port: int
-    local_dir: str
+    local_dir: str | None  # None: the project's own .local/
 
     @classmethod
     def from_env(cls) -> LocalSettings:
@@ -90,7 +90,7 @@ class LocalSettings:
             host="127.0.0.1",
             aws_port=_port(env.get(LOCAL_AWS_PORT), 5000, LOCAL_AWS_PORT),
             api_port=_port(env.get(LOCAL_API_PORT), 8000, LOCAL_API_PORT),
-            local_dir=env.get(LOCAL_DIR) or ".local",
+            local_dir=env.get(LOCAL_DIR) or None,
         )
 
 

@@ -15,10 +15,13 @@ class ApiServer:
         self.url = f"http://{host}:{port}"
         config = Config.create(chalice_stage="local", app_name=app.app_name)
         self._local = create_local_server(app, config, host, port)  # binds the port now
-        self._thread = threading.Thread(target=self._local.server.serve_forever, name="api", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="api", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
+
+    def _serve(self) -> None:
+        self._local.server.serve_forever(poll_interval=0.1)  # how soon shutdown() is noticed
 
     def stop(self) -> None:
         if self._thread.is_alive():

@@ -20,6 +20,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from chalicelib import config
 from chalicelib.local import environment
@@ -86,8 +87,21 @@ def run(local: config.LocalSettings) -> int:
     return 0
 
 
+# The project: app.py and the gitignored .local/ live here, wherever the command is run from.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_app() -> Any:
+    """app.py is not part of the installed package: import it from the project folder."""
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    from app import app
+
+    return app
+
+
 def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
-    local_dir = Path(local.local_dir).resolve()
+    local_dir = Path(local.local_dir).resolve() if local.local_dir else PROJECT_ROOT / ".local"
     region = config.Settings.from_env().region
     emulator = Emulator(local.host, local.aws_port, region)
     key = environment.signing_key(local_dir)
@@ -120,8 +134,7 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     api_url = f"http://{local.host}:{local.api_port}"
     seeded = seed_demo(services.passwords, portal_url=api_url)
 
-    from app import app
-
+    app = _load_app()
     app.debug = True  # stack traces in error responses: acceptable here, and only here
     api = ApiServer(app, local.host, local.api_port)
     api.start()
