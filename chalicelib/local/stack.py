@@ -11,6 +11,7 @@ its batch, the outbox collects the last mail, the emulator frees its port.
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import sys
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 EXIT_PORT_IN_USE = 2
 EXIT_STARTUP_FAILED = 1
+# The project: app.py and the gitignored .local/ live here, wherever the command is run from.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,10 @@ def run(local: config.LocalSettings) -> int:
     with _stop_on_signals(stop), ExitStack() as cleanup:
         try:
             running = _start(local, cleanup)
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:  # taken since the check above
+                print(f"ordergate local: a port became in use while starting ({exc}).", file=sys.stderr)
+                return EXIT_PORT_IN_USE
             log.exception("the local stack failed to start")
             return EXIT_STARTUP_FAILED
         print(banner(running), flush=True)
@@ -85,10 +91,6 @@ def run(local: config.LocalSettings) -> int:
         print("\nordergate local: stopping...", file=sys.stderr, flush=True)
     print("ordergate local: stopped.", file=sys.stderr, flush=True)
     return 0
-
-
-# The project: app.py and the gitignored .local/ live here, wherever the command is run from.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load_app() -> Any:
