@@ -12,6 +12,8 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
+from chalicelib.local.isolation import serialize_dynamodb_operations
+
 log = logging.getLogger(__name__)
 
 
@@ -27,6 +29,8 @@ class Emulator:
         self._started = False
 
     def start(self, timeout: float = 15.0) -> None:
+        # The API serves requests on several threads: give moto DynamoDB's transaction isolation.
+        serialize_dynamodb_operations()
         # Werkzeug logs every request at INFO; the worker polls five times a second.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         # ThreadedMotoServer.start() waits without a timeout for its server thread, which never
