@@ -135,6 +135,16 @@ def deactivate(w: World, who: str) -> None:
     ok(w.admin.patch(f"/users/{w.ids[who]}", {"status": "inactive"}))
 
 
+def submit_after_the_rep_is_assigned(w: World, order_id: str) -> Any:
+    assign_rep(w, w.ids["rep"])
+    return ok(w.buyer.post(f"/orders/{order_id}/submit"))
+
+
+def confirm_after_the_buyer_left(w: World, order_id: str) -> Any:
+    deactivate(w, "buyer")
+    return ok(w.desk.post(f"/orders/{order_id}/confirm"))
+
+
 # --- the table --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Row:
@@ -183,10 +193,7 @@ TABLE = {
     ),
     "submitted: the customer's current rep when the order had none": row(
         draft,
-        lambda w, o: (
-            assign_rep(w, w.ids["rep"]),
-            ok(w.buyer.post(f"/orders/{o}/submit")),
-        ),
+        submit_after_the_rep_is_assigned,
         ("submitted", "rep"),
         before=lambda w: assign_rep(w, None),
     ),
@@ -236,7 +243,7 @@ TABLE = {
         submitted, lambda w, o: ok(w.desk.post(f"/orders/{o}/confirm")), ("confirmed", "buyer")
     ),
     "confirmed: nobody when the submitter is inactive": row(
-        submitted, lambda w, o: (deactivate(w, "buyer"), ok(w.desk.post(f"/orders/{o}/confirm")))
+        submitted, confirm_after_the_buyer_left
     ),
     "shipment recorded: the submitter, with the tracking number": row(
         confirmed,
