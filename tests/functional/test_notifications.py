@@ -342,3 +342,134 @@ def test_notification_table(mail: Mail, case: str) -> None:
         assert link in m.text and link in m.html
         if spec.says:
             assert spec.says in m.text, m.text
+
+
+# --- languages --------------------------------------------------------------------------------------
+def test_each_reader_gets_the_email_in_their_own_language(mail: Mail) -> None:
+    w = mail.world
+    cid = w.customer["id"]
+    for username, locale in (("amelie", "fr"), ("zofia", "pl"), ("ivan", "bg"), ("hans", "de")):
+        create_user(w.admin, username, ["customer-buyers"], customer_ids=[cid], locale=locale)
+    ok(w.admin.patch("/settings", {"default_locale": "pl"}))
+    order_id = staff_draft(w)  # 3 x 10.00 + 20 % tax = 36.00
+    mail.skip()
+    ok(w.rep.post(f"/orders/{order_id}/send"))
+
+    by_reader = {m.to.split("@")[0]: m for m in mail.deliver()}
+
+    assert set(by_reader) == {"buyer", "boss", "amelie", "zofia", "ivan", "hans"}
+    number = ok(w.rep.get(f"/orders/{order_id}"))["number"]
+    french, polish, bulgarian = by_reader["amelie"], by_reader["zofia"], by_reader["ivan"]
+    assert french.subject == f"La commande {number} attend votre validation"
+    assert "Bonjour Amelie," in french.text and "Total TTC : 36,00 EUR" in french.text
+    assert "Statut : en attente du client" in french.text and 'lang="fr"' in french.html
+    assert polish.subject == f"Zamówienie {number} czeka na Twoją decyzję"
+    assert "Wartość brutto: 36,00 EUR" in polish.text and "oczekuje na decyzję klienta" in polish.html
+    assert bulgarian.subject == f"Поръчка {number} очаква вашия отговор"
+    assert "Обща сума с ДДС: 36,00 EUR" in bulgarian.text and "Вижте поръчката" in bulgarian.html  # noqa: RUF001
+    # No locale of their own, or one we do not write: the tenant's default (Polish here).
+    assert by_reader["buyer"].subject == by_reader["hans"].subject == polish.subject
+
+
+# --- exactly once, partial failures ----------------------------------------------------------------
+def test_the_same_batch_delivered_twice_sends_each_email_once(mail: Mail) -> None:
+    w = mail.world
+    order_id = pending(w)
+    mail.skip()
+    ok(w.approver.post(f"/orders/{order_id}/approve"))
+    event = mail.tap.event()
+
+    assert run(event) == {"batchItemFailures": []}
+    assert run(event) == {"batchItemFailures": []}
+    assert run({"Records": list(reversed(event["Records"]))}) == {"batchItemFailures": []}
+
+    assert told(mail.outbox.sent) == {("approved", "buyer"), ("submitted", "rep")}
+    assert len(mail.outbox.sent) == 2
+
+
+POISONED = {  # an order header whose image cannot be decoded
+    "eventID": "poison",
+    "eventName": "INSERT",
+    "eventSource": "aws:dynamodb",
+    "awsRegion": "us-east-1",
+    "dynamodb": {
+        "ApproximateCreationDateTime": 1795000000.0,
+        "Keys": {"pk": {"S": "T#acme#ORDER#x"}, "sk": {"S": "ORDER"}},
+        "NewImage": {
+            "pk": {"S": "T#acme#ORDER#x"},
+            "sk": {"S": "ORDER"},
+            "type": {"S": "order"},
+            "version": {"N": "not-a-number"},
+        },
+        "SequenceNumber": "42",
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    },
+}
+
+
+def test_a_poisoned_record_fails_alone_and_the_rest_of_its_batch_is_sent(mail: Mail) -> None:
+    w = mail.world
+    order_id = draft(w)
+    mail.skip()
+    ok(w.buyer.post(f"/orders/{order_id}/submit"))
+    ok(w.buyer.post(f"/orders/{order_id}/messages", {"body": "Urgent, please"}), 201)
+    records = mail.tap.drain()
+    batch = {"Records": [*records[:2], {**POISONED, "eventSourceARN": mail.tap.arn}, *records[2:]]}
+
+    assert run(batch) == {"batchItemFailures": [{"itemIdentifier": "42"}]}
+    assert told(mail.outbox.sent) == {("submitted", "rep"), ("message_posted", "rep")}
+    # Lambda retries from the failed record on: what was sent is not sent again.
+    assert run(batch) == {"batchItemFailures": [{"itemIdentifier": "42"}]}
+    assert len(mail.outbox.sent) == 2
+
+
+def test_a_refused_email_fails_its_record_and_goes_out_once_on_the_retry(mail: Mail) -> None:
+    w = mail.world
+    order_id = pending(w)
+    mail.skip()
+    ok(w.approver.post(f"/orders/{order_id}/approve"))
+    event = mail.tap.event()
+    mail.outbox.refuse.add(PEOPLE["rep"])
+
+    result = run(event)
+
+    [header] = [r for r in event["Records"] if r["dynamodb"]["Keys"]["sk"]["S"] == "ORDER"]
+    assert result == {"batchItemFailures": [{"itemIdentifier": header["dynamodb"]["SequenceNumber"]}]}
+    assert told(mail.outbox.sent) == {("approved", "buyer")}  # the record's other e-mail still went out
+    mail.outbox.refuse.clear()
+    assert run(event) == {"batchItemFailures": []}
+    assert told(mail.outbox.sent) == {("approved", "buyer"), ("submitted", "rep")}
+    assert len(mail.outbox.sent) == 2
+
+
+# --- the whole path, with the real SES adapter on moto ---------------------------------------------
+def test_an_order_action_reaches_ses_as_one_mime_message_per_reader(mail: Mail) -> None:
+    import email
+    from email.header import decode_header, make_header
+
+    import boto3
+    from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]
+    from moto.ses.models import ses_backends
+
+    from chalicelib.notifications.sender import SesEmailSender
+
+    w = mail.world
+    ok(w.admin.patch("/settings", {"sender_email": "orders@acme.test", "portal_url": "https://shop.acme.test"}))
+    client = boto3.client("sesv2", region_name="us-east-1")
+    client.create_email_identity(EmailIdentity="acme.test")  # moto refuses unverified senders
+    get_services().email_sender = SesEmailSender(client)
+    order_id = pending(w)
+    mail.skip()
+    ok(w.approver.post(f"/orders/{order_id}/reject", {"reason": "Budget <exceeded> & more"}))
+
+    assert run(mail.tap.event()) == {"batchItemFailures": []}
+
+    [sent] = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    msg = email.message_from_string(sent.raw_data)
+    assert msg["To"] == PEOPLE["buyer"] and msg["From"] == "orders@acme.test"
+    assert str(make_header(decode_header(msg["Subject"]))).endswith("was not approved")
+    assert msg["X-OrderGate-Event"].startswith(f"rejected:order:{order_id}:")
+    parts = {p.get_content_type(): p.get_payload(decode=True).decode() for p in msg.walk() if not p.is_multipart()}
+    assert "Reason: Budget <exceeded> & more" in parts["text/plain"]
+    assert "Budget &lt;exceeded&gt; &amp; more" in parts["text/html"]
+    assert f'href="https://shop.acme.test/orders/{order_id}"' in parts["text/html"]
