@@ -469,7 +469,9 @@ def test_an_order_action_reaches_ses_as_one_mime_message_per_reader(mail: Mail) 
     assert msg["To"] == PEOPLE["buyer"] and msg["From"] == "orders@acme.test"
     assert str(make_header(decode_header(msg["Subject"]))).endswith("was not approved")
     assert msg["X-OrderGate-Event"].startswith(f"rejected:order:{order_id}:")
-    parts = {p.get_content_type(): p.get_payload(decode=True).decode() for p in msg.walk() if not p.is_multipart()}
+    parts: dict[str, str] = {
+        p.get_content_type(): bytes(p.get_payload(decode=True)).decode() for p in msg.walk() if not p.is_multipart()
+    }
     assert "Reason: Budget <exceeded> & more" in parts["text/plain"]
     assert "Budget &lt;exceeded&gt; &amp; more" in parts["text/html"]
     assert f'href="https://shop.acme.test/orders/{order_id}"' in parts["text/html"]
