@@ -68,7 +68,5 @@ class NotificationService:
             notified.mark_sent(tenant, email.dedupe_key, email.to, claimed_at, message_id)
         except Exception:  # the mail is out: failing the record now would only risk a duplicate
             logger.exception("e-mail sent but its claim not marked", extra={"dedupe_key": email.dedupe_key})
-        logger.info(
-            "e-mail sent", extra={"tenant": tenant, "dedupe_key": email.dedupe_key, "message_id": message_id}
-        )
+        logger.info("e-mail sent", extra={"tenant": tenant, "dedupe_key": email.dedupe_key, "message_id": message_id})
         return True

@@ -83,4 +83,3 @@ def is_sent(tenant: str, dedupe_key: str, recipient: str) -> bool:
     except Item.DoesNotExist:
         return False
     return item.state == "sent"
-

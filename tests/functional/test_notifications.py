@@ -242,9 +242,7 @@ TABLE = {
     "confirmed: the submitter": row(
         submitted, lambda w, o: ok(w.desk.post(f"/orders/{o}/confirm")), ("confirmed", "buyer")
     ),
-    "confirmed: nobody when the submitter is inactive": row(
-        submitted, confirm_after_the_buyer_left
-    ),
+    "confirmed: nobody when the submitter is inactive": row(submitted, confirm_after_the_buyer_left),
     "shipment recorded: the submitter, with the tracking number": row(
         confirmed,
         lambda w, o: ok(
