@@ -112,6 +112,7 @@ class Event:
     order: OrderFacts | None = None
     actor_id: str | None = None
     actor_kind: str | None = None  # staff | customer when the change says so (messages)
+    from_status: str | None = None  # the order's status before a header change
     note: str | None = None  # a reason, a proposal note, a message
     document: dict[str, Any] | None = None  # shipment, invoice or payment as recorded
     user: NewUser | None = None
@@ -187,6 +188,7 @@ def _order_changed(old: OrderItem | None, new: OrderItem) -> list[Event]:
             key=f"{name}:order:{new.id}:{version}",
             order=order,
             actor_id=entry.by if entry else None,
+            from_status=old.status if old else None,
             note=note if name in (E.REJECTED, E.PROPOSAL_SENT, E.PROPOSAL_DECLINED, E.CANCELLED) else None,
         )
         for name in names

@@ -10,7 +10,8 @@
 | proposal accepted / declined            | the sales rep, else the order desk                          |
 | confirmed, shipment, invoice, payment,  | the submitter; staff-created: the customer's orderers       |
 | completed                               |                                                             |
-| order cancelled, message posted         | the other side of whoever acted                             |
+| order cancelled, message posted         | the other side of whoever acted (a customer's order         |
+|                                         | cancelled before it was submitted: its submitter)           |
 
 Everywhere: inactive users receive nothing, the person who acted never receives their own
 notification, and each address is told once per event.
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from chalicelib.domain.model import TenantSettings, User
 from chalicelib.domain.orders import OrderStatus
 from chalicelib.domain.permissions import Permission, UserKind
+from chalicelib.logs import logger
 from chalicelib.notifications import templates
 from chalicelib.notifications.changes import Event, EventName, OrderFacts
 from chalicelib.notifications.directory import Directory
@@ -95,17 +97,26 @@ def sales_rep_or_order_desk(event: Event, d: Directory) -> list[Recipient]:
 
 
 def the_other_side(event: Event, d: Directory) -> list[Recipient]:
-    """A customer user acted: the supplier side hears of it; staff acted: the customer side. When
-    the actor cannot be told apart (unknown user), both sides are told rather than nobody."""
+    """A customer user acted: the supplier side hears of it; staff acted: the customer side. An
+    order cancelled before it ever reached the supplier (a draft, or while awaiting approval) stays
+    inside the customer's organisation: the submitter hears of it. When the actor cannot be told
+    apart (unknown user), both sides are told rather than nobody."""
     kind = event.actor_kind
     if kind is None:
         actor = d.user(event.tenant, event.actor_id)
         kind = actor.kind.value if actor else None
     if kind == UserKind.CUSTOMER:
-        return sales_rep_or_order_desk(event, d)
+        return sales_rep_or_order_desk(event, d) if reached_supplier(event) else submitter(event, d)
     if kind == UserKind.STAFF:
         return submitter(event, d)
     return submitter(event, d) + sales_rep_or_order_desk(event, d)
+
+
+def reached_supplier(event: Event) -> bool:
+    """Whether the supplier has seen the order: created it, or it was submitted (a customer's order
+    never returns to draft or approval once submitted)."""
+    o = _order(event)
+    return o.source == "staff" or event.from_status not in (OrderStatus.DRAFT, OrderStatus.PENDING_APPROVAL)
 
 
 RECIPIENTS: dict[EventName, Audience] = {
@@ -144,6 +155,7 @@ def recipients(event: Event, d: Directory) -> list[Recipient]:
 def emails_for(event: Event, d: Directory) -> list[OutgoingEmail]:
     settings = d.settings(event.tenant)
     if settings is None:
+        logger.warning("no tenant settings: nothing sent", extra={"tenant": event.tenant, "event": event.key})
         return []
     return [compose(event, r, settings, d) for r in recipients(event, d)]
 

@@ -295,6 +295,15 @@ TABLE = {
         lambda w, o: ok(w.desk.post(f"/orders/{o}/cancel", {"reason": "Discontinued"})),
         ("cancelled", "buyer"),
     ),
+    "cancelled by an approver before it reached the supplier: the submitter": row(
+        pending,
+        lambda w, o: ok(w.approver.post(f"/orders/{o}/cancel", {"reason": "Not this month"})),
+        ("cancelled", "buyer"),
+        says="Not this month",
+    ),
+    "cancelled own draft: nobody": row(
+        draft, lambda w, o: ok(w.buyer.post(f"/orders/{o}/cancel", {"reason": "Changed my mind"}))
+    ),
     "cancelled staff draft: nobody (the customer never saw it)": row(
         staff_draft, lambda w, o: ok(w.rep.post(f"/orders/{o}/cancel", {"reason": "Wrong customer"}))
     ),
