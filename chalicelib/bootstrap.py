@@ -14,6 +14,7 @@ from chalicelib.auth.passwords import Passwords
 from chalicelib.auth.tokens import TokenSigner
 from chalicelib.config import Settings, get_settings
 from chalicelib.notifications.sender import EmailSender, SesEmailSender
+from chalicelib.notifications.service import NotificationService
 from chalicelib.services.admin import UserAdmin
 from chalicelib.services.auth import AuthService
 from chalicelib.services.order_catalog import Catalog
@@ -53,6 +54,11 @@ class Services:
     @cached_property
     def email_sender(self) -> EmailSender:
         return SesEmailSender(aws_client("sesv2", self.settings, endpoint=self.settings.ses_endpoint))
+
+    @property
+    def notifications(self) -> NotificationService:
+        # Not cached: built around whichever sender is installed now (tests swap in a fake).
+        return NotificationService(self.email_sender)
 
 
 _lock = threading.Lock()

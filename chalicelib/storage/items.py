@@ -256,6 +256,17 @@ class IdempotencyItem(BaseItem, discriminator="idempotency"):
     response = BinaryAttribute(null=True, legacy_encoding=False)  # zlib-compressed JSON
 
 
+class NotificationSentItem(BaseItem, discriminator="notification_sent"):
+    """One e-mail (event, recipient), claimed before it is sent so a redelivered stream record sends
+    nothing twice; kept 7 days (TTL). The stream handler ignores these items."""
+
+    dedupe_key = UnicodeAttribute()
+    recipient = UnicodeAttribute()
+    state = UnicodeAttribute()  # sending | sent
+    claimed_at = NumberAttribute()  # epoch seconds: a "sending" claim older than the lease is taken over
+    message_id = UnicodeAttribute(null=True)
+
+
 def item_classes() -> list[type[BaseItem]]:
     """Every registered item model (used by table creation checks and tests)."""
     out: list[type[BaseItem]] = []

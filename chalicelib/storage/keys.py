@@ -18,6 +18,7 @@ Base table
 | refresh token       | T#{t}#REFRESH#{sha256}      | REFRESH                      | GetItem on refresh/logout (own partition: write-heavy, never listed) |
 | refresh family      | T#{t}#RFAMILY#{family}      | RFAMILY                      | revoke every token of a login at once (reuse detection) |
 | login failures      | T#{t}#LOGINFAIL#{user}      | LOGINFAIL                    | throttle: failures of one user in the current window |
+| notification sent   | T#{t}#NOTIFIED#{sha256}     | NOTIFIED                     | exactly once per (event, recipient): conditional put before sending, 7 days (TTL) |
 
 GSI1 (`gsi1pk`, `gsi1sk`), projection ALL
 | item     | gsi1pk             | gsi1sk           | serves |
@@ -152,6 +153,11 @@ def order_messages_pk(tenant: str, order_id: str) -> str:
     return f"{order_pk(tenant, order_id)}#MSG"
 
 
+def order_id_of(pk: str) -> str:
+    """The order id of an order partition key (``T#{t}#ORDER#{id}`` or its ``#MSG`` partition)."""
+    return pk.split("#ORDER#", 1)[1].removesuffix("#MSG")
+
+
 def order_counter(tenant: str) -> tuple[str, str]:
     return tenant_pk(tenant), "COUNTER#ORDER"
 
@@ -183,3 +189,9 @@ def order_list_sk(created_at: str, order_id: str) -> str:
 # | idempotency   | T#{t}#IDEM#{sha256(user, key)} | IDEM        | Idempotency-Key of a POST: its first response, 24 h |
 def idempotency(tenant: str, key_hash: str) -> tuple[str, str]:
     return f"{tenant_pk(tenant)}#IDEM#{key_hash}", "IDEM"
+
+
+def notification_sent(tenant: str, key_hash: str) -> tuple[str, str]:
+    """One e-mail (event, recipient) claimed before it is sent (see the base table above). A partition
+    of its own: written twice at most, never listed; the stream handler ignores these items."""
+    return f"{tenant_pk(tenant)}#NOTIFIED#{key_hash}", "NOTIFIED"
