@@ -1,0 +1,171 @@
+"""Products, product groups, portal visibility and the words a product is found by.
+
+Pure Python: storage maps these to items, the API to JSON, the pricing module prices them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.domain.pricing import PriceRule, Tier
+
+ACTIVE = "active"
+INACTIVE = "inactive"
+MAX_BARCODES = 10
+MAX_TIERS = 20
+# Words of a name that are indexed for search. With the sku term and barcode guards this keeps a
+# product's whole write (create or any update) inside one 100-item transaction.
+MAX_NAME_WORDS = 30
+
+
+@dataclass
+class ProductGroup:
+    id: str
+    name: str
+    portal: bool = False
+    version: int = 0
+
+
+@dataclass
+class Product:
+    id: str
+    sku: str
+    name: str
+    base_price: Decimal
+    tax_rate: Decimal
+    description: str | None = None
+    barcodes: list[str] = field(default_factory=list)
+    group_id: str | None = None
+    unit: str = "pcs"
+    min_quantity: Decimal = Decimal(1)
+    order_multiple: Decimal = Decimal(1)
+    base_tiers: list[Tier] = field(default_factory=list)
+    portal: bool = False
+    status: str = ACTIVE
+    stock: dict[str, Decimal] = field(default_factory=dict)
+    version: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.status == ACTIVE
+
+    @property
+    def base_rule(self) -> PriceRule:
+        return PriceRule.of(self.base_price, self.base_tiers)
+
+
+def is_visible(product: Product, group: ProductGroup | None) -> bool:
+    """Visible in the portal: active, and its own or its group's `portal` flag is on.
+
+    The group's flag is read when the product is read, never copied onto products, so switching a
+    group on or off changes what customers see without rewriting a single product."""
+    return product.active and (product.portal or (group is not None and group.portal))
+
+
+# --- search ---------------------------------------------------------------------------------------
+_WORD = re.compile(r"\w+")
+
+
+def normalize(text: str) -> str:
+    """Case- and accent-insensitive form used both when indexing and when searching."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def name_words(name: str) -> list[str]:
+    """The distinct words of a name, in order, at most MAX_NAME_WORDS."""
+    return list(dict.fromkeys(_WORD.findall(normalize(name))))[:MAX_NAME_WORDS]
+
+
+def search_terms(sku: str, name: str) -> frozenset[str]:
+    """What `q` matches by prefix: every word of the name, and the whole sku."""
+    return frozenset([*name_words(name), normalize(sku)])
+
+
+def query_tokens(q: str) -> list[str]:
+    """`q` split into whitespace-separated tokens; each must prefix some term of a product."""
+    return list(dict.fromkeys(normalize(q).split()))
+
+
+def matches_tokens(product: Product, tokens: list[str]) -> bool:
+    terms = search_terms(product.sku, product.name)
+    return all(any(t.startswith(tok) for t in terms) for tok in tokens)
+
+
+def first_term_with_prefix(product: Product, prefix: str) -> str | None:
+    """The smallest term of `product` starting with `prefix`. A product has one index entry per term,
+    so a search reports it only at this one, and it appears once across all pages."""
+    found = [t for t in search_terms(product.sku, product.name) if t.startswith(prefix)]
+    return min(found) if found else None
+
+
+# --- CSV import -------------------------------------------------------------------------------------
+CSV_COLUMNS = (
+    "sku",
+    "name",
+    "description",
+    "barcodes",
+    "group",
+    "unit",
+    "min_quantity",
+    "order_multiple",
+    "base_price",
+    "tax_rate",
+    "portal",
+    "status",
+)
+REQUIRED_TO_CREATE = ("name", "base_price", "tax_rate")
+
+
+@dataclass
+class ImportRow:
+    """One valid CSV row: its spreadsheet row number, the sku that identifies the product, and the
+    other columns the file has (`group` still a name). An empty cell clears a field that may be empty
+    (description, barcodes, group) and otherwise keeps the current value (or the default on create)."""
+
+    row: int
+    sku: str
+    values: dict[str, Any]
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str
+    message: str
+
+    def as_detail(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def same_product_fields(a: Product, b: Product) -> bool:
+    """Equal in everything the CSV carries (so an export re-imported changes nothing)."""
+    return all(getattr(a, f) == getattr(b, f) for f in IMPORTED_FIELDS)
+
+
+IMPORTED_FIELDS = (
+    "sku",
+    "name",
+    "description",
+    "barcodes",
+    "group_id",
+    "unit",
+    "min_quantity",
+    "order_multiple",
+    "base_price",
+    "tax_rate",
+    "portal",
+    "status",
+)
