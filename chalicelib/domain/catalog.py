@@ -58,12 +58,33 @@ class Product:
         return PriceRule.of(self.base_price, self.base_tiers)
 
 
+def num_str(value: Decimal) -> str:
+    """A quantity or rate without exponent or trailing zeros: 10 → "10", 2.500 → "2.5"."""
+    return format(value.normalize(), "f")
+
+
 def is_visible(product: Product, group: ProductGroup | None) -> bool:
     """Visible in the portal: active, and its own or its group's `portal` flag is on.
 
     The group's flag is read when the product is read, never copied onto products, so switching a
     group on or off changes what customers see without rewriting a single product."""
     return product.active and (product.portal or (group is not None and group.portal))
+
+
+def product_problems(p: Product) -> list[tuple[str, str]]:
+    """Rules across fields that request validation cannot see: (field, message) per problem."""
+    problems: list[tuple[str, str]] = []
+    if len(p.barcodes) > MAX_BARCODES:
+        problems.append(("barcodes", f"A product has at most {MAX_BARCODES} barcodes."))
+    lowered = [b.lower() for b in p.barcodes]
+    if len(set(lowered)) != len(lowered):
+        problems.append(("barcodes", "A barcode is listed twice."))
+    mins = [t.min_quantity for t in p.base_tiers]
+    if len(set(mins)) != len(mins):
+        problems.append(("base_tiers", "Each tier needs a different min_quantity."))
+    if p.status not in (ACTIVE, INACTIVE):
+        problems.append(("status", "Use active or inactive."))
+    return problems
 
 
 # --- search ---------------------------------------------------------------------------------------

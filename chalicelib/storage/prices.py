@@ -57,7 +57,8 @@ def list_page(tenant: str, limit: int, cursor: str | None) -> Page[PriceList]:
 def save_list(tenant: str, before: PriceList | None, after: PriceList) -> PriceList:
     """Create (`before` None) or update a header, conditional on the version the caller read."""
     item = PriceListItem(*keys.price_list(tenant, after.id), id=after.id, name=after.name, currency=after.currency)
-    item.version = before.version if before is not None else None
+    if before is not None:
+        item.version = before.version
     try:
         item.save()
     except PutError as exc:

@@ -16,6 +16,7 @@ file converges, because rows are matched to products by sku and guards are writt
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 
-from chalicelib.domain.catalog import Product, ProductGroup, search_terms
+from chalicelib.domain.catalog import Product, ProductGroup, num_str, search_terms
 from chalicelib.domain.errors import ConflictError, DuplicateError, NotFoundError, VersionMismatchError
 from chalicelib.domain.pricing import Tier
 from chalicelib.storage import keys
@@ -52,12 +53,6 @@ class ImportInProgressError(ConflictError):
 
 
 # --- decimals ---------------------------------------------------------------------------------
-def num_str(value: Decimal) -> str:
-    """A quantity or rate without exponent or trailing zeros: 10 → "10", 2.500 → "2.5"."""
-    text = format(value.normalize(), "f")
-    return text
-
-
 def tiers_json(tiers: Iterable[Tier]) -> list[dict[str, str]]:
     return [{"min_quantity": num_str(t.min_quantity), "price": f"{t.price:.2f}"} for t in tiers]
 
@@ -113,8 +108,7 @@ def all_groups(tenant: str) -> list[ProductGroup]:
 
 def save_group(tenant: str, before: ProductGroup | None, after: ProductGroup) -> ProductGroup:
     """Create (`before` None) or update a group, moving its name guard when the name changes."""
-    item = _group_item(tenant, after)
-    item.version = before.version if before is not None else None
+    item = _group_item(tenant, dataclasses.replace(after, version=before.version if before else 0))
     renamed = before is None or before.name.strip().lower() != after.name.strip().lower()
     try:
         with transaction() as tx:
@@ -371,9 +365,7 @@ def _run_product_tx(tx: _Tx, p: Product) -> None:
 def create(tenant: str, p: Product) -> Product:
     tx = _Tx()
     tx.check("lease", CatalogLeaseItem, keys.catalog_lease(tenant), _lease_free())
-    item = _product_item(tenant, p)
-    item.version = None
-    tx.put("product", item)
+    tx.put("product", _product_item(tenant, p))  # p.version is 0: no version yet, a create-only put
     tx.put("sku", UniqueItem(*keys.sku_guard(tenant, p.sku), owner_id=p.id))
     for b in p.barcodes:
         tx.put(f"barcode:{b}", UniqueItem(*keys.barcode_guard(tenant, b), owner_id=p.id))

@@ -12,6 +12,9 @@ MAX_MONEY = Decimal("1000000000.00")
 
 def _parse_money(value: Any) -> Decimal:
     # Money travels as a decimal string: a JSON float would already have lost precision.
+    # A Decimal can only come from our own code (JSON has none): presenters build responses from it.
+    if isinstance(value, Decimal):
+        value = str(value)
     if not isinstance(value, str):
         raise ValueError('money must be a decimal string such as "12.50"')
     try:
@@ -28,7 +31,7 @@ def _parse_money(value: Any) -> Decimal:
 Money = Annotated[
     Decimal,
     BeforeValidator(_parse_money),
-    PlainSerializer(lambda d: f"{d:.2f}", return_type=str),
+    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
     Field(json_schema_extra={"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$"}),
 ]
 

@@ -1,0 +1,111 @@
+"""The products CSV of API.md, both ways.
+
+Header `sku,name,description,barcodes,group,unit,min_quantity,order_multiple,base_price,tax_rate,
+portal,status`; barcodes separated by `|`, the group by name, portal `true|false`. Rows are numbered
+as in a spreadsheet: the header is row 1. An import file may leave out columns other than `sku`
+(those fields are then kept as they are); export writes every column, and what it writes reads back
+as exactly the same values, so export → import changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+
+from pydantic import ValidationError
+
+from chalicelib.api.schemas.catalog import ProductCsvRow, rate_text
+from chalicelib.domain.catalog import CSV_COLUMNS, ImportRow, Product, RowError, num_str
+from chalicelib.domain.errors import MalformedRequestError, PayloadTooLargeError, ValidationFailedError
+
+# A Lambda behind API Gateway answers within 29 s; 10,000 rows import in well under that locally
+# (see scripts/bench_import.py). The body limit leaves room for long descriptions: 10,000 rows of
+# ~500 bytes, below Lambda's 6 MB synchronous payload limit.
+MAX_IMPORT_ROWS = 10_000
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+def render(products: Iterable[Product], group_names: Mapping[str, str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for p in products:
+        writer.writerow(
+            [
+                p.sku,
+                p.name,
+                p.description or "",
+                "|".join(p.barcodes),
+                group_names.get(p.group_id, "") if p.group_id else "",
+                p.unit,
+                num_str(p.min_quantity),
+                num_str(p.order_multiple),
+                f"{p.base_price:.2f}",
+                rate_text(p.tax_rate),
+                "true" if p.portal else "false",
+                p.status,
+            ]
+        )
+    return out.getvalue()
+
+
+def _records(raw: bytes) -> list[list[str]]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MalformedRequestError("The CSV file is not UTF-8 text.") from exc
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise MalformedRequestError(f"The CSV file cannot be parsed near line {reader.line_num}: {exc}.") from exc
+
+
+def _header(cells: list[str]) -> list[str]:
+    header = [c.strip().lower() for c in cells]
+    errors: list[RowError] = []
+    for i, name in enumerate(header):
+        if name not in CSV_COLUMNS:
+            errors.append(RowError(1, name or f"column {i + 1}", f"is not a column; use {','.join(CSV_COLUMNS)}"))
+        elif name in header[:i]:
+            errors.append(RowError(1, name, "appears twice"))
+    if "sku" not in header:
+        errors.append(RowError(1, "sku", "the sku column is required"))
+    if errors:
+        raise ValidationFailedError("The header row is invalid.", details=[e.as_detail() for e in errors])
+    return header
+
+
+def parse(raw: bytes) -> tuple[list[ImportRow], list[RowError]]:
+    """Every valid row, and the errors of every invalid one (the service adds the errors that need
+    the catalog: unknown group, duplicate sku or barcode)."""
+    records = _records(raw)
+    numbered = [(n, cells) for n, cells in enumerate(records, start=1) if any(c.strip() for c in cells)]
+    if not numbered:
+        raise ValidationFailedError(
+            "The file is empty.", details=[{"row": 1, "field": "sku", "message": "the header row is missing"}]
+        )
+    (_, header_cells), data = numbered[0], numbered[1:]
+    if len(data) > MAX_IMPORT_ROWS:
+        raise PayloadTooLargeError(f"A file holds at most {MAX_IMPORT_ROWS} product rows; split it into several.")
+    header = _header(header_cells)
+    rows: list[ImportRow] = []
+    errors: list[RowError] = []
+    for n, cells in data:
+        if len(cells) != len(header):
+            errors.append(RowError(n, "row", f"has {len(cells)} cells; the header has {len(header)}"))
+            continue
+        try:
+            parsed = ProductCsvRow.model_validate(dict(zip(header, cells, strict=True)))
+        except ValidationError as exc:
+            seen: set[str] = set()
+            for err in exc.errors():
+                column = str(err["loc"][0]) if err["loc"] else "row"
+                if column not in seen:  # one message per cell
+                    seen.add(column)
+                    errors.append(RowError(n, column, err["msg"]))
+            continue
+        values = {c: getattr(parsed, c) for c in header if c != "sku"}
+        rows.append(ImportRow(n, parsed.sku, values))
+    return rows, errors
