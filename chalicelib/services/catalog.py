@@ -239,9 +239,9 @@ class _Plan:
 def _row_product(
     row: ImportRow, before: Product | None, new_id_: str, groups: Mapping[str, ProductGroup], errors: list[RowError]
 ) -> Product | None:
-    """The product a row asks for, or None after adding the row's errors."""
+    """The product a row asks for, adding the row's errors. None only when it cannot be built at all;
+    a product with errors is still returned, so its barcodes are checked and reported too."""
     values: dict[str, Any] = {}
-    bad = len(errors)
     for column, value in row.values.items():
         if value is None and column not in NULLABLE_COLUMNS:
             continue  # empty cell: keep the current value (default on create)
@@ -255,18 +255,15 @@ def _row_product(
         else:
             values[column] = value
     if before is None:
-        for column in REQUIRED_TO_CREATE:
-            if values.get(column) is None:
-                errors.append(RowError(row.row, column, "is required to create a product"))
-    if len(errors) > bad:
-        return None
-    if before is None:
+        missing = [c for c in REQUIRED_TO_CREATE if values.get(c) is None]
+        errors.extend(RowError(row.row, column, "is required to create a product") for column in missing)
+        if missing:
+            return None
         product = Product(id=new_id_, sku=row.sku, **{**DEFAULTS, **values})
     else:
         product = dataclasses.replace(before, sku=row.sku, **values)
-    for field_name, message in catalog.product_problems(product):
-        errors.append(RowError(row.row, field_name, message))
-    return product if len(errors) == bad else None
+    errors.extend(RowError(row.row, f, message) for f, message in catalog.product_problems(product))
+    return product
 
 
 def _plan_import(tenant: str, rows: list[ImportRow], errors: list[RowError]) -> _Plan:

@@ -425,6 +425,13 @@ def release_lease(tenant: str, owner_id: str) -> None:
             raise
 
 
+def _versioned(item: UniqueItem | SearchTermItem) -> BaseItem:
+    """BatchWriteItem bypasses PynamoDB's versioning; a create-only put elsewhere is conditional on
+    `version` not existing, so a bulk-written guard without one could be silently taken over."""
+    item.version = 1
+    return item
+
+
 def bulk_write(tenant: str, changes: list[tuple[Product | None, Product]]) -> None:
     """Create (`before` None) or replace many products with BatchWriteItem.
 
@@ -436,12 +443,12 @@ def bulk_write(tenant: str, changes: list[tuple[Product | None, Product]]) -> No
     with BaseItem.batch_write() as batch:
         for before, after in changes:
             if before is None:
-                batch.save(UniqueItem(*keys.sku_guard(tenant, after.sku), owner_id=after.id))
+                batch.save(_versioned(UniqueItem(*keys.sku_guard(tenant, after.sku), owner_id=after.id)))
             had = {b.lower() for b in before.barcodes} if before else set()
             for b in after.barcodes:
                 claimed.add(b.lower())
                 if b.lower() not in had:
-                    batch.save(UniqueItem(*keys.barcode_guard(tenant, b), owner_id=after.id))
+                    batch.save(_versioned(UniqueItem(*keys.barcode_guard(tenant, b), owner_id=after.id)))
     with BaseItem.batch_write() as batch:
         for before, after in changes:
             item = _product_item(tenant, after)
@@ -449,8 +456,7 @@ def bulk_write(tenant: str, changes: list[tuple[Product | None, Product]]) -> No
             batch.save(item)
             old_terms = search_terms(before.sku, before.name) if before else frozenset()
             for term in _term_items(tenant, after.id, search_terms(after.sku, after.name) - old_terms):
-                term.version = 1
-                batch.save(term)
+                batch.save(_versioned(term))
     with BaseItem.batch_write() as batch:
         for before, after in changes:
             if before is None:
