@@ -5,6 +5,7 @@ Pure Python: storage maps these to items, the API to JSON, the pricing module pr
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -69,6 +70,13 @@ def is_visible(product: Product, group: ProductGroup | None) -> bool:
     The group's flag is read when the product is read, never copied onto products, so switching a
     group on or off changes what customers see without rewriting a single product."""
     return product.active and (product.portal or (group is not None and group.portal))
+
+
+def normalized(p: Product) -> Product:
+    """The one stored form of what a person may type loosely, so that the CSV (which strips cells and
+    reads an empty cell as "none") gives back exactly what was stored: export → import is a no-op."""
+    description = (p.description or "").strip() or None
+    return dataclasses.replace(p, name=p.name.strip(), description=description, unit=p.unit.strip())
 
 
 def product_problems(p: Product) -> list[tuple[str, str]]:

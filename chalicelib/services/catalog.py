@@ -198,7 +198,7 @@ def _staff_page(tenant: str, product: Product) -> CatalogPage:
 
 def create_product(principal: Principal, data: dict[str, Any]) -> CatalogPage:
     principal.require_staff(P.CATALOG_MANAGE)
-    product = Product(id=new_id(), **data)
+    product = catalog.normalized(Product(id=new_id(), **data))
     _check_product(principal.tenant, product)
     return _staff_page(principal.tenant, products.create(principal.tenant, product))
 
@@ -206,7 +206,7 @@ def create_product(principal: Principal, data: dict[str, Any]) -> CatalogPage:
 def update_product(principal: Principal, product_id: str, changes: dict[str, Any], expected: int | None) -> CatalogPage:
     principal.require_staff(P.CATALOG_MANAGE)
     current = products.get(principal.tenant, product_id)
-    after = dataclasses.replace(current, **changes)
+    after = catalog.normalized(dataclasses.replace(current, **changes))
     _check_product(principal.tenant, after, changes)
     before = current if expected is None else dataclasses.replace(current, version=expected)
     return _staff_page(principal.tenant, products.update(principal.tenant, before, after))
@@ -259,9 +259,9 @@ def _row_product(
         errors.extend(RowError(row.row, column, "is required to create a product") for column in missing)
         if missing:
             return None
-        product = Product(id=new_id_, sku=row.sku, **{**DEFAULTS, **values})
+        product = catalog.normalized(Product(id=new_id_, sku=row.sku, **{**DEFAULTS, **values}))
     else:
-        product = dataclasses.replace(before, sku=row.sku, **values)
+        product = catalog.normalized(dataclasses.replace(before, sku=row.sku, **values))
     errors.extend(RowError(row.row, f, message) for f, message in catalog.product_problems(product))
     return product
 

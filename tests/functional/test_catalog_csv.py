@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.api import csv_products
 from tests.functional.catalog_support import create_group, create_product, customer_user, ids, import_csv, skus
 from tests.functional.conftest import Api
 
@@ -24,7 +25,7 @@ def test_export_then_import_of_the_same_file_reports_everything_unchanged(admin:
         tax_rate="0.075",
         portal=True,
     )
-    create_product(admin, "NUT-1", status="inactive", tax_rate="0")
+    create_product(admin, "NUT-1", name="  Nut  ", description="", status="inactive", tax_rate="0")
     exported = admin.get("/products/export")
     assert exported.status_code == 200
     assert exported.headers["Content-Type"].startswith("text/csv")
@@ -170,7 +171,8 @@ def test_malformed_files_are_refused_clearly(admin: Api) -> None:
 
 
 def test_files_over_the_row_limit_are_refused_with_413(admin: Api) -> None:
-    text = "sku,name,base_price,tax_rate\n" + "".join(f"S-{n},N,1.00,0.20\n" for n in range(10_001))
+    rows = csv_products.MAX_IMPORT_ROWS + 1
+    text = "sku,name,base_price,tax_rate\n" + "".join(f"S-{n},N,1.00,0.20\n" for n in range(rows))
     r = import_csv(admin, text)
     assert r.status_code == 413
     assert r.json["error"]["code"] == "payload_too_large"

@@ -150,3 +150,12 @@ def test_a_cursor_from_one_listing_cannot_be_replayed_into_another_tenant(admin:
     make_tenant("globex")
     other = admin.login("globex", "admin", "admin-password-1")
     assert other.get(f"/products?limit=1&cursor={cursor}").status_code == 400
+
+
+def test_the_openapi_document_describes_the_catalog_routes(admin: Api) -> None:
+    doc = admin.get("/openapi.json").json
+    for path in ("/products", "/products/{product_id}", "/products/import", "/products/export", "/product-groups"):
+        assert path in doc["paths"], path
+    assert "/customers/{customer_id}/prices" in doc["paths"]
+    assert "/price-lists/{list_id}" in doc["paths"]
+    assert "text/csv" in doc["paths"]["/products/import"]["post"]["requestBody"]["content"]
