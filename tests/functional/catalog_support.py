@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from tests.functional.conftest import USER_PASSWORD, Api, create_customer, create_user
 
@@ -43,3 +46,15 @@ def skus(r: Any) -> list[str]:
 def import_csv(admin: Api, text: str, dry_run: bool | None = None) -> Any:
     path = "/products/import" if dry_run is None else f"/products/import?dry_run={str(dry_run).lower()}"
     return admin.post(path, raw=text.encode(), headers=CSV)
+
+
+@pytest.fixture(autouse=True)
+def no_scan(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Imported by every catalog test module: a Scan anywhere behind these requests fails the test."""
+    from pynamodb.connection.base import Connection
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("Scan called while serving a catalog request")
+
+    monkeypatch.setattr(Connection, "scan", refuse)
+    yield

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from chalicelib.api import csv_products
-from tests.functional.catalog_support import create_group, create_product, customer_user, ids, import_csv, skus
+from tests.functional.catalog_support import (
+    create_group,
+    create_product,
+    customer_user,
+    ids,
+    import_csv,
+    no_scan,  # noqa: F401 (autouse: no Scan behind any request)
+    skus,
+)
 from tests.functional.conftest import Api
 
 HEADER = "sku,name,description,barcodes,group,unit,min_quantity,order_multiple,base_price,tax_rate,portal,status\n"
@@ -186,3 +194,17 @@ def test_a_bom_and_windows_line_ends_are_accepted(admin: Api) -> None:
     )
     assert r.status_code == 200, r.body
     assert r.json["created"] == 1
+
+
+def test_single_product_writes_wait_while_an_import_holds_the_catalog(admin: Api) -> None:
+    from chalicelib.storage import products
+
+    p = create_product(admin, "A-1")
+    products.acquire_lease("acme", "running-import")
+    busy = admin.patch(f"/products/{p['id']}", {"name": "Changed"})
+    assert busy.status_code == 409
+    assert busy.json["error"]["code"] == "import_in_progress"
+    assert import_csv(admin, "sku,name\nA-1,Other\n").status_code == 409
+    assert import_csv(admin, "sku,name\nA-1,Other\n", dry_run=True).status_code == 200  # reads only
+    products.release_lease("acme", "running-import")
+    assert admin.patch(f"/products/{p['id']}", {"name": "Changed"}).status_code == 200

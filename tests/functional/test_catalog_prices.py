@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.functional.catalog_support import create_product, customer_user
+from tests.functional.catalog_support import (
+    create_product,
+    customer_user,
+    no_scan,  # noqa: F401 (autouse: no Scan behind any request)
+)
 from tests.functional.conftest import USER_PASSWORD, Api, create_customer, create_user, make_tenant
 
 

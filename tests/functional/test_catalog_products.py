@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.functional.catalog_support import create_group, create_product, ids
+from tests.functional.catalog_support import (
+    create_group,
+    create_product,
+    ids,
+    no_scan,  # noqa: F401 (autouse: no Scan behind any request)
+)
 from tests.functional.conftest import USER_PASSWORD, Api, create_user, make_tenant
 
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from tests.functional.catalog_support import create_group, create_product, ids, skus
+from tests.functional.catalog_support import (
+    create_group,
+    create_product,
+    ids,
+    no_scan,  # noqa: F401 (autouse: no Scan behind any request)
+    skus,
+)
 from tests.functional.conftest import Api
 
 

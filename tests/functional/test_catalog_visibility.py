@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from tests.functional.catalog_support import create_group, create_product, customer_user, ids
+from tests.functional.catalog_support import (
+    create_group,
+    create_product,
+    customer_user,
+    ids,
+    no_scan,  # noqa: F401 (autouse: no Scan behind any request)
+)
 from tests.functional.conftest import Api, create_customer
 
 

@@ -59,3 +59,24 @@ def test_a_customer_without_a_price_list_gets_base_prices_with_base_tiers(aws: N
     customer = Customer(id="plain", number="C-2", name="C")
     quote = pricing.price_for("acme", customer, _product("b", "20.00", (10, "18.00")), D(12))
     assert (quote.unit_price, quote.source, quote.currency) == (D("18.00"), PriceSource.BASE, "EUR")
+
+
+def test_orders_get_a_product_only_if_the_customer_may_see_it(aws: None) -> None:
+    import pytest
+
+    from chalicelib.auth.principal import Principal
+    from chalicelib.domain.errors import NotFoundError
+    from chalicelib.domain.permissions import UserKind
+    from chalicelib.services import catalog
+    from chalicelib.storage import products
+
+    _tenant()
+    products.create("acme", Product(id="shown", sku="S-1", name="S", base_price=D(1), tax_rate=D(0), portal=True))
+    products.create("acme", Product(id="hidden", sku="H-1", name="H", base_price=D(1), tax_rate=D(0)))
+    buyer = Principal("acme", "u1", UserKind.CUSTOMER, frozenset({"orders.place"}), customer_ids=("cust",))
+    customer = Customer(id="cust", number="C-1", name="C")
+    assert catalog.visible_product(buyer, customer, "shown").id == "shown"
+    with pytest.raises(NotFoundError):
+        catalog.visible_product(buyer, customer, "hidden")
+    with pytest.raises(NotFoundError):
+        catalog.visible_product(buyer, Customer(id="other", number="C-2", name="O"), "shown")
