@@ -17,7 +17,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Address, CodeName, Customer, SecurityGroup, Site, TenantSettings, User
 from chalicelib.domain.permissions import PERMISSION_KIND, Permission, UserKind
 from chalicelib.services.updates import apply_change
-from chalicelib.storage import customers, groups, sites, tenants, users
+from chalicelib.storage import customers, groups, prices, sites, tenants, users
 from chalicelib.storage.paging import Page
 
 P = Permission
@@ -166,7 +166,11 @@ def _addresses(raw: list[dict[str, Any]]) -> list[Address]:
     return [Address(**{**a, "id": a.get("id") or new_id()}) for a in raw]
 
 
-def _check_customer_refs(tenant: str, customer_id: str, parent_id: str | None, sales_rep_id: str | None) -> None:
+def _check_customer_refs(
+    tenant: str, customer_id: str, parent_id: str | None, sales_rep_id: str | None, price_list_id: str | None = None
+) -> None:
+    if price_list_id is not None and prices.find_list(tenant, price_list_id) is None:
+        raise invalid_field("price_list_id", "No price list has this id.")
     if sales_rep_id is not None:
         rep = users.find(tenant, sales_rep_id)
         if rep is None or rep.kind != UserKind.STAFF:
@@ -189,7 +193,9 @@ def _check_customer_refs(tenant: str, customer_id: str, parent_id: str | None, s
 def create_customer(principal: Principal, data: dict[str, Any]) -> Customer:
     principal.require_staff(P.CUSTOMERS_MANAGE)
     customer = Customer(id=new_id(), **{**data, "addresses": _addresses(data.get("addresses", []))})
-    _check_customer_refs(principal.tenant, customer.id, customer.parent_id, customer.sales_rep_id)
+    _check_customer_refs(
+        principal.tenant, customer.id, customer.parent_id, customer.sales_rep_id, customer.price_list_id
+    )
     return customers.create(principal.tenant, customer)
 
 
@@ -202,6 +208,8 @@ def update_customer(principal: Principal, customer_id: str, changes: dict[str, A
         after: Customer = _replace(current, changes)
         if "parent_id" in changes or "sales_rep_id" in changes:
             _check_customer_refs(principal.tenant, customer_id, after.parent_id, after.sales_rep_id)
+        if changes.get("price_list_id") is not None:
+            _check_customer_refs(principal.tenant, customer_id, None, None, after.price_list_id)
         return after
 
     return apply_change(
