@@ -34,6 +34,27 @@ def tenant_currency(tenant: str) -> str:
     return settings.currency
 
 
+def levels_for(tenant: str, customer: Customer, items: Sequence[Product]) -> dict[str, PriceLevels]:
+    """What is known of each product's prices for `customer` (its own price, its price list's, the
+    base price). `.deciding()` gives the rule that applies; orders keep it to price any quantity."""
+    if not items:
+        return {}
+    ids = [p.id for p in items]
+    own = prices.customer_entries_for(tenant, customer.id, ids)
+    listed: dict[str, PriceEntry] = {}
+    if customer.price_list_id:
+        listed = prices.list_entries_for(tenant, customer.price_list_id, [i for i in ids if i not in own])
+    return {
+        p.id: PriceLevels(
+            product_id=p.id,
+            base=p.base_rule,
+            price_list=listed[p.id].rule if p.id in listed else None,
+            customer=own[p.id].rule if p.id in own else None,
+        )
+        for p in items
+    }
+
+
 def prices_for(
     tenant: str,
     customer: Customer,
@@ -45,22 +66,9 @@ def prices_for(
     """The effective price of each product for `customer`, at `quantities[product.id]` (default 1)."""
     if not items:
         return {}
-    ids = [p.id for p in items]
-    own = prices.customer_entries_for(tenant, customer.id, ids)
-    listed: dict[str, PriceEntry] = {}
-    if customer.price_list_id:
-        listed = prices.list_entries_for(tenant, customer.price_list_id, [i for i in ids if i not in own])
+    levels = levels_for(tenant, customer, items)
     currency = currency or tenant_currency(tenant)
-    quotes: dict[str, Quote] = {}
-    for p in items:
-        levels = PriceLevels(
-            product_id=p.id,
-            base=p.base_rule,
-            price_list=listed[p.id].rule if p.id in listed else None,
-            customer=own[p.id].rule if p.id in own else None,
-        )
-        quotes[p.id] = effective_price(levels, (quantities or {}).get(p.id, ONE), currency)
-    return quotes
+    return {p.id: effective_price(levels[p.id], (quantities or {}).get(p.id, ONE), currency) for p in items}
 
 
 def price_for(tenant: str, customer: Customer, product: Product, quantity: Decimal = ONE) -> Quote:
