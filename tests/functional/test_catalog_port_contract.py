@@ -99,39 +99,39 @@ def one(port: tuple[Catalog, Customer, dict[str, str]], ref: ProductRef, staff: 
     return offer
 
 
-def test_a_product_is_found_by_id_sku_or_barcode(port) -> None:  # type: ignore[no-untyped-def]
+def test_a_product_is_found_by_id_sku_or_barcode(port) -> None:
     ids = port[2]
     for ref in (ProductRef(product_id=ids["plain"]), ProductRef(sku="plain-1"), ProductRef(barcode="5901234123457")):
         offer = one(port, ref)
         assert offer is not None and offer.sku == "PLAIN-1" and offer.orderable
 
 
-def test_unknown_references_are_none_in_their_place(port) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_references_are_none_in_their_place(port) -> None:
     catalog, customer, ids = port
     refs = [ProductRef(sku="NOPE"), ProductRef(product_id=ids["plain"]), ProductRef(barcode="000")]
     offers = catalog.offers("acme", customer, refs, staff=False)
     assert [o.sku if o else None for o in offers] == [None, "PLAIN-1", None]
 
 
-def test_a_hidden_product_does_not_exist_for_customers_but_staff_may_order_it(port) -> None:  # type: ignore[no-untyped-def]
+def test_a_hidden_product_does_not_exist_for_customers_but_staff_may_order_it(port) -> None:
     assert one(port, ProductRef(sku="HIDDEN-1")) is None
     staff_offer = one(port, ProductRef(sku="HIDDEN-1"), staff=True)
     assert staff_offer is not None and staff_offer.orderable
 
 
-def test_an_inactive_product_is_not_orderable(port) -> None:  # type: ignore[no-untyped-def]
+def test_an_inactive_product_is_not_orderable(port) -> None:
     offer = one(port, ProductRef(sku="RETIRED-1"), staff=True)
     assert offer is not None and not offer.orderable and offer.reason
 
 
-def test_quantity_rules_and_tiers(port) -> None:  # type: ignore[no-untyped-def]
+def test_quantity_rules_and_tiers(port) -> None:
     offer = one(port, ProductRef(sku="GROUPED-1"))
     assert offer is not None
     assert offer.quantity_problem(D(5)) is not None and offer.quantity_problem(D(12)) is None
     assert (offer.unit_price(D(6)), offer.unit_price(D(12))) == (D("10.00"), D("8.00"))
 
 
-def test_the_customer_specific_price_decides(port) -> None:  # type: ignore[no-untyped-def]
+def test_the_customer_specific_price_decides(port) -> None:
     offer = one(port, ProductRef(sku="SPECIAL-1"))
     assert offer is not None
     assert (offer.unit_price(D(1)), offer.unit_price(D(10))) == (D("7.00"), D("6.50"))
