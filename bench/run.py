@@ -290,10 +290,11 @@ def run_cold_import(runs: int) -> dict[str, Any]:
 # --- a 1,000-line order -------------------------------------------------------------------------------------
 def run_large_order() -> dict[str, Any]:
     from bench import world as world_module
-    from bench.world import BIG_PRODUCTS, Request
+    from bench.world import BIG_PRODUCTS, Request, import_products, products_csv
 
     with aws() as counter, client() as c:
         w = world_module.build(c, background_orders=0)
+        import_products(w, products_csv("BIG", BIG_PRODUCTS, first=0))
         steps: dict[str, Any] = {}
 
         def step(name: str, actor: str, request: Request, expect: int) -> Any:

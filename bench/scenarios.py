@@ -3,7 +3,7 @@
 One row per route (plus optional variants). `prepare` runs outside the counted block and returns the
 request to measure, creating whatever state the request needs (a draft to submit, a group to delete).
 A route of `app.routes` with no row here is reported as "not exercised" and the run says so: adding a
-route means adding a row (the catalog's routes, when they land, go at the end of the table).
+route means adding a row.
 
 `why` explains an endpoint that needs more than two DynamoDB round trips by design.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench.world import PASSWORD, Request, World
+from bench.world import PASSWORD, Request, World, products_csv
 
 Prepare = Callable[[World], Request]
 
@@ -90,6 +90,11 @@ def new_customer(w: World) -> str:
     body = {"number": w.unique("C-"), "name": "Corner Cafe", "parent_id": w.ids["hq"], "sales_rep_id": w.ids["rep"]}
     customer_id: str = w.ok("admin", "POST", "/customers", body)["id"]
     return customer_id
+
+
+def new_product_group(w: World) -> str:
+    group_id: str = w.ok("admin", "POST", "/product-groups", {"name": w.unique("Group "), "portal": False})["id"]
+    return group_id
 
 
 def with_messages(w: World) -> Request:
@@ -374,5 +379,98 @@ SCENARIOS: list[Scenario] = [
         "buyer",
         on_order("submitted", "POST", "/messages", lambda o: {"body": "Please call before delivery."}),
         expect=201,
+    ),
+    # --- catalog and prices ----------------------------------------------------------------------------
+    Scenario("GET /product-groups", "admin", get("/product-groups")),
+    Scenario(
+        "POST /product-groups",
+        "admin",
+        lambda w: Request("POST", "/product-groups", {"name": w.unique("Group "), "portal": True}),
+        expect=201,
+    ),
+    Scenario("GET /product-groups/{group_id}", "admin", lambda w: Request("GET", f"/product-groups/{w.ids['group']}")),
+    Scenario(
+        "PATCH /product-groups/{group_id}",
+        "admin",
+        lambda w: Request("PATCH", f"/product-groups/{new_product_group(w)}", {"name": w.unique("Renamed ")}),
+    ),
+    Scenario("GET /products", "buyer", get("/products"), variant=""),
+    Scenario("GET /products", "buyer", get("/products?q=product"), variant="buyer: search"),
+    Scenario("GET /products", "admin", get("/products?q=product"), variant="staff: search"),
+    Scenario(
+        "POST /products",
+        "admin",
+        lambda w: Request(
+            "POST",
+            "/products",
+            {
+                "sku": w.unique("NEW-"),
+                "name": "Chef's knife",
+                "base_price": "49.00",
+                "tax_rate": "0.20",
+                "group_id": w.ids["group"],
+                "barcodes": [w.unique("4000000")],
+                "portal": True,
+                "base_tiers": [{"min_quantity": 10, "price": "45.00"}],
+            },
+        ),
+        expect=201,
+    ),
+    Scenario("GET /products/export", "admin", get("/products/export")),
+    Scenario(
+        "POST /products/import",
+        "admin",
+        lambda w: Request("POST", "/products/import", raw=products_csv("P", 20), headers={"Content-Type": "text/csv"}),
+        why="A CSV import reads the rows' existing products and guards in batches and writes them in batches: "
+        "its round trips grow with the file (here 20 rows).",
+    ),
+    Scenario("GET /products/{product_id}", "buyer", lambda w: Request("GET", f"/products/{w.products['P-001']}")),
+    Scenario(
+        "PATCH /products/{product_id}",
+        "admin",
+        lambda w: Request("PATCH", f"/products/{w.products['P-030']}", {"base_price": f"{w.serial % 9 + 20}.00"}),
+    ),
+    Scenario("GET /price-lists", "admin", get("/price-lists")),
+    Scenario(
+        "POST /price-lists",
+        "admin",
+        lambda w: Request(
+            "POST",
+            "/price-lists",
+            {
+                "name": w.unique("Promo "),
+                "entries": [{"product_id": w.products[f"P-{i:03d}"], "price": "3.99"} for i in range(21, 31)],
+            },
+        ),
+        expect=201,
+    ),
+    Scenario("GET /price-lists/{list_id}", "admin", lambda w: Request("GET", f"/price-lists/{w.ids['price_list']}")),
+    Scenario(
+        "PUT /price-lists/{list_id}",
+        "admin",
+        lambda w: Request(
+            "PUT",
+            f"/price-lists/{w.ids['price_list']}",
+            {
+                "name": "Trade",
+                "entries": [
+                    {"product_id": w.products[f"P-{i:03d}"], "price": f"{4 + (i % 17)}.80"} for i in range(1, 21)
+                ],
+            },
+        ),
+    ),
+    Scenario(
+        "GET /customers/{customer_id}/prices",
+        "admin",
+        lambda w: Request("GET", f"/customers/{w.ids['branch']}/prices"),
+    ),
+    Scenario(
+        "PUT /customers/{customer_id}/prices",
+        "admin",
+        lambda w: Request(
+            "PUT",
+            f"/customers/{w.ids['branch']}/prices",
+            {"entries": [{"product_id": w.products[f"P-{i:03d}"], "price": f"{3 + (i % 17)}.75"} for i in range(1, 6)]},
+        ),
     ),
 ]

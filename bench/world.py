@@ -11,26 +11,22 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from chalice.test import Client
 
 from chalicelib.bootstrap import get_services
-from chalicelib.services.order_catalog import FakeCatalog, Offer
-from chalicelib.services.orders import OrderService
 from chalicelib.services.tenants import create_tenant
 
 TENANT = "acme"
 PASSWORD = "bench-password-1"
-D = Decimal
 PRODUCTS = 40
 BIG_PRODUCTS = 1000
 LINES_PER_ORDER = 10
 
 CATALOG_NOTE = (
-    "The catalog capability is not merged yet: orders price lines through the in-memory FakeCatalog, "
-    "so the catalog's own reads are not in these figures."
+    "Orders are priced by the real catalog (products, groups, a price list and customer prices "
+    "in the table): the catalog's reads are in the order figures."
 )
 
 
@@ -59,10 +55,10 @@ class Request:
 @dataclass
 class World:
     client: Client
-    catalog: FakeCatalog
     tokens: dict[str, str | None] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)
+    products: dict[str, str] = field(default_factory=dict)  # sku → id
     serial: int = 0
 
     # --- HTTP ------------------------------------------------------------------------------------------
@@ -114,7 +110,7 @@ class World:
 
     def over_limit_lines(self) -> list[dict[str, Any]]:
         """Lines worth more than the buyer's approval limit (5,000)."""
-        return [{"sku": "P-001", "quantity": 1000}, *self.lines(9)]
+        return [{"sku": "P-030", "quantity": 1000}, *self.lines(9)]
 
     def draft(self, actor: str = "buyer", **body: Any) -> dict[str, Any]:
         self.serial += 1
@@ -160,29 +156,28 @@ class World:
         return out
 
 
-def offer(i: int, prefix: str = "P") -> Offer:
-    price = D(f"{5 + (i % 17)}.50")
-    return Offer(
-        product_id=f"{prefix.lower()}{i}",
-        sku=f"{prefix}-{i:03d}" if prefix == "P" else f"{prefix}-{i:04d}",
-        name=f"Product {prefix}{i}",
-        tax_rate=D("0.20"),
-        min_quantity=D(1),
-        order_multiple=D(1),
-        tiers=((D(0), price), (D(100), price - D("0.50"))),
-    )
+def products_csv(prefix: str, count: int, first: int = 1) -> str:
+    """Products as the catalog's CSV import takes them: portal products of the group "Kitchen"."""
+    rows = ["sku,name,barcodes,group,unit,min_quantity,order_multiple,base_price,tax_rate,portal,status"]
+    for i in range(first, first + count):
+        sku = f"{prefix}-{i:03d}" if prefix == "P" else f"{prefix}-{i:04d}"
+        barcode = f"590{i:010d}" if prefix == "P" else ""
+        rows.append(f"{sku},Product {sku},{barcode},Kitchen,pcs,1,1,{5 + (i % 17)}.50,0.20,true,active")
+    return "\n".join(rows) + "\n"
 
 
-def install_catalog() -> FakeCatalog:
-    catalog = FakeCatalog()
-    for i in range(1, PRODUCTS + 1):
-        catalog.add(offer(i), barcode=f"590{i:010d}")
-    for i in range(BIG_PRODUCTS):
-        catalog.add(offer(i, "BIG"))
-    services = get_services()
-    services.catalog = catalog
-    services.orders = OrderService(catalog)
-    return catalog
+def import_products(world: World, text: str) -> None:
+    r = world.send("admin", Request("POST", "/products/import", raw=text, headers={"Content-Type": "text/csv"}))
+    if r.status >= 300:
+        raise RuntimeError(f"set-up failed: product import: {r.status} {r.body[:300]!r}")
+
+
+def product_ids(world: World, skus: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for sku in skus:
+        items = world.ok("admin", "GET", f"/products?sku={sku}")["items"]
+        out[sku] = items[0]["id"]
+    return out
 
 
 def build(client: Client, background_orders: int = 30) -> World:
@@ -199,7 +194,7 @@ def build(client: Client, background_orders: int = 30) -> World:
         portal_url="https://portal.acme.example",
         sender_email="orders@acme.example",
     )
-    world = World(client, install_catalog(), tokens={"anon": None})
+    world = World(client, tokens={"anon": None})
     world.login("admin", "admin")
     world.ok(
         "admin",
@@ -212,6 +207,11 @@ def build(client: Client, background_orders: int = 30) -> World:
         },
     )
     world.ids["site"] = world.ok("admin", "POST", "/sites", {"code": "WH1", "name": "Main warehouse"})["id"]
+    world.ids["group"] = world.ok("admin", "POST", "/product-groups", {"name": "Kitchen", "portal": True})["id"]
+    import_products(world, products_csv("P", PRODUCTS))
+    world.products = product_ids(world, [f"P-{i:03d}" for i in range(1, PRODUCTS + 1)])
+    trade = [{"product_id": world.products[f"P-{i:03d}"], "price": f"{4 + (i % 17)}.90"} for i in range(1, 21)]
+    world.ids["price_list"] = world.ok("admin", "POST", "/price-lists", {"name": "Trade", "entries": trade})["id"]
     for actor, group in (("rep", "sales-reps"), ("desk", "order-desk")):
         user = world.ok(
             "admin",
@@ -259,10 +259,20 @@ def build(client: Client, background_orders: int = 30) -> World:
             "payment_terms": "30 days",
             "approval_policy": "over_limit",
             "monthly_budget": "1000000.00",
+            "price_list_id": world.ids["price_list"],
             "addresses": addresses,
         },
     )
     world.ids.update(hq=hq["id"], branch=branch["id"])
+    own = [
+        {
+            "product_id": world.products[f"P-{i:03d}"],
+            "price": f"{3 + (i % 17)}.75",
+            "tiers": [{"min_quantity": 50, "price": f"{2 + (i % 17)}.95"}],
+        }
+        for i in range(1, 6)
+    ]
+    world.ok("admin", "PUT", f"/customers/{branch['id']}/prices", {"entries": own})
     for actor, group, customers, limit in (
         ("buyer", "customer-buyers", [branch["id"]], "5000.00"),
         ("approver", "customer-approvers", [branch["id"]], None),

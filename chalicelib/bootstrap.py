@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.auth.passwords import Passwords
     from chalicelib.auth.tokens import TokenSigner
     from chalicelib.notifications.sender import EmailSender
+    from chalicelib.notifications.service import NotificationService
     from chalicelib.services.admin import UserAdmin
     from chalicelib.services.auth import AuthService
     from chalicelib.services.order_catalog import Catalog
@@ -56,7 +57,9 @@ class Services:
 
     @cached_property
     def catalog(self) -> Catalog:
-        raise RuntimeError("the catalog adapter is wired when the catalog capability lands")
+        from chalicelib.services.catalog_offers import CatalogOffers
+
+        return CatalogOffers()
 
     @cached_property
     def orders(self) -> OrderService:
@@ -69,6 +72,13 @@ class Services:
         from chalicelib.notifications.sender import SesEmailSender
 
         return SesEmailSender(aws_client("sesv2", self.settings, endpoint=self.settings.ses_endpoint))
+
+    @property
+    def notifications(self) -> NotificationService:
+        # Not cached: built around whichever sender is installed now (tests swap in a fake).
+        from chalicelib.notifications.service import NotificationService
+
+        return NotificationService(self.email_sender)
 
 
 _lock = threading.Lock()

@@ -23,7 +23,8 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Address, CodeName, Customer, SecurityGroup, Site, TenantSettings, User
 from chalicelib.domain.permissions import PERMISSION_KIND, Permission, UserKind
 from chalicelib.services.updates import ATTEMPTS, apply_change
-from chalicelib.storage import customers, groups, sites, tenants, users
+from chalicelib.storage import customers, groups, keys, sites, tenants, users
+from chalicelib.storage.items import PriceListItem
 from chalicelib.storage.paging import Page
 from chalicelib.storage.refs import Refs
 from chalicelib.storage.refs import load as load_refs
@@ -176,14 +177,28 @@ def _addresses(raw: list[dict[str, Any]]) -> list[Address]:
 
 
 def _parents(
-    principal: Principal, customer_id: str, parent_id: str | None, sales_rep_id: str | None, *, walk: bool
+    principal: Principal,
+    customer_id: str,
+    parent_id: str | None,
+    sales_rep_id: str | None,
+    *,
+    walk: bool,
+    price_list_id: str | None = None,
 ) -> tuple[list[str], list[Check]]:
     """The new line of parents of `customer_id` under `parent_id` (nearest first) and the checks that
-    keep it true until the write. The rep and the parent are read in one BatchGet; the parent's stored
-    `ancestor_ids` give the rest of the line, verified in the write's transaction (`walk`: read the
-    line level by level instead, after a check failed)."""
+    keep it true until the write. The rep, the parent and the price list are read in one BatchGet; the
+    parent's stored `ancestor_ids` give the rest of the line, verified in the write's transaction
+    (`walk`: read the line level by level instead, after a check failed)."""
     tenant = principal.tenant
-    refs = load_refs(tenant, users=[sales_rep_id] if sales_rep_id else [], customers=[parent_id] if parent_id else [])
+    price_list_key = keys.price_list(tenant, price_list_id) if price_list_id else None
+    refs = load_refs(
+        tenant,
+        users=[sales_rep_id] if sales_rep_id else [],
+        customers=[parent_id] if parent_id else [],
+        extra=[price_list_key] if price_list_key else [],
+    )
+    if price_list_key is not None and not isinstance(refs.items.get(price_list_key), PriceListItem):
+        raise invalid_field("price_list_id", "No price list has this id.")
     if sales_rep_id is not None:
         rep = refs.users.get(sales_rep_id)
         if rep is None or rep.kind != UserKind.STAFF:
@@ -208,7 +223,14 @@ def create_customer(principal: Principal, data: dict[str, Any]) -> Customer:
     principal.require_staff(P.CUSTOMERS_MANAGE)
     customer = Customer(id=new_id(), **{**data, "addresses": _addresses(data.get("addresses", []))})
     for attempt in range(ATTEMPTS):
-        chain, checks = _parents(principal, customer.id, customer.parent_id, customer.sales_rep_id, walk=attempt > 0)
+        chain, checks = _parents(
+            principal,
+            customer.id,
+            customer.parent_id,
+            customer.sales_rep_id,
+            walk=attempt > 0,
+            price_list_id=customer.price_list_id,
+        )
         customer.ancestor_ids = chain
         try:
             return customers.create(principal.tenant, customer, checks)
@@ -227,8 +249,16 @@ def update_customer(principal: Principal, customer_id: str, changes: dict[str, A
     def change(current: Customer) -> Customer:
         after: Customer = _replace(current, changes)
         checks.clear()
-        if "parent_id" in changes or "sales_rep_id" in changes:
-            chain, path = _parents(principal, customer_id, after.parent_id, after.sales_rep_id, walk=stale[0])
+        new_list = changes.get("price_list_id")
+        if "parent_id" in changes or "sales_rep_id" in changes or new_list is not None:
+            chain, path = _parents(
+                principal,
+                customer_id,
+                after.parent_id if "parent_id" in changes else None,
+                after.sales_rep_id if "sales_rep_id" in changes else None,
+                walk=stale[0],
+                price_list_id=new_list,
+            )
             if "parent_id" in changes:
                 after.ancestor_ids = chain
                 checks.extend(path)

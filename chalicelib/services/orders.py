@@ -767,7 +767,7 @@ class OrderService:
             for line, offer in zip(source.lines, offers, strict=True):
                 problem = None
                 if offer is None:
-                    problem = "The product no longer exists."
+                    problem = "The product can no longer be ordered."
                 elif not offer.orderable:
                     problem = offer.reason or "The product can no longer be ordered."
                 else:

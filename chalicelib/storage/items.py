@@ -277,6 +277,70 @@ class IdempotencyItem(BaseItem, discriminator="idempotency"):
     response = BinaryAttribute(null=True, legacy_encoding=False)  # zlib-compressed JSON
 
 
+class NotificationSentItem(BaseItem, discriminator="notification_sent"):
+    """One e-mail (event, recipient), claimed before it is sent so a redelivered stream record sends
+    nothing twice; kept 7 days (TTL). The stream handler ignores these items."""
+
+    dedupe_key = UnicodeAttribute()
+    recipient = UnicodeAttribute()
+    state = UnicodeAttribute()  # sending | sent
+    claimed_at = NumberAttribute()  # epoch seconds: a "sending" claim older than the lease is taken over
+    message_id = UnicodeAttribute(null=True)
+
+
+class ProductGroupItem(BaseItem, discriminator="product_group"):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    portal = BooleanAttribute(default=False)
+
+
+class ProductItem(BaseItem, discriminator="product"):
+    """Decimals (money, quantities, stock) are stored as decimal strings: never a float."""
+
+    id = UnicodeAttribute()
+    sku = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    barcodes = JSONAttribute(default=list)
+    group_id = UnicodeAttribute(null=True)
+    unit = UnicodeAttribute()
+    min_quantity = UnicodeAttribute()
+    order_multiple = UnicodeAttribute()
+    base_price = UnicodeAttribute()
+    base_tiers = JSONAttribute(default=list)  # [{"min_quantity": "10", "price": "9.50"}]
+    tax_rate = UnicodeAttribute()
+    portal = BooleanAttribute(default=False)
+    status = UnicodeAttribute()
+    stock = JSONAttribute(default=dict)  # {site_id: "12"}
+
+
+class SearchTermItem(BaseItem, discriminator="product_term"):
+    """One word (or the sku) of one product, in the term partition of its first character."""
+
+    product_id = UnicodeAttribute()
+
+
+class PriceListItem(BaseItem, discriminator="price_list"):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    currency = UnicodeAttribute()
+
+
+class PriceEntryItem(BaseItem, discriminator="price_entry"):
+    """A product's price (and tiers) in one price list, or for one customer (by partition)."""
+
+    product_id = UnicodeAttribute()
+    price = UnicodeAttribute()
+    tiers = JSONAttribute(default=list)
+
+
+class CatalogLeaseItem(BaseItem, discriminator="catalog_lease"):
+    """Held by a running CSV import; `lease_until` (epoch seconds) lets a crashed import's lease lapse."""
+
+    owner_id = UnicodeAttribute()
+    lease_until = NumberAttribute()
+
+
 def item_classes() -> list[type[BaseItem]]:
     """Every registered item model (used by table creation checks and tests)."""
     out: list[type[BaseItem]] = []

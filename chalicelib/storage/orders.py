@@ -690,3 +690,26 @@ def list_messages(tenant: str, order_id: str, limit: int, cursor: str | None) ->
         last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
     )
     return page_from(iter(result), lambda: result.last_evaluated_key)
+
+
+# --- reads for the stream handler -----------------------------------------------------------------
+def header_item(tenant: str, order_id: str) -> OrderItem | None:
+    """The order header as stored now (documents and messages name their order, not its header)."""
+    try:
+        return OrderItem.get(keys.order_pk(tenant, order_id), keys.ORDER_HEADER, consistent_read=True)
+    except OrderItem.DoesNotExist:
+        return None
+
+
+def history_entries(tenant: str, order_id: str, first: int, stop: int) -> list[HistoryEntry]:
+    """History entries `first` .. `stop - 1`: those one save wrote, given the header's history_count
+    before and after it. Entries are written with the header in one transaction and never change, so
+    by the time a stream record of that header exists they can be read."""
+    if stop <= first:
+        return []
+    items = OrderHistoryItem.query(
+        keys.order_pk(tenant, order_id),
+        OrderHistoryItem.sk.between(keys.order_history(first), keys.order_history(stop - 1)),
+        consistent_read=True,
+    )
+    return [HistoryEntry(**item.entry) for item in items]
