@@ -444,16 +444,17 @@ def run_stream(records: int, batch_size: int = 100) -> dict[str, Any]:
         "batch_p50_ms": round(statistics.median(batch_ms), 1),
         "dynamodb_calls": summary["dynamodb_calls"],
         "dynamodb_calls_per_record": round(summary["dynamodb_calls"] / records, 3),
-        "local_stack": local_stack_note(),
     }
 
 
-def local_stack_note() -> str:
+def run_local_stack(users: int) -> dict[str, Any]:
     import importlib.util
 
     if importlib.util.find_spec("chalicelib.local.worker") is None:  # the local stack's stream worker
-        return "skipped: the local stack (chalicelib/local) is not on this branch yet"
-    return "present, not measured: add the stream-to-outbox figure (see bench/README.md, left to do)"
+        return {"skipped": "the local stack (chalicelib/local) is not on this branch"}
+    from bench import local_stack
+
+    return local_stack.measure(users)
 
 
 # --- output -----------------------------------------------------------------------------------------------
@@ -535,13 +536,21 @@ def summary_text(results: dict[str, Any], misses: list[str]) -> str:
             f"submit {lo['submit_ms']} ms, confirm {lo['confirm_ms']} ms; round trips "
             + ", ".join(f"{k} {v['dynamodb_calls']}" for k, v in lo["steps"].items())
         )
-    if "stream" in results:
-        st = results["stream"]
+    st = results.get("stream") or {}
+    if "records" in st:
         out.append(
             f"stream: {st['records']} records → {st['emails']} e-mails, {st['records_per_s']} records/s, "
-            f"p50 {st['p50_ms']} ms/record, {st['dynamodb_calls_per_record']} DynamoDB calls/record; "
-            f"local stack: {st['local_stack']}"
+            f"p50 {st['p50_ms']} ms/record, {st['dynamodb_calls_per_record']} DynamoDB calls/record"
         )
+    if "local_stack" in st:
+        local = st["local_stack"]
+        if "p50_ms" in local:
+            out.append(
+                f"local stack, user created → welcome e-mail in the outbox: p50 {local['p50_ms']} ms, "
+                f"p95 {local['p95_ms']} ms, max {local['max_ms']} ms ({local['delivered']}/{local['users']})"
+            )
+        else:
+            out.append(f"local stack: {local.get('skipped', 'not measured')}")
     out.append("")
     out.append("targets met" if not misses else "targets missed:\n  " + "\n  ".join(misses))
     return "\n".join(out)
@@ -550,10 +559,10 @@ def summary_text(results: dict[str, Any], misses: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 repetition, 2,000-order large table, 3 cold runs")
-    parser.add_argument("--only", choices=["endpoints", "lists", "cold", "large", "stream"], action="append")
+    parser.add_argument("--only", choices=["endpoints", "lists", "cold", "large", "stream", "local"], action="append")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    only = set(args.only or ["endpoints", "lists", "cold", "large", "stream"])
+    only = set(args.only or ["endpoints", "lists", "cold", "large", "stream", "local"])
     repeats = 1 if args.quick else 3
     results: dict[str, Any] = {"generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     from bench.world import CATALOG_NOTE
@@ -575,6 +584,8 @@ def main(argv: list[str] | None = None) -> int:
         results["large_order"] = run_large_order()
     if "stream" in only:
         results["stream"] = run_stream(200 if args.quick else 1000)
+    if "local" in only:
+        results.setdefault("stream", {})["local_stack"] = run_local_stack(5 if args.quick else 20)
     results.setdefault("endpoints", {})
     misses = verdicts(results, not_exercised)
     results["targets_missed"] = misses

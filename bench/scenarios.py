@@ -134,6 +134,18 @@ REFRESH_WHY = (
     "A token exchange is a login without the password: the stored token, then its user, then the user's "
     "groups (permissions are derived afresh), then the rotation (which also checks the session is live)."
 )
+PRICE_WHY = (
+    "Pricing reads the catalog, which lives outside the order: the products and this customer's own and "
+    "price-list prices, in one BatchGet (storage/offer_reads.py). Read order, read prices, write: 3."
+)
+PRICE_BY_CODE_WHY = (
+    "Lines named by sku or barcode read the catalog twice: the code's guard gives the product id, then "
+    "the products and this customer's prices in one BatchGet. With the order's read and write: 4."
+)
+CREATE_WHY = (
+    "One BatchGet for the customer, settings, site and order counter, the catalog's two for lines named "
+    "by sku (guards, then products and prices), one transaction."
+)
 LOGIN_WHY = (
     "Each read needs an id the one before returned: the failure counter, the tenant and the name's guard "
     "together; for a customer login the login guard and the customer; the user; its groups (the token's "
@@ -276,8 +288,10 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario("GET /orders", "desk", get("/orders?status=submitted"), variant="order desk: status work queue"),
     Scenario("GET /orders", "rep", get("/orders"), variant="sales rep: their customers' orders"),
-    Scenario("POST /orders", "buyer", new_order, expect=201),
-    Scenario("POST /orders", "rep", lambda w: new_order(w, "rep"), expect=201, variant="staff, on behalf"),
+    Scenario("POST /orders", "buyer", new_order, expect=201, why=CREATE_WHY),
+    Scenario(
+        "POST /orders", "rep", lambda w: new_order(w, "rep"), expect=201, variant="staff, on behalf", why=CREATE_WHY
+    ),
     Scenario(
         "POST /orders",
         "buyer",
@@ -285,7 +299,7 @@ SCENARIOS: list[Scenario] = [
         expect=201,
         variant="with Idempotency-Key",
         why="Idempotency-Key costs two writes around any POST: the key is claimed before the action "
-        "(a conditional put) and the response stored after it. See bench/README.md, what is left.",
+        "(a conditional put) and the response stored after it, on top of a create. See bench/README.md.",
     ),
     Scenario("GET /orders/{order_id}", "buyer", on_order("draft", "GET", "")),
     Scenario(
@@ -298,6 +312,7 @@ SCENARIOS: list[Scenario] = [
         "buyer",
         on_order("draft", "POST", "/lines", lambda o: {"barcode": "5900000000040", "quantity": 3}),
         expect=201,
+        why=PRICE_BY_CODE_WHY,
     ),
     Scenario(
         "PATCH /orders/{order_id}/lines/{line_id}",
@@ -305,15 +320,16 @@ SCENARIOS: list[Scenario] = [
         lambda w: (lambda o: Request("PATCH", f"/orders/{o['id']}/lines/{o['lines'][0]['id']}", {"quantity": 7}))(
             w.order_in("draft")
         ),
+        why=PRICE_WHY,
     ),
     Scenario(
         "DELETE /orders/{order_id}/lines/{line_id}",
         "buyer",
         lambda w: (lambda o: Request("DELETE", f"/orders/{o['id']}/lines/{o['lines'][0]['id']}"))(w.order_in("draft")),
     ),
-    Scenario("POST /orders/{order_id}/lines/import", "buyer", import_csv),
+    Scenario("POST /orders/{order_id}/lines/import", "buyer", import_csv, why=PRICE_BY_CODE_WHY),
     # --- orders: lifecycle ---------------------------------------------------------------------------------
-    Scenario("POST /orders/{order_id}/submit", "buyer", on_order("draft", "POST", "/submit")),
+    Scenario("POST /orders/{order_id}/submit", "buyer", on_order("draft", "POST", "/submit"), why=PRICE_WHY),
     Scenario(
         "POST /orders/{order_id}/submit",
         "buyer",
@@ -370,8 +386,8 @@ SCENARIOS: list[Scenario] = [
         "buyer",
         on_order("confirmed", "POST", "/reorder"),
         expect=201,
-        why="A reorder reads the source order (one Query), then creates a new order: a create's one BatchGet "
-        "and one transaction.",
+        why="A reorder reads the source order (one Query), then creates a new order: one BatchGet for the "
+        "customer, settings and counter, one for the lines' products and prices (by product id), one transaction.",
     ),
     Scenario("GET /orders/{order_id}/messages", "buyer", with_messages),
     Scenario(

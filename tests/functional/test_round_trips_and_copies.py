@@ -5,6 +5,7 @@ approval limit in the token, the approval lists) stay correct when the originals
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from typing import Any
 
 from bench.counting import Tally, storage_counter
@@ -166,3 +167,45 @@ def test_a_login_is_throttled_and_cleared_as_before(anon: Api, admin: Api) -> No
     for _ in range(5):
         anon.post("/auth/login", {"tenant": "acme", "username": "admin", "password": "wrong-password"})
     assert anon.post("/auth/login", {"tenant": "acme", "username": "admin", "password": "x"}).status_code == 429
+
+
+def test_the_catalog_prices_lines_by_id_in_one_read_and_by_code_in_two(admin: Api) -> None:
+    from chalicelib.services.catalog_offers import CatalogOffers
+    from chalicelib.services.order_catalog import ProductRef
+    from chalicelib.storage import customers
+
+    group = admin.post("/product-groups", {"name": "Hidden shelf", "portal": False}).json
+    shown = admin.post(
+        "/products",
+        {"sku": "SHOWN-1", "name": "Shown", "base_price": "4.00", "tax_rate": "0.20", "portal": True},
+    ).json
+    hidden = admin.post(
+        "/products",
+        {
+            "sku": "GRP-1",
+            "name": "In a hidden group",
+            "base_price": "6.00",
+            "tax_rate": "0.20",
+            "group_id": group["id"],
+            "barcodes": ["5901111111111"],
+        },
+    )
+    assert hidden.status_code == 201, hidden.body
+    c = create_customer(admin, "C-77")
+    admin.put(f"/customers/{c['id']}/prices", {"entries": [{"product_id": shown["id"], "price": "3.50"}]})
+    customer = customers.get("acme", c["id"])
+    catalog = CatalogOffers()
+
+    offers, tally = counted(lambda: catalog.offers("acme", customer, [ProductRef(product_id=shown["id"])], staff=False))
+    assert offers[0] is not None and str(offers[0].unit_price(Decimal(1))) == "3.50"
+    assert ops(tally) == {"BatchGetItem": 1}  # the product and the customer's price together
+    offers, tally = counted(
+        lambda: catalog.offers(
+            "acme", customer, [ProductRef(sku="shown-1"), ProductRef(barcode="5901111111111")], staff=False
+        )
+    )
+    assert offers[0] is not None and offers[1] is None  # the group hides the second from customers
+    assert ops(tally) == {"BatchGetItem": 3}  # guards; products and prices; the one group that matters
+    offers, tally = counted(lambda: catalog.offers("acme", customer, [ProductRef(sku="GRP-1")], staff=True))
+    assert offers[0] is not None
+    assert ops(tally) == {"BatchGetItem": 2}  # staff see every product: no group read
