@@ -469,8 +469,10 @@ SCENARIOS: list[Scenario] = [
             f"/price-lists/{w.ids['price_list']}",
             {
                 "name": "Trade",
+                # New prices each time, so that every run writes (the same prices again write nothing).
                 "entries": [
-                    {"product_id": w.products[f"P-{i:03d}"], "price": f"{4 + (i % 17)}.80"} for i in range(1, 21)
+                    {"product_id": w.products[f"P-{i:03d}"], "price": f"{4 + (i % 17)}.{w.unique('')[-2:]}"}
+                    for i in range(1, 21)
                 ],
             },
         ),
@@ -486,7 +488,12 @@ SCENARIOS: list[Scenario] = [
         lambda w: Request(
             "PUT",
             f"/customers/{w.ids['branch']}/prices",
-            {"entries": [{"product_id": w.products[f"P-{i:03d}"], "price": f"{3 + (i % 17)}.75"} for i in range(1, 6)]},
+            {
+                "entries": [
+                    {"product_id": w.products[f"P-{i:03d}"], "price": f"{3 + (i % 17)}.{w.unique('')[-2:]}"}
+                    for i in range(1, 6)
+                ]
+            },
         ),
     ),
 ]

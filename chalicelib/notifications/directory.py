@@ -45,7 +45,12 @@ class Directory:
         return self._customers[(tenant, customer_id)]
 
     def customer_numbers(self, tenant: str, customer_ids: tuple[str, ...]) -> list[str]:
-        return [c.number for c in customers.get_many(tenant, list(customer_ids))]
+        unseen = [c for c in dict.fromkeys(customer_ids) if (tenant, c) not in self._customers]
+        if unseen:  # one BatchGet for those not read yet in this batch
+            found = {c.id: c for c in customers.get_many(tenant, unseen)}
+            self._customers.update({(tenant, c): found.get(c) for c in unseen})
+        known = (self._customers[(tenant, c)] for c in customer_ids)
+        return [c.number for c in known if c is not None]
 
     def users_with(self, tenant: str, customer_ids: tuple[str, ...], permission: Permission) -> list[User]:
         """Active users of these customers holding `permission`."""
