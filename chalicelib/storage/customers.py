@@ -13,7 +13,7 @@ from chalicelib.domain.model import Address, Customer
 from chalicelib.storage import keys
 from chalicelib.storage.items import CustomerItem, UniqueItem
 from chalicelib.storage.mapping import dec, dec_str, item_values
-from chalicelib.storage.paging import Page, decode_cursor, page_from
+from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
 from chalicelib.storage.table import Check, StaleError, add_checks, cancellation_codes, failed_check, transaction
 
 
@@ -109,16 +109,8 @@ def list_page(tenant: str, limit: int, cursor: str | None, sales_rep_id: str | N
             page_size=limit,
             last_evaluated_key=decode_cursor(cursor, partition_attr="gsi1pk", partition_value=gpk),
         )
-    else:
-        pk = keys.tenant_pk(tenant)
-        result = CustomerItem.query(
-            pk,
-            CustomerItem.sk.startswith(keys.CUSTOMER),
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
-        )
-    return page_from((_to_domain(i) for i in result), lambda: result.last_evaluated_key)
+        return page_from((_to_domain(i) for i in result), lambda: result.last_evaluated_key)
+    return prefix_page(CustomerItem, keys.tenant_pk(tenant), keys.CUSTOMER, limit, cursor, _to_domain)
 
 
 def create(tenant: str, c: Customer, checks: Sequence[Check] = ()) -> Customer:

@@ -95,3 +95,18 @@ def decode_cursors(cursor: str | None, partitions: list[str]) -> dict[str, dict[
 def page_from(results: Iterable[T], last_key: Callable[[], dict[str, Any] | None]) -> Page[T]:
     items = list(results)
     return Page(items, encode_cursor(last_key()))
+
+
+def prefix_page(
+    model: Any, pk: str, sk_prefix: str, limit: int, cursor: str | None, convert: Callable[[Any], T]
+) -> Page[T]:
+    """One Query page of the items of `model` in partition `pk` whose sort key starts with
+    `sk_prefix`, converted to domain objects: the list access pattern of most collections."""
+    result = model.query(
+        pk,
+        model.sk.startswith(sk_prefix),
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
+    )
+    return page_from((convert(i) for i in result), lambda: result.last_evaluated_key)

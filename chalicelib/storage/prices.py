@@ -18,7 +18,7 @@ from chalicelib.domain.pricing import PriceEntry, PriceList
 from chalicelib.storage import keys
 from chalicelib.storage.items import PriceEntryItem, PriceListItem
 from chalicelib.storage.mapping import item_values
-from chalicelib.storage.paging import Page, decode_cursor, page_from
+from chalicelib.storage.paging import Page, prefix_page
 from chalicelib.storage.products import tiers_from_json, tiers_json
 from chalicelib.storage.table import is_condition_failure
 
@@ -43,15 +43,7 @@ def find_list(tenant: str, list_id: str) -> PriceList | None:
 
 
 def list_page(tenant: str, limit: int, cursor: str | None) -> Page[PriceList]:
-    pk = keys.tenant_pk(tenant)
-    result = PriceListItem.query(
-        pk,
-        PriceListItem.sk.startswith(keys.PRICE_LIST),
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
-    )
-    return page_from((_to_list(i) for i in result), lambda: result.last_evaluated_key)
+    return prefix_page(PriceListItem, keys.tenant_pk(tenant), keys.PRICE_LIST, limit, cursor, _to_list)
 
 
 def save_list(tenant: str, before: PriceList | None, after: PriceList) -> PriceList:

@@ -38,7 +38,7 @@ from chalicelib.storage.items import (
     UniqueItem,
 )
 from chalicelib.storage.mapping import item_values
-from chalicelib.storage.paging import Page, decode_cursor, page_from
+from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
 from chalicelib.storage.table import cancellation_codes, is_condition_failure, transaction
 
 LEASE_SECONDS = 120  # longer than any Lambda behind API Gateway (29 s) can run an import
@@ -89,15 +89,7 @@ def get_groups(tenant: str, group_ids: Iterable[str | None]) -> dict[str, Produc
 
 
 def list_groups_page(tenant: str, limit: int, cursor: str | None) -> Page[ProductGroup]:
-    pk = keys.tenant_pk(tenant)
-    result = ProductGroupItem.query(
-        pk,
-        ProductGroupItem.sk.startswith(keys.PRODUCT_GROUP),
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
-    )
-    return page_from((_to_group(i) for i in result), lambda: result.last_evaluated_key)
+    return prefix_page(ProductGroupItem, keys.tenant_pk(tenant), keys.PRODUCT_GROUP, limit, cursor, _to_group)
 
 
 def all_groups(tenant: str) -> list[ProductGroup]:

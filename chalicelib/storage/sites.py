@@ -9,7 +9,7 @@ from chalicelib.domain.model import Site
 from chalicelib.storage import keys
 from chalicelib.storage.items import SiteItem, UniqueItem
 from chalicelib.storage.mapping import item_values
-from chalicelib.storage.paging import Page, decode_cursor, page_from
+from chalicelib.storage.paging import Page, prefix_page
 from chalicelib.storage.table import cancellation_codes, transaction
 
 
@@ -34,15 +34,7 @@ def get_many(tenant: str, site_ids: list[str]) -> list[Site]:
 
 
 def list_page(tenant: str, limit: int, cursor: str | None) -> Page[Site]:
-    pk = keys.tenant_pk(tenant)
-    result = SiteItem.query(
-        pk,
-        SiteItem.sk.startswith(keys.SITE),
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
-    )
-    return page_from((item_values(i, Site) for i in result), lambda: result.last_evaluated_key)
+    return prefix_page(SiteItem, keys.tenant_pk(tenant), keys.SITE, limit, cursor, lambda i: item_values(i, Site))
 
 
 def save(tenant: str, before: Site | None, after: Site) -> Site:

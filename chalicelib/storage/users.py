@@ -15,7 +15,7 @@ from chalicelib.domain.permissions import UserKind
 from chalicelib.storage import keys
 from chalicelib.storage.items import BaseItem, UniqueItem, UserItem
 from chalicelib.storage.mapping import dec, dec_str, item_values
-from chalicelib.storage.paging import Page, decode_cursor, page_from
+from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
 from chalicelib.storage.table import cancellation_codes, transaction
 
 
@@ -102,15 +102,7 @@ def find_customer_login(tenant: str, customer_number: str, username: str) -> Use
 
 def list_page(tenant: str, limit: int, cursor: str | None) -> Page[User]:
     """Every user of the tenant (administrators)."""
-    pk = keys.tenant_pk(tenant)
-    result = UserItem.query(
-        pk,
-        UserItem.sk.startswith(keys.USER),
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
-    )
-    return page_from((_to_domain(i) for i in result), lambda: result.last_evaluated_key)
+    return prefix_page(UserItem, keys.tenant_pk(tenant), keys.USER, limit, cursor, _to_domain)
 
 
 def user_ids_of_customer(tenant: str, customer_id: str, limit: int) -> list[str]:
