@@ -8,11 +8,11 @@ CFN_LINT := $(VENV)/bin/cfn-lint
 INFRA_TEMPLATES := infra/*.yaml
 STAGE ?= dev
 
-.PHONY: run test lint typecheck unit fuzz install clean tenant deploy package lint-infra rotate-signing-key
+.PHONY: run test lint typecheck unit fuzz install clean tenant deploy package lint-infra rotate-signing-key bench
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade 'pip<26.3'  # chalice 1.34 needs pip < 26.3
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
@@ -28,6 +28,11 @@ test: $(STAMP)
 	$(PY) -m mypy
 	$(CFN_LINT) $(INFRA_TEMPLATES)
 	$(PY) -m pytest -q
+
+## Benchmark against moto in process: round trips per endpoint, list scaling, cold import, a
+## 1,000-line order, the stream handler. Writes bench/results.json; bench/README.md explains it.
+bench: $(STAMP)
+	$(PY) -m bench.run
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -27,6 +27,19 @@ SES_IDENTITY = "ORDERGATE_SES_IDENTITY"  # the verified SES identity (domain or 
 DLQ_ARN = "ORDERGATE_DLQ_ARN"  # on-failure destination of the stream's event source mapping
 SES_SANDBOX_RECIPIENTS = "ORDERGATE_SES_SANDBOX_RECIPIENTS"  # comma-separated; SES sandbox only
 
+# The local stack (`make run`, chalicelib/local/) only: where it listens and keeps its files.
+LOCAL_AWS_PORT = "ORDERGATE_LOCAL_AWS_PORT"  # the AWS emulator (moto server); default 5000
+LOCAL_API_PORT = "ORDERGATE_LOCAL_API_PORT"  # the Chalice app over HTTP; default 8000
+LOCAL_DIR = "ORDERGATE_LOCAL_DIR"  # signing key and outbox; default .local/ beside app.py
+# AWS SDK variables the local stack sets so boto3/PynamoDB talk to the emulator, never to AWS.
+AWS_REGION_ALT = "AWS_REGION"
+AWS_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
+AWS_SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"
+AWS_SESSION_TOKEN = "AWS_SESSION_TOKEN"
+AWS_PROFILE = "AWS_PROFILE"
+AWS_ENDPOINT_URL = "AWS_ENDPOINT_URL"
+AWS_ACCOUNT_ID_ENDPOINT_MODE = "AWS_ACCOUNT_ID_ENDPOINT_MODE"  # "disabled": see PITFALLS.md (moto, stream ARNs)
+
 # A placeholder ARN lets app.py be imported where no stream exists yet (tests, local, first package).
 PLACEHOLDER_STREAM_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/ordergate/stream/1970-01-01T00:00:00.000"
 
@@ -49,7 +62,7 @@ class Settings:
         env = os.environ
         return cls(
             table_name=env.get(TABLE_NAME, "ordergate"),
-            region=env.get(AWS_REGION) or env.get("AWS_REGION") or "us-east-1",
+            region=env.get(AWS_REGION) or env.get(AWS_REGION_ALT) or "us-east-1",
             dynamodb_endpoint=env.get(DYNAMODB_ENDPOINT) or None,
             ses_endpoint=env.get(SES_ENDPOINT) or None,
             signing_key=env.get(SIGNING_KEY) or None,
@@ -64,6 +77,34 @@ class Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings.from_env()
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """How the local stack is reached and where it keeps its files. Read by chalicelib/local only."""
+
+    host: str
+    aws_port: int
+    api_port: int
+    local_dir: str | None  # None: the project's own .local/
+
+    @classmethod
+    def from_env(cls) -> LocalSettings:
+        env = os.environ
+        return cls(
+            host="127.0.0.1",
+            aws_port=_port(env.get(LOCAL_AWS_PORT), 5000, LOCAL_AWS_PORT),
+            api_port=_port(env.get(LOCAL_API_PORT), 8000, LOCAL_API_PORT),
+            local_dir=env.get(LOCAL_DIR) or None,
+        )
+
+
+def _port(raw: str | None, default: int, name: str) -> int:
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ValueError(f"{name} must be a port number from 1 to 65535, not {raw!r}.")
+    return int(raw)
 
 
 def stream_arn() -> str:

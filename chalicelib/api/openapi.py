@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, TypeAdapter
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from chalicelib.api.schemas.common import Id
+
+if TYPE_CHECKING:
+    from pydantic.json_schema import JsonSchemaMode
 
 JSON = "application/json"
 
@@ -154,6 +156,8 @@ def find(path: str, method: str) -> RouteSpec | None:
 
 
 def document(title: str = "OrderGate API", version: str = "1.0.0") -> dict[str, Any]:
+    from pydantic.json_schema import models_json_schema  # only /openapi.json needs it
+
     # Requests are documented as pydantic validates them, responses as it serialises them (Money is
     # a string either way, but e.g. a quantity is a JSON number only on the way out).
     wanted: set[tuple[type[BaseModel], JsonSchemaMode]] = set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.api.schemas.orders import (
     InvoiceOut,
@@ -16,8 +16,10 @@ from chalicelib.api.schemas.orders import (
     ShipmentOut,
 )
 from chalicelib.domain.orders import Document, Line, Order
-from chalicelib.services.orders import Message
-from chalicelib.storage.orders import OrderSummary
+
+if TYPE_CHECKING:
+    from chalicelib.services.orders import Message
+    from chalicelib.storage.orders import OrderSummary
 
 
 def line_out(line: Line) -> LineOut:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from decimal import Decimal
 from typing import Any
 
 import jwt
@@ -38,6 +39,8 @@ class TokenSigner:
             "iat": now,
             "exp": now + self.access_ttl,
         }
+        if principal.limits_known:  # null: no limit
+            claims["lim"] = None if principal.approval_limit is None else str(principal.approval_limit)
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Principal:
@@ -58,10 +61,12 @@ class TokenSigner:
                 customer_ids=tuple(str(c) for c in claims["cid"]),
                 site_ids=tuple(str(s) for s in claims["sid"]),
                 session_id=str(claims.get("fam", "")),
+                approval_limit=None if claims.get("lim") is None else Decimal(str(claims["lim"])),
+                limits_known="lim" in claims,
             )
         except jwt.ExpiredSignatureError as exc:
             raise UnauthenticatedError("The access token has expired.") from exc
-        except (jwt.InvalidTokenError, KeyError, TypeError, ValueError) as exc:
+        except (jwt.InvalidTokenError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
             raise UnauthenticatedError("The access token is not valid.") from exc
 
 

@@ -77,6 +77,9 @@ class Customer:
     status: str = "active"
     addresses: list[Address] = field(default_factory=list)
     version: int = 0
+    # The parents, nearest first, as stored with the customer (None: not known). A copy: storage
+    # verifies it inside the write that relies on it.
+    ancestor_ids: list[str] | None = None
 
 
 @dataclass

@@ -1,36 +1,228 @@
-"""Which item changes call for which e-mails. Reads like the notification table of PRODUCT.md;
-the Notifications capability extends it with the order events."""
+"""Who is told what: the notification table of PRODUCT.md, as code.
+
+| event                                   | recipients (RECIPIENTS below)                               |
+|-----------------------------------------|-------------------------------------------------------------|
+| user created (active)                   | the new user: how to log in                                 |
+| order needs approval                    | the order's approvers (customer and its ancestors)          |
+| order approved / rejected (with reason) | the submitter                                               |
+| order reached `submitted`               | the sales rep, else the tenant's order-desk address         |
+| proposal sent (`awaiting_customer`)     | the submitter; staff-created: the customer's orderers       |
+| proposal accepted / declined            | the sales rep, else the order desk                          |
+| confirmed, shipment, invoice, payment,  | the submitter; staff-created: the customer's orderers       |
+| completed                               |                                                             |
+| order cancelled, message posted         | the other side of whoever acted (a customer's order         |
+|                                         | cancelled before it was submitted: its submitter)           |
+
+Everywhere: inactive users receive nothing, the person who acted never receives their own
+notification, and each address is told once per event.
+
+"The submitter" is the customer side of the order. For an order the supplier created (source
+`staff`), the submitter on record is the staff member who sent it, so the customer users holding
+`orders.place` for the order's customer stand in for them, once the order has reached the customer
+(sent or confirmed; a staff draft is invisible to customers, so nobody there hears of it).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chalicelib.domain.model import TenantSettings, User
+from chalicelib.domain.orders import OrderStatus
+from chalicelib.domain.permissions import Permission, UserKind
+from chalicelib.logs import logger
+from chalicelib.notifications import templates
+from chalicelib.notifications.changes import Event, EventName, OrderFacts
+from chalicelib.notifications.directory import Directory
 from chalicelib.notifications.sender import OutgoingEmail
-from chalicelib.notifications.welcome import welcome_email
-from chalicelib.storage import customers, keys, tenants
-from chalicelib.storage.items import BaseItem, UserItem
+
+E = EventName
 
 
-def emails_for_change(old: BaseItem | None, new: BaseItem | None) -> list[OutgoingEmail]:
-    if old is None and isinstance(new, UserItem):
-        return _user_created(new)
-    return []
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str | None  # None: a shared mailbox (the order desk)
+    locale: str | None  # the reader's own; None: the tenant's default
+    user_id: str | None = None
 
 
-def _user_created(user: UserItem) -> list[OutgoingEmail]:
-    """A new login: tell its owner how to log in (inactive users are not told)."""
-    if user.status != "active":
+Audience = Callable[[Event, Directory], list[Recipient]]
+
+
+# --- audiences ------------------------------------------------------------------------------------
+def person(user: User | None) -> list[Recipient]:
+    if user is None or not user.active:
         return []
-    tenant = keys.tenant_of(user.pk)
-    settings = tenants.get_settings(tenant)
+    return [Recipient(user.email, user.name, user.locale, user.id)]
+
+
+def the_new_user(event: Event, d: Directory) -> list[Recipient]:
+    u = event.user
+    if u is None or not u.active:
+        return []
+    return [Recipient(u.email, u.name, u.locale, u.id)]
+
+
+def approvers(event: Event, d: Directory) -> list[Recipient]:
+    """Active customer users holding orders.approve for the order's customer or an ancestor."""
+    o = _order(event)
+    return [r for u in d.users_with(o.tenant, o.customer_path, Permission.ORDERS_APPROVE) for r in person(u)]
+
+
+def submitter(event: Event, d: Directory) -> list[Recipient]:
+    """The customer side of the order (see the module docstring for staff-created orders)."""
+    o = _order(event)
+    if o.source != "staff":
+        return person(d.user(o.tenant, o.submitted_by or o.created_by))
+    reached_customer = o.submitted_by is not None or o.status not in (OrderStatus.DRAFT, OrderStatus.CANCELLED)
+    if not reached_customer:
+        return []
+    return [r for u in d.users_with(o.tenant, (o.customer_id,), Permission.ORDERS_PLACE) for r in person(u)]
+
+
+def sales_rep_or_order_desk(event: Event, d: Directory) -> list[Recipient]:
+    """The order's sales rep (else the customer's current one) if active, else the order desk."""
+    o = _order(event)
+    rep_id = o.sales_rep_id
+    if not rep_id:
+        customer = d.customer(o.tenant, o.customer_id)
+        rep_id = customer.sales_rep_id if customer else None
+    rep = person(d.user(o.tenant, rep_id))
+    if rep:
+        return rep
+    settings = d.settings(o.tenant)
+    desk = settings.order_desk_email if settings else None
+    return [Recipient(desk, None, None)] if desk else []
+
+
+def the_other_side(event: Event, d: Directory) -> list[Recipient]:
+    """A customer user acted: the supplier side hears of it; staff acted: the customer side. An
+    order cancelled before it ever reached the supplier (a draft, or while awaiting approval) stays
+    inside the customer's organisation: the submitter hears of it. When the actor cannot be told
+    apart (unknown user), both sides are told rather than nobody."""
+    kind = event.actor_kind
+    if kind is None:
+        actor = d.user(event.tenant, event.actor_id)
+        kind = actor.kind.value if actor else None
+    if kind == UserKind.CUSTOMER:
+        return sales_rep_or_order_desk(event, d) if reached_supplier(event) else submitter(event, d)
+    if kind == UserKind.STAFF:
+        return submitter(event, d)
+    return submitter(event, d) + sales_rep_or_order_desk(event, d)
+
+
+def reached_supplier(event: Event) -> bool:
+    """Whether the supplier has seen the order: created it, or it was submitted (a customer's order
+    never returns to draft or approval once submitted)."""
+    o = _order(event)
+    return o.source == "staff" or event.from_status not in (OrderStatus.DRAFT, OrderStatus.PENDING_APPROVAL)
+
+
+RECIPIENTS: dict[EventName, Audience] = {
+    E.USER_CREATED: the_new_user,
+    E.APPROVAL_NEEDED: approvers,
+    E.APPROVED: submitter,
+    E.REJECTED: submitter,
+    E.SUBMITTED: sales_rep_or_order_desk,
+    E.PROPOSAL_SENT: submitter,
+    E.PROPOSAL_ACCEPTED: sales_rep_or_order_desk,
+    E.PROPOSAL_DECLINED: sales_rep_or_order_desk,
+    E.CONFIRMED: submitter,
+    E.SHIPMENT_RECORDED: submitter,
+    E.INVOICE_RECORDED: submitter,
+    E.PAYMENT_RECORDED: submitter,
+    E.COMPLETED: submitter,
+    E.CANCELLED: the_other_side,
+    E.MESSAGE_POSTED: the_other_side,
+}
+
+
+def recipients(event: Event, d: Directory) -> list[Recipient]:
+    """The event's audience, without the person who acted, each address once."""
+    seen: set[str] = set()
+    out: list[Recipient] = []
+    for r in RECIPIENTS[event.name](event, d):
+        address = r.email.strip().lower()
+        if not address or address in seen or (event.actor_id and r.user_id == event.actor_id):
+            continue
+        seen.add(address)
+        out.append(r)
+    return out
+
+
+# --- the e-mails ----------------------------------------------------------------------------------
+def emails_for(event: Event, d: Directory) -> list[OutgoingEmail]:
+    settings = d.settings(event.tenant)
     if settings is None:
+        logger.warning("no tenant settings: nothing sent", extra={"tenant": event.tenant, "event": event.key})
         return []
-    numbers = [c.number for c in customers.get_many(tenant, list(user.customer_ids or []))]
-    return [
-        welcome_email(
-            settings,
-            user_id=user.id,
-            name=user.name,
-            email=user.email,
-            username=user.username,
-            customer_numbers=numbers,
-        )
-    ]
+    return [compose(event, r, settings, d) for r in recipients(event, d)]
+
+
+def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) -> OutgoingEmail:
+    lang = templates.language(templates.pick(r.locale, settings.default_locale))
+    values = {
+        "recipient": r.name,
+        "supplier": settings.name,
+        "portal": settings.portal_url,
+        "note": event.note,
+        **_order_values(event, lang, settings, d),
+        **_user_values(event, settings, d),
+    }
+    rendered = lang.render(event.name.value, values)
+    return OutgoingEmail(
+        sender=settings.sender_email,
+        to=r.email,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        dedupe_key=event.key,
+    )
+
+
+def _order_values(
+    event: Event, lang: templates.Language, settings: TenantSettings, d: Directory
+) -> dict[str, str | None]:
+    o = event.order
+    if o is None:
+        return {}
+    doc = event.document or {}
+    return {
+        "number": o.number,
+        "customer": o.customer_name,
+        "reference": o.customer_reference,
+        "status": lang.status(o.status),
+        "total": lang.money(o.gross, o.currency),
+        "link": f"{settings.portal_url.rstrip('/')}/orders/{o.id}",
+        "actor": _actor_name(event, o, settings, d),
+        "document": doc.get("number"),
+        "amount": lang.money(doc.get("amount"), o.currency) if doc.get("amount") is not None else None,
+        "due_date": lang.date(doc.get("due_date")),
+        "carrier": doc.get("carrier"),
+        "tracking": doc.get("tracking_number"),
+    }
+
+
+def _actor_name(event: Event, o: OrderFacts, settings: TenantSettings, d: Directory) -> str | None:
+    actor = d.user(event.tenant, event.actor_id)
+    if actor is not None:
+        return actor.name
+    return {UserKind.STAFF.value: settings.name, UserKind.CUSTOMER.value: o.customer_name}.get(event.actor_kind or "")
+
+
+def _user_values(event: Event, settings: TenantSettings, d: Directory) -> dict[str, str | None]:
+    u = event.user
+    if u is None:
+        return {}
+    return {
+        "company_code": settings.slug,
+        "username": u.username,
+        "customer_numbers": ", ".join(d.customer_numbers(event.tenant, u.customer_ids)),
+    }
+
+
+def _order(event: Event) -> OrderFacts:
+    if event.order is None:
+        raise ValueError(f"The event {event.name} carries no order.")
+    return event.order

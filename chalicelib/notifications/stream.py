@@ -1,15 +1,15 @@
 """The DynamoDB stream handler: decode each record's images with the item models, derive what
-happened, and send the e-mails it calls for.
+happened, and hand it to the notification service.
 
 Batches are processed with Powertools' BatchProcessor so one failing record is reported in
-`batchItemFailures` and does not hold back the others.
+`batchItemFailures` and does not hold back the others. Lambda then redelivers from the first failed
+record on, so records after it may come again: the service's claims make that harmless.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.logs import logger
 from chalicelib.storage.items import BaseItem
 
 
@@ -22,23 +22,28 @@ def decode_image(image: dict[str, Any] | None) -> BaseItem | None:
 
 def handle_record(record: Any) -> None:
     """One stream record. The parameter must be named `record` for Powertools."""
-    from chalicelib.notifications import events
+    from chalicelib.notifications import changes
 
     # The raw images (DynamoDB JSON), not Powertools' deserialized ones: the item models decode them.
     ddb = record.raw_event.get("dynamodb") or {}
-    old = decode_image(ddb.get("OldImage"))
-    new = decode_image(ddb.get("NewImage"))
+    old_image, new_image = ddb.get("OldImage"), ddb.get("NewImage")
+    if not changes.concerns(old_image, new_image):
+        return  # deletions, and items that are no business change (line pages, claims, sessions...)
+    old, new = decode_image(old_image), decode_image(new_image)
     if old is not None and new is not None and old.serialize() == new.serialize():
         return  # moto emits MODIFY records for writes that change nothing; real DynamoDB does not
-    for email in events.emails_for_change(old, new):
+    happened = changes.detect(old, new)
+    if happened:
         from chalicelib.bootstrap import get_services
 
-        message_id = get_services().email_sender.send(email)
-        logger.info("e-mail sent", extra={"dedupe_key": email.dedupe_key, "message_id": message_id})
+        get_services().notifications.notify(happened)
 
 
 def handle_batch(event: dict[str, Any]) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
+    from chalicelib.notifications.directory import batch_scope
+
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-    return dict(process_partial_response(event=event, record_handler=handle_record, processor=processor))
+    with batch_scope():  # settings, people and customers read once per batch, not per record
+        return dict(process_partial_response(event=event, record_handler=handle_record, processor=processor))

@@ -12,13 +12,23 @@ from typing import Any, TypeVar
 
 from chalicelib.auth.passwords import Passwords
 from chalicelib.auth.principal import Principal
-from chalicelib.domain.errors import ForbiddenError, NotFoundError, VersionMismatchError, invalid_field
+from chalicelib.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    VersionMismatchError,
+    invalid_field,
+)
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Address, CodeName, Customer, SecurityGroup, Site, TenantSettings, User
 from chalicelib.domain.permissions import PERMISSION_KIND, Permission, UserKind
-from chalicelib.services.updates import apply_change
-from chalicelib.storage import customers, groups, sites, tenants, users
+from chalicelib.services.updates import ATTEMPTS, apply_change
+from chalicelib.storage import customers, groups, keys, sites, tenants, users
+from chalicelib.storage.items import PriceListItem
 from chalicelib.storage.paging import Page
+from chalicelib.storage.refs import Refs
+from chalicelib.storage.refs import load as load_refs
+from chalicelib.storage.table import Check, StaleError
 
 P = Permission
 T = TypeVar("T")
@@ -166,50 +176,105 @@ def _addresses(raw: list[dict[str, Any]]) -> list[Address]:
     return [Address(**{**a, "id": a.get("id") or new_id()}) for a in raw]
 
 
-def _check_customer_refs(tenant: str, customer_id: str, parent_id: str | None, sales_rep_id: str | None) -> None:
+def _parents(
+    principal: Principal,
+    customer_id: str,
+    parent_id: str | None,
+    sales_rep_id: str | None,
+    *,
+    walk: bool,
+    price_list_id: str | None = None,
+) -> tuple[list[str], list[Check]]:
+    """The new line of parents of `customer_id` under `parent_id` (nearest first) and the checks that
+    keep it true until the write. The rep, the parent and the price list are read in one BatchGet; the
+    parent's stored `ancestor_ids` give the rest of the line, verified in the write's transaction
+    (`walk`: read the line level by level instead, after a check failed)."""
+    tenant = principal.tenant
+    price_list_key = keys.price_list(tenant, price_list_id) if price_list_id else None
+    refs = load_refs(
+        tenant,
+        users=[sales_rep_id] if sales_rep_id else [],
+        customers=[parent_id] if parent_id else [],
+        extra=[price_list_key] if price_list_key else [],
+    )
+    if price_list_key is not None and not isinstance(refs.items.get(price_list_key), PriceListItem):
+        raise invalid_field("price_list_id", "No price list has this id.")
     if sales_rep_id is not None:
-        rep = users.find(tenant, sales_rep_id)
+        rep = refs.users.get(sales_rep_id)
         if rep is None or rep.kind != UserKind.STAFF:
             raise invalid_field("sales_rep_id", "No staff user has this id.")
-    seen = {customer_id}
-    current = parent_id
-    for _ in range(MAX_CUSTOMER_DEPTH):
-        if current is None:
-            return
-        if current in seen:
-            raise invalid_field("parent_id", "A customer cannot be its own ancestor.")
-        seen.add(current)
-        try:
-            current = customers.get(tenant, current).parent_id
-        except NotFoundError:
-            raise invalid_field("parent_id", "No customer has this id.") from None
-    raise invalid_field("parent_id", f"Customer hierarchies are at most {MAX_CUSTOMER_DEPTH} levels deep.")
+    if parent_id is None:
+        return [], []
+    parent = refs.customers.get(parent_id)
+    if parent is None:
+        raise invalid_field("parent_id", "No customer has this id.")
+    if walk or parent.ancestor_ids is None:
+        chain = customers.walk_ancestors(tenant, parent_id, MAX_CUSTOMER_DEPTH + 1)
+    else:
+        chain = [parent_id, *parent.ancestor_ids]
+    if customer_id in chain or len(set(chain)) != len(chain):
+        raise invalid_field("parent_id", "A customer cannot be its own ancestor.")
+    if len(chain) >= MAX_CUSTOMER_DEPTH:
+        raise invalid_field("parent_id", f"Customer hierarchies are at most {MAX_CUSTOMER_DEPTH} levels deep.")
+    return chain, customers.path_checks(tenant, chain)
 
 
 def create_customer(principal: Principal, data: dict[str, Any]) -> Customer:
     principal.require_staff(P.CUSTOMERS_MANAGE)
     customer = Customer(id=new_id(), **{**data, "addresses": _addresses(data.get("addresses", []))})
-    _check_customer_refs(principal.tenant, customer.id, customer.parent_id, customer.sales_rep_id)
-    return customers.create(principal.tenant, customer)
+    for attempt in range(ATTEMPTS):
+        chain, checks = _parents(
+            principal,
+            customer.id,
+            customer.parent_id,
+            customer.sales_rep_id,
+            walk=attempt > 0,
+            price_list_id=customer.price_list_id,
+        )
+        customer.ancestor_ids = chain
+        try:
+            return customers.create(principal.tenant, customer, checks)
+        except StaleError:
+            continue  # a parent moved meanwhile: read the line again
+    raise ConflictError("The customer hierarchy is being changed by others right now; try again.")
 
 
 def update_customer(principal: Principal, customer_id: str, changes: dict[str, Any], expected: int | None) -> Customer:
     principal.require_staff(P.CUSTOMERS_MANAGE)
     if "addresses" in changes:
         changes["addresses"] = _addresses(changes["addresses"])
+    checks: list[Check] = []
+    stale = [False]
 
     def change(current: Customer) -> Customer:
         after: Customer = _replace(current, changes)
-        if "parent_id" in changes or "sales_rep_id" in changes:
-            _check_customer_refs(principal.tenant, customer_id, after.parent_id, after.sales_rep_id)
+        checks.clear()
+        new_list = changes.get("price_list_id")
+        if "parent_id" in changes or "sales_rep_id" in changes or new_list is not None:
+            chain, path = _parents(
+                principal,
+                customer_id,
+                after.parent_id if "parent_id" in changes else None,
+                after.sales_rep_id if "sales_rep_id" in changes else None,
+                walk=stale[0],
+                price_list_id=new_list,
+            )
+            if "parent_id" in changes:
+                after.ancestor_ids = chain
+                checks.extend(path)
         return after
 
-    return apply_change(
-        expected,
-        lambda: customers.get(principal.tenant, customer_id),
-        change,
-        lambda before, after: customers.update(principal.tenant, before, after),
-    )
+    for _ in range(ATTEMPTS):
+        try:
+            return apply_change(
+                expected,
+                lambda: customers.get(principal.tenant, customer_id),
+                change,
+                lambda before, after: customers.update(principal.tenant, before, after, checks),
+            )
+        except StaleError:
+            stale[0] = True  # a parent moved meanwhile: read the line level by level
+    raise ConflictError("The customer hierarchy is being changed by others right now; try again.")
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -249,26 +314,52 @@ class UserAdmin:
             return user
         raise NotFoundError("user")
 
-    def _validate(self, principal: Principal, user: User) -> None:
+    def _validate(
+        self, principal: Principal, user: User, refs: Refs | None = None, only: set[str] | None = None
+    ) -> None:
+        """Checks the groups, customers and sites `user` is given. `refs` holds what was read already
+        (one BatchGet); `only` limits the existence checks to the lists a change sets (the others were
+        checked when they were set). A customer admin's grants are always checked in full."""
         tenant = principal.tenant
         if user.kind == UserKind.CUSTOMER and not user.customer_ids:
             raise invalid_field("customer_ids", "A customer user needs at least one customer.")
         if user.kind == UserKind.STAFF and (user.customer_ids or user.site_ids):
             raise invalid_field("customer_ids", "Staff users are not tied to customers or sites.")
-        held = {g.id: g for g in groups.get_many(tenant, user.security_group_ids)}
-        for i, gid in enumerate(user.security_group_ids):
-            if gid not in held:
-                raise invalid_field(f"security_group_ids[{i}]", "No security group has this id.")
-            if held[gid].kind != user.kind:
-                raise invalid_field(f"security_group_ids[{i}]", f"This group is not for {user.kind.value} users.")
-        found_customers = {c.id for c in customers.get_many(tenant, user.customer_ids)}
-        for i, cid in enumerate(user.customer_ids):
-            if cid not in found_customers:
-                raise invalid_field(f"customer_ids[{i}]", "No customer has this id.")
-        found_sites = {s.id for s in sites.get_many(tenant, user.site_ids)}
-        for i, sid in enumerate(user.site_ids):
-            if sid not in found_sites:
-                raise invalid_field(f"site_ids[{i}]", "No site has this id.")
+        checked = only if only is not None else {"security_group_ids", "customer_ids", "site_ids"}
+        needs_groups = "security_group_ids" in checked or self._is_org_manager(principal)
+        wanted = {
+            "groups": [g for g in user.security_group_ids if refs is None or g not in refs.groups]
+            if needs_groups
+            else [],
+            "customers": [c for c in user.customer_ids if refs is None or c not in refs.customers]
+            if "customer_ids" in checked
+            else [],
+            "sites": [x for x in user.site_ids if refs is None or x not in refs.sites] if "site_ids" in checked else [],
+        }
+        if any(wanted.values()):  # one BatchGet for everything not read yet
+            more = load_refs(tenant, groups=wanted["groups"], customers=wanted["customers"], sites=wanted["sites"])
+            if refs is None:
+                refs = more
+            else:
+                refs.groups.update(more.groups)
+                refs.customers.update(more.customers)
+                refs.sites.update(more.sites)
+        refs = refs or Refs()
+        held = {g: refs.groups[g] for g in user.security_group_ids if g in refs.groups}
+        if "security_group_ids" in checked:
+            for i, gid in enumerate(user.security_group_ids):
+                if gid not in held:
+                    raise invalid_field(f"security_group_ids[{i}]", "No security group has this id.")
+                if held[gid].kind != user.kind:
+                    raise invalid_field(f"security_group_ids[{i}]", f"This group is not for {user.kind.value} users.")
+        if "customer_ids" in checked:
+            for i, cid in enumerate(user.customer_ids):
+                if cid not in refs.customers:
+                    raise invalid_field(f"customer_ids[{i}]", "No customer has this id.")
+        if "site_ids" in checked:
+            for i, sid in enumerate(user.site_ids):
+                if sid not in refs.sites:
+                    raise invalid_field(f"site_ids[{i}]", "No site has this id.")
         if self._is_org_manager(principal):
             if user.kind != UserKind.CUSTOMER or not self._in_org(principal, user):
                 raise ForbiddenError("You may only manage users of your own organisation.")
@@ -287,19 +378,32 @@ class UserAdmin:
         return users.create(principal.tenant, user)
 
     def update(self, principal: Principal, user_id: str, changes: dict[str, Any], expected: int | None) -> User:
+        self._require_manager(principal)
         password = changes.pop("password", None)
         password_hash = self._passwords.hash(password) if password is not None else None
+        named: set[str] = {name for name in ("security_group_ids", "customer_ids", "site_ids") if name in changes}
+        read: list[Refs] = []
+
+        def load() -> User:
+            # The user and whatever the change names, in one BatchGet.
+            refs = load_refs(
+                principal.tenant,
+                users=[user_id],
+                groups=changes.get("security_group_ids") or [],
+                customers=changes.get("customer_ids") or [],
+                sites=changes.get("site_ids") or [],
+            )
+            user = refs.users.get(user_id)
+            if user is None or not (self._is_admin(principal) or self._in_org(principal, user)):
+                raise NotFoundError("user")
+            read[:] = [refs]
+            return user
 
         def change(current: User) -> User:
             after: User = _replace(current, changes)
-            self._validate(principal, after)
+            self._validate(principal, after, read[0], only=named)
             if password_hash is not None:
                 after.password_hash = password_hash
             return after
 
-        return apply_change(
-            expected,
-            lambda: self.get(principal, user_id),
-            change,
-            lambda before, after: users.update(principal.tenant, before, after),
-        )
+        return apply_change(expected, load, change, lambda before, after: users.update(principal.tenant, before, after))

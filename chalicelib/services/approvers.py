@@ -23,13 +23,12 @@ def customer_path(tenant: str, customer: Customer) -> list[str]:
 
 
 def users_with(tenant: str, customer_ids: list[str], permission: Permission) -> list[User]:
-    """Active users of these customers holding `permission` (one Query per customer, one BatchGet
-    of their groups)."""
-    found: dict[str, User] = {}
+    """Active users of these customers holding `permission`: one Query per customer for its users'
+    login guards, then one BatchGet for all of the users and one for their groups."""
+    owner_ids: list[str] = []
     for cid in customer_ids:
-        for user in users.list_of_customer(tenant, cid, MAX_USERS_PER_CUSTOMER, None).items:
-            if user.active:
-                found[user.id] = user
+        owner_ids += users.user_ids_of_customer(tenant, cid, MAX_USERS_PER_CUSTOMER)
+    found = {u.id: u for u in users.get_many(tenant, list(dict.fromkeys(owner_ids))) if u.active}
     group_ids = sorted({g for u in found.values() for g in u.security_group_ids})
     perms_of_group = {g.id: set(g.permissions) for g in groups.get_many(tenant, group_ids)}
     return [
@@ -39,3 +38,9 @@ def users_with(tenant: str, customer_ids: list[str], permission: Permission) -> 
 
 def approvers(tenant: str, path: list[str]) -> list[User]:
     return users_with(tenant, path, Permission.ORDERS_APPROVE)
+
+
+def anyone_approves(tenant: str, path: list[str]) -> bool:
+    """Whether the order's customer or a parent has an approver: nearest first, stopping at the first
+    customer that has one (usually the order's own)."""
+    return any(users_with(tenant, [cid], Permission.ORDERS_APPROVE) for cid in path)

@@ -17,7 +17,9 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import User
 from chalicelib.domain.permissions import UserKind
-from chalicelib.storage import customers, groups, sessions, tenants, users
+from chalicelib.storage import groups, keys, sessions, users
+from chalicelib.storage.refs import Refs
+from chalicelib.storage.refs import load as load_refs
 
 MAX_FAILURES = 5
 FAILURE_WINDOW_SECONDS = 15 * 60
@@ -40,31 +42,44 @@ class AuthService:
     def login(self, tenant: str, username: str, password: str, customer_number: str | None) -> TokenPair:
         # Failures are counted per login identity, existing or not, so a 429 reveals nothing either.
         login_key = hashlib.sha256(f"{customer_number or ''}\x00{username.lower()}".encode()).hexdigest()
-        failures, retry_after = sessions.failures_in_window(tenant, login_key, FAILURE_WINDOW_SECONDS)
+        # One BatchGet: the failure counter, the tenant, and the guard of the login name (staff) or of
+        # the customer number (customer users), which points to the next thing to read.
+        failures_key = keys.login_failures(tenant, login_key)
+        guard = (
+            keys.staff_login(tenant, username)
+            if customer_number is None
+            else keys.customer_number_guard(tenant, customer_number)
+        )
+        refs = load_refs(tenant, settings=True, guards=[guard], extra=[failures_key])
+        failures, retry_after = sessions.failures_of(refs.items.get(failures_key), FAILURE_WINDOW_SECONDS)
         if failures >= MAX_FAILURES:
             raise TooManyAttemptsError(retry_after)
 
-        user = self._find_login(tenant, username, customer_number)
+        user = self._find_login(tenant, username, customer_number, refs) if refs.settings is not None else None
         # Always verify a hash (a dummy one when there is no user) so every failure costs the same.
         password_ok = self._passwords.verify(user.password_hash if user else None, password)
         if user is None or not password_ok or not user.active:
             sessions.record_failure(tenant, login_key, FAILURE_WINDOW_SECONDS)
             raise InvalidCredentialsError()
-        if failures:
-            sessions.clear_failures(tenant, login_key)
-        return self._start_session(tenant, user)
+        return self._start_session(tenant, user, clear_failures_of=login_key if failures else None)
 
-    def _find_login(self, tenant: str, username: str, customer_number: str | None) -> User | None:
-        if tenants.get_settings(tenant) is None:
-            return None
+    def _find_login(self, tenant: str, username: str, customer_number: str | None, refs: Refs) -> User | None:
         if customer_number is None:
-            return users.find_staff_login(tenant, username)
-        user = users.find_customer_login(tenant, customer_number, username)
-        if user is None:
+            user_id = refs.owners.get(keys.staff_login(tenant, username))
+            return users.find(tenant, user_id) if user_id else None
+        customer_id = refs.owners.get(keys.customer_number_guard(tenant, customer_number))
+        if not customer_id:
             return None
+        # The login name's guard and the customer, together; then the user the guard points to.
+        login = keys.customer_login(tenant, customer_id, username)
+        found = load_refs(tenant, customers=[customer_id], guards=[login])
+        customer = found.customers.get(customer_id)
+        user_id = found.owners.get(login)
         # A customer the supplier deactivated no longer logs in, whatever its users' status.
-        active_customers = [c for c in customers.get_many(tenant, user.customer_ids) if c.status == "active"]
-        return user if any(c.number.lower() == customer_number.lower() for c in active_customers) else None
+        if customer is None or customer.status != "active" or customer.number.lower() != customer_number.lower():
+            return None
+        user = users.find(tenant, user_id) if user_id else None
+        return user if user is not None and customer_id in user.customer_ids else None
 
     def principal_for(self, tenant: str, user: User, session_id: str) -> Principal:
         held = groups.get_many(tenant, user.security_group_ids)
@@ -78,12 +93,16 @@ class AuthService:
             customer_ids=tuple(user.customer_ids) if is_customer else (),
             site_ids=tuple(user.site_ids) if is_customer else (),
             session_id=session_id,
+            approval_limit=user.approval_limit,
+            limits_known=True,
         )
 
-    def _start_session(self, tenant: str, user: User) -> TokenPair:
+    def _start_session(self, tenant: str, user: User, clear_failures_of: str | None = None) -> TokenPair:
         family_id = new_id()
         refresh = f"{tenant}.{new_refresh_token()}"
-        sessions.start_family(tenant, user.id, family_id, hash_refresh_token(refresh), self._refresh_ttl)
+        sessions.start_family(
+            tenant, user.id, family_id, hash_refresh_token(refresh), self._refresh_ttl, clear_failures_of
+        )
         access = self._signer.issue(self.principal_for(tenant, user, family_id))
         return TokenPair(access, self._signer.access_ttl, refresh)
 
@@ -98,8 +117,8 @@ class AuthService:
             # A rotated token came back: someone holds a copy. End the whole session.
             sessions.revoke_family(tenant, stored.family_id)
             raise UnauthenticatedError("The refresh token is not valid.")
-        if not sessions.family_active(tenant, stored.family_id):
-            raise UnauthenticatedError("The refresh token is not valid.")
+        # Whether the session was revoked is checked by the rotation below (a ConditionCheck on the
+        # family in the same transaction): no read of its own.
         user = users.find(tenant, stored.user_id)
         if user is None or not user.active:
             raise UnauthenticatedError("The refresh token is not valid.")
@@ -115,12 +134,13 @@ class AuthService:
 
     def logout(self, principal: Principal, refresh_token: str | None) -> None:
         """Ends the caller's session: every refresh token issued since that login stops working."""
-        if principal.session_id:
-            sessions.revoke_family(principal.tenant, principal.session_id)
+        families = [principal.session_id] if principal.session_id else []
         if refresh_token:
             stored = sessions.find_token(principal.tenant, hash_refresh_token(refresh_token))
             if stored is not None and stored.user_id == principal.user_id:
-                sessions.revoke_family(principal.tenant, stored.family_id)
+                families.append(stored.family_id)
+        for family_id in dict.fromkeys(families):  # usually one: the token belongs to this session
+            sessions.revoke_family(principal.tenant, family_id)
 
     # --- the caller's own account -----------------------------------------------------------------
     def me(self, principal: Principal) -> User:

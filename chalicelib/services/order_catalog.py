@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from chalicelib.domain.model import Customer
-from chalicelib.domain.money import money
+from chalicelib.domain.pricing import PriceRule
 
 
 @dataclass(frozen=True)
@@ -38,18 +38,13 @@ class Offer:
     tax_rate: Decimal
     min_quantity: Decimal
     order_multiple: Decimal
-    # (min_quantity, unit price) ascending; the first tier starts at 0. The tier with the highest
-    # min_quantity not above the quantity wins (PRODUCT.md "Effective price").
-    tiers: tuple[tuple[Decimal, Decimal], ...]
+    # The customer's deciding price rule (services/pricing.py): prices any quantity, tiers included.
+    rule: PriceRule
     orderable: bool = True  # active and visible to this customer (staff may order any active product)
     reason: str = ""
 
     def unit_price(self, quantity: Decimal) -> Decimal:
-        price = self.tiers[0][1]
-        for threshold, tier_price in self.tiers:
-            if threshold <= quantity:
-                price = tier_price
-        return money(price)
+        return self.rule.unit_price(quantity)
 
     def quantity_problem(self, quantity: Decimal) -> str | None:
         if quantity < self.min_quantity:
@@ -76,19 +71,20 @@ class FakeCatalog:
     def add(self, offer: Offer, barcode: str | None = None) -> Offer:
         self.products[offer.product_id] = offer
         if barcode:
-            self.barcodes[barcode] = offer.product_id
+            self.barcodes[barcode.lower()] = offer.product_id
         return offer
 
     def offers(self, tenant: str, customer: Customer, refs: list[ProductRef], *, staff: bool) -> list[Offer | None]:
         out: list[Offer | None] = []
         for ref in refs:
+            # SKUs and barcodes match regardless of case, as in the real catalog.
+            sku = (ref.sku or "").lower()
             pid = (
                 ref.product_id
-                or self.barcodes.get(ref.barcode or "")
-                or next((p.product_id for p in self.products.values() if p.sku == ref.sku), None)
+                or self.barcodes.get((ref.barcode or "").lower())
+                or next((p.product_id for p in self.products.values() if sku and p.sku.lower() == sku), None)
             )
             offer = self.products.get(pid or "")
-            if offer is not None and offer.product_id in self.hidden and not staff:
-                offer = Offer(**{**offer.__dict__, "orderable": False, "reason": "not available in the portal"})
-            out.append(offer)
+            # Like the real catalog: to a customer user a hidden product does not exist.
+            out.append(None if offer is not None and offer.product_id in self.hidden and not staff else offer)
         return out

@@ -26,12 +26,13 @@ from chalicelib.domain.errors import (
     ForbiddenError,
     MalformedRequestError,
     NotFoundError,
+    OrderGateError,
     ValidationFailedError,
     VersionMismatchError,
     invalid_field,
 )
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.model import Customer
+from chalicelib.domain.model import Customer, TenantSettings
 from chalicelib.domain.money import MAX_QUANTITY
 from chalicelib.domain.orders import (
     COMMITTED,
@@ -49,10 +50,12 @@ from chalicelib.domain.orders import (
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import approvers as approver_lookup
 from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
-from chalicelib.storage import customers, orders, sites, tenants, users
+from chalicelib.storage import customers, orders, tenants, users
 from chalicelib.storage.items import OrderMessageItem
-from chalicelib.storage.orders import BudgetChange, BudgetExceededError, Loaded, OrderSummary
+from chalicelib.storage.orders import BudgetChange, BudgetExceededError, Loaded, NumberTakenError, OrderSummary
 from chalicelib.storage.paging import Page
+from chalicelib.storage.refs import load as load_refs
+from chalicelib.storage.table import Check, StaleError
 
 P = Permission
 S = OrderStatus
@@ -123,19 +126,74 @@ class OrderService:
     def _mutate(
         self, p: Principal, order_id: str, expected: int | None, change: Callable[[Loaded], BudgetChange | None]
     ) -> Order:
+        refresh: set[str] = set()
+        over_budget = False
         for attempt in range(ATTEMPTS):
             loaded = self._load(p, order_id)
+            loaded.refresh, loaded.over_budget = set(refresh), over_budget
             if expected is not None and loaded.order.version != expected:
                 raise VersionMismatchError()
-            budget = change(loaded)
-            loaded.order.check_limits()
             try:
-                return orders.save(p.tenant, loaded, loaded.order, loaded.sales_rep_id, budget)
-            except (VersionMismatchError, BudgetExceededError):
+                budget = change(loaded)
+            except OrderGateError:
+                # A refusal must not rest on a copy: the write would have caught a stale copy, but a
+                # refusal never gets there. Decide once more on fresh reads before refusing.
+                if loaded.copies_used - refresh:
+                    refresh |= loaded.copies_used
+                    continue
+                raise
+            loaded.order.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
+            context = (loaded.customer, loaded.settings) if loaded.write_context and loaded.customer else None
+            try:
+                return orders.save(
+                    p.tenant, loaded, loaded.order, loaded.sales_rep_id, budget, checks=loaded.checks, context=context
+                )
+            except StaleError as exc:
+                refresh.add(exc.what)  # the order's copy of the customer or settings is out of date
+            except BudgetExceededError:
+                over_budget = True  # spent meanwhile (or already): the change decides what that means
+            except VersionMismatchError:
                 if expected is not None:
                     raise
                 time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
         raise ConflictError("The order is being changed by others right now; try again.")
+
+    # --- what an action relies on: the order's copies, verified in its write -------------------------
+    def _customer(self, p: Principal, loaded: Loaded) -> Customer:
+        """The order's customer, from the copy loaded with the order (read only when there is none or
+        it was found stale); the write checks the customer has not changed since."""
+        if loaded.customer is None or "customer" in loaded.refresh:
+            loaded.customer = customers.get(p.tenant, loaded.order.customer_id)
+            loaded.write_context = True
+        else:
+            loaded.copies_used.add("customer")
+        loaded.rely_on(orders.customer_unchanged(p.tenant, loaded.customer))
+        return loaded.customer
+
+    def _settings(self, p: Principal, loaded: Loaded) -> TenantSettings:
+        if loaded.settings is None or "settings" in loaded.refresh:
+            settings = tenants.get_settings(p.tenant)
+            if settings is None:
+                raise NotFoundError("tenant")
+            loaded.settings = settings
+            loaded.write_context = True
+            self._customer(p, loaded)  # the copies are written together
+        else:
+            loaded.copies_used.add("settings")
+        loaded.rely_on(orders.settings_unchanged(p.tenant, loaded.settings))
+        return loaded.settings
+
+    @staticmethod
+    def _approval_limit(p: Principal, loaded: Loaded) -> Decimal | None:
+        """The caller's approval limit, as the access token carries it; the write checks the user still
+        has it (a limit changed since the token was issued makes the action read the user and retry)."""
+        if p.limits_known and "user" not in loaded.refresh:
+            limit = p.approval_limit
+            loaded.copies_used.add("user")
+        else:  # changed since, or a token from before the claim existed
+            limit = users.get(p.tenant, p.user_id).approval_limit
+        loaded.rely_on(orders.approval_limit_unchanged(p.tenant, p.user_id, limit))
+        return limit
 
     # --- reads --------------------------------------------------------------------------------------
     def get(self, p: Principal, order_id: str) -> Order:
@@ -179,15 +237,11 @@ class OrderService:
             else:
                 index, partition = "gsi3", keys.orders_of_tenant(t)
         elif customer_id is None and status == S.PENDING_APPROVAL.value and p.has(P.ORDERS_APPROVE):
-            # What waits for this approver, their branches' orders included: the (short) tenant
-            # queue of orders pending approval, filtered on the orders' customer paths.
-            index, partition, status = "gsi1", keys.orders_by_status(t, S.PENDING_APPROVAL.value), None
-            path = OrderItem.customer_path
-            approvable: Condition | None = None
-            for mine_cid in p.customer_ids:
-                approvable = path.contains(mine_cid) if approvable is None else approvable | path.contains(mine_cid)
-            if approvable is not None:
-                conditions.append(approvable)
+            # What waits for this approver, their branches' orders included: the approval list of each
+            # of their customers (one Query each), never the tenant's whole queue.
+            return orders.list_approvals(
+                t, p.customer_ids, limit=limit, cursor=cursor, created_from=created_from, created_to=created_to
+            )
         else:
             cid = customer_id or (p.customer_ids[0] if p.customer_ids else "")
             if cid not in p.customer_ids:
@@ -216,7 +270,11 @@ class OrderService:
         )
 
     # --- drafts -------------------------------------------------------------------------------------
-    def create(self, p: Principal, data: dict[str, Any]) -> Order:
+    def create(
+        self, p: Principal, data: dict[str, Any], lines_for: Callable[[Customer], list[dict[str, Any]]] | None = None
+    ) -> Order:
+        """A draft: one BatchGet (customer, settings, site, order counter), one transaction. `lines_for`
+        picks the lines once the customer is read (reorder)."""
         t = p.tenant
         if p.is_staff:
             p.require(P.ORDERS_CREATE_ON_BEHALF)
@@ -228,52 +286,85 @@ class OrderService:
             customer_id = data.get("customer_id") or (p.customer_ids[0] if p.customer_ids else None)
             if not customer_id or customer_id not in p.customer_ids:
                 raise NotFoundError("customer")
-        customer = customers.get(t, customer_id)
-        if customer.status != "active":
-            raise ConflictError("This customer account is inactive.", code="customer_inactive")
-        settings = tenants.get_settings(t)
-        if settings is None:
-            raise NotFoundError("tenant")
         site_id = data.get("site_id")
-        if site_id is not None:
-            if not p.may_use_site(site_id):
-                raise NotFoundError("site")
-            sites.get(t, site_id)
-        header = self._header_values(customer, settings, data, partial=False)
-        number = f"{settings.order_number_prefix}{orders.next_number(t):06d}"
-        order = Order(
-            id=new_id(),
-            tenant=t,
-            number=number,
-            customer_id=customer.id,
-            customer_name=customer.name,
-            site_id=site_id,
-            source="staff" if p.is_staff else "portal",
-            created_by=p.user_id,
-            currency=settings.currency,
-            customer_path=approver_lookup.customer_path(t, customer),
-            **header,
-        )
-        order.history.append(HistoryEntry(order.created_at, p.user_id, "create", None, S.DRAFT.value))
+        if site_id is not None and not p.may_use_site(site_id):
+            raise NotFoundError("site")
         lines = data.get("lines") or []
         if len(lines) > MAX_LINES:
             raise invalid_field("lines", f"An order holds at most {MAX_LINES} lines.")
-        if lines:
-            offers = self._offers(p, customer, [_ref(line) for line in lines])
-            for i, (line, offer) in enumerate(zip(lines, offers, strict=True)):
-                self._check_offer(offer, Decimal(line["quantity"]), f"lines[{i}]")
-                assert offer is not None
-                order.add_line(
-                    _line_from(offer, Decimal(line["quantity"]), line.get("requested_delivery_date")),
-                    p.user_id,
-                    record=False,  # the "create" entry covers them
+        walk = False
+        for attempt in range(ATTEMPTS):
+            # One BatchGet: the customer, the settings, the site and the order counter.
+            refs = load_refs(
+                t, customers=[customer_id], settings=True, order_counter=True, sites=[site_id] if site_id else []
+            )
+            customer = refs.customers.get(customer_id)
+            if customer is None:
+                raise NotFoundError("customer")
+            if customer.status != "active":
+                raise ConflictError("This customer account is inactive.", code="customer_inactive")
+            settings = refs.settings
+            if settings is None:
+                raise NotFoundError("tenant")
+            if site_id is not None and site_id not in refs.sites:
+                raise NotFoundError("site")
+            if lines_for is not None:
+                lines = lines_for(customer)
+            header = self._header_values(customer, settings, data, partial=False)
+            path, checks = self._customer_path(t, customer, walk)
+            last = refs.order_counter if refs.order_counter is not None else orders.counter_value(t)
+            number = last + 1
+            order = Order(
+                id=new_id(),
+                tenant=t,
+                number=f"{settings.order_number_prefix}{number:06d}",
+                customer_id=customer.id,
+                customer_name=customer.name,
+                site_id=site_id,
+                source="staff" if p.is_staff else "portal",
+                created_by=p.user_id,
+                currency=settings.currency,
+                customer_path=path,
+                **header,
+            )
+            order.history.append(HistoryEntry(order.created_at, p.user_id, "create", None, S.DRAFT.value))
+            if lines:
+                offers = self._offers(p, customer, [_ref(line) for line in lines])
+                for i, (line, offer) in enumerate(zip(lines, offers, strict=True)):
+                    self._check_offer(offer, Decimal(line["quantity"]), f"lines[{i}]")
+                    assert offer is not None
+                    order.add_line(
+                        _line_from(offer, Decimal(line["quantity"]), line.get("requested_delivery_date")),
+                        p.user_id,
+                        record=False,  # the "create" entry covers them
+                    )
+            order.check_limits()
+            try:
+                return orders.save(
+                    t, None, order, customer.sales_rep_id, checks=checks, context=(customer, settings), number=number
                 )
-        order.check_limits()
-        return orders.save(t, None, order, customer.sales_rep_id)
+            except NumberTakenError:
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
+            except StaleError:
+                walk = True  # the customer's stored parents are out of date: read them level by level
+        raise ConflictError("Orders are being created by others right now; try again.")
+
+    @staticmethod
+    def _customer_path(t: str, customer: Customer, walk: bool) -> tuple[list[str], list[Check]]:
+        """The customer and its parents, nearest first (whose approvers may act on the order), from the
+        parents stored with the customer, verified in the order's transaction; or read level by level."""
+        if customer.parent_id is None:
+            return [customer.id], []
+        chain = customer.ancestor_ids
+        if walk or not chain or chain[0] != customer.parent_id:
+            return [customer.id, *customers.walk_ancestors(t, customer.parent_id, approver_lookup.MAX_DEPTH)], []
+        return [customer.id, *chain], customers.path_checks(t, chain)
 
     def _header_values(
-        self, customer: Customer, settings: Any, data: dict[str, Any], *, partial: bool
+        self, customer: Customer | None, settings: TenantSettings | None, data: dict[str, Any], *, partial: bool
     ) -> dict[str, Any]:
+        """The header fields `data` sets (all of them unless `partial`). The customer is needed only for
+        addresses, the settings only for methods."""
         out: dict[str, Any] = {}
         for name in ("customer_reference", "requested_delivery_date", "notes"):
             if name in data or not partial:
@@ -281,19 +372,19 @@ class OrderService:
         for kind in ("delivery", "billing"):
             key = f"{kind}_address_id"
             if key in data and data[key] is not None:
+                assert customer is not None
                 match = [a for a in customer.addresses if a.id == data[key] and a.kind == kind]
                 if not match:
                     raise invalid_field(key, f"The customer has no {kind} address with this id.")
                 out[f"{kind}_address"] = match[0].__dict__.copy()
             elif not partial:
+                assert customer is not None
                 first = next((a for a in customer.addresses if a.kind == kind), None)
                 out[f"{kind}_address"] = first.__dict__.copy() if first else None
-        for name, choices in (
-            ("delivery_method", settings.delivery_methods),
-            ("payment_method", settings.payment_methods),
-        ):
+        for name in ("delivery_method", "payment_method"):
             if name in data or not partial:
                 value = data.get(name)
+                choices = getattr(settings, f"{name}s") if value is not None and settings is not None else []
                 if value is not None and choices and value not in {m.code for m in choices}:
                     raise invalid_field(name, f"'{value}' is not one of the supplier's {name.replace('_', ' ')}s.")
                 out[name] = value
@@ -317,15 +408,17 @@ class OrderService:
             o = loaded.order
             self._forbid(self._may_edit(p, o), "edit")
             o.check(Action.EDIT)
-            customer = customers.get(p.tenant, o.customer_id)
-            settings = tenants.get_settings(p.tenant)
+            addresses = any(data.get(k) is not None for k in ("delivery_address_id", "billing_address_id"))
+            methods = any(data.get(k) is not None for k in ("delivery_method", "payment_method"))
+            customer = self._customer(p, loaded) if addresses else None
+            settings = self._settings(p, loaded) if methods else None
             values = self._header_values(customer, settings, data, partial=True)
             if "site_id" in data:
                 site_id = data["site_id"]
                 if site_id is not None:
                     if not p.may_use_site(site_id):
                         raise NotFoundError("site")
-                    sites.get(p.tenant, site_id)
+                    loaded.rely_on(orders.site_exists(p.tenant, site_id))  # checked in the write
                 values["site_id"] = site_id
             o.edit_header(p.user_id, values)
 
@@ -344,7 +437,7 @@ class OrderService:
             o = loaded.order
             self._forbid(self._may_edit(p, o), "edit")
             o.check(Action.EDIT)
-            customer = customers.get(p.tenant, o.customer_id)
+            customer = self._customer(p, loaded)
             [offer] = self._offers(p, customer, [ref])
             existing = next((line for line in o.lines if offer and line.product_id == offer.product_id), None)
             total = quantity + (existing.quantity if existing else Decimal(0))
@@ -369,7 +462,7 @@ class OrderService:
             if "requested_delivery_date" in data:
                 changes["requested_delivery_date"] = data["requested_delivery_date"]
             if data.get("quantity") is not None:
-                customer = customers.get(p.tenant, o.customer_id)
+                customer = self._customer(p, loaded)
                 [offer] = self._offers(p, customer, [ProductRef(product_id=line.product_id)])
                 self._check_offer(offer, data["quantity"], "quantity")
                 assert offer is not None
@@ -396,7 +489,7 @@ class OrderService:
             o = loaded.order
             self._forbid(self._may_edit(p, o), "edit")
             o.check(Action.EDIT)
-            customer = customers.get(p.tenant, o.customer_id)
+            customer = self._customer(p, loaded)
             errors: list[dict[str, Any]] = []
             good = [(n, code, q) for n, code, q, err in rows if err is None]
             errors += [{"row": n, "code": code, "message": err} for n, code, _, err in rows if err is not None]
@@ -429,21 +522,23 @@ class OrderService:
             o = loaded.order
             self._forbid(p.is_customer and self._may_edit(p, o), "submit")
             o.check(Action.SUBMIT)
-            customer = customers.get(p.tenant, o.customer_id)
+            customer = self._customer(p, loaded)
             self._reprice(p, customer, o)
             total = o.totals.gross
-            submitter = users.get(p.tenant, p.user_id)
-            month = _month()
-            used = Decimal(orders.budget_spent_cents(p.tenant, customer.id, month)) / 100
-            need = needs_approval(
-                submitter_can_approve=self._approves(p, o),
+            can_approve = self._approves(p, o)
+            # The month's budget is not read: the write adds the order only if the month stays within
+            # it (a condition on the counter); if it would not, the next attempt knows (over_budget).
+            limit = None if can_approve or customer.monthly_budget is None else _cents(customer.monthly_budget)
+            over_budget = loaded.over_budget or (limit is not None and _cents(total) > limit)
+            need = over_budget or needs_approval(
+                submitter_can_approve=can_approve,
                 policy=customer.approval_policy,
                 total=total,
-                approval_limit=submitter.approval_limit,
-                budget=customer.monthly_budget,
-                budget_used=used,
+                approval_limit=self._approval_limit(p, loaded),
+                budget=None,
+                budget_used=Decimal(0),
             )
-            if need and not approver_lookup.approvers(p.tenant, o.customer_path):
+            if need and not approver_lookup.anyone_approves(p.tenant, o.customer_path):
                 raise ConflictError(
                     "This order needs approval, but nobody in your organisation can approve orders.",
                     code="no_approver",
@@ -451,8 +546,7 @@ class OrderService:
             o.submit(p.user_id, need)
             if need:
                 return None
-            limit = _cents(customer.monthly_budget) if customer.monthly_budget is not None else None
-            return BudgetChange(customer.id, month, _cents(total), limit)
+            return BudgetChange(customer.id, _month(), _cents(total), limit)
 
         return self._mutate(p, order_id, expected, change)
 
@@ -491,24 +585,32 @@ class OrderService:
             self._forbid(p.is_customer and p.has(P.ORDERS_PLACE), "accept")
             before = o.totals.gross
             proposed = o.proposed_totals().gross
-            customer = customers.get(p.tenant, o.customer_id)
+            max_spent = None
             if not self._approves(p, o):
-                submitter = users.get(p.tenant, p.user_id)
-                used = Decimal(orders.budget_spent_cents(p.tenant, customer.id, _month())) / 100
+                customer = self._customer(p, loaded)
                 committed = before if o.status in COMMITTED else Decimal(0)
-                if needs_approval(
-                    submitter_can_approve=False,
-                    policy=customer.approval_policy,
-                    total=proposed,
-                    approval_limit=submitter.approval_limit,
-                    budget=customer.monthly_budget,
-                    budget_used=used - committed,
+                if customer.monthly_budget is not None:
+                    # Within budget means: spent - committed + proposed <= budget. Checked by the write.
+                    max_spent = _cents(customer.monthly_budget) - _cents(proposed) + _cents(committed)
+                if (
+                    loaded.over_budget
+                    or (max_spent is not None and max_spent < 0)
+                    or needs_approval(
+                        submitter_can_approve=False,
+                        policy=customer.approval_policy,
+                        total=proposed,
+                        approval_limit=self._approval_limit(p, loaded),
+                        budget=None,
+                        budget_used=Decimal(0),
+                    )
                 ):
                     raise ForbiddenError("The proposed total needs approval: an approver must accept it.")
             was_committed = o.history and any(h.to_status == S.SUBMITTED.value for h in o.history)
             o.accept(p.user_id)
             delta = o.totals.gross - (before if was_committed else Decimal(0))
-            return BudgetChange(o.customer_id, _month(), _cents(delta)) if delta else None
+            if delta or max_spent is not None:
+                return BudgetChange(o.customer_id, _month(), _cents(delta), max_spent_cents=max_spent)
+            return None
 
         return self._mutate(p, order_id, expected, change)
 
@@ -569,7 +671,7 @@ class OrderService:
                 _line_or_404(o, c["id"])
             added: list[Line] = []
             if add_lines:
-                customer = customers.get(p.tenant, o.customer_id)
+                customer = self._customer(p, loaded)
                 offers = self._offers(p, customer, [_ref(a) for a in add_lines])
                 for i, (a, offer) in enumerate(zip(add_lines, offers, strict=True)):
                     if offer is None:
@@ -658,29 +760,34 @@ class OrderService:
 
     def reorder(self, p: Principal, order_id: str) -> tuple[Order, list[dict[str, str]]]:
         source = self._load(p, order_id).order
-        customer = customers.get(p.tenant, source.customer_id)
-        offers = self._offers(p, customer, [ProductRef(product_id=line.product_id) for line in source.lines])
-        keep: list[dict[str, Any]] = []
         skipped: list[dict[str, str]] = []
-        for line, offer in zip(source.lines, offers, strict=True):
-            problem = None
-            if offer is None:
-                problem = "The product no longer exists."
-            elif not offer.orderable:
-                problem = offer.reason or "The product can no longer be ordered."
-            else:
-                problem = offer.quantity_problem(line.quantity)
-            if problem:
-                skipped.append({"sku": line.sku, "reason": problem})
-            else:
-                keep.append({"product_id": line.product_id, "quantity": line.quantity})
+
+        def lines_for(customer: Customer) -> list[dict[str, Any]]:
+            """The source's lines this customer can still order as they were (with the customer create
+            reads anyway, so the reorder costs one Query more than a create)."""
+            offers = self._offers(p, customer, [ProductRef(product_id=line.product_id) for line in source.lines])
+            keep: list[dict[str, Any]] = []
+            skipped.clear()
+            for line, offer in zip(source.lines, offers, strict=True):
+                problem = None
+                if offer is None:
+                    problem = "The product can no longer be ordered."
+                elif not offer.orderable:
+                    problem = offer.reason or "The product can no longer be ordered."
+                else:
+                    problem = offer.quantity_problem(line.quantity)
+                if problem:
+                    skipped.append({"sku": line.sku, "reason": problem})
+                else:
+                    keep.append({"product_id": line.product_id, "quantity": line.quantity})
+            return keep
+
         data: dict[str, Any] = {
             "customer_id": source.customer_id,
             "site_id": source.site_id if p.may_use_site(source.site_id or "") else None,
-            "lines": keep,
             "notes": f"Reorder of {source.number}",
         }
-        return self.create(p, data), skipped
+        return self.create(p, data, lines_for=lines_for), skipped
 
 
 # --- helpers ----------------------------------------------------------------------------------------

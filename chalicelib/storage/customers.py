@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -12,8 +13,8 @@ from chalicelib.domain.model import Address, Customer
 from chalicelib.storage import keys
 from chalicelib.storage.items import CustomerItem, UniqueItem
 from chalicelib.storage.mapping import dec, dec_str, item_values
-from chalicelib.storage.paging import Page, decode_cursor, page_from
-from chalicelib.storage.table import cancellation_codes, transaction
+from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
+from chalicelib.storage.table import Check, StaleError, add_checks, cancellation_codes, failed_check, transaction
 
 
 def _item(tenant: str, c: Customer) -> CustomerItem:
@@ -32,6 +33,7 @@ def _item(tenant: str, c: Customer) -> CustomerItem:
         monthly_budget=dec_str(c.monthly_budget),
         status=c.status,
         addresses=[dataclasses.asdict(a) for a in c.addresses],
+        ancestor_ids=list(c.ancestor_ids) if c.ancestor_ids is not None else None,
     )
     if c.sales_rep_id:
         item.gsi1pk = keys.customers_of_rep(tenant, c.sales_rep_id)
@@ -47,7 +49,36 @@ def _to_domain(item: CustomerItem) -> Customer:
         Customer,
         monthly_budget=dec(item.monthly_budget),
         addresses=[Address(**a) for a in item.addresses or []],
+        ancestor_ids=list(item.ancestor_ids) if item.ancestor_ids is not None else None,
     )
+
+
+def path_checks(tenant: str, chain: list[str]) -> list[Check]:
+    """Conditions that hold while `chain` (nearest first) is still the line of parents above a
+    customer whose parent is chain[0]: each one's parent is the next, the last has none. A write that
+    relied on the stored `ancestor_ids` adds these, so a concurrent re-parenting (or a copy gone stale)
+    makes it fail with StaleError("customer path") instead of saving a wrong path."""
+    checks = []
+    for i, customer_id in enumerate(chain):
+        above = chain[i + 1] if i + 1 < len(chain) else None
+        condition = CustomerItem.pk.exists() & (
+            CustomerItem.parent_id == above if above else CustomerItem.parent_id.does_not_exist()
+        )
+        checks.append(
+            Check(CustomerItem, keys.customer(tenant, customer_id), condition, lambda: StaleError("customer path"))
+        )
+    return checks
+
+
+def walk_ancestors(tenant: str, parent_id: str | None, limit: int) -> list[str]:
+    """The line of parents from `parent_id` up, read one GetItem per level (when the stored copy
+    cannot be used). Stops after `limit` levels or at a loop."""
+    chain: list[str] = []
+    current = parent_id
+    while current and current not in chain and len(chain) < limit:
+        chain.append(current)
+        current = get(tenant, current).parent_id
+    return chain
 
 
 def get(tenant: str, customer_id: str) -> Customer:
@@ -78,45 +109,49 @@ def list_page(tenant: str, limit: int, cursor: str | None, sales_rep_id: str | N
             page_size=limit,
             last_evaluated_key=decode_cursor(cursor, partition_attr="gsi1pk", partition_value=gpk),
         )
-    else:
-        pk = keys.tenant_pk(tenant)
-        result = CustomerItem.query(
-            pk,
-            CustomerItem.sk.startswith(keys.CUSTOMER),
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
-        )
-    return page_from((_to_domain(i) for i in result), lambda: result.last_evaluated_key)
+        return page_from((_to_domain(i) for i in result), lambda: result.last_evaluated_key)
+    return prefix_page(CustomerItem, keys.tenant_pk(tenant), keys.CUSTOMER, limit, cursor, _to_domain)
 
 
-def create(tenant: str, c: Customer) -> Customer:
-    try:
-        with transaction() as tx:
-            tx.save(_item(tenant, c))
-            tx.save(UniqueItem(*keys.customer_number_guard(tenant, c.number), owner_id=c.id))
-    except TransactWriteError as exc:
-        if "ConditionalCheckFailed" in cancellation_codes(exc):
-            raise DuplicateError(f"A customer with number '{c.number}' already exists.") from exc
-        raise
-    return get(tenant, c.id)
-
-
-def update(tenant: str, before: Customer, after: Customer) -> Customer:
-    item = _item(tenant, after)
-    item.version = before.version
+def create(tenant: str, c: Customer, checks: Sequence[Check] = ()) -> Customer:
+    item = _item(tenant, c)
     try:
         with transaction() as tx:
             tx.save(item)
-            if before.number.lower() != after.number.lower():
+            tx.save(UniqueItem(*keys.customer_number_guard(tenant, c.number), owner_id=c.id))
+            add_checks(tx, checks)
+    except TransactWriteError as exc:
+        failed = failed_check(exc, checks)
+        if failed is not None:
+            raise failed.fails_with() from exc
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            raise DuplicateError(f"A customer with number '{c.number}' already exists.") from exc
+        raise
+    return _to_domain(item)  # the transaction set the version on `item`: no read back
+
+
+def update(tenant: str, before: Customer, after: Customer, checks: Sequence[Check] = ()) -> Customer:
+    item = _item(tenant, after)
+    item.version = before.version
+    renumbered = before.number.lower() != after.number.lower()
+    try:
+        with transaction() as tx:
+            tx.save(item)
+            if renumbered:
                 old = UniqueItem(*keys.customer_number_guard(tenant, before.number))
                 tx.delete(old, condition=UniqueItem.owner_id == before.id, add_version_condition=False)
                 tx.save(UniqueItem(*keys.customer_number_guard(tenant, after.number), owner_id=after.id))
+            add_checks(tx, checks)
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
-        if codes and codes[0] == "ConditionalCheckFailed":
+        # PynamoDB sends checks, then deletes, then puts: the customer's own put comes after those.
+        customer_at = len(checks) + (1 if renumbered else 0)
+        if len(codes) > customer_at and codes[customer_at] == "ConditionalCheckFailed":
             raise VersionMismatchError() from exc
+        failed = failed_check(exc, checks)
+        if failed is not None:
+            raise failed.fails_with() from exc
         if "ConditionalCheckFailed" in codes:
             raise DuplicateError(f"A customer with number '{after.number}' already exists.") from exc
         raise
-    return get(tenant, after.id)
+    return _to_domain(item)  # the transaction set the new version on `item`: no read back

@@ -10,7 +10,7 @@ from chalicelib.domain.permissions import UserKind
 from chalicelib.storage import keys
 from chalicelib.storage.items import SecurityGroupItem
 from chalicelib.storage.mapping import item_values
-from chalicelib.storage.paging import Page, decode_cursor, page_from
+from chalicelib.storage.paging import Page, prefix_page
 from chalicelib.storage.table import is_condition_failure
 
 
@@ -41,15 +41,7 @@ def get_many(tenant: str, group_ids: list[str]) -> list[SecurityGroup]:
 
 
 def list_page(tenant: str, limit: int, cursor: str | None) -> Page[SecurityGroup]:
-    pk = keys.tenant_pk(tenant)
-    result = SecurityGroupItem.query(
-        pk,
-        SecurityGroupItem.sk.startswith(keys.GROUP),
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
-    )
-    return page_from((_to_domain(i) for i in result), lambda: result.last_evaluated_key)
+    return prefix_page(SecurityGroupItem, keys.tenant_pk(tenant), keys.GROUP, limit, cursor, _to_domain)
 
 
 def create(tenant: str, g: SecurityGroup) -> SecurityGroup:

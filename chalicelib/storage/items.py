@@ -139,6 +139,9 @@ class CustomerItem(BaseItem, discriminator="customer"):
     monthly_budget = UnicodeAttribute(null=True)  # decimal string: money is never a float
     status = UnicodeAttribute()
     addresses = JSONAttribute(default=list)
+    # Denormalised: the parents above this customer, nearest first, as of its last write (None on
+    # items written before). Verified with ConditionChecks wherever it is used (customers.path_checks).
+    ancestor_ids = JSONAttribute(null=True)
 
 
 class UserItem(BaseItem, discriminator="user"):
@@ -213,6 +216,16 @@ class OrderItem(BaseItem, discriminator="order"):
     updated_at = UnicodeAttribute()
 
 
+class OrderContextItem(BaseItem, discriminator="order_context"):
+    """What an order's actions need of other items, copied into its partition so that the one Query
+    that loads the order brings them along: the customer (prices, approval policy, budget, addresses)
+    and the tenant settings (methods). Each use adds a ConditionCheck on the original's version to the
+    order's transaction, so a stale copy is noticed, refreshed and the action retried."""
+
+    customer = JSONAttribute()
+    settings = JSONAttribute(null=True)
+
+
 class OrderLinesItem(BaseItem, discriminator="order_lines"):
     """Up to 100 lines of an order, so any action rewrites at most 10 of these in one transaction."""
 
@@ -240,6 +253,14 @@ class OrderMessageItem(BaseItem, discriminator="order_message"):
     created_at = UnicodeAttribute()
 
 
+class ApprovalEntryItem(BaseItem, discriminator="approval_entry"):
+    """An order waiting for approval, in the list of one customer on its path: what the list shows of
+    it (an order cannot change while it waits, so the copy stays true until the entry is removed)."""
+
+    order_id = UnicodeAttribute()
+    summary = JSONAttribute()
+
+
 class BudgetItem(BaseItem, discriminator="budget"):
     """What a customer's orders committed in one month, counted atomically at submit."""
 
@@ -254,6 +275,70 @@ class IdempotencyItem(BaseItem, discriminator="idempotency"):
     state = UnicodeAttribute()  # in_progress | done
     status_code = NumberAttribute(null=True)
     response = BinaryAttribute(null=True, legacy_encoding=False)  # zlib-compressed JSON
+
+
+class NotificationSentItem(BaseItem, discriminator="notification_sent"):
+    """One e-mail (event, recipient), claimed before it is sent so a redelivered stream record sends
+    nothing twice; kept 7 days (TTL). The stream handler ignores these items."""
+
+    dedupe_key = UnicodeAttribute()
+    recipient = UnicodeAttribute()
+    state = UnicodeAttribute()  # sending | sent
+    claimed_at = NumberAttribute()  # epoch seconds: a "sending" claim older than the lease is taken over
+    message_id = UnicodeAttribute(null=True)
+
+
+class ProductGroupItem(BaseItem, discriminator="product_group"):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    portal = BooleanAttribute(default=False)
+
+
+class ProductItem(BaseItem, discriminator="product"):
+    """Decimals (money, quantities, stock) are stored as decimal strings: never a float."""
+
+    id = UnicodeAttribute()
+    sku = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    barcodes = JSONAttribute(default=list)
+    group_id = UnicodeAttribute(null=True)
+    unit = UnicodeAttribute()
+    min_quantity = UnicodeAttribute()
+    order_multiple = UnicodeAttribute()
+    base_price = UnicodeAttribute()
+    base_tiers = JSONAttribute(default=list)  # [{"min_quantity": "10", "price": "9.50"}]
+    tax_rate = UnicodeAttribute()
+    portal = BooleanAttribute(default=False)
+    status = UnicodeAttribute()
+    stock = JSONAttribute(default=dict)  # {site_id: "12"}
+
+
+class SearchTermItem(BaseItem, discriminator="product_term"):
+    """One word (or the sku) of one product, in the term partition of its first character."""
+
+    product_id = UnicodeAttribute()
+
+
+class PriceListItem(BaseItem, discriminator="price_list"):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    currency = UnicodeAttribute()
+
+
+class PriceEntryItem(BaseItem, discriminator="price_entry"):
+    """A product's price (and tiers) in one price list, or for one customer (by partition)."""
+
+    product_id = UnicodeAttribute()
+    price = UnicodeAttribute()
+    tiers = JSONAttribute(default=list)
+
+
+class CatalogLeaseItem(BaseItem, discriminator="catalog_lease"):
+    """Held by a running CSV import; `lease_until` (epoch seconds) lets a crashed import's lease lapse."""
+
+    owner_id = UnicodeAttribute()
+    lease_until = NumberAttribute()
 
 
 def item_classes() -> list[type[BaseItem]]:

@@ -18,13 +18,25 @@ Base table
 | refresh token       | T#{t}#REFRESH#{sha256}      | REFRESH                      | GetItem on refresh/logout (own partition: write-heavy, never listed) |
 | refresh family      | T#{t}#RFAMILY#{family}      | RFAMILY                      | revoke every token of a login at once (reuse detection) |
 | login failures      | T#{t}#LOGINFAIL#{user}      | LOGINFAIL                    | throttle: failures of one user in the current window |
+| notification sent   | T#{t}#NOTIFIED#{sha256}     | NOTIFIED                     | exactly once per (event, recipient): conditional put before sending, 7 days (TTL) |
+| product group       | T#{t}                       | PGROUP#{id}                  | GetItem / BatchGet (visibility of a page of products); list: Query begins_with PGROUP# |
+| group name guard    | T#{t}                       | UNIQUE#PGROUPNAME#{name}     | group name unique per tenant (CSV refers to groups by name) |
+| price list          | T#{t}                       | PRICELIST#{id}               | GetItem; list: Query begins_with PRICELIST# |
+| product             | T#{t}#PRODUCTS              | P#{id}                       | GetItem / BatchGet; GET /products (no filter): Query begins_with P#, one page per response; export: every page |
+| sku guard           | T#{t}#PSKU                  | {sku}                        | sku unique per tenant (conditional put in the product's transaction); import: sku → product id (BatchGet); GET /products?sku= : Query begins_with {prefix}, in sku order |
+| barcode guard       | T#{t}#PBARCODE              | {barcode}                    | each barcode unique per tenant; GET /products?barcode= : GetItem, exact |
+| search term         | T#{t}#PTERM#{c}             | {term}#{product_id}          | GET /products?q= : Query begins_with {prefix} in the partition of the prefix's first character `c`. One item per distinct word of the name and one for the sku (per word, not per prefix: a product costs ~5 items, not ~40); results grow with matches, never with the catalog |
+| price list entry    | T#{t}#PL#{list_id}          | P#{product_id}               | pricing: BatchGet of a page of products; GET /price-lists/{id}: Query the partition |
+| customer price      | T#{t}#CPRICE#{customer_id}  | P#{product_id}               | pricing: BatchGet of a page of products; GET /customers/{id}/prices: Query the partition |
+| catalog lease       | T#{t}#CATALOGLEASE          | LEASE                        | CSV import holds it; every single product write checks it in its transaction (see storage/products.py) |
 
 GSI1 (`gsi1pk`, `gsi1sk`), projection ALL
 | item     | gsi1pk             | gsi1sk           | serves |
 |----------|--------------------|------------------|--------|
 | customer | T#{t}#REP#{rep_id} | CUSTOMER#{id}    | GET /customers?sales_rep_id= ; a rep's customers (order visibility) |
+| product  | T#{t}#PGROUP#{gid} | {sku}            | GET /products?group_id= : Query, in sku order |
 
-GSI2, GSI3, GSI4: order lists, see the orders section at the end of this module.
+GSI2, GSI3, GSI4: order lists, see the orders section below.
 """
 
 from __future__ import annotations
@@ -35,6 +47,10 @@ SITE = "SITE#"
 CUSTOMER = "CUSTOMER#"
 USER = "USER#"
 CUSTOMER_LOGIN = "LOGIN#C#"
+PRODUCT_GROUP = "PGROUP#"
+PRICE_LIST = "PRICELIST#"
+PRODUCT = "P#"
+PRICE_ENTRY = "P#"
 
 
 def tenant_pk(tenant: str) -> str:
@@ -107,13 +123,15 @@ def tenant_of(pk: str) -> str:
 # Base table, one partition per order (GetItem-free: one Query on the partition loads the aggregate)
 # | item          | pk                          | sk               | serves |
 # | order header  | T#{t}#ORDER#{id}            | ORDER            | the aggregate root; conditional on version |
+# | order context | T#{t}#ORDER#{id}            | CONTEXT          | copies of the customer and tenant settings the order is priced and checked against (read with the order; each use verifies the copy's version in the write) |
 # | line page     | T#{t}#ORDER#{id}            | LINES#{nnn}      | 100 lines each: ≤ 10 items for a 1,000-line order |
 # | history entry | T#{t}#ORDER#{id}            | HIST#{nnnnnn}    | every action, in order |
 # | revision      | T#{t}#ORDER#{id}            | REV#{nnnn}       | every proposal, kept |
 # | document      | T#{t}#ORDER#{id}            | DOC#{id}         | shipments, invoices, payments |
 # | message       | T#{t}#ORDER#{id}#MSG        | MSG#{id}         | the order's conversation, oldest first |
-# | order counter | T#{t}                       | COUNTER#ORDER    | human-readable order numbers (atomic ADD) |
+# | order counter | T#{t}                       | COUNTER#ORDER    | human-readable order numbers: read with what a create reads, set in its transaction on the value read |
 # | budget        | T#{t}#BUDGET#{customer}     | {YYYY-MM}        | monthly budget used, counted atomically |
+# | approval entry| T#{t}#APPROVALS#{customer}  | {created_at}#{id}| orders waiting for the approvers of this customer or of a parent: one per customer on the order's path, written and removed with the status change (an approver's list is one Query, however many orders wait elsewhere) |
 # Order header GSIs (sort key `{created_at}#{id}`: newest first, created_from/created_to as BETWEEN)
 # | index | partition                          | serves |
 # | gsi1  | T#{t}#ORDERS#STATUS#{status}       | staff work queues: ?status= with orders.read_all |
@@ -121,6 +139,7 @@ def tenant_of(pk: str) -> str:
 # | gsi3  | T#{t}#ORDERS                       | every order of the tenant (orders.read_all, no filter) |
 # | gsi4  | T#{t}#ORDERS#REP#{rep}             | orders of a sales rep's customers (no orders.read_all) |
 ORDER_HEADER = "ORDER"
+ORDER_CONTEXT = "CONTEXT"
 ORDER_LINES = "LINES#"
 ORDER_HISTORY = "HIST#"
 ORDER_REVISION = "REV#"
@@ -152,12 +171,22 @@ def order_messages_pk(tenant: str, order_id: str) -> str:
     return f"{order_pk(tenant, order_id)}#MSG"
 
 
+def order_id_of(pk: str) -> str:
+    """The order id of an order partition key (``T#{t}#ORDER#{id}`` or its ``#MSG`` partition)."""
+    return pk.split("#ORDER#", 1)[1].removesuffix("#MSG")
+
+
 def order_counter(tenant: str) -> tuple[str, str]:
     return tenant_pk(tenant), "COUNTER#ORDER"
 
 
 def budget(tenant: str, customer_id: str, month: str) -> tuple[str, str]:
     return f"{tenant_pk(tenant)}#BUDGET#{customer_id}", month
+
+
+def approvals(tenant: str, customer_id: str) -> str:
+    """The orders waiting for approval that the approvers of this customer may act on."""
+    return f"{tenant_pk(tenant)}#APPROVALS#{customer_id}"
 
 
 def orders_by_status(tenant: str, status: str) -> str:
@@ -183,3 +212,82 @@ def order_list_sk(created_at: str, order_id: str) -> str:
 # | idempotency   | T#{t}#IDEM#{sha256(user, key)} | IDEM        | Idempotency-Key of a POST: its first response, 24 h |
 def idempotency(tenant: str, key_hash: str) -> tuple[str, str]:
     return f"{tenant_pk(tenant)}#IDEM#{key_hash}", "IDEM"
+
+
+def notification_sent(tenant: str, key_hash: str) -> tuple[str, str]:
+    """One e-mail (event, recipient) claimed before it is sent (see the base table above). A partition
+    of its own: written twice at most, never listed; the stream handler ignores these items."""
+    return f"{tenant_pk(tenant)}#NOTIFIED#{key_hash}", "NOTIFIED"
+
+
+# --- catalog and prices -----------------------------------------------------------------------
+# Products and their index items live outside T#{t}: the catalog is the tenant's largest, most
+# written data, and keeping it apart leaves the admin partition small and cold.
+def product_group(tenant: str, group_id: str) -> tuple[str, str]:
+    return tenant_pk(tenant), f"{PRODUCT_GROUP}{group_id}"
+
+
+def product_group_name_guard(tenant: str, name: str) -> tuple[str, str]:
+    return tenant_pk(tenant), f"UNIQUE#PGROUPNAME#{name.strip().lower()}"
+
+
+def products_pk(tenant: str) -> str:
+    return f"{tenant_pk(tenant)}#PRODUCTS"
+
+
+def product(tenant: str, product_id: str) -> tuple[str, str]:
+    return products_pk(tenant), f"{PRODUCT}{product_id}"
+
+
+def products_of_group(tenant: str, group_id: str) -> str:
+    """GSI1 partition: the products of one group (gsi1sk: the product's sku key)."""
+    return f"{tenant_pk(tenant)}#PGROUP#{group_id}"
+
+
+def sku_key(sku: str) -> str:
+    return sku.lower()
+
+
+def sku_guards_pk(tenant: str) -> str:
+    return f"{tenant_pk(tenant)}#PSKU"
+
+
+def sku_guard(tenant: str, sku: str) -> tuple[str, str]:
+    return sku_guards_pk(tenant), sku_key(sku)
+
+
+def barcode_guard(tenant: str, barcode: str) -> tuple[str, str]:
+    return f"{tenant_pk(tenant)}#PBARCODE", barcode.lower()
+
+
+def search_terms_pk(tenant: str, prefix: str) -> str:
+    """The term partition of everything starting with `prefix`'s first character (prefix non-empty)."""
+    return f"{tenant_pk(tenant)}#PTERM#{prefix[0]}"
+
+
+def search_term(tenant: str, term: str, product_id: str) -> tuple[str, str]:
+    return search_terms_pk(tenant, term), f"{term}#{product_id}"
+
+
+def price_list(tenant: str, list_id: str) -> tuple[str, str]:
+    return tenant_pk(tenant), f"{PRICE_LIST}{list_id}"
+
+
+def price_list_entries_pk(tenant: str, list_id: str) -> str:
+    return f"{tenant_pk(tenant)}#PL#{list_id}"
+
+
+def price_list_entry(tenant: str, list_id: str, product_id: str) -> tuple[str, str]:
+    return price_list_entries_pk(tenant, list_id), f"{PRICE_ENTRY}{product_id}"
+
+
+def customer_prices_pk(tenant: str, customer_id: str) -> str:
+    return f"{tenant_pk(tenant)}#CPRICE#{customer_id}"
+
+
+def customer_price(tenant: str, customer_id: str, product_id: str) -> tuple[str, str]:
+    return customer_prices_pk(tenant, customer_id), f"{PRICE_ENTRY}{product_id}"
+
+
+def catalog_lease(tenant: str) -> tuple[str, str]:
+    return f"{tenant_pk(tenant)}#CATALOGLEASE", "LEASE"

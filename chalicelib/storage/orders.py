@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -14,7 +15,8 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.domain.errors import VersionMismatchError
+from chalicelib.domain.errors import NotFoundError, VersionMismatchError
+from chalicelib.domain.model import Address, CodeName, Customer, TenantSettings
 from chalicelib.domain.orders import (
     Document,
     HistoryEntry,
@@ -27,18 +29,24 @@ from chalicelib.domain.orders import (
 )
 from chalicelib.storage import keys
 from chalicelib.storage.items import (
+    ApprovalEntryItem,
     BaseItem,
     BudgetItem,
     CounterItem,
+    CustomerItem,
+    OrderContextItem,
     OrderDocumentItem,
     OrderHistoryItem,
     OrderItem,
     OrderLinesItem,
     OrderMessageItem,
     OrderRevisionItem,
+    SiteItem,
+    TenantItem,
+    UserItem,
 )
-from chalicelib.storage.paging import Page, decode_cursor, page_from
-from chalicelib.storage.table import cancellation_codes, transaction
+from chalicelib.storage.paging import Page, decode_cursor, decode_cursors, encode_cursors, page_from
+from chalicelib.storage.table import Check, StaleError, add_checks, cancellation_codes, failed_check, transaction
 
 LINES_PER_PAGE = 100
 HEADER_FIELDS = (
@@ -54,12 +62,20 @@ HEADER_FIELDS = (
 
 @dataclass
 class BudgetChange:
-    """Cents to add to a customer's month; `limit_cents` makes the write fail if it would overrun."""
+    """Cents to add to a customer's month. The write fails (BudgetExceededError) if it would take the
+    month past `limit_cents`, or if more than `max_spent_cents` was spent before it."""
 
     customer_id: str
     month: str
     delta_cents: int
     limit_cents: int | None = None
+    max_spent_cents: int | None = None
+
+    @property
+    def room_cents(self) -> int | None:
+        if self.max_spent_cents is not None:
+            return self.max_spent_cents
+        return None if self.limit_cents is None else self.limit_cents - self.delta_cents
 
 
 @dataclass
@@ -68,10 +84,26 @@ class Loaded:
 
     order: Order
     sales_rep_id: str | None
+    status_read: OrderStatus | None = None  # `order` is changed in place: the status it was read in
     pages: dict[str, tuple[str, int]] = field(default_factory=dict)  # sk → (lines JSON, item version)
     revisions: dict[int, tuple[str, int]] = field(default_factory=dict)
     document_ids: set[str] = field(default_factory=set)
     history_count: int = 0
+    # The order's copies of its customer and the tenant settings (None: not copied yet, read them).
+    customer: Customer | None = None
+    settings: TenantSettings | None = None
+    context_version: int = 0
+    # Filled while an action runs: what it relied on without reading it now (checked in the write),
+    # whether the copies must be written again, and what an earlier attempt found out.
+    checks: list[Check] = field(default_factory=list)
+    write_context: bool = False
+    refresh: set[str] = field(default_factory=set)
+    over_budget: bool = False
+    copies_used: set[str] = field(default_factory=set)  # decided on copies not read in this attempt
+
+    def rely_on(self, check: Check) -> None:
+        if check not in self.checks:
+            self.checks.append(check)
 
 
 # --- (de)serialisation ----------------------------------------------------------------------------
@@ -133,6 +165,34 @@ def _doc_from_json(data: dict[str, Any]) -> Document:
             "date": date.fromisoformat(data["date"]),
             "due_date": _date(data.get("due_date")),
             "amount": _d(data.get("amount")),
+        }
+    )
+
+
+def _customer_json(c: Customer) -> dict[str, Any]:
+    return {k: _s(v) for k, v in dataclasses.asdict(c).items()}
+
+
+def _customer_from_json(data: dict[str, Any]) -> Customer:
+    return Customer(
+        **{
+            **data,
+            "monthly_budget": _d(data.get("monthly_budget")),
+            "addresses": [Address(**a) for a in data.get("addresses") or []],
+        }
+    )
+
+
+def _settings_json(s: TenantSettings) -> dict[str, Any]:
+    return dataclasses.asdict(s)
+
+
+def _settings_from_json(data: dict[str, Any]) -> TenantSettings:
+    return TenantSettings(
+        **{
+            **data,
+            "delivery_methods": [CodeName(**m) for m in data.get("delivery_methods") or []],
+            "payment_methods": [CodeName(**m) for m in data.get("payment_methods") or []],
         }
     )
 
@@ -200,6 +260,7 @@ def _order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
     history = sorted((i for i in items if isinstance(i, OrderHistoryItem)), key=lambda i: i.sk)
     revisions = sorted((i for i in items if isinstance(i, OrderRevisionItem)), key=lambda i: i.sk)
     documents = [i for i in items if isinstance(i, OrderDocumentItem)]
+    context = next((i for i in items if isinstance(i, OrderContextItem)), None)
     h = header.header or {}
     order = Order(
         id=header.id,
@@ -235,10 +296,14 @@ def _order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
     return Loaded(
         order=order,
         sales_rep_id=header.sales_rep_id,
+        status_read=order.status,
         pages={p.sk: (json.dumps(p.lines, sort_keys=True), p.version or 0) for p in pages},
         revisions={r.revision["revision"]: (json.dumps(r.revision, sort_keys=True), r.version or 0) for r in revisions},
         document_ids={d.document["id"] for d in documents},
         history_count=len(history),
+        customer=_customer_from_json(context.customer) if context and context.customer else None,
+        settings=_settings_from_json(context.settings) if context and context.settings else None,
+        context_version=(context.version or 0) if context else 0,
     )
 
 
@@ -304,6 +369,79 @@ def _summary(item: OrderItem) -> OrderSummary:
     )
 
 
+def _approval_entries(tenant: str, order: Order, header: OrderItem) -> list[ApprovalEntryItem]:
+    """The order's entries in the approval lists of the customers on its path."""
+    summary = {k: v for k, v in dataclasses.asdict(_summary(header)).items()}
+    sk = keys.order_list_sk(order.created_at, order.id)
+    return [
+        ApprovalEntryItem(keys.approvals(tenant, cid), sk, order_id=order.id, summary=summary)
+        for cid in dict.fromkeys(order.customer_path or [order.customer_id])
+    ]
+
+
+def list_approvals(
+    tenant: str,
+    customer_ids: Sequence[str],
+    *,
+    limit: int,
+    cursor: str | None,
+    created_from: str | None = None,
+    created_to: str | None = None,
+) -> Page[OrderSummary]:
+    """What waits for an approver of these customers, newest first: one Query per customer (usually
+    one), reading only orders that wait for them. Orders on the path of two of the customers are
+    shown once per page."""
+    partitions = [keys.approvals(tenant, c) for c in dict.fromkeys(customer_ids)]
+    positions = decode_cursors(cursor, partitions)
+    range_condition = _created_range(ApprovalEntryItem.sk, created_from, created_to)
+    fetched: list[tuple[str, ApprovalEntryItem]] = []
+    ends: dict[str, dict[str, Any] | None] = {}
+    for partition, start in positions.items():
+        result = ApprovalEntryItem.query(
+            partition,
+            range_condition,
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start,
+        )
+        fetched += [(partition, item) for item in result]
+        ends[partition] = result.last_evaluated_key
+    fetched.sort(key=lambda pair: pair[1].sk, reverse=True)
+    taken: list[OrderSummary] = []
+    seen: set[str] = set()
+    shown: dict[str, list[ApprovalEntryItem]] = {partition: [] for partition in positions}
+    for partition, item in fetched:
+        if len(taken) == limit:
+            break
+        shown[partition].append(item)
+        if item.order_id not in seen:  # on the path of two of the approver's customers
+            seen.add(item.order_id)
+            taken.append(OrderSummary(**item.summary))
+    following: dict[str, dict[str, Any] | None] = {}
+    for partition, start in positions.items():
+        read = sum(1 for p, _ in fetched if p == partition)
+        if shown[partition] and len(shown[partition]) < read:  # stopped inside this partition's page
+            last = shown[partition][-1]
+            following[partition] = {"pk": {"S": last.pk}, "sk": {"S": last.sk}}
+        elif shown[partition] or not read:  # all it read was shown (or it had nothing): go on after
+            if ends[partition]:
+                following[partition] = ends[partition]
+        else:  # nothing of it shown yet: the same place again
+            following[partition] = start
+    return Page(taken, encode_cursors(following))
+
+
+def _created_range(sk_attr: Any, created_from: str | None, created_to: str | None) -> Any:
+    if created_from and created_to:
+        return sk_attr.between(created_from, created_to + "~")
+    if created_from:
+        return sk_attr >= created_from
+    if created_to:
+        return sk_attr < created_to + "~"
+    return None
+
+
 INDEXES = {"gsi1": OrderItem.gsi1, "gsi2": OrderItem.gsi2, "gsi3": OrderItem.gsi3, "gsi4": OrderItem.gsi4}
 
 
@@ -320,14 +458,7 @@ def list_page(
     """One Query page on an order index, newest first. With a filter a page may come back short
     (DynamoDB applies Limit before filters): clients follow `next_cursor`, never page length."""
     idx: Any = INDEXES[index]
-    sk_attr = getattr(OrderItem, f"{index}sk")
-    range_condition = None
-    if created_from and created_to:
-        range_condition = sk_attr.between(created_from, created_to + "~")
-    elif created_from:
-        range_condition = sk_attr >= created_from
-    elif created_to:
-        range_condition = sk_attr < created_to + "~"
+    range_condition = _created_range(getattr(OrderItem, f"{index}sk"), created_from, created_to)
     result = idx.query(
         partition,
         range_condition,
@@ -358,11 +489,52 @@ class BudgetExceededError(Exception):
     """The budget condition failed: another order used the budget first."""
 
 
+class NumberTakenError(Exception):
+    """Another order took the order number read for this one: read the counter again."""
+
+
+def customer_unchanged(tenant: str, customer: Customer) -> Check:
+    return Check(
+        CustomerItem, keys.customer(tenant, customer.id), CustomerItem.version == customer.version, _stale("customer")
+    )
+
+
+def settings_unchanged(tenant: str, settings: TenantSettings) -> Check:
+    return Check(TenantItem, keys.tenant_settings(tenant), TenantItem.version == settings.version, _stale("settings"))
+
+
+def approval_limit_unchanged(tenant: str, user_id: str, limit: Decimal | None) -> Check:
+    """The user's approval limit is still the one the access token carries."""
+    stored = UserItem.approval_limit
+    condition = stored.does_not_exist() if limit is None else stored == f"{limit:.2f}"
+    return Check(UserItem, keys.user(tenant, user_id), condition, _stale("user"))
+
+
+def site_exists(tenant: str, site_id: str) -> Check:
+    return Check(SiteItem, keys.site(tenant, site_id), SiteItem.pk.exists(), lambda: NotFoundError("site"))
+
+
+def _stale(what: str) -> Callable[[], Exception]:
+    return lambda: StaleError(what)
+
+
 def save(
-    tenant: str, loaded: Loaded | None, order: Order, sales_rep_id: str | None, budget: BudgetChange | None = None
+    tenant: str,
+    loaded: Loaded | None,
+    order: Order,
+    sales_rep_id: str | None,
+    budget: BudgetChange | None = None,
+    *,
+    checks: Sequence[Check] = (),
+    context: tuple[Customer, TenantSettings | None] | None = None,
+    number: int | None = None,
 ) -> Order:
     """Write the order: header conditional on the loaded version, plus only the items that changed.
-    Raises VersionMismatchError when someone else saved first (nothing is written then)."""
+    Raises VersionMismatchError when someone else saved first (nothing is written then).
+
+    In the same transaction: the budget change, the copies of customer and settings (`context`), the
+    order counter set to `number` if it still holds `number - 1` (a new order), and `checks` on what the
+    action relied on; a failed one raises its own error (StaleError: refresh the copy and retry)."""
     pk = keys.order_pk(tenant, order.id)
     pages = _pages(order)
     old_pages = loaded.pages if loaded else {}
@@ -399,6 +571,28 @@ def save(
         for doc in order.documents
         if doc.id not in known_docs
     ]
+    was_waiting = loaded is not None and loaded.status_read == OrderStatus.PENDING_APPROVAL
+    waits = order.status == OrderStatus.PENDING_APPROVAL
+    if waits and not was_waiting:
+        puts += _approval_entries(tenant, order, header)
+    elif was_waiting and not waits:
+        deletes += _approval_entries(tenant, order, header)
+    if context is not None:
+        customer, settings = context
+        copies = OrderContextItem(
+            pk,
+            keys.ORDER_CONTEXT,
+            customer=_customer_json(customer),
+            settings=_settings_json(settings) if settings else None,
+        )
+        if loaded is not None and loaded.context_version:
+            copies.version = loaded.context_version
+        puts.append(copies)
+    # PynamoDB sends a transaction's items grouped by kind (condition checks, deletes, puts, updates),
+    # and cancellation reasons come back in that order: where each item ends up.
+    header_at = len(checks) + len(deletes)
+    budget_at = header_at + 1 + len(puts) if budget is not None else -1
+    number_at = header_at + 1 + len(puts) + (budget is not None) if number is not None else -1
     try:
         with transaction() as tx:
             tx.save(header)  # version condition: attribute_not_exists on create, equality on update
@@ -408,16 +602,20 @@ def save(
                 tx.delete(gone, add_version_condition=False)
             if budget is not None:
                 _add_budget(tx, tenant, budget)
+            if number is not None:
+                _claim_number(tx, tenant, number)
+            add_checks(tx, checks)
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
-        if (
-            budget is not None
-            and codes
-            and codes[-1] == "ConditionalCheckFailed"
-            and codes.count("ConditionalCheckFailed") == 1
-        ):
+        failed = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
+        if failed and failed <= {budget_at}:
             raise BudgetExceededError() from exc
-        # Every other condition is a version (header, pages, revisions) or "not written yet"
+        if failed and failed <= {number_at}:
+            raise NumberTakenError() from exc
+        check = failed_check(exc, checks)
+        if check is not None and header_at not in failed:
+            raise check.fails_with() from exc
+        # Every other condition is a version (header, pages, revisions, copies) or "not written yet"
         # (history, documents): whichever fails, someone else saved this order first.
         if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes):
             raise VersionMismatchError() from exc
@@ -426,12 +624,54 @@ def save(
     return order
 
 
+def _claim_number(tx: Any, tenant: str, number: int) -> None:
+    """The order counter moves from number - 1 to number, or the transaction fails (NumberTakenError).
+    An update writes no discriminator by itself: set it, so the counter reads back as a CounterItem."""
+    counter = CounterItem(*keys.order_counter(tenant))
+    read = CounterItem.value.does_not_exist() if number == 1 else CounterItem.value == number - 1
+    actions = [CounterItem.value.set(number), CounterItem.type.set(CounterItem)]
+    tx.update(counter, actions=actions, condition=read, add_version_condition=False)
+
+
+def counter_value(tenant: str) -> int:
+    """The last order number handed out, read on its own (a counter written before it carried its type)."""
+    try:
+        return int(CounterItem.get(*keys.order_counter(tenant)).value or 0)
+    except CounterItem.DoesNotExist:
+        return 0
+
+
+def bulk_load(tenant: str, orders: list[tuple[Order, str | None]]) -> None:
+    """Write new orders (with their sales rep) as BatchWriteItem, without conditions: for loading
+    volume only (the benchmark's 10,000 orders), never for a request."""
+    with BaseItem.batch_write() as batch:
+        for order, sales_rep_id in orders:
+            pk = keys.order_pk(tenant, order.id)
+            pages = _pages(order)
+            header = _header_item(tenant, order, sales_rep_id, len(pages), len(order.history))
+            items: list[BaseItem] = [header]
+            items += [OrderLinesItem(pk, sk, lines=json.loads(body)) for sk, body in pages.items()]
+            items += [
+                OrderHistoryItem(pk, keys.order_history(n), entry=dataclasses.asdict(entry))
+                for n, entry in enumerate(order.history)
+            ]
+            if order.status == OrderStatus.PENDING_APPROVAL:
+                items += _approval_entries(tenant, order, header)
+            for item in items:
+                item.version = 1
+                batch.save(item)
+            order.version = 1
+
+
 def _add_budget(tx: Any, tenant: str, change: BudgetChange) -> None:
     item = BudgetItem(*keys.budget(tenant, change.customer_id, change.month))
     condition = None
-    if change.limit_cents is not None:
-        room = change.limit_cents - change.delta_cents
-        condition = BudgetItem.spent_cents.does_not_exist() | (BudgetItem.spent_cents <= room)
+    room = change.room_cents
+    if room is not None:
+        # Nothing spent yet is room enough only if the room is not negative.
+        condition = BudgetItem.spent_cents <= room
+        if room >= 0:
+            condition = BudgetItem.spent_cents.does_not_exist() | condition
     tx.update(
         item, actions=[BudgetItem.spent_cents.add(change.delta_cents)], condition=condition, add_version_condition=False
     )
@@ -450,3 +690,26 @@ def list_messages(tenant: str, order_id: str, limit: int, cursor: str | None) ->
         last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
     )
     return page_from(iter(result), lambda: result.last_evaluated_key)
+
+
+# --- reads for the stream handler -----------------------------------------------------------------
+def header_item(tenant: str, order_id: str) -> OrderItem | None:
+    """The order header as stored now (documents and messages name their order, not its header)."""
+    try:
+        return OrderItem.get(keys.order_pk(tenant, order_id), keys.ORDER_HEADER, consistent_read=True)
+    except OrderItem.DoesNotExist:
+        return None
+
+
+def history_entries(tenant: str, order_id: str, first: int, stop: int) -> list[HistoryEntry]:
+    """History entries `first` .. `stop - 1`: those one save wrote, given the header's history_count
+    before and after it. Entries are written with the header in one transaction and never change, so
+    by the time a stream record of that header exists they can be read."""
+    if stop <= first:
+        return []
+    items = OrderHistoryItem.query(
+        keys.order_pk(tenant, order_id),
+        OrderHistoryItem.sk.between(keys.order_history(first), keys.order_history(stop - 1)),
+        consistent_read=True,
+    )
+    return [HistoryEntry(**item.entry) for item in items]

@@ -67,6 +67,55 @@ def _key_limit(attribute: str) -> int:
     return MAX_PARTITION_KEY_BYTES if attribute.endswith("pk") else MAX_SORT_KEY_BYTES
 
 
+def encode_cursors(positions: dict[str, dict[str, Any] | None]) -> str | None:
+    """One cursor over several partitions: where each one continues (None: from its start); a
+    partition that is done is left out. None when every partition is done."""
+    if not positions:
+        return None
+    raw = json.dumps(positions, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursors(cursor: str | None, partitions: list[str]) -> dict[str, dict[str, Any] | None]:
+    """The positions of encode_cursors, each checked to belong to its partition (and the partitions to
+    be the caller's own): a forged cursor is a 400, never a read elsewhere."""
+    if not cursor:
+        return dict.fromkeys(partitions)
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        positions = json.loads(raw)
+        ok = isinstance(positions, dict) and set(positions) <= set(partitions)
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise MalformedRequestError("The cursor is not valid.") from exc
+    if not ok:
+        raise MalformedRequestError("The cursor is not valid.")
+    out: dict[str, dict[str, Any] | None] = {}
+    for partition, key in positions.items():
+        out[partition] = (
+            None
+            if key is None
+            else decode_cursor(
+                encode_cursor(key) if isinstance(key, dict) else "!", partition_attr="pk", partition_value=partition
+            )
+        )
+    return out
+
+
 def page_from(results: Iterable[T], last_key: Callable[[], dict[str, Any] | None]) -> Page[T]:
     items = list(results)
     return Page(items, encode_cursor(last_key()))
+
+
+def prefix_page(
+    model: Any, pk: str, sk_prefix: str, limit: int, cursor: str | None, convert: Callable[[Any], T]
+) -> Page[T]:
+    """One Query page of the items of `model` in partition `pk` whose sort key starts with
+    `sk_prefix`, converted to domain objects: the list access pattern of most collections."""
+    result = model.query(
+        pk,
+        model.sk.startswith(sk_prefix),
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
+    )
+    return page_from((convert(i) for i in result), lambda: result.last_evaluated_key)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from chalicelib.storage import keys
-from chalicelib.storage.items import LoginFailuresItem, RefreshFamilyItem, RefreshTokenItem
+from chalicelib.storage.items import BaseItem, LoginFailuresItem, RefreshFamilyItem, RefreshTokenItem
 from chalicelib.storage.table import is_condition_failure, transaction
 
 
@@ -31,14 +31,19 @@ def _token_item(tenant: str, token_hash: str, user_id: str, family_id: str, ttl:
     )
 
 
-def start_family(tenant: str, user_id: str, family_id: str, token_hash: str, ttl: int) -> None:
-    """A new login: its family and first refresh token, in one write."""
+def start_family(
+    tenant: str, user_id: str, family_id: str, token_hash: str, ttl: int, clear_failures_of: str | None = None
+) -> None:
+    """A new login: its family and first refresh token, in one write (which also clears the login's
+    failure counter when `clear_failures_of` names it)."""
     family = RefreshFamilyItem(
         *keys.refresh_family(tenant, family_id), user_id=user_id, revoked=False, expires_at=timedelta(seconds=ttl)
     )
     with transaction() as tx:
         tx.save(family)
         tx.save(_token_item(tenant, token_hash, user_id, family_id, ttl))
+        if clear_failures_of is not None:
+            tx.delete(LoginFailuresItem(*keys.login_failures(tenant, clear_failures_of)), add_version_condition=False)
 
 
 def find_token(tenant: str, token_hash: str) -> StoredRefreshToken | None:
@@ -104,6 +109,13 @@ def failures_in_window(tenant: str, login_key: str, window: int) -> tuple[int, i
     try:
         item = LoginFailuresItem.get(*keys.login_failures(tenant, login_key))
     except LoginFailuresItem.DoesNotExist:
+        return 0, 0
+    return failures_of(item, window)
+
+
+def failures_of(item: BaseItem | None, window: int) -> tuple[int, int]:
+    """failures_in_window from a counter item read already (None: no failures)."""
+    if not isinstance(item, LoginFailuresItem):
         return 0, 0
     remaining = int(item.window_start + window - time.time())
     return (int(item.failures), remaining) if remaining > 0 else (0, 0)

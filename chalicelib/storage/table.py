@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import GetError, PynamoDBException, QueryError, TransactGetError, TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import ConflictError, NotFoundError, OrderGateError
@@ -47,6 +49,43 @@ def transaction() -> Iterator[TransactWrite]:
     catches `TransactWriteError` itself to say which condition failed."""
     with TransactWrite(connection=_connection()) as tx:
         yield tx
+
+
+class StaleError(Exception):
+    """Something a write relied on (a copy of another item, read earlier or denormalised) has changed:
+    read it again and retry."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} changed")
+        self.what = what
+
+
+@dataclass(frozen=True)
+class Check:
+    """A condition on another item, checked inside a write's transaction (a ConditionCheck): what the
+    write relied on without reading it in this request. `fails_with` builds the error to raise."""
+
+    model: type[BaseItem]
+    key: tuple[str, str]
+    condition: Condition
+    fails_with: Callable[[], Exception]
+
+
+def add_checks(tx: TransactWrite, checks: Sequence[Check]) -> None:
+    """Note: PynamoDB sends condition checks first, then deletes, puts and updates, whatever order they
+    were added in; cancellation reasons follow that order (so the checks are at 0..len(checks)-1)."""
+    for check in checks:
+        tx.condition_check(check.model, *check.key, condition=check.condition)
+
+
+def failed_check(exc: TransactWriteError, checks: Sequence[Check]) -> Check | None:
+    """The check that failed, if one did (checks are the first items PynamoDB sends)."""
+    first = 0
+    codes = cancellation_codes(exc)
+    for i, check in enumerate(checks):
+        if first + i < len(codes) and codes[first + i] == "ConditionalCheckFailed":
+            return check
+    return None
 
 
 def cancellation_codes(exc: TransactWriteError) -> list[str | None]:

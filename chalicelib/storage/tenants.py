@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from chalicelib.domain.clock import now_iso
 from chalicelib.domain.errors import DuplicateError, VersionMismatchError
@@ -62,15 +62,23 @@ def create_tenant(settings: TenantSettings, groups: list[SecurityGroup], admin: 
 
 
 def save_settings(settings: TenantSettings) -> TenantSettings:
-    """Conditional on the version the caller read: a concurrent change makes this raise."""
-    item = TenantItem.get(*keys.tenant_settings(settings.slug))
-    if (item.version or 0) != settings.version:
-        raise VersionMismatchError()
-    _apply(item, settings)
+    """One conditional update on the version the caller read (no read first): a concurrent change
+    makes this raise VersionMismatchError."""
+    values = TenantItem(*keys.tenant_settings(settings.slug))
+    _apply(values, settings)
+    actions = []
+    for f in dataclasses.fields(TenantSettings):
+        if f.name in ("version", "slug"):
+            continue
+        attribute = getattr(TenantItem, f.name)
+        value = getattr(values, f.name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    item = TenantItem(*keys.tenant_settings(settings.slug))
+    item.version = settings.version  # PynamoDB adds `version = :read` and increments it
     try:
-        item.save()
-    except PutError as exc:
+        item.update(actions=actions)
+    except UpdateError as exc:
         if is_condition_failure(exc):
             raise VersionMismatchError() from exc
         raise
-    return _to_domain(item)
+    return _to_domain(item)  # UpdateItem returned the new item

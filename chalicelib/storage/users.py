@@ -15,7 +15,7 @@ from chalicelib.domain.permissions import UserKind
 from chalicelib.storage import keys
 from chalicelib.storage.items import BaseItem, UniqueItem, UserItem
 from chalicelib.storage.mapping import dec, dec_str, item_values
-from chalicelib.storage.paging import Page, decode_cursor, page_from
+from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
 from chalicelib.storage.table import cancellation_codes, transaction
 
 
@@ -102,15 +102,14 @@ def find_customer_login(tenant: str, customer_number: str, username: str) -> Use
 
 def list_page(tenant: str, limit: int, cursor: str | None) -> Page[User]:
     """Every user of the tenant (administrators)."""
+    return prefix_page(UserItem, keys.tenant_pk(tenant), keys.USER, limit, cursor, _to_domain)
+
+
+def user_ids_of_customer(tenant: str, customer_id: str, limit: int) -> list[str]:
+    """The ids of up to `limit` users authorized for one customer (one Query on its login guards)."""
     pk = keys.tenant_pk(tenant)
-    result = UserItem.query(
-        pk,
-        UserItem.sk.startswith(keys.USER),
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
-    )
-    return page_from((_to_domain(i) for i in result), lambda: result.last_evaluated_key)
+    guards = UniqueItem.query(pk, UniqueItem.sk.startswith(keys.customer_login_prefix(customer_id)), limit=limit)
+    return [g.owner_id for g in guards]
 
 
 def list_of_customer(tenant: str, customer_id: str, limit: int, cursor: str | None) -> Page[User]:
@@ -128,16 +127,17 @@ def list_of_customer(tenant: str, customer_id: str, limit: int, cursor: str | No
 
 
 def create(tenant: str, u: User) -> User:
-    items = user_items(tenant, u)
+    item = _user_item(tenant, u)
+    guards = [UniqueItem(pk, sk, owner_id=u.id) for pk, sk in _login_keys(tenant, u)]
     try:
         with transaction() as tx:
-            for it in items:
+            for it in [item, *guards]:
                 tx.save(it)
     except TransactWriteError as exc:
         if any(c == "ConditionalCheckFailed" for c in cancellation_codes(exc)):
             raise DuplicateError(f"The username '{u.username}' is already taken.") from exc
         raise
-    return get(tenant, u.id)
+    return _to_domain(item)  # the transaction set the version on `item`: no read back
 
 
 def update(tenant: str, before: User, after: User) -> User:
@@ -155,9 +155,10 @@ def update(tenant: str, before: User, after: User) -> User:
                 tx.save(UniqueItem(pk, sk, owner_id=after.id))
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
-        if codes and codes[0] == "ConditionalCheckFailed":
+        user_at = len(old_keys - new_keys)  # PynamoDB sends the deletes before the puts
+        if len(codes) > user_at and codes[user_at] == "ConditionalCheckFailed":
             raise VersionMismatchError() from exc
         if "ConditionalCheckFailed" in codes:
             raise DuplicateError(f"The username '{after.username}' is already taken.") from exc
         raise
-    return get(tenant, after.id)
+    return _to_domain(item)  # the transaction set the new version on `item`: no read back

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import get_services
+from chalicelib.domain.pricing import PriceRule, Tier
 from chalicelib.services.order_catalog import FakeCatalog, Offer
 from chalicelib.services.orders import OrderService
 from tests.functional.conftest import USER_PASSWORD, Api, create_customer, create_user
@@ -30,9 +31,8 @@ def offer(
     multiple: str = "1",
     tiers: tuple[tuple[str, str], ...] = (),
 ) -> Offer:
-    return Offer(
-        pid, sku, f"Product {sku}", D(tax), D(min_q), D(multiple), ((D(0), D(price)), *((D(q), D(p)) for q, p in tiers))
-    )
+    rule = PriceRule.of(D(price), [Tier(D(q), D(p)) for q, p in tiers])
+    return Offer(pid, sku, f"Product {sku}", D(tax), D(min_q), D(multiple), rule)
 
 
 @dataclass

@@ -47,7 +47,9 @@ def test_a_cursor_cannot_cross_into_another_tenant(admin: Api, anon: Api) -> Non
 
 
 def test_a_customer_user_sees_only_their_customers(admin: Api, anon: Api) -> None:
-    mine = create_customer(admin, "C-1", price_list_id="secret-list")
+    price_list = admin.post("/price-lists", {"name": "Secret", "currency": "EUR", "entries": []})
+    assert price_list.status_code == 201, price_list.body
+    mine = create_customer(admin, "C-1", price_list_id=price_list.json["id"])
     theirs = create_customer(admin, "C-2")
     create_user(admin, "buyer", ["customer-buyers"], customer_ids=[mine["id"]])
     buyer = anon.login("acme", "buyer", USER_PASSWORD, "C-1")

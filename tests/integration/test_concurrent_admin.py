@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 from chalicelib.auth.principal import Principal
 from chalicelib.bootstrap import get_services
@@ -34,7 +35,7 @@ def test_concurrent_patches_of_different_fields_all_survive(aws: None) -> None:
         {"payment_terms": "60 days"},
         {"approval_policy": "always"},
         {"status": "inactive"},
-        {"price_list_id": "pl-1"},
+        {"monthly_budget": Decimal("900.00")},
         {"sales_rep_id": None},
     ]
 
@@ -44,12 +45,12 @@ def test_concurrent_patches_of_different_fields_all_survive(aws: None) -> None:
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(pool.map(patch, changes))
     final = customers.get("acme", c.id)
-    assert (final.name, final.payment_terms, final.approval_policy, final.status, final.price_list_id) == (
+    assert (final.name, final.payment_terms, final.approval_policy, final.status, final.monthly_budget) == (
         "Renamed",
         "60 days",
         "always",
         "inactive",
-        "pl-1",
+        Decimal("900.00"),
     )
     assert final.version == 1 + len(changes)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -75,3 +76,17 @@ def test_a_refused_send_fails_only_its_record(outbox: FakeEmailSender) -> None:
     outbox.refuse.add("sam@acme.example")
     event = combine("stream_user_inserted", "stream_user_noop_modify")
     assert run(event) == {"batchItemFailures": [{"itemIdentifier": "1"}]}
+
+
+def test_a_batch_reads_the_tenant_settings_once_not_once_per_record(outbox: FakeEmailSender) -> None:
+    from bench.counting import storage_counter
+
+    records = load_event("stream_user_inserted")["Records"]
+    second = json.loads(json.dumps(records[0]))
+    second["eventID"] = "2"
+    second["dynamodb"]["NewImage"]["email"] = {"S": "kim@acme.example"}
+    with storage_counter().measure() as tally:
+        assert run({"Records": [records[0], second]}) == {"batchItemFailures": []}
+    assert sorted(m.to for m in outbox.sent) == ["kim@acme.example", "sam@acme.example"]
+    reads = {op: n for op, n in tally.summary()["operations"].items() if op in ("GetItem", "BatchGetItem", "Query")}
+    assert reads == {"GetItem": 1}  # the settings, once for the batch (the writes are the e-mails' claims)

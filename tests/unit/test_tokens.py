@@ -67,3 +67,15 @@ def test_token_lifetime_is_the_configured_one() -> None:
     claims = jwt.decode(signer.issue(principal()), KEY, algorithms=["HS256"], issuer="ordergate")
     assert claims["exp"] - claims["iat"] == 900
     assert abs(claims["iat"] - time.time()) < 5
+
+
+def test_a_token_carries_the_approval_limit_and_says_when_it_does_not() -> None:
+    from dataclasses import replace
+    from decimal import Decimal
+
+    signer = TokenSigner(KEY, 900)
+    limited = replace(principal(), approval_limit=Decimal("250.00"), limits_known=True)
+    assert signer.verify(signer.issue(limited)) == limited
+    unlimited = replace(principal(), approval_limit=None, limits_known=True)
+    assert signer.verify(signer.issue(unlimited)) == unlimited
+    assert signer.verify(signer.issue(principal())).limits_known is False  # an older token: read the user

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, no_content, patch_changes
@@ -30,7 +32,12 @@ from chalicelib.api.schemas.admin import (
 )
 from chalicelib.api.schemas.common import Id
 from chalicelib.bootstrap import get_services
-from chalicelib.services import admin
+from chalicelib.lazy import LazyModule
+
+if TYPE_CHECKING:
+    from chalicelib.services import admin
+else:
+    admin = LazyModule("chalicelib.services.admin")  # storage and its client: on the first request
 
 bp = Blueprint(__name__)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import Ctx, endpoint, json_response, no_content
@@ -14,7 +16,9 @@ from chalicelib.api.schemas.auth import (
     TokenPairResponse,
 )
 from chalicelib.bootstrap import get_services
-from chalicelib.services.auth import TokenPair
+
+if TYPE_CHECKING:
+    from chalicelib.services.auth import TokenPair
 
 bp = Blueprint(__name__)
 TAGS = ("auth",)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, patch_changes
@@ -41,7 +43,9 @@ from chalicelib.api.schemas.orders import (
 from chalicelib.bootstrap import get_services
 from chalicelib.domain.orders import Order, OrderStatus
 from chalicelib.services.order_catalog import ProductRef
-from chalicelib.services.orders import OrderService
+
+if TYPE_CHECKING:
+    from chalicelib.services.orders import OrderService
 
 bp = Blueprint(__name__)
 TAGS = ("orders",)

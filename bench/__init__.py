@@ -1,0 +1,1 @@
+"""OrderGate's benchmark: `python -m bench.run` (see bench/README.md)."""

@@ -1,0 +1,499 @@
+"""The scenario table: for every API route, who calls it and with what, on realistic data.
+
+One row per route (plus optional variants). `prepare` runs outside the counted block and returns the
+request to measure, creating whatever state the request needs (a draft to submit, a group to delete).
+A route of `app.routes` with no row here is reported as "not exercised" and the run says so: adding a
+route means adding a row.
+
+`why` explains an endpoint that needs more than two DynamoDB round trips by design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bench.world import PASSWORD, Request, World, products_csv
+
+Prepare = Callable[[World], Request]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    route: str  # "METHOD /path/{param}" exactly as Chalice registers it
+    actor: str  # a key of World.tokens ("anon" sends no token)
+    prepare: Prepare
+    expect: int = 200
+    variant: str = ""  # empty for a route's main scenario
+    why: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.route} [{self.variant}]" if self.variant else self.route
+
+
+def get(path: str) -> Prepare:
+    return lambda w: Request("GET", path)
+
+
+def _order(status: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: w.order_in(status)
+
+
+def on_order(status: str, method: str, suffix: str, body: Callable[[dict[str, Any]], Any] | None = None) -> Prepare:
+    """A request on a fresh order in `status` (suffix after /orders/{id})."""
+
+    def prepare(w: World) -> Request:
+        o = w.order_in(status)
+        return Request(method, f"/orders/{o['id']}{suffix}", body(o) if body else None)
+
+    return prepare
+
+
+def session(username: str, customer_number: str | None = None) -> Prepare:
+    """Log in afresh as `username` into the actor "session" (logout and password change end it)."""
+
+    def prepare(w: World) -> Request:
+        w.login("session", username, customer_number)
+        return Request("POST", "/auth/logout", {"refresh_token": w.refresh_tokens["session"]})
+
+    return prepare
+
+
+def new_password_user(w: World) -> Request:
+    name = w.unique("pw")
+    w.ok(
+        "admin",
+        "POST",
+        "/users",
+        {
+            "kind": "staff",
+            "username": name,
+            "name": "Password Changer",
+            "email": f"{name}@acme.example",
+            "password": PASSWORD,
+            "security_group_ids": ["order-desk"],
+        },
+    )
+    w.login("session", name)
+    return Request("POST", "/me/password", {"current_password": PASSWORD, "new_password": PASSWORD + "-new"})
+
+
+def new_group(w: World) -> str:
+    body = {"name": w.unique("Group "), "kind": "customer", "permissions": ["orders.place"]}
+    group_id: str = w.ok("admin", "POST", "/security-groups", body)["id"]
+    return group_id
+
+
+def new_customer(w: World) -> str:
+    body = {"number": w.unique("C-"), "name": "Corner Cafe", "parent_id": w.ids["hq"], "sales_rep_id": w.ids["rep"]}
+    customer_id: str = w.ok("admin", "POST", "/customers", body)["id"]
+    return customer_id
+
+
+def new_product_group(w: World) -> str:
+    group_id: str = w.ok("admin", "POST", "/product-groups", {"name": w.unique("Group "), "portal": False})["id"]
+    return group_id
+
+
+def with_messages(w: World) -> Request:
+    o = w.order_in("submitted")
+    for text in ("Can you deliver before 8am?", "Yes, the driver starts at 6.", "Thanks!"):
+        w.ok("buyer", "POST", f"/orders/{o['id']}/messages", {"body": text})
+    return Request("GET", f"/orders/{o['id']}/messages")
+
+
+def import_csv(w: World) -> Request:
+    o = w.draft(lines=[{"sku": "P-001", "quantity": 1}])
+    rows = "\n".join(f"P-{i:03d},{i % 5 + 1}" for i in range(2, 22))
+    return Request(
+        "POST", f"/orders/{o['id']}/lines/import", raw=f"code,quantity\n{rows}\n", headers={"Content-Type": "text/csv"}
+    )
+
+
+def new_order(w: World, actor: str = "buyer", idempotency_key: bool = False) -> Request:
+    headers = {"Idempotency-Key": w.unique("key-")} if idempotency_key else {}
+    body: dict[str, Any] = {
+        "customer_reference": w.unique("PO-"),
+        "delivery_method": "courier",
+        "payment_method": "transfer",
+        "lines": w.lines(),
+    }
+    if actor != "buyer":
+        body["customer_id"] = w.ids["branch"]
+    return Request("POST", "/orders", body, headers=headers)
+
+
+SHIPMENT = {"date": "2025-06-02", "document_number": "DN-1001", "carrier": "DHL", "tracking_number": "JD0001"}
+INVOICE = {"date": "2025-06-02", "number": "INV-1001", "amount": "120.00", "due_date": "2025-07-02"}
+PAYMENT = {"date": "2025-06-10", "reference": "BANK-7781", "amount": "120.00"}
+REASON = {"reason": "Wrong delivery week, sorry."}
+
+REFRESH_WHY = (
+    "A token exchange is a login without the password: the stored token, then its user, then the user's "
+    "groups (permissions are derived afresh), then the rotation (which also checks the session is live)."
+)
+PRICE_WHY = (
+    "Pricing reads the catalog, which lives outside the order: the products and this customer's own and "
+    "price-list prices, in one BatchGet (storage/offer_reads.py). Read order, read prices, write: 3."
+)
+PRICE_BY_CODE_WHY = (
+    "Lines named by sku or barcode read the catalog twice: the code's guard gives the product id, then "
+    "the products and this customer's prices in one BatchGet. With the order's read and write: 4."
+)
+CREATE_WHY = (
+    "One BatchGet for the customer, settings, site and order counter, the catalog's two for lines named "
+    "by sku (guards, then products and prices), one transaction."
+)
+LOGIN_WHY = (
+    "Each read needs an id the one before returned: the failure counter, the tenant and the name's guard "
+    "together; for a customer login the login guard and the customer; the user; its groups (the token's "
+    "permissions); then the session is written."
+)
+
+SCENARIOS: list[Scenario] = [
+    # --- system ---------------------------------------------------------------------------------------
+    Scenario("GET /health", "anon", get("/health")),
+    Scenario("GET /openapi.json", "anon", get("/openapi.json")),
+    # --- auth -----------------------------------------------------------------------------------------
+    Scenario(
+        "POST /auth/login",
+        "anon",
+        lambda w: Request(
+            "POST",
+            "/auth/login",
+            {"tenant": "acme", "username": "buyer", "password": PASSWORD, "customer_number": "C-101"},
+        ),
+        why=LOGIN_WHY,
+    ),
+    Scenario(
+        "POST /auth/login",
+        "anon",
+        lambda w: Request("POST", "/auth/login", {"tenant": "acme", "username": "desk", "password": PASSWORD}),
+        variant="staff",
+        why=LOGIN_WHY,
+    ),
+    Scenario(
+        "POST /auth/refresh",
+        "anon",
+        lambda w: Request("POST", "/auth/refresh", {"refresh_token": w.fresh_refresh_token("buyer", "buyer", "C-101")}),
+        why=REFRESH_WHY,
+    ),
+    Scenario("POST /auth/logout", "session", session("buyer", "C-101"), expect=204),
+    Scenario("GET /me", "buyer", get("/me")),
+    Scenario("POST /me/password", "session", new_password_user, expect=204),
+    # --- tenant administration ------------------------------------------------------------------------
+    Scenario("GET /settings", "admin", get("/settings")),
+    Scenario(
+        "PATCH /settings",
+        "admin",
+        lambda w: Request("PATCH", "/settings", {"order_desk_email": f"{w.unique('desk')}@acme.example"}),
+    ),
+    Scenario("GET /security-groups", "admin", get("/security-groups")),
+    Scenario(
+        "POST /security-groups",
+        "admin",
+        lambda w: Request(
+            "POST",
+            "/security-groups",
+            {"name": w.unique("Buyers "), "kind": "customer", "permissions": ["orders.place"]},
+        ),
+        expect=201,
+    ),
+    Scenario("GET /security-groups/{group_id}", "admin", get("/security-groups/customer-buyers")),
+    Scenario(
+        "PUT /security-groups/{group_id}",
+        "admin",
+        lambda w: Request(
+            "PUT",
+            f"/security-groups/{new_group(w)}",
+            {"name": w.unique("Renamed "), "permissions": ["orders.place", "orders.view_org"]},
+        ),
+    ),
+    Scenario(
+        "DELETE /security-groups/{group_id}",
+        "admin",
+        lambda w: Request("DELETE", f"/security-groups/{new_group(w)}"),
+        expect=204,
+    ),
+    Scenario("GET /sites", "admin", get("/sites")),
+    Scenario(
+        "POST /sites",
+        "admin",
+        lambda w: Request("POST", "/sites", {"code": w.unique("WH"), "name": "Depot"}),
+        expect=201,
+    ),
+    Scenario("GET /sites/{site_id}", "admin", lambda w: Request("GET", f"/sites/{w.ids['site']}")),
+    Scenario(
+        "PATCH /sites/{site_id}",
+        "admin",
+        lambda w: Request("PATCH", f"/sites/{w.ids['site']}", {"name": w.unique("Main warehouse ")}),
+    ),
+    Scenario("GET /users", "admin", get("/users")),
+    Scenario("GET /users", "orgadmin", get("/users"), variant="customer admin: their customer's users"),
+    Scenario(
+        "POST /users",
+        "admin",
+        lambda w: Request(
+            "POST",
+            "/users",
+            {
+                "kind": "customer",
+                "username": w.unique("cook"),
+                "name": "Line Cook",
+                "email": "cook@bistro.example",
+                "password": PASSWORD,
+                "security_group_ids": ["customer-buyers"],
+                "customer_ids": [w.ids["branch"]],
+                "site_ids": [w.ids["site"]],
+            },
+        ),
+        expect=201,
+    ),
+    Scenario("GET /users/{user_id}", "admin", lambda w: Request("GET", f"/users/{w.ids['buyer']}")),
+    Scenario(
+        "PATCH /users/{user_id}",
+        "admin",
+        lambda w: Request("PATCH", f"/users/{w.ids['buyer']}", {"name": w.unique("Buyer ")}),
+    ),
+    Scenario("GET /customers", "admin", get("/customers")),
+    Scenario("GET /customers", "buyer", get("/customers"), variant="customer user: their customers"),
+    Scenario(
+        "POST /customers",
+        "admin",
+        lambda w: Request(
+            "POST",
+            "/customers",
+            {
+                "number": w.unique("C-"),
+                "name": "Bistro Group Lille",
+                "parent_id": w.ids["hq"],
+                "sales_rep_id": w.ids["rep"],
+            },
+        ),
+        expect=201,
+    ),
+    Scenario("GET /customers/{customer_id}", "admin", lambda w: Request("GET", f"/customers/{w.ids['branch']}")),
+    Scenario(
+        "PATCH /customers/{customer_id}",
+        "admin",
+        lambda w: Request("PATCH", f"/customers/{new_customer(w)}", {"payment_terms": "60 days"}),
+    ),
+    # --- orders: lists and drafts -----------------------------------------------------------------------
+    Scenario("GET /orders", "buyer", get("/orders")),
+    Scenario("GET /orders", "approver", get("/orders"), variant="customer approver: the organisation's orders"),
+    Scenario(
+        "GET /orders", "approver", get("/orders?status=pending_approval"), variant="approver: what waits for them"
+    ),
+    Scenario("GET /orders", "desk", get("/orders?status=submitted"), variant="order desk: status work queue"),
+    Scenario("GET /orders", "rep", get("/orders"), variant="sales rep: their customers' orders"),
+    Scenario("POST /orders", "buyer", new_order, expect=201, why=CREATE_WHY),
+    Scenario(
+        "POST /orders", "rep", lambda w: new_order(w, "rep"), expect=201, variant="staff, on behalf", why=CREATE_WHY
+    ),
+    Scenario(
+        "POST /orders",
+        "buyer",
+        lambda w: new_order(w, idempotency_key=True),
+        expect=201,
+        variant="with Idempotency-Key",
+        why="Idempotency-Key costs two writes around any POST: the key is claimed before the action "
+        "(a conditional put) and the response stored after it, on top of a create. See bench/README.md.",
+    ),
+    Scenario("GET /orders/{order_id}", "buyer", on_order("draft", "GET", "")),
+    Scenario(
+        "PATCH /orders/{order_id}",
+        "buyer",
+        on_order("draft", "PATCH", "", lambda o: {"notes": "Leave at dock 4", "delivery_method": "pickup"}),
+    ),
+    Scenario(
+        "POST /orders/{order_id}/lines",
+        "buyer",
+        on_order("draft", "POST", "/lines", lambda o: {"barcode": "5900000000040", "quantity": 3}),
+        expect=201,
+        why=PRICE_BY_CODE_WHY,
+    ),
+    Scenario(
+        "PATCH /orders/{order_id}/lines/{line_id}",
+        "buyer",
+        lambda w: (lambda o: Request("PATCH", f"/orders/{o['id']}/lines/{o['lines'][0]['id']}", {"quantity": 7}))(
+            w.order_in("draft")
+        ),
+        why=PRICE_WHY,
+    ),
+    Scenario(
+        "DELETE /orders/{order_id}/lines/{line_id}",
+        "buyer",
+        lambda w: (lambda o: Request("DELETE", f"/orders/{o['id']}/lines/{o['lines'][0]['id']}"))(w.order_in("draft")),
+    ),
+    Scenario("POST /orders/{order_id}/lines/import", "buyer", import_csv, why=PRICE_BY_CODE_WHY),
+    # --- orders: lifecycle ---------------------------------------------------------------------------------
+    Scenario("POST /orders/{order_id}/submit", "buyer", on_order("draft", "POST", "/submit"), why=PRICE_WHY),
+    Scenario(
+        "POST /orders/{order_id}/submit",
+        "buyer",
+        lambda w: Request(
+            "POST",
+            f"/orders/{w.draft(lines=w.over_limit_lines())['id']}/submit",
+        ),
+        variant="over the buyer's limit: needs approval",
+        why="Approval is needed: the approvers of the customer and its parents are looked up so that an order "
+        "nobody can approve is refused (no_approver).",
+    ),
+    Scenario("POST /orders/{order_id}/approve", "approver", on_order("pending_approval", "POST", "/approve")),
+    Scenario(
+        "POST /orders/{order_id}/reject", "approver", on_order("pending_approval", "POST", "/reject", lambda o: REASON)
+    ),
+    Scenario("POST /orders/{order_id}/send", "rep", on_order("staff_draft", "POST", "/send")),
+    Scenario("POST /orders/{order_id}/confirm", "desk", on_order("submitted", "POST", "/confirm")),
+    Scenario(
+        "POST /orders/{order_id}/propose",
+        "desk",
+        on_order(
+            "submitted",
+            "POST",
+            "/propose",
+            lambda o: {"note": "Two lines are short.", "lines": [{"id": o["lines"][0]["id"], "quantity": 1}]},
+        ),
+    ),
+    Scenario("POST /orders/{order_id}/accept", "buyer", on_order("awaiting_customer", "POST", "/accept")),
+    Scenario(
+        "POST /orders/{order_id}/decline", "buyer", on_order("awaiting_customer", "POST", "/decline", lambda o: REASON)
+    ),
+    Scenario("POST /orders/{order_id}/cancel", "buyer", on_order("submitted", "POST", "/cancel", lambda o: REASON)),
+    # --- orders: fulfilment, messages, reorder -------------------------------------------------------------
+    Scenario(
+        "POST /orders/{order_id}/shipments",
+        "desk",
+        on_order("confirmed", "POST", "/shipments", lambda o: SHIPMENT),
+        expect=201,
+    ),
+    Scenario(
+        "POST /orders/{order_id}/invoices",
+        "desk",
+        on_order("confirmed", "POST", "/invoices", lambda o: INVOICE),
+        expect=201,
+    ),
+    Scenario(
+        "POST /orders/{order_id}/payments",
+        "desk",
+        on_order("confirmed", "POST", "/payments", lambda o: PAYMENT),
+        expect=201,
+    ),
+    Scenario(
+        "POST /orders/{order_id}/reorder",
+        "buyer",
+        on_order("confirmed", "POST", "/reorder"),
+        expect=201,
+        why="A reorder reads the source order (one Query), then creates a new order: one BatchGet for the "
+        "customer, settings and counter, one for the lines' products and prices (by product id), one transaction.",
+    ),
+    Scenario("GET /orders/{order_id}/messages", "buyer", with_messages),
+    Scenario(
+        "POST /orders/{order_id}/messages",
+        "buyer",
+        on_order("submitted", "POST", "/messages", lambda o: {"body": "Please call before delivery."}),
+        expect=201,
+    ),
+    # --- catalog and prices ----------------------------------------------------------------------------
+    Scenario("GET /product-groups", "admin", get("/product-groups")),
+    Scenario(
+        "POST /product-groups",
+        "admin",
+        lambda w: Request("POST", "/product-groups", {"name": w.unique("Group "), "portal": True}),
+        expect=201,
+    ),
+    Scenario("GET /product-groups/{group_id}", "admin", lambda w: Request("GET", f"/product-groups/{w.ids['group']}")),
+    Scenario(
+        "PATCH /product-groups/{group_id}",
+        "admin",
+        lambda w: Request("PATCH", f"/product-groups/{new_product_group(w)}", {"name": w.unique("Renamed ")}),
+    ),
+    Scenario("GET /products", "buyer", get("/products"), variant=""),
+    Scenario("GET /products", "buyer", get("/products?q=product"), variant="buyer: search"),
+    Scenario("GET /products", "admin", get("/products?q=product"), variant="staff: search"),
+    Scenario(
+        "POST /products",
+        "admin",
+        lambda w: Request(
+            "POST",
+            "/products",
+            {
+                "sku": w.unique("NEW-"),
+                "name": "Chef's knife",
+                "base_price": "49.00",
+                "tax_rate": "0.20",
+                "group_id": w.ids["group"],
+                "barcodes": [w.unique("4000000")],
+                "portal": True,
+                "base_tiers": [{"min_quantity": 10, "price": "45.00"}],
+            },
+        ),
+        expect=201,
+    ),
+    Scenario("GET /products/export", "admin", get("/products/export")),
+    Scenario(
+        "POST /products/import",
+        "admin",
+        lambda w: Request("POST", "/products/import", raw=products_csv("P", 20), headers={"Content-Type": "text/csv"}),
+        why="A CSV import reads the rows' existing products and guards in batches and writes them in batches: "
+        "its round trips grow with the file (here 20 rows).",
+    ),
+    Scenario("GET /products/{product_id}", "buyer", lambda w: Request("GET", f"/products/{w.products['P-001']}")),
+    Scenario(
+        "PATCH /products/{product_id}",
+        "admin",
+        lambda w: Request("PATCH", f"/products/{w.products['P-030']}", {"base_price": f"{w.serial % 9 + 20}.00"}),
+    ),
+    Scenario("GET /price-lists", "admin", get("/price-lists")),
+    Scenario(
+        "POST /price-lists",
+        "admin",
+        lambda w: Request(
+            "POST",
+            "/price-lists",
+            {
+                "name": w.unique("Promo "),
+                "entries": [{"product_id": w.products[f"P-{i:03d}"], "price": "3.99"} for i in range(21, 31)],
+            },
+        ),
+        expect=201,
+    ),
+    Scenario("GET /price-lists/{list_id}", "admin", lambda w: Request("GET", f"/price-lists/{w.ids['price_list']}")),
+    Scenario(
+        "PUT /price-lists/{list_id}",
+        "admin",
+        lambda w: Request(
+            "PUT",
+            f"/price-lists/{w.ids['price_list']}",
+            {
+                "name": "Trade",
+                # New prices each time, so that every run writes (the same prices again write nothing).
+                "entries": [
+                    {"product_id": w.products[f"P-{i:03d}"], "price": f"{4 + (i % 17)}.{w.unique('')[-2:]}"}
+                    for i in range(1, 21)
+                ],
+            },
+        ),
+    ),
+    Scenario(
+        "GET /customers/{customer_id}/prices",
+        "admin",
+        lambda w: Request("GET", f"/customers/{w.ids['branch']}/prices"),
+    ),
+    Scenario(
+        "PUT /customers/{customer_id}/prices",
+        "admin",
+        lambda w: Request(
+            "PUT",
+            f"/customers/{w.ids['branch']}/prices",
+            {
+                "entries": [
+                    {"product_id": w.products[f"P-{i:03d}"], "price": f"{3 + (i % 17)}.{w.unique('')[-2:]}"}
+                    for i in range(1, 6)
+                ]
+            },
+        ),
+    ),
+]

@@ -1,0 +1,26 @@
+"""`python -m chalicelib.local` (= `make run`): the whole local stack in one process. See stack.py."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from chalicelib.config import LocalSettings
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    for chatty in ("botocore", "pynamodb", "werkzeug"):  # credential and settings notices on every client
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    try:
+        local = LocalSettings.from_env()
+    except ValueError as exc:
+        print(f"ordergate local: {exc}", file=sys.stderr)
+        return 2
+    from chalicelib.local import stack  # after logging is set up: importing it loads moto and chalice
+
+    return stack.run(local)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The AWS emulator: moto's server in a thread of this process, on one port for every service.
+
+In process, so the outbox can read the mail SES accepted straight from moto's backends. State lives
+in memory and is fresh on every start.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from moto.server import ThreadedMotoServer
+
+from chalicelib.local.isolation import serialize_dynamodb_operations
+
+log = logging.getLogger(__name__)
+
+
+class EmulatorError(RuntimeError):
+    pass
+
+
+class Emulator:
+    def __init__(self, host: str, port: int, region: str) -> None:
+        self.url = f"http://{host}:{port}"
+        self._region = region
+        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self._started = False
+
+    def start(self, timeout: float = 15.0) -> None:
+        # The API serves requests on several threads: give moto DynamoDB's transaction isolation.
+        serialize_dynamodb_operations()
+        # Werkzeug logs every request at INFO; the worker polls five times a second.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # ThreadedMotoServer.start() waits without a timeout for its server thread, which never
+        # signals if binding fails: wait for it from another thread, and give up after `timeout`.
+        starter = threading.Thread(target=self._server.start, name="aws-emulator-start", daemon=True)
+        starter.start()
+        starter.join(timeout)
+        if starter.is_alive():
+            raise EmulatorError(f"the AWS emulator did not start on {self.url} within {timeout:.0f} s")
+        self._started = True
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        self._server.stop()
+        server: Any = getattr(self._server, "_server", None)  # stop() leaves the socket open
+        if server is not None:
+            server.server_close()
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.url, region_name=self._region)

@@ -1,0 +1,195 @@
+"""Starting and stopping the local stack, in one process:
+
+1. the AWS emulator (moto server: DynamoDB, DynamoDB Streams, SES) on 127.0.0.1:5000;
+2. the environment that points the app at it, and the table with its stream;
+3. the outbox, then the stream worker, then the demo tenant (whose records the worker delivers);
+4. the Chalice app over HTTP on 127.0.0.1:8000.
+
+Stopping (Ctrl-C or SIGTERM) runs the same steps backwards: no new requests, the worker finishes
+its batch, the outbox collects the last mail, the emulator frees its port.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from chalicelib import config
+from chalicelib.local import environment
+from chalicelib.local.api import ApiServer
+from chalicelib.local.emulator import Emulator
+from chalicelib.local.loop import PollingThread
+from chalicelib.local.outbox import Outbox
+from chalicelib.local.ports import port_in_use
+from chalicelib.local.seed import DEMO_ADMIN, DEMO_PASSWORD, DEMO_TENANT, seed_demo, verify_sender_domain
+from chalicelib.local.worker import StreamWorker
+
+log = logging.getLogger(__name__)
+
+EXIT_PORT_IN_USE = 2
+EXIT_STARTUP_FAILED = 1
+# The project: app.py and the gitignored .local/ live here, wherever the command is run from.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Running:
+    """What the banner tells the developer."""
+
+    api_url: str
+    aws_url: str
+    table_name: str
+    outbox: Path
+    seeded: bool
+
+
+def busy_ports(local: config.LocalSettings) -> list[str]:
+    wanted = [
+        (local.aws_port, "the AWS emulator", config.LOCAL_AWS_PORT),
+        (local.api_port, "the API", config.LOCAL_API_PORT),
+    ]
+    return [
+        f"port {port} ({what}) is in use on {local.host}; free it or set {var} to another port"
+        for port, what, var in wanted
+        if port_in_use(local.host, port)
+    ]
+
+
+def run(local: config.LocalSettings) -> int:
+    """Start everything, wait for Ctrl-C or SIGTERM, stop everything. Returns the exit status."""
+    if local.aws_port == local.api_port:
+        print(f"ordergate local: the AWS emulator and the API cannot share port {local.api_port}.", file=sys.stderr)
+        return EXIT_PORT_IN_USE
+    problems = busy_ports(local)
+    if problems:
+        for problem in problems:
+            print(f"ordergate local: {problem}.", file=sys.stderr)
+        return EXIT_PORT_IN_USE
+
+    stop = threading.Event()
+    with _stop_on_signals(stop), ExitStack() as cleanup:
+        try:
+            running = _start(local, cleanup)
+        except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:  # taken since the check above
+                print(f"ordergate local: a port became in use while starting ({exc}).", file=sys.stderr)
+                return EXIT_PORT_IN_USE
+            log.exception("the local stack failed to start")
+            return EXIT_STARTUP_FAILED
+        print(banner(running), flush=True)
+        while not stop.wait(0.5):
+            pass
+        print("\nordergate local: stopping...", file=sys.stderr, flush=True)
+    print("ordergate local: stopped.", file=sys.stderr, flush=True)
+    return 0
+
+
+def _load_app() -> Any:
+    """app.py is not part of the installed package: import it from the project folder."""
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    from app import app
+
+    return app
+
+
+def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
+    local_dir = Path(local.local_dir).resolve() if local.local_dir else PROJECT_ROOT / ".local"
+    region = config.Settings.from_env().region
+    emulator = Emulator(local.host, local.aws_port, region)
+    key = environment.signing_key(local_dir)
+    environment.apply(environment.local_environment(emulator.url, key, region))
+
+    from chalicelib import bootstrap  # after the environment is set: settings are read once
+    from chalicelib.notifications.stream import handle_batch
+    from chalicelib.storage import table
+
+    bootstrap.reset()
+    emulator.start()
+    cleanup.callback(emulator.stop)
+
+    services = bootstrap.get_services()
+    table.create_table()
+    verify_sender_domain(emulator.client("ses"))
+
+    outbox = Outbox(local_dir / "outbox")
+    outbox.directory.mkdir(parents=True, exist_ok=True)
+    _start_loop(cleanup, PollingThread("outbox", outbox.run_step, interval=0.2), final=outbox.collect)
+    worker = StreamWorker(
+        emulator.client("dynamodb"),
+        emulator.client("dynamodbstreams"),
+        services.settings.table_name,
+        handle_batch,
+        start="TRIM_HORIZON",  # a fresh emulator: everything in the stream is this run's, seed included
+    )
+    _start_loop(cleanup, PollingThread("stream-worker", worker.run_step, interval=0.2))
+
+    api_url = f"http://{local.host}:{local.api_port}"
+    seeded = seed_demo(services.passwords, portal_url=api_url)
+
+    app = _load_app()
+    app.debug = True  # stack traces in error responses: acceptable here, and only here
+    api = ApiServer(app, local.host, local.api_port)
+    api.start()
+    cleanup.callback(api.stop)
+    return Running(api_url, emulator.url, services.settings.table_name, outbox.directory, seeded)
+
+
+def _start_loop(cleanup: ExitStack, loop: PollingThread, final: Callable[[], object] | None = None) -> None:
+    loop.start()
+
+    def stop() -> None:
+        loop.stop()
+        if final is not None:
+            try:
+                final()  # one last round after the loop stopped, e.g. mail sent by the last batch
+            except Exception:
+                log.exception("%s: final round failed", loop.name)
+
+    cleanup.callback(stop)
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def banner(r: Running) -> str:
+    login = f'{{"tenant": "{DEMO_TENANT}", "username": "{DEMO_ADMIN}", "password": "{DEMO_PASSWORD}"}}'
+    seeded = "created" if r.seeded else "already there"
+    return "\n".join(
+        [
+            "",
+            "OrderGate local stack is running",
+            f"  API            {r.api_url}   (port: {config.LOCAL_API_PORT})",
+            f"  AWS emulator   {r.aws_url}   (port: {config.LOCAL_AWS_PORT}; DynamoDB, DynamoDB Streams, SES)",
+            f"  Table          {r.table_name}  (its stream feeds the Lambda stream handler)",
+            f"  Demo login     tenant {DEMO_TENANT}, username {DEMO_ADMIN}, password {DEMO_PASSWORD}  ({seeded})",
+            f"  Outbox         {r.outbox}/  (one .eml per e-mail SES accepted)",
+            "",
+            "  Log in:",
+            f"    curl -s -X POST {r.api_url}/auth/login -H 'Content-Type: application/json' \\",
+            f"      -d '{login}'",
+            "  then: curl -s " + r.api_url + "/me -H 'Authorization: Bearer <access_token>'",
+            "",
+            "  Stop with Ctrl-C.",
+            "",
+        ]
+    )

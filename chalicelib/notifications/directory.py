@@ -1,0 +1,79 @@
+"""The people and settings the notification rules look up, read once per stream batch.
+
+One record can call for several events (an approval is also a submission) and each asks for
+overlapping people; a batch of up to 100 records is usually about one tenant and a few customers.
+The cache keeps that to one read per thing per batch (`batch_scope`, opened by the stream handler):
+a batch lasts seconds, too short for a copy to go stale in a way that matters. Outside a batch each
+record gets a Directory of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from chalicelib.domain.model import Customer, TenantSettings, User
+from chalicelib.domain.permissions import Permission
+from chalicelib.services import approvers
+from chalicelib.storage import customers, tenants, users
+
+
+class Directory:
+    def __init__(self) -> None:
+        self._settings: dict[str, TenantSettings | None] = {}
+        self._users: dict[tuple[str, str], User | None] = {}
+        self._customers: dict[tuple[str, str], Customer | None] = {}
+        self._holders: dict[tuple[str, tuple[str, ...], Permission], list[User]] = {}
+
+    def settings(self, tenant: str) -> TenantSettings | None:
+        if tenant not in self._settings:
+            self._settings[tenant] = tenants.get_settings(tenant)
+        return self._settings[tenant]
+
+    def user(self, tenant: str, user_id: str | None) -> User | None:
+        if not user_id:
+            return None
+        if (tenant, user_id) not in self._users:
+            self._users[(tenant, user_id)] = users.find(tenant, user_id)
+        return self._users[(tenant, user_id)]
+
+    def customer(self, tenant: str, customer_id: str) -> Customer | None:
+        if (tenant, customer_id) not in self._customers:
+            found = customers.get_many(tenant, [customer_id])
+            self._customers[(tenant, customer_id)] = found[0] if found else None
+        return self._customers[(tenant, customer_id)]
+
+    def customer_numbers(self, tenant: str, customer_ids: tuple[str, ...]) -> list[str]:
+        unseen = [c for c in dict.fromkeys(customer_ids) if (tenant, c) not in self._customers]
+        if unseen:  # one BatchGet for those not read yet in this batch
+            found = {c.id: c for c in customers.get_many(tenant, unseen)}
+            self._customers.update({(tenant, c): found.get(c) for c in unseen})
+        known = (self._customers[(tenant, c)] for c in customer_ids)
+        return [c.number for c in known if c is not None]
+
+    def users_with(self, tenant: str, customer_ids: tuple[str, ...], permission: Permission) -> list[User]:
+        """Active users of these customers holding `permission`."""
+        key = (tenant, customer_ids, permission)
+        if key not in self._holders:
+            self._holders[key] = approvers.users_with(tenant, list(customer_ids), permission)
+        return self._holders[key]
+
+
+_batch: ContextVar[Directory | None] = ContextVar("notification_directory", default=None)
+
+
+@contextmanager
+def batch_scope() -> Iterator[Directory]:
+    """One Directory for every record of a stream batch."""
+    directory = Directory()
+    token = _batch.set(directory)
+    try:
+        yield directory
+    finally:
+        _batch.reset(token)
+
+
+def current() -> Directory:
+    """The batch's Directory, or a fresh one outside a batch."""
+    return _batch.get() or Directory()

@@ -1,0 +1,72 @@
+"""The notification service: events in, each e-mail out once.
+
+For every (event, recipient) the e-mail is claimed in the table before it is sent (a redelivered
+record finds the claim and sends nothing), marked sent afterwards, and released when the mail
+service refuses it, so the retry of the record can send it. Every e-mail of a record is attempted
+even when one fails; then the record fails as a whole and is retried, and only what is still unsent
+goes out again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from chalicelib.logs import logger
+from chalicelib.notifications import directory as directories
+from chalicelib.notifications import events
+from chalicelib.notifications.changes import Event
+from chalicelib.notifications.sender import EmailSender, OutgoingEmail
+from chalicelib.storage import notified
+
+
+class NotificationFailedError(Exception):
+    """Some e-mails of a record could not be sent; the record is retried for them."""
+
+    def __init__(self, failures: list[tuple[OutgoingEmail, Exception]]) -> None:
+        keys = ", ".join(f"{m.dedupe_key} → {m.to}: {type(e).__name__}" for m, e in failures)
+        super().__init__(f"{len(failures)} e-mail(s) not sent: {keys}")
+        self.failures = failures
+
+
+class NotificationService:
+    def __init__(self, sender: EmailSender, clock: Callable[[], float] = time.time) -> None:
+        self._sender = sender
+        self._clock = clock
+
+    def notify(self, happened: Iterable[Event]) -> int:
+        """Send what the events call for; returns how many e-mails went out now."""
+        directory = directories.current()  # shared by the records of one stream batch
+        sent = 0
+        failures: list[tuple[OutgoingEmail, Exception]] = []
+        for event in happened:
+            for email in events.emails_for(event, directory):
+                try:
+                    sent += self.send_once(event.tenant, email)
+                except Exception as exc:  # every e-mail gets its chance; the record fails below
+                    failures.append((email, exc))
+                    logger.warning(
+                        "e-mail not sent",
+                        extra={"tenant": event.tenant, "dedupe_key": email.dedupe_key, "error": repr(exc)},
+                    )
+        if failures:
+            raise NotificationFailedError(failures)
+        return sent
+
+    def send_once(self, tenant: str, email: OutgoingEmail) -> bool:
+        """True when sent now; False when an earlier delivery of the same record sent it."""
+        claimed_at = self._clock()
+        if not notified.claim(tenant, email.dedupe_key, email.to, claimed_at):
+            logger.info("e-mail already sent", extra={"tenant": tenant, "dedupe_key": email.dedupe_key})
+            return False
+        try:
+            message_id = self._sender.send(email)
+        except Exception:
+            notified.release(tenant, email.dedupe_key, email.to, claimed_at)
+            raise
+        try:
+            notified.mark_sent(tenant, email.dedupe_key, email.to, claimed_at, message_id)
+        except Exception:  # the mail is out: failing the record now would only risk a duplicate
+            logger.exception("e-mail sent but its claim not marked", extra={"dedupe_key": email.dedupe_key})
+        logger.info("e-mail sent", extra={"tenant": tenant, "dedupe_key": email.dedupe_key, "message_id": message_id})
+        return True

@@ -1,0 +1,461 @@
+"""Products, product groups, their uniqueness guards and search index, and the catalog lease.
+
+Uniqueness. A product is written with a guard item per value that must be unique in the tenant
+(`T#{t}#PSKU/{sku}`, `T#{t}#PBARCODE/{barcode}`), in one transaction with conditional puts, so two
+concurrent requests can never both take a sku or a barcode. Search term items ride in the same
+transaction, so the index never disagrees with the product.
+
+Bulk import. DynamoDB transactions hold at most 100 items, and BatchWriteItem cannot be conditional.
+A CSV import therefore first takes the tenant's *catalog lease* (one conditional put), and every
+single-product write checks in its own transaction that no lease is held. While the import holds
+the lease nothing else can write a product or a guard of that tenant, so the import validates
+against a catalog that cannot change under it and then writes with BatchWriteItem (25 items a call)
+without losing uniqueness. A crashed import's lease lapses after LEASE_SECONDS; re-running the same
+file converges, because rows are matched to products by sku and guards are written first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
+
+from chalicelib.domain.catalog import Product, ProductGroup, num_str, search_terms
+from chalicelib.domain.errors import ConflictError, DuplicateError, NotFoundError, VersionMismatchError
+from chalicelib.domain.pricing import Tier
+from chalicelib.storage import keys
+from chalicelib.storage.items import (
+    BaseItem,
+    CatalogLeaseItem,
+    ProductGroupItem,
+    ProductItem,
+    SearchTermItem,
+    UniqueItem,
+)
+from chalicelib.storage.mapping import item_values
+from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
+from chalicelib.storage.table import cancellation_codes, is_condition_failure, transaction
+
+LEASE_SECONDS = 120  # longer than any Lambda behind API Gateway (29 s) can run an import
+TX_RETRIES = 3  # TransactionConflict (another transaction on the lease item) is retried
+
+
+class ImportInProgressError(ConflictError):
+    code = "import_in_progress"
+
+    def __init__(self) -> None:
+        super().__init__("A product import is running for this catalog; try again shortly.")
+
+
+# --- decimals ---------------------------------------------------------------------------------
+def tiers_json(tiers: Iterable[Tier]) -> list[dict[str, str]]:
+    return [{"min_quantity": num_str(t.min_quantity), "price": f"{t.price:.2f}"} for t in tiers]
+
+
+def tiers_from_json(raw: Iterable[dict[str, str]] | None) -> list[Tier]:
+    return [Tier(Decimal(t["min_quantity"]), Decimal(t["price"])) for t in raw or []]
+
+
+# --- product groups ---------------------------------------------------------------------------
+def _group_item(tenant: str, g: ProductGroup) -> ProductGroupItem:
+    item = ProductGroupItem(*keys.product_group(tenant, g.id), id=g.id, name=g.name, portal=g.portal)
+    if g.version:
+        item.version = g.version
+    return item
+
+
+def _to_group(item: ProductGroupItem) -> ProductGroup:
+    return item_values(item, ProductGroup, portal=bool(item.portal))
+
+
+def get_group(tenant: str, group_id: str) -> ProductGroup:
+    try:
+        return _to_group(ProductGroupItem.get(*keys.product_group(tenant, group_id)))
+    except ProductGroupItem.DoesNotExist as exc:
+        raise NotFoundError("product group") from exc
+
+
+def get_groups(tenant: str, group_ids: Iterable[str | None]) -> dict[str, ProductGroup]:
+    """One BatchGetItem for the distinct groups of a page of products."""
+    wanted = [keys.product_group(tenant, g) for g in dict.fromkeys(g for g in group_ids if g)]
+    if not wanted:
+        return {}
+    return {i.id: _to_group(i) for i in ProductGroupItem.batch_get(wanted)}
+
+
+def list_groups_page(tenant: str, limit: int, cursor: str | None) -> Page[ProductGroup]:
+    return prefix_page(ProductGroupItem, keys.tenant_pk(tenant), keys.PRODUCT_GROUP, limit, cursor, _to_group)
+
+
+def all_groups(tenant: str) -> list[ProductGroup]:
+    """Every group of the tenant (tens to hundreds): for CSV import and export, which name them."""
+    result = ProductGroupItem.query(keys.tenant_pk(tenant), ProductGroupItem.sk.startswith(keys.PRODUCT_GROUP))
+    return [_to_group(i) for i in result]
+
+
+def save_group(tenant: str, before: ProductGroup | None, after: ProductGroup) -> ProductGroup:
+    """Create (`before` None) or update a group, moving its name guard when the name changes."""
+    item = _group_item(tenant, dataclasses.replace(after, version=before.version if before else 0))
+    renamed = before is None or before.name.strip().lower() != after.name.strip().lower()
+    try:
+        with transaction() as tx:
+            if before is not None and renamed:
+                old = UniqueItem(*keys.product_group_name_guard(tenant, before.name))
+                tx.delete(old, condition=UniqueItem.owner_id == before.id, add_version_condition=False)
+            tx.save(item)
+            if renamed:
+                tx.save(UniqueItem(*keys.product_group_name_guard(tenant, after.name), owner_id=after.id))
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        offset = 1 if before is not None and renamed else 0  # deletes are sent before puts
+        if before is not None and len(codes) > offset and codes[offset] == "ConditionalCheckFailed":
+            raise VersionMismatchError() from exc
+        if "ConditionalCheckFailed" in codes:
+            raise DuplicateError(
+                f"A product group named '{after.name}' already exists.",
+                details=[{"field": "name", "message": "is already taken"}],
+            ) from exc
+        raise
+    return get_group(tenant, after.id)
+
+
+# --- products: mapping ------------------------------------------------------------------------
+def _product_item(tenant: str, p: Product) -> ProductItem:
+    item = ProductItem(
+        *keys.product(tenant, p.id),
+        id=p.id,
+        sku=p.sku,
+        name=p.name,
+        description=p.description,
+        barcodes=list(p.barcodes),
+        group_id=p.group_id,
+        unit=p.unit,
+        min_quantity=num_str(p.min_quantity),
+        order_multiple=num_str(p.order_multiple),
+        base_price=f"{p.base_price:.2f}",
+        base_tiers=tiers_json(p.base_tiers),
+        tax_rate=num_str(p.tax_rate),
+        portal=p.portal,
+        status=p.status,
+        stock={site: num_str(q) for site, q in sorted(p.stock.items())},
+    )
+    if p.group_id:
+        item.gsi1pk = keys.products_of_group(tenant, p.group_id)
+        item.gsi1sk = keys.sku_key(p.sku)
+    return item
+
+
+def _to_product(item: ProductItem) -> Product:
+    return item_values(
+        item,
+        Product,
+        barcodes=list(item.barcodes or []),
+        min_quantity=Decimal(item.min_quantity),
+        order_multiple=Decimal(item.order_multiple),
+        base_price=Decimal(item.base_price),
+        base_tiers=tiers_from_json(item.base_tiers),
+        tax_rate=Decimal(item.tax_rate),
+        portal=bool(item.portal),
+        stock={site: Decimal(q) for site, q in (item.stock or {}).items()},
+    )
+
+
+def _term_items(tenant: str, product_id: str, terms: Iterable[str]) -> list[SearchTermItem]:
+    return [SearchTermItem(*keys.search_term(tenant, t, product_id), product_id=product_id) for t in sorted(terms)]
+
+
+# --- products: reads --------------------------------------------------------------------------
+def get(tenant: str, product_id: str) -> Product:
+    try:
+        return _to_product(ProductItem.get(*keys.product(tenant, product_id)))
+    except ProductItem.DoesNotExist as exc:
+        raise NotFoundError("product") from exc
+
+
+def get_many(tenant: str, product_ids: Iterable[str]) -> list[Product]:
+    """BatchGetItem (PynamoDB splits it into calls of 100); order follows `product_ids`."""
+    ids = list(dict.fromkeys(product_ids))
+    if not ids:
+        return []
+    found = {i.id: _to_product(i) for i in ProductItem.batch_get([keys.product(tenant, p) for p in ids])}
+    return [found[p] for p in ids if p in found]
+
+
+def list_page(tenant: str, limit: int, cursor: str | None) -> Page[Product]:
+    pk = keys.products_pk(tenant)
+    result = ProductItem.query(
+        pk,
+        ProductItem.sk.startswith(keys.PRODUCT),
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
+    )
+    return page_from((_to_product(i) for i in result), lambda: result.last_evaluated_key)
+
+
+def iterate_all(tenant: str) -> Iterator[Product]:
+    """Every product of the tenant, page by page (CSV export)."""
+    for item in ProductItem.query(keys.products_pk(tenant), ProductItem.sk.startswith(keys.PRODUCT)):
+        yield _to_product(item)
+
+
+def list_group_page(tenant: str, group_id: str, limit: int, cursor: str | None) -> Page[Product]:
+    gpk = keys.products_of_group(tenant, group_id)
+    result = ProductItem.gsi1.query(
+        gpk,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=decode_cursor(cursor, partition_attr="gsi1pk", partition_value=gpk),
+    )
+    return page_from((_to_product(i) for i in result if isinstance(i, ProductItem)), lambda: result.last_evaluated_key)
+
+
+def sku_prefix_page(tenant: str, prefix: str, limit: int, cursor: str | None) -> Page[Product]:
+    """Products whose sku starts with `prefix`, in sku order: one Query on the sku guards, one BatchGet."""
+    pk = keys.sku_guards_pk(tenant)
+    guards = UniqueItem.query(
+        pk,
+        UniqueItem.sk.startswith(keys.sku_key(prefix)),
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
+    )
+    owners = [g.owner_id for g in guards]
+    return page_from(get_many(tenant, owners), lambda: guards.last_evaluated_key)
+
+
+def find_by_barcode(tenant: str, barcode: str) -> Product | None:
+    try:
+        owner = UniqueItem.get(*keys.barcode_guard(tenant, barcode)).owner_id
+    except UniqueItem.DoesNotExist:
+        return None
+    try:
+        return get(tenant, owner)
+    except NotFoundError:
+        return None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    term: str
+    product: Product
+
+
+def search_page(tenant: str, prefix: str, limit: int, cursor: str | None) -> Page[SearchHit]:
+    """Term index entries starting with `prefix` (normalized, non-empty): one Query, one BatchGet.
+    A product has one entry per matching term; the service keeps one of them (see domain.catalog)."""
+    pk = keys.search_terms_pk(tenant, prefix)
+    result = SearchTermItem.query(
+        pk,
+        SearchTermItem.sk.startswith(prefix),
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
+    )
+    entries = [(i.sk.rsplit("#", 1)[0], i.product_id) for i in result]
+    products = {p.id: p for p in get_many(tenant, [pid for _, pid in entries])}
+    hits = [SearchHit(term, products[pid]) for term, pid in entries if pid in products]
+    return page_from(hits, lambda: result.last_evaluated_key)
+
+
+def sku_owners(tenant: str, skus: Iterable[str]) -> dict[str, str]:
+    """sku key → product id, for many skus (BatchGetItem on the guards)."""
+    wanted = [keys.sku_guard(tenant, s) for s in dict.fromkeys(keys.sku_key(s) for s in skus)]
+    return {g.sk: g.owner_id for g in UniqueItem.batch_get(wanted)} if wanted else {}
+
+
+def barcode_owners(tenant: str, barcodes: Iterable[str]) -> dict[str, str]:
+    """barcode key → product id, for many barcodes (BatchGetItem on the guards)."""
+    wanted = [keys.barcode_guard(tenant, b) for b in dict.fromkeys(b.lower() for b in barcodes)]
+    return {g.sk: g.owner_id for g in UniqueItem.batch_get(wanted)} if wanted else {}
+
+
+# --- products: single writes ------------------------------------------------------------------
+def _lease_free() -> Any:
+    now = int(time.time())
+    return CatalogLeaseItem.lease_until.does_not_exist() | (CatalogLeaseItem.lease_until < now)
+
+
+class _Tx:
+    """Labels for a transaction's items in the order PynamoDB sends them (condition checks, deletes,
+    puts), so a cancellation reason can be traced to the item that caused it."""
+
+    def __init__(self) -> None:
+        self.checks: list[str] = []
+        self.deletes: list[str] = []
+        self.puts: list[str] = []
+        self.ops: list[tuple[str, Any, Any]] = []
+
+    def check(self, label: str, cls: Any, key: tuple[str, str], condition: Any) -> None:
+        self.checks.append(label)
+        self.ops.append(("check", (cls, key), condition))
+
+    def delete(self, label: str, item: BaseItem, condition: Any = None) -> None:
+        self.deletes.append(label)
+        self.ops.append(("delete", item, condition))
+
+    def put(self, label: str, item: BaseItem, condition: Any = None) -> None:
+        self.puts.append(label)
+        self.ops.append(("put", item, condition))
+
+    def failed(self, exc: TransactWriteError) -> tuple[set[str], bool]:
+        """Labels whose condition failed, and whether the transaction hit a transaction conflict."""
+        codes = cancellation_codes(exc)
+        labels = self.checks + self.deletes + self.puts
+        failed = {label for label, code in zip(labels, codes, strict=False) if code == "ConditionalCheckFailed"}
+        return failed, "TransactionConflict" in codes
+
+    def run(self) -> None:
+        with transaction() as tx:
+            for kind, target, condition in self.ops:
+                if kind == "check":
+                    cls, key = target
+                    tx.condition_check(cls, key[0], key[1], condition=condition)
+                elif kind == "delete":
+                    tx.delete(target, condition=condition, add_version_condition=False)
+                else:
+                    tx.save(target, condition=condition)
+
+
+def _run_product_tx(tx: _Tx, p: Product) -> None:
+    for attempt in range(TX_RETRIES):
+        try:
+            tx.run()
+            return
+        except TransactWriteError as exc:
+            failed, conflict = tx.failed(exc)
+            if "lease" in failed:
+                raise ImportInProgressError() from exc
+            if "product" in failed:
+                raise VersionMismatchError() from exc
+            if "sku" in failed:
+                raise DuplicateError(
+                    f"A product with sku '{p.sku}' already exists.",
+                    details=[{"field": "sku", "message": "is already taken"}],
+                ) from exc
+            taken = sorted(label.split(":", 1)[1] for label in failed if label.startswith("barcode:"))
+            if taken:
+                raise DuplicateError(
+                    f"Barcode {', '.join(taken)} already belongs to another product.",
+                    details=[{"field": "barcodes", "message": f"'{b}' is already taken"} for b in taken],
+                ) from exc
+            if failed:
+                raise ConflictError("The product changed while it was being saved; try again.") from exc
+            if conflict and attempt + 1 < TX_RETRIES:
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            if conflict:
+                raise ConflictError("The catalog is busy; try again.") from exc
+            raise
+
+
+def create(tenant: str, p: Product) -> Product:
+    tx = _Tx()
+    tx.check("lease", CatalogLeaseItem, keys.catalog_lease(tenant), _lease_free())
+    tx.put("product", _product_item(tenant, p))  # p.version is 0: no version yet, a create-only put
+    tx.put("sku", UniqueItem(*keys.sku_guard(tenant, p.sku), owner_id=p.id))
+    for b in p.barcodes:
+        tx.put(f"barcode:{b}", UniqueItem(*keys.barcode_guard(tenant, b), owner_id=p.id))
+    for term in _term_items(tenant, p.id, search_terms(p.sku, p.name)):
+        tx.put("term", term)
+    _run_product_tx(tx, p)
+    return get(tenant, p.id)
+
+
+def update(tenant: str, before: Product, after: Product) -> Product:
+    """Write `after` if the stored product is still at `before.version`, moving guards and terms."""
+    tx = _Tx()
+    tx.check("lease", CatalogLeaseItem, keys.catalog_lease(tenant), _lease_free())
+    item = _product_item(tenant, after)
+    item.version = before.version
+    tx.put("product", item)
+    owned = UniqueItem.owner_id == before.id
+    if keys.sku_key(before.sku) != keys.sku_key(after.sku):
+        tx.delete("old-sku", UniqueItem(*keys.sku_guard(tenant, before.sku)), owned)
+        tx.put("sku", UniqueItem(*keys.sku_guard(tenant, after.sku), owner_id=after.id))
+    old_codes = {b.lower(): b for b in before.barcodes}
+    new_codes = {b.lower(): b for b in after.barcodes}
+    for code in sorted(old_codes.keys() - new_codes.keys()):
+        tx.delete("old-barcode", UniqueItem(*keys.barcode_guard(tenant, code)), owned)
+    for code in sorted(new_codes.keys() - old_codes.keys()):
+        b = new_codes[code]
+        tx.put(f"barcode:{b}", UniqueItem(*keys.barcode_guard(tenant, b), owner_id=after.id))
+    old_terms = search_terms(before.sku, before.name)
+    new_terms = search_terms(after.sku, after.name)
+    for term in _term_items(tenant, before.id, old_terms - new_terms):
+        tx.delete("old-term", term)
+    for term in _term_items(tenant, after.id, new_terms - old_terms):
+        tx.put("term", term)
+    _run_product_tx(tx, after)
+    return get(tenant, after.id)
+
+
+# --- the catalog lease and bulk writes (CSV import) -------------------------------------------
+def acquire_lease(tenant: str, owner_id: str) -> None:
+    now = int(time.time())
+    item = CatalogLeaseItem(*keys.catalog_lease(tenant), owner_id=owner_id, lease_until=now + LEASE_SECONDS)
+    try:
+        item.save(condition=_lease_free(), add_version_condition=False)
+    except PutError as exc:
+        if is_condition_failure(exc):
+            raise ImportInProgressError() from exc
+        raise
+
+
+def release_lease(tenant: str, owner_id: str) -> None:
+    try:
+        CatalogLeaseItem(*keys.catalog_lease(tenant)).delete(
+            condition=CatalogLeaseItem.owner_id == owner_id, add_version_condition=False
+        )
+    except DeleteError as exc:
+        if not is_condition_failure(exc):  # already lapsed and taken by someone else: not ours to drop
+            raise
+
+
+def _versioned(item: UniqueItem | SearchTermItem) -> BaseItem:
+    """BatchWriteItem bypasses PynamoDB's versioning; a create-only put elsewhere is conditional on
+    `version` not existing, so a bulk-written guard without one could be silently taken over."""
+    item.version = 1
+    return item
+
+
+def bulk_write(tenant: str, changes: list[tuple[Product | None, Product]]) -> None:
+    """Create (`before` None) or replace many products with BatchWriteItem.
+
+    Only for a caller holding the catalog lease that has validated `changes` against the current
+    guards: a barcode may move between products of `changes` (its guard is overwritten to the new
+    owner). Written in three passes so that a crash leaves a state a re-run repairs: guards first
+    (a re-run finds the product id by sku), then products and new terms, then what was released."""
+    claimed: set[str] = set()
+    with BaseItem.batch_write() as batch:
+        for before, after in changes:
+            if before is None:
+                batch.save(_versioned(UniqueItem(*keys.sku_guard(tenant, after.sku), owner_id=after.id)))
+            had = {b.lower() for b in before.barcodes} if before else set()
+            for b in after.barcodes:
+                claimed.add(b.lower())
+                if b.lower() not in had:
+                    batch.save(_versioned(UniqueItem(*keys.barcode_guard(tenant, b), owner_id=after.id)))
+    with BaseItem.batch_write() as batch:
+        for before, after in changes:
+            item = _product_item(tenant, after)
+            item.version = (before.version if before else 0) + 1
+            batch.save(item)
+            old_terms = search_terms(before.sku, before.name) if before else frozenset()
+            for term in _term_items(tenant, after.id, search_terms(after.sku, after.name) - old_terms):
+                batch.save(_versioned(term))
+    with BaseItem.batch_write() as batch:
+        for before, after in changes:
+            if before is None:
+                continue
+            gone = search_terms(before.sku, before.name) - search_terms(after.sku, after.name)
+            for term in _term_items(tenant, before.id, gone):
+                batch.delete(term)
+            for b in before.barcodes:
+                if b.lower() not in claimed:
+                    batch.delete(UniqueItem(*keys.barcode_guard(tenant, b)))
