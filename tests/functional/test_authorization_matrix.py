@@ -114,6 +114,27 @@ def order(status: str) -> Arrange:
     return arrange
 
 
+def product_group(m: MatrixWorld) -> Target:
+    """A portal group: its products are visible to customers, so they may read it but not change it."""
+    r = m.admin.post("/product-groups", {"name": m.unique("Tools "), "portal": True})
+    assert r.status_code == 201, r.body
+    return {"group_id": r.json["id"]}
+
+
+def product(m: MatrixWorld) -> Target:
+    """A product on the portal (customers see it at their price)."""
+    body = {"sku": m.unique("P-"), "name": "Hammer", "base_price": "9.50", "tax_rate": "0.23", "portal": True}
+    r = m.admin.post("/products", body)
+    assert r.status_code == 201, r.body
+    return {"product_id": r.json["id"]}
+
+
+def price_list(m: MatrixWorld) -> Target:
+    r = m.admin.post("/price-lists", {"name": m.unique("Dealers "), "entries": []})
+    assert r.status_code == 201, r.body
+    return {"list_id": r.json["id"]}
+
+
 def staff_draft(m: MatrixWorld) -> Target:
     """An order the supplier builds for the customer (taken by phone), not yet sent."""
     o = m.world.order(m.admin, customer_id=m.ids["customer"])
@@ -133,6 +154,9 @@ TARGETS: dict[str | None, Arrange] = {
     "awaiting_customer": order("awaiting_customer"),
     "confirmed": order("confirmed"),
     "staff draft": staff_draft,
+    "a product group": product_group,
+    "a product": product,
+    "a price list": price_list,
 }
 
 
@@ -235,6 +259,24 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/orders/{order_id}/reorder"):            row("401 401 404 201 201 201 201 403 201", "confirmed"),
     ("GET", "/orders/{order_id}/messages"):            row("401 401 404 200 200 200 200 200 200", "submitted"),
     ("POST", "/orders/{order_id}/messages"):           row("401 401 404 201 201 201 201 201 201", "submitted"),
+    # catalog: everyone signed in reads it (customers what the portal shows); catalog.manage changes it
+    ("GET", "/product-groups"):                        row("401 401 200 200 200 200 200 200 200"),
+    ("POST", "/product-groups"):                       row("401 401 201 403 403 403 403 403 201"),
+    ("GET", "/product-groups/{group_id}"):             row("401 401 404 200 200 200 200 200 200", "a product group"),
+    ("PATCH", "/product-groups/{group_id}"):           row("401 401 404 403 403 403 403 403 200", "a product group"),
+    ("GET", "/products"):                              row("401 401 200 200 200 200 200 200 200"),
+    ("POST", "/products"):                             row("401 401 201 403 403 403 403 403 201"),
+    ("GET", "/products/export"):                       row("401 401 200 403 403 403 403 403 200"),
+    ("POST", "/products/import"):                      row("401 401 200 403 403 403 403 403 200"),
+    ("GET", "/products/{product_id}"):                 row("401 401 404 200 200 200 200 200 200", "a product"),
+    ("PATCH", "/products/{product_id}"):               row("401 401 404 403 403 403 403 403 200", "a product"),
+    # prices: price lists and customer prices are prices.manage's alone; customers see only their own price
+    ("GET", "/price-lists"):                           row("401 401 200 403 403 403 403 403 200"),
+    ("POST", "/price-lists"):                          row("401 401 201 403 403 403 403 403 201"),
+    ("GET", "/price-lists/{list_id}"):                 row("401 401 404 403 403 403 403 403 200", "a price list"),
+    ("PUT", "/price-lists/{list_id}"):                 row("401 401 404 403 403 403 403 403 200", "a price list"),
+    ("GET", "/customers/{customer_id}/prices"):        row("401 401 404 403 403 403 403 403 200", "the customer"),
+    ("PUT", "/customers/{customer_id}/prices"):        row("401 401 404 403 403 403 403 403 200", "the customer"),
 }
 # fmt: on
 
@@ -264,10 +306,25 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/orders/{order_id}/invoices"): {"date": TODAY, "number": "INV-1", "amount": "12.00"},
     ("POST", "/orders/{order_id}/payments"): {"date": TODAY, "reference": "PAY-1", "amount": "12.00"},
     ("POST", "/orders/{order_id}/messages"): {"body": "When will it ship?"},
+    ("POST", "/product-groups"): lambda m, c, t: {"name": m.unique("Group "), "portal": True},
+    ("PATCH", "/product-groups/{group_id}"): {"name": "Renamed"},
+    ("POST", "/products"): lambda m, c, t: {
+        "sku": m.unique("N-"),
+        "name": "Saw",
+        "base_price": "5",
+        "tax_rate": "0.23",
+    },
+    ("PATCH", "/products/{product_id}"): {"name": "Claw hammer"},
+    ("POST", "/price-lists"): lambda m, c, t: {"name": m.unique("List "), "entries": []},
+    ("PUT", "/price-lists/{list_id}"): {"name": "Dealers", "entries": []},
+    ("PUT", "/customers/{customer_id}/prices"): {"entries": []},
 }
 # Successful calls that leave their target as it was (besides GETs), so every caller may share one.
 KEEPS_TARGET = {("POST", "/orders/{order_id}/messages"), ("POST", "/orders/{order_id}/reorder")}
-CSV_BODIES = {("POST", "/orders/{order_id}/lines/import"): "code,quantity\nSKU-1,1\n"}
+CSV_BODIES = {
+    ("POST", "/orders/{order_id}/lines/import"): "code,quantity\nSKU-1,1\n",
+    ("POST", "/products/import"): "sku,name,base_price,tax_rate\nIMP-1,Imported,2.00,0.23\n",
+}
 
 
 # --- the world -------------------------------------------------------------------------------------

@@ -6,7 +6,15 @@ from datetime import date as Date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    WithJsonSchema,
+    model_validator,
+)
 
 from chalicelib.api.schemas.common import Code, Day, Id, Money, RequestModel, ResponseModel, ShortText, Text
 from chalicelib.domain.money import MAX_QUANTITY
@@ -100,7 +108,7 @@ class LinePatch(RequestModel):
 class ApproveLine(RequestModel):
     id: Id
     quantity: Quantity | None = None
-    remove: bool = False
+    remove: StrictBool = False
 
 
 class ApproveRequest(RequestModel):
@@ -116,7 +124,7 @@ class ProposeLine(RequestModel):
     quantity: Quantity | None = None
     unit_price: Money | None = None
     confirmed_delivery_date: Day | None = None
-    remove: bool = False
+    remove: StrictBool = False
 
 
 class ProposeAddLine(ProductRefIn):
