@@ -38,7 +38,8 @@ from tests.conftest import aws_environment
 from tests.functional.conftest import ADMIN_PASSWORD, Api, make_tenant
 from tests.functional.order_world import World, build_world, offer
 
-MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "5"))
+QUICK_EXAMPLES = 5
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", str(QUICK_EXAMPLES)))
 SEED = int(os.environ.get("FUZZ_SEED", "20261123"))
 CALLERS = ("admin", "buyer")
 
@@ -54,6 +55,15 @@ CONFIG = schemathesis.Config.from_dict(
             "with-security-parameters": False,
         },
         "phases": {"stateful": {"enabled": False}},
+        # The coverage phase sends every boundary of a schema, here bodies of 10,000 and 10,001 price
+        # entries: generating and checking them takes schemathesis minutes. The quick run in `make test`
+        # leaves that phase out for the price-entry operations (test_limits.py sends those boundaries
+        # itself); `make fuzz` keeps it.
+        "operations": []
+        if MAX_EXAMPLES > QUICK_EXAMPLES
+        else [
+            {"include-path-regex": "^/(price-lists|customers/[^/]+/prices)", "phases": {"coverage": {"enabled": False}}}
+        ],
         # A body over the 1 MiB limit (e.g. one entry more than maxItems, each a large object) is refused
         # before it is parsed: 413 is a rejection of invalid data like the defaults.
         "checks": {

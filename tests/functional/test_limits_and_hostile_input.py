@@ -465,3 +465,21 @@ def test_an_order_cannot_add_up_past_a_billion_nor_a_line_past_a_million_units(w
     ):
         assert_status(world.desk.post(f"/orders/{o['id']}/propose", body), 422)
     assert world.desk.get(f"/orders/{o['id']}").json["version"] == submitted["version"]
+
+
+# --- price entries (the fuzz run in `make test` leaves these boundaries to this test) ----------------------
+@pytest.mark.parametrize("count", [10_000, 10_001])
+def test_price_entries_past_10000_or_naming_no_product_are_422_and_change_nothing(world: World, count: int) -> None:
+    customer = world.customer["id"]
+    entries = [{"product_id": f"p{i}", "price": "1.00"} for i in range(count)]
+    lists_before = world.admin.get("/price-lists").json["items"]
+    prices_before = world.admin.get(f"/customers/{customer}/prices").json
+    field = "entries" if count > 10_000 else "entries[0].product_id"  # too many, else an unknown product
+    for r in (
+        world.admin.post("/price-lists", {"name": "Huge", "entries": entries}),
+        world.admin.put(f"/customers/{customer}/prices", {"entries": entries}),
+    ):
+        assert_status(r, 422)
+        assert r.json["error"]["details"][0]["field"] == field
+    assert world.admin.get("/price-lists").json["items"] == lists_before
+    assert world.admin.get(f"/customers/{customer}/prices").json == prices_before
