@@ -8,7 +8,7 @@ CFN_LINT := $(VENV)/bin/cfn-lint
 INFRA_TEMPLATES := infra/*.yaml
 STAGE ?= dev
 
-.PHONY: run test lint typecheck unit install clean tenant deploy package lint-infra rotate-signing-key bench
+.PHONY: run test lint typecheck unit fuzz install clean tenant deploy package lint-infra rotate-signing-key bench
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,13 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
+
+## The long fuzz run: many examples per operation against the real app (make test runs 5 each).
+## FUZZ_MAX_EXAMPLES and FUZZ_SEED may be overridden: make fuzz FUZZ_MAX_EXAMPLES=1000 FUZZ_SEED=7
+FUZZ_MAX_EXAMPLES ?= 200
+FUZZ_SEED ?= 20261123
+fuzz: $(STAMP)
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) $(PY) -m pytest -q tests/functional/test_fuzz.py
 
 ## Operator command: make tenant SLUG=acme NAME="Acme Ltd" ADMIN=alice EMAIL=alice@acme.example
 ## (asks for the password, or reads ORDERGATE_ADMIN_PASSWORD; the table comes from the environment)

@@ -43,6 +43,7 @@ def error_envelope(event: Request, get_response: Any) -> Response:
         if response.status_code >= 500:
             code = "internal_error"
         response.body = envelope(code, str(body.get("Message", "")))
+        response.headers = {**(response.headers or {}), "Content-Type": "application/json"}
     return response
 
 

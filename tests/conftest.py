@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -27,20 +29,39 @@ for var in ("ORDERGATE_DYNAMODB_ENDPOINT", "ORDERGATE_SES_ENDPOINT", "AWS_ENDPOI
     os.environ.pop(var, None)
 
 
-@pytest.fixture
-def aws() -> Iterator[None]:
+@contextmanager
+def aws_environment() -> Iterator[None]:
     """moto in process, with the OrderGate table created from the item models."""
     from moto import mock_aws
 
     from chalicelib import bootstrap
     from chalicelib.config import get_settings
-    from chalicelib.local.isolation import serialize_dynamodb_operations
+    from chalicelib.local.isolation import copy_tables_once_per_transaction, serialize_dynamodb_operations
+    from chalicelib.local.key_limits import enforce_dynamodb_key_limits
     from chalicelib.storage import table
 
     serialize_dynamodb_operations()  # concurrency tests need DynamoDB's isolation, see the module
+    copy_tables_once_per_transaction()  # speed only: moto snapshots a table once per transaction item
+    enforce_dynamodb_key_limits()  # and its key-size limits on reads: an oversized id must not pass locally
     with mock_aws():
         bootstrap.reset()
         bootstrap.configure_storage(get_settings())
         table.create_table()
         yield
         bootstrap.reset()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """A fresh table for one test."""
+    with aws_environment():
+        yield
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fuzz run's request count and statuses (tests/functional/test_fuzz.py), when it ran."""
+    fuzz = sys.modules.get("tests.functional.test_fuzz")
+    line = fuzz.summary() if fuzz is not None else None
+    if line and not getattr(terminalreporter, "_ordergate_fuzz_reported", False):  # some plugins call this twice
+        terminalreporter._ordergate_fuzz_reported = True  # type: ignore[attr-defined]
+        terminalreporter.write_line(line)

@@ -9,16 +9,19 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from chalice.app import Blueprint, Request, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from chalicelib.api import openapi
 from chalicelib.api.errors import error_response, internal_error_response
+from chalicelib.api.openapi import QueryParam, RouteSpec
+from chalicelib.api.schemas.common import Id
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.errors import (
     MalformedRequestError,
+    NotFoundError,
     OrderGateError,
     PayloadTooLargeError,
     UnauthenticatedError,
@@ -26,10 +29,25 @@ from chalicelib.domain.errors import (
     VersionMismatchError,
 )
 from chalicelib.logs import logger
-from chalicelib.storage.paging import DEFAULT_LIMIT, MAX_LIMIT
+from chalicelib.storage.paging import DEFAULT_LIMIT, MAX_CURSOR_LENGTH, MAX_LIMIT
+from chalicelib.storage.table import domain_error
 
 M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 1024 * 1024
+
+# Query parameters every list declares (API.md "Lists").
+LIMIT = QueryParam(
+    "limit",
+    Annotated[int, Field(ge=1, le=MAX_LIMIT, strict=False)],
+    f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+)
+CURSOR = QueryParam(
+    "cursor",
+    Annotated[str, Field(max_length=MAX_CURSOR_LENGTH, pattern=r"^[A-Za-z0-9_\-]+$")],
+    "The `next_cursor` of the previous page, as given.",
+)
+PAGE = (LIMIT, CURSOR)
+_PATH_ID: TypeAdapter[str] = TypeAdapter(Id)
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:
@@ -54,7 +72,8 @@ class Ctx:
 
     request: Request
     principal_or_none: Principal | None
-    _json: Any = field(default=None)
+    spec: RouteSpec
+    query_values: dict[str, Any] = field(default_factory=dict)
 
     @property
     def principal(self) -> Principal:
@@ -63,21 +82,16 @@ class Ctx:
         return self.principal_or_none
 
     def query(self, name: str) -> str | None:
-        params: Any = self.request.query_params or {}
-        value = params.get(name)
-        return None if value is None or value == "" else str(value)
+        """A declared query parameter, already validated by the pipeline; None when absent."""
+        if name not in self.spec.query_names:
+            # A view reading a parameter its registration does not declare would be undocumented.
+            raise RuntimeError(f"{self.spec.method} {self.spec.path} does not declare the query parameter {name!r}")
+        value = self.query_values.get(name)
+        return None if value is None else str(value)
 
     def page_args(self) -> tuple[int, str | None]:
-        raw = self.query("limit")
-        limit = DEFAULT_LIMIT
-        if raw is not None:
-            if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-                raise MalformedRequestError(f"'limit' must be a whole number from 1 to {MAX_LIMIT}.")
-            limit = int(raw)
-        cursor = self.query("cursor")
-        if cursor is not None and len(cursor) > 2048:
-            raise MalformedRequestError("The cursor is not valid.")
-        return limit, cursor
+        limit = self.query("limit")
+        return (DEFAULT_LIMIT if limit is None else int(limit)), self.query("cursor")
 
     def raw_body(self) -> bytes:
         body = self.request.raw_body or b""
@@ -91,6 +105,8 @@ class Ctx:
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise MalformedRequestError("The request body is not valid JSON.") from exc
+        except RecursionError as exc:
+            raise MalformedRequestError("The request body is nested too deeply.") from exc
 
     def text(self) -> str:
         """The body as UTF-8 text (CSV uploads)."""
@@ -99,12 +115,14 @@ class Ctx:
         except UnicodeDecodeError as exc:
             raise MalformedRequestError("The request body is not UTF-8 text.") from exc
 
-    def body(self, model: type[M], *, optional: bool = False) -> M:
-        data = self.json()
-        if data is None:
-            if not optional:
+    def body(self, model: type[M]) -> M:
+        if model is not self.spec.request_model:
+            raise RuntimeError(f"{self.spec.method} {self.spec.path} documents {self.spec.request_model}, not {model}")
+        if not self.raw_body().strip():  # no body at all; a JSON `null` is a body, and not an object
+            if not self.spec.body_optional:
                 raise MalformedRequestError("A JSON request body is required.")
-            data = {}
+            return model.model_validate({})
+        data = self.json()
         try:
             return model.model_validate(data)
         except ValidationError as exc:
@@ -112,12 +130,15 @@ class Ctx:
 
     def if_match(self) -> int | None:
         """The version an `If-Match: "<version>"` header names; None when absent."""
+        if not self.spec.if_match:
+            raise RuntimeError(f"{self.spec.method} {self.spec.path} does not declare If-Match")
         raw = self.request.headers.get("if-match")
         if raw is None:
             return None
         value = raw.strip()
         value = value.removeprefix("W/").strip('"')
-        if not value.isdigit():
+        # ASCII digits only: str.isdigit() also admits superscripts and other scripts' digits.
+        if not (value.isascii() and value.isdigit() and len(value) <= 18):
             raise VersionMismatchError()
         return int(value)
 
@@ -171,12 +192,37 @@ def endpoint(
     response_model: type[BaseModel] | None = None,
     status: int = 200,
     content_type: str = "application/json",
+    response_content_type: str = "application/json",
     tags: tuple[str, ...] = (),
+    query: tuple[QueryParam, ...] = (),
+    if_match: bool = False,
+    body_optional: bool = False,
+    errors: tuple[int, ...] = (),
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a view on `bp` with OrderGate's request pipeline and describe it in OpenAPI.
 
-    `max_body_bytes` raises the 1 MiB body limit for an endpoint that documents why (CSV import)."""
+    `query` declares the query parameters the view reads (`Ctx.query` refuses others) and validates
+    them (400); `if_match` that the view honours If-Match; `body_optional` that an empty body means
+    `{}`; `errors` statuses beyond those the pipeline itself implies (e.g. 429 on login);
+    `max_body_bytes` raises the 1 MiB body limit for an endpoint that documents why (CSV import).
+    """
+    spec = RouteSpec(
+        path=path,
+        method=method,
+        summary=summary,
+        public=public,
+        request_model=request_model,
+        response_model=response_model,
+        status=status,
+        content_type=content_type,
+        response_content_type=response_content_type,
+        tags=tags,
+        query=query,
+        if_match=if_match,
+        body_optional=body_optional,
+        errors=errors,
+    )
 
     def decorator(fn: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(fn)
@@ -188,17 +234,22 @@ def endpoint(
                 if len(request.raw_body or b"") > max_body_bytes:
                     raise PayloadTooLargeError(f"The request body is larger than {_size(max_body_bytes)}.")
                 principal = None if public else _authenticate(request)
+                _check_path_params(path_params)
+                ctx = Ctx(request, principal, spec, _query_values(spec, request))
                 if principal is None:
-                    return fn(Ctx(request, None), **path_params)
+                    return fn(ctx, **path_params)
                 logger.append_keys(tenant=principal.tenant, user_id=principal.user_id)
                 if method != "POST":
-                    return fn(Ctx(request, principal), **path_params)
+                    return fn(ctx, **path_params)
                 from chalicelib.api import idempotency  # storage: imported with the first POST
 
-                return idempotency.run(principal, request, path, lambda: fn(Ctx(request, principal), **path_params))
+                return idempotency.run(principal, request, path, lambda: fn(ctx, **path_params))
             except OrderGateError as exc:
                 return error_response(exc)
-            except Exception:
+            except Exception as exc:
+                known = domain_error(exc)
+                if known is not None:
+                    return error_response(known)
                 logger.exception("unhandled error")
                 return internal_error_response(request_id)
             finally:
@@ -209,22 +260,42 @@ def endpoint(
         if content_types:
             route_kwargs["content_types"] = content_types
         bp.route(path, **route_kwargs)(view)
-        openapi.register(
-            openapi.RouteSpec(
-                path=path,
-                method=method,
-                summary=summary,
-                public=public,
-                request_model=request_model,
-                response_model=response_model,
-                status=status,
-                content_type=content_type,
-                tags=tags,
-            )
-        )
+        openapi.register(spec)
         return fn
 
     return decorator
+
+
+def _check_path_params(path_params: dict[str, str]) -> None:
+    """Every id the API hands out is an `Id`; a path parameter that is not one names nothing (404).
+
+    Checked before anything reaches storage, so odd characters or a 3 KB "id" never become part of
+    a DynamoDB key (keys over 2048/1024 bytes are a ValidationException there, not a miss).
+    """
+    for value in path_params.values():
+        try:
+            _PATH_ID.validate_python(value)
+        except ValidationError as exc:
+            raise NotFoundError() from exc
+
+
+def _query_values(spec: RouteSpec, request: Request) -> dict[str, Any]:
+    """The declared query parameters, validated by their declared types (400 naming the parameter)."""
+    params: Any = request.query_params or {}
+    values: dict[str, Any] = {}
+    for q in spec.query:
+        raw = params.get(q.name)
+        if raw is None:  # only an absent parameter is absent: `?customer_id=` names no customer (400)
+            continue
+        try:
+            values[q.name] = q.adapter.validate_python(raw)
+        except ValidationError as exc:
+            problem = exc.errors()[0]["msg"] if exc.errors() else "is not valid"
+            raise MalformedRequestError(
+                f"The query parameter '{q.name}' is not valid: {problem}.",
+                details=[{"field": q.name, "message": problem}],
+            ) from exc
+    return values
 
 
 def _size(n: int) -> str:

@@ -1,13 +1,43 @@
 """The OpenAPI 3.1 document, generated from the registered endpoints and their pydantic models, so
-the served contract cannot drift from the code."""
+the served contract cannot drift from the code.
+
+Each `endpoint(...)` registration (api/http.py) becomes one `RouteSpec`: its path parameters, the
+query parameters it declares (the view can read no others: `Ctx.query` refuses undeclared names),
+the headers the pipeline honours (`If-Match` where declared, `Idempotency-Key` on authenticated
+POSTs), request and response models, and the error statuses it can answer, each with the envelope.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
+
+from chalicelib.api.schemas.common import Id
+
+if TYPE_CHECKING:
+    from pydantic.json_schema import JsonSchemaMode
+
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """A query parameter: its type gives both the documented schema and the validation (400 when bad)."""
+
+    name: str
+    type: Any
+    description: str
+
+    @cached_property
+    def adapter(self) -> TypeAdapter[Any]:
+        return TypeAdapter(self.type)
+
+    def schema(self) -> dict[str, Any]:
+        return self.adapter.json_schema()
 
 
 @dataclass(frozen=True)
@@ -21,11 +51,47 @@ class RouteSpec:
     status: int
     content_type: str
     tags: tuple[str, ...]
+    query: tuple[QueryParam, ...] = ()
+    if_match: bool = False
+    body_optional: bool = False
+    errors: tuple[int, ...] = ()
+    response_content_type: str = JSON
+    query_names: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "query_names", frozenset(q.name for q in self.query))
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"{(\w+)}", self.path)
+
+    @property
+    def has_body(self) -> bool:
+        return self.request_model is not None or self.content_type != JSON
+
+    @property
+    def idempotent_post(self) -> bool:
+        """Authenticated POSTs go through the Idempotency-Key pipeline (api/idempotency.py)."""
+        return self.method == "POST" and not self.public
+
+    def error_statuses(self) -> list[int]:
+        codes = {400, 413, *self.errors}  # every request: bad query or header, oversized body
+        if not self.public:
+            codes |= {401, 403, 404, 409, 422}
+        if self.path_params:
+            codes.add(404)
+        if self.has_body:
+            codes |= {415, 422}
+        if self.if_match:
+            codes.add(412)
+        if self.idempotent_post:
+            codes.add(409)
+        return sorted(codes)
 
 
 ROUTES: list[RouteSpec] = []
 
-_ERROR_SCHEMA: dict[str, Any] = {
+ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["error"],
     "properties": {
@@ -33,22 +99,50 @@ _ERROR_SCHEMA: dict[str, Any] = {
             "type": "object",
             "required": ["code", "message", "details"],
             "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "details": {"type": "array", "items": {"type": "object"}},
+                "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                "message": {"type": "string", "minLength": 1},
+                "details": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["message"],
+                        "properties": {
+                            "field": {"type": "string"},
+                            "row": {"type": "integer"},
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                        },
+                    },
+                },
             },
         }
     },
 }
-_ERROR_STATUSES = {
-    "400": "Malformed request",
-    "401": "Missing, invalid or expired token",
-    "403": "Not allowed for this caller",
-    "404": "Not found or outside the caller's scope",
-    "409": "Conflict: status, duplicate or rule",
-    "412": "If-Match does not match",
-    "413": "Body over 1 MiB",
-    "422": "Validation failed",
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request: body not JSON, CSV not parseable, bad query parameter or header",
+    401: "Missing, invalid or expired token; wrong credentials",
+    403: "Visible, but this caller may not do this",
+    404: "Not found, or outside the caller's scope",
+    409: "Conflict: status does not allow it, duplicate, a rule refuses, Idempotency-Key reused",
+    412: "If-Match does not match the current version",
+    413: "Body over 1 MiB",
+    415: "Unsupported Content-Type",
+    422: "Validation failed; details name each field",
+    429: "Too many failed logins for this user",
+}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": 'The version the change is based on, as the ETag gave it: "<version>". 412 when it does not match.',
+    "schema": {"type": "string"},  # any value is acceptable input: one that is not the current version is a 412
+}
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "The same key with the same body within 24 h replays the first response; another body: 409.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
 
 
@@ -57,47 +151,45 @@ def register(spec: RouteSpec) -> None:
         ROUTES.append(spec)
 
 
+def find(path: str, method: str) -> RouteSpec | None:
+    return next((r for r in ROUTES if r.path == path and r.method == method), None)
+
+
 def document(title: str = "OrderGate API", version: str = "1.0.0") -> dict[str, Any]:
     from pydantic.json_schema import models_json_schema  # only /openapi.json needs it
 
-    models = {m for r in ROUTES for m in (r.request_model, r.response_model) if m is not None}
-    _, defs = models_json_schema(
-        [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
-        ref_template="#/components/schemas/{model}",
+    # Requests are documented as pydantic validates them, responses as it serialises them (Money is
+    # a string either way, but e.g. a quantity is a JSON number only on the way out).
+    wanted: set[tuple[type[BaseModel], JsonSchemaMode]] = set()
+    for r in ROUTES:
+        if r.request_model is not None:
+            wanted.add((r.request_model, "validation"))
+        if r.response_model is not None:
+            wanted.add((r.response_model, "serialization"))
+    refs, defs = models_json_schema(
+        sorted(wanted, key=lambda m: (m[0].__name__, m[1])), ref_template="#/components/schemas/{model}"
     )
     schemas: dict[str, Any] = dict(defs.get("$defs", {}))
-    schemas["Error"] = _ERROR_SCHEMA
+    schemas["Error"] = ERROR_SCHEMA
     paths: dict[str, Any] = {}
     for r in sorted(ROUTES, key=lambda r: (r.path, r.method)):
         op: dict[str, Any] = {
             "operationId": _operation_id(r),
             "summary": r.summary,
             "tags": list(r.tags),
-            "responses": {
-                str(r.status): _success(r),
-                **{
-                    code: {
-                        "description": text,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                    }
-                    for code, text in _ERROR_STATUSES.items()
-                },
-            },
+            "responses": {str(r.status): _success(r, refs), **{str(code): _error(code) for code in r.error_statuses()}},
         }
-        params = [
-            {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-            for n in re.findall(r"{(\w+)}", r.path)
-        ]
+        params = _parameters(r)
         if params:
             op["parameters"] = params
         if r.public:
             op["security"] = []
         if r.request_model is not None:
             op["requestBody"] = {
-                "required": True,
-                "content": {r.content_type: {"schema": {"$ref": f"#/components/schemas/{r.request_model.__name__}"}}},
+                "required": not r.body_optional,
+                "content": {r.content_type: {"schema": refs[(r.request_model, "validation")]}},
             }
-        elif r.content_type != "application/json":
+        elif r.content_type != JSON:
             op["requestBody"] = {"required": True, "content": {r.content_type: {"schema": {"type": "string"}}}}
         paths.setdefault(r.path, {})[r.method.lower()] = op
     return {
@@ -112,15 +204,45 @@ def document(title: str = "OrderGate API", version: str = "1.0.0") -> dict[str, 
     }
 
 
-def _success(r: RouteSpec) -> dict[str, Any]:
-    if r.status == 204 or r.response_model is None:
-        return {"description": "Success"}
-    return {
-        "description": "Success",
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{r.response_model.__name__}"}}},
+# Every id the API hands out matches this; a path parameter that does not cannot name anything (404).
+PATH_PARAM_SCHEMA: dict[str, Any] = TypeAdapter(Id).json_schema()
+
+
+def _parameters(r: RouteSpec) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {"name": n, "in": "path", "required": True, "schema": PATH_PARAM_SCHEMA} for n in r.path_params
+    ]
+    params += [
+        {"name": q.name, "in": "query", "required": False, "description": q.description, "schema": q.schema()}
+        for q in r.query
+    ]
+    if r.if_match:
+        params.append(_IF_MATCH)
+    if r.idempotent_post:
+        params.append(_IDEMPOTENCY_KEY)
+    return params
+
+
+def _success(r: RouteSpec, refs: dict[Any, dict[str, Any]]) -> Any:
+    if r.status == 204:
+        return {"description": "Success, no content"}
+    if r.response_model is None:
+        schema: dict[str, Any] = {"type": "string"} if r.response_content_type != JSON else {"type": "object"}
+    else:
+        schema = refs[(r.response_model, "serialization")]
+    return {"description": "Success", "content": {r.response_content_type: {"schema": schema}}}
+
+
+def _error(code: int) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": ERROR_DESCRIPTIONS.get(code, "Error"),
+        "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
+    if code == 429:
+        response["headers"] = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+    return response
 
 
 def _operation_id(r: RouteSpec) -> str:
-    words = [w for w in re.split(r"[/{}\-]+", r.path) if w]
+    words = [w for w in re.split(r"[/{}\-.]+", r.path) if w]
     return r.method.lower() + "".join(w[:1].upper() + w[1:] for w in words)

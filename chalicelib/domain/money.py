@@ -6,6 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# API.md's bounds: no amount above a billion, no quantity above a million (nor below 0.001).
+MAX_AMOUNT = Decimal("1000000000.00")
+MAX_QUANTITY = Decimal("1000000")
 
 
 def money(value: Decimal | int | str) -> Decimal:

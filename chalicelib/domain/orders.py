@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.domain.clock import now_iso
 from chalicelib.domain.errors import InvalidTransitionError, ValidationFailedError, invalid_field
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.money import ZERO, line_net, line_tax, money
+from chalicelib.domain.money import MAX_AMOUNT, MAX_QUANTITY, ZERO, line_net, line_tax, money
 
 MAX_LINES = 1000
 
@@ -219,6 +219,18 @@ class Order:
         net = sum((line.net for line in kept), ZERO)
         tax = sum((line.tax for line in kept), ZERO)
         return Totals(money(net), money(tax), money(net + tax))
+
+    def check_limits(self) -> None:
+        """The bounds of API.md hold for what the order adds up to, not only for what a request
+        carried: adding to a line can pass a million units, a million units at a large price can pass
+        a billion. Checked after every change, before it is saved; a breach is a 422."""
+        for i, line in enumerate(self.lines):
+            quantities = [line.quantity, line.proposed.quantity if line.proposed else None]
+            if any(q is not None and q > MAX_QUANTITY for q in quantities):
+                raise invalid_field(f"lines[{i}].quantity", f"A line holds at most {MAX_QUANTITY} units.")
+        totals = [self.totals, self.proposed_totals()] if any(line.proposed for line in self.lines) else [self.totals]
+        if any(t.gross > MAX_AMOUNT for t in totals):
+            raise invalid_field("lines", f"An order's total is at most {MAX_AMOUNT}.")
 
     def line(self, line_id: str) -> Line:
         for line in self.lines:

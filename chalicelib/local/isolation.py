@@ -44,3 +44,38 @@ def serialize_dynamodb_operations() -> None:
         functools.update_wrapper(locked, original)
         locked._ordergate_serialized = True  # type: ignore[attr-defined]
         setattr(DynamoDBBackend, name, locked)
+
+
+def copy_tables_once_per_transaction() -> None:
+    """Idempotent: moto snapshots a table (deep copy, for rollback) once per *item* of a transaction;
+    one snapshot per table is the same rollback state, and an order save has several items. Only
+    speed changes: with several snapshots a test world of a few hundred items spent most of its
+    time copying."""
+    import copy
+
+    from moto.dynamodb import models
+
+    original = models.DynamoDBBackend.transact_write_items
+    if getattr(original, "_ordergate_copy_once", False):
+        return
+
+    class _CopyOnce:
+        def __init__(self) -> None:
+            self._copies: dict[int, Any] = {}
+
+        def deepcopy(self, obj: Any) -> Any:
+            if id(obj) not in self._copies:
+                self._copies[id(obj)] = copy.deepcopy(obj)
+            return self._copies[id(obj)]
+
+    def transact_write_items(self: Any, transact_items: Any) -> Any:
+        with _LOCK:  # the module's `copy` is swapped for the duration of this one call
+            setattr(models, "copy", _CopyOnce())  # noqa: B010 - the module attribute moto's code reads
+            try:
+                return original(self, transact_items)
+            finally:
+                setattr(models, "copy", copy)  # noqa: B010
+
+    functools.update_wrapper(transact_write_items, original)
+    transact_write_items._ordergate_copy_once = True  # type: ignore[attr-defined]
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]

@@ -33,6 +33,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Customer, TenantSettings
+from chalicelib.domain.money import MAX_QUANTITY
 from chalicelib.domain.orders import (
     COMMITTED,
     MAX_LINES,
@@ -60,6 +61,7 @@ P = Permission
 S = OrderStatus
 ATTEMPTS = 25
 MAX_IMPORT_ROWS = 1000
+MAX_CODE_LENGTH = 64  # as a product reference in a JSON body (api/schemas/orders.py `Ref`)
 
 
 @dataclass
@@ -140,6 +142,7 @@ class OrderService:
                     refresh |= loaded.copies_used
                     continue
                 raise
+            loaded.order.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
             context = (loaded.customer, loaded.settings) if loaded.write_context and loaded.customer else None
             try:
                 return orders.save(
@@ -335,6 +338,7 @@ class OrderService:
                         p.user_id,
                         record=False,  # the "create" entry covers them
                     )
+            order.check_limits()
             try:
                 return orders.save(
                     t, None, order, customer.sales_rep_id, checks=checks, context=(customer, settings), number=number
@@ -843,12 +847,15 @@ def _parse_line_csv(text: str) -> list[tuple[int, str, Decimal, str | None]]:
             if len(row) != 2 or not code:
                 rows.append((n, code, Decimal(0), "A row has a code and a quantity."))
                 continue
+            if len(code) > MAX_CODE_LENGTH:  # no sku or barcode is longer; nor may a lookup key be
+                rows.append((n, code[:MAX_CODE_LENGTH] + "…", Decimal(0), "No product has a code this long."))
+                continue
             try:
                 qty = Decimal(raw)
             except InvalidOperation:
                 rows.append((n, code, Decimal(0), f"'{raw}' is not a quantity."))
                 continue
-            if not qty.is_finite() or qty <= 0 or qty > 1_000_000 or qty.as_tuple().exponent < -3:  # type: ignore[operator]
+            if not qty.is_finite() or qty <= 0 or qty > MAX_QUANTITY or qty.as_tuple().exponent < -3:  # type: ignore[operator]
                 rows.append((n, code, Decimal(0), "The quantity must be above 0, at most 1000000, 3 decimals."))
                 continue
             rows.append((n, code, qty, None))

@@ -21,6 +21,10 @@ U = TypeVar("U")
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
+MAX_CURSOR_LENGTH = 2048
+# DynamoDB's key limits, in UTF-8 bytes: a cursor naming a longer key is forged.
+MAX_PARTITION_KEY_BYTES = 2048
+MAX_SORT_KEY_BYTES = 1024
 
 
 @dataclass
@@ -49,6 +53,7 @@ def decode_cursor(cursor: str | None, *, partition_attr: str, partition_value: s
             isinstance(key, dict)
             and len(key) <= 4
             and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
+            and all(len(v["S"].encode()) <= _key_limit(k) for k, v in key.items())
             and key.get(partition_attr, {}).get("S") == partition_value
         )
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
@@ -56,6 +61,10 @@ def decode_cursor(cursor: str | None, *, partition_attr: str, partition_value: s
     if not ok:
         raise MalformedRequestError("The cursor is not valid.")
     return key
+
+
+def _key_limit(attribute: str) -> int:
+    return MAX_PARTITION_KEY_BYTES if attribute.endswith("pk") else MAX_SORT_KEY_BYTES
 
 
 def encode_cursors(positions: dict[str, dict[str, Any] | None]) -> str | None:

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import GetError, PynamoDBException, QueryError, TransactGetError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.errors import ConflictError
+from chalicelib.domain.errors import ConflictError, NotFoundError, OrderGateError
+from chalicelib.logs import logger
 from chalicelib.storage.items import BaseItem, item_classes
 
 
@@ -101,3 +102,25 @@ def raise_conflict(exc: Exception, message: str) -> None:
     if is_condition_failure(exc):
         raise ConflictError(message) from exc
     raise exc
+
+
+_READS = (GetError, QueryError, TransactGetError)
+
+
+def domain_error(exc: Exception) -> OrderGateError | None:
+    """The domain error a storage failure means for the caller, or None when it is our fault (a 500).
+
+    A read that DynamoDB refuses as a ValidationException was refused for the key values it carries,
+    which come from the request (an id in the path, a list filter): above all keys over DynamoDB's
+    limits (partition key 2048 bytes, sort key 1024), which no item can have. The API checks ids at
+    the edge (api/http.py); this is the one backstop for any path that reaches storage unchecked.
+    Writes are not mapped: their keys are built from validated bodies, so a refusal there is a bug.
+    """
+    if isinstance(exc, _READS) and exc.cause_response_code == "ValidationException":
+        logger.warning("DynamoDB refused a read's key", extra={"dynamodb_message": _message(exc)})
+        return NotFoundError()
+    return None
+
+
+def _message(exc: PynamoDBException) -> str:
+    return str(exc.cause_response_message or exc)[:300]

@@ -55,6 +55,11 @@ class World:
 
 @pytest.fixture
 def world(admin: Api, anon: Api) -> World:
+    return build_world(admin, anon)
+
+
+def build_world(admin: Api, anon: Api) -> World:
+    """The world on tenant `acme` (whose administrator `admin` is): also used by module-scoped fixtures."""
     catalog = FakeCatalog()
     catalog.add(offer("p1", "SKU-1", "10.00"), barcode="5901234123457")
     catalog.add(offer("p2", "BOX-6", "2.50", multiple="6", tiers=(("12", "2.00"),)))

@@ -3,9 +3,12 @@ describes exactly the routes the app serves."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from app import app
+from chalicelib.api import openapi
 from tests.functional.conftest import Api, create_customer
 
 
@@ -93,3 +96,72 @@ def test_the_openapi_document_lists_every_route_and_no_other(anon: Api) -> None:
     assert documented == served
     assert doc["paths"]["/auth/login"]["post"]["security"] == []
     assert "Error" in doc["components"]["schemas"]
+
+
+# API.md's list filters, route by route: each must be a documented query parameter.
+LIST_PARAMETERS = {
+    ("GET", "/orders"): {"limit", "cursor", "status", "customer_id", "created_from", "created_to"},
+    ("GET", "/customers"): {"limit", "cursor", "sales_rep_id"},
+    ("GET", "/users"): {"limit", "cursor", "customer_id"},
+    ("GET", "/sites"): {"limit", "cursor"},
+    ("GET", "/security-groups"): {"limit", "cursor"},
+    ("GET", "/orders/{order_id}/messages"): {"limit", "cursor"},
+}
+
+
+def _operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(method.upper(), path, op) for path, ops in doc["paths"].items() for method, op in ops.items()]
+
+
+def test_the_served_document_is_the_one_generated_from_the_registrations(anon: Api) -> None:
+    assert anon.get("/openapi.json").json == openapi.document()
+
+
+def test_the_list_filters_of_the_api_spec_are_documented_query_parameters(anon: Api) -> None:
+    doc = anon.get("/openapi.json").json
+    for (method, path), names in LIST_PARAMETERS.items():
+        params = doc["paths"][path][method.lower()]["parameters"]
+        assert {p["name"] for p in params if p["in"] == "query"} == names, path
+    limit = next(p for p in doc["paths"]["/orders"]["get"]["parameters"] if p["name"] == "limit")
+    assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 100)
+    status = next(p for p in doc["paths"]["/orders"]["get"]["parameters"] if p["name"] == "status")
+    assert "submitted" in status["schema"]["enum"]
+
+
+def test_every_operation_documents_parameters_bodies_security_and_the_error_envelope(anon: Api) -> None:
+    doc = anon.get("/openapi.json").json
+    error_ref = {"$ref": "#/components/schemas/Error"}
+    for method, path, op in _operations(doc):
+        spec = openapi.find(path, method)
+        assert spec is not None
+        params = {(p["in"], p["name"]): p for p in op.get("parameters", [])}
+        for name in spec.path_params:
+            assert params[("path", name)]["schema"]["pattern"], (path, name)
+        assert (("header", "If-Match") in params) == spec.if_match, (method, path)
+        assert (("header", "Idempotency-Key") in params) == (method == "POST" and not spec.public), (method, path)
+        if spec.request_model is not None or spec.content_type != "application/json":
+            assert spec.content_type in op["requestBody"]["content"], (method, path)
+            assert op["requestBody"]["required"] is not spec.body_optional
+            assert "415" in op["responses"]
+        assert str(spec.status) in op["responses"], (method, path)
+        errors = {code: r for code, r in op["responses"].items() if code.startswith(("4", "5"))}
+        assert errors, (method, path)
+        assert all(r["content"]["application/json"]["schema"] == error_ref for r in errors.values()), path
+        if spec.public:
+            assert op["security"] == []
+        else:
+            assert "security" not in op and {"401", "403", "404"} <= set(errors), (method, path)
+    assert doc["security"] == [{"bearer": []}]
+    assert doc["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert "429" in doc["paths"]["/auth/login"]["post"]["responses"]
+
+
+def test_bodies_are_documented_as_they_travel(anon: Api) -> None:
+    schemas = anon.get("/openapi.json").json["components"]["schemas"]
+    money = {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$"}
+    for model, field in (("InvoiceRequest", "amount"), ("TotalsOut", "gross")):
+        assert money.items() <= schemas[model]["properties"][field].items(), model
+    assert schemas["LineAdd"]["properties"]["quantity"]["type"] == "number"
+    assert schemas["LineOut"]["properties"]["quantity"]["type"] == "number"
+    assert {"type": "string", "format": "date"}.items() <= schemas["InvoiceRequest"]["properties"]["date"].items()
+    assert schemas["CustomerCreate"]["additionalProperties"] is False  # unknown fields are refused

@@ -121,3 +121,35 @@ def test_a_portal_order_is_submitted_and_a_staff_order_is_sent() -> None:
         order("staff").submit("rep", needs_approval=False)
     with pytest.raises(InvalidTransitionError):
         order("portal").send("rep")
+
+
+def test_an_order_within_the_api_bounds_passes_its_limit_check() -> None:
+    o = order()
+    o.add_line(new_line("p3", "C", "C", D("1000000"), D("800.00"), D("0.25")), "buyer")  # gross exactly 1e9
+    o.lines = o.lines[2:]
+    o.check_limits()
+
+
+def test_an_order_past_a_billion_is_refused() -> None:
+    o = order()
+    o.add_line(new_line("p9", "Z", "Z", D("1000000"), D("1000.00"), D("0")), "buyer")
+    with pytest.raises(ValidationFailedError) as refused:
+        o.check_limits()
+    assert refused.value.details[0]["field"] == "lines"
+
+
+def test_a_line_that_adds_up_past_a_million_units_is_refused() -> None:
+    o = order()
+    for _ in range(2):
+        o.add_line(new_line("p1", "A", "A", D("600000"), D("0.01"), D("0")), "buyer")  # the same product: one line
+    with pytest.raises(ValidationFailedError) as refused:
+        o.check_limits()
+    assert refused.value.details[0]["field"] == "lines[0].quantity"
+
+
+def test_a_proposal_past_a_billion_is_refused() -> None:
+    o = order()
+    o.status = OrderStatus.SUBMITTED
+    o.propose("desk", None, [{"id": o.lines[1].id, "quantity": D("1000000"), "unit_price": D("1000.00")}], [])
+    with pytest.raises(ValidationFailedError):
+        o.check_limits()

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from chalicelib.api.http import field_path, patch_changes
+from chalicelib.api.http import PAGE, Ctx, field_path, patch_changes
+from chalicelib.api.openapi import RouteSpec
 from chalicelib.domain.errors import ValidationFailedError
 from chalicelib.domain.permissions import BUILTIN_GROUPS, PERMISSION_KIND, UserKind
 
@@ -44,3 +45,19 @@ def test_patch_null_clears_only_nullable_fields() -> None:
     assert patch_changes(Body.model_validate({"note": None}), frozenset({"note"})) == {"note": None}
     with pytest.raises(ValidationFailedError):
         patch_changes(Body.model_validate({"name": None}), frozenset({"note"}))
+
+
+def _ctx(**kw: object) -> Ctx:
+    spec = RouteSpec("/things", "GET", "things", False, None, None, 200, "application/json", (), **kw)  # type: ignore[arg-type]
+    return Ctx(request=None, principal_or_none=None, spec=spec)  # type: ignore[arg-type]
+
+
+def test_a_view_cannot_read_a_query_parameter_its_registration_does_not_declare() -> None:
+    with pytest.raises(RuntimeError, match="does not declare the query parameter 'status'"):
+        _ctx(query=PAGE).query("status")
+    assert _ctx(query=PAGE).page_args() == (25, None)
+
+
+def test_a_view_cannot_honour_if_match_without_declaring_it() -> None:
+    with pytest.raises(RuntimeError, match="does not declare If-Match"):
+        _ctx().if_match()

@@ -6,13 +6,15 @@ from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.http import Ctx, endpoint, json_response, no_content, patch_changes
+from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, no_content, patch_changes
+from chalicelib.api.openapi import QueryParam
 from chalicelib.api.presenters import customer_out, group_out, settings_out, site_out, user_out
 from chalicelib.api.schemas.admin import (
     CustomerCreate,
     CustomerList,
     CustomerOut,
     CustomerPatch,
+    CustomerView,
     GroupCreate,
     GroupList,
     GroupOut,
@@ -28,6 +30,7 @@ from chalicelib.api.schemas.admin import (
     UserOut,
     UserPatch,
 )
+from chalicelib.api.schemas.common import Id
 from chalicelib.bootstrap import get_services
 from chalicelib.lazy import LazyModule
 
@@ -54,6 +57,7 @@ def get_settings(ctx: Ctx) -> Response:
     request_model=SettingsPatch,
     response_model=SettingsOut,
     tags=("settings",),
+    if_match=True,
 )
 def patch_settings(ctx: Ctx) -> Response:
     changes = patch_changes(ctx.body(SettingsPatch), frozenset({"order_desk_email"}))
@@ -63,7 +67,13 @@ def patch_settings(ctx: Ctx) -> Response:
 
 # --- security groups --------------------------------------------------------------------------
 @endpoint(
-    bp, "/security-groups", "GET", summary="List security groups", response_model=GroupList, tags=("security-groups",)
+    bp,
+    "/security-groups",
+    "GET",
+    summary="List security groups",
+    response_model=GroupList,
+    tags=("security-groups",),
+    query=PAGE,
 )
 def list_groups(ctx: Ctx) -> Response:
     page = admin.list_groups(ctx.principal, *ctx.page_args())
@@ -107,6 +117,7 @@ def get_group(ctx: Ctx, group_id: str) -> Response:
     request_model=GroupReplace,
     response_model=GroupOut,
     tags=("security-groups",),
+    if_match=True,
 )
 def put_group(ctx: Ctx, group_id: str) -> Response:
     body = ctx.body(GroupReplace)
@@ -121,6 +132,7 @@ def put_group(ctx: Ctx, group_id: str) -> Response:
     summary="Delete a security group",
     status=204,
     tags=("security-groups",),
+    if_match=True,
 )
 def delete_group(ctx: Ctx, group_id: str) -> Response:
     admin.delete_group(ctx.principal, group_id, ctx.if_match())
@@ -128,7 +140,7 @@ def delete_group(ctx: Ctx, group_id: str) -> Response:
 
 
 # --- sites ------------------------------------------------------------------------------------
-@endpoint(bp, "/sites", "GET", summary="List sites", response_model=SiteList, tags=("sites",))
+@endpoint(bp, "/sites", "GET", summary="List sites", response_model=SiteList, tags=("sites",), query=PAGE)
 def list_sites(ctx: Ctx) -> Response:
     page = admin.list_sites(ctx.principal, *ctx.page_args())
     return json_response(SiteList(items=[site_out(s) for s in page.items], next_cursor=page.next_cursor))
@@ -164,6 +176,7 @@ def get_site(ctx: Ctx, site_id: str) -> Response:
     request_model=SitePatch,
     response_model=SiteOut,
     tags=("sites",),
+    if_match=True,
 )
 def patch_site(ctx: Ctx, site_id: str) -> Response:
     changes = patch_changes(ctx.body(SitePatch), frozenset({"address"}))
@@ -175,7 +188,15 @@ def patch_site(ctx: Ctx, site_id: str) -> Response:
 USER_NULLABLE = frozenset({"locale", "approval_limit"})
 
 
-@endpoint(bp, "/users", "GET", summary="List users (filter: customer_id)", response_model=UserList, tags=("users",))
+@endpoint(
+    bp,
+    "/users",
+    "GET",
+    summary="List users (filter: customer_id)",
+    response_model=UserList,
+    tags=("users",),
+    query=(*PAGE, QueryParam("customer_id", Id, "Only the users of this customer.")),
+)
 def list_users(ctx: Ctx) -> Response:
     limit, cursor = ctx.page_args()
     page = get_services().user_admin.list(ctx.principal, limit, cursor, ctx.query("customer_id"))
@@ -211,6 +232,7 @@ def get_user(ctx: Ctx, user_id: str) -> Response:
     request_model=UserPatch,
     response_model=UserOut,
     tags=("users",),
+    if_match=True,
 )
 def patch_user(ctx: Ctx, user_id: str) -> Response:
     changes = patch_changes(ctx.body(UserPatch), USER_NULLABLE)
@@ -229,6 +251,7 @@ CUSTOMER_NULLABLE = frozenset({"parent_id", "sales_rep_id", "price_list_id", "pa
     summary="List customers (filter: sales_rep_id)",
     response_model=CustomerList,
     tags=("customers",),
+    query=(*PAGE, QueryParam("sales_rep_id", Id, "Only the customers assigned to this sales rep.")),
 )
 def list_customers(ctx: Ctx) -> Response:
     limit, cursor = ctx.page_args()
@@ -252,7 +275,7 @@ def create_customer(ctx: Ctx) -> Response:
     return json_response(customer_out(c, ctx.principal), status=201, etag=c.version)
 
 
-@endpoint(bp, "/customers/{customer_id}", "GET", summary="A customer", response_model=CustomerOut, tags=("customers",))
+@endpoint(bp, "/customers/{customer_id}", "GET", summary="A customer", response_model=CustomerView, tags=("customers",))
 def get_customer(ctx: Ctx, customer_id: str) -> Response:
     c = admin.get_customer(ctx.principal, customer_id)
     return json_response(customer_out(c, ctx.principal), etag=c.version)
@@ -266,6 +289,7 @@ def get_customer(ctx: Ctx, customer_id: str) -> Response:
     request_model=CustomerPatch,
     response_model=CustomerOut,
     tags=("customers",),
+    if_match=True,
 )
 def patch_customer(ctx: Ctx, customer_id: str) -> Response:
     changes = patch_changes(ctx.body(CustomerPatch), CUSTOMER_NULLABLE)

@@ -39,6 +39,7 @@ def _pair(p: TokenPair) -> Response:
     request_model=LoginRequest,
     response_model=TokenPairResponse,
     tags=TAGS,
+    errors=(401, 429),
 )
 def login(ctx: Ctx) -> Response:
     body = ctx.body(LoginRequest)
@@ -54,14 +55,24 @@ def login(ctx: Ctx) -> Response:
     request_model=RefreshRequest,
     response_model=TokenPairResponse,
     tags=TAGS,
+    errors=(401,),
 )
 def refresh(ctx: Ctx) -> Response:
     return _pair(get_services().auth.refresh(ctx.body(RefreshRequest).refresh_token))
 
 
-@endpoint(bp, "/auth/logout", "POST", summary="End this session", request_model=LogoutRequest, status=204, tags=TAGS)
+@endpoint(
+    bp,
+    "/auth/logout",
+    "POST",
+    summary="End this session",
+    request_model=LogoutRequest,
+    status=204,
+    tags=TAGS,
+    body_optional=True,
+)
 def logout(ctx: Ctx) -> Response:
-    get_services().auth.logout(ctx.principal, ctx.body(LogoutRequest, optional=True).refresh_token)
+    get_services().auth.logout(ctx.principal, ctx.body(LogoutRequest).refresh_token)
     return no_content()
 
 

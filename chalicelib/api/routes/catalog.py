@@ -3,11 +3,13 @@ lists, customer prices."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from chalice.app import Blueprint, Response
+from pydantic import Field
 
-from chalicelib.api.http import Ctx, endpoint, json_response, patch_changes
+from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, patch_changes
+from chalicelib.api.openapi import QueryParam
 from chalicelib.api.presenters import (
     price_entry_out,
     price_list_out,
@@ -17,6 +19,7 @@ from chalicelib.api.presenters import (
     product_out,
 )
 from chalicelib.api.schemas.catalog import (
+    Barcode,
     CustomerPricesIn,
     CustomerPricesOut,
     ImportResultOut,
@@ -33,7 +36,7 @@ from chalicelib.api.schemas.catalog import (
     ProductOut,
     ProductPatch,
 )
-from chalicelib.domain.errors import MalformedRequestError
+from chalicelib.api.schemas.common import Code, Id, Text
 from chalicelib.domain.pricing import PriceEntry, Tier
 from chalicelib.lazy import LazyModule
 
@@ -46,6 +49,9 @@ else:  # storage and its client, the CSV codec: imported by the first request th
     pricing = LazyModule("chalicelib.services.pricing")
 
 bp = Blueprint(__name__)
+
+SearchText = Annotated[Text, Field(min_length=1, max_length=100)]
+FOR_CUSTOMER = QueryParam("customer_id", Id, "Staff: show the prices this customer would see.")
 
 
 def _entries(models: list[PriceEntryModel]) -> list[PriceEntry]:
@@ -60,7 +66,13 @@ def _tiers_in(data: dict[str, object]) -> dict[str, object]:
 
 # --- product groups ---------------------------------------------------------------------------
 @endpoint(
-    bp, "/product-groups", "GET", summary="List product groups", response_model=ProductGroupList, tags=("catalog",)
+    bp,
+    "/product-groups",
+    "GET",
+    summary="List product groups",
+    response_model=ProductGroupList,
+    tags=("catalog",),
+    query=PAGE,
 )
 def list_product_groups(ctx: Ctx) -> Response:
     page = catalog.list_groups(ctx.principal, *ctx.page_args())
@@ -105,6 +117,7 @@ def get_product_group(ctx: Ctx, group_id: str) -> Response:
     request_model=ProductGroupPatch,
     response_model=ProductGroupOut,
     tags=("catalog",),
+    if_match=True,
 )
 def patch_product_group(ctx: Ctx, group_id: str) -> Response:
     changes = patch_changes(ctx.body(ProductGroupPatch))
@@ -120,6 +133,14 @@ def patch_product_group(ctx: Ctx, group_id: str) -> Response:
     summary="List and search products (filters: q, sku, barcode, group_id, customer_id)",
     response_model=ProductList,
     tags=("catalog",),
+    query=(
+        *PAGE,
+        QueryParam("q", SearchText, "Products with a word of the name, or the sku, starting with this."),
+        QueryParam("sku", Code, "Products whose sku starts with this."),
+        QueryParam("barcode", Barcode, "The product with this barcode."),
+        QueryParam("group_id", Id, "Only the products of this group."),
+        FOR_CUSTOMER,
+    ),
 )
 def list_products(ctx: Ctx) -> Response:
     filters = catalog.ProductFilters(
@@ -155,6 +176,7 @@ def create_product(ctx: Ctx) -> Response:
     "GET",
     summary="Export every product as CSV",
     tags=("catalog",),
+    response_content_type="text/csv",
 )
 def export_products(ctx: Ctx) -> Response:
     items, group_names = catalog.export_products(ctx.principal)
@@ -174,18 +196,25 @@ def export_products(ctx: Ctx) -> Response:
     content_type="text/csv",
     tags=("catalog",),
     max_body_bytes=csv_products.MAX_IMPORT_BYTES,
+    query=(QueryParam("dry_run", Literal["true", "false"], "true: validate and report, write nothing."),),
 )
 def import_products(ctx: Ctx) -> Response:
-    dry_run = (ctx.query("dry_run") or "false").lower()
-    if dry_run not in ("true", "false"):
-        raise MalformedRequestError("'dry_run' must be true or false.")
+    dry_run = ctx.query("dry_run") or "false"
     rows, errors = csv_products.parse(ctx.raw_body())
     result = catalog.import_products(ctx.principal, rows, errors, dry_run == "true")
     body = ImportResultOut(created=result.created, updated=result.updated, unchanged=result.unchanged, errors=[])
     return json_response(body)
 
 
-@endpoint(bp, "/products/{product_id}", "GET", summary="A product", response_model=ProductOut, tags=("catalog",))
+@endpoint(
+    bp,
+    "/products/{product_id}",
+    "GET",
+    summary="A product",
+    response_model=ProductOut,
+    tags=("catalog",),
+    query=(FOR_CUSTOMER,),
+)
 def get_product(ctx: Ctx, product_id: str) -> Response:
     page = catalog.get_product(ctx.principal, product_id, ctx.query("customer_id"))
     p = page.items[0]
@@ -200,6 +229,7 @@ def get_product(ctx: Ctx, product_id: str) -> Response:
     request_model=ProductPatch,
     response_model=ProductOut,
     tags=("catalog",),
+    if_match=True,
 )
 def patch_product(ctx: Ctx, product_id: str) -> Response:
     changes = _tiers_in(patch_changes(ctx.body(ProductPatch), frozenset({"description", "group_id"})))
@@ -209,7 +239,9 @@ def patch_product(ctx: Ctx, product_id: str) -> Response:
 
 
 # --- price lists ------------------------------------------------------------------------------
-@endpoint(bp, "/price-lists", "GET", summary="List price lists", response_model=PriceListList, tags=("prices",))
+@endpoint(
+    bp, "/price-lists", "GET", summary="List price lists", response_model=PriceListList, tags=("prices",), query=PAGE
+)
 def list_price_lists(ctx: Ctx) -> Response:
     page = pricing.list_price_lists(ctx.principal, *ctx.page_args())
     items = [price_list_summary(h) for h in page.items]
@@ -255,6 +287,7 @@ def get_price_list(ctx: Ctx, list_id: str) -> Response:
     request_model=PriceListIn,
     response_model=PriceListOut,
     tags=("prices",),
+    if_match=True,
 )
 def put_price_list(ctx: Ctx, list_id: str) -> Response:
     body = ctx.body(PriceListIn)

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.http import Ctx, endpoint, json_response, patch_changes
+from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, patch_changes
+from chalicelib.api.openapi import QueryParam
 from chalicelib.api.order_presenters import (
     invoice_out,
     message_out,
@@ -16,6 +17,7 @@ from chalicelib.api.order_presenters import (
     shipment_out,
     summary_out,
 )
+from chalicelib.api.schemas.common import Day, Id
 from chalicelib.api.schemas.orders import (
     ApproveRequest,
     InvoiceOut,
@@ -39,7 +41,7 @@ from chalicelib.api.schemas.orders import (
     ShipmentRequest,
 )
 from chalicelib.bootstrap import get_services
-from chalicelib.domain.orders import Order
+from chalicelib.domain.orders import Order, OrderStatus
 from chalicelib.services.order_catalog import ProductRef
 
 if TYPE_CHECKING:
@@ -64,6 +66,13 @@ def order_response(o: Order, status: int = 200) -> Response:
     summary="List orders (filters: status, customer_id, created_from, created_to)",
     response_model=OrderList,
     tags=TAGS,
+    query=(
+        *PAGE,
+        QueryParam("status", OrderStatus, "Only orders in this status."),
+        QueryParam("customer_id", Id, "Only this customer's orders."),
+        QueryParam("created_from", Day, "Created on or after this day (YYYY-MM-DD, UTC)."),
+        QueryParam("created_to", Day, "Created on or before this day (YYYY-MM-DD, UTC)."),
+    ),
 )
 def list_orders(ctx: Ctx) -> Response:
     limit, cursor = ctx.page_args()
@@ -106,6 +115,7 @@ def get_order(ctx: Ctx, order_id: str) -> Response:
     request_model=OrderPatch,
     response_model=OrderOut,
     tags=TAGS,
+    if_match=True,
 )
 def patch_order(ctx: Ctx, order_id: str) -> Response:
     changes = patch_changes(ctx.body(OrderPatch), frozenset(OrderPatch.model_fields))
@@ -121,6 +131,7 @@ def patch_order(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     status=201,
     tags=TAGS,
+    if_match=True,
 )
 def add_line(ctx: Ctx, order_id: str) -> Response:
     b = ctx.body(LineAdd)
@@ -137,6 +148,7 @@ def add_line(ctx: Ctx, order_id: str) -> Response:
     request_model=LinePatch,
     response_model=OrderOut,
     tags=TAGS,
+    if_match=True,
 )
 def patch_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
     changes = patch_changes(ctx.body(LinePatch), frozenset({"requested_delivery_date"}))
@@ -144,7 +156,13 @@ def patch_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
 
 
 @endpoint(
-    bp, "/orders/{order_id}/lines/{line_id}", "DELETE", summary="Remove a line", response_model=OrderOut, tags=TAGS
+    bp,
+    "/orders/{order_id}/lines/{line_id}",
+    "DELETE",
+    summary="Remove a line",
+    response_model=OrderOut,
+    tags=TAGS,
+    if_match=True,
 )
 def delete_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
     return order_response(svc().remove_line(ctx.principal, order_id, line_id, ctx.if_match()))
@@ -166,7 +184,15 @@ def import_lines(ctx: Ctx, order_id: str) -> Response:
 
 
 # --- actions ------------------------------------------------------------------------------------------
-@endpoint(bp, "/orders/{order_id}/submit", "POST", summary="Submit a draft (buyer)", response_model=OrderOut, tags=TAGS)
+@endpoint(
+    bp,
+    "/orders/{order_id}/submit",
+    "POST",
+    summary="Submit a draft (buyer)",
+    response_model=OrderOut,
+    tags=TAGS,
+    if_match=True,
+)
 def submit(ctx: Ctx, order_id: str) -> Response:
     return order_response(svc().submit(ctx.principal, order_id, ctx.if_match()))
 
@@ -179,9 +205,11 @@ def submit(ctx: Ctx, order_id: str) -> Response:
     request_model=ApproveRequest,
     response_model=OrderOut,
     tags=TAGS,
+    body_optional=True,
+    if_match=True,
 )
 def approve(ctx: Ctx, order_id: str) -> Response:
-    trims = ctx.body(ApproveRequest, optional=True).model_dump()["lines"]
+    trims = ctx.body(ApproveRequest).model_dump()["lines"]
     return order_response(svc().approve(ctx.principal, order_id, trims, ctx.if_match()))
 
 
@@ -193,6 +221,7 @@ def approve(ctx: Ctx, order_id: str) -> Response:
     request_model=ReasonRequest,
     response_model=OrderOut,
     tags=TAGS,
+    if_match=True,
 )
 def reject(ctx: Ctx, order_id: str) -> Response:
     return order_response(svc().reject(ctx.principal, order_id, ctx.body(ReasonRequest).reason, ctx.if_match()))
@@ -205,12 +234,21 @@ def reject(ctx: Ctx, order_id: str) -> Response:
     summary="Send a staff-created order to the customer",
     response_model=OrderOut,
     tags=TAGS,
+    if_match=True,
 )
 def send(ctx: Ctx, order_id: str) -> Response:
     return order_response(svc().send(ctx.principal, order_id, ctx.if_match()))
 
 
-@endpoint(bp, "/orders/{order_id}/confirm", "POST", summary="Confirm (supplier)", response_model=OrderOut, tags=TAGS)
+@endpoint(
+    bp,
+    "/orders/{order_id}/confirm",
+    "POST",
+    summary="Confirm (supplier)",
+    response_model=OrderOut,
+    tags=TAGS,
+    if_match=True,
+)
 def confirm(ctx: Ctx, order_id: str) -> Response:
     return order_response(svc().confirm(ctx.principal, order_id, ctx.if_match()))
 
@@ -223,6 +261,7 @@ def confirm(ctx: Ctx, order_id: str) -> Response:
     request_model=ProposeRequest,
     response_model=OrderOut,
     tags=TAGS,
+    if_match=True,
 )
 def propose(ctx: Ctx, order_id: str) -> Response:
     b = ctx.body(ProposeRequest).model_dump()
@@ -237,6 +276,7 @@ def propose(ctx: Ctx, order_id: str) -> Response:
     summary="Accept the supplier's proposal",
     response_model=OrderOut,
     tags=TAGS,
+    if_match=True,
 )
 def accept(ctx: Ctx, order_id: str) -> Response:
     return order_response(svc().accept(ctx.principal, order_id, ctx.if_match()))
@@ -250,6 +290,7 @@ def accept(ctx: Ctx, order_id: str) -> Response:
     request_model=ReasonRequest,
     response_model=OrderOut,
     tags=TAGS,
+    if_match=True,
 )
 def decline(ctx: Ctx, order_id: str) -> Response:
     return order_response(svc().decline(ctx.principal, order_id, ctx.body(ReasonRequest).reason, ctx.if_match()))
@@ -263,6 +304,7 @@ def decline(ctx: Ctx, order_id: str) -> Response:
     request_model=ReasonRequest,
     response_model=OrderOut,
     tags=TAGS,
+    if_match=True,
 )
 def cancel(ctx: Ctx, order_id: str) -> Response:
     return order_response(svc().cancel(ctx.principal, order_id, ctx.body(ReasonRequest).reason, ctx.if_match()))
@@ -329,7 +371,13 @@ def reorder(ctx: Ctx, order_id: str) -> Response:
 
 
 @endpoint(
-    bp, "/orders/{order_id}/messages", "GET", summary="The order's conversation", response_model=MessageList, tags=TAGS
+    bp,
+    "/orders/{order_id}/messages",
+    "GET",
+    summary="The order's conversation",
+    response_model=MessageList,
+    tags=TAGS,
+    query=PAGE,
 )
 def list_messages(ctx: Ctx, order_id: str) -> Response:
     page = svc().messages(ctx.principal, order_id, *ctx.page_args())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, RootModel
 
 from chalicelib.api.schemas.common import (
     Code,
@@ -16,10 +16,11 @@ from chalicelib.api.schemas.common import (
     RequestModel,
     ResponseModel,
     ShortText,
+    Text,
 )
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-Url = Annotated[str, Field(max_length=500, pattern=r"^https?://[^\s]+$")]
+Url = Annotated[Text, Field(max_length=500, pattern=r"^https?://[^\s]+$")]
 Username = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._@+\-]+$")]
 Password = Annotated[str, Field(min_length=10, max_length=1024)]
 IdList = Annotated[list[Id], Field(max_length=50)]
@@ -165,7 +166,7 @@ class AddressIn(RequestModel):
     line1: ShortText | None = None
     line2: ShortText | None = None
     city: ShortText | None = None
-    postal_code: Annotated[str, Field(max_length=20)] | None = None
+    postal_code: Annotated[Text, Field(max_length=20)] | None = None
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
 
 
@@ -208,6 +209,10 @@ class CustomerPortalOut(ResponseModel):
     payment_terms: str | None
     status: Literal["active", "inactive"]
     addresses: list[AddressOut]
+
+
+class CustomerView(RootModel[CustomerOut | CustomerPortalOut]):
+    """A customer as the caller may see it: staff the whole account, customer users the portal view."""
 
 
 class CustomerCreate(RequestModel):

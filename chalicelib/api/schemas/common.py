@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+import unicodedata
+from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-MAX_MONEY = Decimal("1000000000.00")
+from chalicelib.domain.money import MAX_AMOUNT
+
+MAX_MONEY = MAX_AMOUNT
+MONEY_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+# fullmatch and [0-9], not `$` and \d: Python's `$` also matches before a final newline, and its \d
+# any script's digits ("١٢"), which Decimal() would then read.
+_MONEY = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _parse_money(value: Any) -> Decimal:
-    # Money travels as a decimal string: a JSON float would already have lost precision.
+    # Money travels as a decimal string: a JSON float would already have lost precision. Only the
+    # plain form: no sign, exponent, underscores or spaces (Decimal() would take "-0" or "1E+2").
     if isinstance(value, Decimal):  # from the domain, on the way out
         amount = value
-    elif isinstance(value, str):
-        try:
-            amount = Decimal(value)
-        except InvalidOperation as exc:
-            raise ValueError('money must be a decimal string such as "12.50"') from exc
+    elif isinstance(value, str) and _MONEY.fullmatch(value):
+        amount = Decimal(value)
     else:
         raise ValueError('money must be a decimal string such as "12.50"')
     if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
@@ -32,12 +40,28 @@ Money = Annotated[
     Decimal,
     BeforeValidator(_parse_money),
     PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
-    Field(json_schema_extra={"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$"}),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN}),
 ]
 
 
+def _parse_day(value: Any) -> date:
+    # Only "YYYY-MM-DD": pydantic alone would also read 0 or 1700000000 as a Unix time.
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("not a calendar date") from exc
+    raise ValueError("must be a date as YYYY-MM-DD")
+
+
+Day = Annotated[date, BeforeValidator(_parse_day), WithJsonSchema({"type": "string", "format": "date"})]
+
+
 def _no_control_chars(value: str) -> str:
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+    # Every control character (C0, DEL and C1), but tab and line breaks: multi-line text keeps those.
+    if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in value):
         raise ValueError("must not contain control characters")
     return value
 
@@ -47,7 +71,7 @@ Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_co
 ShortText = Annotated[str, Field(max_length=500), AfterValidator(_no_control_chars)]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
-Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), AfterValidator(_no_control_chars)]
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 
 

@@ -6,31 +6,50 @@ from datetime import date as Date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, PlainSerializer, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    WithJsonSchema,
+    model_validator,
+)
 
-from chalicelib.api.schemas.common import Code, Id, Money, RequestModel, ResponseModel, ShortText, Text
+from chalicelib.api.schemas.common import Code, Day, Id, Money, RequestModel, ResponseModel, ShortText, Text
+from chalicelib.domain.money import MAX_QUANTITY
 
 
 def _quantity(value: Decimal) -> Decimal:
-    if not value.is_finite() or value <= 0 or value > 1_000_000:
+    if not value.is_finite() or value <= 0 or value > MAX_QUANTITY:
         raise ValueError("must be above 0 and at most 1000000")
     if value.as_tuple().exponent < -3:  # type: ignore[operator]
         raise ValueError("has at most 3 decimals")
     return value
 
 
+def _json_number(value: Any) -> Any:
+    # A JSON number only: not "12" (a string) nor true (which Python counts as the integer 1).
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a JSON number")
+    return value
+
+
 # Quantities are JSON numbers (API.md); in Python they are Decimals, never floats.
 Quantity = Annotated[
     Decimal,
+    BeforeValidator(_json_number),
     Field(allow_inf_nan=False),
     AfterValidator(_quantity),
     PlainSerializer(lambda d: float(d) if d != d.to_integral_value() else int(d), return_type=float, when_used="json"),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_QUANTITY)}),
 ]
 QuantityOut = Annotated[
     Decimal,
     PlainSerializer(lambda d: float(d) if d != d.to_integral_value() else int(d), return_type=float, when_used="json"),
 ]
-Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+Reason = Annotated[Text, Field(min_length=1, max_length=2000)]  # reasons, notes, messages: multi-line text
+DocumentRef = Annotated[Text, Field(min_length=1, max_length=100)]
 Ref = Annotated[str, Field(min_length=1, max_length=64)]
 LongText = Annotated[Text, Field(max_length=2000)]
 
@@ -50,14 +69,14 @@ class ProductRefIn(RequestModel):
 
 class LineIn(ProductRefIn):
     quantity: Quantity
-    requested_delivery_date: Date | None = None
+    requested_delivery_date: Day | None = None
 
 
 class OrderCreate(RequestModel):
     customer_id: Id | None = None
     site_id: Id | None = None
     customer_reference: ShortText | None = None
-    requested_delivery_date: Date | None = None
+    requested_delivery_date: Day | None = None
     delivery_address_id: Id | None = None
     delivery_method: Code | None = None
     billing_address_id: Id | None = None
@@ -69,7 +88,7 @@ class OrderCreate(RequestModel):
 class OrderPatch(RequestModel):
     site_id: Id | None = None
     customer_reference: ShortText | None = None
-    requested_delivery_date: Date | None = None
+    requested_delivery_date: Day | None = None
     delivery_address_id: Id | None = None
     delivery_method: Code | None = None
     billing_address_id: Id | None = None
@@ -83,13 +102,13 @@ class LineAdd(LineIn):
 
 class LinePatch(RequestModel):
     quantity: Quantity | None = None
-    requested_delivery_date: Date | None = None
+    requested_delivery_date: Day | None = None
 
 
 class ApproveLine(RequestModel):
     id: Id
     quantity: Quantity | None = None
-    remove: bool = False
+    remove: StrictBool = False
 
 
 class ApproveRequest(RequestModel):
@@ -104,8 +123,8 @@ class ProposeLine(RequestModel):
     id: Id
     quantity: Quantity | None = None
     unit_price: Money | None = None
-    confirmed_delivery_date: Date | None = None
-    remove: bool = False
+    confirmed_delivery_date: Day | None = None
+    remove: StrictBool = False
 
 
 class ProposeAddLine(ProductRefIn):
@@ -125,23 +144,23 @@ class ShipmentLine(RequestModel):
 
 
 class ShipmentRequest(RequestModel):
-    date: Date
-    document_number: Annotated[str, Field(min_length=1, max_length=100)]
+    date: Day
+    document_number: DocumentRef
     carrier: ShortText | None = None
-    tracking_number: Annotated[str, Field(max_length=100)] | None = None
+    tracking_number: Annotated[Text, Field(max_length=100)] | None = None
     lines: Annotated[list[ShipmentLine], Field(max_length=1000)] = []
 
 
 class InvoiceRequest(RequestModel):
-    date: Date
-    number: Annotated[str, Field(min_length=1, max_length=100)]
+    date: Day
+    number: DocumentRef
     amount: Money
-    due_date: Date | None = None
+    due_date: Day | None = None
 
 
 class PaymentRequest(RequestModel):
-    date: Date
-    reference: Annotated[str, Field(min_length=1, max_length=100)]
+    date: Day
+    reference: DocumentRef
     amount: Money
 
 
