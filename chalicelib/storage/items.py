@@ -294,6 +294,13 @@ class ProductGroupItem(BaseItem, discriminator="product_group"):
     portal = BooleanAttribute(default=False)
 
 
+class ProductGroupIndexItem(BaseItem, discriminator="product_group_index"):
+    """Every product group of a tenant: {id: {"name", "portal", "version"}}, rewritten (conditional on
+    its own version) in the transaction of each group write, so it never disagrees with the groups."""
+
+    groups = JSONAttribute(default=dict)
+
+
 class ProductItem(BaseItem, discriminator="product"):
     """Decimals (money, quantities, stock) are stored as decimal strings: never a float."""
 

@@ -1,26 +1,39 @@
-"""Price lists (header in the tenant partition, one entry item per product in the list's own
-partition) and customer-specific prices (one entry item per product in the customer's partition).
+"""Price lists (header in the tenant partition, a copy of it and one entry item per product in the
+list's own partition) and customer-specific prices (one entry item per product in the customer's
+partition).
 
-Pricing reads entries for a page of products with one BatchGetItem per level. Replacing a list's
-entries writes only the entries that changed, with BatchWriteItem: a replace is idempotent, so a
-PUT interrupted half-way is repaired by sending it again.
+Pricing reads entries for a page of products by key (BatchGetItem). The list's partition holds a copy
+of its header (keys.price_list_copy), written in the same transaction as the header, so one Query of the
+partition gives a list's header and entries together (GET and PUT /price-lists/{id}).
+
+Replacing entries writes only the entries that changed. Up to MAX_TX_ITEMS items (the changes, the
+headers and the checks the caller verifies in the write: the owner exists, the products exist, the
+tenant's currency) it is one TransactWriteItems: all or nothing. Beyond, the caller checks by reading
+first and the entries go out with BatchWriteItem after the header's transaction: a replace is
+idempotent, so a PUT interrupted half-way is repaired by sending it again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, TransactWriteError
 
-from chalicelib.domain.errors import NotFoundError, VersionMismatchError
+from chalicelib.domain.errors import ConflictError, NotFoundError, VersionMismatchError
 from chalicelib.domain.pricing import PriceEntry, PriceList
 from chalicelib.storage import keys
-from chalicelib.storage.items import PriceEntryItem, PriceListItem
+from chalicelib.storage.items import BaseItem, PriceEntryItem, PriceListItem
 from chalicelib.storage.mapping import item_values
 from chalicelib.storage.paging import Page, prefix_page
-from chalicelib.storage.products import tiers_from_json, tiers_json
+from chalicelib.storage.products import LabelledTx, tiers_from_json, tiers_json
 from chalicelib.storage.table import is_condition_failure
+
+MAX_TX_ITEMS = 100  # DynamoDB's limit of items in one TransactWriteItems
+TX_RETRIES = 3  # TransactionConflict is retried
 
 
 # --- price list headers -----------------------------------------------------------------------
@@ -65,10 +78,12 @@ def _to_entry(item: PriceEntryItem) -> PriceEntry:
     return PriceEntry(item.product_id, Decimal(item.price), tiers_from_json(item.tiers))
 
 
-def _entry_item(pk: str, e: PriceEntry) -> PriceEntryItem:
+def _entry_item(pk: str, e: PriceEntry, *, batch: bool = True) -> PriceEntryItem:
+    """`batch`: for BatchWriteItem, which writes the version as given (a transaction's put adds 1)."""
     item = PriceEntryItem(pk, f"{keys.PRICE_ENTRY}{e.product_id}", product_id=e.product_id, price=f"{e.price:.2f}")
     item.tiers = tiers_json(sorted(e.tiers, key=lambda t: t.min_quantity))
-    item.version = 1
+    if batch:
+        item.version = 1
     return item
 
 
@@ -115,3 +130,156 @@ def customer_entries_for(tenant: str, customer_id: str, product_ids: Iterable[st
 
 def replace_customer_entries(tenant: str, customer_id: str, entries: list[PriceEntry]) -> None:
     _replace(keys.customer_prices_pk(tenant, customer_id), entries)
+
+
+# --- replacing entries in one transaction -------------------------------------------------------
+@dataclass(frozen=True)
+class Verify:
+    """A condition on another item that a write of entries relies on, checked in its transaction
+    (a ConditionCheck): `label` names it when it fails."""
+
+    label: str
+    model: type[BaseItem]
+    key: tuple[str, str]
+    condition: Any
+
+
+class RefusedError(Exception):
+    """A Verify (or the header's version) failed: `failed` holds their labels ("header" for the version)."""
+
+    def __init__(self, failed: set[str]) -> None:
+        super().__init__(", ".join(sorted(failed)))
+        self.failed = failed
+
+
+def stored(entries: Iterable[PriceEntry]) -> list[PriceEntry]:
+    """Entries as reading them back would give them: stored form (2-place prices, sorted tiers), in
+    product id order (the partition's sort key)."""
+    return sorted((_to_entry(_entry_item("", e)) for e in entries), key=lambda e: e.product_id)
+
+
+def changes(current: Iterable[PriceEntry], wanted: Iterable[PriceEntry]) -> tuple[list[PriceEntry], list[str]]:
+    """What replacing `current` by `wanted` writes: the entries to put (new or changed) and the product
+    ids whose entries go."""
+    now = {e.product_id: e for e in current}
+    after = {e.product_id: e for e in wanted}
+    puts = [e for pid, e in after.items() if pid not in now or now[pid].rule != e.rule]
+    return puts, sorted(now.keys() - after.keys())
+
+
+def fits_one_transaction(verifies: int, puts: int, deletes: int, headers: int = 0) -> bool:
+    return verifies + puts + deletes + headers <= MAX_TX_ITEMS
+
+
+HeaderPut = tuple[PriceListItem, Any, bool]  # item, extra condition, versioned
+
+
+def _header_puts(tenant: str, before: PriceList | None, has_copy: bool, after: PriceList) -> list[HeaderPut]:
+    """The header and its copy, both written with the version `before` + 1 and conditional on it (a
+    copy not written yet: on its absence)."""
+    out: list[HeaderPut] = []
+    for key, is_copy in ((keys.price_list(tenant, after.id), False), (keys.price_list_copy(tenant, after.id), True)):
+        item = PriceListItem(*key, id=after.id, name=after.name, currency=after.currency)
+        if before is not None:
+            item.version = before.version
+        if before is not None and is_copy and not has_copy:
+            out.append((item, PriceListItem.pk.does_not_exist(), False))
+        else:
+            out.append((item, None, True))
+    return out
+
+
+def write_entries(
+    pk: str,
+    puts: Sequence[PriceEntry],
+    deletes: Sequence[str],
+    verifies: Sequence[Verify] = (),
+    headers: Sequence[HeaderPut] = (),
+) -> None:
+    """Apply `changes` to partition `pk`, with `verifies` and `headers` (versioned puts, label
+    "header") in the same transaction when everything fits in one; else the verifies and headers in a
+    transaction first (the caller has checked by reading) and the entries with BatchWriteItem."""
+    if fits_one_transaction(len(verifies), len(puts), len(deletes), len(headers)):
+        _transact(pk, puts, deletes, verifies, headers)
+        return
+    if verifies or headers:
+        _transact(pk, [], [], verifies, headers)
+    with PriceEntryItem.batch_write() as batch:
+        for e in puts:
+            batch.save(_entry_item(pk, e))
+        for pid in deletes:
+            batch.delete(PriceEntryItem(pk, f"{keys.PRICE_ENTRY}{pid}"))
+
+
+def _transact(
+    pk: str,
+    puts: Sequence[PriceEntry],
+    deletes: Sequence[str],
+    verifies: Sequence[Verify],
+    headers: Sequence[HeaderPut],
+) -> None:
+    tx = LabelledTx()
+    for v in verifies:
+        tx.check(v.label, v.model, v.key, v.condition)
+    for pid in deletes:
+        tx.delete("entry", PriceEntryItem(pk, f"{keys.PRICE_ENTRY}{pid}"))
+    for header, condition, versioned in headers:
+        tx.put("header", header, condition, versioned=versioned)
+    for e in puts:
+        # Written as version 1, unconditionally: the header's version (or the owner's check) orders writers.
+        tx.put("entry", _entry_item(pk, e, batch=False), versioned=False)
+    for attempt in range(TX_RETRIES):
+        try:
+            tx.run()
+            return
+        except TransactWriteError as exc:
+            failed, conflict = tx.failed(exc)
+            if failed:
+                raise RefusedError(failed) from exc
+            if conflict and attempt + 1 < TX_RETRIES:
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            if conflict:
+                raise ConflictError("The prices are being changed by someone else; try again.") from exc
+            raise
+
+
+# --- price lists: header and entries together ---------------------------------------------------
+@dataclass
+class ListState:
+    header: PriceList
+    entries: list[PriceEntry]
+    has_copy: bool  # False: a list written before the header copy existed (its next write adds it)
+
+
+def list_state(tenant: str, list_id: str) -> ListState | None:
+    """Header and entries from one Query of the list's partition (its pages: ~1 MB each). A list
+    without the header copy (written before it existed) costs a GetItem of the header as well."""
+    pk = keys.price_list_entries_pk(tenant, list_id)
+    header: PriceList | None = None
+    entries: list[PriceEntry] = []
+    for item in BaseItem.query(pk):
+        if isinstance(item, PriceListItem):
+            header = _to_list(item)
+        elif isinstance(item, PriceEntryItem):
+            entries.append(_to_entry(item))
+    if header is not None:
+        return ListState(header, entries, True)
+    found = find_list(tenant, list_id)
+    return ListState(found, entries, False) if found else None
+
+
+def write_list(
+    tenant: str,
+    before: ListState | None,
+    after: PriceList,
+    puts: Sequence[PriceEntry],
+    deletes: Sequence[str],
+    verifies: Sequence[Verify] = (),
+) -> PriceList:
+    """Create (`before` None) or replace a list: header and its copy conditional on the version read,
+    the entries' changes, `verifies`; see write_entries. Raises RefusedError ("header": it moved)."""
+    headers = _header_puts(tenant, before.header if before else None, before.has_copy if before else False, after)
+    pk = keys.price_list_entries_pk(tenant, after.id)
+    write_entries(pk, puts, deletes, verifies, headers)
+    return PriceList(after.id, after.name, after.currency, (before.header.version if before else 0) + 1)
