@@ -21,16 +21,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.domain.errors import ConflictError, NotFoundError, VersionMismatchError
+from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.pricing import PriceEntry, PriceList
 from chalicelib.storage import keys
 from chalicelib.storage.items import BaseItem, PriceEntryItem, PriceListItem
 from chalicelib.storage.mapping import item_values
 from chalicelib.storage.paging import Page, prefix_page
 from chalicelib.storage.products import LabelledTx, tiers_from_json, tiers_json
-from chalicelib.storage.table import is_condition_failure
 
 MAX_TX_ITEMS = 100  # DynamoDB's limit of items in one TransactWriteItems
 TX_RETRIES = 3  # TransactionConflict is retried
@@ -57,20 +56,6 @@ def find_list(tenant: str, list_id: str) -> PriceList | None:
 
 def list_page(tenant: str, limit: int, cursor: str | None) -> Page[PriceList]:
     return prefix_page(PriceListItem, keys.tenant_pk(tenant), keys.PRICE_LIST, limit, cursor, _to_list)
-
-
-def save_list(tenant: str, before: PriceList | None, after: PriceList) -> PriceList:
-    """Create (`before` None) or update a header, conditional on the version the caller read."""
-    item = PriceListItem(*keys.price_list(tenant, after.id), id=after.id, name=after.name, currency=after.currency)
-    if before is not None:
-        item.version = before.version
-    try:
-        item.save()
-    except PutError as exc:
-        if is_condition_failure(exc):
-            raise VersionMismatchError() from exc
-        raise
-    return _to_list(item)
 
 
 # --- entries ----------------------------------------------------------------------------------
