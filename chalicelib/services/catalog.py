@@ -9,7 +9,8 @@ group_id, else the whole catalog); the other filters and portal visibility are a
 A filtered page can therefore hold fewer than `limit` items while `next_cursor` says more follow.
 Everything else a page needs is read by key in one BatchGet after the Query: the products a search
 named, their groups (from the group index item, keys.product_group_index), and for a customer the
-customer, the settings and its own prices. Writes read what they check in one BatchGet and write in
+customer, the settings, its own prices and each product's list prices (keys.list_prices, whose key
+needs no price_list_id). Writes read what they check in one BatchGet and write in
 one transaction, without reading the result back.
 """
 
@@ -41,7 +42,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Customer
 from chalicelib.domain.permissions import Permission
-from chalicelib.domain.pricing import Quote
+from chalicelib.domain.pricing import PriceEntry, Quote
 from chalicelib.services import pricing
 from chalicelib.storage import keys, products, refs
 from chalicelib.storage.paging import Page
@@ -147,10 +148,11 @@ def _read(
     """The products `ids` (those not in `known`), their groups and, for `customer_id`, their prices.
 
     One BatchGet for every key known now: the products not read yet, the group index, and when pricing
-    the customer, the settings and the customer's own prices of the products (and its price list's
-    entries, when `first` has already brought the customer). A second only when something read names
-    a key: the price list's entries of the products without an own price (the list id comes with the
-    customer), and a group the index lacks (written before the index existed)."""
+    the customer, the settings, the customer's own prices of the products and the products' prices in
+    every price list (keys.list_prices: the customer's price_list_id is not known before this read).
+    When `first` has brought the customer already, its list's entries are read instead. A second call
+    only for what the first could not know: a group the index lacks and the list entries of products
+    without a list-prices item (both: data written before those copies existed)."""
     ids = list(dict.fromkeys(ids))
     customer = first.customers.get(customer_id) if first is not None and customer_id else None
     list_id = customer.price_list_id if customer is not None else None
@@ -161,8 +163,10 @@ def _read(
         wanted.append(keys.product_group_index(tenant))
     if customer_id is not None:
         wanted += [keys.customer_price(tenant, customer_id, p) for p in ids]
-    if list_id is not None:
-        wanted += [keys.price_list_entry(tenant, list_id, p) for p in ids]
+        if list_id is not None:
+            wanted += [keys.price_list_entry(tenant, list_id, p) for p in ids]
+        elif customer is None:
+            wanted += [keys.list_prices(tenant, p) for p in ids]
     read_customer = [customer_id] if customer_id is not None and first is None else []
     r = refs.load(tenant, customers=read_customer, settings=bool(read_customer), extra=wanted)
     r = refs.merge(first, r) if first is not None else r
@@ -176,17 +180,23 @@ def _read(
     used = {p.group_id for p in found.values() if p.group_id and needs_group(p)}
     groups = {g: index[g] for g in used if g in index}
     own = r.price_entries.get(keys.customer_prices_pk(tenant, customer_id), {}) if customer_id else {}
+    listed: dict[str, PriceEntry] = {}
     second: list[refs.Key] = [keys.product_group(tenant, g) for g in sorted(used - groups.keys())]
-    if list_id is not None and not listed_asked:
-        second += [keys.price_list_entry(tenant, list_id, p) for p in found if p not in own]
+    if list_id is not None and listed_asked:
+        listed = r.price_entries.get(keys.price_list_entries_pk(tenant, list_id), {})
+    elif list_id is not None:
+        by_product = {p: r.list_prices[p].get(list_id) for p in found if p not in own and p in r.list_prices}
+        listed = {p: e for p, e in by_product.items() if e is not None}
+        second += [keys.price_list_entry(tenant, list_id, p) for p in found if p not in own and p not in r.list_prices]
     if second:
         r = refs.merge(r, refs.load(tenant, extra=second))
         groups.update({g: r.product_groups[g] for g in used if g in r.product_groups})
+        if list_id is not None:
+            listed.update(r.price_entries.get(keys.price_list_entries_pk(tenant, list_id), {}))
     reads = _Reads(found, groups, customer)
     if customer is not None:
         if r.settings is None:
             raise NotFoundError("tenant")
-        listed = r.price_entries.get(keys.price_list_entries_pk(tenant, list_id), {}) if list_id else {}
         reads.quotes = pricing.quotes(list(found.values()), own, listed, r.settings.currency)
     return reads, r
 
@@ -258,9 +268,8 @@ def _matches(p: Product, f: ProductFilters, tokens: list[str]) -> bool:
 
 
 def list_products(principal: Principal, f: ProductFilters, limit: int, cursor: str | None) -> CatalogPage:
-    """A Query page of the driving index, then one BatchGet of what it names (products, the group
-    index, the customer, the settings and its own prices); a third call only for a customer with a
-    price list, whose entries' keys need the list id the customer item brings (see bench/README.md)."""
+    """A Query page of the driving index (a barcode: a BatchGet of its guard with the customer), then one
+    BatchGet of what it names (see _read)."""
     tenant = principal.tenant
     customer_id = _pricing_customer_id(principal, f.customer_id)
     tokens = catalog.query_tokens(f.q) if f.q is not None else []
@@ -285,8 +294,8 @@ def list_products(principal: Principal, f: ProductFilters, limit: int, cursor: s
 
 def get_product(principal: Principal, product_id: str, customer_id: str | None = None) -> CatalogPage:
     """One product as a one-item page (same presenter as lists). Hidden → 404 for customer users.
-    One BatchGet (the product, the group index, and when pricing the customer, the settings and its
-    own price), a second only for its price list's entry or a group the index lacks."""
+    One BatchGet (the product, the group index, and when pricing the customer, the settings, its own
+    price and the product's list prices); see _read."""
     customer_id = _pricing_customer_id(principal, customer_id)
     reads, _ = _read(principal.tenant, customer_id, [product_id], {}, _group_needed(principal))
     product = reads.products.get(product_id)

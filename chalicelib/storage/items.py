@@ -15,6 +15,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
+    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -331,6 +332,13 @@ class PriceListItem(BaseItem, discriminator="price_list"):
     id = UnicodeAttribute()
     name = UnicodeAttribute()
     currency = UnicodeAttribute()
+
+
+class ListPricesItem(BaseItem, discriminator="list_prices"):
+    """One product's entries in every price list: {list_id: JSON {"price", "tiers"}} (a DynamoDB map, so a
+    list write sets or removes its own key with an UpdateItem, without reading the others)."""
+
+    lists: MapAttribute[str, str] = MapAttribute(default=dict)
 
 
 class PriceEntryItem(BaseItem, discriminator="price_entry"):

@@ -29,6 +29,7 @@ Base table
 | search term         | T#{t}#PTERM#{c}             | {term}#{product_id}          | GET /products?q= : Query begins_with {prefix} in the partition of the prefix's first character `c`. One item per distinct word of the name and one for the sku (per word, not per prefix: a product costs ~5 items, not ~40); results grow with matches, never with the catalog |
 | price list entry    | T#{t}#PL#{list_id}          | P#{product_id}               | pricing: BatchGet of a page of products; GET /price-lists/{id}: Query the partition |
 | price list header copy | T#{t}#PL#{list_id}       | LIST                         | the header again, written in the same transaction as the one in T#{t}: GET and PUT /price-lists/{id} get header and entries from one Query of the partition (entry reads use begins_with P#, which leaves it out) |
+| list prices of a product | T#{t}#LISTPRICES       | P#{product_id}               | the product's entry in every price list ({list_id: rule}), written in the transaction of each list write (a copy of the entries by product): a catalog page gets a customer's list prices in the BatchGet that reads the customer, before its price_list_id is known. Created with the product; a product written before it existed has none (its entries are read instead) |
 | customer price      | T#{t}#CPRICE#{customer_id}  | P#{product_id}               | pricing: BatchGet of a page of products; GET /customers/{id}/prices: Query the partition |
 | catalog lease       | T#{t}#CATALOGLEASE          | LEASE                        | CSV import holds it; every single product write checks it in its transaction (see storage/products.py) |
 
@@ -291,6 +292,11 @@ def price_list_entry(tenant: str, list_id: str, product_id: str) -> tuple[str, s
 def price_list_copy(tenant: str, list_id: str) -> tuple[str, str]:
     """The copy of a price list's header in its entries' partition (sorts apart from P#...)."""
     return price_list_entries_pk(tenant, list_id), "LIST"
+
+
+def list_prices(tenant: str, product_id: str) -> tuple[str, str]:
+    """One product's prices in every price list (see the table above)."""
+    return f"{tenant_pk(tenant)}#LISTPRICES", f"{PRICE_ENTRY}{product_id}"
 
 
 def customer_prices_pk(tenant: str, customer_id: str) -> str:

@@ -2,19 +2,25 @@
 list's own partition) and customer-specific prices (one entry item per product in the customer's
 partition).
 
-Pricing reads entries for a page of products by key (BatchGetItem). The list's partition holds a copy
-of its header (keys.price_list_copy), written in the same transaction as the header, so one Query of the
-partition gives a list's header and entries together (GET and PUT /price-lists/{id}).
+The entries are the truth, read by key for a page of products or an order's lines (offer_reads.py).
+Two copies serve the catalog's reads, each written in the same transaction as what it copies:
+- the list's partition holds a copy of its header (keys.price_list_copy), so one Query of the partition
+  gives a list's header and entries together (GET and PUT /price-lists/{id});
+- each product has a ListPricesItem (keys.list_prices) with its entry in every list, so a catalog page
+  gets a customer's list prices in the BatchGet that reads the customer, before the customer's
+  price_list_id is known (a list write sets or removes its own key in it with an UpdateItem).
 
-Replacing entries writes only the entries that changed. Up to MAX_TX_ITEMS items (the changes, the
-headers and the checks the caller verifies in the write: the owner exists, the products exist, the
-tenant's currency) it is one TransactWriteItems: all or nothing. Beyond, the caller checks by reading
-first and the entries go out with BatchWriteItem after the header's transaction: a replace is
-idempotent, so a PUT interrupted half-way is repaired by sending it again.
+Replacing entries writes only the entries that changed. Up to MAX_TX_ITEMS items (the changes and
+their by-product copies, the headers and the checks the caller verifies in the write: the owner exists,
+the products exist, the tenant's currency) it is one TransactWriteItems: all or nothing. Beyond, the
+caller checks by reading first, the header goes in a transaction, the copies in transactions of
+updates and the entries with BatchWriteItem: a replace is idempotent, so a PUT interrupted half-way is
+repaired by sending it again.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,7 +32,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.pricing import PriceEntry, PriceList
 from chalicelib.storage import keys
-from chalicelib.storage.items import BaseItem, PriceEntryItem, PriceListItem
+from chalicelib.storage.items import BaseItem, ListPricesItem, PriceEntryItem, PriceListItem
 from chalicelib.storage.mapping import item_values
 from chalicelib.storage.paging import Page, prefix_page
 from chalicelib.storage.products import LabelledTx, tiers_from_json, tiers_json
@@ -174,21 +180,65 @@ def _header_puts(tenant: str, before: PriceList | None, has_copy: bool, after: P
     return out
 
 
+@dataclass(frozen=True)
+class ByProduct:
+    """The price list whose entries are copied, by product, into each product's ListPricesItem
+    (keys.list_prices) in the same writes: a SET or REMOVE of the list's key, conditional on the item
+    existing (a product written before these items existed has none and is left so: its entry is read)."""
+
+    tenant: str
+    list_id: str
+
+
+def rule_json(e: PriceEntry) -> str:
+    """An entry's price and tiers as stored in a ListPricesItem."""
+    tiers = tiers_json(sorted(e.tiers, key=lambda t: t.min_quantity))
+    return json.dumps({"price": f"{e.price:.2f}", "tiers": tiers}, separators=(",", ":"))
+
+
+def entry_from_json(product_id: str, raw: str) -> PriceEntry:
+    data = json.loads(raw)
+    return PriceEntry(product_id, Decimal(data["price"]), tiers_from_json(data["tiers"]))
+
+
+def _by_product_updates(
+    by_product: ByProduct | None, puts: Sequence[PriceEntry], deletes: Sequence[str], skip: set[str]
+) -> list[tuple[str, ListPricesItem, list[Any]]]:
+    if by_product is None:
+        return []
+    out: list[tuple[str, ListPricesItem, list[Any]]] = []
+    path: Any = ListPricesItem.lists[by_product.list_id]  # a document path (the stubs type it as the value)
+    for pid, action in [(e.product_id, path.set(rule_json(e))) for e in puts] + [(p, path.remove()) for p in deletes]:
+        if pid not in skip:
+            out.append((f"by-product:{pid}", ListPricesItem(*keys.list_prices(by_product.tenant, pid)), [action]))
+    return out
+
+
 def write_entries(
     pk: str,
     puts: Sequence[PriceEntry],
     deletes: Sequence[str],
     verifies: Sequence[Verify] = (),
     headers: Sequence[HeaderPut] = (),
+    by_product: ByProduct | None = None,
 ) -> None:
-    """Apply `changes` to partition `pk`, with `verifies` and `headers` (versioned puts, label
-    "header") in the same transaction when everything fits in one; else the verifies and headers in a
-    transaction first (the caller has checked by reading) and the entries with BatchWriteItem."""
-    if fits_one_transaction(len(verifies), len(puts), len(deletes), len(headers)):
-        _transact(pk, puts, deletes, verifies, headers)
+    """Apply the changes to partition `pk` (and to the by-product copies), with `verifies` and `headers`
+    (versioned puts, label "header") in the same transaction when everything fits in one; else the
+    verifies and headers in a transaction first (the caller has checked by reading), the by-product
+    copies in transactions of updates, then the entries with BatchWriteItem (an interrupted write leaves
+    entries that differ from the request, which a repeated PUT finds and rewrites with their copies)."""
+    copies = len(puts) + len(deletes) if by_product else 0
+    if fits_one_transaction(len(verifies), len(puts) + copies, len(deletes), len(headers)):
+        _transact(pk, puts, deletes, verifies, headers, by_product)
         return
     if verifies or headers:
         _transact(pk, [], [], verifies, headers)
+    if by_product is not None:
+        step = MAX_TX_ITEMS
+        for i in range(0, len(puts), step):
+            _transact(pk, [], [], [], [], by_product, copy_only=(puts[i : i + step], []))
+        for i in range(0, len(deletes), step):
+            _transact(pk, [], [], [], [], by_product, copy_only=([], deletes[i : i + step]))
     with PriceEntryItem.batch_write() as batch:
         for e in puts:
             batch.save(_entry_item(pk, e))
@@ -202,27 +252,42 @@ def _transact(
     deletes: Sequence[str],
     verifies: Sequence[Verify],
     headers: Sequence[HeaderPut],
+    by_product: ByProduct | None = None,
+    copy_only: tuple[Sequence[PriceEntry], Sequence[str]] | None = None,
 ) -> None:
-    tx = LabelledTx()
-    for v in verifies:
-        tx.check(v.label, v.model, v.key, v.condition)
-    for pid in deletes:
-        tx.delete("entry", PriceEntryItem(pk, f"{keys.PRICE_ENTRY}{pid}"))
-    for header, condition, versioned in headers:
-        tx.put("header", header, condition, versioned=versioned)
-    for e in puts:
-        # Written as version 1, unconditionally: the header's version (or the owner's check) orders writers.
-        tx.put("entry", _entry_item(pk, e, batch=False), versioned=False)
-    for attempt in range(TX_RETRIES):
+    """One transaction; `copy_only`: just these changes' by-product copies."""
+    skip: set[str] = set()  # products without a ListPricesItem (written before they existed)
+    copy_puts, copy_deletes = copy_only if copy_only is not None else (puts, deletes)
+    attempt = 0
+    while True:
+        tx = LabelledTx()
+        for v in verifies:
+            tx.check(v.label, v.model, v.key, v.condition)
+        for pid in deletes:
+            tx.delete("entry", PriceEntryItem(pk, f"{keys.PRICE_ENTRY}{pid}"))
+        for header, condition, versioned in headers:
+            tx.put("header", header, condition, versioned=versioned)
+        for e in puts:
+            # Written as version 1, unconditionally: the header's version (or the owner's check) orders writers.
+            tx.put("entry", _entry_item(pk, e, batch=False), versioned=False)
+        for label, item, actions in _by_product_updates(by_product, copy_puts, copy_deletes, skip):
+            tx.update(label, item, actions, ListPricesItem.lists.exists())
+        if not len(tx):
+            return
         try:
             tx.run()
             return
         except TransactWriteError as exc:
             failed, conflict = tx.failed(exc)
-            if failed:
-                raise RefusedError(failed) from exc
-            if conflict and attempt + 1 < TX_RETRIES:
-                time.sleep(0.05 * (attempt + 1))
+            missing = {label.split(":", 1)[1] for label in failed if label.startswith("by-product:")}
+            if failed - {f"by-product:{pid}" for pid in missing}:
+                raise RefusedError(failed - {f"by-product:{pid}" for pid in missing}) from exc
+            if missing:
+                skip |= missing  # not retried as a conflict: each round leaves out at least one more
+                continue
+            attempt += 1
+            if conflict and attempt < TX_RETRIES:
+                time.sleep(0.05 * attempt)
                 continue
             if conflict:
                 raise ConflictError("The prices are being changed by someone else; try again.") from exc
@@ -266,5 +331,5 @@ def write_list(
     the entries' changes, `verifies`; see write_entries. Raises RefusedError ("header": it moved)."""
     headers = _header_puts(tenant, before.header if before else None, before.has_copy if before else False, after)
     pk = keys.price_list_entries_pk(tenant, after.id)
-    write_entries(pk, puts, deletes, verifies, headers)
+    write_entries(pk, puts, deletes, verifies, headers, ByProduct(tenant, after.id))
     return PriceList(after.id, after.name, after.currency, (before.header.version if before else 0) + 1)

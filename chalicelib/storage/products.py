@@ -34,6 +34,7 @@ from chalicelib.storage import keys
 from chalicelib.storage.items import (
     BaseItem,
     CatalogLeaseItem,
+    ListPricesItem,
     ProductGroupIndexItem,
     ProductGroupItem,
     ProductItem,
@@ -354,12 +355,13 @@ def _lease_free() -> Any:
 
 class LabelledTx:
     """Labels for a transaction's items in the order PynamoDB sends them (condition checks, deletes,
-    puts), so a cancellation reason can be traced to the item that caused it."""
+    puts, updates), so a cancellation reason can be traced to the item that caused it."""
 
     def __init__(self) -> None:
         self.checks: list[str] = []
         self.deletes: list[str] = []
         self.puts: list[str] = []
+        self.updates: list[str] = []
         self.ops: list[tuple[str, Any, Any, bool]] = []
 
     def __len__(self) -> int:
@@ -378,10 +380,15 @@ class LabelledTx:
         self.puts.append(label)
         self.ops.append(("put", item, condition, versioned))
 
+    def update(self, label: str, item: BaseItem, actions: list[Any], condition: Any) -> None:
+        """An UpdateItem without PynamoDB's version condition (`condition` only)."""
+        self.updates.append(label)
+        self.ops.append(("update", (item, actions), condition, False))
+
     def failed(self, exc: TransactWriteError) -> tuple[set[str], bool]:
         """Labels whose condition failed, and whether the transaction hit a transaction conflict."""
         codes = cancellation_codes(exc)
-        labels = self.checks + self.deletes + self.puts
+        labels = self.checks + self.deletes + self.puts + self.updates
         failed = {label for label, code in zip(labels, codes, strict=False) if code == "ConditionalCheckFailed"}
         return failed, "TransactionConflict" in codes
 
@@ -393,6 +400,9 @@ class LabelledTx:
                     tx.condition_check(cls, key[0], key[1], condition=condition)
                 elif kind == "delete":
                     tx.delete(target, condition=condition, add_version_condition=False)
+                elif kind == "update":
+                    item, actions = target
+                    tx.update(item, actions, condition=condition, add_version_condition=False)
                 elif versioned:
                     tx.save(target, condition=condition)
                 else:
@@ -456,6 +466,7 @@ def create(tenant: str, p: Product) -> Product:
         tx.put(f"barcode:{b}", UniqueItem(*keys.barcode_guard(tenant, b), owner_id=p.id))
     for term in _term_items(tenant, p.id, search_terms(p.sku, p.name)):
         tx.put("term", term)
+    tx.put("list-prices", ListPricesItem(*keys.list_prices(tenant, p.id), lists={}))  # in no price list yet
     _run_product_tx(tx, p)
     return written(tenant, p, 1)
 
@@ -510,7 +521,7 @@ def release_lease(tenant: str, owner_id: str) -> None:
             raise
 
 
-def _versioned(item: UniqueItem | SearchTermItem) -> BaseItem:
+def _versioned(item: UniqueItem | SearchTermItem | ListPricesItem) -> BaseItem:
     """BatchWriteItem bypasses PynamoDB's versioning; a create-only put elsewhere is conditional on
     `version` not existing, so a bulk-written guard without one could be silently taken over."""
     item.version = 1
@@ -542,6 +553,8 @@ def bulk_write(tenant: str, changes: list[tuple[Product | None, Product]]) -> No
             old_terms = search_terms(before.sku, before.name) if before else frozenset()
             for term in _term_items(tenant, after.id, search_terms(after.sku, after.name) - old_terms):
                 batch.save(_versioned(term))
+            if before is None:  # a product that did not exist is in no price list
+                batch.save(_versioned(ListPricesItem(*keys.list_prices(tenant, after.id), lists={})))
     with BaseItem.batch_write() as batch:
         for before, after in changes:
             if before is None:

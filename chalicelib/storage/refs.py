@@ -25,6 +25,7 @@ from chalicelib.storage.items import (
     BaseItem,
     CounterItem,
     CustomerItem,
+    ListPricesItem,
     PriceEntryItem,
     ProductGroupIndexItem,
     ProductGroupItem,
@@ -55,6 +56,7 @@ class Refs:
     product_groups: dict[str, ProductGroup] = field(default_factory=dict)
     group_index: product_store.GroupIndex | None = None  # None: not asked for, or not written yet
     price_entries: dict[str, dict[str, PriceEntry]] = field(default_factory=dict)  # partition → product id → entry
+    list_prices: dict[str, dict[str, PriceEntry]] = field(default_factory=dict)  # product id → list id → entry
 
 
 def fetch(keys_: Iterable[Key]) -> dict[Key, BaseItem]:
@@ -79,6 +81,7 @@ def merge(first: Refs, second: Refs) -> Refs:
     out.products = {**first.products, **second.products}
     out.product_groups = {**first.product_groups, **second.product_groups}
     out.group_index = second.group_index or first.group_index
+    out.list_prices = {**first.list_prices, **second.list_prices}
     out.price_entries = {pk: dict(entries) for pk, entries in first.price_entries.items()}
     for pk, entries in second.price_entries.items():
         out.price_entries.setdefault(pk, {}).update(entries)
@@ -129,4 +132,8 @@ def load(
             refs.group_index = product_store.index_of(item)
         elif isinstance(item, PriceEntryItem):
             refs.price_entries.setdefault(key[0], {})[item.product_id] = price_store._to_entry(item)
+        elif isinstance(item, ListPricesItem):
+            pid = key[1].removeprefix(keys.PRICE_ENTRY)
+            lists: dict[str, str] = item.lists.attribute_values if item.lists is not None else {}
+            refs.list_prices[pid] = {lid: price_store.entry_from_json(pid, raw) for lid, raw in lists.items()}
     return refs
