@@ -87,18 +87,6 @@ def _entries_for(pk: str, product_ids: Iterable[str]) -> dict[str, PriceEntry]:
     return {i.product_id: _to_entry(i) for i in PriceEntryItem.batch_get(wanted)} if wanted else {}
 
 
-def _replace(pk: str, entries: list[PriceEntry]) -> None:
-    current = {e.product_id: e for e in _all_entries(pk)}
-    wanted = {e.product_id: e for e in entries}
-    with PriceEntryItem.batch_write() as batch:
-        for pid, entry in wanted.items():
-            old = current.get(pid)
-            if old is None or old.rule != entry.rule:
-                batch.save(_entry_item(pk, entry))
-        for pid in current.keys() - wanted.keys():
-            batch.delete(PriceEntryItem(pk, f"{keys.PRICE_ENTRY}{pid}"))
-
-
 def list_entries(tenant: str, list_id: str) -> list[PriceEntry]:
     return _all_entries(keys.price_list_entries_pk(tenant, list_id))
 
@@ -108,7 +96,9 @@ def list_entries_for(tenant: str, list_id: str, product_ids: Iterable[str]) -> d
 
 
 def replace_list_entries(tenant: str, list_id: str, entries: list[PriceEntry]) -> None:
-    _replace(keys.price_list_entries_pk(tenant, list_id), entries)
+    """Exactly these entries in the list (with their by-product copies), leaving the header alone."""
+    puts, deletes = changes(list_entries(tenant, list_id), entries)
+    write_entries(keys.price_list_entries_pk(tenant, list_id), puts, deletes, by_product=ByProduct(tenant, list_id))
 
 
 def customer_entries(tenant: str, customer_id: str) -> list[PriceEntry]:
@@ -120,7 +110,9 @@ def customer_entries_for(tenant: str, customer_id: str, product_ids: Iterable[st
 
 
 def replace_customer_entries(tenant: str, customer_id: str, entries: list[PriceEntry]) -> None:
-    _replace(keys.customer_prices_pk(tenant, customer_id), entries)
+    """Exactly these entries for the customer (no check that it or the products exist)."""
+    puts, deletes = changes(customer_entries(tenant, customer_id), entries)
+    write_entries(keys.customer_prices_pk(tenant, customer_id), puts, deletes)
 
 
 # --- replacing entries in one transaction -------------------------------------------------------

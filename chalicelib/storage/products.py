@@ -17,6 +17,7 @@ file converges, because rows are matched to products by sku and guards are writt
 from __future__ import annotations
 
 import dataclasses
+import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -47,6 +48,9 @@ from chalicelib.storage.table import cancellation_codes, is_condition_failure, t
 
 LEASE_SECONDS = 120  # longer than any Lambda behind API Gateway (29 s) can run an import
 TX_RETRIES = 3  # TransactionConflict (another transaction on the lease item) is retried
+# Group writes also retry when another group write moved the group index first (rare admin work; a
+# burst of concurrent creates in one tenant settles one writer per round).
+GROUP_TX_RETRIES = 10
 
 
 class ImportInProgressError(ConflictError):
@@ -148,7 +152,7 @@ def save_group(
     """Create (`group_id` None) or update a group: one BatchGet (the group and the index), one
     transaction (the group, its name guard moved when the name changes, the index). Without
     `expected` a concurrent change is read again and `change` re-applied to it."""
-    for attempt in range(TX_RETRIES):
+    for attempt in range(GROUP_TX_RETRIES):
         current, index = _read_for_group_write(tenant, group_id)
         if group_id is not None and current is None:
             raise NotFoundError("product group")
@@ -179,10 +183,10 @@ def save_group(
                 raise VersionMismatchError() from exc
             if not (failed or conflict):
                 raise
-            if "old-name" in failed or attempt + 1 == TX_RETRIES:
+            if "old-name" in failed or attempt + 1 == GROUP_TX_RETRIES:
                 raise ConflictError("The product group changed while it was being saved; try again.") from exc
             # the group or the index moved (another group write), or a transaction conflict: read again
-            time.sleep(0.02 * (attempt + 1))
+            time.sleep(random.uniform(0.01, 0.03) * (attempt + 1))  # noqa: S311 (jitter, not a secret)
     raise ConflictError("The product group changed while it was being saved; try again.")
 
 
