@@ -17,7 +17,7 @@ one transaction, without reading the result back.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -126,16 +126,6 @@ class _Reads:
     quotes: dict[str, Quote] = field(default_factory=dict)
 
 
-def _first_keys(tenant: str, customer_id: str | None) -> refs.Refs:
-    """Round one of a lookup by key: the customer and the settings to price with, the group index."""
-    return refs.load(
-        tenant,
-        customers=[customer_id] if customer_id else [],
-        settings=customer_id is not None,
-        extra=[keys.product_group_index(tenant)],
-    )
-
-
 def _read(
     tenant: str,
     customer_id: str | None,
@@ -143,8 +133,7 @@ def _read(
     known: Mapping[str, Product],
     needs_group: Callable[[Product], bool],
     first: refs.Refs | None = None,
-    extra: Sequence[refs.Key] = (),
-) -> tuple[_Reads, refs.Refs]:
+) -> _Reads:
     """The products `ids` (those not in `known`), their groups and, for `customer_id`, their prices.
 
     One BatchGet for every key known now: the products not read yet, the group index, and when pricing
@@ -154,11 +143,12 @@ def _read(
     only for what the first could not know: a group the index lacks and the list entries of products
     without a list-prices item (both: data written before those copies existed)."""
     ids = list(dict.fromkeys(ids))
+    if not ids and customer_id is None:
+        return _Reads({}, {})  # an empty page: nothing to read
     customer = first.customers.get(customer_id) if first is not None and customer_id else None
     list_id = customer.price_list_id if customer is not None else None
     listed_asked = list_id is not None  # the customer came with `first`: its list's keys are known now
     wanted: list[refs.Key] = [keys.product(tenant, p) for p in ids if p not in known]
-    wanted += list(extra)
     if first is None:
         wanted.append(keys.product_group_index(tenant))
     if customer_id is not None:
@@ -198,7 +188,7 @@ def _read(
         if r.settings is None:
             raise NotFoundError("tenant")
         reads.quotes = pricing.quotes(list(found.values()), own, listed, r.settings.currency)
-    return reads, r
+    return reads
 
 
 def _group_needed(principal: Principal) -> Callable[[Product], bool]:
@@ -275,7 +265,7 @@ def list_products(principal: Principal, f: ProductFilters, limit: int, cursor: s
     tokens = catalog.query_tokens(f.q) if f.q is not None else []
     page = _driver_page(tenant, customer_id, f, tokens, limit, cursor)
     ids = [pid for pid in page.ids if pid not in page.known or _matches(page.known[pid], f, tokens)]
-    reads, _ = _read(tenant, customer_id, ids, page.known, _group_needed(principal), page.first)
+    reads = _read(tenant, customer_id, ids, page.known, _group_needed(principal), page.first)
     if page.hits is not None:
         # A product has an entry per term; report it once, at its first matching term.
         found = reads.products
@@ -297,7 +287,7 @@ def get_product(principal: Principal, product_id: str, customer_id: str | None =
     One BatchGet (the product, the group index, and when pricing the customer, the settings, its own
     price and the product's list prices); see _read."""
     customer_id = _pricing_customer_id(principal, customer_id)
-    reads, _ = _read(principal.tenant, customer_id, [product_id], {}, _group_needed(principal))
+    reads = _read(principal.tenant, customer_id, [product_id], {}, _group_needed(principal))
     product = reads.products.get(product_id)
     if product is None:
         raise NotFoundError("product")
@@ -310,7 +300,7 @@ def get_product(principal: Principal, product_id: str, customer_id: str | None =
 def visible_product(principal: Principal, customer: Customer, product_id: str) -> Product:
     """For orders: the product if `customer`'s users may order it, else 404 (as for a stranger)."""
     principal.check_customer_visible(customer.id)
-    reads, _ = _read(principal.tenant, None, [product_id], {}, lambda p: True)
+    reads = _read(principal.tenant, None, [product_id], {}, lambda p: True)
     product = reads.products.get(product_id)
     if product is None or not is_visible(product, reads.groups.get(product.group_id or "")):
         raise NotFoundError("product")
