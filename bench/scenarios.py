@@ -413,6 +413,13 @@ SCENARIOS: list[Scenario] = [
     Scenario("GET /products", "buyer", get("/products"), variant=""),
     Scenario("GET /products", "buyer", get("/products?q=product"), variant="buyer: search"),
     Scenario("GET /products", "admin", get("/products?q=product"), variant="staff: search"),
+    Scenario("GET /products", "buyer", get("/products?barcode=5900000000001"), variant="buyer: by barcode"),
+    Scenario(
+        "GET /products",
+        "admin",
+        lambda w: Request("GET", f"/products?customer_id={w.ids['branch']}"),
+        variant="staff: priced for a customer",
+    ),
     Scenario(
         "POST /products",
         "admin",

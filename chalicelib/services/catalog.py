@@ -7,12 +7,17 @@ pricing service; anything else answers 404 and never appears in their lists.
 Reads are one Query page per response, chosen by the most selective filter (barcode, sku, q,
 group_id, else the whole catalog); the other filters and portal visibility are applied to that page.
 A filtered page can therefore hold fewer than `limit` items while `next_cursor` says more follow.
+Everything else a page needs is read by key in one BatchGet after the Query: the products a search
+named, their groups (from the group index item, keys.product_group_index), and for a customer the
+customer, the settings, its own prices and each product's list prices (keys.list_prices, whose key
+needs no price_list_id). Writes read what they check in one BatchGet and write in
+one transaction, without reading the result back.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -37,9 +42,9 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Customer
 from chalicelib.domain.permissions import Permission
-from chalicelib.domain.pricing import Quote
+from chalicelib.domain.pricing import PriceEntry, Quote
 from chalicelib.services import pricing
-from chalicelib.storage import customers, products, sites
+from chalicelib.storage import keys, products, refs
 from chalicelib.storage.paging import Page
 
 P = Permission
@@ -62,15 +67,20 @@ def get_group(principal: Principal, group_id: str) -> ProductGroup:
 
 def create_group(principal: Principal, name: str, portal: bool) -> ProductGroup:
     principal.require_staff(P.CATALOG_MANAGE)
-    return products.save_group(principal.tenant, None, ProductGroup(new_id(), name, portal))
+    group_id = new_id()
+    return products.save_group(principal.tenant, None, lambda _: ProductGroup(group_id, name, portal), None)
 
 
 def update_group(principal: Principal, group_id: str, changes: dict[str, Any], expected: int | None) -> ProductGroup:
-    """Switching `portal` rewrites only the group: products read their group's flag when read."""
+    """Switching `portal` rewrites only the group (and the group index): products read their group's
+    flag when read."""
     principal.require_staff(P.CATALOG_MANAGE)
-    current = products.get_group(principal.tenant, group_id)
-    before = current if expected is None else dataclasses.replace(current, version=expected)
-    return products.save_group(principal.tenant, before, dataclasses.replace(current, **changes))
+
+    def change(current: ProductGroup | None) -> ProductGroup:
+        assert current is not None  # save_group answers 404 first
+        return dataclasses.replace(current, **changes)
+
+    return products.save_group(principal.tenant, group_id, change, expected)
 
 
 # --- product reads ----------------------------------------------------------------------------
@@ -95,7 +105,7 @@ class CatalogPage:
     customer_id: str | None = None
 
 
-def _pricing_customer(principal: Principal, customer_id: str | None) -> Customer | None:
+def _pricing_customer_id(principal: Principal, customer_id: str | None) -> str | None:
     """Whom a customer user's prices are for: `customer_id` if it is theirs (else 404), default their
     first customer. Staff get prices only when they name a customer."""
     if principal.is_customer:
@@ -103,31 +113,138 @@ def _pricing_customer(principal: Principal, customer_id: str | None) -> Customer
         if customer_id is None:
             raise NotFoundError("customer")
         principal.check_customer_visible(customer_id)
-    if customer_id is None:
-        return None
-    return customers.get(principal.tenant, customer_id)
+    return customer_id
 
 
-def _driver_page(tenant: str, f: ProductFilters, tokens: list[str], limit: int, cursor: str | None) -> Page[Product]:
-    """One Query page from the index of the most selective filter."""
+@dataclass
+class _Reads:
+    """What a catalog response is built from."""
+
+    products: dict[str, Product]
+    groups: dict[str, ProductGroup]
+    customer: Customer | None = None
+    quotes: dict[str, Quote] = field(default_factory=dict)
+
+
+def _read(
+    tenant: str,
+    customer_id: str | None,
+    ids: list[str],
+    known: Mapping[str, Product],
+    needs_group: Callable[[Product], bool],
+    first: refs.Refs | None = None,
+) -> _Reads:
+    """The products `ids` (those not in `known`), their groups and, for `customer_id`, their prices.
+
+    One BatchGet for every key known now: the products not read yet, the group index, and when pricing
+    the customer, the settings, the customer's own prices of the products and the products' prices in
+    every price list (keys.list_prices: the customer's price_list_id is not known before this read).
+    When `first` has brought the customer already, its list's entries are read instead. A second call
+    only for what the first could not know: a group the index lacks and the list entries of products
+    without a list-prices item (both: data written before those copies existed)."""
+    ids = list(dict.fromkeys(ids))
+    if not ids and customer_id is None:
+        return _Reads({}, {})  # an empty page: nothing to read
+    customer = first.customers.get(customer_id) if first is not None and customer_id else None
+    list_id = customer.price_list_id if customer is not None else None
+    listed_asked = list_id is not None  # the customer came with `first`: its list's keys are known now
+    wanted: list[refs.Key] = [keys.product(tenant, p) for p in ids if p not in known]
+    if first is None:
+        wanted.append(keys.product_group_index(tenant))
+    if customer_id is not None:
+        wanted += [keys.customer_price(tenant, customer_id, p) for p in ids]
+        if list_id is not None:
+            wanted += [keys.price_list_entry(tenant, list_id, p) for p in ids]
+        elif customer is None:
+            wanted += [keys.list_prices(tenant, p) for p in ids]
+    read_customer = [customer_id] if customer_id is not None and first is None else []
+    r = refs.load(tenant, customers=read_customer, settings=bool(read_customer), extra=wanted)
+    r = refs.merge(first, r) if first is not None else r
+    if customer_id is not None:
+        customer = r.customers.get(customer_id)
+        if customer is None:
+            raise NotFoundError("customer")
+        list_id = customer.price_list_id
+    found = {**{p: known[p] for p in ids if p in known}, **{p: r.products[p] for p in ids if p in r.products}}
+    index = r.group_index.groups if r.group_index is not None else {}
+    used = {p.group_id for p in found.values() if p.group_id and needs_group(p)}
+    groups = {g: index[g] for g in used if g in index}
+    own = r.price_entries.get(keys.customer_prices_pk(tenant, customer_id), {}) if customer_id else {}
+    listed: dict[str, PriceEntry] = {}
+    second: list[refs.Key] = [keys.product_group(tenant, g) for g in sorted(used - groups.keys())]
+    if list_id is not None and listed_asked:
+        listed = r.price_entries.get(keys.price_list_entries_pk(tenant, list_id), {})
+    elif list_id is not None:
+        by_product = {p: r.list_prices[p].get(list_id) for p in found if p not in own and p in r.list_prices}
+        listed = {p: e for p, e in by_product.items() if e is not None}
+        second += [keys.price_list_entry(tenant, list_id, p) for p in found if p not in own and p not in r.list_prices]
+    if second:
+        r = refs.merge(r, refs.load(tenant, extra=second))
+        groups.update({g: r.product_groups[g] for g in used if g in r.product_groups})
+        if list_id is not None:
+            listed.update(r.price_entries.get(keys.price_list_entries_pk(tenant, list_id), {}))
+    reads = _Reads(found, groups, customer)
+    if customer is not None:
+        if r.settings is None:
+            raise NotFoundError("tenant")
+        reads.quotes = pricing.quotes(list(found.values()), own, listed, r.settings.currency)
+    return reads
+
+
+def _group_needed(principal: Principal) -> Callable[[Product], bool]:
+    """Staff see each product's visibility; for a customer a group matters only to an active product
+    not marked for the portal itself."""
+    if principal.is_customer:
+        return lambda p: p.active and not p.portal
+    return lambda p: True
+
+
+@dataclass
+class _Driven:
+    """One page of the most selective index: product ids in order, the products the page already
+    read, the search hits (term, id) to keep one per product, and a first round of reads by key."""
+
+    ids: list[str]
+    next_cursor: str | None
+    known: dict[str, Product] = field(default_factory=dict)
+    hits: list[tuple[str, str]] | None = None
+    driver: str = ""
+    first: refs.Refs | None = None
+
+
+def _driver_page(
+    tenant: str, customer_id: str | None, f: ProductFilters, tokens: list[str], limit: int, cursor: str | None
+) -> _Driven:
+    """One Query page (a barcode: one BatchGet) from the index of the most selective filter."""
     if f.barcode is not None:
         if cursor:
             raise MalformedRequestError("The cursor is not valid.")
-        found = products.find_by_barcode(tenant, f.barcode)
-        return Page([found] if found else [], None)
+        # The guard, the customer, the settings and the group index together: the product and its
+        # prices then in one more BatchGet.
+        guard = keys.barcode_guard(tenant, f.barcode)
+        first = refs.load(
+            tenant,
+            customers=[customer_id] if customer_id else [],
+            settings=customer_id is not None,
+            guards=[guard],
+            extra=[keys.product_group_index(tenant)],
+        )
+        owner = first.owners.get(guard)
+        return _Driven([owner] if owner else [], None, first=first)
     if f.sku is not None:
-        return products.sku_prefix_page(tenant, f.sku, limit, cursor)
+        page = products.sku_prefix_ids(tenant, f.sku, limit, cursor)
+        return _Driven(page.items, page.next_cursor)
     if tokens:
         driver = max(tokens, key=len)
         if "#" in driver:  # never part of a term; would reach into the sort key's separator
-            return Page([], None)
-        hits = products.search_page(tenant, driver, limit, cursor)
-        # A product has an entry per term; report it once, at its first matching term.
-        kept = [h.product for h in hits.items if catalog.first_term_with_prefix(h.product, driver) == h.term]
-        return Page(kept, hits.next_cursor)
+            return _Driven([], None)
+        hits = products.search_entries(tenant, driver, limit, cursor)
+        return _Driven([pid for _, pid in hits.items], hits.next_cursor, hits=hits.items, driver=driver)
     if f.group_id is not None:
-        return products.list_group_page(tenant, f.group_id, limit, cursor)
-    return products.list_page(tenant, limit, cursor)
+        found = products.list_group_page(tenant, f.group_id, limit, cursor)
+    else:
+        found = products.list_page(tenant, limit, cursor)
+    return _Driven([p.id for p in found.items], found.next_cursor, known={p.id: p for p in found.items})
 
 
 def _matches(p: Product, f: ProductFilters, tokens: list[str]) -> bool:
@@ -141,75 +258,111 @@ def _matches(p: Product, f: ProductFilters, tokens: list[str]) -> bool:
 
 
 def list_products(principal: Principal, f: ProductFilters, limit: int, cursor: str | None) -> CatalogPage:
+    """A Query page of the driving index (a barcode: a BatchGet of its guard with the customer), then one
+    BatchGet of what it names (see _read)."""
     tenant = principal.tenant
-    customer = _pricing_customer(principal, f.customer_id)
+    customer_id = _pricing_customer_id(principal, f.customer_id)
     tokens = catalog.query_tokens(f.q) if f.q is not None else []
-    page = _driver_page(tenant, f, tokens, limit, cursor)
-    items = [p for p in page.items if _matches(p, f, tokens)]
-    groups = products.get_groups(tenant, (p.group_id for p in items))
+    page = _driver_page(tenant, customer_id, f, tokens, limit, cursor)
+    ids = [pid for pid in page.ids if pid not in page.known or _matches(page.known[pid], f, tokens)]
+    reads = _read(tenant, customer_id, ids, page.known, _group_needed(principal), page.first)
+    if page.hits is not None:
+        # A product has an entry per term; report it once, at its first matching term.
+        found = reads.products
+        ids = [
+            pid
+            for term, pid in page.hits
+            if pid in found and catalog.first_term_with_prefix(found[pid], page.driver) == term
+        ]
+    items = [reads.products[pid] for pid in ids if pid in reads.products]
+    items = [p for p in items if _matches(p, f, tokens)]
     if principal.is_customer:
-        items = [p for p in items if is_visible(p, groups.get(p.group_id or ""))]
-    quotes = pricing.prices_for(tenant, customer, items) if customer else {}
-    return CatalogPage(items, page.next_cursor, groups, quotes, customer.id if customer else None)
+        items = [p for p in items if is_visible(p, reads.groups.get(p.group_id or ""))]
+    quotes = {p.id: reads.quotes[p.id] for p in items if p.id in reads.quotes}
+    return CatalogPage(items, page.next_cursor, reads.groups, quotes, customer_id if reads.customer else None)
 
 
 def get_product(principal: Principal, product_id: str, customer_id: str | None = None) -> CatalogPage:
-    """One product as a one-item page (same presenter as lists). Hidden → 404 for customer users."""
-    customer = _pricing_customer(principal, customer_id)
-    product = products.get(principal.tenant, product_id)
-    groups = products.get_groups(principal.tenant, [product.group_id])
-    if principal.is_customer and not is_visible(product, groups.get(product.group_id or "")):
+    """One product as a one-item page (same presenter as lists). Hidden → 404 for customer users.
+    One BatchGet (the product, the group index, and when pricing the customer, the settings, its own
+    price and the product's list prices); see _read."""
+    customer_id = _pricing_customer_id(principal, customer_id)
+    reads = _read(principal.tenant, customer_id, [product_id], {}, _group_needed(principal))
+    product = reads.products.get(product_id)
+    if product is None:
         raise NotFoundError("product")
-    quotes = pricing.prices_for(principal.tenant, customer, [product]) if customer else {}
-    return CatalogPage([product], None, groups, quotes, customer.id if customer else None)
+    if principal.is_customer and not is_visible(product, reads.groups.get(product.group_id or "")):
+        raise NotFoundError("product")
+    quotes = {product_id: reads.quotes[product_id]} if product_id in reads.quotes else {}
+    return CatalogPage([product], None, reads.groups, quotes, customer_id if reads.customer else None)
 
 
 def visible_product(principal: Principal, customer: Customer, product_id: str) -> Product:
     """For orders: the product if `customer`'s users may order it, else 404 (as for a stranger)."""
     principal.check_customer_visible(customer.id)
-    product = products.get(principal.tenant, product_id)
-    group = products.get_groups(principal.tenant, [product.group_id]).get(product.group_id or "")
-    if not is_visible(product, group):
+    reads = _read(principal.tenant, None, [product_id], {}, lambda p: True)
+    product = reads.products.get(product_id)
+    if product is None or not is_visible(product, reads.groups.get(product.group_id or "")):
         raise NotFoundError("product")
     return product
 
 
 # --- product writes ---------------------------------------------------------------------------
-def _check_product(tenant: str, p: Product, changed: Mapping[str, Any] | None = None) -> None:
+def _check_product(p: Product, r: refs.Refs, changed: Mapping[str, Any] | None = None) -> None:
+    """The rules across fields, and that the group and sites it names exist (read in `r`)."""
     problems = catalog.product_problems(p)
     if problems:
         field_name, message = problems[0]
         raise invalid_field(field_name, message)
-    if p.group_id and (changed is None or "group_id" in changed):
-        try:
-            products.get_group(tenant, p.group_id)
-        except NotFoundError:
-            raise invalid_field("group_id", "No product group has this id.") from None
+    if p.group_id and (changed is None or "group_id" in changed) and p.group_id not in r.product_groups:
+        raise invalid_field("group_id", "No product group has this id.")
     if p.stock and (changed is None or "stock" in changed):
-        known = {s.id for s in sites.get_many(tenant, list(p.stock))}
         for site_id in p.stock:
-            if site_id not in known:
+            if site_id not in r.sites:
                 raise invalid_field(f"stock.{site_id}", "No site has this id.")
 
 
-def _staff_page(tenant: str, product: Product) -> CatalogPage:
-    return CatalogPage([product], None, products.get_groups(tenant, [product.group_id]))
+def _staff_page(tenant: str, product: Product, r: refs.Refs) -> CatalogPage:
+    """The written product with its group (read with the write's checks, else from the group index)."""
+    groups: dict[str, ProductGroup] = {}
+    gid = product.group_id
+    if gid:
+        index = r.group_index.groups if r.group_index is not None else {}
+        group = r.product_groups.get(gid) or index.get(gid)
+        groups = {gid: group} if group is not None else products.get_groups(tenant, [gid])
+    return CatalogPage([product], None, groups)
 
 
 def create_product(principal: Principal, data: dict[str, Any]) -> CatalogPage:
+    """One BatchGet (the group and the sites it names), one transaction."""
     principal.require_staff(P.CATALOG_MANAGE)
+    tenant = principal.tenant
     product = catalog.normalized(Product(id=new_id(), **data))
-    _check_product(principal.tenant, product)
-    return _staff_page(principal.tenant, products.create(principal.tenant, product))
+    problems = catalog.product_problems(product)
+    if problems:
+        raise invalid_field(*problems[0])
+    group = [keys.product_group(tenant, product.group_id)] if product.group_id else []
+    r = refs.load(tenant, sites=list(product.stock), extra=group)
+    _check_product(product, r)
+    return _staff_page(tenant, products.create(tenant, product), r)
 
 
 def update_product(principal: Principal, product_id: str, changes: dict[str, Any], expected: int | None) -> CatalogPage:
+    """One BatchGet (the product, the group index, and a group or sites the change names), one
+    transaction."""
     principal.require_staff(P.CATALOG_MANAGE)
-    current = products.get(principal.tenant, product_id)
+    tenant = principal.tenant
+    wanted = [keys.product(tenant, product_id), keys.product_group_index(tenant)]
+    if changes.get("group_id"):
+        wanted.append(keys.product_group(tenant, changes["group_id"]))
+    r = refs.load(tenant, sites=list(changes.get("stock") or {}), extra=wanted)
+    current = r.products.get(product_id)
+    if current is None:
+        raise NotFoundError("product")
     after = catalog.normalized(dataclasses.replace(current, **changes))
-    _check_product(principal.tenant, after, changes)
+    _check_product(after, r, changes)
     before = current if expected is None else dataclasses.replace(current, version=expected)
-    return _staff_page(principal.tenant, products.update(principal.tenant, before, after))
+    return _staff_page(tenant, products.update(tenant, before, after), r)
 
 
 # --- CSV export and import --------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
+    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -294,6 +295,13 @@ class ProductGroupItem(BaseItem, discriminator="product_group"):
     portal = BooleanAttribute(default=False)
 
 
+class ProductGroupIndexItem(BaseItem, discriminator="product_group_index"):
+    """Every product group of a tenant: {id: {"name", "portal", "version"}}, rewritten (conditional on
+    its own version) in the transaction of each group write, so it never disagrees with the groups."""
+
+    groups = JSONAttribute(default=dict)
+
+
 class ProductItem(BaseItem, discriminator="product"):
     """Decimals (money, quantities, stock) are stored as decimal strings: never a float."""
 
@@ -324,6 +332,13 @@ class PriceListItem(BaseItem, discriminator="price_list"):
     id = UnicodeAttribute()
     name = UnicodeAttribute()
     currency = UnicodeAttribute()
+
+
+class ListPricesItem(BaseItem, discriminator="list_prices"):
+    """One product's entries in every price list: {list_id: JSON {"price", "tiers"}} (a DynamoDB map, so a
+    list write sets or removes its own key with an UpdateItem, without reading the others)."""
+
+    lists: MapAttribute[str, str] = MapAttribute(default=dict)
 
 
 class PriceEntryItem(BaseItem, discriminator="price_entry"):

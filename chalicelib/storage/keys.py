@@ -21,12 +21,15 @@ Base table
 | notification sent   | T#{t}#NOTIFIED#{sha256}     | NOTIFIED                     | exactly once per (event, recipient): conditional put before sending, 7 days (TTL) |
 | product group       | T#{t}                       | PGROUP#{id}                  | GetItem / BatchGet (visibility of a page of products); list: Query begins_with PGROUP# |
 | group name guard    | T#{t}                       | UNIQUE#PGROUPNAME#{name}     | group name unique per tenant (CSV refers to groups by name) |
+| group index         | T#{t}                       | PGROUPS                      | every product group's name, portal flag and version in one item, written in each group's transaction: a catalog read gets the groups of products it has not read yet in the same BatchGet (search, PATCH /products) |
 | price list          | T#{t}                       | PRICELIST#{id}               | GetItem; list: Query begins_with PRICELIST# |
 | product             | T#{t}#PRODUCTS              | P#{id}                       | GetItem / BatchGet; GET /products (no filter): Query begins_with P#, one page per response; export: every page |
 | sku guard           | T#{t}#PSKU                  | {sku}                        | sku unique per tenant (conditional put in the product's transaction); import: sku → product id (BatchGet); GET /products?sku= : Query begins_with {prefix}, in sku order |
 | barcode guard       | T#{t}#PBARCODE              | {barcode}                    | each barcode unique per tenant; GET /products?barcode= : GetItem, exact |
 | search term         | T#{t}#PTERM#{c}             | {term}#{product_id}          | GET /products?q= : Query begins_with {prefix} in the partition of the prefix's first character `c`. One item per distinct word of the name and one for the sku (per word, not per prefix: a product costs ~5 items, not ~40); results grow with matches, never with the catalog |
 | price list entry    | T#{t}#PL#{list_id}          | P#{product_id}               | pricing: BatchGet of a page of products; GET /price-lists/{id}: Query the partition |
+| price list header copy | T#{t}#PL#{list_id}       | LIST                         | the header again, written in the same transaction as the one in T#{t}: GET and PUT /price-lists/{id} get header and entries from one Query of the partition (entry reads use begins_with P#, which leaves it out) |
+| list prices of a product | T#{t}#LISTPRICES       | P#{product_id}               | the product's entry in every price list ({list_id: rule}), written in the transaction of each list write (a copy of the entries by product): a catalog page gets a customer's list prices in the BatchGet that reads the customer, before its price_list_id is known. Created with the product; a product written before it existed has none (its entries are read instead) |
 | customer price      | T#{t}#CPRICE#{customer_id}  | P#{product_id}               | pricing: BatchGet of a page of products; GET /customers/{id}/prices: Query the partition |
 | catalog lease       | T#{t}#CATALOGLEASE          | LEASE                        | CSV import holds it; every single product write checks it in its transaction (see storage/products.py) |
 
@@ -227,6 +230,11 @@ def product_group(tenant: str, group_id: str) -> tuple[str, str]:
     return tenant_pk(tenant), f"{PRODUCT_GROUP}{group_id}"
 
 
+def product_group_index(tenant: str) -> tuple[str, str]:
+    """Every product group of the tenant in one item (not matched by begins_with PGROUP#)."""
+    return tenant_pk(tenant), "PGROUPS"
+
+
 def product_group_name_guard(tenant: str, name: str) -> tuple[str, str]:
     return tenant_pk(tenant), f"UNIQUE#PGROUPNAME#{name.strip().lower()}"
 
@@ -279,6 +287,16 @@ def price_list_entries_pk(tenant: str, list_id: str) -> str:
 
 def price_list_entry(tenant: str, list_id: str, product_id: str) -> tuple[str, str]:
     return price_list_entries_pk(tenant, list_id), f"{PRICE_ENTRY}{product_id}"
+
+
+def price_list_copy(tenant: str, list_id: str) -> tuple[str, str]:
+    """The copy of a price list's header in its entries' partition (sorts apart from P#...)."""
+    return price_list_entries_pk(tenant, list_id), "LIST"
+
+
+def list_prices(tenant: str, product_id: str) -> tuple[str, str]:
+    """One product's prices in every price list (see the table above)."""
+    return f"{tenant_pk(tenant)}#LISTPRICES", f"{PRICE_ENTRY}{product_id}"
 
 
 def customer_prices_pk(tenant: str, customer_id: str) -> str:

@@ -17,13 +17,16 @@ file converges, because rows are matched to products by sku and guards are writt
 from __future__ import annotations
 
 import dataclasses
+import random
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pynamodb.constants import ITEM
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.catalog import Product, ProductGroup, num_str, search_terms
 from chalicelib.domain.errors import ConflictError, DuplicateError, NotFoundError, VersionMismatchError
@@ -32,6 +35,8 @@ from chalicelib.storage import keys
 from chalicelib.storage.items import (
     BaseItem,
     CatalogLeaseItem,
+    ListPricesItem,
+    ProductGroupIndexItem,
     ProductGroupItem,
     ProductItem,
     SearchTermItem,
@@ -43,6 +48,9 @@ from chalicelib.storage.table import cancellation_codes, is_condition_failure, t
 
 LEASE_SECONDS = 120  # longer than any Lambda behind API Gateway (29 s) can run an import
 TX_RETRIES = 3  # TransactionConflict (another transaction on the lease item) is retried
+# Group writes also retry when another group write moved the group index first (rare admin work; a
+# burst of concurrent creates in one tenant settles one writer per round).
+GROUP_TX_RETRIES = 10
 
 
 class ImportInProgressError(ConflictError):
@@ -98,30 +106,88 @@ def all_groups(tenant: str) -> list[ProductGroup]:
     return [_to_group(i) for i in result]
 
 
-def save_group(tenant: str, before: ProductGroup | None, after: ProductGroup) -> ProductGroup:
-    """Create (`before` None) or update a group, moving its name guard when the name changes."""
-    item = _group_item(tenant, dataclasses.replace(after, version=before.version if before else 0))
-    renamed = before is None or before.name.strip().lower() != after.name.strip().lower()
-    try:
-        with transaction() as tx:
-            if before is not None and renamed:
-                old = UniqueItem(*keys.product_group_name_guard(tenant, before.name))
-                tx.delete(old, condition=UniqueItem.owner_id == before.id, add_version_condition=False)
-            tx.save(item)
-            if renamed:
-                tx.save(UniqueItem(*keys.product_group_name_guard(tenant, after.name), owner_id=after.id))
-    except TransactWriteError as exc:
-        codes = cancellation_codes(exc)
-        offset = 1 if before is not None and renamed else 0  # deletes are sent before puts
-        if before is not None and len(codes) > offset and codes[offset] == "ConditionalCheckFailed":
-            raise VersionMismatchError() from exc
-        if "ConditionalCheckFailed" in codes:
-            raise DuplicateError(
-                f"A product group named '{after.name}' already exists.",
-                details=[{"field": "name", "message": "is already taken"}],
-            ) from exc
-        raise
-    return get_group(tenant, after.id)
+@dataclass
+class GroupIndex:
+    """The tenant's group index item (keys.product_group_index): every group by id. `version` 0: the
+    item does not exist yet (a tenant whose groups were all written before it existed, or none)."""
+
+    groups: dict[str, ProductGroup]
+    version: int = 0
+
+
+def index_of(item: BaseItem | None) -> GroupIndex:
+    if not isinstance(item, ProductGroupIndexItem):
+        return GroupIndex({})
+    groups = {
+        gid: ProductGroup(gid, str(g["name"]), bool(g["portal"]), int(g["version"]))
+        for gid, g in (item.groups or {}).items()
+    }
+    return GroupIndex(groups, int(item.version or 0))
+
+
+def _read_for_group_write(tenant: str, group_id: str | None) -> tuple[ProductGroup | None, GroupIndex]:
+    """The group (if any) and the index in one BatchGet. A tenant without an index yet gets one built
+    from its groups (one Query, once: every later group write keeps it whole)."""
+    wanted = [keys.product_group_index(tenant)] + ([keys.product_group(tenant, group_id)] if group_id else [])
+    found = {(i.pk, i.sk): i for i in BaseItem.batch_get(wanted)}
+    index = index_of(found.get(keys.product_group_index(tenant)))
+    if not index.version:
+        index.groups = {g.id: g for g in all_groups(tenant)}
+    item = found.get(keys.product_group(tenant, group_id)) if group_id else None
+    return (_to_group(item) if isinstance(item, ProductGroupItem) else None), index
+
+
+def _index_item(tenant: str, index: GroupIndex, group: ProductGroup) -> ProductGroupIndexItem:
+    entries = {g.id: {"name": g.name, "portal": g.portal, "version": g.version} for g in index.groups.values()}
+    entries[group.id] = {"name": group.name, "portal": group.portal, "version": group.version}
+    item = ProductGroupIndexItem(*keys.product_group_index(tenant), groups=entries)
+    if index.version:
+        item.version = index.version  # the put is conditional on the index not having moved
+    return item
+
+
+def save_group(
+    tenant: str, group_id: str | None, change: Callable[[ProductGroup | None], ProductGroup], expected: int | None
+) -> ProductGroup:
+    """Create (`group_id` None) or update a group: one BatchGet (the group and the index), one
+    transaction (the group, its name guard moved when the name changes, the index). Without
+    `expected` a concurrent change is read again and `change` re-applied to it."""
+    for attempt in range(GROUP_TX_RETRIES):
+        current, index = _read_for_group_write(tenant, group_id)
+        if group_id is not None and current is None:
+            raise NotFoundError("product group")
+        if current is not None and expected is not None and expected != current.version:
+            raise VersionMismatchError()
+        after = change(current)
+        saved = dataclasses.replace(after, version=(current.version if current else 0) + 1)
+        renamed = current is None or current.name.strip().lower() != after.name.strip().lower()
+        tx = LabelledTx()
+        if current is not None and renamed:
+            old = UniqueItem(*keys.product_group_name_guard(tenant, current.name))
+            tx.delete("old-name", old, UniqueItem.owner_id == current.id)
+        tx.put("group", _group_item(tenant, dataclasses.replace(after, version=current.version if current else 0)))
+        if renamed:
+            tx.put("name", UniqueItem(*keys.product_group_name_guard(tenant, after.name), owner_id=after.id))
+        tx.put("index", _index_item(tenant, index, saved))
+        try:
+            tx.run()
+            return saved
+        except TransactWriteError as exc:
+            failed, conflict = tx.failed(exc)
+            if "name" in failed:
+                raise DuplicateError(
+                    f"A product group named '{after.name}' already exists.",
+                    details=[{"field": "name", "message": "is already taken"}],
+                ) from exc
+            if "group" in failed and expected is not None:
+                raise VersionMismatchError() from exc
+            if not (failed or conflict):
+                raise
+            if "old-name" in failed or attempt + 1 == GROUP_TX_RETRIES:
+                raise ConflictError("The product group changed while it was being saved; try again.") from exc
+            # the group or the index moved (another group write), or a transaction conflict: read again
+            time.sleep(random.uniform(0.01, 0.03) * (attempt + 1))  # noqa: S311 (jitter, not a secret)
+    raise ConflictError("The product group changed while it was being saved; try again.")
 
 
 # --- products: mapping ------------------------------------------------------------------------
@@ -215,8 +281,8 @@ def list_group_page(tenant: str, group_id: str, limit: int, cursor: str | None) 
     return page_from((_to_product(i) for i in result if isinstance(i, ProductItem)), lambda: result.last_evaluated_key)
 
 
-def sku_prefix_page(tenant: str, prefix: str, limit: int, cursor: str | None) -> Page[Product]:
-    """Products whose sku starts with `prefix`, in sku order: one Query on the sku guards, one BatchGet."""
+def sku_prefix_ids(tenant: str, prefix: str, limit: int, cursor: str | None) -> Page[str]:
+    """Ids of the products whose sku starts with `prefix`, in sku order: one Query on the sku guards."""
     pk = keys.sku_guards_pk(tenant)
     guards = UniqueItem.query(
         pk,
@@ -225,8 +291,13 @@ def sku_prefix_page(tenant: str, prefix: str, limit: int, cursor: str | None) ->
         page_size=limit,
         last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
     )
-    owners = [g.owner_id for g in guards]
-    return page_from(get_many(tenant, owners), lambda: guards.last_evaluated_key)
+    return page_from((g.owner_id for g in guards), lambda: guards.last_evaluated_key)
+
+
+def sku_prefix_page(tenant: str, prefix: str, limit: int, cursor: str | None) -> Page[Product]:
+    """Products whose sku starts with `prefix`, in sku order: one Query on the sku guards, one BatchGet."""
+    ids = sku_prefix_ids(tenant, prefix, limit, cursor)
+    return Page(get_many(tenant, ids.items), ids.next_cursor)
 
 
 def find_by_barcode(tenant: str, barcode: str) -> Product | None:
@@ -246,9 +317,9 @@ class SearchHit:
     product: Product
 
 
-def search_page(tenant: str, prefix: str, limit: int, cursor: str | None) -> Page[SearchHit]:
-    """Term index entries starting with `prefix` (normalized, non-empty): one Query, one BatchGet.
-    A product has one entry per matching term; the service keeps one of them (see domain.catalog)."""
+def search_entries(tenant: str, prefix: str, limit: int, cursor: str | None) -> Page[tuple[str, str]]:
+    """Term index entries starting with `prefix` (normalized, non-empty) as (term, product id): one
+    Query. A product has one entry per matching term; the service keeps one of them (domain.catalog)."""
     pk = keys.search_terms_pk(tenant, prefix)
     result = SearchTermItem.query(
         pk,
@@ -257,10 +328,15 @@ def search_page(tenant: str, prefix: str, limit: int, cursor: str | None) -> Pag
         page_size=limit,
         last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
     )
-    entries = [(i.sk.rsplit("#", 1)[0], i.product_id) for i in result]
-    products = {p.id: p for p in get_many(tenant, [pid for _, pid in entries])}
-    hits = [SearchHit(term, products[pid]) for term, pid in entries if pid in products]
-    return page_from(hits, lambda: result.last_evaluated_key)
+    return page_from(((i.sk.rsplit("#", 1)[0], i.product_id) for i in result), lambda: result.last_evaluated_key)
+
+
+def search_page(tenant: str, prefix: str, limit: int, cursor: str | None) -> Page[SearchHit]:
+    """search_entries with their products: one Query, one BatchGet."""
+    entries = search_entries(tenant, prefix, limit, cursor)
+    products = {p.id: p for p in get_many(tenant, [pid for _, pid in entries.items])}
+    hits = [SearchHit(term, products[pid]) for term, pid in entries.items if pid in products]
+    return Page(hits, entries.next_cursor)
 
 
 def sku_owners(tenant: str, skus: Iterable[str]) -> dict[str, str]:
@@ -281,48 +357,73 @@ def _lease_free() -> Any:
     return CatalogLeaseItem.lease_until.does_not_exist() | (CatalogLeaseItem.lease_until < now)
 
 
-class _Tx:
+class LabelledTx:
     """Labels for a transaction's items in the order PynamoDB sends them (condition checks, deletes,
-    puts), so a cancellation reason can be traced to the item that caused it."""
+    puts, updates), so a cancellation reason can be traced to the item that caused it."""
 
     def __init__(self) -> None:
         self.checks: list[str] = []
         self.deletes: list[str] = []
         self.puts: list[str] = []
-        self.ops: list[tuple[str, Any, Any]] = []
+        self.updates: list[str] = []
+        self.ops: list[tuple[str, Any, Any, bool]] = []
+
+    def __len__(self) -> int:
+        return len(self.ops)
 
     def check(self, label: str, cls: Any, key: tuple[str, str], condition: Any) -> None:
         self.checks.append(label)
-        self.ops.append(("check", (cls, key), condition))
+        self.ops.append(("check", (cls, key), condition, False))
 
     def delete(self, label: str, item: BaseItem, condition: Any = None) -> None:
         self.deletes.append(label)
-        self.ops.append(("delete", item, condition))
+        self.ops.append(("delete", item, condition, False))
 
-    def put(self, label: str, item: BaseItem, condition: Any = None) -> None:
+    def put(self, label: str, item: BaseItem, condition: Any = None, *, versioned: bool = True) -> None:
+        """`versioned` False: an unconditional overwrite (still written with a version)."""
         self.puts.append(label)
-        self.ops.append(("put", item, condition))
+        self.ops.append(("put", item, condition, versioned))
+
+    def update(self, label: str, item: BaseItem, actions: list[Any], condition: Any) -> None:
+        """An UpdateItem without PynamoDB's version condition (`condition` only)."""
+        self.updates.append(label)
+        self.ops.append(("update", (item, actions), condition, False))
 
     def failed(self, exc: TransactWriteError) -> tuple[set[str], bool]:
         """Labels whose condition failed, and whether the transaction hit a transaction conflict."""
         codes = cancellation_codes(exc)
-        labels = self.checks + self.deletes + self.puts
+        labels = self.checks + self.deletes + self.puts + self.updates
         failed = {label for label, code in zip(labels, codes, strict=False) if code == "ConditionalCheckFailed"}
         return failed, "TransactionConflict" in codes
 
     def run(self) -> None:
         with transaction() as tx:
-            for kind, target, condition in self.ops:
+            for kind, target, condition, versioned in self.ops:
                 if kind == "check":
                     cls, key = target
                     tx.condition_check(cls, key[0], key[1], condition=condition)
                 elif kind == "delete":
                     tx.delete(target, condition=condition, add_version_condition=False)
-                else:
+                elif kind == "update":
+                    item, actions = target
+                    tx.update(item, actions, condition=condition, add_version_condition=False)
+                elif versioned:
                     tx.save(target, condition=condition)
+                else:
+                    _put_unversioned(tx, target, condition)
 
 
-def _run_product_tx(tx: _Tx, p: Product) -> None:
+def _put_unversioned(tx: TransactWrite, item: BaseItem, condition: Any) -> None:
+    """A put in `tx` without PynamoDB's version condition (TransactWrite.save has no
+    add_version_condition, unlike delete and update); the item is still written with version + 1."""
+    args, kwargs = item._get_save_args(condition=condition, add_version_condition=False)
+    kwargs["key"] = ITEM
+    kwargs["return_values_on_condition_failure"] = None
+    tx._put_items.append(item._get_connection().get_operation_kwargs(*args, **kwargs))
+    tx._models_for_version_attribute_update.append(item)
+
+
+def _run_product_tx(tx: LabelledTx, p: Product) -> None:
     for attempt in range(TX_RETRIES):
         try:
             tx.run()
@@ -354,8 +455,14 @@ def _run_product_tx(tx: _Tx, p: Product) -> None:
             raise
 
 
+def written(tenant: str, p: Product, version: int) -> Product:
+    """What a read of the product just written would return (its stored form, the new version),
+    without reading it back."""
+    return dataclasses.replace(_to_product(_product_item(tenant, p)), version=version)
+
+
 def create(tenant: str, p: Product) -> Product:
-    tx = _Tx()
+    tx = LabelledTx()
     tx.check("lease", CatalogLeaseItem, keys.catalog_lease(tenant), _lease_free())
     tx.put("product", _product_item(tenant, p))  # p.version is 0: no version yet, a create-only put
     tx.put("sku", UniqueItem(*keys.sku_guard(tenant, p.sku), owner_id=p.id))
@@ -363,13 +470,14 @@ def create(tenant: str, p: Product) -> Product:
         tx.put(f"barcode:{b}", UniqueItem(*keys.barcode_guard(tenant, b), owner_id=p.id))
     for term in _term_items(tenant, p.id, search_terms(p.sku, p.name)):
         tx.put("term", term)
+    tx.put("list-prices", ListPricesItem(*keys.list_prices(tenant, p.id), lists={}))  # in no price list yet
     _run_product_tx(tx, p)
-    return get(tenant, p.id)
+    return written(tenant, p, 1)
 
 
 def update(tenant: str, before: Product, after: Product) -> Product:
     """Write `after` if the stored product is still at `before.version`, moving guards and terms."""
-    tx = _Tx()
+    tx = LabelledTx()
     tx.check("lease", CatalogLeaseItem, keys.catalog_lease(tenant), _lease_free())
     item = _product_item(tenant, after)
     item.version = before.version
@@ -392,7 +500,7 @@ def update(tenant: str, before: Product, after: Product) -> Product:
     for term in _term_items(tenant, after.id, new_terms - old_terms):
         tx.put("term", term)
     _run_product_tx(tx, after)
-    return get(tenant, after.id)
+    return written(tenant, after, before.version + 1)
 
 
 # --- the catalog lease and bulk writes (CSV import) -------------------------------------------
@@ -417,7 +525,7 @@ def release_lease(tenant: str, owner_id: str) -> None:
             raise
 
 
-def _versioned(item: UniqueItem | SearchTermItem) -> BaseItem:
+def _versioned(item: UniqueItem | SearchTermItem | ListPricesItem) -> BaseItem:
     """BatchWriteItem bypasses PynamoDB's versioning; a create-only put elsewhere is conditional on
     `version` not existing, so a bulk-written guard without one could be silently taken over."""
     item.version = 1
@@ -449,6 +557,8 @@ def bulk_write(tenant: str, changes: list[tuple[Product | None, Product]]) -> No
             old_terms = search_terms(before.sku, before.name) if before else frozenset()
             for term in _term_items(tenant, after.id, search_terms(after.sku, after.name) - old_terms):
                 batch.save(_versioned(term))
+            if before is None:  # a product that did not exist is in no price list
+                batch.save(_versioned(ListPricesItem(*keys.list_prices(tenant, after.id), lists={})))
     with BaseItem.batch_write() as batch:
         for before, after in changes:
             if before is None:

@@ -11,16 +11,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from chalicelib.domain.catalog import Product, ProductGroup
 from chalicelib.domain.model import Customer, SecurityGroup, Site, TenantSettings, User
+from chalicelib.domain.pricing import PriceEntry
 from chalicelib.storage import customers as customer_store
 from chalicelib.storage import groups as group_store
 from chalicelib.storage import keys
+from chalicelib.storage import prices as price_store
+from chalicelib.storage import products as product_store
 from chalicelib.storage import tenants as tenant_store
 from chalicelib.storage import users as user_store
 from chalicelib.storage.items import (
     BaseItem,
     CounterItem,
     CustomerItem,
+    ListPricesItem,
+    PriceEntryItem,
+    ProductGroupIndexItem,
+    ProductGroupItem,
+    ProductItem,
     SecurityGroupItem,
     SiteItem,
     TenantItem,
@@ -42,6 +51,12 @@ class Refs:
     order_counter: int | None = 0  # the last order number handed out (0: none yet; None: read it alone)
     owners: dict[Key, str] = field(default_factory=dict)  # uniqueness guard → the id it points to
     items: dict[Key, BaseItem] = field(default_factory=dict)  # everything read, by key
+    # the catalog's kinds (keys passed in `extra`)
+    products: dict[str, Product] = field(default_factory=dict)
+    product_groups: dict[str, ProductGroup] = field(default_factory=dict)
+    group_index: product_store.GroupIndex | None = None  # None: not asked for, or not written yet
+    price_entries: dict[str, dict[str, PriceEntry]] = field(default_factory=dict)  # partition → product id → entry
+    list_prices: dict[str, dict[str, PriceEntry]] = field(default_factory=dict)  # product id → list id → entry
 
 
 def fetch(keys_: Iterable[Key]) -> dict[Key, BaseItem]:
@@ -51,6 +66,26 @@ def fetch(keys_: Iterable[Key]) -> dict[Key, BaseItem]:
     if not wanted:
         return {}
     return {(item.pk, item.sk): item for item in BaseItem.batch_get(wanted)}
+
+
+def merge(first: Refs, second: Refs) -> Refs:
+    """Two rounds of reads as one (the second's items win)."""
+    out = Refs(items={**first.items, **second.items})
+    out.groups = {**first.groups, **second.groups}
+    out.customers = {**first.customers, **second.customers}
+    out.sites = {**first.sites, **second.sites}
+    out.users = {**first.users, **second.users}
+    out.settings = second.settings or first.settings
+    out.order_counter = second.order_counter if second.order_counter else first.order_counter
+    out.owners = {**first.owners, **second.owners}
+    out.products = {**first.products, **second.products}
+    out.product_groups = {**first.product_groups, **second.product_groups}
+    out.group_index = second.group_index or first.group_index
+    out.list_prices = {**first.list_prices, **second.list_prices}
+    out.price_entries = {pk: dict(entries) for pk, entries in first.price_entries.items()}
+    for pk, entries in second.price_entries.items():
+        out.price_entries.setdefault(pk, {}).update(entries)
+    return out
 
 
 def load(
@@ -89,4 +124,16 @@ def load(
             refs.order_counter = int(item.value or 0) if isinstance(item, CounterItem) else None
         elif isinstance(item, UniqueItem):
             refs.owners[key] = item.owner_id
+        elif isinstance(item, ProductItem):
+            refs.products[item.id] = product_store._to_product(item)
+        elif isinstance(item, ProductGroupItem):
+            refs.product_groups[item.id] = product_store._to_group(item)
+        elif isinstance(item, ProductGroupIndexItem):
+            refs.group_index = product_store.index_of(item)
+        elif isinstance(item, PriceEntryItem):
+            refs.price_entries.setdefault(key[0], {})[item.product_id] = price_store._to_entry(item)
+        elif isinstance(item, ListPricesItem):
+            pid = key[1].removeprefix(keys.PRICE_ENTRY)
+            lists: dict[str, str] = item.lists.attribute_values if item.lists is not None else {}
+            refs.list_prices[pid] = {lid: price_store.entry_from_json(pid, raw) for lid, raw in lists.items()}
     return refs

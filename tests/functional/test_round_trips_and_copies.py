@@ -209,3 +209,226 @@ def test_the_catalog_prices_lines_by_id_in_one_read_and_by_code_in_two(admin: Ap
     offers, tally = counted(lambda: catalog.offers("acme", customer, [ProductRef(sku="GRP-1")], staff=True))
     assert offers[0] is not None
     assert ops(tally) == {"BatchGetItem": 2}  # staff see every product: no group read
+
+
+# --- the catalog ------------------------------------------------------------------------------------------
+def _catalog(admin: Api) -> dict[str, Any]:
+    """A hidden group with a product, a portal product, a price list with both, a customer on that list
+    with an own price for the first, a customer without a list, and a buyer of each."""
+    from tests.functional.catalog_support import create_group, create_product, customer_user
+
+    group = create_group(admin, "Shelf", portal=False)
+    hidden = create_product(admin, "HID-1", group_id=group["id"], barcodes=["5900000000001"])
+    shown = create_product(admin, "SHO-1", portal=True, barcodes=["5900000000002"])
+    entries = [{"product_id": p["id"], "price": "8.00"} for p in (hidden, shown)]
+    price_list = admin.post("/price-lists", {"name": "Trade", "entries": entries})
+    assert price_list.status_code == 201, price_list.body
+    listed, listed_buyer = customer_user(admin, "C-LIST", price_list_id=price_list.json["id"])
+    r = admin.put(f"/customers/{listed['id']}/prices", {"entries": [{"product_id": shown["id"], "price": "7.00"}]})
+    assert r.status_code == 200, r.body
+    plain, plain_buyer = customer_user(admin, "C-PLAIN")
+    return {
+        "group": group,
+        "hidden": hidden,
+        "shown": shown,
+        "price_list": price_list.json,
+        "listed": listed,
+        "listed_buyer": listed_buyer,
+        "plain": plain,
+        "plain_buyer": plain_buyer,
+    }
+
+
+def test_catalog_writes_are_one_read_and_one_transaction(admin: Api) -> None:
+    c = _catalog(admin)
+    one_each = {"BatchGetItem": 1, "TransactWriteItems": 1}
+    r, tally = counted(lambda: admin.post("/product-groups", {"name": "Tools", "portal": True}))
+    assert r.status_code == 201 and ops(tally) == one_each
+    r, tally = counted(lambda: admin.patch(f"/product-groups/{c['group']['id']}", {"name": "Back shelf"}))
+    assert r.status_code == 200 and ops(tally) == one_each
+    assert r.headers["ETag"] == admin.get(f"/product-groups/{c['group']['id']}").headers["ETag"] == '"2"'
+    body = {"sku": "NEW-1", "name": "New", "base_price": "3", "tax_rate": "0.2", "group_id": c["group"]["id"]}
+    r, tally = counted(lambda: admin.post("/products", body))
+    assert r.status_code == 201 and ops(tally) == one_each
+    assert r.json == admin.get(f"/products/{r.json['id']}").json  # what a read returns, without reading it back
+    pid = c["hidden"]["id"]
+    r, tally = counted(lambda: admin.patch(f"/products/{pid}", {"base_price": "12.5", "name": "Renamed"}))
+    assert r.status_code == 200 and ops(tally) == one_each
+    fresh = admin.get(f"/products/{pid}")
+    assert r.json == fresh.json and r.json["visible"] is False and r.headers["ETag"] == fresh.headers["ETag"]
+
+    entries = [{"product_id": c["shown"]["id"], "price": "6", "tiers": [{"min_quantity": 10, "price": "5.5"}]}]
+    r, tally = counted(lambda: admin.post("/price-lists", {"name": "Promo", "entries": entries}))
+    assert r.status_code == 201 and ops(tally) == one_each
+    list_id = r.json["id"]
+    assert r.json == admin.get(f"/price-lists/{list_id}").json
+    entries = [{"product_id": c["hidden"]["id"], "price": "9.99"}, {"product_id": c["shown"]["id"], "price": "6"}]
+    r, tally = counted(lambda: admin.put(f"/price-lists/{list_id}", {"name": "Promo 2", "entries": entries}))
+    assert r.status_code == 200 and ops(tally) == {"Query": 1, "TransactWriteItems": 1}
+    got, tally = counted(lambda: admin.get(f"/price-lists/{list_id}"))
+    assert ops(tally) == {"Query": 1}  # the header's copy comes with the entries
+    assert r.json == got.json and r.headers["ETag"] == got.headers["ETag"] == '"2"'
+    cid = c["listed"]["id"]
+    r, tally = counted(lambda: admin.put(f"/customers/{cid}/prices", {"entries": entries}))
+    assert r.status_code == 200 and ops(tally) == {"Query": 1, "TransactWriteItems": 1}
+    assert r.json == admin.get(f"/customers/{cid}/prices").json
+
+
+def test_catalog_reads_are_a_query_and_one_batch_read(admin: Api) -> None:
+    c = _catalog(admin)
+    plain = c["plain_buyer"]
+    for path in ("/products", "/products?q=product", "/products?sku=sho"):
+        r, tally = counted(lambda path=path: plain.get(path))
+        assert [p["sku"] for p in r.json["items"]] == ["SHO-1"]  # the hidden group's product stays hidden
+        assert ops(tally) == {"Query": 1, "BatchGetItem": 1}, path
+    r, tally = counted(lambda: plain.get(f"/products/{c['shown']['id']}"))
+    assert r.json["price"] == "10.00" and ops(tally) == {"BatchGetItem": 1}
+    r, tally = counted(lambda: plain.get("/products?barcode=5900000000002"))
+    assert [p["sku"] for p in r.json["items"]] == ["SHO-1"] and ops(tally) == {"BatchGetItem": 2}
+    r, tally = counted(lambda: admin.get("/products?q=product"))
+    assert len(r.json["items"]) == 2 and ops(tally) == {"Query": 1, "BatchGetItem": 1}
+    visible = {p["sku"]: p["visible"] for p in r.json["items"]}
+    assert visible == {"HID-1": False, "SHO-1": True}  # the group's flag, from the group index
+
+    listed = c["listed_buyer"]
+    r, tally = counted(lambda: listed.get(f"/products/{c['shown']['id']}"))
+    assert r.json["price"] == "7.00" and ops(tally) == {"BatchGetItem": 1}  # its own price: no list entry needed
+    c2 = admin.post("/products", {"sku": "SHO-2", "name": "Two", "base_price": "4", "tax_rate": "0", "portal": True})
+    admin.put(
+        f"/price-lists/{c['price_list']['id']}",
+        {"name": "Trade", "entries": [{"product_id": c2.json["id"], "price": "3.00"}]},
+    )
+    r, tally = counted(lambda: listed.get(f"/products/{c2.json['id']}"))
+    assert r.json["price"] == "3.00" and ops(tally) == {"BatchGetItem": 1}  # the list's price, by product
+    r, tally = counted(lambda: listed.get("/products"))
+    assert {p["sku"]: p["price"] for p in r.json["items"]} == {"SHO-1": "7.00", "SHO-2": "3.00"}
+    assert ops(tally) == {"Query": 1, "BatchGetItem": 1}
+    r, tally = counted(lambda: listed.get("/products?q=two"))
+    assert [p["price"] for p in r.json["items"]] == ["3.00"] and ops(tally) == {"Query": 1, "BatchGetItem": 1}
+
+
+def test_a_products_list_prices_follow_every_price_list_write(admin: Api) -> None:
+    """The by-product copy of the entries (keys.list_prices) against what orders price with (the entries)."""
+    c = _catalog(admin)
+    buyer, list_id, hidden = c["listed_buyer"], c["price_list"]["id"], c["hidden"]["id"]
+    admin.patch(f"/product-groups/{c['group']['id']}", {"portal": True})
+
+    def shown() -> dict[str, str]:
+        return {p["sku"]: p["price"] for p in buyer.get("/products").json["items"]}
+
+    assert shown() == {"HID-1": "8.00", "SHO-1": "7.00"}
+    admin.put(f"/price-lists/{list_id}", {"name": "Trade", "entries": [{"product_id": hidden, "price": "6.40"}]})
+    assert shown() == {"HID-1": "6.40", "SHO-1": "7.00"}
+    admin.put(f"/price-lists/{list_id}", {"name": "Trade", "entries": []})
+    assert shown() == {"HID-1": "10.00", "SHO-1": "7.00"}  # back to the base price
+    other = admin.post("/price-lists", {"name": "Other", "entries": [{"product_id": hidden, "price": "5.00"}]})
+    admin.patch(f"/customers/{c['listed']['id']}", {"price_list_id": other.json["id"]})
+    assert shown() == {"HID-1": "5.00", "SHO-1": "7.00"}  # another list of the same product, another key
+    o = buyer.post("/orders", {"lines": [{"product_id": hidden, "quantity": 1}]})
+    assert o.status_code == 201, o.body
+    assert o.json["lines"][0]["unit_price"] == "5.00"  # orders read the entries: the same price
+
+
+def test_products_without_list_prices_read_their_entries(admin: Api) -> None:
+    """A product written before the list-prices items existed has none: pages read its list entry (one
+    more call) and list writes leave it so."""
+    from chalicelib.storage import keys
+    from chalicelib.storage.items import ListPricesItem
+
+    c = _catalog(admin)
+    buyer, list_id = c["listed_buyer"], c["price_list"]["id"]
+    c2 = admin.post("/products", {"sku": "OLD-1", "name": "Old", "base_price": "4", "tax_rate": "0", "portal": True})
+    ListPricesItem.get(*keys.list_prices("acme", c2.json["id"])).delete()
+    entries = [{"product_id": c2.json["id"], "price": "3.30"}, {"product_id": c["shown"]["id"], "price": "8.00"}]
+    assert admin.put(f"/price-lists/{list_id}", {"name": "Trade", "entries": entries}).status_code == 200
+    r, tally = counted(lambda: buyer.get("/products"))
+    assert {p["sku"]: p["price"] for p in r.json["items"]} == {"OLD-1": "3.30", "SHO-1": "7.00"}
+    assert ops(tally) == {"Query": 1, "BatchGetItem": 2}
+    assert admin.put(f"/price-lists/{list_id}", {"name": "Trade", "entries": entries[1:]}).status_code == 200
+    assert {p["sku"]: p["price"] for p in buyer.get("/products").json["items"]} == {"OLD-1": "4.00", "SHO-1": "7.00"}
+
+
+def test_a_group_switched_on_shows_its_products_everywhere(admin: Api) -> None:
+    c = _catalog(admin)
+    buyer = c["plain_buyer"]
+    assert [p["sku"] for p in buyer.get("/products?q=hid").json["items"]] == []
+    assert admin.patch(f"/product-groups/{c['group']['id']}", {"portal": True}).status_code == 200
+    assert [p["sku"] for p in buyer.get("/products?q=hid").json["items"]] == ["HID-1"]
+    assert buyer.get("/products?barcode=5900000000001").json["items"][0]["sku"] == "HID-1"
+    assert buyer.get(f"/products/{c['hidden']['id']}").status_code == 200
+    assert admin.get(f"/products/{c['hidden']['id']}").json["visible"] is True
+
+
+def test_groups_and_price_lists_written_before_their_copies_are_read_right(admin: Api) -> None:
+    """A tenant whose groups predate the group index, a list whose header predates its copy: reads fall
+    back to the originals (one more call) and the next write adds the copy."""
+    from chalicelib.storage import keys
+    from chalicelib.storage.items import PriceListItem, ProductGroupIndexItem
+
+    c = _catalog(admin)
+    ProductGroupIndexItem.get(*keys.product_group_index("acme")).delete()
+    list_id = c["price_list"]["id"]
+    PriceListItem.get(*keys.price_list_copy("acme", list_id)).delete()
+
+    r, tally = counted(lambda: admin.get("/products?q=product"))
+    assert {p["sku"]: p["visible"] for p in r.json["items"]} == {"HID-1": False, "SHO-1": True}
+    assert ops(tally) == {"Query": 1, "BatchGetItem": 2}  # the group itself, the index being gone
+    assert c["plain_buyer"].get(f"/products/{c['hidden']['id']}").status_code == 404
+    other = admin.post("/product-groups", {"name": "Other", "portal": True}).json  # rebuilds the index
+    r, tally = counted(lambda: admin.get("/products?q=product"))
+    assert {p["sku"]: p["visible"] for p in r.json["items"]} == {"HID-1": False, "SHO-1": True}
+    assert ops(tally) == {"Query": 1, "BatchGetItem": 1}
+    assert admin.patch(f"/products/{c['shown']['id']}", {"group_id": other["id"]}).json["visible"] is True
+
+    got, tally = counted(lambda: admin.get(f"/price-lists/{list_id}"))
+    assert got.json["name"] == "Trade" and ops(tally) == {"Query": 1, "GetItem": 1}
+    etag = got.headers["ETag"]
+    entries = [{"product_id": c["shown"]["id"], "price": "8.50"}]
+    r = admin.put(f"/price-lists/{list_id}", {"name": "Trade 2", "entries": entries}, headers={"If-Match": etag})
+    assert r.status_code == 200, r.body
+    got, tally = counted(lambda: admin.get(f"/price-lists/{list_id}"))
+    assert got.json == r.json and got.headers["ETag"] == r.headers["ETag"] and ops(tally) == {"Query": 1}
+    again = admin.put(f"/price-lists/{list_id}", {"name": "Trade 3"}, headers={"If-Match": r.headers["ETag"]})
+    assert again.status_code == 200, again.body
+    assert admin.put(f"/price-lists/{list_id}", {"name": "T"}, headers={"If-Match": etag}).status_code == 412
+
+
+def test_price_writes_check_in_the_transaction_what_they_do_not_read(admin: Api) -> None:
+    c = _catalog(admin)
+    list_id, cid = c["price_list"]["id"], c["listed"]["id"]
+    known = {"product_id": c["shown"]["id"], "price": "1.00"}
+    unknown = {"product_id": "nope", "price": "1.00"}
+    for path, body in ((f"/price-lists/{list_id}", {"name": "X"}), (f"/customers/{cid}/prices", {})):
+        r = admin.put(path, {**body, "entries": [known, unknown]})
+        assert r.status_code == 422 and r.json["error"]["details"][0]["field"] == "entries[1].product_id", path
+    assert admin.put("/customers/nope/prices", {"entries": [known]}).status_code == 404
+    r = admin.put(f"/price-lists/{list_id}", {"name": "X", "currency": "USD"})
+    assert r.status_code == 422 and r.json["error"]["details"][0]["field"] == "currency"
+    assert "EUR" in r.json["error"]["details"][0]["message"]
+    assert admin.get(f"/price-lists/{list_id}").json["name"] == "Trade"  # nothing of the refused writes stayed
+    assert admin.put("/price-lists/nope", {"name": "X"}).status_code == 404
+
+
+def test_price_writes_beyond_one_transaction_go_out_in_batches(admin: Api) -> None:
+    from tests.functional.catalog_support import import_csv
+
+    rows = ["sku,name,base_price,tax_rate,portal"] + [f"BULK-{i:03d},Bulk {i},2.00,0.20,true" for i in range(120)]
+    assert import_csv(admin, "\n".join(rows) + "\n").status_code == 200
+    pids = [p["id"] for p in admin.get("/products?sku=bulk-&limit=100").json["items"]]
+    pids += [p["id"] for p in admin.get("/products?sku=bulk-1&limit=100").json["items"] if p["id"] not in pids]
+    assert len(pids) == 120
+    entries = [{"product_id": p, "price": "1.50"} for p in pids]
+    created = admin.post("/price-lists", {"name": "Bulk", "entries": entries})
+    assert created.status_code == 201, created.body
+    list_id = created.json["id"]
+    assert len(admin.get(f"/price-lists/{list_id}").json["entries"]) == 120
+    half = [{"product_id": p, "price": "1.25"} for p in pids[:60]]
+    r = admin.put(f"/price-lists/{list_id}", {"name": "Bulk", "entries": [*half, {"product_id": "x", "price": "1"}]})
+    assert r.status_code == 422  # checked by reading first
+    r = admin.put(f"/price-lists/{list_id}", {"name": "Bulk", "entries": half})
+    assert r.status_code == 200, r.body
+    got = admin.get(f"/price-lists/{list_id}").json
+    assert got == r.json and len(got["entries"]) == 60 and {e["price"] for e in got["entries"]} == {"1.25"}
+    customer = create_customer(admin, "C-BULK")
+    r = admin.put(f"/customers/{customer['id']}/prices", {"entries": entries})
+    assert r.status_code == 200 and len(admin.get(f"/customers/{customer['id']}/prices").json["entries"]) == 120

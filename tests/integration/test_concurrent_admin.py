@@ -70,3 +70,26 @@ def test_concurrent_creates_of_one_customer_number_make_one_customer(aws: None) 
     assert outcomes.count("created") == 1
     assert outcomes.count("duplicate") == 7
     assert len(customers.list_page("acme", 100, None).items) == 1
+
+
+def test_concurrent_group_writes_all_reach_the_group_index(aws: None) -> None:
+    """The index item is rewritten by every group write, conditional on its version: concurrent writers
+    retry on the fresh index, so none of them drops another's group."""
+    from chalicelib.services import catalog
+    from chalicelib.storage import keys, products
+    from chalicelib.storage.items import ProductGroupIndexItem
+
+    setup_tenant()
+    first = catalog.create_group(ADMIN, "First", False)
+
+    def write(i: int) -> str:
+        if i == 0:
+            return catalog.update_group(ADMIN, first.id, {"portal": True}, None).id
+        return catalog.create_group(ADMIN, f"Group {i}", i % 2 == 0).id
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        written = list(pool.map(write, range(6)))
+    index = products.index_of(ProductGroupIndexItem.get(*keys.product_group_index("acme")))
+    stored = {g.id: (g.name, g.portal, g.version) for g in products.all_groups("acme")}
+    assert {g.id: (g.name, g.portal, g.version) for g in index.groups.values()} == stored
+    assert set(written) <= set(stored) and len(stored) == 6 and stored[first.id] == ("First", True, 2)

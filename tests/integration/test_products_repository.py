@@ -115,10 +115,10 @@ def test_bulk_writes_create_update_and_move_barcodes_between_products() -> None:
 
 
 def test_group_names_are_unique_per_tenant() -> None:
-    products.save_group(T, None, ProductGroup("g1", "Tools"))
+    products.save_group(T, None, lambda _: ProductGroup("g1", "Tools"), None)
     with pytest.raises(DuplicateError):
-        products.save_group(T, None, ProductGroup("g2", " tools "))
-    products.save_group("globex", None, ProductGroup("g3", "Tools"))
+        products.save_group(T, None, lambda _: ProductGroup("g2", " tools "), None)
+    products.save_group("globex", None, lambda _: ProductGroup("g3", "Tools"), None)
     assert [g.id for g in products.all_groups(T)] == ["g1"]
 
 
