@@ -257,6 +257,12 @@ SCENARIOS: list[Scenario] = [
         "admin",
         lambda w: Request("PATCH", f"/users/{w.ids['buyer']}", {"name": w.unique("Buyer ")}),
     ),
+    Scenario(
+        "PATCH /users/{user_id}",
+        "orgadmin",
+        lambda w: Request("PATCH", f"/users/{w.ids['buyer']}", {"name": w.unique("Buyer ")}),
+        variant="customer admin: a user of their customer",
+    ),
     Scenario("GET /customers", "admin", get("/customers")),
     Scenario("GET /customers", "buyer", get("/customers"), variant="customer user: their customers"),
     Scenario(

@@ -155,6 +155,36 @@ def test_a_moved_head_office_is_noticed_through_the_stored_parents(world: World)
     assert ids(groupboss.get("/orders?status=pending_approval")) == [o["id"]]  # the path reached the group
 
 
+def test_a_customer_admin_edits_a_user_in_one_read_and_one_write_unless_a_custom_group_needs_reading(
+    world: World,
+) -> None:
+    cid = world.customer["id"]
+    create_user(world.admin, "orgadmin", ["customer-admins"], customer_ids=[cid])
+    member = create_user(world.admin, "member", ["customer-buyers"], customer_ids=[cid])
+    orgadmin = world.anon.login("acme", "orgadmin", USER_PASSWORD, "C-100")
+    r, tally = counted(lambda: orgadmin.patch(f"/users/{member['id']}", {"name": "Renamed"}))
+    assert r.status_code == 200, r.body
+    assert ops(tally) == {"BatchGetItem": 1, "TransactWriteItems": 1}
+    # A user in a custom group: that group is read too, and the grant check still holds.
+    mighty = world.admin.post(
+        "/security-groups", {"name": "Mighty", "kind": "customer", "permissions": ["orders.place"]}
+    )
+    assert mighty.status_code == 201, mighty.body
+    custom = create_user(world.admin, "custom", [mighty.json["id"]], customer_ids=[cid])
+    r, tally = counted(lambda: orgadmin.patch(f"/users/{custom['id']}", {"name": "Renamed"}))
+    assert r.status_code == 200, r.body
+    assert ops(tally) == {"BatchGetItem": 2, "TransactWriteItems": 1}
+    # The grant check uses the groups read with the user: a manager holding only org.manage may not edit a
+    # buyer (orders.place is more than they hold), and that refusal changes nothing.
+    managers = world.admin.post(
+        "/security-groups", {"name": "Managers", "kind": "customer", "permissions": ["org.manage"]}
+    )
+    create_user(world.admin, "manager", [managers.json["id"]], customer_ids=[cid])
+    manager = world.anon.login("acme", "manager", USER_PASSWORD, "C-100")
+    assert manager.patch(f"/users/{member['id']}", {"name": "Taken over"}).status_code == 403
+    assert world.admin.get(f"/users/{member['id']}").json["name"] == "Renamed"
+
+
 def test_a_login_is_throttled_and_cleared_as_before(anon: Api, admin: Api) -> None:
     for _ in range(2):
         bad = anon.post("/auth/login", {"tenant": "acme", "username": "admin", "password": "wrong-password"})
