@@ -207,6 +207,10 @@ def test_an_id_that_cannot_exist_is_404_on_every_kind_of_route(world: World, odd
         ("POST", f"/orders/{segment}/cancel"),
         ("PATCH", f"/orders/{o['id']}/lines/{segment}"),
         ("GET", f"/orders/{segment}/messages"),
+        ("GET", f"/products/{segment}"),
+        ("PATCH", f"/product-groups/{segment}"),
+        ("GET", f"/price-lists/{segment}"),
+        ("GET", f"/customers/{segment}/prices"),
     ]:
         body: dict[str, Any] | None = None
         if path.endswith("cancel"):
@@ -240,6 +244,27 @@ def test_a_bad_list_filter_is_a_400_naming_the_parameter(world: World, query: st
     r = world.admin.get(f"/orders?{query}")
     assert_status(r, 400)
     assert r.json["error"]["code"] == "malformed_request"
+    assert query.split("=")[0] in r.json["error"]["message"] or query.startswith("cursor")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=",
+        "q=" + "x" * 101,
+        "q=a%00b",
+        "sku=" + "x" * 65,
+        "sku=%20lead",
+        "barcode=" + quote("é"),
+        "group_id=a%20b",
+        "customer_id=",
+        "limit=0",
+        "cursor=not%20base64",
+    ],
+)
+def test_a_bad_product_filter_is_a_400_naming_the_parameter(world: World, query: str) -> None:
+    r = world.admin.get(f"/products?{query}")
+    assert_status(r, 400)
     assert query.split("=")[0] in r.json["error"]["message"] or query.startswith("cursor")
 
 
