@@ -27,6 +27,14 @@ for var in ("ORDERGATE_DYNAMODB_ENDPOINT", "ORDERGATE_SES_ENDPOINT", "AWS_ENDPOI
     os.environ.pop(var, None)
 
 
+def forget_copies() -> None:
+    from chalicelib.services import approvers
+    from chalicelib.storage import offer_reads
+
+    offer_reads.forget()
+    approvers.forget()
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
     """moto in process, with the OrderGate table created from the item models."""
@@ -40,6 +48,7 @@ def aws() -> Iterator[None]:
     serialize_dynamodb_operations()  # concurrency tests need DynamoDB's isolation, see the module
     with mock_aws():
         bootstrap.reset()
+        forget_copies()  # a new table: the process's copies of the last one's items would only miss
         bootstrap.configure_storage(get_settings())
         table.create_table()
         yield

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.domain.model import Customer
 from chalicelib.domain.pricing import PriceRule
+
+if TYPE_CHECKING:
+    from chalicelib.storage.table import Check
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,21 @@ class Offer:
 
 
 class Catalog(Protocol):
-    def offers(self, tenant: str, customer: Customer, refs: list[ProductRef], *, staff: bool) -> list[Offer | None]:
-        """One answer per ref, in order: None when no product of the tenant matches it."""
+    def offers(
+        self,
+        tenant: str,
+        customer: Customer,
+        refs: list[ProductRef],
+        *,
+        staff: bool,
+        checks: list[Check] | None = None,
+    ) -> list[Offer | None]:
+        """One answer per ref, in order: None when no product of the tenant matches it.
+
+        With `checks`, the answers may come from copies of the catalog instead of reads: the
+        ConditionChecks that verify those copies are appended, and the caller's write must carry them
+        (a failed one raises StaleError("catalog"): ask again without `checks`). Nothing appended means
+        the answers were read."""
         ...
 
 
@@ -74,8 +90,16 @@ class FakeCatalog:
             self.barcodes[barcode.lower()] = offer.product_id
         return offer
 
-    def offers(self, tenant: str, customer: Customer, refs: list[ProductRef], *, staff: bool) -> list[Offer | None]:
-        out: list[Offer | None] = []
+    def offers(
+        self,
+        tenant: str,
+        customer: Customer,
+        refs: list[ProductRef],
+        *,
+        staff: bool,
+        checks: list[Check] | None = None,
+    ) -> list[Offer | None]:
+        out: list[Offer | None] = []  # always "read": the fake keeps no copies
         for ref in refs:
             # SKUs and barcodes match regardless of case, as in the real catalog.
             sku = (ref.sku or "").lower()

@@ -60,6 +60,9 @@ P = Permission
 S = OrderStatus
 ATTEMPTS = 25
 MAX_IMPORT_ROWS = 1000
+# ConditionChecks one write may carry (a transaction holds 100 items; the order's own header, pages,
+# history, approval entries and counters stay well under the other 40). Past it, read the catalog.
+MAX_CHECKS = 60
 
 
 @dataclass
@@ -268,7 +271,10 @@ class OrderService:
 
     # --- drafts -------------------------------------------------------------------------------------
     def create(
-        self, p: Principal, data: dict[str, Any], lines_for: Callable[[Customer], list[dict[str, Any]]] | None = None
+        self,
+        p: Principal,
+        data: dict[str, Any],
+        lines_for: Callable[[Customer, list[Check] | None], list[dict[str, Any]]] | None = None,
     ) -> Order:
         """A draft: one BatchGet (customer, settings, site, order counter), one transaction. `lines_for`
         picks the lines once the customer is read (reorder)."""
@@ -290,6 +296,7 @@ class OrderService:
         if len(lines) > MAX_LINES:
             raise invalid_field("lines", f"An order holds at most {MAX_LINES} lines.")
         walk = False
+        fresh_catalog = False  # a catalog copy proved stale, or a refusal would have rested on one
         for attempt in range(ATTEMPTS):
             # One BatchGet: the customer, the settings, the site and the order counter.
             refs = load_refs(
@@ -305,10 +312,11 @@ class OrderService:
                 raise NotFoundError("tenant")
             if site_id is not None and site_id not in refs.sites:
                 raise NotFoundError("site")
-            if lines_for is not None:
-                lines = lines_for(customer)
             header = self._header_values(customer, settings, data, partial=False)
             path, checks = self._customer_path(t, customer, walk)
+            relied = None if fresh_catalog else checks
+            if lines_for is not None:
+                lines = lines_for(customer, relied)
             last = refs.order_counter if refs.order_counter is not None else orders.counter_value(t)
             number = last + 1
             order = Order(
@@ -326,23 +334,33 @@ class OrderService:
             )
             order.history.append(HistoryEntry(order.created_at, p.user_id, "create", None, S.DRAFT.value))
             if lines:
-                offers = self._offers(p, customer, [_ref(line) for line in lines])
-                for i, (line, offer) in enumerate(zip(lines, offers, strict=True)):
-                    self._check_offer(offer, Decimal(line["quantity"]), f"lines[{i}]")
-                    assert offer is not None
-                    order.add_line(
-                        _line_from(offer, Decimal(line["quantity"]), line.get("requested_delivery_date")),
-                        p.user_id,
-                        record=False,  # the "create" entry covers them
-                    )
+                offers, catalog_checks = self._priced(p, customer, [_ref(line) for line in lines], relied)
+                try:
+                    for i, (line, offer) in enumerate(zip(lines, offers, strict=True)):
+                        self._check_offer(offer, Decimal(line["quantity"]), f"lines[{i}]")
+                        assert offer is not None
+                        order.add_line(
+                            _line_from(offer, Decimal(line["quantity"]), line.get("requested_delivery_date")),
+                            p.user_id,
+                            record=False,  # the "create" entry covers them
+                        )
+                except OrderGateError:
+                    if catalog_checks:
+                        fresh_catalog = True  # never refuse on a copy: decide again on reads
+                        continue
+                    raise
+                _merge(checks, catalog_checks)
             try:
                 return orders.save(
                     t, None, order, customer.sales_rep_id, checks=checks, context=(customer, settings), number=number
                 )
             except NumberTakenError:
                 time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
-            except StaleError:
-                walk = True  # the customer's stored parents are out of date: read them level by level
+            except StaleError as exc:
+                if exc.what == "catalog":
+                    fresh_catalog = True
+                else:
+                    walk = True  # the customer's stored parents are out of date: read them level by level
         raise ConflictError("Orders are being created by others right now; try again.")
 
     @staticmethod
@@ -389,6 +407,30 @@ class OrderService:
     def _offers(self, p: Principal, customer: Customer, refs: list[ProductRef]) -> list[Offer | None]:
         return self._catalog.offers(p.tenant, customer, refs, staff=p.is_staff)
 
+    def _priced(
+        self, p: Principal, customer: Customer, refs: list[ProductRef], relied: list[Check] | None
+    ) -> tuple[list[Offer | None], list[Check]]:
+        """The catalog's answer from its checked copies, with the ConditionChecks the write must add, when
+        it has them all and they fit in the write beside `relied`; else read (no checks)."""
+        if relied is not None:
+            checks: list[Check] = []
+            offers = self._catalog.offers(p.tenant, customer, refs, staff=p.is_staff, checks=checks)
+            if len({c.key for c in relied} | {c.key for c in checks}) <= MAX_CHECKS:
+                return offers, checks
+        return self._offers(p, customer, refs), []
+
+    def _offers_in(
+        self, p: Principal, loaded: Loaded, customer: Customer, refs: list[ProductRef]
+    ) -> list[Offer | None]:
+        """Within an action: from the catalog's copies unless one proved stale; the write verifies them."""
+        relied = None if "catalog" in loaded.refresh else loaded.checks
+        offers, checks = self._priced(p, customer, refs, relied)
+        if checks:
+            loaded.copies_used.add("catalog")
+            for check in checks:
+                loaded.rely_on(check)
+        return offers
+
     @staticmethod
     def _check_offer(offer: Offer | None, quantity: Decimal, field: str) -> None:
         if offer is None:
@@ -434,7 +476,7 @@ class OrderService:
             self._forbid(self._may_edit(p, o), "edit")
             o.check(Action.EDIT)
             customer = self._customer(p, loaded)
-            [offer] = self._offers(p, customer, [ref])
+            [offer] = self._offers_in(p, loaded, customer, [ref])
             existing = next((line for line in o.lines if offer and line.product_id == offer.product_id), None)
             total = quantity + (existing.quantity if existing else Decimal(0))
             self._check_offer(offer, total, "quantity")
@@ -459,7 +501,7 @@ class OrderService:
                 changes["requested_delivery_date"] = data["requested_delivery_date"]
             if data.get("quantity") is not None:
                 customer = self._customer(p, loaded)
-                [offer] = self._offers(p, customer, [ProductRef(product_id=line.product_id)])
+                [offer] = self._offers_in(p, loaded, customer, [ProductRef(product_id=line.product_id)])
                 self._check_offer(offer, data["quantity"], "quantity")
                 assert offer is not None
                 changes["quantity"] = data["quantity"]
@@ -491,7 +533,7 @@ class OrderService:
             errors += [{"row": n, "code": code, "message": err} for n, code, _, err in rows if err is not None]
             # A code is a barcode or a sku: ask for both in one batch, barcode first.
             refs = [ProductRef(barcode=code) for _, code, _ in good] + [ProductRef(sku=code) for _, code, _ in good]
-            offers = self._offers(p, customer, refs)
+            offers = self._offers_in(p, loaded, customer, refs)
             added = 0
             for i, (n, code, qty) in enumerate(good):
                 offer = offers[i] or offers[len(good) + i]
@@ -519,7 +561,7 @@ class OrderService:
             self._forbid(p.is_customer and self._may_edit(p, o), "submit")
             o.check(Action.SUBMIT)
             customer = self._customer(p, loaded)
-            self._reprice(p, customer, o)
+            self._reprice(p, loaded, customer, o)
             total = o.totals.gross
             can_approve = self._approves(p, o)
             # The month's budget is not read: the write adds the order only if the month stays within
@@ -534,7 +576,7 @@ class OrderService:
                 budget=None,
                 budget_used=Decimal(0),
             )
-            if need and not approver_lookup.anyone_approves(p.tenant, o.customer_path):
+            if need and not self._someone_approves(p, loaded):
                 raise ConflictError(
                     "This order needs approval, but nobody in your organisation can approve orders.",
                     code="no_approver",
@@ -546,9 +588,21 @@ class OrderService:
 
         return self._mutate(p, order_id, expected, change)
 
-    def _reprice(self, p: Principal, customer: Customer, o: Order) -> None:
+    @staticmethod
+    def _someone_approves(p: Principal, loaded: Loaded) -> bool:
+        """Whether the order has an approver: from an approver this process found before, checked by the
+        write, unless that proved stale; a "no" is always read (and refused on reads)."""
+        checks: list[Check] | None = None if "approver" in loaded.refresh else []
+        found = approver_lookup.anyone_approves(p.tenant, loaded.order.customer_path, checks=checks, besides=p.user_id)
+        if checks:
+            loaded.copies_used.add("approver")
+            for check in checks:
+                loaded.rely_on(check)
+        return found
+
+    def _reprice(self, p: Principal, loaded: Loaded, customer: Customer, o: Order) -> None:
         """Prices are frozen at submit: take the current effective price of every line once more."""
-        offers = self._offers(p, customer, [ProductRef(product_id=line.product_id) for line in o.lines])
+        offers = self._offers_in(p, loaded, customer, [ProductRef(product_id=line.product_id) for line in o.lines])
         problems = []
         for i, (line, offer) in enumerate(zip(o.lines, offers, strict=True)):
             if offer is None or not offer.orderable:
@@ -668,7 +722,7 @@ class OrderService:
             added: list[Line] = []
             if add_lines:
                 customer = self._customer(p, loaded)
-                offers = self._offers(p, customer, [_ref(a) for a in add_lines])
+                offers = self._offers_in(p, loaded, customer, [_ref(a) for a in add_lines])
                 for i, (a, offer) in enumerate(zip(add_lines, offers, strict=True)):
                     if offer is None:
                         raise invalid_field(f"add_lines[{i}]", "No product matches this reference.")
@@ -758,10 +812,14 @@ class OrderService:
         source = self._load(p, order_id).order
         skipped: list[dict[str, str]] = []
 
-        def lines_for(customer: Customer) -> list[dict[str, Any]]:
+        def lines_for(customer: Customer, relied: list[Check] | None) -> list[dict[str, Any]]:
             """The source's lines this customer can still order as they were (with the customer create
-            reads anyway, so the reorder costs one Query more than a create)."""
-            offers = self._offers(p, customer, [ProductRef(product_id=line.product_id) for line in source.lines])
+            reads anyway, so the reorder costs one Query more than a create). A line skipped on a copy of
+            the catalog is skipped on a checked one: its checks join the write's (`relied`)."""
+            refs = [ProductRef(product_id=line.product_id) for line in source.lines]
+            offers, checks = self._priced(p, customer, refs, relied)
+            if relied is not None:
+                _merge(relied, checks)
             keep: list[dict[str, Any]] = []
             skipped.clear()
             for line, offer in zip(source.lines, offers, strict=True):
@@ -793,6 +851,15 @@ def _no_budget(fn: Callable[[Loaded], None]) -> Callable[[Loaded], BudgetChange 
         return None
 
     return wrapped
+
+
+def _merge(into: list[Check], more: list[Check]) -> None:
+    """Add checks not there yet: a transaction may not touch one item twice."""
+    have = {c.key for c in into}
+    for check in more:
+        if check.key not in have:
+            have.add(check.key)
+            into.append(check)
 
 
 def _ref(data: dict[str, Any]) -> ProductRef:

@@ -41,6 +41,7 @@ from chalicelib.storage.items import (
     OrderLinesItem,
     OrderMessageItem,
     OrderRevisionItem,
+    SecurityGroupItem,
     SiteItem,
     TenantItem,
     UserItem,
@@ -102,7 +103,8 @@ class Loaded:
     copies_used: set[str] = field(default_factory=set)  # decided on copies not read in this attempt
 
     def rely_on(self, check: Check) -> None:
-        if check not in self.checks:
+        # One check per item: a transaction may not touch an item twice (and the same copy is checked alike).
+        if all(c.key != check.key for c in self.checks):
             self.checks.append(check)
 
 
@@ -508,6 +510,25 @@ def approval_limit_unchanged(tenant: str, user_id: str, limit: Decimal | None) -
     stored = UserItem.approval_limit
     condition = stored.does_not_exist() if limit is None else stored == f"{limit:.2f}"
     return Check(UserItem, keys.user(tenant, user_id), condition, _stale("user"))
+
+
+def approver_unchanged(tenant: str, customer_id: str, user_id: str, group_id: str) -> Check:
+    """The user is still an active customer user of this customer and in this group (with
+    `approving_group_unchanged`: the group still gives `orders.approve`), so the order has an approver."""
+    condition = (
+        (UserItem.status == "active")
+        & (UserItem.kind == "customer")
+        # JSON lists of ids: contains() looks for the JSON string "id", quotes included, so one id never
+        # matches inside another.
+        & UserItem.customer_ids.contains(customer_id)
+        & UserItem.security_group_ids.contains(group_id)
+    )
+    return Check(UserItem, keys.user(tenant, user_id), condition, _stale("approver"))
+
+
+def approving_group_unchanged(tenant: str, group_id: str) -> Check:
+    condition = SecurityGroupItem.permissions.contains("orders.approve") & (SecurityGroupItem.kind == "customer")
+    return Check(SecurityGroupItem, keys.group(tenant, group_id), condition, _stale("approver"))
 
 
 def site_exists(tenant: str, site_id: str) -> Check:
