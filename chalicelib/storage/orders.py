@@ -27,7 +27,7 @@ from chalicelib.domain.orders import (
     Proposed,
     Revision,
 )
-from chalicelib.storage import keys
+from chalicelib.storage import idempotency, keys
 from chalicelib.storage.items import (
     ApprovalEntryItem,
     BaseItem,
@@ -609,11 +609,15 @@ def save(
         if loaded is not None and loaded.context_version:
             copies.version = loaded.context_version
         puts.append(copies)
+    # The request's Idempotency-Key, claimed in this same transaction (storage/idempotency.py).
+    claim = idempotency.pending()
     # PynamoDB sends a transaction's items grouped by kind (condition checks, deletes, puts, updates),
     # and cancellation reasons come back in that order: where each item ends up.
     header_at = len(checks) + len(deletes)
-    budget_at = header_at + 1 + len(puts) if budget is not None else -1
-    number_at = header_at + 1 + len(puts) + (budget is not None) if number is not None else -1
+    claim_at = header_at + 1 + len(puts) if claim is not None else -1
+    updates_at = header_at + 1 + len(puts) + (claim is not None)
+    budget_at = updates_at if budget is not None else -1
+    number_at = updates_at + (budget is not None) if number is not None else -1
     try:
         with transaction() as tx:
             tx.save(header)  # version condition: attribute_not_exists on create, equality on update
@@ -621,6 +625,8 @@ def save(
                 tx.save(put)
             for gone in deletes:
                 tx.delete(gone, add_version_condition=False)
+            if claim is not None:
+                idempotency.put_claim(tx, claim)  # the first update: before the budget and the counter
             if budget is not None:
                 _add_budget(tx, tenant, budget)
             if number is not None:
@@ -629,6 +635,8 @@ def save(
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
         failed = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
+        if claim_at in failed:
+            raise idempotency.ClaimedError() from exc  # a replay: whatever else failed, nothing to redo
         if failed and failed <= {budget_at}:
             raise BudgetExceededError() from exc
         if failed and failed <= {number_at}:
@@ -641,6 +649,8 @@ def save(
         if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes):
             raise VersionMismatchError() from exc
         raise
+    if claim is not None:
+        claim.written = True
     order.version = (loaded.order.version if loaded else 0) + 1
     return order
 
