@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -37,12 +37,17 @@ class Stored:
 
 @dataclass
 class Claim:
-    """A claim waiting to join the request's write; `written` once a transaction carrying it succeeded."""
+    """A claim waiting to join the request's write; `written` once a transaction carrying it succeeded.
+
+    With `respond` (the route's response as a function of what is written: status code and payload) the
+    claim is written complete, response included, so no write follows: `answer` holds what was stored."""
 
     tenant: str
     key_hash: str
     fingerprint: str
     written: bool = False
+    respond: Callable[[Any], tuple[int, dict[str, Any]]] | None = None
+    answer: tuple[int, dict[str, Any]] | None = None
 
 
 class ClaimedError(Exception):
@@ -87,14 +92,24 @@ def put_claim(tx: Any, claim: Claim) -> None:
     yet", which an expired record not yet removed by TTL would fail). An update writes no discriminator
     by itself: set it."""
     item = IdempotencyItem(*keys.idempotency(claim.tenant, claim.key_hash))
-    actions = [
+    actions: list[Any] = [
         IdempotencyItem.type.set(IdempotencyItem),
         IdempotencyItem.fingerprint.set(claim.fingerprint),
-        IdempotencyItem.state.set("in_progress"),
         IdempotencyItem.expires_at.set(datetime.now(UTC) + timedelta(seconds=TTL_SECONDS)),
-        IdempotencyItem.status_code.remove(),
-        IdempotencyItem.response.remove(),
     ]
+    if claim.answer is not None:
+        status_code, response = claim.answer
+        actions += [
+            IdempotencyItem.state.set("done"),
+            IdempotencyItem.status_code.set(status_code),
+            IdempotencyItem.response.set(_compressed(response)),
+        ]
+    else:
+        actions += [
+            IdempotencyItem.state.set("in_progress"),
+            IdempotencyItem.status_code.remove(),
+            IdempotencyItem.response.remove(),
+        ]
     tx.update(item, actions=actions, condition=_free(), add_version_condition=False)
 
 
@@ -129,10 +144,14 @@ def complete(tenant: str, key_hash: str, status_code: int, response: dict[str, A
         actions=[
             IdempotencyItem.state.set("done"),
             IdempotencyItem.status_code.set(status_code),
-            IdempotencyItem.response.set(zlib.compress(json.dumps(response).encode())),
+            IdempotencyItem.response.set(_compressed(response)),
         ],
         add_version_condition=False,
     )
+
+
+def _compressed(response: dict[str, Any]) -> bytes:
+    return zlib.compress(json.dumps(response).encode())
 
 
 def release(tenant: str, key_hash: str) -> None:

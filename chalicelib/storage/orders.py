@@ -609,8 +609,16 @@ def save(
         if loaded is not None and loaded.context_version:
             copies.version = loaded.context_version
         puts.append(copies)
-    # The request's Idempotency-Key, claimed in this same transaction (storage/idempotency.py).
+    # The request's Idempotency-Key, claimed in this same transaction (storage/idempotency.py), with the
+    # response the route will give if it says how to build it: the order as this write leaves it.
     claim = idempotency.pending()
+    if claim is not None and claim.respond is not None:
+        read_version = order.version
+        order.version = (loaded.order.version if loaded else 0) + 1
+        try:
+            claim.answer = claim.respond(order)
+        finally:
+            order.version = read_version
     # PynamoDB sends a transaction's items grouped by kind (condition checks, deletes, puts, updates),
     # and cancellation reasons come back in that order: where each item ends up.
     header_at = len(checks) + len(deletes)

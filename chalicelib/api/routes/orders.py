@@ -90,7 +90,11 @@ def list_orders(ctx: Ctx) -> Response:
     tags=TAGS,
 )
 def create_order(ctx: Ctx) -> Response:
-    return order_response(svc().create(ctx.principal, ctx.body(OrderCreate).model_dump()), 201)
+    from chalicelib.api import idempotency  # storage: imported with the first POST anyway
+
+    data = ctx.body(OrderCreate).model_dump()
+    with idempotency.answer(lambda o: order_response(o, 201)):  # stored by the create's own write
+        return order_response(svc().create(ctx.principal, data), 201)
 
 
 @endpoint(bp, "/orders/{order_id}", "GET", summary="An order", response_model=OrderOut, tags=TAGS)
