@@ -39,13 +39,16 @@ def aws() -> Iterator[Any]:
     """A fresh moto world with the OrderGate table; yields a counter attached to the storage client."""
     from moto import mock_aws
 
+    from bench import env
     from bench.counting import storage_clients, storage_counter
     from chalicelib import bootstrap
     from chalicelib.config import get_settings
     from chalicelib.storage import table
 
+    env.moto_backs_up_tables_once()
     with mock_aws():
         bootstrap.reset()
+        forget_copies()  # a fresh world, as a fresh process sees it
         bootstrap.configure_storage(get_settings())
         table.create_table()
         bootstrap.get_services()  # builds the services (and configures storage) as the first request would
@@ -54,6 +57,15 @@ def aws() -> Iterator[Any]:
             print(f"note: the item models use {clients} botocore clients (expected 1, see storage/table.py)")
         yield storage_counter()
         bootstrap.reset()
+
+
+def forget_copies() -> None:
+    """What the process remembers of the last world's catalog and approvers (the checked copies)."""
+    from chalicelib.services import approvers
+    from chalicelib.storage import offer_reads
+
+    offer_reads.forget()
+    approvers.forget()
 
 
 @contextmanager
