@@ -334,10 +334,11 @@ SCENARIOS: list[Scenario] = [
         "POST /orders/{order_id}/lines/import",
         "buyer",
         import_csv,
-        why="An import. Each code is looked up as a barcode and as a sku: 21 rows are 42 guard keys, and with "
-        "the product and its two prices for each code whose product this process has seen (read with the "
-        "guards, confirmed by them) 105 keys, over the 100 of one BatchGetItem: Query, 2 BatchGets, write. "
-        "Too many copies to check in one transaction (5 per row), so an import always reads.",
+        why="An import: the order's Query, one BatchGet, the write. Each code is looked up as a barcode and as "
+        "a sku (barcode first), so its 20 rows are 40 guard keys, read with the product and the two price "
+        "entries of each code whose product this process has seen (confirmed by the guards): 100 keys, one "
+        "BatchGetItem. Checking copies instead would take 5 ConditionChecks a row, past a transaction's 100 "
+        "items. Cold: the products after the guards: 4.",
     ),
     # --- orders: lifecycle ---------------------------------------------------------------------------------
     Scenario("POST /orders/{order_id}/submit", "buyer", on_order("draft", "POST", "/submit"), why=PRICE_WHY),
@@ -399,10 +400,9 @@ SCENARIOS: list[Scenario] = [
         "buyer",
         on_order("confirmed", "POST", "/reorder"),
         expect=201,
-        why="A reorder reads the source order (one Query of its partition), then creates a new order: one "
-        "BatchGet for the customer, settings and order counter (numbers are gap-free: the counter is read and "
-        "claimed in the write), one transaction with the catalog's copies checked in it. Cold: the lines' "
-        "products and prices are read in one more BatchGet (then remembered, so the priced lines use copies): 4.",
+        why="A reorder reads the source order by key (header, copies, its ten possible line pages) in the "
+        "BatchGet of the new order's customer, settings and counter; one transaction, the catalog's copies and "
+        "the site checked in it. Cold: the lines' products and prices are read in one more BatchGet: 3.",
     ),
     Scenario("GET /orders/{order_id}/messages", "buyer", with_messages),
     Scenario(

@@ -53,6 +53,7 @@ from chalicelib.storage import customers, orders, tenants, users
 from chalicelib.storage.items import OrderMessageItem
 from chalicelib.storage.orders import BudgetChange, BudgetExceededError, Loaded, NumberTakenError, OrderSummary
 from chalicelib.storage.paging import Page
+from chalicelib.storage.refs import Refs
 from chalicelib.storage.refs import load as load_refs
 from chalicelib.storage.table import Check, StaleError
 
@@ -63,6 +64,9 @@ MAX_IMPORT_ROWS = 1000
 # ConditionChecks one write may carry (a transaction holds 100 items; the order's own header, pages,
 # history, approval entries and counters stay well under the other 40). Past it, read the catalog.
 MAX_CHECKS = 60
+# A reorder reads the caller's customers with the source order, in one BatchGet (100 keys; the source
+# takes 12): more customers than this, and the source is read on its own first.
+REORDER_CUSTOMERS = 40
 
 
 @dataclass
@@ -275,6 +279,7 @@ class OrderService:
         p: Principal,
         data: dict[str, Any],
         lines_for: Callable[[Customer, list[Check] | None], list[dict[str, Any]]] | None = None,
+        first_refs: Refs | None = None,
     ) -> Order:
         """A draft: one BatchGet (customer, settings, site, order counter), one transaction. `lines_for`
         picks the lines once the customer is read (reorder)."""
@@ -298,10 +303,16 @@ class OrderService:
         walk = False
         fresh_catalog = False  # a catalog copy proved stale, or a refusal would have rested on one
         for attempt in range(ATTEMPTS):
-            # One BatchGet: the customer, the settings, the site and the order counter.
-            refs = load_refs(
-                t, customers=[customer_id], settings=True, order_counter=True, sites=[site_id] if site_id else []
-            )
+            site_unread = False
+            if attempt == 0 and first_refs is not None and customer_id in first_refs.customers:
+                # Read by the caller with what it read anyway (a reorder: with the source order), all but
+                # the site, which the write checks instead.
+                refs, site_unread = first_refs, site_id is not None and site_id not in first_refs.sites
+            else:
+                # One BatchGet: the customer, the settings, the site and the order counter.
+                refs = load_refs(
+                    t, customers=[customer_id], settings=True, order_counter=True, sites=[site_id] if site_id else []
+                )
             customer = refs.customers.get(customer_id)
             if customer is None:
                 raise NotFoundError("customer")
@@ -310,10 +321,12 @@ class OrderService:
             settings = refs.settings
             if settings is None:
                 raise NotFoundError("tenant")
-            if site_id is not None and site_id not in refs.sites:
+            if site_id is not None and site_id not in refs.sites and not site_unread:
                 raise NotFoundError("site")
             header = self._header_values(customer, settings, data, partial=False)
             path, checks = self._customer_path(t, customer, walk)
+            if site_unread and site_id is not None:
+                checks.append(orders.site_exists(t, site_id))
             relied = None if fresh_catalog else checks
             if lines_for is not None:
                 lines = lines_for(customer, relied)
@@ -809,7 +822,19 @@ class OrderService:
         return page.map(lambda m: Message(m.id, m.author_id, m.author_kind, m.body, m.created_at))
 
     def reorder(self, p: Principal, order_id: str) -> tuple[Order, list[dict[str, str]]]:
-        source = self._load(p, order_id).order
+        t = p.tenant
+        first: Refs | None = None
+        found: Loaded | None = None
+        if p.is_customer and 0 < len(p.customer_ids) <= REORDER_CUSTOMERS and order_id:
+            # The source by key (header, copies, its line pages) in the create's BatchGet, with the
+            # caller's customers (the source's is one of them, unless they see it as an approver only).
+            first = load_refs(
+                t, customers=p.customer_ids, settings=True, order_counter=True, extra=orders.source_keys(t, order_id)
+            )
+            found = orders.from_source_items(t, order_id, first.items)
+            if found is not None and not self._sees(p, found):
+                raise NotFoundError("order")
+        source = found.order if found is not None else self._load(p, order_id).order  # else: a Query
         skipped: list[dict[str, str]] = []
 
         def lines_for(customer: Customer, relied: list[Check] | None) -> list[dict[str, Any]]:
@@ -841,7 +866,7 @@ class OrderService:
             "site_id": source.site_id if p.may_use_site(source.site_id or "") else None,
             "notes": f"Reorder of {source.number}",
         }
-        return self.create(p, data, lines_for=lines_for), skipped
+        return self.create(p, data, lines_for=lines_for, first_refs=first), skipped
 
 
 # --- helpers ----------------------------------------------------------------------------------------

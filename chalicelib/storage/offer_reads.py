@@ -143,11 +143,15 @@ def read(
         # The products these codes named last time (and their groups), read with the guards: a guess
         # the guards confirm or not in the same batch.
         guessed = [pid for pid in dict.fromkeys(filter(None, map(_owners.get, guards))) if pid not in ids]
-        wanted += product_keys(guessed[: max(0, BATCH_KEYS - len(wanted)) // 3])
-        for pid in guessed:
+        for pid in guessed:  # as many as one BatchGetItem takes: a second call would cost what it saves
+            more = product_keys([pid])
             product = _seen.get(keys.product(tenant, pid))
-            if isinstance(product, ProductItem) and product.group_id:
-                wanted.append(keys.product_group(tenant, product.group_id))
+            if isinstance(product, ProductItem) and product.group_id and needs_group(_to_product(product)):
+                group = keys.product_group(tenant, product.group_id)
+                more += [] if group in wanted else [group]
+            if len(wanted) + len(more) > BATCH_KEYS:
+                break
+            wanted += more
     asked: set[Key] = set()
     while wanted:
         found = fetch(wanted)

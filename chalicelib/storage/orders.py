@@ -323,6 +323,27 @@ def load(tenant: str, order_id: str) -> Loaded | None:
     return _order_from_items(tenant, items)
 
 
+MAX_PAGES = 10  # MAX_LINES / LINES_PER_PAGE: every line page an order can have
+
+
+def source_keys(tenant: str, order_id: str) -> list[tuple[str, str]]:
+    """The keys of what a copy of the order needs (header, copies, every possible line page), to read
+    with other keys in one BatchGet (a reorder): 12 keys, most of the pages missing."""
+    pk = keys.order_pk(tenant, order_id)
+    return [(pk, keys.ORDER_HEADER), (pk, keys.ORDER_CONTEXT), *((pk, keys.order_lines(n)) for n in range(MAX_PAGES))]
+
+
+def from_source_items(tenant: str, order_id: str, found: dict[tuple[str, str], BaseItem]) -> Loaded | None:
+    """The order read by `source_keys`: lines, header fields and copies, without history, revisions or
+    documents (for reading only, never to save). None if it does not exist or its pages are not all there."""
+    pk = keys.order_pk(tenant, order_id)
+    items = [item for (item_pk, _), item in found.items() if item_pk == pk]
+    header = next((i for i in items if isinstance(i, OrderItem)), None)
+    if header is None or sum(isinstance(i, OrderLinesItem) for i in items) != int(header.page_count or 0):
+        return None
+    return _order_from_items(tenant, items)
+
+
 @dataclass
 class OrderSummary:
     """What a list shows of an order, straight from the header item (no line pages read)."""
