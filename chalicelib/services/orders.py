@@ -48,7 +48,7 @@ from chalicelib.domain.orders import (
 )
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import approvers as approver_lookup
-from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
+from chalicelib.services.order_catalog import Catalog, Offer, Prefetch, ProductRef
 from chalicelib.storage import customers, orders, tenants, users
 from chalicelib.storage.items import OrderMessageItem
 from chalicelib.storage.orders import BudgetChange, BudgetExceededError, Loaded, NumberTakenError, OrderSummary
@@ -304,15 +304,30 @@ class OrderService:
         fresh_catalog = False  # a catalog copy proved stale, or a refusal would have rested on one
         for attempt in range(ATTEMPTS):
             site_unread = False
+            ahead: Prefetch | None = None
             if attempt == 0 and first_refs is not None and customer_id in first_refs.customers:
                 # Read by the caller with what it read anyway (a reorder: with the source order), all but
                 # the site, which the write checks instead.
                 refs, site_unread = first_refs, site_id is not None and site_id not in first_refs.sites
             else:
-                # One BatchGet: the customer, the settings, the site and the order counter.
-                refs = load_refs(
-                    t, customers=[customer_id], settings=True, order_counter=True, sites=[site_id] if site_id else []
+                # One BatchGet: the customer, the settings, the site, the order counter, and what the catalog
+                # will read first for the lines unless it has copies of it (their code guards, say).
+                refs_of_lines = [_ref(line) for line in lines] if lines_for is None else []
+                ahead = (
+                    self._catalog.prefetch(t, customer_id, refs_of_lines, staff=p.is_staff, max_checks=MAX_CHECKS)
+                    if refs_of_lines and not fresh_catalog
+                    else None
                 )
+                refs = load_refs(
+                    t,
+                    customers=[customer_id],
+                    settings=True,
+                    order_counter=True,
+                    sites=[site_id] if site_id else [],
+                    extra=ahead.keys if ahead else (),
+                )
+                if ahead is not None:
+                    ahead.found = refs.items
             customer = refs.customers.get(customer_id)
             if customer is None:
                 raise NotFoundError("customer")
@@ -347,7 +362,7 @@ class OrderService:
             )
             order.history.append(HistoryEntry(order.created_at, p.user_id, "create", None, S.DRAFT.value))
             if lines:
-                offers, catalog_checks = self._priced(p, customer, [_ref(line) for line in lines], relied)
+                offers, catalog_checks = self._priced(p, customer, [_ref(line) for line in lines], relied, ahead)
                 try:
                     for i, (line, offer) in enumerate(zip(lines, offers, strict=True)):
                         self._check_offer(offer, Decimal(line["quantity"]), f"lines[{i}]")
@@ -421,16 +436,24 @@ class OrderService:
         return self._catalog.offers(p.tenant, customer, refs, staff=p.is_staff)
 
     def _priced(
-        self, p: Principal, customer: Customer, refs: list[ProductRef], relied: list[Check] | None
+        self,
+        p: Principal,
+        customer: Customer,
+        refs: list[ProductRef],
+        relied: list[Check] | None,
+        ahead: Prefetch | None = None,
     ) -> tuple[list[Offer | None], list[Check]]:
         """The catalog's answer from its checked copies, with the ConditionChecks the write must add, when
-        it has them all and they fit in the write beside `relied`; else read (no checks)."""
+        it has them all and they fit in the write beside `relied`; else read (no checks), using what was
+        read `ahead` for it."""
         if relied is not None:
             checks: list[Check] = []
-            offers = self._catalog.offers(p.tenant, customer, refs, staff=p.is_staff, checks=checks)
+            offers = self._catalog.offers(
+                p.tenant, customer, refs, staff=p.is_staff, checks=checks, prefetched=ahead
+            )  # read (using `ahead`) if the copies are not all there: then no checks
             if len({c.key for c in relied} | {c.key for c in checks}) <= MAX_CHECKS:
                 return offers, checks
-        return self._offers(p, customer, refs), []
+        return self._catalog.offers(p.tenant, customer, refs, staff=p.is_staff, prefetched=ahead), []
 
     def _offers_in(
         self, p: Principal, loaded: Loaded, customer: Customer, refs: list[ProductRef]

@@ -26,7 +26,7 @@ and reads, as above.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from chalicelib.domain.catalog import Product, ProductGroup
@@ -58,12 +58,14 @@ class OfferData:
 # Only read here, and only trusted with a ConditionCheck in the write that relies on it.
 _seen: dict[Key, BaseItem | None] = {}
 _owners: dict[Key, str] = {}
+_price_lists: dict[tuple[str, str], str | None] = {}  # (tenant, customer) → its price list, as last seen
 
 
 def forget() -> None:
     """Drop every copy (tests that recreate the table; a process never needs to)."""
     _seen.clear()
     _owners.clear()
+    _price_lists.clear()
 
 
 def _remember(tenant: str, wanted: Iterable[Key], found: dict[Key, BaseItem]) -> None:
@@ -107,6 +109,81 @@ def _absorb(data: OfferData, key: Key, item: BaseItem, sku_pk: str, own_pk: str)
     return None
 
 
+@dataclass
+class Prefetched:
+    """Keys a caller read in its own first BatchGet on behalf of `read` (`first_keys`), and what it found."""
+
+    asked: set[Key]
+    found: Mapping[Key, object]
+
+
+def _product_keys(
+    tenant: str, customer_id: str, price_list_id: str | None, ids: Iterable[str], whole: bool
+) -> list[Key]:
+    wanted: list[Key] = []
+    for pid in ids:
+        wanted.append(keys.product(tenant, pid))
+        if not whole:
+            wanted.append(keys.customer_price(tenant, customer_id, pid))
+            if price_list_id:
+                wanted.append(keys.price_list_entry(tenant, price_list_id, pid))
+    return wanted
+
+
+def _first_round(
+    tenant: str,
+    customer_id: str,
+    price_list_id: str | None,
+    ids: list[str],
+    skus: list[str],
+    barcodes: list[str],
+    needs_group: Callable[[Product], bool],
+    room: int,
+) -> list[Key]:
+    """The guards, the products named by id with their prices, and (as the room allows) the products the
+    codes named last time with their prices and groups: a guess the guards confirm in the same batch."""
+    whole = len(ids) + len(skus) + len(barcodes) > BATCH_KEYS
+    guards = [keys.sku_guard(tenant, keys.sku_key(s)) for s in skus]
+    guards += [keys.barcode_guard(tenant, b.lower()) for b in barcodes]
+    wanted = guards + _product_keys(tenant, customer_id, price_list_id, ids, whole)
+    if whole:
+        return wanted
+    guessed = [pid for pid in dict.fromkeys(filter(None, map(_owners.get, guards))) if pid not in ids]
+    for pid in guessed:  # as many as one BatchGetItem takes: a second call would cost what it saves
+        more = _product_keys(tenant, customer_id, price_list_id, [pid], whole)
+        product = _seen.get(keys.product(tenant, pid))
+        if isinstance(product, ProductItem) and product.group_id and needs_group(_to_product(product)):
+            group = keys.product_group(tenant, product.group_id)
+            more += [] if group in wanted else [group]
+        if len(wanted) + len(more) > room:
+            break
+        wanted += more
+    return wanted
+
+
+def first_keys(
+    tenant: str,
+    customer_id: str,
+    *,
+    product_ids: Iterable[str] = (),
+    skus: Iterable[str] = (),
+    barcodes: Iterable[str] = (),
+    needs_group: Callable[[Product], bool] = lambda p: True,
+    room: int = BATCH_KEYS,
+) -> list[Key]:
+    """What `read` would ask for first, for a caller to read with its own keys before it knows the
+    customer (a create): the price list is the one this process last saw the customer with; `read`
+    fetches what a different one needs."""
+    price_list_id = _price_lists.get((tenant, customer_id))
+    ids, skus, barcodes = list(dict.fromkeys(product_ids)), list(skus), list(barcodes)
+    return _first_round(tenant, customer_id, price_list_id, ids, skus, barcodes, needs_group, room)
+
+
+def price_list_of(tenant: str, customer_id: str) -> str | None:
+    """The customer's price list as this process last saw it (None: none, or not seen)."""
+    return _price_lists.get((tenant, customer_id))
+
+
 def read(
     tenant: str,
     customer_id: str,
@@ -116,45 +193,32 @@ def read(
     skus: Iterable[str] = (),
     barcodes: Iterable[str] = (),
     needs_group: Callable[[Product], bool] = lambda p: True,
+    prefetched: Prefetched | None = None,
 ) -> OfferData:
     data = OfferData()
     sku_pk = keys.sku_guards_pk(tenant)
     own_pk = keys.customer_prices_pk(tenant, customer_id)
     ids, skus, barcodes = list(dict.fromkeys(product_ids)), list(skus), list(barcodes)
+    _price_lists[(tenant, customer_id)] = price_list_id
     whole_partitions = len(ids) + len(skus) + len(barcodes) > BATCH_KEYS
     if whole_partitions:
         data.own = {e.product_id: e for e in customer_entries(tenant, customer_id)}
         data.listed = {e.product_id: e for e in list_entries(tenant, price_list_id)} if price_list_id else {}
 
     def product_keys(ids: Iterable[str]) -> list[Key]:
-        wanted: list[Key] = []
-        for pid in ids:
-            wanted.append(keys.product(tenant, pid))
-            if not whole_partitions:
-                wanted.append(keys.customer_price(tenant, customer_id, pid))
-                if price_list_id:
-                    wanted.append(keys.price_list_entry(tenant, price_list_id, pid))
-        return wanted
+        return _product_keys(tenant, customer_id, price_list_id, ids, whole_partitions)
 
-    guards = [keys.sku_guard(tenant, keys.sku_key(s)) for s in skus]
-    guards += [keys.barcode_guard(tenant, b.lower()) for b in barcodes]
-    wanted = guards + product_keys(ids)
-    if not whole_partitions:
-        # The products these codes named last time (and their groups), read with the guards: a guess
-        # the guards confirm or not in the same batch.
-        guessed = [pid for pid in dict.fromkeys(filter(None, map(_owners.get, guards))) if pid not in ids]
-        for pid in guessed:  # as many as one BatchGetItem takes: a second call would cost what it saves
-            more = product_keys([pid])
-            product = _seen.get(keys.product(tenant, pid))
-            if isinstance(product, ProductItem) and product.group_id and needs_group(_to_product(product)):
-                group = keys.product_group(tenant, product.group_id)
-                more += [] if group in wanted else [group]
-            if len(wanted) + len(more) > BATCH_KEYS:
-                break
-            wanted += more
+    wanted = _first_round(tenant, customer_id, price_list_id, ids, skus, barcodes, needs_group, BATCH_KEYS)
+    # What the caller read for us in its own first BatchGet counts as read, found or not; the rest of the
+    # first round (a price list other than the one guessed, say) is fetched now.
+    ready = prefetched.asked if prefetched is not None else set()
     asked: set[Key] = set()
     while wanted:
-        found = fetch(wanted)
+        found: dict[Key, BaseItem] = {}
+        if ready and prefetched is not None:
+            found = {k: v for k in wanted if k in ready and isinstance(v := prefetched.found.get(k), BaseItem)}
+        found.update(fetch(k for k in wanted if k not in ready))
+        ready = set()
         _remember(tenant, wanted, found)
         asked.update(wanted)
         behind_guards = [_absorb(data, key, item, sku_pk, own_pk) for key, item in found.items()]
@@ -185,6 +249,7 @@ def cached(
     sku_pk = keys.sku_guards_pk(tenant)
     own_pk = keys.customer_prices_pk(tenant, customer_id)
     ids, skus, barcodes = list(dict.fromkeys(product_ids)), list(skus), list(barcodes)
+    _price_lists[(tenant, customer_id)] = price_list_id
     if len(ids) + len(skus) + len(barcodes) > BATCH_KEYS:
         return None
     used: dict[Key, BaseItem | str | None] = {}
