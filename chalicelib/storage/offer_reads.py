@@ -39,7 +39,7 @@ from chalicelib.storage.refs import Key, fetch
 from chalicelib.storage.table import Check, StaleError
 
 BATCH_KEYS = 100  # keys per BatchGetItem
-MAX_REMEMBERED = 50_000  # catalog items remembered per process (a few MB); forgotten all at once beyond
+MAX_REMEMBERED = 10_000  # catalog items remembered per process (a few MB); forgotten all at once beyond
 STALE = "catalog"
 
 

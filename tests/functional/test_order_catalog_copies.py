@@ -112,3 +112,21 @@ def test_a_submit_relies_on_an_approver_seen_and_notices_them_gone(shop: dict[st
     r = buyer.post(f"/orders/{second}/submit")
     assert r.status_code == 409 and r.json["error"]["code"] == "no_approver"
     assert buyer.get(f"/orders/{second}").json["status"] == "draft"
+
+
+def test_copies_of_prices_with_tiers_pass_their_checks(shop: dict[str, Any], admin: Api) -> None:
+    buyer, nut = shop["buyer"], shop["products"]["NUT-1"]
+    tiers = [{"min_quantity": 10, "price": "0.70"}, {"min_quantity": 100, "price": "0.60"}]
+    admin.put(
+        f"/price-lists/{shop['list']['id']}",
+        {"name": "Trade", "currency": "EUR", "entries": [{"product_id": nut["id"], "price": "0.95", "tiers": tiers}]},
+    )
+    admin.put(
+        f"/customers/{shop['customer']['id']}/prices",
+        {"entries": [{"product_id": nut["id"], "price": "0.90", "tiers": tiers[:1]}]},
+    )
+    oid = buyer.post("/orders", {"lines": [{"sku": "NUT-1", "quantity": 1}]}).json["id"]  # reads, remembers
+    line = buyer.get(f"/orders/{oid}").json["lines"][0]["id"]
+    r, ops = calls(lambda: buyer.patch(f"/orders/{oid}/lines/{line}", {"quantity": 10}))
+    assert r.json["lines"][0]["unit_price"] == "0.70"  # the customer's own tier
+    assert ops == {"Query": 1, "TransactWriteItems": 1}  # entries with tiers, checked as they were read
