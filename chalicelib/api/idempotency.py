@@ -8,7 +8,8 @@ Routes whose one write is an order's transaction claim the key inside that trans
 a put of its own before the action (storage/idempotency.py `claim_in_write`): a replay then runs the
 action up to its write, which fails on the claim and writes nothing, or up to a refusal (the order
 has moved on: a submitted order cannot be submitted again); either way the stored response is looked
-up then and answered. A first request costs the response's write only; a replay a read more.
+up then and answered. A first request costs the response's write only, or nothing when the route says
+how it answers (`answer`: the write stores the response too); a replay a read more.
 """
 
 from __future__ import annotations

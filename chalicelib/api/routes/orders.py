@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
@@ -57,6 +58,14 @@ def order_response(o: Order, status: int = 200) -> Response:
     return json_response(order_out(o), status=status, etag=o.version)
 
 
+def answered(status: int = 200) -> AbstractContextManager[None]:
+    """With an Idempotency-Key, the order's own write stores this route's response (the order as it leaves
+    it), so the key costs no round trip (api/idempotency.py `answer`)."""
+    from chalicelib.api import idempotency  # storage: imported with the first POST anyway
+
+    return idempotency.answer(lambda o: order_response(o, status))
+
+
 @endpoint(
     bp,
     "/orders",
@@ -90,11 +99,8 @@ def list_orders(ctx: Ctx) -> Response:
     tags=TAGS,
 )
 def create_order(ctx: Ctx) -> Response:
-    from chalicelib.api import idempotency  # storage: imported with the first POST anyway
-
-    data = ctx.body(OrderCreate).model_dump()
-    with idempotency.answer(lambda o: order_response(o, 201)):  # stored by the create's own write
-        return order_response(svc().create(ctx.principal, data), 201)
+    with answered(201):
+        return order_response(svc().create(ctx.principal, ctx.body(OrderCreate).model_dump()), 201)
 
 
 @endpoint(bp, "/orders/{order_id}", "GET", summary="An order", response_model=OrderOut, tags=TAGS)
@@ -129,8 +135,9 @@ def patch_order(ctx: Ctx, order_id: str) -> Response:
 def add_line(ctx: Ctx, order_id: str) -> Response:
     b = ctx.body(LineAdd)
     ref = ProductRef(b.product_id, b.sku, b.barcode)
-    o = svc().add_line(ctx.principal, order_id, ref, b.quantity, b.requested_delivery_date, ctx.if_match())
-    return order_response(o, 201)
+    with answered(201):
+        o = svc().add_line(ctx.principal, order_id, ref, b.quantity, b.requested_delivery_date, ctx.if_match())
+        return order_response(o, 201)
 
 
 @endpoint(
@@ -172,7 +179,8 @@ def import_lines(ctx: Ctx, order_id: str) -> Response:
 # --- actions ------------------------------------------------------------------------------------------
 @endpoint(bp, "/orders/{order_id}/submit", "POST", summary="Submit a draft (buyer)", response_model=OrderOut, tags=TAGS)
 def submit(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().submit(ctx.principal, order_id, ctx.if_match()))
+    with answered():
+        return order_response(svc().submit(ctx.principal, order_id, ctx.if_match()))
 
 
 @endpoint(
@@ -186,7 +194,8 @@ def submit(ctx: Ctx, order_id: str) -> Response:
 )
 def approve(ctx: Ctx, order_id: str) -> Response:
     trims = ctx.body(ApproveRequest, optional=True).model_dump()["lines"]
-    return order_response(svc().approve(ctx.principal, order_id, trims, ctx.if_match()))
+    with answered():
+        return order_response(svc().approve(ctx.principal, order_id, trims, ctx.if_match()))
 
 
 @endpoint(
@@ -199,7 +208,9 @@ def approve(ctx: Ctx, order_id: str) -> Response:
     tags=TAGS,
 )
 def reject(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().reject(ctx.principal, order_id, ctx.body(ReasonRequest).reason, ctx.if_match()))
+    reason = ctx.body(ReasonRequest).reason
+    with answered():
+        return order_response(svc().reject(ctx.principal, order_id, reason, ctx.if_match()))
 
 
 @endpoint(
@@ -211,12 +222,14 @@ def reject(ctx: Ctx, order_id: str) -> Response:
     tags=TAGS,
 )
 def send(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().send(ctx.principal, order_id, ctx.if_match()))
+    with answered():
+        return order_response(svc().send(ctx.principal, order_id, ctx.if_match()))
 
 
 @endpoint(bp, "/orders/{order_id}/confirm", "POST", summary="Confirm (supplier)", response_model=OrderOut, tags=TAGS)
 def confirm(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().confirm(ctx.principal, order_id, ctx.if_match()))
+    with answered():
+        return order_response(svc().confirm(ctx.principal, order_id, ctx.if_match()))
 
 
 @endpoint(
@@ -230,8 +243,9 @@ def confirm(ctx: Ctx, order_id: str) -> Response:
 )
 def propose(ctx: Ctx, order_id: str) -> Response:
     b = ctx.body(ProposeRequest).model_dump()
-    o = svc().propose(ctx.principal, order_id, b["note"], b["lines"], b["add_lines"], ctx.if_match())
-    return order_response(o)
+    with answered():
+        o = svc().propose(ctx.principal, order_id, b["note"], b["lines"], b["add_lines"], ctx.if_match())
+        return order_response(o)
 
 
 @endpoint(
@@ -243,7 +257,8 @@ def propose(ctx: Ctx, order_id: str) -> Response:
     tags=TAGS,
 )
 def accept(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().accept(ctx.principal, order_id, ctx.if_match()))
+    with answered():
+        return order_response(svc().accept(ctx.principal, order_id, ctx.if_match()))
 
 
 @endpoint(
@@ -256,7 +271,9 @@ def accept(ctx: Ctx, order_id: str) -> Response:
     tags=TAGS,
 )
 def decline(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().decline(ctx.principal, order_id, ctx.body(ReasonRequest).reason, ctx.if_match()))
+    reason = ctx.body(ReasonRequest).reason
+    with answered():
+        return order_response(svc().decline(ctx.principal, order_id, reason, ctx.if_match()))
 
 
 @endpoint(
@@ -269,7 +286,9 @@ def decline(ctx: Ctx, order_id: str) -> Response:
     tags=TAGS,
 )
 def cancel(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().cancel(ctx.principal, order_id, ctx.body(ReasonRequest).reason, ctx.if_match()))
+    reason = ctx.body(ReasonRequest).reason
+    with answered():
+        return order_response(svc().cancel(ctx.principal, order_id, reason, ctx.if_match()))
 
 
 @endpoint(
