@@ -281,8 +281,9 @@ class OrderService:
         lines_for: Callable[[Customer, list[Check] | None], list[dict[str, Any]]] | None = None,
         first_refs: Refs | None = None,
     ) -> Order:
-        """A draft: one BatchGet (customer, settings, site, order counter), one transaction. `lines_for`
-        picks the lines once the customer is read (reorder)."""
+        """A draft: one BatchGet (customer, settings, site, order counter, and the catalog's first keys when
+        it has no copies for the lines), one transaction (with the checks of the catalog's copies). `lines_for`
+        picks the lines once the customer is read (reorder); `first_refs`: that BatchGet, made by the caller."""
         t = p.tenant
         if p.is_staff:
             p.require(P.ORDERS_CREATE_ON_BEHALF)
@@ -861,8 +862,7 @@ class OrderService:
         skipped: list[dict[str, str]] = []
 
         def lines_for(customer: Customer, relied: list[Check] | None) -> list[dict[str, Any]]:
-            """The source's lines this customer can still order as they were (with the customer create
-            reads anyway, so the reorder costs one Query more than a create). A line skipped on a copy of
+            """The source's lines this customer can still order as they were. A line skipped on a copy of
             the catalog is skipped on a checked one: its checks join the write's (`relied`)."""
             refs = [ProductRef(product_id=line.product_id) for line in source.lines]
             offers, checks = self._priced(p, customer, refs, relied)
