@@ -134,17 +134,20 @@ REFRESH_WHY = (
     "A token exchange is a login without the password: the stored token, then its user, then the user's "
     "groups (permissions are derived afresh), then the rotation (which also checks the session is live)."
 )
+# Order actions price lines from the catalog's checked copies (storage/offer_reads.py): with them, no
+# catalog read, a ConditionCheck per copy in the write. The figures below are a warm process's; these
+# say what a process that has not read those catalog items yet pays (bench/README.md "cold").
 PRICE_WHY = (
-    "Pricing reads the catalog, which lives outside the order: the products and this customer's own and "
-    "price-list prices, in one BatchGet (storage/offer_reads.py). Read order, read prices, write: 3."
+    "Read order, write (the catalog's copies checked in it). Cold: the products and this customer's own "
+    "and price-list prices are read in one BatchGet first: 3."
 )
 PRICE_BY_CODE_WHY = (
-    "Lines named by sku or barcode read the catalog twice: the code's guard gives the product id, then "
-    "the products and this customer's prices in one BatchGet. With the order's read and write: 4."
+    "Read order, write (the catalog's copies, the code's guard included, checked in it). Cold: the code's "
+    "guard, then the products and prices (and a group a product's visibility depends on): 4."
 )
 CREATE_WHY = (
-    "One BatchGet for the customer, settings, site and order counter, the catalog's two for lines named "
-    "by sku (guards, then products and prices), one transaction."
+    "One BatchGet for the customer, settings, site and order counter; one transaction with the catalog's "
+    "copies checked in it. Cold: the catalog's two reads for lines named by sku come between: 4."
 )
 LOGIN_WHY = (
     "Each read needs an id the one before returned: the failure counter, the tenant and the name's guard "
@@ -304,8 +307,8 @@ SCENARIOS: list[Scenario] = [
         lambda w: new_order(w, idempotency_key=True),
         expect=201,
         variant="with Idempotency-Key",
-        why="Idempotency-Key costs two writes around any POST: the key is claimed before the action "
-        "(a conditional put) and the response stored after it, on top of a create. See bench/README.md.",
+        why="The key's record, response included, is written by the create's own transaction "
+        "(api/idempotency.py `answer`). Cold: as a create.",
     ),
     Scenario("GET /orders/{order_id}", "buyer", on_order("draft", "GET", "")),
     Scenario(
@@ -333,7 +336,16 @@ SCENARIOS: list[Scenario] = [
         "buyer",
         lambda w: (lambda o: Request("DELETE", f"/orders/{o['id']}/lines/{o['lines'][0]['id']}"))(w.order_in("draft")),
     ),
-    Scenario("POST /orders/{order_id}/lines/import", "buyer", import_csv, why=PRICE_BY_CODE_WHY),
+    Scenario(
+        "POST /orders/{order_id}/lines/import",
+        "buyer",
+        import_csv,
+        why="An import: the order's Query, one BatchGet, the write. Each code is looked up as a barcode and as "
+        "a sku (barcode first), so its 20 rows are 40 guard keys, read with the product and the two price "
+        "entries of each code whose product this process has seen (confirmed by the guards): 100 keys, one "
+        "BatchGetItem. Checking copies instead would take 5 ConditionChecks a row, past a transaction's 100 "
+        "items. Cold: the products after the guards: 4.",
+    ),
     # --- orders: lifecycle ---------------------------------------------------------------------------------
     Scenario("POST /orders/{order_id}/submit", "buyer", on_order("draft", "POST", "/submit"), why=PRICE_WHY),
     Scenario(
@@ -344,8 +356,10 @@ SCENARIOS: list[Scenario] = [
             f"/orders/{w.draft(lines=w.over_limit_lines())['id']}/submit",
         ),
         variant="over the buyer's limit: needs approval",
-        why="Approval is needed: the approvers of the customer and its parents are looked up so that an order "
-        "nobody can approve is refused (no_approver).",
+        why="Approval is needed, and an order nobody can approve is refused (no_approver): the write checks "
+        "that an approver this process has seen (found earlier, or logging in) still approves for the "
+        "customer. Cold: the approvers of the customer and its parents are looked up (a Query and two "
+        "BatchGets) and the catalog read: 6.",
     ),
     Scenario("POST /orders/{order_id}/approve", "approver", on_order("pending_approval", "POST", "/approve")),
     Scenario(
@@ -392,8 +406,9 @@ SCENARIOS: list[Scenario] = [
         "buyer",
         on_order("confirmed", "POST", "/reorder"),
         expect=201,
-        why="A reorder reads the source order (one Query), then creates a new order: one BatchGet for the "
-        "customer, settings and counter, one for the lines' products and prices (by product id), one transaction.",
+        why="A reorder reads the source order by key (header, copies, its ten possible line pages) in the "
+        "BatchGet of the new order's customer, settings and counter; one transaction, the catalog's copies and "
+        "the site checked in it. Cold: the lines' products and prices are read in one more BatchGet: 3.",
     ),
     Scenario("GET /orders/{order_id}/messages", "buyer", with_messages),
     Scenario(

@@ -7,12 +7,16 @@ The adapter over the catalog and pricing modules lives in services/catalog_offer
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.domain.model import Customer
 from chalicelib.domain.pricing import PriceRule
+
+if TYPE_CHECKING:
+    from chalicelib.storage.table import Check
 
 
 @dataclass(frozen=True)
@@ -54,9 +58,40 @@ class Offer:
         return None
 
 
+@dataclass
+class Prefetch:
+    """Keys the catalog would read first, for the caller to read in its own first BatchGet (a create,
+    before it knows the customer); the caller puts what it found under them in `found`."""
+
+    keys: list[tuple[str, str]] = field(default_factory=list)
+    found: Mapping[tuple[str, str], object] = field(default_factory=dict)
+
+
 class Catalog(Protocol):
-    def offers(self, tenant: str, customer: Customer, refs: list[ProductRef], *, staff: bool) -> list[Offer | None]:
-        """One answer per ref, in order: None when no product of the tenant matches it."""
+    def prefetch(
+        self, tenant: str, customer_id: str, refs: list[ProductRef], *, staff: bool, max_checks: int
+    ) -> Prefetch:
+        """What to read ahead for `offers` of these refs; nothing when the catalog expects to answer from
+        copies (with at most `max_checks` checks)."""
+        ...
+
+    def offers(
+        self,
+        tenant: str,
+        customer: Customer,
+        refs: list[ProductRef],
+        *,
+        staff: bool,
+        checks: list[Check] | None = None,
+        prefetched: Prefetch | None = None,
+    ) -> list[Offer | None]:
+        """One answer per ref, in order: None when no product of the tenant matches it. `prefetched`: what
+        the caller read ahead (`prefetch`), used instead of reading it again.
+
+        With `checks`, the answers may come from copies of the catalog instead of reads: the
+        ConditionChecks that verify those copies are appended, and the caller's write must carry them
+        (a failed one raises StaleError("catalog"): ask again without `checks`). Nothing appended means
+        the answers were read."""
         ...
 
 
@@ -68,14 +103,28 @@ class FakeCatalog:
     barcodes: dict[str, str] = field(default_factory=dict)
     hidden: set[str] = field(default_factory=set)
 
+    def prefetch(
+        self, tenant: str, customer_id: str, refs: list[ProductRef], *, staff: bool, max_checks: int
+    ) -> Prefetch:
+        return Prefetch()  # nothing to read: it is all in memory
+
     def add(self, offer: Offer, barcode: str | None = None) -> Offer:
         self.products[offer.product_id] = offer
         if barcode:
             self.barcodes[barcode.lower()] = offer.product_id
         return offer
 
-    def offers(self, tenant: str, customer: Customer, refs: list[ProductRef], *, staff: bool) -> list[Offer | None]:
-        out: list[Offer | None] = []
+    def offers(
+        self,
+        tenant: str,
+        customer: Customer,
+        refs: list[ProductRef],
+        *,
+        staff: bool,
+        checks: list[Check] | None = None,
+        prefetched: Prefetch | None = None,
+    ) -> list[Offer | None]:
+        out: list[Offer | None] = []  # always "read": the fake keeps no copies
         for ref in refs:
             # SKUs and barcodes match regardless of case, as in the real catalog.
             sku = (ref.sku or "").lower()

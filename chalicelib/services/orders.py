@@ -49,11 +49,12 @@ from chalicelib.domain.orders import (
 )
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import approvers as approver_lookup
-from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
+from chalicelib.services.order_catalog import Catalog, Offer, Prefetch, ProductRef
 from chalicelib.storage import customers, orders, tenants, users
 from chalicelib.storage.items import OrderMessageItem
 from chalicelib.storage.orders import BudgetChange, BudgetExceededError, Loaded, NumberTakenError, OrderSummary
 from chalicelib.storage.paging import Page
+from chalicelib.storage.refs import Refs
 from chalicelib.storage.refs import load as load_refs
 from chalicelib.storage.table import Check, StaleError
 
@@ -62,6 +63,12 @@ S = OrderStatus
 ATTEMPTS = 25
 MAX_IMPORT_ROWS = 1000
 MAX_CODE_LENGTH = 64  # as a product reference in a JSON body (api/schemas/orders.py `Ref`)
+# ConditionChecks one write may carry (a transaction holds 100 items; the order's own header, pages,
+# history, approval entries and counters stay well under the other 40). Past it, read the catalog.
+MAX_CHECKS = 60
+# A reorder reads the caller's customers with the source order, in one BatchGet (100 keys; the source
+# takes 12): more customers than this, and the source is read on its own first.
+REORDER_CUSTOMERS = 40
 
 
 @dataclass
@@ -135,6 +142,7 @@ class OrderService:
                 raise VersionMismatchError()
             try:
                 budget = change(loaded)
+                loaded.order.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
             except OrderGateError:
                 # A refusal must not rest on a copy: the write would have caught a stale copy, but a
                 # refusal never gets there. Decide once more on fresh reads before refusing.
@@ -142,7 +150,6 @@ class OrderService:
                     refresh |= loaded.copies_used
                     continue
                 raise
-            loaded.order.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
             context = (loaded.customer, loaded.settings) if loaded.write_context and loaded.customer else None
             try:
                 return orders.save(
@@ -271,10 +278,15 @@ class OrderService:
 
     # --- drafts -------------------------------------------------------------------------------------
     def create(
-        self, p: Principal, data: dict[str, Any], lines_for: Callable[[Customer], list[dict[str, Any]]] | None = None
+        self,
+        p: Principal,
+        data: dict[str, Any],
+        lines_for: Callable[[Customer, list[Check] | None], list[dict[str, Any]]] | None = None,
+        first_refs: Refs | None = None,
     ) -> Order:
-        """A draft: one BatchGet (customer, settings, site, order counter), one transaction. `lines_for`
-        picks the lines once the customer is read (reorder)."""
+        """A draft: one BatchGet (customer, settings, site, order counter, and the catalog's first keys when
+        it has no copies for the lines), one transaction (with the checks of the catalog's copies). `lines_for`
+        picks the lines once the customer is read (reorder); `first_refs`: that BatchGet, made by the caller."""
         t = p.tenant
         if p.is_staff:
             p.require(P.ORDERS_CREATE_ON_BEHALF)
@@ -293,11 +305,33 @@ class OrderService:
         if len(lines) > MAX_LINES:
             raise invalid_field("lines", f"An order holds at most {MAX_LINES} lines.")
         walk = False
+        fresh_catalog = False  # a catalog copy proved stale, or a refusal would have rested on one
         for attempt in range(ATTEMPTS):
-            # One BatchGet: the customer, the settings, the site and the order counter.
-            refs = load_refs(
-                t, customers=[customer_id], settings=True, order_counter=True, sites=[site_id] if site_id else []
-            )
+            site_unread = False
+            ahead: Prefetch | None = None
+            if attempt == 0 and first_refs is not None and customer_id in first_refs.customers:
+                # Read by the caller with what it read anyway (a reorder: with the source order), all but
+                # the site, which the write checks instead.
+                refs, site_unread = first_refs, site_id is not None and site_id not in first_refs.sites
+            else:
+                # One BatchGet: the customer, the settings, the site, the order counter, and what the catalog
+                # will read first for the lines unless it has copies of it (their code guards, say).
+                refs_of_lines = [_ref(line) for line in lines] if lines_for is None else []
+                ahead = (
+                    self._catalog.prefetch(t, customer_id, refs_of_lines, staff=p.is_staff, max_checks=MAX_CHECKS)
+                    if refs_of_lines and not fresh_catalog
+                    else None
+                )
+                refs = load_refs(
+                    t,
+                    customers=[customer_id],
+                    settings=True,
+                    order_counter=True,
+                    sites=[site_id] if site_id else [],
+                    extra=ahead.keys if ahead else (),
+                )
+                if ahead is not None:
+                    ahead.found = refs.items
             customer = refs.customers.get(customer_id)
             if customer is None:
                 raise NotFoundError("customer")
@@ -306,12 +340,15 @@ class OrderService:
             settings = refs.settings
             if settings is None:
                 raise NotFoundError("tenant")
-            if site_id is not None and site_id not in refs.sites:
+            if site_id is not None and site_id not in refs.sites and not site_unread:
                 raise NotFoundError("site")
-            if lines_for is not None:
-                lines = lines_for(customer)
             header = self._header_values(customer, settings, data, partial=False)
             path, checks = self._customer_path(t, customer, walk)
+            if site_unread and site_id is not None:
+                checks.append(orders.site_exists(t, site_id))
+            relied = None if fresh_catalog else checks
+            if lines_for is not None:
+                lines = lines_for(customer, relied)
             last = refs.order_counter if refs.order_counter is not None else orders.counter_value(t)
             number = last + 1
             order = Order(
@@ -329,24 +366,34 @@ class OrderService:
             )
             order.history.append(HistoryEntry(order.created_at, p.user_id, "create", None, S.DRAFT.value))
             if lines:
-                offers = self._offers(p, customer, [_ref(line) for line in lines])
-                for i, (line, offer) in enumerate(zip(lines, offers, strict=True)):
-                    self._check_offer(offer, Decimal(line["quantity"]), f"lines[{i}]")
-                    assert offer is not None
-                    order.add_line(
-                        _line_from(offer, Decimal(line["quantity"]), line.get("requested_delivery_date")),
-                        p.user_id,
-                        record=False,  # the "create" entry covers them
-                    )
-            order.check_limits()
+                offers, catalog_checks = self._priced(p, customer, [_ref(line) for line in lines], relied, ahead)
+                try:
+                    for i, (line, offer) in enumerate(zip(lines, offers, strict=True)):
+                        self._check_offer(offer, Decimal(line["quantity"]), f"lines[{i}]")
+                        assert offer is not None
+                        order.add_line(
+                            _line_from(offer, Decimal(line["quantity"]), line.get("requested_delivery_date")),
+                            p.user_id,
+                            record=False,  # the "create" entry covers them
+                        )
+                    order.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
+                except OrderGateError:
+                    if catalog_checks:
+                        fresh_catalog = True  # never refuse on a copy: decide again on reads
+                        continue
+                    raise
+                _merge(checks, catalog_checks)
             try:
                 return orders.save(
                     t, None, order, customer.sales_rep_id, checks=checks, context=(customer, settings), number=number
                 )
             except NumberTakenError:
                 time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
-            except StaleError:
-                walk = True  # the customer's stored parents are out of date: read them level by level
+            except StaleError as exc:
+                if exc.what == "catalog":
+                    fresh_catalog = True
+                else:
+                    walk = True  # the customer's stored parents are out of date: read them level by level
         raise ConflictError("Orders are being created by others right now; try again.")
 
     @staticmethod
@@ -393,6 +440,38 @@ class OrderService:
     def _offers(self, p: Principal, customer: Customer, refs: list[ProductRef]) -> list[Offer | None]:
         return self._catalog.offers(p.tenant, customer, refs, staff=p.is_staff)
 
+    def _priced(
+        self,
+        p: Principal,
+        customer: Customer,
+        refs: list[ProductRef],
+        relied: list[Check] | None,
+        ahead: Prefetch | None = None,
+    ) -> tuple[list[Offer | None], list[Check]]:
+        """The catalog's answer from its checked copies, with the ConditionChecks the write must add, when
+        it has them all and they fit in the write beside `relied`; else read (no checks), using what was
+        read `ahead` for it."""
+        if relied is not None:
+            checks: list[Check] = []
+            offers = self._catalog.offers(
+                p.tenant, customer, refs, staff=p.is_staff, checks=checks, prefetched=ahead
+            )  # read (using `ahead`) if the copies are not all there: then no checks
+            if len({c.key for c in relied} | {c.key for c in checks}) <= MAX_CHECKS:
+                return offers, checks
+        return self._catalog.offers(p.tenant, customer, refs, staff=p.is_staff, prefetched=ahead), []
+
+    def _offers_in(
+        self, p: Principal, loaded: Loaded, customer: Customer, refs: list[ProductRef]
+    ) -> list[Offer | None]:
+        """Within an action: from the catalog's copies unless one proved stale; the write verifies them."""
+        relied = None if "catalog" in loaded.refresh else loaded.checks
+        offers, checks = self._priced(p, customer, refs, relied)
+        if checks:
+            loaded.copies_used.add("catalog")
+            for check in checks:
+                loaded.rely_on(check)
+        return offers
+
     @staticmethod
     def _check_offer(offer: Offer | None, quantity: Decimal, field: str) -> None:
         if offer is None:
@@ -438,7 +517,7 @@ class OrderService:
             self._forbid(self._may_edit(p, o), "edit")
             o.check(Action.EDIT)
             customer = self._customer(p, loaded)
-            [offer] = self._offers(p, customer, [ref])
+            [offer] = self._offers_in(p, loaded, customer, [ref])
             existing = next((line for line in o.lines if offer and line.product_id == offer.product_id), None)
             total = quantity + (existing.quantity if existing else Decimal(0))
             self._check_offer(offer, total, "quantity")
@@ -463,7 +542,7 @@ class OrderService:
                 changes["requested_delivery_date"] = data["requested_delivery_date"]
             if data.get("quantity") is not None:
                 customer = self._customer(p, loaded)
-                [offer] = self._offers(p, customer, [ProductRef(product_id=line.product_id)])
+                [offer] = self._offers_in(p, loaded, customer, [ProductRef(product_id=line.product_id)])
                 self._check_offer(offer, data["quantity"], "quantity")
                 assert offer is not None
                 changes["quantity"] = data["quantity"]
@@ -495,7 +574,7 @@ class OrderService:
             errors += [{"row": n, "code": code, "message": err} for n, code, _, err in rows if err is not None]
             # A code is a barcode or a sku: ask for both in one batch, barcode first.
             refs = [ProductRef(barcode=code) for _, code, _ in good] + [ProductRef(sku=code) for _, code, _ in good]
-            offers = self._offers(p, customer, refs)
+            offers = self._offers_in(p, loaded, customer, refs)
             added = 0
             for i, (n, code, qty) in enumerate(good):
                 offer = offers[i] or offers[len(good) + i]
@@ -523,7 +602,7 @@ class OrderService:
             self._forbid(p.is_customer and self._may_edit(p, o), "submit")
             o.check(Action.SUBMIT)
             customer = self._customer(p, loaded)
-            self._reprice(p, customer, o)
+            self._reprice(p, loaded, customer, o)
             total = o.totals.gross
             can_approve = self._approves(p, o)
             # The month's budget is not read: the write adds the order only if the month stays within
@@ -538,7 +617,7 @@ class OrderService:
                 budget=None,
                 budget_used=Decimal(0),
             )
-            if need and not approver_lookup.anyone_approves(p.tenant, o.customer_path):
+            if need and not self._someone_approves(p, loaded):
                 raise ConflictError(
                     "This order needs approval, but nobody in your organisation can approve orders.",
                     code="no_approver",
@@ -550,9 +629,21 @@ class OrderService:
 
         return self._mutate(p, order_id, expected, change)
 
-    def _reprice(self, p: Principal, customer: Customer, o: Order) -> None:
+    @staticmethod
+    def _someone_approves(p: Principal, loaded: Loaded) -> bool:
+        """Whether the order has an approver: from an approver this process found before, checked by the
+        write, unless that proved stale; a "no" is always read (and refused on reads)."""
+        checks: list[Check] | None = None if "approver" in loaded.refresh else []
+        found = approver_lookup.anyone_approves(p.tenant, loaded.order.customer_path, checks=checks, besides=p.user_id)
+        if checks:
+            loaded.copies_used.add("approver")
+            for check in checks:
+                loaded.rely_on(check)
+        return found
+
+    def _reprice(self, p: Principal, loaded: Loaded, customer: Customer, o: Order) -> None:
         """Prices are frozen at submit: take the current effective price of every line once more."""
-        offers = self._offers(p, customer, [ProductRef(product_id=line.product_id) for line in o.lines])
+        offers = self._offers_in(p, loaded, customer, [ProductRef(product_id=line.product_id) for line in o.lines])
         problems = []
         for i, (line, offer) in enumerate(zip(o.lines, offers, strict=True)):
             if offer is None or not offer.orderable:
@@ -672,7 +763,7 @@ class OrderService:
             added: list[Line] = []
             if add_lines:
                 customer = self._customer(p, loaded)
-                offers = self._offers(p, customer, [_ref(a) for a in add_lines])
+                offers = self._offers_in(p, loaded, customer, [_ref(a) for a in add_lines])
                 for i, (a, offer) in enumerate(zip(add_lines, offers, strict=True)):
                     if offer is None:
                         raise invalid_field(f"add_lines[{i}]", "No product matches this reference.")
@@ -759,13 +850,28 @@ class OrderService:
         return page.map(lambda m: Message(m.id, m.author_id, m.author_kind, m.body, m.created_at))
 
     def reorder(self, p: Principal, order_id: str) -> tuple[Order, list[dict[str, str]]]:
-        source = self._load(p, order_id).order
+        t = p.tenant
+        first: Refs | None = None
+        found: Loaded | None = None
+        if p.is_customer and 0 < len(p.customer_ids) <= REORDER_CUSTOMERS and order_id:
+            # The source by key (header, copies, its line pages) in the create's BatchGet, with the
+            # caller's customers (the source's is one of them, unless they see it as an approver only).
+            first = load_refs(
+                t, customers=p.customer_ids, settings=True, order_counter=True, extra=orders.source_keys(t, order_id)
+            )
+            found = orders.from_source_items(t, order_id, first.items)
+            if found is not None and not self._sees(p, found):
+                raise NotFoundError("order")
+        source = found.order if found is not None else self._load(p, order_id).order  # else: a Query
         skipped: list[dict[str, str]] = []
 
-        def lines_for(customer: Customer) -> list[dict[str, Any]]:
-            """The source's lines this customer can still order as they were (with the customer create
-            reads anyway, so the reorder costs one Query more than a create)."""
-            offers = self._offers(p, customer, [ProductRef(product_id=line.product_id) for line in source.lines])
+        def lines_for(customer: Customer, relied: list[Check] | None) -> list[dict[str, Any]]:
+            """The source's lines this customer can still order as they were. A line skipped on a copy of
+            the catalog is skipped on a checked one: its checks join the write's (`relied`)."""
+            refs = [ProductRef(product_id=line.product_id) for line in source.lines]
+            offers, checks = self._priced(p, customer, refs, relied)
+            if relied is not None:
+                _merge(relied, checks)
             keep: list[dict[str, Any]] = []
             skipped.clear()
             for line, offer in zip(source.lines, offers, strict=True):
@@ -787,7 +893,7 @@ class OrderService:
             "site_id": source.site_id if p.may_use_site(source.site_id or "") else None,
             "notes": f"Reorder of {source.number}",
         }
-        return self.create(p, data, lines_for=lines_for), skipped
+        return self.create(p, data, lines_for=lines_for, first_refs=first), skipped
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -797,6 +903,15 @@ def _no_budget(fn: Callable[[Loaded], None]) -> Callable[[Loaded], BudgetChange 
         return None
 
     return wrapped
+
+
+def _merge(into: list[Check], more: list[Check]) -> None:
+    """Add checks not there yet: a transaction may not touch one item twice."""
+    have = {c.key for c in into}
+    for check in more:
+        if check.key not in have:
+            have.add(check.key)
+            into.append(check)
 
 
 def _ref(data: dict[str, Any]) -> ProductRef:

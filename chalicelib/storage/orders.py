@@ -27,7 +27,7 @@ from chalicelib.domain.orders import (
     Proposed,
     Revision,
 )
-from chalicelib.storage import keys
+from chalicelib.storage import idempotency, keys
 from chalicelib.storage.items import (
     ApprovalEntryItem,
     BaseItem,
@@ -41,6 +41,7 @@ from chalicelib.storage.items import (
     OrderLinesItem,
     OrderMessageItem,
     OrderRevisionItem,
+    SecurityGroupItem,
     SiteItem,
     TenantItem,
     UserItem,
@@ -102,7 +103,8 @@ class Loaded:
     copies_used: set[str] = field(default_factory=set)  # decided on copies not read in this attempt
 
     def rely_on(self, check: Check) -> None:
-        if check not in self.checks:
+        # One check per item: a transaction may not touch an item twice (and the same copy is checked alike).
+        if all(c.key != check.key for c in self.checks):
             self.checks.append(check)
 
 
@@ -321,6 +323,27 @@ def load(tenant: str, order_id: str) -> Loaded | None:
     return _order_from_items(tenant, items)
 
 
+MAX_PAGES = 10  # MAX_LINES / LINES_PER_PAGE: every line page an order can have
+
+
+def source_keys(tenant: str, order_id: str) -> list[tuple[str, str]]:
+    """The keys of what a copy of the order needs (header, copies, every possible line page), to read
+    with other keys in one BatchGet (a reorder): 12 keys, most of the pages missing."""
+    pk = keys.order_pk(tenant, order_id)
+    return [(pk, keys.ORDER_HEADER), (pk, keys.ORDER_CONTEXT), *((pk, keys.order_lines(n)) for n in range(MAX_PAGES))]
+
+
+def from_source_items(tenant: str, order_id: str, found: dict[tuple[str, str], BaseItem]) -> Loaded | None:
+    """The order read by `source_keys`: lines, header fields and copies, without history, revisions or
+    documents (for reading only, never to save). None if it does not exist or its pages are not all there."""
+    pk = keys.order_pk(tenant, order_id)
+    items = [item for (item_pk, _), item in found.items() if item_pk == pk]
+    header = next((i for i in items if isinstance(i, OrderItem)), None)
+    if header is None or sum(isinstance(i, OrderLinesItem) for i in items) != int(header.page_count or 0):
+        return None
+    return _order_from_items(tenant, items)
+
+
 @dataclass
 class OrderSummary:
     """What a list shows of an order, straight from the header item (no line pages read)."""
@@ -510,6 +533,25 @@ def approval_limit_unchanged(tenant: str, user_id: str, limit: Decimal | None) -
     return Check(UserItem, keys.user(tenant, user_id), condition, _stale("user"))
 
 
+def approver_unchanged(tenant: str, customer_id: str, user_id: str, group_id: str) -> Check:
+    """The user is still an active customer user of this customer and in this group (with
+    `approving_group_unchanged`: the group still gives `orders.approve`), so the order has an approver."""
+    condition = (
+        (UserItem.status == "active")
+        & (UserItem.kind == "customer")
+        # JSON lists of ids: contains() looks for the JSON string "id", quotes included, so one id never
+        # matches inside another.
+        & UserItem.customer_ids.contains(customer_id)
+        & UserItem.security_group_ids.contains(group_id)
+    )
+    return Check(UserItem, keys.user(tenant, user_id), condition, _stale("approver"))
+
+
+def approving_group_unchanged(tenant: str, group_id: str) -> Check:
+    condition = SecurityGroupItem.permissions.contains("orders.approve") & (SecurityGroupItem.kind == "customer")
+    return Check(SecurityGroupItem, keys.group(tenant, group_id), condition, _stale("approver"))
+
+
 def site_exists(tenant: str, site_id: str) -> Check:
     return Check(SiteItem, keys.site(tenant, site_id), SiteItem.pk.exists(), lambda: NotFoundError("site"))
 
@@ -588,11 +630,23 @@ def save(
         if loaded is not None and loaded.context_version:
             copies.version = loaded.context_version
         puts.append(copies)
+    # The request's Idempotency-Key, claimed in this same transaction (storage/idempotency.py), with the
+    # response the route will give if it says how to build it: the order as this write leaves it.
+    claim = idempotency.pending()
+    if claim is not None and claim.respond is not None:
+        read_version = order.version
+        order.version = (loaded.order.version if loaded else 0) + 1
+        try:
+            claim.answer = claim.respond(order)
+        finally:
+            order.version = read_version
     # PynamoDB sends a transaction's items grouped by kind (condition checks, deletes, puts, updates),
     # and cancellation reasons come back in that order: where each item ends up.
     header_at = len(checks) + len(deletes)
-    budget_at = header_at + 1 + len(puts) if budget is not None else -1
-    number_at = header_at + 1 + len(puts) + (budget is not None) if number is not None else -1
+    claim_at = header_at + 1 + len(puts) if claim is not None else -1
+    updates_at = header_at + 1 + len(puts) + (claim is not None)
+    budget_at = updates_at if budget is not None else -1
+    number_at = updates_at + (budget is not None) if number is not None else -1
     try:
         with transaction() as tx:
             tx.save(header)  # version condition: attribute_not_exists on create, equality on update
@@ -600,6 +654,8 @@ def save(
                 tx.save(put)
             for gone in deletes:
                 tx.delete(gone, add_version_condition=False)
+            if claim is not None:
+                idempotency.put_claim(tx, claim)  # the first update: before the budget and the counter
             if budget is not None:
                 _add_budget(tx, tenant, budget)
             if number is not None:
@@ -608,11 +664,18 @@ def save(
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
         failed = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
+        if claim_at in failed:
+            raise idempotency.ClaimedError() from exc  # a replay: whatever else failed, nothing to redo
         if failed and failed <= {budget_at}:
             raise BudgetExceededError() from exc
         if failed and failed <= {number_at}:
             raise NumberTakenError() from exc
         check = failed_check(exc, checks)
+        header_code = codes[header_at] if header_at < len(codes) else None
+        if check is None and header_code is None:
+            # Real DynamoDB (not moto) cancels a transaction whose ConditionCheck meets a concurrent write of
+            # that item (a product updated meanwhile): not this order's version, so no 412. Read it again.
+            check = next((c for c, code in zip(checks, codes, strict=False) if code == "TransactionConflict"), None)
         if check is not None and header_at not in failed:
             raise check.fails_with() from exc
         # Every other condition is a version (header, pages, revisions, copies) or "not written yet"
@@ -620,6 +683,8 @@ def save(
         if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes):
             raise VersionMismatchError() from exc
         raise
+    if claim is not None:
+        claim.written = True
     order.version = (loaded.order.version if loaded else 0) + 1
     return order
 

@@ -136,3 +136,35 @@ def test_a_refused_request_does_not_burn_its_key(world: World) -> None:
     )
     assert good.status_code == 422  # same request, evaluated again (nothing was stored for a refusal)
     assert world.buyer.post("/orders", {}, headers={"Idempotency-Key": "y" * 256}).status_code == 400
+
+
+def test_an_order_write_claims_its_idempotency_key_in_its_own_transaction(world: World) -> None:
+    from bench.counting import storage_counter
+
+    body = {"lines": [{"sku": "SKU-1", "quantity": 1}]}
+    with storage_counter().measure() as tally:
+        first = world.buyer.post("/orders", body, headers={"Idempotency-Key": "c-1"})
+    assert first.status_code == 201, first.body
+    # The key's record, response included, is written by the create's own transaction: no extra call.
+    assert tally.summary()["operations"] == {"BatchGetItem": 1, "TransactWriteItems": 1}
+    replayed = world.buyer.post("/orders", body, headers={"Idempotency-Key": "c-1"})
+    assert replayed.status_code == 201 and replayed.json == first.json
+    assert replayed.headers["ETag"] == first.headers["ETag"] == '"1"'
+    oid = first.json["id"]
+    line = {"sku": "SKU-1", "quantity": 2}
+    added = world.buyer.post(f"/orders/{oid}/lines", line, headers={"Idempotency-Key": "l-1"})
+    again = world.buyer.post(f"/orders/{oid}/lines", line, headers={"Idempotency-Key": "l-1"})
+    assert again.status_code == 201 and again.json == added.json  # the write failed on the claim: replayed
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert world.buyer.get(f"/orders/{oid}").json["lines"][0]["quantity"] == 3
+    with storage_counter().measure() as tally:
+        submitted = world.buyer.post(f"/orders/{oid}/submit", headers={"Idempotency-Key": "s-1"})
+    assert submitted.json["status"] == "submitted"
+    assert tally.summary()["operations"] == {"Query": 1, "TransactWriteItems": 1}  # the response in the write
+    replay = world.buyer.post(f"/orders/{oid}/submit", headers={"Idempotency-Key": "s-1"})
+    assert replay.status_code == 200 and replay.json == submitted.json  # not invalid_transition: the same answer
+    reused = world.buyer.post(f"/orders/{oid}/cancel", {"reason": "changed"}, headers={"Idempotency-Key": "s-1"})
+    assert reused.status_code == 409 and reused.json["error"]["code"] == "idempotency_key_reused"
+    assert world.buyer.get(f"/orders/{oid}").json["status"] == "submitted"
+    fresh = world.buyer.post(f"/orders/{oid}/submit", headers={"Idempotency-Key": "s-2"})
+    assert fresh.json["error"]["code"] == "invalid_transition"  # a new key is a new request

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
@@ -59,6 +60,14 @@ def order_response(o: Order, status: int = 200) -> Response:
     return json_response(order_out(o), status=status, etag=o.version)
 
 
+def answered(status: int = 200) -> AbstractContextManager[None]:
+    """With an Idempotency-Key, the order's own write stores this route's response (the order as it leaves
+    it), so the key costs no round trip (api/idempotency.py `answer`)."""
+    from chalicelib.api import idempotency  # storage: imported with the first POST anyway
+
+    return idempotency.answer(lambda o: order_response(o, status))
+
+
 @endpoint(
     bp,
     "/orders",
@@ -99,7 +108,8 @@ def list_orders(ctx: Ctx) -> Response:
     tags=TAGS,
 )
 def create_order(ctx: Ctx) -> Response:
-    return order_response(svc().create(ctx.principal, ctx.body(OrderCreate).model_dump()), 201)
+    with answered(201):
+        return order_response(svc().create(ctx.principal, ctx.body(OrderCreate).model_dump()), 201)
 
 
 @endpoint(bp, "/orders/{order_id}", "GET", summary="An order", response_model=OrderOut, tags=TAGS)
@@ -136,8 +146,9 @@ def patch_order(ctx: Ctx, order_id: str) -> Response:
 def add_line(ctx: Ctx, order_id: str) -> Response:
     b = ctx.body(LineAdd)
     ref = ProductRef(b.product_id, b.sku, b.barcode)
-    o = svc().add_line(ctx.principal, order_id, ref, b.quantity, b.requested_delivery_date, ctx.if_match())
-    return order_response(o, 201)
+    with answered(201):
+        o = svc().add_line(ctx.principal, order_id, ref, b.quantity, b.requested_delivery_date, ctx.if_match())
+        return order_response(o, 201)
 
 
 @endpoint(
@@ -194,7 +205,8 @@ def import_lines(ctx: Ctx, order_id: str) -> Response:
     if_match=True,
 )
 def submit(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().submit(ctx.principal, order_id, ctx.if_match()))
+    with answered():
+        return order_response(svc().submit(ctx.principal, order_id, ctx.if_match()))
 
 
 @endpoint(
@@ -210,7 +222,8 @@ def submit(ctx: Ctx, order_id: str) -> Response:
 )
 def approve(ctx: Ctx, order_id: str) -> Response:
     trims = ctx.body(ApproveRequest).model_dump()["lines"]
-    return order_response(svc().approve(ctx.principal, order_id, trims, ctx.if_match()))
+    with answered():
+        return order_response(svc().approve(ctx.principal, order_id, trims, ctx.if_match()))
 
 
 @endpoint(
@@ -224,7 +237,9 @@ def approve(ctx: Ctx, order_id: str) -> Response:
     if_match=True,
 )
 def reject(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().reject(ctx.principal, order_id, ctx.body(ReasonRequest).reason, ctx.if_match()))
+    reason = ctx.body(ReasonRequest).reason
+    with answered():
+        return order_response(svc().reject(ctx.principal, order_id, reason, ctx.if_match()))
 
 
 @endpoint(
@@ -237,7 +252,8 @@ def reject(ctx: Ctx, order_id: str) -> Response:
     if_match=True,
 )
 def send(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().send(ctx.principal, order_id, ctx.if_match()))
+    with answered():
+        return order_response(svc().send(ctx.principal, order_id, ctx.if_match()))
 
 
 @endpoint(
@@ -250,7 +266,8 @@ def send(ctx: Ctx, order_id: str) -> Response:
     if_match=True,
 )
 def confirm(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().confirm(ctx.principal, order_id, ctx.if_match()))
+    with answered():
+        return order_response(svc().confirm(ctx.principal, order_id, ctx.if_match()))
 
 
 @endpoint(
@@ -265,8 +282,9 @@ def confirm(ctx: Ctx, order_id: str) -> Response:
 )
 def propose(ctx: Ctx, order_id: str) -> Response:
     b = ctx.body(ProposeRequest).model_dump()
-    o = svc().propose(ctx.principal, order_id, b["note"], b["lines"], b["add_lines"], ctx.if_match())
-    return order_response(o)
+    with answered():
+        o = svc().propose(ctx.principal, order_id, b["note"], b["lines"], b["add_lines"], ctx.if_match())
+        return order_response(o)
 
 
 @endpoint(
@@ -279,7 +297,8 @@ def propose(ctx: Ctx, order_id: str) -> Response:
     if_match=True,
 )
 def accept(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().accept(ctx.principal, order_id, ctx.if_match()))
+    with answered():
+        return order_response(svc().accept(ctx.principal, order_id, ctx.if_match()))
 
 
 @endpoint(
@@ -293,7 +312,9 @@ def accept(ctx: Ctx, order_id: str) -> Response:
     if_match=True,
 )
 def decline(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().decline(ctx.principal, order_id, ctx.body(ReasonRequest).reason, ctx.if_match()))
+    reason = ctx.body(ReasonRequest).reason
+    with answered():
+        return order_response(svc().decline(ctx.principal, order_id, reason, ctx.if_match()))
 
 
 @endpoint(
@@ -307,7 +328,9 @@ def decline(ctx: Ctx, order_id: str) -> Response:
     if_match=True,
 )
 def cancel(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().cancel(ctx.principal, order_id, ctx.body(ReasonRequest).reason, ctx.if_match()))
+    reason = ctx.body(ReasonRequest).reason
+    with answered():
+        return order_response(svc().cancel(ctx.principal, order_id, reason, ctx.if_match()))
 
 
 @endpoint(
