@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from chalice.app import Blueprint, Request, Response
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from chalicelib.api import openapi
 from chalicelib.api.errors import error_response, internal_error_response
 from chalicelib.api.openapi import QueryParam, RouteSpec
-from chalicelib.api.schemas.common import Id
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.errors import (
     MalformedRequestError,
@@ -30,7 +29,6 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.logs import logger
 from chalicelib.storage.paging import DEFAULT_LIMIT, MAX_CURSOR_LENGTH, MAX_LIMIT
-from chalicelib.storage.table import domain_error
 
 M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 1024 * 1024
@@ -47,7 +45,6 @@ CURSOR = QueryParam(
     "The `next_cursor` of the previous page, as given.",
 )
 PAGE = (LIMIT, CURSOR)
-_PATH_ID: TypeAdapter[str] = TypeAdapter(Id)
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:
@@ -190,6 +187,7 @@ def endpoint(
     public: bool = False,
     request_model: type[BaseModel] | None = None,
     response_model: type[BaseModel] | None = None,
+    response_one_of: tuple[type[BaseModel], ...] = (),
     status: int = 200,
     content_type: str = "application/json",
     response_content_type: str = "application/json",
@@ -205,6 +203,7 @@ def endpoint(
     `query` declares the query parameters the view reads (`Ctx.query` refuses others) and validates
     them (400); `if_match` that the view honours If-Match; `body_optional` that an empty body means
     `{}`; `errors` statuses beyond those the pipeline itself implies (e.g. 429 on login);
+    `response_one_of` documents a response that is one of several models (who asks decides which);
     `max_body_bytes` raises the 1 MiB body limit for an endpoint that documents why (CSV import).
     """
     spec = RouteSpec(
@@ -214,6 +213,7 @@ def endpoint(
         public=public,
         request_model=request_model,
         response_model=response_model,
+        response_one_of=response_one_of,
         status=status,
         content_type=content_type,
         response_content_type=response_content_type,
@@ -247,7 +247,7 @@ def endpoint(
             except OrderGateError as exc:
                 return error_response(exc)
             except Exception as exc:
-                known = domain_error(exc)
+                known = _storage_error(exc)
                 if known is not None:
                     return error_response(known)
                 logger.exception("unhandled error")
@@ -266,6 +266,17 @@ def endpoint(
     return decorator
 
 
+def _storage_error(exc: Exception) -> OrderGateError | None:
+    """What a storage failure means for the caller (storage/table.py `domain_error`). Only a PynamoDB
+    error can be one, and checking the type first keeps storage and its client out of this module's
+    imports (cold start: /health and /openapi.json never load them)."""
+    if not type(exc).__module__.startswith("pynamodb"):
+        return None
+    from chalicelib.storage.table import domain_error
+
+    return domain_error(exc)
+
+
 def _check_path_params(path_params: dict[str, str]) -> None:
     """Every id the API hands out is an `Id`; a path parameter that is not one names nothing (404).
 
@@ -274,7 +285,7 @@ def _check_path_params(path_params: dict[str, str]) -> None:
     """
     for value in path_params.values():
         try:
-            _PATH_ID.validate_python(value)
+            openapi.path_id().validate_python(value)
         except ValidationError as exc:
             raise NotFoundError() from exc
 

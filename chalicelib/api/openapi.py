@@ -9,16 +9,18 @@ POSTs), request and response models, and the error statuses it can answer, each 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 from chalicelib.api.schemas.common import Id
 
 if TYPE_CHECKING:
+    from pydantic import TypeAdapter
     from pydantic.json_schema import JsonSchemaMode
 
 JSON = "application/json"
@@ -34,6 +36,8 @@ class QueryParam:
 
     @cached_property
     def adapter(self) -> TypeAdapter[Any]:
+        from pydantic import TypeAdapter  # built on first use: see path_id
+
         return TypeAdapter(self.type)
 
     def schema(self) -> dict[str, Any]:
@@ -56,6 +60,7 @@ class RouteSpec:
     body_optional: bool = False
     errors: tuple[int, ...] = ()
     response_content_type: str = JSON
+    response_one_of: tuple[type[BaseModel], ...] = ()
     query_names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -164,8 +169,9 @@ def document(title: str = "OrderGate API", version: str = "1.0.0") -> dict[str, 
     for r in ROUTES:
         if r.request_model is not None:
             wanted.add((r.request_model, "validation"))
-        if r.response_model is not None:
-            wanted.add((r.response_model, "serialization"))
+        for model in (r.response_model, *r.response_one_of):
+            if model is not None:
+                wanted.add((model, "serialization"))
     refs, defs = models_json_schema(
         sorted(wanted, key=lambda m: (m[0].__name__, m[1])), ref_template="#/components/schemas/{model}"
     )
@@ -204,13 +210,19 @@ def document(title: str = "OrderGate API", version: str = "1.0.0") -> dict[str, 
     }
 
 
-# Every id the API hands out matches this; a path parameter that does not cannot name anything (404).
-PATH_PARAM_SCHEMA: dict[str, Any] = TypeAdapter(Id).json_schema()
+@functools.cache
+def path_id() -> TypeAdapter[str]:
+    """Every id the API hands out is an `Id`; a path parameter that is not one cannot name anything (404).
+    Built on first use: a TypeAdapter builds its schema (and loads pydantic's plugins) when made, which
+    a cold start of /health should not pay."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Id)
 
 
 def _parameters(r: RouteSpec) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
-        {"name": n, "in": "path", "required": True, "schema": PATH_PARAM_SCHEMA} for n in r.path_params
+        {"name": n, "in": "path", "required": True, "schema": path_id().json_schema()} for n in r.path_params
     ]
     params += [
         {"name": q.name, "in": "query", "required": False, "description": q.description, "schema": q.schema()}
@@ -226,8 +238,10 @@ def _parameters(r: RouteSpec) -> list[dict[str, Any]]:
 def _success(r: RouteSpec, refs: dict[Any, dict[str, Any]]) -> Any:
     if r.status == 204:
         return {"description": "Success, no content"}
-    if r.response_model is None:
-        schema: dict[str, Any] = {"type": "string"} if r.response_content_type != JSON else {"type": "object"}
+    if r.response_one_of:
+        schema: dict[str, Any] = {"anyOf": [refs[(m, "serialization")] for m in r.response_one_of]}
+    elif r.response_model is None:
+        schema = {"type": "string"} if r.response_content_type != JSON else {"type": "object"}
     else:
         schema = refs[(r.response_model, "serialization")]
     return {"description": "Success", "content": {r.response_content_type: {"schema": schema}}}

@@ -14,7 +14,7 @@ from chalicelib.api.schemas.admin import (
     CustomerList,
     CustomerOut,
     CustomerPatch,
-    CustomerView,
+    CustomerPortalOut,
     GroupCreate,
     GroupList,
     GroupOut,
@@ -275,7 +275,15 @@ def create_customer(ctx: Ctx) -> Response:
     return json_response(customer_out(c, ctx.principal), status=201, etag=c.version)
 
 
-@endpoint(bp, "/customers/{customer_id}", "GET", summary="A customer", response_model=CustomerView, tags=("customers",))
+# Staff get the whole account, customer users the portal view (API.md): one or the other.
+@endpoint(
+    bp,
+    "/customers/{customer_id}",
+    "GET",
+    summary="A customer",
+    response_one_of=(CustomerOut, CustomerPortalOut),
+    tags=("customers",),
+)
 def get_customer(ctx: Ctx, customer_id: str) -> Response:
     c = admin.get_customer(ctx.principal, customer_id)
     return json_response(customer_out(c, ctx.principal), etag=c.version)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, RootModel
+from pydantic import Field
 
 from chalicelib.api.schemas.common import (
     Code,
@@ -209,10 +209,6 @@ class CustomerPortalOut(ResponseModel):
     payment_terms: str | None
     status: Literal["active", "inactive"]
     addresses: list[AddressOut]
-
-
-class CustomerView(RootModel[CustomerOut | CustomerPortalOut]):
-    """A customer as the caller may see it: staff the whole account, customer users the portal view."""
 
 
 class CustomerCreate(RequestModel):

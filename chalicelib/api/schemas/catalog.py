@@ -6,9 +6,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer, StrictBool
+from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer
 
-from chalicelib.api.schemas.common import Code, Id, Money, Name, RequestModel, ResponseModel, Text
+from chalicelib.api.schemas.common import Code, Id, Money, Name, RequestModel, ResponseModel, StrictFlag, Text
 
 MAX_QUANTITY = Decimal(1_000_000)
 MAX_STOCK = Decimal(1_000_000_000)
@@ -114,12 +114,12 @@ class ProductGroupOut(ResponseModel):
 
 class ProductGroupCreate(RequestModel):
     name: Name
-    portal: StrictBool = False
+    portal: StrictFlag = False
 
 
 class ProductGroupPatch(RequestModel):
     name: Name | None = None
-    portal: StrictBool | None = None
+    portal: StrictFlag | None = None
 
 
 class ProductGroupList(ResponseModel):
@@ -192,7 +192,7 @@ class ProductCreate(RequestModel):
     base_price: Money
     base_tiers: Tiers = []
     tax_rate: TaxRate
-    portal: StrictBool = False
+    portal: StrictFlag = False
     status: Status = "active"
     stock: Stock = {}
 
@@ -209,7 +209,7 @@ class ProductPatch(RequestModel):
     base_price: Money | None = None
     base_tiers: Tiers | None = None
     tax_rate: TaxRate | None = None
-    portal: StrictBool | None = None
+    portal: StrictFlag | None = None
     status: Status | None = None
     stock: Stock | None = None
 

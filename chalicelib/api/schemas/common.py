@@ -73,6 +73,8 @@ Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), AfterValidator(_no_control_chars)]
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
+# A JSON true or false only (0 and "yes" are not); pydantic.StrictBool would load pydantic.types at import.
+StrictFlag = Annotated[bool, Field(strict=True)]
 
 
 # defer_build: a model's validator is built when first used, not when app.py imports every schema

@@ -11,12 +11,11 @@ from pydantic import (
     BeforeValidator,
     Field,
     PlainSerializer,
-    StrictBool,
     WithJsonSchema,
     model_validator,
 )
 
-from chalicelib.api.schemas.common import Code, Day, Id, Money, RequestModel, ResponseModel, ShortText, Text
+from chalicelib.api.schemas.common import Code, Day, Id, Money, RequestModel, ResponseModel, ShortText, StrictFlag, Text
 from chalicelib.domain.money import MAX_QUANTITY
 
 
@@ -108,7 +107,7 @@ class LinePatch(RequestModel):
 class ApproveLine(RequestModel):
     id: Id
     quantity: Quantity | None = None
-    remove: StrictBool = False
+    remove: StrictFlag = False
 
 
 class ApproveRequest(RequestModel):
@@ -124,7 +123,7 @@ class ProposeLine(RequestModel):
     quantity: Quantity | None = None
     unit_price: Money | None = None
     confirmed_delivery_date: Day | None = None
-    remove: StrictBool = False
+    remove: StrictFlag = False
 
 
 class ProposeAddLine(ProductRefIn):
