@@ -19,6 +19,7 @@ from chalicelib.api.schemas.catalog import (
     PriceEntryModel,
     PriceListOut,
     PriceListSummary,
+    ProductFields,
     ProductGroupOut,
     ProductList,
     ProductOut,
@@ -73,23 +74,15 @@ def product_out(p: Product, page: CatalogPage, principal: Principal) -> ProductO
     """Customer users get their effective price and the stock of the sites they may use; never the
     base price, its tiers, the portal flag or another customer's price."""
     quote = page.quotes.get(p.id)
+    common = {name: getattr(p, name) for name in ProductFields.model_fields}
     if principal.is_customer:
         if quote is None:  # the service prices every product it shows a customer
             raise RuntimeError(f"product {p.id} shown to a customer without a price")
         return ProductPortalOut(
-            id=p.id,
-            sku=p.sku,
-            name=p.name,
-            description=p.description,
-            barcodes=p.barcodes,
-            group_id=p.group_id,
-            unit=p.unit,
-            min_quantity=p.min_quantity,
-            order_multiple=p.order_multiple,
+            **common,
             price=quote.unit_price,
             currency=quote.currency,
             tiers=_tiers(quote.tiers),
-            tax_rate=p.tax_rate,
             available={site: q for site, q in p.stock.items() if principal.may_use_site(site)},
         )
     customer_price = None
@@ -102,18 +95,9 @@ def product_out(p: Product, page: CatalogPage, principal: Principal) -> ProductO
             tiers=_tiers(quote.tiers),
         )
     return ProductOut(
-        id=p.id,
-        sku=p.sku,
-        name=p.name,
-        description=p.description,
-        barcodes=p.barcodes,
-        group_id=p.group_id,
-        unit=p.unit,
-        min_quantity=p.min_quantity,
-        order_multiple=p.order_multiple,
+        **common,
         base_price=p.base_price,
         base_tiers=_tiers(p.base_tiers),
-        tax_rate=p.tax_rate,
         portal=p.portal,
         status="active" if p.active else "inactive",
         stock=p.stock,

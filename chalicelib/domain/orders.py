@@ -527,14 +527,15 @@ def needs_approval(
     policy: str,
     total: Decimal,
     approval_limit: Decimal | None,
-    budget: Decimal | None,
-    budget_used: Decimal,
+    over_budget: bool,
 ) -> bool:
     """PRODUCT.md: approval is needed when the submitter cannot approve for the customer and the
-    policy, their limit or the monthly budget asks for it."""
+    policy, their limit or the monthly budget asks for it. Whether the order takes the month over the
+    customer's budget is the caller's to say: the spent amount is not read but enforced by the write's
+    condition (services/orders.py), so only the write can tell."""
     if submitter_can_approve:
         return False
-    if budget is not None and budget_used + total > budget:
+    if over_budget:
         return True
     if policy == "always":
         return True

@@ -137,7 +137,6 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     seeded = seed_demo(services.passwords, portal_url=api_url)
 
     app = _load_app()
-    app.debug = True  # stack traces in error responses: acceptable here, and only here
     api = ApiServer(app, local.host, local.api_port)
     api.start()
     cleanup.callback(api.stop)

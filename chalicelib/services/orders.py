@@ -609,13 +609,12 @@ class OrderService:
             # it (a condition on the counter); if it would not, the next attempt knows (over_budget).
             limit = None if can_approve or customer.monthly_budget is None else _cents(customer.monthly_budget)
             over_budget = loaded.over_budget or (limit is not None and _cents(total) > limit)
-            need = over_budget or needs_approval(
+            need = needs_approval(
                 submitter_can_approve=can_approve,
                 policy=customer.approval_policy,
                 total=total,
                 approval_limit=self._approval_limit(p, loaded),
-                budget=None,
-                budget_used=Decimal(0),
+                over_budget=over_budget,
             )
             if need and not self._someone_approves(p, loaded):
                 raise ConflictError(
@@ -683,17 +682,12 @@ class OrderService:
                 if customer.monthly_budget is not None:
                     # Within budget means: spent - committed + proposed <= budget. Checked by the write.
                     max_spent = _cents(customer.monthly_budget) - _cents(proposed) + _cents(committed)
-                if (
-                    loaded.over_budget
-                    or (max_spent is not None and max_spent < 0)
-                    or needs_approval(
-                        submitter_can_approve=False,
-                        policy=customer.approval_policy,
-                        total=proposed,
-                        approval_limit=self._approval_limit(p, loaded),
-                        budget=None,
-                        budget_used=Decimal(0),
-                    )
+                if needs_approval(
+                    submitter_can_approve=False,
+                    policy=customer.approval_policy,
+                    total=proposed,
+                    approval_limit=self._approval_limit(p, loaded),
+                    over_budget=loaded.over_budget or (max_spent is not None and max_spent < 0),
                 ):
                     raise ForbiddenError("The proposed total needs approval: an approver must accept it.")
             was_committed = o.history and any(h.to_status == S.SUBMITTED.value for h in o.history)

@@ -138,8 +138,8 @@ class CustomerPriceOut(ResponseModel):
     tiers: list[TierModel]
 
 
-class ProductOut(ResponseModel):
-    """A product as staff see it."""
+class ProductFields(ResponseModel):
+    """What staff and customer users both see of a product."""
 
     id: str
     sku: str
@@ -150,9 +150,14 @@ class ProductOut(ResponseModel):
     unit: str
     min_quantity: Quantity
     order_multiple: Quantity
+    tax_rate: TaxRate
+
+
+class ProductOut(ProductFields):
+    """A product as staff see it."""
+
     base_price: Money
     base_tiers: list[TierModel]
-    tax_rate: TaxRate
     portal: bool
     status: Status
     stock: dict[str, StockQuantity]
@@ -160,22 +165,12 @@ class ProductOut(ResponseModel):
     customer_price: CustomerPriceOut | None = None
 
 
-class ProductPortalOut(ResponseModel):
+class ProductPortalOut(ProductFields):
     """A product as a customer user sees it: their effective price, never the base price."""
 
-    id: str
-    sku: str
-    name: str
-    description: str | None
-    barcodes: list[str]
-    group_id: str | None
-    unit: str
-    min_quantity: Quantity
-    order_multiple: Quantity
     price: Money
     currency: str
     tiers: list[TierModel] = Field(description="The quantity tiers of the customer's effective price")
-    tax_rate: TaxRate
     available: dict[str, StockQuantity]
 
 
