@@ -128,12 +128,6 @@ def set_services(services: Services | None) -> None:
 
 
 def reset() -> None:
-    """Forget built services and settings (tests switch environments between suites), and the
-    process's checked copies of catalog items and approvers: they name items of the old table."""
-    from chalicelib.services import approvers
-    from chalicelib.storage import offer_reads
-
+    """Forget built services and settings (tests switch environments between suites)."""
     set_services(None)
     get_settings.cache_clear()
-    offer_reads.forget()
-    approvers.forget()

@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.domain.budget import BudgetMove, Counted, settle
 from chalicelib.domain.clock import now_iso
 from chalicelib.domain.errors import InvalidTransitionError, ValidationFailedError, invalid_field
 from chalicelib.domain.ids import new_id
@@ -161,14 +162,39 @@ class Revision:
     outcome: str = "open"  # open | accepted | declined | cancelled
 
 
+class EventType(StrEnum):
+    """What happened to an order, as API.md's event feed names it ("Machine clients")."""
+
+    CREATED = "order.created"
+    SUBMITTED = "order.submitted"
+    APPROVAL_REQUESTED = "order.approval_requested"
+    APPROVED = "order.approved"
+    REJECTED = "order.rejected"
+    CONFIRMED = "order.confirmed"
+    PROPOSAL_SENT = "order.proposal_sent"
+    PROPOSAL_ACCEPTED = "order.proposal_accepted"
+    PROPOSAL_DECLINED = "order.proposal_declined"
+    CANCELLED = "order.cancelled"
+    SHIPMENT_RECORDED = "order.shipment_recorded"
+    INVOICE_RECORDED = "order.invoice_recorded"
+    PAYMENT_RECORDED = "order.payment_recorded"
+    COMPLETED = "order.completed"
+    MESSAGE_POSTED = "order.message_posted"
+    DOCUMENT_ADDED = "order.document_added"
+
+
 @dataclass
 class OrderEvent:
-    """Something that happened, for the notification service (recorded, never sent from here)."""
+    """Something that happened to the order, recorded by the action that did it and saved in the same
+    transaction as the order (never sent from here). `data` is the order as this event left it
+    (status, sub-statuses, totals) plus the action's details (reason, document, what an approver
+    trimmed...); the write adds the version the order reaches."""
 
-    name: str
-    order_id: str
+    id: str
+    type: EventType
     by: str
-    note: str | None = None
+    occurred_at: str
+    data: dict[str, Any]
 
 
 @dataclass
@@ -200,6 +226,8 @@ class Order:
     revisions: list[Revision] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
+    # What the order counts against its customer's monthly budget, and in which month (domain/budget.py).
+    budget: Counted | None = None
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
     version: int = 0
@@ -207,10 +235,21 @@ class Order:
 
     # --- derived ----------------------------------------------------------------------------------
     @property
+    def agreed_lines(self) -> list[Line]:
+        """The lines as agreed: a line the supplier only proposes to add is not one of them yet."""
+        return [line for line in self.lines if not (line.proposed and line.proposed.added)]
+
+    @property
     def totals(self) -> Totals:
-        net = sum((line.net for line in self.lines), ZERO)
-        tax = sum((line.tax for line in self.lines), ZERO)
+        """Of the agreed lines: while a proposal is open they stay what was agreed (API.md)."""
+        lines = self.agreed_lines
+        net = sum((line.net for line in lines), ZERO)
+        tax = sum((line.tax for line in lines), ZERO)
         return Totals(money(net), money(tax), money(net + tax))
+
+    def _proposed_json(self) -> dict[str, str]:
+        t = self.proposed_totals()
+        return {"net": str(t.net), "tax": str(t.tax), "gross": str(t.gross)}
 
     def proposed_totals(self) -> Totals:
         """What the totals would be if the open proposal were accepted."""
@@ -254,8 +293,35 @@ class Order:
         self.status = to
         self.updated_at = entry.at
 
-    def _event(self, name: str, by: str, note: str | None = None) -> None:
-        self.events.append(OrderEvent(name, self.id, by, note))
+    def _event(self, type_: EventType, by: str, **details: Any) -> None:
+        totals = self.totals
+        last = self.history[-1] if self.history else None
+        data: dict[str, Any] = {
+            "status": self.status.value,
+            "from_status": last.from_status if last else None,  # where the action that recorded it started
+            "invoice_status": self.invoice_status,
+            "payment_status": self.payment_status,
+            "totals": {"net": str(totals.net), "tax": str(totals.tax), "gross": str(totals.gross)},
+            **{k: v for k, v in details.items() if v is not None},
+        }
+        self.events.append(OrderEvent(new_id(), type_, by, now_iso(), data))
+
+    def record_created(self, by: str) -> None:
+        """A new draft: its first history entry and event."""
+        self.history.append(HistoryEntry(self.created_at, by, "create", None, self.status.value))
+        self._event(EventType.CREATED, by)
+
+    def record_message(self, by: str, message_id: str, body: str) -> None:
+        """A message posted on the order: an event only (messages have their own list)."""
+        self._event(EventType.MESSAGE_POSTED, by, message={"id": message_id, "body": body})
+
+    def settle_budget(self, this_month: str) -> list[BudgetMove]:
+        """After any change: what the order now counts against the month's budget, and the counter moves
+        that take it there (nothing when nothing changed). Called by the one write path."""
+        self.budget, moves = settle(
+            self.customer_id, self.budget, counts_against_budget(self), self.totals.gross, this_month
+        )
+        return moves
 
     # drafts
     def add_line(self, line: Line, by: str, *, record: bool = True) -> Line:
@@ -311,38 +377,43 @@ class Order:
         self.submitted_by = by
         if needs_approval:
             self._record(Action.SUBMIT, by, S.PENDING_APPROVAL)
-            self._event("approval_needed", by)
+            self._event(EventType.APPROVAL_REQUESTED, by)
         else:
             self._record(Action.SUBMIT, by, S.SUBMITTED)
-            self._event("submitted", by)
+            self._event(EventType.SUBMITTED, by)
 
     def approve(self, by: str, trims: list[dict[str, Any]]) -> None:
         self.check(Action.APPROVE)
         if by == self.submitted_by:
             raise InvalidTransitionError("The submitter of an order cannot approve it.")
         changes: list[str] = []
+        trimmed: list[dict[str, Any]] = []  # for the "approved" e-mail: what the approver changed
         for trim in trims:
             line = self.line(trim["id"])
             if trim.get("remove"):
                 self.lines.remove(line)
                 changes.append(f"lines.{line.id}")
+                trimmed.append({"sku": line.sku, "name": line.name, "from": str(line.quantity), "removed": True})
             elif trim.get("quantity") is not None:
                 if trim["quantity"] > line.quantity:
                     raise invalid_field("lines", "An approver may lower quantities, never raise them.")
+                if trim["quantity"] != line.quantity:
+                    was, now = str(line.quantity), str(trim["quantity"])
+                    trimmed.append({"sku": line.sku, "name": line.name, "from": was, "to": now})
                 line.quantity = trim["quantity"]
                 changes.append(f"lines.{line.id}.quantity")
         if not self.lines:
             raise invalid_field("lines", "Approving would leave the order without lines; reject it instead.")
         self._record(Action.APPROVE, by, S.SUBMITTED, changes=changes)
-        self._event("approved", by)
-        self._event("submitted", by)
+        self._event(EventType.APPROVED, by, trimmed=trimmed or None)
+        self._event(EventType.SUBMITTED, by)
 
     def reject(self, by: str, reason: str) -> None:
         self.check(Action.REJECT)
         if by == self.submitted_by:
             raise InvalidTransitionError("The submitter of an order cannot reject it; cancel it instead.")
         self._record(Action.REJECT, by, S.DRAFT, note=reason)
-        self._event("rejected", by, reason)
+        self._event(EventType.REJECTED, by, reason=reason)
 
     # supplier side
     def send(self, by: str) -> None:
@@ -354,7 +425,7 @@ class Order:
         self.submitted_by = self.submitted_by or by
         self._open_revision(by, None, [])
         self._record(Action.SEND, by, S.AWAITING_CUSTOMER)
-        self._event("proposal_sent", by)
+        self._event(EventType.PROPOSAL_SENT, by, proposed_totals=self._proposed_json())
 
     def confirm(self, by: str) -> None:
         self.check(Action.CONFIRM)
@@ -363,7 +434,7 @@ class Order:
         if not self.lines:
             raise invalid_field("lines", "An order needs at least one line to be confirmed.")
         self._record(Action.CONFIRM, by, S.CONFIRMED)
-        self._event("confirmed", by)
+        self._event(EventType.CONFIRMED, by)
 
     def propose(self, by: str, note: str | None, changes: list[dict[str, Any]], added: list[Line]) -> None:
         self.check(Action.PROPOSE)
@@ -387,7 +458,7 @@ class Order:
             touched.append(f"lines.{line.id}")
         self._open_revision(by, note, [self._proposal_snapshot(line) for line in self.lines if line.proposed])
         self._record(Action.PROPOSE, by, S.AWAITING_CUSTOMER, note=note, changes=touched)
-        self._event("proposal_sent", by, note)
+        self._event(EventType.PROPOSAL_SENT, by, note=note, proposed_totals=self._proposed_json())
 
     def _open_revision(self, by: str, note: str | None, lines: list[dict[str, Any]]) -> None:
         number = len(self.revisions) + 1
@@ -418,8 +489,8 @@ class Order:
             raise invalid_field("lines", "Accepting would leave the order without lines; decline it instead.")
         self._close_revision("accepted")
         self._record(Action.ACCEPT, by, S.CONFIRMED)
-        self._event("proposal_accepted", by)
-        self._event("confirmed", by)
+        self._event(EventType.PROPOSAL_ACCEPTED, by)
+        self._event(EventType.CONFIRMED, by)
 
     def decline(self, by: str, reason: str) -> None:
         self.check(Action.DECLINE)
@@ -428,7 +499,7 @@ class Order:
             line.proposed = None
         self._close_revision("declined")
         self._record(Action.DECLINE, by, S.SUBMITTED, note=reason)
-        self._event("proposal_declined", by, reason)
+        self._event(EventType.PROPOSAL_DECLINED, by, reason=reason)
 
     def _close_revision(self, outcome: str) -> None:
         if self.revisions and self.revisions[-1].outcome == "open":
@@ -439,7 +510,7 @@ class Order:
         self.check(Action.CANCEL)
         self._close_revision("cancelled")
         self._record(Action.CANCEL, by, S.CANCELLED, note=reason)
-        self._event("cancelled", by, reason)
+        self._event(EventType.CANCELLED, by, reason=reason)
 
     # fulfilment
     def record_shipment(self, by: str, doc: Document, quantities: dict[str, Decimal] | None) -> Document:
@@ -460,7 +531,7 @@ class Order:
         self.documents.append(doc)
         done = all(line.outstanding == 0 for line in self.lines)
         self._record(Action.SHIP, by, S.SHIPPED if done else S.PARTIALLY_SHIPPED, changes=[f"shipments.{doc.id}"])
-        self._event("shipment_recorded", by)
+        self._event(EventType.SHIPMENT_RECORDED, by, document=document_json(doc))
         self._complete_if_done(by)
         return doc
 
@@ -470,7 +541,7 @@ class Order:
         invoiced = sum((d.amount or ZERO for d in self.documents_of("invoice")), ZERO)
         self.invoice_status = "invoiced" if invoiced >= self.totals.gross else "partially_invoiced"
         self._record(Action.INVOICE, by, self.status, changes=[f"invoices.{doc.id}"])
-        self._event("invoice_recorded", by)
+        self._event(EventType.INVOICE_RECORDED, by, document=document_json(doc))
         return doc
 
     def record_payment(self, by: str, doc: Document) -> Document:
@@ -479,14 +550,31 @@ class Order:
         paid = sum((d.amount or ZERO for d in self.documents_of("payment")), ZERO)
         self.payment_status = "paid" if paid >= self.totals.gross else "partially_paid"
         self._record(Action.PAY, by, self.status, changes=[f"payments.{doc.id}"])
-        self._event("payment_recorded", by)
+        self._event(EventType.PAYMENT_RECORDED, by, document=document_json(doc))
         self._complete_if_done(by)
         return doc
 
     def _complete_if_done(self, by: str) -> None:
         if self.status == S.SHIPPED and self.payment_status == "paid":
             self._record("complete", by, S.COMPLETED)
-            self._event("completed", by)
+            self._event(EventType.COMPLETED, by)
+
+
+def counts_against_budget(order: Order) -> bool:
+    """Whether the order counts against its customer's monthly budget now: it reached `submitted` or
+    beyond (PRODUCT.md). An order the supplier sent counts once the customer accepted it: waiting for
+    the customer, nobody on their side has ordered anything yet."""
+    if order.status not in COMMITTED:
+        return False
+    return not (order.source == "staff" and order.status == S.AWAITING_CUSTOMER)
+
+
+def document_json(doc: Document) -> dict[str, Any]:
+    """A document as JSON values (dates and amounts as strings): for events and storage alike."""
+    out: dict[str, Any] = {}
+    for key, value in dataclasses.asdict(doc).items():
+        out[key] = value.isoformat() if isinstance(value, Date) else str(value) if isinstance(value, Decimal) else value
+    return out
 
 
 def _apply_proposal(line: Line) -> Line | None:

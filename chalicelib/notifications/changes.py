@@ -1,15 +1,11 @@
-"""What happened, read from a stream record's old and new images.
+"""What happened, read from the event items the order actions recorded.
 
-Only a few item types describe something a person must hear about: order headers (status
-transitions), order documents and messages (inserted), and users (created). Everything else in the
-table (line pages, history, revisions, counters, budgets, sessions, idempotency records, the
-notification claims themselves...) is ignored before it is even decoded.
-
-Who acted, and why, comes from the history entries the same transaction wrote. Stream records of
-one transaction arrive as separate records (possibly in separate batches, in any order across
-partitions), so the handler never waits for a sibling record: it reads the entries from the table by
-their sequence numbers (the header's `history_count` before and after), which exist and never change
-once the header's record exists.
+Each order action records its events (domain.orders.OrderEvent) and writes them as items in the
+order's own transaction (storage/orders.py); the stream brings each new event item here, and this
+module only translates it: nothing is derived from image diffs or read back from the table, so an
+e-mail tells the status, totals and documents as its own event left the order, even when later
+events follow within the same second. Users created are the one other thing e-mailed about.
+Every other item type is ignored before it is even decoded.
 """
 
 from __future__ import annotations
@@ -18,9 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.domain.orders import HistoryEntry, OrderStatus
-from chalicelib.storage import keys, orders
-from chalicelib.storage.items import BaseItem, OrderDocumentItem, OrderItem, OrderMessageItem, UserItem
+from chalicelib.domain.orders import EventType
+from chalicelib.storage import keys
+from chalicelib.storage.items import BaseItem, OrderEventItem, UserItem
 
 
 class EventName(StrEnum):
@@ -42,31 +38,28 @@ class EventName(StrEnum):
 
 
 E = EventName
-S = OrderStatus
+T = EventType
 
-# Status transitions of the order header that call for e-mails. A specific (from, to) pair wins;
-# otherwise reaching the status is what counts. Shipping statuses are told by the shipment documents.
-TRANSITIONS: dict[tuple[str, str], tuple[EventName, ...]] = {
-    (S.PENDING_APPROVAL, S.SUBMITTED): (E.APPROVED, E.SUBMITTED),
-    (S.PENDING_APPROVAL, S.DRAFT): (E.REJECTED,),
-    (S.AWAITING_CUSTOMER, S.SUBMITTED): (E.PROPOSAL_DECLINED,),  # back in the supplier's queue
-    (S.AWAITING_CUSTOMER, S.CONFIRMED): (E.PROPOSAL_ACCEPTED, E.CONFIRMED),
-}
-REACHED: dict[str, tuple[EventName, ...]] = {
-    S.PENDING_APPROVAL: (E.APPROVAL_NEEDED,),
-    S.SUBMITTED: (E.SUBMITTED,),
-    S.AWAITING_CUSTOMER: (E.PROPOSAL_SENT,),
-    S.CONFIRMED: (E.CONFIRMED,),
-    S.CANCELLED: (E.CANCELLED,),
-    S.COMPLETED: (E.COMPLETED,),
-}
-DOCUMENTS: dict[str, EventName] = {
-    "shipment": E.SHIPMENT_RECORDED,
-    "invoice": E.INVOICE_RECORDED,
-    "payment": E.PAYMENT_RECORDED,
+# The recorded event types that call for e-mails, and the e-mail each one is. order.created and
+# order.document_added tell nobody.
+EMAILED: dict[EventType, EventName] = {
+    T.APPROVAL_REQUESTED: E.APPROVAL_NEEDED,
+    T.APPROVED: E.APPROVED,
+    T.REJECTED: E.REJECTED,
+    T.SUBMITTED: E.SUBMITTED,
+    T.PROPOSAL_SENT: E.PROPOSAL_SENT,
+    T.PROPOSAL_ACCEPTED: E.PROPOSAL_ACCEPTED,
+    T.PROPOSAL_DECLINED: E.PROPOSAL_DECLINED,
+    T.CONFIRMED: E.CONFIRMED,
+    T.SHIPMENT_RECORDED: E.SHIPMENT_RECORDED,
+    T.INVOICE_RECORDED: E.INVOICE_RECORDED,
+    T.PAYMENT_RECORDED: E.PAYMENT_RECORDED,
+    T.COMPLETED: E.COMPLETED,
+    T.CANCELLED: E.CANCELLED,
+    T.MESSAGE_POSTED: E.MESSAGE_POSTED,
 }
 # Discriminators of the items detect() looks at; records of any other type are skipped undecoded.
-CONCERNED_TYPES = frozenset({"order", "order_document", "order_message", "user"})
+CONCERNED_TYPES = frozenset({"order_event", "user"})
 
 
 @dataclass(frozen=True)
@@ -87,6 +80,11 @@ class OrderFacts:
     currency: str
     gross: str
     customer_reference: str | None
+    net: str = "0"
+    tax: str = "0"
+    invoice_status: str | None = None
+    payment_status: str | None = None
+    proposed_gross: str | None = None  # a proposal's total beside the agreed one
 
 
 @dataclass(frozen=True)
@@ -112,10 +110,11 @@ class Event:
     order: OrderFacts | None = None
     actor_id: str | None = None
     actor_kind: str | None = None  # staff | customer when the change says so (messages)
-    from_status: str | None = None  # the order's status before a header change
+    from_status: str | None = None  # the order's status before the action (None: not known)
     note: str | None = None  # a reason, a proposal note, a message
     document: dict[str, Any] | None = None  # shipment, invoice or payment as recorded
     user: NewUser | None = None
+    details: dict[str, Any] | None = None  # the event's own data (what an approver trimmed...)
 
 
 def item_type(image: dict[str, Any] | None) -> str | None:
@@ -130,116 +129,62 @@ def concerns(old_image: dict[str, Any] | None, new_image: dict[str, Any] | None)
 
 
 def detect(old: BaseItem | None, new: BaseItem | None) -> list[Event]:
-    if isinstance(new, OrderItem):
-        return _order_changed(old if isinstance(old, OrderItem) else None, new)
-    if old is None and isinstance(new, OrderDocumentItem):
-        return _document_recorded(new)
-    if old is None and isinstance(new, OrderMessageItem):
-        return _message_posted(new)
+    """The e-mail events of a new item: an event item's own, or a user created. Event items are never
+    rewritten, so only an insert counts (a redelivered record is de-duplicated by its key)."""
+    if old is None and isinstance(new, OrderEventItem):
+        return _recorded(new)
     if old is None and isinstance(new, UserItem):
         return [_user_created(new)]
     return []
 
 
-def status_events(before: str | None, after: str) -> tuple[EventName, ...]:
-    if before == after:
-        return ()
-    if before is not None and (before, after) in TRANSITIONS:
-        return TRANSITIONS[(before, after)]
-    return REACHED.get(after, ())
-
-
-def order_facts(tenant: str, item: OrderItem) -> OrderFacts:
-    header = item.header or {}
-    path = header.get("customer_path_order") or sorted(item.customer_path or {item.customer_id})
-    return OrderFacts(
-        tenant=tenant,
-        id=item.id,
-        number=item.number,
-        status=item.status,
-        source=item.source,
-        customer_id=item.customer_id,
-        customer_name=item.customer_name,
-        customer_path=tuple(path),
-        sales_rep_id=item.sales_rep_id,
-        created_by=item.created_by,
-        submitted_by=item.submitted_by,
-        currency=item.currency,
-        gross=str((item.totals or {}).get("gross", "0")),
-        customer_reference=header.get("customer_reference"),
-    )
-
-
-def _order_changed(old: OrderItem | None, new: OrderItem) -> list[Event]:
-    names = status_events(old.status if old else None, new.status)
-    if not names:
-        return []
-    tenant = keys.tenant_of(new.pk)
-    order = order_facts(tenant, new)
-    entry = _acting_entry(tenant, old, new)
-    note = entry.note if entry else None
-    if new.status == S.AWAITING_CUSTOMER and new.proposal:
-        note = new.proposal.get("note")
-    version = f"v{new.version or 0}"
-    return [
-        Event(
-            name,
-            tenant,
-            key=f"{name}:order:{new.id}:{version}",
-            order=order,
-            actor_id=entry.by if entry else None,
-            from_status=old.status if old else None,
-            note=note if name in (E.REJECTED, E.PROPOSAL_SENT, E.PROPOSAL_DECLINED, E.CANCELLED) else None,
-        )
-        for name in names
-    ]
-
-
-def _acting_entry(tenant: str, old: OrderItem | None, new: OrderItem) -> HistoryEntry | None:
-    """The history entry of the action that moved the order into its new status."""
-    first = int(old.history_count or 0) if old else 0
-    entries = orders.history_entries(tenant, new.id, first, int(new.history_count or 0))
-    moved = [e for e in entries if e.to_status == new.status and e.from_status != e.to_status]
-    chosen = moved or entries
-    return chosen[-1] if chosen else None
-
-
-def _document_recorded(item: OrderDocumentItem) -> list[Event]:
-    document = dict(item.document or {})
-    name = DOCUMENTS.get(str(document.get("kind")))
+def _recorded(item: OrderEventItem) -> list[Event]:
+    try:
+        name = EMAILED.get(EventType(item.event_type))
+    except ValueError:
+        return []  # a type this release does not know: nothing to send
     if name is None:
         return []
-    tenant, order_id = keys.tenant_of(item.pk), keys.order_id_of(item.pk)
-    header = orders.header_item(tenant, order_id)
-    if header is None:
-        return []
+    tenant = keys.tenant_of(item.pk)
+    data = dict(item.data or {})
+    facts = dict(item.order or {})
+    totals = data.get("totals") or {}
+    order = OrderFacts(
+        tenant=tenant,
+        id=item.order_id,
+        number=item.order_number,
+        status=str(data.get("status")),
+        source=str(facts.get("source")),
+        customer_id=item.customer_id,
+        customer_name=str(facts.get("customer_name")),
+        customer_path=tuple(facts.get("customer_path") or [item.customer_id]),
+        sales_rep_id=facts.get("sales_rep_id"),
+        created_by=str(facts.get("created_by")),
+        submitted_by=facts.get("submitted_by"),
+        currency=str(facts.get("currency")),
+        gross=str(totals.get("gross", "0")),
+        customer_reference=facts.get("customer_reference"),
+        net=str(totals.get("net", "0")),
+        tax=str(totals.get("tax", "0")),
+        invoice_status=data.get("invoice_status"),
+        payment_status=data.get("payment_status"),
+        proposed_gross=(data.get("proposed_totals") or {}).get("gross"),
+    )
+    actor = dict(item.actor or {})
+    message = data.get("message") or {}
+    note = data.get("reason") or data.get("note") or message.get("body")
     return [
         Event(
             name,
             tenant,
-            key=f"{name}:doc:{order_id}:{document.get('id') or item.sk}",
-            order=order_facts(tenant, header),
-            actor_id=document.get("recorded_by") or None,
-            actor_kind="staff",  # only staff with orders.fulfil record documents
-            document=document,
-        )
-    ]
-
-
-def _message_posted(item: OrderMessageItem) -> list[Event]:
-    tenant = keys.tenant_of(item.pk)
-    header = orders.header_item(tenant, item.order_id)
-    if header is None:
-        return []
-    return [
-        Event(
-            E.MESSAGE_POSTED,
-            tenant,
-            key=f"{E.MESSAGE_POSTED}:msg:{item.order_id}:{item.id}",
-            order=order_facts(tenant, header),
-            actor_id=item.author_id,
-            actor_kind=item.author_kind,
-            note=item.body,
+            key=f"{name}:event:{item.id}",
+            order=order,
+            actor_id=actor.get("id"),
+            actor_kind=actor.get("kind"),
+            from_status=data.get("from_status"),
+            note=note,
+            document=data.get("document"),
+            details=data,
         )
     ]
 

@@ -17,7 +17,6 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import User
 from chalicelib.domain.permissions import UserKind
-from chalicelib.services import approvers
 from chalicelib.storage import groups, keys, sessions, users
 from chalicelib.storage.refs import Refs
 from chalicelib.storage.refs import load as load_refs
@@ -86,12 +85,6 @@ class AuthService:
         held = groups.get_many(tenant, user.security_group_ids)
         perms = {p for g in held if g.kind == user.kind for p in g.permissions}
         is_customer = user.kind == UserKind.CUSTOMER
-        if is_customer and user.active:
-            # An approver seen logging in is one a submit of their customers may rely on (checked in its
-            # write), instead of looking for one.
-            approving = next((g.id for g in held if g.kind == user.kind and "orders.approve" in g.permissions), None)
-            if approving:
-                approvers.remember(tenant, user.customer_ids, user.id, approving)
         return Principal(
             tenant=tenant,
             user_id=user.id,

@@ -1,96 +1,118 @@
 """The catalog as ordering sees it: the adapter of the `Catalog` port (services/order_catalog.py)
 over the product store and the one pricing module.
 
-Cost per call, whatever the number of refs (storage/offer_reads.py): one BatchGet for refs by
-product id (products and this customer's prices together); two for refs by sku or barcode (their
-guards first), one when this process has seen the codes before. A product's group is read only when
-its visibility depends on it: for a customer, when the product itself is not marked for the portal.
-With `checks` the answer comes from the process's copies when it has them all: no round trip, and
-ConditionChecks for the caller's write.
+What a line needs is read by key in the action's one BatchGet (`keys`): the product, the customer's
+own price for it, its list-prices item (its entry in every price list, keyed by product alone: the
+customer's price_list_id is not known before that same read) and the tenant's group index (every
+group's portal flag). So orders are priced from exactly what the customer's catalog page shows. A
+line given by sku or barcode is known by its guard only: its product and prices are a second
+BatchGet. Data written before the list-prices items or the group index existed costs one more read.
+Above one BatchGet's worth of lines (a large order's submit), the customer's own prices and its
+price list are read whole instead: fewer round trips and read units than 3 keys a line.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
 
 from chalicelib.domain.catalog import is_visible
 from chalicelib.domain.model import Customer
-from chalicelib.domain.pricing import PriceLevels
-from chalicelib.services.order_catalog import Offer, Prefetch, ProductRef
-from chalicelib.storage import keys, offer_reads
-from chalicelib.storage.table import Check
+from chalicelib.domain.pricing import PriceEntry, PriceLevels
+from chalicelib.services.order_catalog import Offer, ProductRef
+from chalicelib.storage import keys, prices
+from chalicelib.storage import refs as reads
+from chalicelib.storage.refs import Key, Refs
+
+BATCH_KEYS = 100  # keys per BatchGetItem
 
 
-def _what(refs: list[ProductRef], staff: bool) -> dict[str, Any]:
-    return {
-        "product_ids": [r.product_id for r in refs if r.product_id],
-        "skus": [r.sku for r in refs if r.sku and not r.product_id],
-        "barcodes": [r.barcode for r in refs if r.barcode and not r.product_id and not r.sku],
-        # Staff see every product; a product marked for the portal is visible whatever its group.
-        "needs_group": lambda p: not staff and p.active and not p.portal,
-    }
+def _whole(refs: list[ProductRef]) -> bool:
+    return 3 * len(refs) > BATCH_KEYS
+
+
+def _product_keys(tenant: str, customer_id: str, ids: Iterable[str], whole: bool) -> list[Key]:
+    wanted: list[Key] = []
+    for pid in ids:
+        wanted.append(keys.product(tenant, pid))
+        if not whole:
+            wanted += [keys.customer_price(tenant, customer_id, pid), keys.list_prices(tenant, pid)]
+    return wanted
 
 
 class CatalogOffers:
-    def prefetch(
-        self, tenant: str, customer_id: str, refs: list[ProductRef], *, staff: bool, max_checks: int
-    ) -> Prefetch:
-        what = _what(refs, staff)
-        copies = offer_reads.cached(tenant, customer_id, offer_reads.price_list_of(tenant, customer_id), **what)
-        if copies is not None and len(copies[1]) <= max_checks:
-            return Prefetch()  # `offers` will answer from the copies: nothing to read
-        # The caller's own BatchGet holds its few keys besides these (a create: four).
-        return Prefetch(offer_reads.first_keys(tenant, customer_id, room=offer_reads.BATCH_KEYS - 4, **what))
+    def keys(self, tenant: str, customer_id: str, refs: list[ProductRef]) -> list[Key]:
+        if not refs:
+            return []
+        ids = [r.product_id for r in refs if r.product_id]
+        guards = [keys.sku_guard(tenant, keys.sku_key(r.sku)) for r in refs if r.sku and not r.product_id]
+        guards += [keys.barcode_guard(tenant, r.barcode.lower()) for r in refs if r.barcode and not r.product_id]
+        whole = _whole(refs)
+        return [keys.product_group_index(tenant), *guards, *_product_keys(tenant, customer_id, ids, whole)]
 
     def offers(
-        self,
-        tenant: str,
-        customer: Customer,
-        refs: list[ProductRef],
-        *,
-        staff: bool,
-        checks: list[Check] | None = None,
-        prefetched: Prefetch | None = None,
+        self, tenant: str, customer: Customer, refs: list[ProductRef], *, staff: bool, found: Refs
     ) -> list[Offer | None]:
-        what = _what(refs, staff)
-        copies = offer_reads.cached(tenant, customer.id, customer.price_list_id, **what) if checks is not None else None
-        if copies is not None and checks is not None:
-            data, verified_by = copies
-            checks.extend(verified_by)
-        else:
-            ahead = offer_reads.Prefetched(set(prefetched.keys), prefetched.found) if prefetched else None
-            data = offer_reads.read(tenant, customer.id, customer.price_list_id, prefetched=ahead, **what)
+        if not refs:
+            return []
+        whole = _whole(refs)
         ids: list[str | None] = []
         for ref in refs:
             if ref.product_id:
                 ids.append(ref.product_id)
             elif ref.sku:
-                ids.append(data.sku_owners.get(keys.sku_key(ref.sku)))
+                ids.append(found.owners.get(keys.sku_guard(tenant, keys.sku_key(ref.sku))))
             else:
-                ids.append(data.barcode_owners.get((ref.barcode or "").lower()))
-        found = data.products
-        groups = data.groups
-        levels = {
-            pid: PriceLevels(
-                product_id=pid,
-                base=p.base_rule,
-                price_list=data.listed[pid].rule if pid in data.listed and pid not in data.own else None,
-                customer=data.own[pid].rule if pid in data.own else None,
-            )
-            for pid, p in found.items()
-        }
+                ids.append(found.owners.get(keys.barcode_guard(tenant, (ref.barcode or "").lower())))
+        behind_guards = [pid for pid in dict.fromkeys(ids) if pid and pid not in found.products]
+        if behind_guards:  # lines named by code: their products are known only now
+            more = reads.load(tenant, extra=_product_keys(tenant, customer.id, behind_guards, whole))
+            found = reads.merge(found, more)
+        named = [pid for pid in dict.fromkeys(ids) if pid and pid in found.products]
+        own_pk = keys.customer_prices_pk(tenant, customer.id)
+        list_id = customer.price_list_id
+        own: dict[str, PriceEntry]
+        listed: dict[str, PriceEntry] = {}
+        if whole:
+            own = {e.product_id: e for e in prices.customer_entries(tenant, customer.id)}
+            if list_id:
+                listed = {e.product_id: e for e in prices.list_entries(tenant, list_id)}
+        else:
+            own = found.price_entries.get(own_pk, {})
+            for pid in named:
+                entry = found.list_prices.get(pid, {}).get(list_id or "")
+                if entry is not None:
+                    listed[pid] = entry
+        index = found.group_index.groups if found.group_index is not None else {}
+        # Written before the list-prices items or the group index existed: read what is missing.
+        legacy: list[Key] = []
+        if list_id and not whole:
+            legacy += [
+                keys.price_list_entry(tenant, list_id, p) for p in named if p not in own and p not in found.list_prices
+            ]
+        missing_groups = {found.products[pid].group_id for pid in named} - index.keys() - {None}
+        legacy += sorted(keys.product_group(tenant, gid) for gid in missing_groups if gid)
+        groups = dict(index)
+        if legacy:
+            late = reads.load(tenant, extra=legacy)
+            groups.update(late.product_groups)
+            if list_id:
+                listed.update(late.price_entries.get(keys.price_list_entries_pk(tenant, list_id), {}))
         out: list[Offer | None] = []
-        for pid in ids:
-            product = found.get(pid or "")
+        for named_id in ids:
+            product = found.products.get(named_id or "")
             if product is None:
                 out.append(None)
                 continue
-            visible = is_visible(product, groups.get(product.group_id or ""))
-            if not staff and not visible:
-                # To a customer user a hidden product does not exist (PRODUCT.md "Who sees what").
-                out.append(None)
+            if not staff and not is_visible(product, groups.get(product.group_id or "")):
+                out.append(None)  # to a customer user a hidden product does not exist (PRODUCT.md)
                 continue
-            rule, _ = levels[product.id].deciding()
+            levels = PriceLevels(
+                product_id=product.id,
+                base=product.base_rule,
+                price_list=listed[product.id].rule if product.id in listed else None,
+                customer=own[product.id].rule if product.id in own else None,
+            )
+            rule, _ = levels.deciding()
             out.append(
                 Offer(
                     product_id=product.id,

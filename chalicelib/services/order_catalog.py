@@ -1,13 +1,14 @@
 """What ordering needs from the catalog, as a port: which product a line reference means, whether
 this customer may order it, its quantity rules, and its effective price tiers for this customer.
 
-The adapter over the catalog and pricing modules lives in services/catalog_offers.py; unit tests use
-`FakeCatalog`, and a contract test runs the same checks against both.
+An order action reads everything it needs in one BatchGet (services/orders.py): it asks the port
+which keys its lines need (`keys`) and, once they are read, for the offers (`offers`). Nothing is
+remembered between requests. The adapter over the product store lives in services/catalog_offers.py;
+unit tests use `FakeCatalog`, and a contract test runs the same checks against both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
@@ -16,7 +17,7 @@ from chalicelib.domain.model import Customer
 from chalicelib.domain.pricing import PriceRule
 
 if TYPE_CHECKING:
-    from chalicelib.storage.table import Check
+    from chalicelib.storage.refs import Key, Refs
 
 
 @dataclass(frozen=True)
@@ -58,40 +59,17 @@ class Offer:
         return None
 
 
-@dataclass
-class Prefetch:
-    """Keys the catalog would read first, for the caller to read in its own first BatchGet (a create,
-    before it knows the customer); the caller puts what it found under them in `found`."""
-
-    keys: list[tuple[str, str]] = field(default_factory=list)
-    found: Mapping[tuple[str, str], object] = field(default_factory=dict)
-
-
 class Catalog(Protocol):
-    def prefetch(
-        self, tenant: str, customer_id: str, refs: list[ProductRef], *, staff: bool, max_checks: int
-    ) -> Prefetch:
-        """What to read ahead for `offers` of these refs; nothing when the catalog expects to answer from
-        copies (with at most `max_checks` checks)."""
+    def keys(self, tenant: str, customer_id: str, refs: list[ProductRef]) -> list[Key]:
+        """The keys to read, with the action's other keys in its one BatchGet, for `offers` of these refs."""
         ...
 
     def offers(
-        self,
-        tenant: str,
-        customer: Customer,
-        refs: list[ProductRef],
-        *,
-        staff: bool,
-        checks: list[Check] | None = None,
-        prefetched: Prefetch | None = None,
+        self, tenant: str, customer: Customer, refs: list[ProductRef], *, staff: bool, found: Refs
     ) -> list[Offer | None]:
-        """One answer per ref, in order: None when no product of the tenant matches it. `prefetched`: what
-        the caller read ahead (`prefetch`), used instead of reading it again.
-
-        With `checks`, the answers may come from copies of the catalog instead of reads: the
-        ConditionChecks that verify those copies are appended, and the caller's write must carry them
-        (a failed one raises StaleError("catalog"): ask again without `checks`). Nothing appended means
-        the answers were read."""
+        """One answer per ref, in order: None when no product of the tenant matches it (or, to a customer
+        user, when it is hidden). `found`: what the action's BatchGet read of `keys`. A ref by sku or
+        barcode names its product only through its guard, so its product is read now (a second round)."""
         ...
 
 
@@ -103,28 +81,19 @@ class FakeCatalog:
     barcodes: dict[str, str] = field(default_factory=dict)
     hidden: set[str] = field(default_factory=set)
 
-    def prefetch(
-        self, tenant: str, customer_id: str, refs: list[ProductRef], *, staff: bool, max_checks: int
-    ) -> Prefetch:
-        return Prefetch()  # nothing to read: it is all in memory
-
     def add(self, offer: Offer, barcode: str | None = None) -> Offer:
         self.products[offer.product_id] = offer
         if barcode:
             self.barcodes[barcode.lower()] = offer.product_id
         return offer
 
+    def keys(self, tenant: str, customer_id: str, refs: list[ProductRef]) -> list[Key]:
+        return []  # nothing to read: it is all in memory
+
     def offers(
-        self,
-        tenant: str,
-        customer: Customer,
-        refs: list[ProductRef],
-        *,
-        staff: bool,
-        checks: list[Check] | None = None,
-        prefetched: Prefetch | None = None,
+        self, tenant: str, customer: Customer, refs: list[ProductRef], *, staff: bool, found: Refs
     ) -> list[Offer | None]:
-        out: list[Offer | None] = []  # always "read": the fake keeps no copies
+        out: list[Offer | None] = []
         for ref in refs:
             # SKUs and barcodes match regardless of case, as in the real catalog.
             sku = (ref.sku or "").lower()

@@ -2,9 +2,12 @@
 messages, reorder. Who may do what, and who sees which order, is decided here (PRODUCT.md
 "Order lifecycle" and "Who sees what"); the transitions themselves live in domain/orders.py.
 
-Every change is load → one domain method → one conditional transaction. A concurrent writer makes
-the transaction fail; without If-Match the change is re-applied to the fresh order, so concurrent
-line additions never lose one.
+The one write path (`_mutate`): one Query loads the order; the action reads what it needs besides in
+one BatchGet (`_reads`: customer, settings, the caller, the catalog keys of its lines, the month's
+budget); one domain method changes the order and records its events; one transaction writes the order,
+its events and the budget moves the domain gives (domain/budget.py), conditional on the order's
+version. A concurrent writer makes the transaction fail; without If-Match the action runs again on
+fresh reads, so concurrent line additions never lose one. Nothing is remembered between requests.
 """
 
 from __future__ import annotations
@@ -14,32 +17,30 @@ import io
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from chalicelib.auth.principal import Principal
+from chalicelib.domain import budget as budgets
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.errors import (
     ConflictError,
     ForbiddenError,
     MalformedRequestError,
     NotFoundError,
-    OrderGateError,
     ValidationFailedError,
     VersionMismatchError,
     invalid_field,
 )
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.model import Customer, TenantSettings
+from chalicelib.domain.model import Customer, TenantSettings, User
 from chalicelib.domain.money import MAX_QUANTITY
 from chalicelib.domain.orders import (
-    COMMITTED,
     MAX_LINES,
     Action,
     Document,
-    HistoryEntry,
     Line,
     Order,
     OrderStatus,
@@ -49,10 +50,10 @@ from chalicelib.domain.orders import (
 )
 from chalicelib.domain.permissions import Permission
 from chalicelib.services import approvers as approver_lookup
-from chalicelib.services.order_catalog import Catalog, Offer, Prefetch, ProductRef
-from chalicelib.storage import customers, orders, tenants, users
+from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
+from chalicelib.storage import customers, keys, orders
 from chalicelib.storage.items import OrderMessageItem
-from chalicelib.storage.orders import BudgetChange, BudgetExceededError, Loaded, NumberTakenError, OrderSummary
+from chalicelib.storage.orders import BudgetExceededError, Loaded, NumberTakenError, OrderSummary
 from chalicelib.storage.paging import Page
 from chalicelib.storage.refs import Refs
 from chalicelib.storage.refs import load as load_refs
@@ -63,12 +64,6 @@ S = OrderStatus
 ATTEMPTS = 25
 MAX_IMPORT_ROWS = 1000
 MAX_CODE_LENGTH = 64  # as a product reference in a JSON body (api/schemas/orders.py `Ref`)
-# ConditionChecks one write may carry (a transaction holds 100 items; the order's own header, pages,
-# history, approval entries and counters stay well under the other 40). Past it, read the catalog.
-MAX_CHECKS = 60
-# A reorder reads the caller's customers with the source order, in one BatchGet (100 keys; the source
-# takes 12): more customers than this, and the source is read on its own first.
-REORDER_CUSTOMERS = 40
 
 
 @dataclass
@@ -85,6 +80,42 @@ class Message:
     author_kind: str
     body: str
     created_at: str
+
+
+@dataclass
+class Reads:
+    """What an action read besides the order, in its one BatchGet."""
+
+    refs: Refs
+    customer: Customer
+    offers: list[Offer | None] = field(default_factory=list)
+
+    @property
+    def settings(self) -> TenantSettings:
+        if self.refs.settings is None:
+            raise NotFoundError("tenant")
+        return self.refs.settings
+
+    def caller(self, user_id: str) -> User:
+        user = self.refs.users.get(user_id)
+        if user is None:
+            raise NotFoundError("user")
+        return user
+
+    def spent(self, tenant: str, month: str) -> int:
+        return self.refs.budgets.get(keys.budget(tenant, self.customer.id, month), 0)
+
+
+@dataclass
+class Write:
+    """What an action adds to its write besides the order: conditions, and the budget it must keep."""
+
+    checks: list[Check] = field(default_factory=list)
+    # month → the customer's budget in cents, where this action's moves must stay within it
+    budget_limits: dict[str, int] = field(default_factory=dict)
+
+
+Change = Callable[[Loaded, Write], None]
 
 
 class OrderService:
@@ -130,77 +161,66 @@ class OrderService:
             raise ForbiddenError(f"You may not {what} this order.")
 
     # --- the one write path -------------------------------------------------------------------------
-    def _mutate(
-        self, p: Principal, order_id: str, expected: int | None, change: Callable[[Loaded], BudgetChange | None]
-    ) -> Order:
-        refresh: set[str] = set()
-        over_budget = False
+    def _mutate(self, p: Principal, order_id: str, expected: int | None, change: Change) -> Order:
         for attempt in range(ATTEMPTS):
             loaded = self._load(p, order_id)
-            loaded.refresh, loaded.over_budget = set(refresh), over_budget
             if expected is not None and loaded.order.version != expected:
                 raise VersionMismatchError()
-            try:
-                budget = change(loaded)
-                loaded.order.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
-            except OrderGateError:
-                # A refusal must not rest on a copy: the write would have caught a stale copy, but a
-                # refusal never gets there. Decide once more on fresh reads before refusing.
-                if loaded.copies_used - refresh:
-                    refresh |= loaded.copies_used
-                    continue
-                raise
-            context = (loaded.customer, loaded.settings) if loaded.write_context and loaded.customer else None
+            write = Write()
+            change(loaded, write)
+            o = loaded.order
+            o.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
+            moves = o.settle_budget(_month())
             try:
                 return orders.save(
-                    p.tenant, loaded, loaded.order, loaded.sales_rep_id, budget, checks=loaded.checks, context=context
+                    p.tenant,
+                    loaded,
+                    o,
+                    loaded.sales_rep_id,
+                    actor_kind=p.kind.value,
+                    budget=moves,
+                    budget_limits=write.budget_limits,
+                    checks=write.checks,
                 )
-            except StaleError as exc:
-                refresh.add(exc.what)  # the order's copy of the customer or settings is out of date
             except BudgetExceededError:
-                over_budget = True  # spent meanwhile (or already): the change decides what that means
+                pass  # spent meanwhile: read the month again and decide again
             except VersionMismatchError:
                 if expected is not None:
                     raise
-                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
+            time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
         raise ConflictError("The order is being changed by others right now; try again.")
 
-    # --- what an action relies on: the order's copies, verified in its write -------------------------
-    def _customer(self, p: Principal, loaded: Loaded) -> Customer:
-        """The order's customer, from the copy loaded with the order (read only when there is none or
-        it was found stale); the write checks the customer has not changed since."""
-        if loaded.customer is None or "customer" in loaded.refresh:
-            loaded.customer = customers.get(p.tenant, loaded.order.customer_id)
-            loaded.write_context = True
-        else:
-            loaded.copies_used.add("customer")
-        loaded.rely_on(orders.customer_unchanged(p.tenant, loaded.customer))
-        return loaded.customer
-
-    def _settings(self, p: Principal, loaded: Loaded) -> TenantSettings:
-        if loaded.settings is None or "settings" in loaded.refresh:
-            settings = tenants.get_settings(p.tenant)
-            if settings is None:
-                raise NotFoundError("tenant")
-            loaded.settings = settings
-            loaded.write_context = True
-            self._customer(p, loaded)  # the copies are written together
-        else:
-            loaded.copies_used.add("settings")
-        loaded.rely_on(orders.settings_unchanged(p.tenant, loaded.settings))
-        return loaded.settings
-
-    @staticmethod
-    def _approval_limit(p: Principal, loaded: Loaded) -> Decimal | None:
-        """The caller's approval limit, as the access token carries it; the write checks the user still
-        has it (a limit changed since the token was issued makes the action read the user and retry)."""
-        if p.limits_known and "user" not in loaded.refresh:
-            limit = p.approval_limit
-            loaded.copies_used.add("user")
-        else:  # changed since, or a token from before the claim existed
-            limit = users.get(p.tenant, p.user_id).approval_limit
-        loaded.rely_on(orders.approval_limit_unchanged(p.tenant, p.user_id, limit))
-        return limit
+    def _reads(
+        self,
+        p: Principal,
+        customer_id: str,
+        *,
+        refs: list[ProductRef] = (),  # type: ignore[assignment]
+        settings: bool = False,
+        caller: bool = False,
+        months: list[str] = (),  # type: ignore[assignment]
+        sites: list[str] = (),  # type: ignore[assignment]
+        counter: bool = False,
+    ) -> Reads:
+        """The action's one BatchGet: the customer and whatever else it names (a line given by sku or
+        barcode adds a second read for its product: the catalog port)."""
+        t = p.tenant
+        found = load_refs(
+            t,
+            customers=[customer_id],
+            settings=settings,
+            users=[p.user_id] if caller else [],
+            sites=sites,
+            order_counter=counter,
+            extra=[*self._catalog.keys(t, customer_id, list(refs)), *(keys.budget(t, customer_id, m) for m in months)],
+        )
+        customer = found.customers.get(customer_id)
+        if customer is None:
+            raise NotFoundError("customer")
+        reads = Reads(found, customer)
+        if refs:
+            reads.offers = self._catalog.offers(t, customer, list(refs), staff=p.is_staff, found=found)
+        return reads
 
     # --- reads --------------------------------------------------------------------------------------
     def get(self, p: Principal, order_id: str) -> Order:
@@ -277,16 +297,15 @@ class OrderService:
         )
 
     # --- drafts -------------------------------------------------------------------------------------
-    def create(
-        self,
-        p: Principal,
-        data: dict[str, Any],
-        lines_for: Callable[[Customer, list[Check] | None], list[dict[str, Any]]] | None = None,
-        first_refs: Refs | None = None,
-    ) -> Order:
-        """A draft: one BatchGet (customer, settings, site, order counter, and the catalog's first keys when
-        it has no copies for the lines), one transaction (with the checks of the catalog's copies). `lines_for`
-        picks the lines once the customer is read (reorder); `first_refs`: that BatchGet, made by the caller."""
+    def create(self, p: Principal, data: dict[str, Any], source: Order | None = None) -> Order:
+        """A draft: one BatchGet (customer, settings, site, order counter and what its lines need of the
+        catalog), one transaction."""
+        order, _ = self._create(p, data, source)
+        return order
+
+    def _create(self, p: Principal, data: dict[str, Any], source: Order | None) -> tuple[Order, list[dict[str, str]]]:
+        """`source`: a reorder's order. Its lines the customer can still order as they were are taken; the
+        others are returned as skipped."""
         t = p.tenant
         if p.is_staff:
             p.require(P.ORDERS_CREATE_ON_BEHALF)
@@ -304,52 +323,24 @@ class OrderService:
         lines = data.get("lines") or []
         if len(lines) > MAX_LINES:
             raise invalid_field("lines", f"An order holds at most {MAX_LINES} lines.")
+        refs = [ProductRef(product_id=line.product_id) for line in source.lines] if source else [_ref(x) for x in lines]
         walk = False
-        fresh_catalog = False  # a catalog copy proved stale, or a refusal would have rested on one
         for attempt in range(ATTEMPTS):
-            site_unread = False
-            ahead: Prefetch | None = None
-            if attempt == 0 and first_refs is not None and customer_id in first_refs.customers:
-                # Read by the caller with what it read anyway (a reorder: with the source order), all but
-                # the site, which the write checks instead.
-                refs, site_unread = first_refs, site_id is not None and site_id not in first_refs.sites
-            else:
-                # One BatchGet: the customer, the settings, the site, the order counter, and what the catalog
-                # will read first for the lines unless it has copies of it (their code guards, say).
-                refs_of_lines = [_ref(line) for line in lines] if lines_for is None else []
-                ahead = (
-                    self._catalog.prefetch(t, customer_id, refs_of_lines, staff=p.is_staff, max_checks=MAX_CHECKS)
-                    if refs_of_lines and not fresh_catalog
-                    else None
-                )
-                refs = load_refs(
-                    t,
-                    customers=[customer_id],
-                    settings=True,
-                    order_counter=True,
-                    sites=[site_id] if site_id else [],
-                    extra=ahead.keys if ahead else (),
-                )
-                if ahead is not None:
-                    ahead.found = refs.items
-            customer = refs.customers.get(customer_id)
-            if customer is None:
-                raise NotFoundError("customer")
+            r = self._reads(p, customer_id, refs=refs, settings=True, sites=[site_id] if site_id else [], counter=True)
+            customer, settings = r.customer, r.settings
             if customer.status != "active":
                 raise ConflictError("This customer account is inactive.", code="customer_inactive")
-            settings = refs.settings
-            if settings is None:
-                raise NotFoundError("tenant")
-            if site_id is not None and site_id not in refs.sites and not site_unread:
+            if site_id is not None and site_id not in r.refs.sites:
                 raise NotFoundError("site")
             header = self._header_values(customer, settings, data, partial=False)
             path, checks = self._customer_path(t, customer, walk)
-            if site_unread and site_id is not None:
-                checks.append(orders.site_exists(t, site_id))
-            relied = None if fresh_catalog else checks
-            if lines_for is not None:
-                lines = lines_for(customer, relied)
-            last = refs.order_counter if refs.order_counter is not None else orders.counter_value(t)
+            skipped: list[dict[str, str]] = []
+            if source is not None:
+                lines = _still_orderable(source, r.offers, skipped)
+                offers = [o for o, line in zip(r.offers, source.lines, strict=True) if _kept(line, lines)]
+            else:
+                offers = r.offers
+            last = r.refs.order_counter if r.refs.order_counter is not None else orders.counter_value(t)
             number = last + 1
             order = Order(
                 id=new_id(),
@@ -364,42 +355,32 @@ class OrderService:
                 customer_path=path,
                 **header,
             )
-            order.history.append(HistoryEntry(order.created_at, p.user_id, "create", None, S.DRAFT.value))
-            if lines:
-                offers, catalog_checks = self._priced(p, customer, [_ref(line) for line in lines], relied, ahead)
-                try:
-                    for i, (line, offer) in enumerate(zip(lines, offers, strict=True)):
-                        self._check_offer(offer, Decimal(line["quantity"]), f"lines[{i}]")
-                        assert offer is not None
-                        order.add_line(
-                            _line_from(offer, Decimal(line["quantity"]), line.get("requested_delivery_date")),
-                            p.user_id,
-                            record=False,  # the "create" entry covers them
-                        )
-                    order.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
-                except OrderGateError:
-                    if catalog_checks:
-                        fresh_catalog = True  # never refuse on a copy: decide again on reads
-                        continue
-                    raise
-                _merge(checks, catalog_checks)
-            try:
-                return orders.save(
-                    t, None, order, customer.sales_rep_id, checks=checks, context=(customer, settings), number=number
+            order.record_created(p.user_id)
+            for i, (line, offer) in enumerate(zip(lines, offers, strict=True)):
+                self._check_offer(offer, Decimal(line["quantity"]), f"lines[{i}]")
+                assert offer is not None
+                order.add_line(
+                    _line_from(offer, Decimal(line["quantity"]), line.get("requested_delivery_date")),
+                    p.user_id,
+                    record=False,  # the "create" entry covers them
                 )
+            order.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
+            try:
+                saved = orders.save(
+                    t, None, order, customer.sales_rep_id, actor_kind=p.kind.value, checks=checks, number=number
+                )
+                return saved, skipped
             except NumberTakenError:
                 time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
-            except StaleError as exc:
-                if exc.what == "catalog":
-                    fresh_catalog = True
-                else:
-                    walk = True  # the customer's stored parents are out of date: read them level by level
+            except StaleError:
+                walk = True  # the customer's stored parents are out of date: read them level by level
         raise ConflictError("Orders are being created by others right now; try again.")
 
     @staticmethod
     def _customer_path(t: str, customer: Customer, walk: bool) -> tuple[list[str], list[Check]]:
         """The customer and its parents, nearest first (whose approvers may act on the order), from the
-        parents stored with the customer, verified in the order's transaction; or read level by level."""
+        parents stored with the customer (the copy that serves this), verified in the order's transaction;
+        or read level by level."""
         if customer.parent_id is None:
             return [customer.id], []
         chain = customer.ancestor_ids
@@ -437,41 +418,6 @@ class OrderService:
                 out[name] = value
         return out
 
-    def _offers(self, p: Principal, customer: Customer, refs: list[ProductRef]) -> list[Offer | None]:
-        return self._catalog.offers(p.tenant, customer, refs, staff=p.is_staff)
-
-    def _priced(
-        self,
-        p: Principal,
-        customer: Customer,
-        refs: list[ProductRef],
-        relied: list[Check] | None,
-        ahead: Prefetch | None = None,
-    ) -> tuple[list[Offer | None], list[Check]]:
-        """The catalog's answer from its checked copies, with the ConditionChecks the write must add, when
-        it has them all and they fit in the write beside `relied`; else read (no checks), using what was
-        read `ahead` for it."""
-        if relied is not None:
-            checks: list[Check] = []
-            offers = self._catalog.offers(
-                p.tenant, customer, refs, staff=p.is_staff, checks=checks, prefetched=ahead
-            )  # read (using `ahead`) if the copies are not all there: then no checks
-            if len({c.key for c in relied} | {c.key for c in checks}) <= MAX_CHECKS:
-                return offers, checks
-        return self._catalog.offers(p.tenant, customer, refs, staff=p.is_staff, prefetched=ahead), []
-
-    def _offers_in(
-        self, p: Principal, loaded: Loaded, customer: Customer, refs: list[ProductRef]
-    ) -> list[Offer | None]:
-        """Within an action: from the catalog's copies unless one proved stale; the write verifies them."""
-        relied = None if "catalog" in loaded.refresh else loaded.checks
-        offers, checks = self._priced(p, customer, refs, relied)
-        if checks:
-            loaded.copies_used.add("catalog")
-            for check in checks:
-                loaded.rely_on(check)
-        return offers
-
     @staticmethod
     def _check_offer(offer: Offer | None, quantity: Decimal, field: str) -> None:
         if offer is None:
@@ -483,25 +429,28 @@ class OrderService:
             raise invalid_field(f"{field}.quantity" if not field.endswith("quantity") else field, problem)
 
     def patch_header(self, p: Principal, order_id: str, data: dict[str, Any], expected: int | None) -> Order:
-        def change(loaded: Loaded) -> None:
+        def change(loaded: Loaded, w: Write) -> None:
             o = loaded.order
             self._forbid(self._may_edit(p, o), "edit")
             o.check(Action.EDIT)
+            site_id = data.get("site_id")
+            if site_id is not None and not p.may_use_site(site_id):
+                raise NotFoundError("site")
             addresses = any(data.get(k) is not None for k in ("delivery_address_id", "billing_address_id"))
             methods = any(data.get(k) is not None for k in ("delivery_method", "payment_method"))
-            customer = self._customer(p, loaded) if addresses else None
-            settings = self._settings(p, loaded) if methods else None
+            customer = settings = None
+            if addresses or methods or site_id is not None:
+                r = self._reads(p, o.customer_id, settings=methods, sites=[site_id] if site_id else [])
+                customer, settings = r.customer, (r.settings if methods else None)
+                if site_id is not None and site_id not in r.refs.sites:
+                    raise NotFoundError("site")
+                w.checks.append(orders.site_exists(p.tenant, site_id)) if site_id is not None else None
             values = self._header_values(customer, settings, data, partial=True)
             if "site_id" in data:
-                site_id = data["site_id"]
-                if site_id is not None:
-                    if not p.may_use_site(site_id):
-                        raise NotFoundError("site")
-                    loaded.rely_on(orders.site_exists(p.tenant, site_id))  # checked in the write
                 values["site_id"] = site_id
             o.edit_header(p.user_id, values)
 
-        return self._mutate(p, order_id, expected, _no_budget(change))
+        return self._mutate(p, order_id, expected, change)
 
     def add_line(
         self,
@@ -512,12 +461,11 @@ class OrderService:
         requested_delivery_date: date | None,
         expected: int | None,
     ) -> Order:
-        def change(loaded: Loaded) -> None:
+        def change(loaded: Loaded, w: Write) -> None:
             o = loaded.order
             self._forbid(self._may_edit(p, o), "edit")
             o.check(Action.EDIT)
-            customer = self._customer(p, loaded)
-            [offer] = self._offers_in(p, loaded, customer, [ref])
+            [offer] = self._reads(p, o.customer_id, refs=[ref]).offers
             existing = next((line for line in o.lines if offer and line.product_id == offer.product_id), None)
             total = quantity + (existing.quantity if existing else Decimal(0))
             self._check_offer(offer, total, "quantity")
@@ -527,12 +475,12 @@ class OrderService:
             line = next(line for line in o.lines if line.product_id == offer.product_id)
             line.unit_price = offer.unit_price(line.quantity)
 
-        return self._mutate(p, order_id, expected, _no_budget(change))
+        return self._mutate(p, order_id, expected, change)
 
     def change_line(
         self, p: Principal, order_id: str, line_id: str, data: dict[str, Any], expected: int | None
     ) -> Order:
-        def change(loaded: Loaded) -> None:
+        def change(loaded: Loaded, w: Write) -> None:
             o = loaded.order
             self._forbid(self._may_edit(p, o), "edit")
             o.check(Action.EDIT)
@@ -541,40 +489,38 @@ class OrderService:
             if "requested_delivery_date" in data:
                 changes["requested_delivery_date"] = data["requested_delivery_date"]
             if data.get("quantity") is not None:
-                customer = self._customer(p, loaded)
-                [offer] = self._offers_in(p, loaded, customer, [ProductRef(product_id=line.product_id)])
+                [offer] = self._reads(p, o.customer_id, refs=[ProductRef(product_id=line.product_id)]).offers
                 self._check_offer(offer, data["quantity"], "quantity")
                 assert offer is not None
                 changes["quantity"] = data["quantity"]
                 changes["unit_price"] = offer.unit_price(data["quantity"])
             o.change_line(line_id, p.user_id, **changes)
 
-        return self._mutate(p, order_id, expected, _no_budget(change))
+        return self._mutate(p, order_id, expected, change)
 
     def remove_line(self, p: Principal, order_id: str, line_id: str, expected: int | None) -> Order:
-        def change(loaded: Loaded) -> None:
+        def change(loaded: Loaded, w: Write) -> None:
             o = loaded.order
             self._forbid(self._may_edit(p, o), "edit")
             _line_or_404(o, line_id)
             o.remove_line(line_id, p.user_id)
 
-        return self._mutate(p, order_id, expected, _no_budget(change))
+        return self._mutate(p, order_id, expected, change)
 
     def import_lines(self, p: Principal, order_id: str, text: str) -> ImportResult:
         rows = _parse_line_csv(text)
         result: dict[str, Any] = {}
 
-        def change(loaded: Loaded) -> None:
+        def change(loaded: Loaded, w: Write) -> None:
             o = loaded.order
             self._forbid(self._may_edit(p, o), "edit")
             o.check(Action.EDIT)
-            customer = self._customer(p, loaded)
             errors: list[dict[str, Any]] = []
             good = [(n, code, q) for n, code, q, err in rows if err is None]
             errors += [{"row": n, "code": code, "message": err} for n, code, _, err in rows if err is not None]
             # A code is a barcode or a sku: ask for both in one batch, barcode first.
             refs = [ProductRef(barcode=code) for _, code, _ in good] + [ProductRef(sku=code) for _, code, _ in good]
-            offers = self._offers_in(p, loaded, customer, refs)
+            offers = self._reads(p, o.customer_id, refs=refs).offers if refs else []
             added = 0
             for i, (n, code, qty) in enumerate(good):
                 offer = offers[i] or offers[len(good) + i]
@@ -592,150 +538,114 @@ class OrderService:
             result["added"] = added
             result["errors"] = sorted(errors, key=lambda e: e["row"])
 
-        order = self._mutate(p, order_id, None, _no_budget(change))
+        order = self._mutate(p, order_id, None, change)
         return ImportResult(result["added"], result["errors"], order)
 
     # --- buyer side ---------------------------------------------------------------------------------
     def submit(self, p: Principal, order_id: str, expected: int | None) -> Order:
-        def change(loaded: Loaded) -> BudgetChange | None:
+        def change(loaded: Loaded, w: Write) -> None:
             o = loaded.order
             self._forbid(p.is_customer and self._may_edit(p, o), "submit")
             o.check(Action.SUBMIT)
-            customer = self._customer(p, loaded)
-            self._reprice(p, loaded, customer, o)
-            total = o.totals.gross
+            month = _month()
+            refs = [ProductRef(product_id=line.product_id) for line in o.lines]
+            r = self._reads(p, o.customer_id, refs=refs, caller=True, months=[month])
+            customer = r.customer
+            _reprice(o, r.offers)
             can_approve = self._approves(p, o)
-            # The month's budget is not read: the write adds the order only if the month stays within
-            # it (a condition on the counter); if it would not, the next attempt knows (over_budget).
-            limit = None if can_approve or customer.monthly_budget is None else _cents(customer.monthly_budget)
-            over_budget = loaded.over_budget or (limit is not None and _cents(total) > limit)
+            total = o.totals.gross
+            over_budget = not can_approve and not budgets.within(
+                r.spent(p.tenant, month), budgets.cents(total), customer.monthly_budget
+            )
             need = needs_approval(
                 submitter_can_approve=can_approve,
                 policy=customer.approval_policy,
                 total=total,
-                approval_limit=self._approval_limit(p, loaded),
+                approval_limit=r.caller(p.user_id).approval_limit,
                 over_budget=over_budget,
             )
-            if need and not self._someone_approves(p, loaded):
+            if need and not approver_lookup.anyone_approves(p.tenant, o.customer_path, besides=p.user_id):
                 raise ConflictError(
                     "This order needs approval, but nobody in your organisation can approve orders.",
                     code="no_approver",
                 )
             o.submit(p.user_id, need)
-            if need:
-                return None
-            return BudgetChange(customer.id, _month(), _cents(total), limit)
+            if not can_approve and customer.monthly_budget is not None:
+                w.budget_limits[month] = budgets.cents(customer.monthly_budget)  # spent meanwhile: decide again
 
         return self._mutate(p, order_id, expected, change)
 
-    @staticmethod
-    def _someone_approves(p: Principal, loaded: Loaded) -> bool:
-        """Whether the order has an approver: from an approver this process found before, checked by the
-        write, unless that proved stale; a "no" is always read (and refused on reads)."""
-        checks: list[Check] | None = None if "approver" in loaded.refresh else []
-        found = approver_lookup.anyone_approves(p.tenant, loaded.order.customer_path, checks=checks, besides=p.user_id)
-        if checks:
-            loaded.copies_used.add("approver")
-            for check in checks:
-                loaded.rely_on(check)
-        return found
-
-    def _reprice(self, p: Principal, loaded: Loaded, customer: Customer, o: Order) -> None:
-        """Prices are frozen at submit: take the current effective price of every line once more."""
-        offers = self._offers_in(p, loaded, customer, [ProductRef(product_id=line.product_id) for line in o.lines])
-        problems = []
-        for i, (line, offer) in enumerate(zip(o.lines, offers, strict=True)):
-            if offer is None or not offer.orderable:
-                problems.append({"field": f"lines[{i}]", "message": f"{line.sku} can no longer be ordered."})
-                continue
-            line.unit_price = offer.unit_price(line.quantity)
-        if problems:
-            raise ValidationFailedError("Some lines can no longer be ordered; remove them first.", details=problems)
-
     def approve(self, p: Principal, order_id: str, trims: list[dict[str, Any]], expected: int | None) -> Order:
-        def change(loaded: Loaded) -> BudgetChange:
-            o = loaded.order
-            self._forbid(self._approves(p, o), "approve")
-            o.approve(p.user_id, trims)
-            return BudgetChange(o.customer_id, _month(), _cents(o.totals.gross))
+        def change(loaded: Loaded, w: Write) -> None:
+            self._forbid(self._approves(p, loaded.order), "approve")
+            loaded.order.approve(p.user_id, trims)  # an approver may take the month over its budget
 
         return self._mutate(p, order_id, expected, change)
 
     def reject(self, p: Principal, order_id: str, reason: str, expected: int | None) -> Order:
-        def change(loaded: Loaded) -> None:
-            o = loaded.order
-            self._forbid(self._approves(p, o), "reject")
-            o.reject(p.user_id, reason)
+        def change(loaded: Loaded, w: Write) -> None:
+            self._forbid(self._approves(p, loaded.order), "reject")
+            loaded.order.reject(p.user_id, reason)
 
-        return self._mutate(p, order_id, expected, _no_budget(change))
+        return self._mutate(p, order_id, expected, change)
 
     def accept(self, p: Principal, order_id: str, expected: int | None) -> Order:
-        def change(loaded: Loaded) -> BudgetChange | None:
+        def change(loaded: Loaded, w: Write) -> None:
             o = loaded.order
             self._forbid(p.is_customer and p.has(P.ORDERS_PLACE), "accept")
-            before = o.totals.gross
-            proposed = o.proposed_totals().gross
-            max_spent = None
+            o.check(Action.ACCEPT)
             if not self._approves(p, o):
-                customer = self._customer(p, loaded)
-                committed = before if o.status in COMMITTED else Decimal(0)
-                if customer.monthly_budget is not None:
-                    # Within budget means: spent - committed + proposed <= budget. Checked by the write.
-                    max_spent = _cents(customer.monthly_budget) - _cents(proposed) + _cents(committed)
+                # The proposed total may need approval: the policy, the buyer's limit, or the month's budget
+                # (what accepting adds to the month the order counts in).
+                month = o.budget.month if o.budget else _month()
+                r = self._reads(p, o.customer_id, caller=True, months=[month])
+                customer = r.customer
+                proposed = o.proposed_totals().gross
+                adds = budgets.cents(proposed) - (o.budget.cents if o.budget else 0)
+                over_budget = not budgets.within(r.spent(p.tenant, month), adds, customer.monthly_budget)
                 if needs_approval(
                     submitter_can_approve=False,
                     policy=customer.approval_policy,
                     total=proposed,
-                    approval_limit=self._approval_limit(p, loaded),
-                    over_budget=loaded.over_budget or (max_spent is not None and max_spent < 0),
+                    approval_limit=r.caller(p.user_id).approval_limit,
+                    over_budget=over_budget,
                 ):
                     raise ForbiddenError("The proposed total needs approval: an approver must accept it.")
-            was_committed = o.history and any(h.to_status == S.SUBMITTED.value for h in o.history)
+                if customer.monthly_budget is not None:
+                    w.budget_limits[month] = budgets.cents(customer.monthly_budget)
             o.accept(p.user_id)
-            delta = o.totals.gross - (before if was_committed else Decimal(0))
-            if delta or max_spent is not None:
-                return BudgetChange(o.customer_id, _month(), _cents(delta), max_spent_cents=max_spent)
-            return None
 
         return self._mutate(p, order_id, expected, change)
 
     def decline(self, p: Principal, order_id: str, reason: str, expected: int | None) -> Order:
-        def change(loaded: Loaded) -> None:
+        def change(loaded: Loaded, w: Write) -> None:
             o = loaded.order
             self._forbid(p.is_customer and (p.has(P.ORDERS_PLACE) or self._approves(p, o)), "decline")
             o.decline(p.user_id, reason)
 
-        return self._mutate(p, order_id, expected, _no_budget(change))
+        return self._mutate(p, order_id, expected, change)
 
     def cancel(self, p: Principal, order_id: str, reason: str, expected: int | None) -> Order:
-        def change(loaded: Loaded) -> BudgetChange | None:
+        def change(loaded: Loaded, w: Write) -> None:
             o = loaded.order
             allowed = o.created_by == p.user_id or self._approves(p, o) or (p.is_staff and p.has(P.ORDERS_REVIEW))
             self._forbid(allowed, "cancel")
-            was_committed = o.status in COMMITTED
-            o.cancel(p.user_id, reason)
-            if was_committed:
-                return BudgetChange(o.customer_id, _month(), -_cents(o.totals.gross))
-            return None
+            o.cancel(p.user_id, reason)  # what it counted goes back to the month it was counted in
 
         return self._mutate(p, order_id, expected, change)
 
     # --- supplier side ------------------------------------------------------------------------------
     def send(self, p: Principal, order_id: str, expected: int | None) -> Order:
-        def change(loaded: Loaded) -> None:
+        def change(loaded: Loaded, w: Write) -> None:
             self._forbid(p.is_staff and p.has(P.ORDERS_CREATE_ON_BEHALF), "send")
             loaded.order.send(p.user_id)
 
-        return self._mutate(p, order_id, expected, _no_budget(change))
+        return self._mutate(p, order_id, expected, change)
 
     def confirm(self, p: Principal, order_id: str, expected: int | None) -> Order:
-        def change(loaded: Loaded) -> BudgetChange | None:
-            o = loaded.order
+        def change(loaded: Loaded, w: Write) -> None:
             self._forbid(p.is_staff and p.has(P.ORDERS_REVIEW), "confirm")
-            from_draft = o.status == S.DRAFT
-            o.confirm(p.user_id)
-            # A phone order confirmed straight from its draft now counts against the month's budget.
-            return BudgetChange(o.customer_id, _month(), _cents(o.totals.gross)) if from_draft else None
+            loaded.order.confirm(p.user_id)  # a phone order confirmed from its draft now counts
 
         return self._mutate(p, order_id, expected, change)
 
@@ -748,7 +658,7 @@ class OrderService:
         add_lines: list[dict[str, Any]],
         expected: int | None,
     ) -> Order:
-        def change(loaded: Loaded) -> None:
+        def change(loaded: Loaded, w: Write) -> None:
             o = loaded.order
             self._forbid(p.is_staff and p.has(P.ORDERS_REVIEW), "propose changes to")
             o.check(Action.PROPOSE)
@@ -756,8 +666,7 @@ class OrderService:
                 _line_or_404(o, c["id"])
             added: list[Line] = []
             if add_lines:
-                customer = self._customer(p, loaded)
-                offers = self._offers_in(p, loaded, customer, [_ref(a) for a in add_lines])
+                offers = self._reads(p, o.customer_id, refs=[_ref(a) for a in add_lines]).offers
                 for i, (a, offer) in enumerate(zip(add_lines, offers, strict=True)):
                     if offer is None:
                         raise invalid_field(f"add_lines[{i}]", "No product matches this reference.")
@@ -765,13 +674,13 @@ class OrderService:
                     added.append(_line_from(offer, a["quantity"], None, price))
             o.propose(p.user_id, note, changes, added)
 
-        return self._mutate(p, order_id, expected, _no_budget(change))
+        return self._mutate(p, order_id, expected, change)
 
     # --- fulfilment ---------------------------------------------------------------------------------
     def ship(self, p: Principal, order_id: str, data: dict[str, Any]) -> tuple[Order, Document]:
         holder: dict[str, Document] = {}
 
-        def change(loaded: Loaded) -> None:
+        def change(loaded: Loaded, w: Write) -> None:
             self._forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record shipments on")
             doc = new_document(
                 "shipment",
@@ -786,13 +695,13 @@ class OrderService:
                 _line_or_404(loaded.order, line_id)
             holder["doc"] = loaded.order.record_shipment(p.user_id, doc, quantities or None)
 
-        order = self._mutate(p, order_id, None, _no_budget(change))
+        order = self._mutate(p, order_id, None, change)
         return order, holder["doc"]
 
     def invoice(self, p: Principal, order_id: str, data: dict[str, Any]) -> tuple[Order, Document]:
         holder: dict[str, Document] = {}
 
-        def change(loaded: Loaded) -> None:
+        def change(loaded: Loaded, w: Write) -> None:
             self._forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record invoices on")
             doc = new_document(
                 "invoice",
@@ -804,26 +713,25 @@ class OrderService:
             )
             holder["doc"] = loaded.order.record_invoice(p.user_id, doc)
 
-        order = self._mutate(p, order_id, None, _no_budget(change))
+        order = self._mutate(p, order_id, None, change)
         return order, holder["doc"]
 
     def pay(self, p: Principal, order_id: str, data: dict[str, Any]) -> tuple[Order, Document]:
         holder: dict[str, Document] = {}
 
-        def change(loaded: Loaded) -> None:
+        def change(loaded: Loaded, w: Write) -> None:
             self._forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record payments on")
             doc = new_document("payment", p.user_id, date=data["date"], number=data["reference"], amount=data["amount"])
             holder["doc"] = loaded.order.record_payment(p.user_id, doc)
 
-        order = self._mutate(p, order_id, None, _no_budget(change))
+        order = self._mutate(p, order_id, None, change)
         return order, holder["doc"]
 
     # --- messages and reorder -----------------------------------------------------------------------
     def post_message(self, p: Principal, order_id: str, body: str) -> Message:
-        self._load(p, order_id)
         from chalicelib.domain.clock import now_iso
-        from chalicelib.storage import keys
 
+        loaded = self._load(p, order_id)
         msg_id = new_id()
         item = OrderMessageItem(
             keys.order_messages_pk(p.tenant, order_id),
@@ -835,7 +743,8 @@ class OrderService:
             body=body,
             created_at=now_iso(),
         )
-        orders.add_message(p.tenant, order_id, item)
+        loaded.order.record_message(p.user_id, msg_id, body)
+        orders.add_message(p.tenant, loaded.order, loaded.sales_rep_id, item, p.kind.value)
         return Message(item.id, item.author_id, item.author_kind, item.body, item.created_at)
 
     def messages(self, p: Principal, order_id: str, limit: int, cursor: str | None) -> Page[Message]:
@@ -844,68 +753,49 @@ class OrderService:
         return page.map(lambda m: Message(m.id, m.author_id, m.author_kind, m.body, m.created_at))
 
     def reorder(self, p: Principal, order_id: str) -> tuple[Order, list[dict[str, str]]]:
-        t = p.tenant
-        first: Refs | None = None
-        found: Loaded | None = None
-        if p.is_customer and 0 < len(p.customer_ids) <= REORDER_CUSTOMERS and order_id:
-            # The source by key (header, copies, its line pages) in the create's BatchGet, with the
-            # caller's customers (the source's is one of them, unless they see it as an approver only).
-            first = load_refs(
-                t, customers=p.customer_ids, settings=True, order_counter=True, extra=orders.source_keys(t, order_id)
-            )
-            found = orders.from_source_items(t, order_id, first.items)
-            if found is not None and not self._sees(p, found):
-                raise NotFoundError("order")
-        source = found.order if found is not None else self._load(p, order_id).order  # else: a Query
-        skipped: list[dict[str, str]] = []
-
-        def lines_for(customer: Customer, relied: list[Check] | None) -> list[dict[str, Any]]:
-            """The source's lines this customer can still order as they were. A line skipped on a copy of
-            the catalog is skipped on a checked one: its checks join the write's (`relied`)."""
-            refs = [ProductRef(product_id=line.product_id) for line in source.lines]
-            offers, checks = self._priced(p, customer, refs, relied)
-            if relied is not None:
-                _merge(relied, checks)
-            keep: list[dict[str, Any]] = []
-            skipped.clear()
-            for line, offer in zip(source.lines, offers, strict=True):
-                problem = None
-                if offer is None:
-                    problem = "The product can no longer be ordered."
-                elif not offer.orderable:
-                    problem = offer.reason or "The product can no longer be ordered."
-                else:
-                    problem = offer.quantity_problem(line.quantity)
-                if problem:
-                    skipped.append({"sku": line.sku, "reason": problem})
-                else:
-                    keep.append({"product_id": line.product_id, "quantity": line.quantity})
-            return keep
-
+        """A new draft with the source's lines the customer can still order as they were (one Query of the
+        source, then a create: one BatchGet, one transaction)."""
+        source = self._load(p, order_id).order
         data: dict[str, Any] = {
             "customer_id": source.customer_id,
             "site_id": source.site_id if p.may_use_site(source.site_id or "") else None,
             "notes": f"Reorder of {source.number}",
         }
-        return self.create(p, data, lines_for=lines_for, first_refs=first), skipped
+        return self._create(p, data, source)
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-def _no_budget(fn: Callable[[Loaded], None]) -> Callable[[Loaded], BudgetChange | None]:
-    def wrapped(loaded: Loaded) -> BudgetChange | None:
-        fn(loaded)
-        return None
+def _reprice(o: Order, offers: list[Offer | None]) -> None:
+    """Prices are frozen at submit: take the current effective price of every line once more."""
+    problems = []
+    for i, (line, offer) in enumerate(zip(o.lines, offers, strict=True)):
+        if offer is None or not offer.orderable:
+            problems.append({"field": f"lines[{i}]", "message": f"{line.sku} can no longer be ordered."})
+            continue
+        line.unit_price = offer.unit_price(line.quantity)
+    if problems:
+        raise ValidationFailedError("Some lines can no longer be ordered; remove them first.", details=problems)
 
-    return wrapped
+
+def _still_orderable(source: Order, offers: list[Offer | None], skipped: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The source's lines this customer can still order as they were; the others go to `skipped`."""
+    keep: list[dict[str, Any]] = []
+    for line, offer in zip(source.lines, offers, strict=True):
+        if offer is None:
+            problem: str | None = "The product can no longer be ordered."
+        elif not offer.orderable:
+            problem = offer.reason or "The product can no longer be ordered."
+        else:
+            problem = offer.quantity_problem(line.quantity)
+        if problem:
+            skipped.append({"sku": line.sku, "reason": problem})
+        else:
+            keep.append({"product_id": line.product_id, "quantity": line.quantity, "_line": line.id})
+    return keep
 
 
-def _merge(into: list[Check], more: list[Check]) -> None:
-    """Add checks not there yet: a transaction may not touch one item twice."""
-    have = {c.key for c in into}
-    for check in more:
-        if check.key not in have:
-            have.add(check.key)
-            into.append(check)
+def _kept(line: Line, kept: list[dict[str, Any]]) -> bool:
+    return any(k["_line"] == line.id for k in kept)
 
 
 def _ref(data: dict[str, Any]) -> ProductRef:
@@ -926,10 +816,6 @@ def _line_or_404(o: Order, line_id: str) -> Line:
 
 def _month() -> str:
     return utcnow().strftime("%Y-%m")
-
-
-def _cents(amount: Decimal | None) -> int:
-    return int((amount or Decimal(0)) * 100)
 
 
 def _parse_line_csv(text: str) -> list[tuple[int, str, Decimal, str | None]]:

@@ -2,7 +2,7 @@
 
 The one place prices are decided (`quotes`). Catalog pages read the customer's own prices and each
 product's list prices (a by-product copy of the entries, storage/prices.py) with the products
-(services/catalog.py); orders read the entries with their lines (storage/offer_reads.py);
+(services/catalog.py); orders read the same items with their lines (services/catalog_offers.py);
 `prices_for` / `price_for` read them for a batch of products: one BatchGetItem of the customer's own
 prices, one of the price list entries for the products without one, and the tenant's settings
 (currency); no Scan.

@@ -217,16 +217,6 @@ class OrderItem(BaseItem, discriminator="order"):
     updated_at = UnicodeAttribute()
 
 
-class OrderContextItem(BaseItem, discriminator="order_context"):
-    """What an order's actions need of other items, copied into its partition so that the one Query
-    that loads the order brings them along: the customer (prices, approval policy, budget, addresses)
-    and the tenant settings (methods). Each use adds a ConditionCheck on the original's version to the
-    order's transaction, so a stale copy is noticed, refreshed and the action retried."""
-
-    customer = JSONAttribute()
-    settings = JSONAttribute(null=True)
-
-
 class OrderLinesItem(BaseItem, discriminator="order_lines"):
     """Up to 100 lines of an order, so any action rewrites at most 10 of these in one transaction."""
 
@@ -243,6 +233,23 @@ class OrderRevisionItem(BaseItem, discriminator="order_revision"):
 
 class OrderDocumentItem(BaseItem, discriminator="order_document"):
     document = JSONAttribute()
+
+
+class OrderEventItem(BaseItem, discriminator="order_event"):
+    """Something that happened to an order (domain.orders.OrderEvent), written in the transaction of the
+    action that did it and never changed: the stream turns it into e-mails, the event feed lists it.
+    `data` is the order as the event left it plus the action's details; `order` the facts about the
+    order that e-mails need (parties, number, path). Kept 30 days (TTL)."""
+
+    id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    order_number = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    actor = JSONAttribute()  # {"id", "kind"}
+    data = JSONAttribute()
+    order = JSONAttribute()
 
 
 class OrderMessageItem(BaseItem, discriminator="order_message"):

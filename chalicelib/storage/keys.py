@@ -126,7 +126,6 @@ def tenant_of(pk: str) -> str:
 # Base table, one partition per order (GetItem-free: one Query on the partition loads the aggregate)
 # | item          | pk                          | sk               | serves |
 # | order header  | T#{t}#ORDER#{id}            | ORDER            | the aggregate root; conditional on version |
-# | order context | T#{t}#ORDER#{id}            | CONTEXT          | copies of the customer and tenant settings the order is priced and checked against (read with the order; each use verifies the copy's version in the write) |
 # | line page     | T#{t}#ORDER#{id}            | LINES#{nnn}      | 100 lines each: ≤ 10 items for a 1,000-line order |
 # | history entry | T#{t}#ORDER#{id}            | HIST#{nnnnnn}    | every action, in order |
 # | revision      | T#{t}#ORDER#{id}            | REV#{nnnn}       | every proposal, kept |
@@ -142,7 +141,6 @@ def tenant_of(pk: str) -> str:
 # | gsi3  | T#{t}#ORDERS                       | every order of the tenant (orders.read_all, no filter) |
 # | gsi4  | T#{t}#ORDERS#REP#{rep}             | orders of a sales rep's customers (no orders.read_all) |
 ORDER_HEADER = "ORDER"
-ORDER_CONTEXT = "CONTEXT"
 ORDER_LINES = "LINES#"
 ORDER_HISTORY = "HIST#"
 ORDER_REVISION = "REV#"
@@ -210,6 +208,14 @@ def orders_of_rep(tenant: str, rep_id: str) -> str:
 
 def order_list_sk(created_at: str, order_id: str) -> str:
     return f"{created_at}#{order_id}"
+
+
+# | order event   | T#{t}#EVENTS#{YYYY-MM-DD}      | {event id}  | what happened to orders, written in each action's transaction:
+# |               |                                |             | the stream's e-mails; the tenant's events of a day in time order (the
+# |               |                                |             | event feed): Query one day's partition. 30 days (TTL) |
+def order_events_pk(tenant: str, day: str) -> str:
+    """The partition of a tenant's order events of one UTC day (`YYYY-MM-DD`)."""
+    return f"{tenant_pk(tenant)}#EVENTS#{day}"
 
 
 # | idempotency   | T#{t}#IDEM#{sha256(user, key)} | IDEM        | Idempotency-Key of a POST: its first response, 24 h |

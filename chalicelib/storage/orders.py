@@ -6,22 +6,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.domain.budget import BudgetMove, Counted
 from chalicelib.domain.errors import NotFoundError, VersionMismatchError
-from chalicelib.domain.model import Address, CodeName, Customer, TenantSettings
 from chalicelib.domain.orders import (
     Document,
     HistoryEntry,
     Line,
     Order,
+    OrderEvent,
     OrderStatus,
     ProposalInfo,
     Proposed,
@@ -33,21 +34,17 @@ from chalicelib.storage.items import (
     BaseItem,
     BudgetItem,
     CounterItem,
-    CustomerItem,
-    OrderContextItem,
     OrderDocumentItem,
+    OrderEventItem,
     OrderHistoryItem,
     OrderItem,
     OrderLinesItem,
     OrderMessageItem,
     OrderRevisionItem,
-    SecurityGroupItem,
     SiteItem,
-    TenantItem,
-    UserItem,
 )
 from chalicelib.storage.paging import Page, decode_cursor, decode_cursors, encode_cursors, page_from
-from chalicelib.storage.table import Check, StaleError, add_checks, cancellation_codes, failed_check, transaction
+from chalicelib.storage.table import Check, add_checks, cancellation_codes, failed_check, transaction
 
 LINES_PER_PAGE = 100
 HEADER_FIELDS = (
@@ -61,22 +58,7 @@ HEADER_FIELDS = (
 )
 
 
-@dataclass
-class BudgetChange:
-    """Cents to add to a customer's month. The write fails (BudgetExceededError) if it would take the
-    month past `limit_cents`, or if more than `max_spent_cents` was spent before it."""
-
-    customer_id: str
-    month: str
-    delta_cents: int
-    limit_cents: int | None = None
-    max_spent_cents: int | None = None
-
-    @property
-    def room_cents(self) -> int | None:
-        if self.max_spent_cents is not None:
-            return self.max_spent_cents
-        return None if self.limit_cents is None else self.limit_cents - self.delta_cents
+EVENT_DAYS = 30  # how long order events are kept (the event feed's window; TTL)
 
 
 @dataclass
@@ -90,22 +72,6 @@ class Loaded:
     revisions: dict[int, tuple[str, int]] = field(default_factory=dict)
     document_ids: set[str] = field(default_factory=set)
     history_count: int = 0
-    # The order's copies of its customer and the tenant settings (None: not copied yet, read them).
-    customer: Customer | None = None
-    settings: TenantSettings | None = None
-    context_version: int = 0
-    # Filled while an action runs: what it relied on without reading it now (checked in the write),
-    # whether the copies must be written again, and what an earlier attempt found out.
-    checks: list[Check] = field(default_factory=list)
-    write_context: bool = False
-    refresh: set[str] = field(default_factory=set)
-    over_budget: bool = False
-    copies_used: set[str] = field(default_factory=set)  # decided on copies not read in this attempt
-
-    def rely_on(self, check: Check) -> None:
-        # One check per item: a transaction may not touch an item twice (and the same copy is checked alike).
-        if all(c.key != check.key for c in self.checks):
-            self.checks.append(check)
 
 
 # --- (de)serialisation ----------------------------------------------------------------------------
@@ -171,34 +137,6 @@ def _doc_from_json(data: dict[str, Any]) -> Document:
     )
 
 
-def _customer_json(c: Customer) -> dict[str, Any]:
-    return {k: _s(v) for k, v in dataclasses.asdict(c).items()}
-
-
-def _customer_from_json(data: dict[str, Any]) -> Customer:
-    return Customer(
-        **{
-            **data,
-            "monthly_budget": _d(data.get("monthly_budget")),
-            "addresses": [Address(**a) for a in data.get("addresses") or []],
-        }
-    )
-
-
-def _settings_json(s: TenantSettings) -> dict[str, Any]:
-    return dataclasses.asdict(s)
-
-
-def _settings_from_json(data: dict[str, Any]) -> TenantSettings:
-    return TenantSettings(
-        **{
-            **data,
-            "delivery_methods": [CodeName(**m) for m in data.get("delivery_methods") or []],
-            "payment_methods": [CodeName(**m) for m in data.get("payment_methods") or []],
-        }
-    )
-
-
 def _header_item(tenant: str, order: Order, sales_rep_id: str | None, page_count: int, history_count: int) -> OrderItem:
     pk = keys.order_pk(tenant, order.id)
     totals = order.totals
@@ -223,6 +161,7 @@ def _header_item(tenant: str, order: Order, sales_rep_id: str | None, page_count
         header={
             **{name: _s(getattr(order, name)) for name in HEADER_FIELDS},
             "customer_path_order": list(order.customer_path),  # the set above loses the order
+            "budget": dataclasses.asdict(order.budget) if order.budget else None,
         },
         totals={"net": str(totals.net), "tax": str(totals.tax), "gross": str(totals.gross)},
         line_count=len(order.lines),
@@ -262,7 +201,6 @@ def _order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
     history = sorted((i for i in items if isinstance(i, OrderHistoryItem)), key=lambda i: i.sk)
     revisions = sorted((i for i in items if isinstance(i, OrderRevisionItem)), key=lambda i: i.sk)
     documents = [i for i in items if isinstance(i, OrderDocumentItem)]
-    context = next((i for i in items if isinstance(i, OrderContextItem)), None)
     h = header.header or {}
     order = Order(
         id=header.id,
@@ -291,6 +229,7 @@ def _order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         revisions=[Revision(**r.revision) for r in revisions],
         documents=sorted((_doc_from_json(d.document) for d in documents), key=lambda d: d.recorded_at),
         history=[HistoryEntry(**e.entry) for e in history],
+        budget=Counted(**h["budget"]) if h.get("budget") else None,
         created_at=header.created_at,
         updated_at=header.updated_at,
         version=header.version or 0,
@@ -303,9 +242,6 @@ def _order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         revisions={r.revision["revision"]: (json.dumps(r.revision, sort_keys=True), r.version or 0) for r in revisions},
         document_ids={d.document["id"] for d in documents},
         history_count=len(history),
-        customer=_customer_from_json(context.customer) if context and context.customer else None,
-        settings=_settings_from_json(context.settings) if context and context.settings else None,
-        context_version=(context.version or 0) if context else 0,
     )
 
 
@@ -327,10 +263,10 @@ MAX_PAGES = 10  # MAX_LINES / LINES_PER_PAGE: every line page an order can have
 
 
 def source_keys(tenant: str, order_id: str) -> list[tuple[str, str]]:
-    """The keys of what a copy of the order needs (header, copies, every possible line page), to read
-    with other keys in one BatchGet (a reorder): 12 keys, most of the pages missing."""
+    """The keys of what a copy of the order needs (header and every possible line page), to read with
+    other keys in one BatchGet (a reorder): 11 keys, most of the pages missing."""
     pk = keys.order_pk(tenant, order_id)
-    return [(pk, keys.ORDER_HEADER), (pk, keys.ORDER_CONTEXT), *((pk, keys.order_lines(n)) for n in range(MAX_PAGES))]
+    return [(pk, keys.ORDER_HEADER), *((pk, keys.order_lines(n)) for n in range(MAX_PAGES))]
 
 
 def from_source_items(tenant: str, order_id: str, found: dict[tuple[str, str], BaseItem]) -> Loaded | None:
@@ -501,63 +437,45 @@ def next_number(tenant: str) -> int:
     return int(counter.value)
 
 
-def budget_spent_cents(tenant: str, customer_id: str, month: str) -> int:
-    try:
-        return int(BudgetItem.get(*keys.budget(tenant, customer_id, month)).spent_cents or 0)
-    except BudgetItem.DoesNotExist:
-        return 0
-
-
 class BudgetExceededError(Exception):
-    """The budget condition failed: another order used the budget first."""
+    """A budget move's condition failed: the month was spent meanwhile. Read again and decide again."""
 
 
 class NumberTakenError(Exception):
     """Another order took the order number read for this one: read the counter again."""
 
 
-def customer_unchanged(tenant: str, customer: Customer) -> Check:
-    return Check(
-        CustomerItem, keys.customer(tenant, customer.id), CustomerItem.version == customer.version, _stale("customer")
-    )
-
-
-def settings_unchanged(tenant: str, settings: TenantSettings) -> Check:
-    return Check(TenantItem, keys.tenant_settings(tenant), TenantItem.version == settings.version, _stale("settings"))
-
-
-def approval_limit_unchanged(tenant: str, user_id: str, limit: Decimal | None) -> Check:
-    """The user's approval limit is still the one the access token carries."""
-    stored = UserItem.approval_limit
-    condition = stored.does_not_exist() if limit is None else stored == f"{limit:.2f}"
-    return Check(UserItem, keys.user(tenant, user_id), condition, _stale("user"))
-
-
-def approver_unchanged(tenant: str, customer_id: str, user_id: str, group_id: str) -> Check:
-    """The user is still an active customer user of this customer and in this group (with
-    `approving_group_unchanged`: the group still gives `orders.approve`), so the order has an approver."""
-    condition = (
-        (UserItem.status == "active")
-        & (UserItem.kind == "customer")
-        # JSON lists of ids: contains() looks for the JSON string "id", quotes included, so one id never
-        # matches inside another.
-        & UserItem.customer_ids.contains(customer_id)
-        & UserItem.security_group_ids.contains(group_id)
-    )
-    return Check(UserItem, keys.user(tenant, user_id), condition, _stale("approver"))
-
-
-def approving_group_unchanged(tenant: str, group_id: str) -> Check:
-    condition = SecurityGroupItem.permissions.contains("orders.approve") & (SecurityGroupItem.kind == "customer")
-    return Check(SecurityGroupItem, keys.group(tenant, group_id), condition, _stale("approver"))
-
-
 def site_exists(tenant: str, site_id: str) -> Check:
     return Check(SiteItem, keys.site(tenant, site_id), SiteItem.pk.exists(), lambda: NotFoundError("site"))
 
 
-def _stale(what: str) -> Callable[[], Exception]:
-    return lambda: StaleError(what)
+def _event_item(
+    tenant: str, order: Order, sales_rep_id: str | None, event: OrderEvent, actor_kind: str
+) -> OrderEventItem:
+    """An event as stored: the order's facts that e-mails need beside the event's own data."""
+    return OrderEventItem(
+        keys.order_events_pk(tenant, event.occurred_at[:10]),
+        event.id,
+        id=event.id,
+        event_type=event.type.value,
+        occurred_at=event.occurred_at,
+        order_id=order.id,
+        order_number=order.number,
+        customer_id=order.customer_id,
+        actor={"id": event.by, "kind": actor_kind},
+        data={**event.data, "version": order.version},
+        order={
+            "source": order.source,
+            "customer_name": order.customer_name,
+            "customer_path": list(order.customer_path or [order.customer_id]),
+            "sales_rep_id": sales_rep_id,
+            "created_by": order.created_by,
+            "submitted_by": order.submitted_by,
+            "currency": order.currency,
+            "customer_reference": order.customer_reference,
+        },
+        expires_at=timedelta(days=EVENT_DAYS),
+    )
 
 
 def save(
@@ -565,25 +483,30 @@ def save(
     loaded: Loaded | None,
     order: Order,
     sales_rep_id: str | None,
-    budget: BudgetChange | None = None,
     *,
+    actor_kind: str,
+    budget: Sequence[BudgetMove] = (),
+    budget_limits: dict[str, int] | None = None,
     checks: Sequence[Check] = (),
-    context: tuple[Customer, TenantSettings | None] | None = None,
     number: int | None = None,
 ) -> Order:
-    """Write the order: header conditional on the loaded version, plus only the items that changed.
-    Raises VersionMismatchError when someone else saved first (nothing is written then).
+    """Write the order: header conditional on the loaded version, plus only the items that changed, and
+    the events the action recorded (`order.events`, cleared once written). Raises VersionMismatchError
+    when someone else saved first (nothing is written then).
 
-    In the same transaction: the budget change, the copies of customer and settings (`context`), the
-    order counter set to `number` if it still holds `number - 1` (a new order), and `checks` on what the
-    action relied on; a failed one raises its own error (StaleError: refresh the copy and retry)."""
+    In the same transaction: the budget moves (`budget_limits`: month → the budget in cents that a move
+    adding to that month must stay within, else BudgetExceededError), the order counter set to `number` if it
+    still holds `number - 1` (a new order), and `checks` on what the action relied on; a failed one
+    raises its own error."""
     pk = keys.order_pk(tenant, order.id)
+    read_version = loaded.order.version if loaded else 0
+    order.version = read_version + 1  # what this write makes it: the events carry it
     pages = _pages(order)
     old_pages = loaded.pages if loaded else {}
     old_history = loaded.history_count if loaded else 0
     header = _header_item(tenant, order, sales_rep_id, len(pages), len(order.history))
     if loaded is not None:
-        header.version = loaded.order.version
+        header.version = read_version
     # Every item carries a version: a rewritten page or revision is conditional on the version
     # read, a new one on not existing yet. The header's condition alone would do; these cost nothing.
     puts: list[BaseItem] = []
@@ -613,40 +536,25 @@ def save(
         for doc in order.documents
         if doc.id not in known_docs
     ]
+    puts += [_event_item(tenant, order, sales_rep_id, event, actor_kind) for event in order.events]
     was_waiting = loaded is not None and loaded.status_read == OrderStatus.PENDING_APPROVAL
     waits = order.status == OrderStatus.PENDING_APPROVAL
     if waits and not was_waiting:
         puts += _approval_entries(tenant, order, header)
     elif was_waiting and not waits:
         deletes += _approval_entries(tenant, order, header)
-    if context is not None:
-        customer, settings = context
-        copies = OrderContextItem(
-            pk,
-            keys.ORDER_CONTEXT,
-            customer=_customer_json(customer),
-            settings=_settings_json(settings) if settings else None,
-        )
-        if loaded is not None and loaded.context_version:
-            copies.version = loaded.context_version
-        puts.append(copies)
     # The request's Idempotency-Key, claimed in this same transaction (storage/idempotency.py), with the
     # response the route will give if it says how to build it: the order as this write leaves it.
     claim = idempotency.pending()
     if claim is not None and claim.respond is not None:
-        read_version = order.version
-        order.version = (loaded.order.version if loaded else 0) + 1
-        try:
-            claim.answer = claim.respond(order)
-        finally:
-            order.version = read_version
+        claim.answer = claim.respond(order)
     # PynamoDB sends a transaction's items grouped by kind (condition checks, deletes, puts, updates),
     # and cancellation reasons come back in that order: where each item ends up.
     header_at = len(checks) + len(deletes)
-    claim_at = header_at + 1 + len(puts) if claim is not None else -1
-    updates_at = header_at + 1 + len(puts) + (claim is not None)
-    budget_at = updates_at if budget is not None else -1
-    number_at = updates_at + (budget is not None) if number is not None else -1
+    updates_at = header_at + 1 + len(puts)
+    claim_at = updates_at if claim is not None else -1
+    budget_at = {updates_at + (claim is not None) + i: move for i, move in enumerate(budget)}
+    number_at = updates_at + (claim is not None) + len(budget) if number is not None else -1
     try:
         with transaction() as tx:
             tx.save(header)  # version condition: attribute_not_exists on create, equality on update
@@ -656,36 +564,33 @@ def save(
                 tx.delete(gone, add_version_condition=False)
             if claim is not None:
                 idempotency.put_claim(tx, claim)  # the first update: before the budget and the counter
-            if budget is not None:
-                _add_budget(tx, tenant, budget)
+            for move in budget:
+                limit = (budget_limits or {}).get(move.month)
+                _add_budget(tx, tenant, move, limit - move.cents if limit is not None and move.cents > 0 else None)
             if number is not None:
                 _claim_number(tx, tenant, number)
             add_checks(tx, checks)
     except TransactWriteError as exc:
+        order.version = read_version
         codes = cancellation_codes(exc)
         failed = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
         if claim_at in failed:
             raise idempotency.ClaimedError() from exc  # a replay: whatever else failed, nothing to redo
-        if failed and failed <= {budget_at}:
+        if failed and failed <= set(budget_at):
             raise BudgetExceededError() from exc
         if failed and failed <= {number_at}:
             raise NumberTakenError() from exc
         check = failed_check(exc, checks)
-        header_code = codes[header_at] if header_at < len(codes) else None
-        if check is None and header_code is None:
-            # Real DynamoDB (not moto) cancels a transaction whose ConditionCheck meets a concurrent write of
-            # that item (a product updated meanwhile): not this order's version, so no 412. Read it again.
-            check = next((c for c, code in zip(checks, codes, strict=False) if code == "TransactionConflict"), None)
         if check is not None and header_at not in failed:
             raise check.fails_with() from exc
-        # Every other condition is a version (header, pages, revisions, copies) or "not written yet"
-        # (history, documents): whichever fails, someone else saved this order first.
+        # Every other condition is a version (header, pages, revisions) or "not written yet" (history,
+        # documents, events): whichever fails, someone else saved this order first.
         if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes):
             raise VersionMismatchError() from exc
         raise
     if claim is not None:
         claim.written = True
-    order.version = (loaded.order.version if loaded else 0) + 1
+    order.events.clear()
     return order
 
 
@@ -728,22 +633,26 @@ def bulk_load(tenant: str, orders: list[tuple[Order, str | None]]) -> None:
             order.version = 1
 
 
-def _add_budget(tx: Any, tenant: str, change: BudgetChange) -> None:
-    item = BudgetItem(*keys.budget(tenant, change.customer_id, change.month))
+def _add_budget(tx: Any, tenant: str, move: BudgetMove, room: int | None) -> None:
+    """Add a move to its month's counter; with `room`, only if no more than that was spent before."""
+    item = BudgetItem(*keys.budget(tenant, move.customer_id, move.month))
     condition = None
-    room = change.room_cents
     if room is not None:
-        # Nothing spent yet is room enough only if the room is not negative.
         condition = BudgetItem.spent_cents <= room
-        if room >= 0:
+        if room >= 0:  # nothing spent yet is room enough only if the room is not negative
             condition = BudgetItem.spent_cents.does_not_exist() | condition
-    tx.update(
-        item, actions=[BudgetItem.spent_cents.add(change.delta_cents)], condition=condition, add_version_condition=False
-    )
+    tx.update(item, actions=[BudgetItem.spent_cents.add(move.cents)], condition=condition, add_version_condition=False)
 
 
-def add_message(tenant: str, order_id: str, message: OrderMessageItem) -> None:
-    message.save(add_version_condition=False)
+def add_message(
+    tenant: str, order: Order, sales_rep_id: str | None, message: OrderMessageItem, actor_kind: str
+) -> None:
+    """The message and its event (`order.events`), in one transaction; the order itself is unchanged."""
+    with transaction() as tx:
+        tx.save(message)
+        for event in order.events:
+            tx.save(_event_item(tenant, order, sales_rep_id, event, actor_kind))
+    order.events.clear()
 
 
 def list_messages(tenant: str, order_id: str, limit: int, cursor: str | None) -> Page[OrderMessageItem]:
@@ -755,26 +664,3 @@ def list_messages(tenant: str, order_id: str, limit: int, cursor: str | None) ->
         last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
     )
     return page_from(iter(result), lambda: result.last_evaluated_key)
-
-
-# --- reads for the stream handler -----------------------------------------------------------------
-def header_item(tenant: str, order_id: str) -> OrderItem | None:
-    """The order header as stored now (documents and messages name their order, not its header)."""
-    try:
-        return OrderItem.get(keys.order_pk(tenant, order_id), keys.ORDER_HEADER, consistent_read=True)
-    except OrderItem.DoesNotExist:
-        return None
-
-
-def history_entries(tenant: str, order_id: str, first: int, stop: int) -> list[HistoryEntry]:
-    """History entries `first` .. `stop - 1`: those one save wrote, given the header's history_count
-    before and after it. Entries are written with the header in one transaction and never change, so
-    by the time a stream record of that header exists they can be read."""
-    if stop <= first:
-        return []
-    items = OrderHistoryItem.query(
-        keys.order_pk(tenant, order_id),
-        OrderHistoryItem.sk.between(keys.order_history(first), keys.order_history(stop - 1)),
-        consistent_read=True,
-    )
-    return [HistoryEntry(**item.entry) for item in items]

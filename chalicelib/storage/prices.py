@@ -2,7 +2,9 @@
 list's own partition) and customer-specific prices (one entry item per product in the customer's
 partition).
 
-The entries are the truth, read by key for a page of products or an order's lines (offer_reads.py).
+The entries are the truth. Orders and catalog pages price from the same items: a customer's own entries
+and each product's list-prices copy (services/catalog_offers.py, services/catalog.py), so what the
+page shows is what an order is priced at, even while a large list write is only partly out.
 Two copies serve the catalog's reads, each written in the same transaction as what it copies:
 - the list's partition holds a copy of its header (keys.price_list_copy), so one Query of the partition
   gives a list's header and entries together (GET and PUT /price-lists/{id});

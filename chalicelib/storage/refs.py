@@ -23,6 +23,7 @@ from chalicelib.storage import tenants as tenant_store
 from chalicelib.storage import users as user_store
 from chalicelib.storage.items import (
     BaseItem,
+    BudgetItem,
     CounterItem,
     CustomerItem,
     ListPricesItem,
@@ -57,6 +58,7 @@ class Refs:
     group_index: product_store.GroupIndex | None = None  # None: not asked for, or not written yet
     price_entries: dict[str, dict[str, PriceEntry]] = field(default_factory=dict)  # partition → product id → entry
     list_prices: dict[str, dict[str, PriceEntry]] = field(default_factory=dict)  # product id → list id → entry
+    budgets: dict[Key, int] = field(default_factory=dict)  # keys.budget(...) → cents spent (absent: none)
 
 
 def fetch(keys_: Iterable[Key]) -> dict[Key, BaseItem]:
@@ -82,6 +84,7 @@ def merge(first: Refs, second: Refs) -> Refs:
     out.product_groups = {**first.product_groups, **second.product_groups}
     out.group_index = second.group_index or first.group_index
     out.list_prices = {**first.list_prices, **second.list_prices}
+    out.budgets = {**first.budgets, **second.budgets}
     out.price_entries = {pk: dict(entries) for pk, entries in first.price_entries.items()}
     for pk, entries in second.price_entries.items():
         out.price_entries.setdefault(pk, {}).update(entries)
@@ -132,6 +135,8 @@ def load(
             refs.group_index = product_store.index_of(item)
         elif isinstance(item, PriceEntryItem):
             refs.price_entries.setdefault(key[0], {})[item.product_id] = price_store._to_entry(item)
+        elif isinstance(item, BudgetItem):
+            refs.budgets[key] = int(item.spent_cents or 0)
         elif isinstance(item, ListPricesItem):
             pid = key[1].removeprefix(keys.PRICE_ENTRY)
             lists: dict[str, str] = item.lists.attribute_values if item.lists is not None else {}
