@@ -34,11 +34,9 @@ from chalicelib.storage.customers import _item as customer_item
 from chalicelib.storage.groups import group_item
 from chalicelib.storage.items import (
     BaseItem,
-    OrderDocumentItem,
     OrderHistoryItem,
     OrderItem,
     OrderLinesItem,
-    OrderMessageItem,
     TenantItem,
     UniqueItem,
 )
@@ -204,49 +202,53 @@ def record(n: int, name: str, old: BaseItem | None, new: BaseItem | None) -> dic
     }
 
 
+def recorded(order: Order, version: int, kind: str = "customer") -> list[BaseItem]:
+    """The event items the order's last action recorded, as its write stores them."""
+    order.version = version
+    items: list[BaseItem] = [stored._event_item(TENANT, order, REP_ID, e, kind) for e in order.events]
+    order.events.clear()
+    return items
+
+
 def build() -> tuple[dict[str, dict[str, Any]], list[BaseItem]]:
     """Sample events by file name, and the world's items."""
     events: dict[str, dict[str, Any]] = {}
     with fixed_clock_and_ids():
         a = new_order(ORDER_A, "ORD-000101", "PO-4711")
-        draft_a = header(a, 1)
+        a.events.clear()
         a.submit(BUYER_ID, needs_approval=False)
         submitted_a = header(a, 2)
-        events["stream_order_submitted"] = record(1, "MODIFY", draft_a, submitted_a)
+        [submitted] = recorded(a, 2)
+        events["stream_order_submitted"] = record(1, "INSERT", None, submitted)
+        # The header's own records tell nobody anything now: the events do.
         events["stream_order_noop_modify"] = record(2, "MODIFY", submitted_a, header(a, 2))
 
         cups_later = [{"id": a.lines[1].id, "confirmed_delivery_date": date(2026, 3, 12)}]
         a.propose(REP_ID, "Cups ship on 12 March", cups_later, [])
-        events["stream_order_proposal_sent"] = record(3, "MODIFY", submitted_a, header(a, 3))
+        [proposal] = recorded(a, 3, "staff")
+        events["stream_order_proposal_sent"] = record(3, "INSERT", None, proposal)
         a.accept(BUYER_ID)
+        recorded(a, 4)
         doc = new_document(
             "shipment", REP_ID, date=date(2026, 3, 5), number="DN-2026-0042", carrier="DPD", tracking_number="09831122"
         )
         a.record_shipment(REP_ID, doc, {a.lines[0].id: Decimal(12)})
-        shipment = OrderDocumentItem(
-            keys.order_pk(TENANT, a.id), keys.order_document(doc.id), document=stored._doc_to_json(doc)
-        )
-        events["stream_order_shipment_inserted"] = record(4, "INSERT", None, shipment)
+        [shipped] = recorded(a, 5, "staff")
+        events["stream_order_shipment_inserted"] = record(4, "INSERT", None, shipped)
         before_shipping = lines_page(new_order(ORDER_A, "ORD-000101", "PO-4711"), 1)
         events["stream_order_lines_modified"] = record(5, "MODIFY", before_shipping, lines_page(a, 2))
-        message = OrderMessageItem(
-            keys.order_messages_pk(TENANT, a.id),
-            f"{keys.MESSAGE}01SAMPLEMESSAGE00000000000",
-            id="01SAMPLEMESSAGE00000000000",
-            order_id=a.id,
-            author_id=BUYER_ID,
-            author_kind="customer",
-            body="Could the cups come with the coffee?\nMerci !",
-            created_at="2026-03-05T10:00:00Z",
-        )
+        message_id = "01SAMPLEMESSAGE00000000000"
+        a.record_message(BUYER_ID, message_id, "Could the cups come with the coffee?\nMerci !")
+        [message] = recorded(a, 5)
         events["stream_order_message_inserted"] = record(6, "INSERT", None, message)
 
         b = new_order(ORDER_B, "ORD-000102", "PO-4712", coffee=40)  # over Amélie's approval limit
-        draft_b = header(b, 1)
+        b.events.clear()
         b.submit(BUYER_ID, needs_approval=True)
-        events["stream_order_needs_approval"] = record(7, "MODIFY", draft_b, header(b, 2))
+        [waiting] = recorded(b, 2)
+        events["stream_order_needs_approval"] = record(7, "INSERT", None, waiting)
 
-        final = [header(a, 5), *history(a), shipment, message, header(b, 2), *history(b)]
+        final = [header(a, 5), *history(a), header(b, 2), *history(b)]
     return {name: {"Records": [r]} for name, r in events.items()}, world_items(final)
 
 

@@ -313,7 +313,9 @@ class Order:
 
     def record_message(self, by: str, message_id: str, body: str) -> None:
         """A message posted on the order: an event only (messages have their own list)."""
-        self._event(EventType.MESSAGE_POSTED, by, message={"id": message_id, "body": body})
+        # A message moves nothing: it was posted in the status the order is in.
+        message = {"id": message_id, "body": body}
+        self._event(EventType.MESSAGE_POSTED, by, message=message, from_status=self.status.value)
 
     def settle_budget(self, this_month: str) -> list[BudgetMove]:
         """After any change: what the order now counts against the month's budget, and the counter moves

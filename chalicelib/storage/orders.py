@@ -8,7 +8,7 @@ import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -474,7 +474,7 @@ def _event_item(
             "currency": order.currency,
             "customer_reference": order.customer_reference,
         },
-        expires_at=timedelta(days=EVENT_DAYS),
+        expires_at=datetime.fromisoformat(event.occurred_at.replace("Z", "+00:00")) + timedelta(days=EVENT_DAYS),
     )
 
 
@@ -641,7 +641,9 @@ def _add_budget(tx: Any, tenant: str, move: BudgetMove, room: int | None) -> Non
         condition = BudgetItem.spent_cents <= room
         if room >= 0:  # nothing spent yet is room enough only if the room is not negative
             condition = BudgetItem.spent_cents.does_not_exist() | condition
-    tx.update(item, actions=[BudgetItem.spent_cents.add(move.cents)], condition=condition, add_version_condition=False)
+    # An update writes no discriminator by itself: set it, so the counter reads back as a BudgetItem.
+    actions = [BudgetItem.spent_cents.add(move.cents), BudgetItem.type.set(BudgetItem)]
+    tx.update(item, actions=actions, condition=condition, add_version_condition=False)
 
 
 def add_message(

@@ -13,6 +13,7 @@ from chalicelib.domain.pricing import PriceRule, Tier
 from chalicelib.services.catalog_offers import CatalogOffers
 from chalicelib.services.order_catalog import Catalog, FakeCatalog, Offer, ProductRef
 from chalicelib.storage import customers
+from chalicelib.storage.refs import load as load_refs
 from tests.functional.conftest import Api, create_customer
 
 D = Decimal
@@ -93,9 +94,15 @@ def port(request: pytest.FixtureRequest, admin: Api) -> tuple[Catalog, Customer,
     return fake_catalog() if request.param == "fake" else real_catalog(admin)
 
 
+def ask(catalog: Catalog, customer: Customer, refs: list[ProductRef], staff: bool = False) -> list[Offer | None]:
+    """As an order action asks: the port's keys read in the action's one BatchGet, then the offers."""
+    found = load_refs("acme", customers=[customer.id], extra=catalog.keys("acme", customer.id, refs))
+    return catalog.offers("acme", customer, refs, staff=staff, found=found)
+
+
 def one(port: tuple[Catalog, Customer, dict[str, str]], ref: ProductRef, staff: bool = False) -> Offer | None:
     catalog, customer, _ = port
-    [offer] = catalog.offers("acme", customer, [ref], staff=staff)
+    [offer] = ask(catalog, customer, [ref], staff)
     return offer
 
 
@@ -109,7 +116,7 @@ def test_a_product_is_found_by_id_sku_or_barcode(port) -> None:
 def test_unknown_references_are_none_in_their_place(port) -> None:
     catalog, customer, ids = port
     refs = [ProductRef(sku="NOPE"), ProductRef(product_id=ids["plain"]), ProductRef(barcode="000")]
-    offers = catalog.offers("acme", customer, refs, staff=False)
+    offers = ask(catalog, customer, refs)
     assert [o.sku if o else None for o in offers] == [None, "PLAIN-1", None]
 
 

@@ -115,7 +115,8 @@ def test_over_limit_and_monthly_budget_ask_for_approval(world: World) -> None:
     fits = world.order(lines=[{"sku": "SKU-1", "quantity": 1}])  # 12.00: 24 + 12 <= 40
     assert world.buyer.post(f"/orders/{fits['id']}/submit").json["status"] == "submitted"
     over = world.order(lines=[{"sku": "SKU-1", "quantity": 1}])  # 36 + 12 > 40
-    assert world.buyer.post(f"/orders/{over['id']}/submit").json["status"] == "pending_approval"
+    r = world.buyer.post(f"/orders/{over['id']}/submit")
+    assert r.status_code == 200 and r.json["status"] == "pending_approval", r.body
 
 
 def test_cieblink_proposal_accept_and_decline(world: World) -> None:

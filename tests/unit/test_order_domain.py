@@ -76,7 +76,10 @@ def test_an_approver_may_only_lower_quantities() -> None:
         o.approve("buyer", [])
     o.approve("boss", [{"id": o.lines[1].id, "remove": True}])
     assert o.status == OrderStatus.SUBMITTED and len(o.lines) == 1
-    assert [e.name for e in o.events] == ["approval_needed", "approved", "submitted"]
+    assert [e.type for e in o.events] == ["order.approval_requested", "order.approved", "order.submitted"]
+    approved = o.events[1]
+    assert approved.by == "boss" and approved.data["status"] == "submitted"
+    assert approved.data["trimmed"] == [{"sku": "B", "name": "B", "from": "1.5", "removed": True}]
 
 
 def test_accepting_a_proposal_applies_it_and_declining_restores() -> None:
