@@ -457,6 +457,34 @@ def test_a_refused_email_fails_its_record_and_goes_out_once_on_the_retry(mail: M
     assert len(mail.outbox.sent) == 2
 
 
+def test_each_email_tells_the_status_its_own_event_left_even_when_read_late(mail: Mail) -> None:
+    """A quick confirm, partial shipment, shipment, invoice and payment, all written before the stream is
+    read: each e-mail still says what its own event did to the order, in the order they happened."""
+    w = mail.world
+    oid = submitted(w)
+    mail.skip()
+    line = ok(w.buyer.get(f"/orders/{oid}"))["lines"][0]["id"]
+    ok(w.desk.post(f"/orders/{oid}/confirm"))
+    part = {"date": "2026-03-02", "document_number": "DN-1", "lines": [{"id": line, "quantity": 1}]}
+    ok(w.desk.post(f"/orders/{oid}/shipments", part), 201)
+    ok(w.desk.post(f"/orders/{oid}/shipments", {"date": "2026-03-03", "document_number": "DN-2"}), 201)
+    ok(w.desk.post(f"/orders/{oid}/invoices", {"date": "2026-03-03", "number": "INV-1", "amount": "24.00"}), 201)
+    ok(w.desk.post(f"/orders/{oid}/payments", {"date": "2026-03-04", "reference": "PAY-1", "amount": "24.00"}), 201)
+
+    sent = mail.deliver()
+
+    status = [next(ln for ln in m.text.splitlines() if ln.startswith("Status: ")) for m in sent]
+    assert [(event_of(m), s.removeprefix("Status: ")) for m, s in zip(sent, status, strict=True)] == [
+        ("confirmed", "confirmed"),
+        ("shipment_recorded", "partially shipped"),
+        ("shipment_recorded", "shipped"),
+        ("invoice_recorded", "shipped"),
+        ("payment_recorded", "shipped"),
+        ("completed", "completed"),
+    ]
+    assert {m.to for m in sent} == {PEOPLE["buyer"]}
+
+
 # --- the whole path, with the real SES adapter on moto ---------------------------------------------
 def test_an_order_action_reaches_ses_as_one_mime_message_per_reader(mail: Mail) -> None:
     import email
