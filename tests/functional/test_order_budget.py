@@ -28,7 +28,7 @@ def month(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def staff_order_sent(world: World) -> str:
-    o = world.order(world.rep, customer_id=world.customer["id"])  # 2 × SKU-1: 24.00 gross
+    o = world.order(world.rep, customer_id=world.customer["id"])  # 2 of SKU-1: 24.00 gross
     r = world.rep.post(f"/orders/{o['id']}/send")
     assert r.json["status"] == "awaiting_customer", r.body
     return str(o["id"])

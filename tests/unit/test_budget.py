@@ -3,6 +3,7 @@ order adds or gives back how much, to which month. One table, every action of th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -40,7 +41,10 @@ def waiting(o: Order) -> None:
     o.submit("buyer", needs_approval=True)
 
 
-CASES = {
+Step = Callable[[Order], object]
+Case = tuple[list[Step], Step, list[tuple[str, int]]]
+
+CASES: dict[str, Case] = {
     "submit without approval adds the gross to this month": (
         [], submitted, [(DEC, 2400)]),
     "submit needing approval adds nothing yet": (
@@ -70,7 +74,10 @@ CASES = {
         lambda o: o.record_payment("desk", new_document("payment", "desk", date=None, number="P", amount=D("24.00"))),
         []),
 }
-STAFF_CASES = {
+STAFF_Step = Callable[[Order], object]
+Case = tuple[list[Step], Step, list[tuple[str, int]]]
+
+CASES: dict[str, Case] = {
     "a staff order sent to the customer counts nothing yet": (
         [], lambda o: o.send("rep"), []),
     "cancelling a sent staff order gives back nothing (it never counted)": (
