@@ -74,10 +74,7 @@ CASES: dict[str, Case] = {
         lambda o: o.record_payment("desk", new_document("payment", "desk", date=None, number="P", amount=D("24.00"))),
         []),
 }
-STAFF_Step = Callable[[Order], object]
-Case = tuple[list[Step], Step, list[tuple[str, int]]]
-
-CASES: dict[str, Case] = {
+STAFF_CASES: dict[str, Case] = {
     "a staff order sent to the customer counts nothing yet": (
         [], lambda o: o.send("rep"), []),
     "cancelling a sent staff order gives back nothing (it never counted)": (
