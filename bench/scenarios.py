@@ -134,20 +134,13 @@ REFRESH_WHY = (
     "A token exchange is a login without the password: the stored token, then its user, then the user's "
     "groups (permissions are derived afresh), then the rotation (which also checks the session is live)."
 )
-# Order actions price lines from the catalog's checked copies (storage/offer_reads.py): with them, no
-# catalog read, a ConditionCheck per copy in the write. The figures below are a warm process's; these
-# say what a process that has not read those catalog items yet pays (bench/README.md "cold").
-PRICE_WHY = (
-    "Read order, write (the catalog's copies checked in it). Cold: the products and this customer's own "
-    "and price-list prices are read in one BatchGet first: 3."
-)
+# Order actions read the order (a Query), what they need besides in one BatchGet (customer, caller,
+# settings, the month's budget, their lines' products, customer prices, list-prices items and the group
+# index) and write one transaction: 3 round trips, in a fresh process as in a warm one.
 PRICE_BY_CODE_WHY = (
-    "Read order, write (the catalog's copies, the code's guard included, checked in it). Cold: the code's "
-    "guard, then the products and prices (and a group a product's visibility depends on): 4."
-)
-CREATE_WHY = (
-    "One BatchGet for the customer, settings, site and order counter; one transaction with the catalog's "
-    "copies checked in it. Cold: the catalog's two reads for lines named by sku come between: 4."
+    "A line named by sku or barcode: its product is known only through the code's guard, read in the "
+    "action's BatchGet; the product and its prices are a second BatchGet: the order's Query, two BatchGets, "
+    "the write (4). Lines named by product id (what the portal sends) cost 3."
 )
 LOGIN_WHY = (
     "Each read needs an id the one before returned: the failure counter, the tenant and the name's guard "
@@ -297,9 +290,9 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario("GET /orders", "desk", get("/orders?status=submitted"), variant="order desk: status work queue"),
     Scenario("GET /orders", "rep", get("/orders"), variant="sales rep: their customers' orders"),
-    Scenario("POST /orders", "buyer", new_order, expect=201, why=CREATE_WHY),
+    Scenario("POST /orders", "buyer", new_order, expect=201),
     Scenario(
-        "POST /orders", "rep", lambda w: new_order(w, "rep"), expect=201, variant="staff, on behalf", why=CREATE_WHY
+        "POST /orders", "rep", lambda w: new_order(w, "rep"), expect=201, variant="staff, on behalf"
     ),
     Scenario(
         "POST /orders",
@@ -329,7 +322,6 @@ SCENARIOS: list[Scenario] = [
         lambda w: (lambda o: Request("PATCH", f"/orders/{o['id']}/lines/{o['lines'][0]['id']}", {"quantity": 7}))(
             w.order_in("draft")
         ),
-        why=PRICE_WHY,
     ),
     Scenario(
         "DELETE /orders/{order_id}/lines/{line_id}",
@@ -340,14 +332,12 @@ SCENARIOS: list[Scenario] = [
         "POST /orders/{order_id}/lines/import",
         "buyer",
         import_csv,
-        why="An import: the order's Query, one BatchGet, the write. Each code is looked up as a barcode and as "
-        "a sku (barcode first), so its 20 rows are 40 guard keys, read with the product and the two price "
-        "entries of each code whose product this process has seen (confirmed by the guards): 100 keys, one "
-        "BatchGetItem. Checking copies instead would take 5 ConditionChecks a row, past a transaction's 100 "
-        "items. Cold: the products after the guards: 4.",
+        why="An import names products by code: the order's Query, the codes' guards (each code as a barcode "
+        "and as a sku: 40 keys for 20 rows) with the customer in one BatchGet, the products behind them and "
+        "their prices in a second, the write: 4.",
     ),
     # --- orders: lifecycle ---------------------------------------------------------------------------------
-    Scenario("POST /orders/{order_id}/submit", "buyer", on_order("draft", "POST", "/submit"), why=PRICE_WHY),
+    Scenario("POST /orders/{order_id}/submit", "buyer", on_order("draft", "POST", "/submit")),
     Scenario(
         "POST /orders/{order_id}/submit",
         "buyer",
@@ -356,10 +346,10 @@ SCENARIOS: list[Scenario] = [
             f"/orders/{w.draft(lines=w.over_limit_lines())['id']}/submit",
         ),
         variant="over the buyer's limit: needs approval",
-        why="Approval is needed, and an order nobody can approve is refused (no_approver): the write checks "
-        "that an approver this process has seen (found earlier, or logging in) still approves for the "
-        "customer. Cold: the approvers of the customer and its parents are looked up (a Query and two "
-        "BatchGets) and the catalog read: 6.",
+        why="Approval is needed, and an order nobody can approve is refused (no_approver): the approvers of "
+        "the customer (and its parents while none is found) are looked up: a Query of the customer's users, "
+        "a BatchGet of them, a BatchGet of their groups, between the action's BatchGet and its write: 6. "
+        "Only orders that need approval pay it; nothing is remembered between requests.",
     ),
     Scenario("POST /orders/{order_id}/approve", "approver", on_order("pending_approval", "POST", "/approve")),
     Scenario(
@@ -406,9 +396,6 @@ SCENARIOS: list[Scenario] = [
         "buyer",
         on_order("confirmed", "POST", "/reorder"),
         expect=201,
-        why="A reorder reads the source order by key (header, copies, its ten possible line pages) in the "
-        "BatchGet of the new order's customer, settings and counter; one transaction, the catalog's copies and "
-        "the site checked in it. Cold: the lines' products and prices are read in one more BatchGet: 3.",
     ),
     Scenario("GET /orders/{order_id}/messages", "buyer", with_messages),
     Scenario(

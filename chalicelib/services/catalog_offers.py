@@ -26,16 +26,20 @@ from chalicelib.storage.refs import Key, Refs
 BATCH_KEYS = 100  # keys per BatchGetItem
 
 
-def _whole(refs: list[ProductRef]) -> bool:
-    return 3 * len(refs) > BATCH_KEYS
+def _whole(product_count: int) -> bool:
+    """Whether to read the customer's prices and its price list whole: past one BatchGet's worth of keys."""
+    return 3 * product_count > BATCH_KEYS
 
 
-def _product_keys(tenant: str, customer_id: str, ids: Iterable[str], whole: bool) -> list[Key]:
+def _product_keys(tenant: str, customer_id: str, ids: Iterable[str], *, whole: bool, listed: bool) -> list[Key]:
+    """Each product, and unless read whole, its customer price and (`listed`: the customer may have a price
+    list) its list-prices item."""
     wanted: list[Key] = []
     for pid in ids:
         wanted.append(keys.product(tenant, pid))
         if not whole:
-            wanted += [keys.customer_price(tenant, customer_id, pid), keys.list_prices(tenant, pid)]
+            wanted.append(keys.customer_price(tenant, customer_id, pid))
+            wanted += [keys.list_prices(tenant, pid)] if listed else []
     return wanted
 
 
@@ -43,18 +47,18 @@ class CatalogOffers:
     def keys(self, tenant: str, customer_id: str, refs: list[ProductRef]) -> list[Key]:
         if not refs:
             return []
-        ids = [r.product_id for r in refs if r.product_id]
+        ids = list(dict.fromkeys(r.product_id for r in refs if r.product_id))
         guards = [keys.sku_guard(tenant, keys.sku_key(r.sku)) for r in refs if r.sku and not r.product_id]
         guards += [keys.barcode_guard(tenant, r.barcode.lower()) for r in refs if r.barcode and not r.product_id]
-        whole = _whole(refs)
-        return [keys.product_group_index(tenant), *guards, *_product_keys(tenant, customer_id, ids, whole)]
+        # The customer is read in the same BatchGet, so whether it has a price list is not known yet.
+        products = _product_keys(tenant, customer_id, ids, whole=_whole(len(ids)), listed=True)
+        return [keys.product_group_index(tenant), *guards, *products]
 
     def offers(
         self, tenant: str, customer: Customer, refs: list[ProductRef], *, staff: bool, found: Refs
     ) -> list[Offer | None]:
         if not refs:
             return []
-        whole = _whole(refs)
         ids: list[str | None] = []
         for ref in refs:
             if ref.product_id:
@@ -63,10 +67,13 @@ class CatalogOffers:
                 ids.append(found.owners.get(keys.sku_guard(tenant, keys.sku_key(ref.sku))))
             else:
                 ids.append(found.owners.get(keys.barcode_guard(tenant, (ref.barcode or "").lower())))
+        by_id = [r.product_id for r in refs if r.product_id]
         behind_guards = [pid for pid in dict.fromkeys(ids) if pid and pid not in found.products]
-        if behind_guards:  # lines named by code: their products are known only now
-            more = reads.load(tenant, extra=_product_keys(tenant, customer.id, behind_guards, whole))
-            found = reads.merge(found, more)
+        whole = _whole(len(set(by_id))) or _whole(len(behind_guards))
+        if behind_guards:  # lines named by code: their products are known only now (and the customer is)
+            listed = bool(customer.price_list_id)
+            more_keys = _product_keys(tenant, customer.id, behind_guards, whole=whole, listed=listed)
+            found = reads.merge(found, reads.load(tenant, extra=more_keys))
         named = [pid for pid in dict.fromkeys(ids) if pid and pid in found.products]
         own_pk = keys.customer_prices_pk(tenant, customer.id)
         list_id = customer.price_list_id
