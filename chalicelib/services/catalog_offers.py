@@ -71,8 +71,8 @@ class CatalogOffers:
         behind_guards = [pid for pid in dict.fromkeys(ids) if pid and pid not in found.products]
         whole = _whole(len(set(by_id))) or _whole(len(behind_guards))
         if behind_guards:  # lines named by code: their products are known only now (and the customer is)
-            listed = bool(customer.price_list_id)
-            more_keys = _product_keys(tenant, customer.id, behind_guards, whole=whole, listed=listed)
+            has_list = bool(customer.price_list_id)
+            more_keys = _product_keys(tenant, customer.id, behind_guards, whole=whole, listed=has_list)
             found = reads.merge(found, reads.load(tenant, extra=more_keys))
         named = [pid for pid in dict.fromkeys(ids) if pid and pid in found.products]
         own_pk = keys.customer_prices_pk(tenant, customer.id)
