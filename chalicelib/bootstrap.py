@@ -64,8 +64,9 @@ class Services:
     @cached_property
     def orders(self) -> OrderService:
         from chalicelib.services.orders import OrderService
+        from chalicelib.storage.orders import DynamoOrderStore
 
-        return OrderService(self.catalog)
+        return OrderService(self.catalog, DynamoOrderStore())
 
     @cached_property
     def email_sender(self) -> EmailSender:

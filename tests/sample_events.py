@@ -29,6 +29,7 @@ from chalicelib.domain.model import Customer, SecurityGroup, TenantSettings, Use
 from chalicelib.domain.orders import HistoryEntry, Order, new_document, new_line
 from chalicelib.domain.permissions import BUILTIN_GROUPS, UserKind
 from chalicelib.storage import keys
+from chalicelib.storage import order_codec as codec
 from chalicelib.storage import orders as stored
 from chalicelib.storage.customers import _item as customer_item
 from chalicelib.storage.groups import group_item
@@ -153,13 +154,13 @@ def new_order(order_id: str, number: str, reference: str, coffee: int = 12) -> O
 
 
 def header(order: Order, version: int) -> OrderItem:
-    item = stored._header_item(TENANT, order, REP_ID, 1, len(order.history))
+    item = codec.header_item(TENANT, order, REP_ID, 1, len(order.history))
     item.version = version
     return item
 
 
 def lines_page(order: Order, version: int) -> OrderLinesItem:
-    [(sk, body)] = stored._pages(order).items()
+    [(sk, body)] = codec.pages(order).items()
     item = OrderLinesItem(keys.order_pk(TENANT, order.id), sk, lines=json.loads(body))
     item.version = version
     return item

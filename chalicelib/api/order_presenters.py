@@ -18,8 +18,8 @@ from chalicelib.api.schemas.orders import (
 from chalicelib.domain.orders import Document, Line, Order
 
 if TYPE_CHECKING:
-    from chalicelib.services.orders import Message
-    from chalicelib.storage.orders import OrderSummary
+    from chalicelib.domain.orders import Message
+    from chalicelib.storage.order_codec import OrderSummary
 
 
 def line_out(line: Line) -> LineOut:

@@ -82,3 +82,16 @@ class TooManyAttemptsError(OrderGateError):
 
 def invalid_field(field: str, message: str) -> ValidationFailedError:
     return ValidationFailedError("The request body failed validation.", details=[{"field": field, "message": message}])
+
+
+# --- a write refused for something that changed since it was read: the use case reads again -------------
+class BudgetExceededError(Exception):
+    """A budget move's condition failed: the month was spent meanwhile. Read again and decide again."""
+
+
+class NumberTakenError(Exception):
+    """Another order took the order number read for this one: read the counter again."""
+
+
+class ParentsMovedError(Exception):
+    """The customer's stored line of parents, which an order's approval path was taken from, changed."""

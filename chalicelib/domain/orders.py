@@ -198,6 +198,17 @@ class OrderEvent:
 
 
 @dataclass
+class Message:
+    """A message on an order's shared conversation."""
+
+    id: str
+    author_id: str
+    author_kind: str
+    body: str
+    created_at: str
+
+
+@dataclass
 class Order:
     id: str
     tenant: str

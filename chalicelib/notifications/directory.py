@@ -15,8 +15,7 @@ from contextvars import ContextVar
 
 from chalicelib.domain.model import Customer, TenantSettings, User
 from chalicelib.domain.permissions import Permission
-from chalicelib.services import approvers
-from chalicelib.storage import customers, tenants, users
+from chalicelib.storage import approvers, customers, tenants, users
 
 
 class Directory:

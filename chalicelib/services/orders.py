@@ -20,16 +20,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import budget as budgets
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.errors import (
+    BudgetExceededError,
     ConflictError,
     ForbiddenError,
     MalformedRequestError,
     NotFoundError,
+    NumberTakenError,
+    ParentsMovedError,
     ValidationFailedError,
     VersionMismatchError,
     invalid_field,
@@ -42,6 +45,7 @@ from chalicelib.domain.orders import (
     Action,
     Document,
     Line,
+    Message,
     Order,
     OrderStatus,
     needs_approval,
@@ -49,21 +53,19 @@ from chalicelib.domain.orders import (
     new_line,
 )
 from chalicelib.domain.permissions import Permission
-from chalicelib.services import approvers as approver_lookup
 from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
-from chalicelib.storage import customers, keys, orders
-from chalicelib.storage.items import OrderMessageItem
-from chalicelib.storage.orders import BudgetExceededError, Loaded, NumberTakenError, OrderSummary
+from chalicelib.services.order_store import OrderQuery, OrderStore, Reads, Relied
+from chalicelib.storage import keys
+from chalicelib.storage.order_codec import Loaded, OrderSummary
 from chalicelib.storage.paging import Page
 from chalicelib.storage.refs import Refs
-from chalicelib.storage.refs import load as load_refs
-from chalicelib.storage.table import Check, StaleError
 
 P = Permission
 S = OrderStatus
 ATTEMPTS = 25
 MAX_IMPORT_ROWS = 1000
 MAX_CODE_LENGTH = 64  # as a product reference in a JSON body (api/schemas/orders.py `Ref`)
+MAX_DEPTH = 20  # levels of parents an approval path follows
 
 
 @dataclass
@@ -74,16 +76,7 @@ class ImportResult:
 
 
 @dataclass
-class Message:
-    id: str
-    author_id: str
-    author_kind: str
-    body: str
-    created_at: str
-
-
-@dataclass
-class Reads:
+class Found:
     """What an action read besides the order, in its one BatchGet."""
 
     refs: Refs
@@ -110,7 +103,7 @@ class Reads:
 class Write:
     """What an action adds to its write besides the order: conditions, and the budget it must keep."""
 
-    checks: list[Check] = field(default_factory=list)
+    site_id: str | None = None  # a site the order now names: checked to exist in the write
     # month → the customer's budget in cents, where this action's moves must stay within it
     budget_limits: dict[str, int] = field(default_factory=dict)
 
@@ -119,8 +112,9 @@ Change = Callable[[Loaded, Write], None]
 
 
 class OrderService:
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, store: OrderStore) -> None:
         self._catalog = catalog
+        self._store = store
 
     # --- visibility and roles ---------------------------------------------------------------------
     def _sees(self, p: Principal, loaded: Loaded) -> bool:
@@ -135,17 +129,15 @@ class OrderService:
         return o.status == S.PENDING_APPROVAL and self._approves(p, o)
 
     def _rep_of(self, p: Principal, customer_id: str) -> bool:
-        try:
-            return customers.get(p.tenant, customer_id).sales_rep_id == p.user_id
-        except NotFoundError:
-            return False
+        customer = self._store.customer(p.tenant, customer_id)
+        return customer is not None and customer.sales_rep_id == p.user_id
 
     @staticmethod
     def _approves(p: Principal, o: Order) -> bool:
         return p.is_customer and p.has(P.ORDERS_APPROVE) and bool(set(o.customer_path) & set(p.customer_ids))
 
     def _load(self, p: Principal, order_id: str) -> Loaded:
-        loaded = orders.load(p.tenant, order_id) if order_id else None
+        loaded = self._store.load(p.tenant, order_id) if order_id else None
         if loaded is None or not self._sees(p, loaded):
             raise NotFoundError("order")
         return loaded
@@ -172,7 +164,7 @@ class OrderService:
             o.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
             moves = o.settle_budget(_month())
             try:
-                return orders.save(
+                return self._store.save(
                     p.tenant,
                     loaded,
                     o,
@@ -180,7 +172,7 @@ class OrderService:
                     actor_kind=p.kind.value,
                     budget=moves,
                     budget_limits=write.budget_limits,
-                    checks=write.checks,
+                    relied=Relied(site_id=write.site_id),
                 )
             except BudgetExceededError:
                 pass  # spent meanwhile: read the month again and decide again
@@ -201,23 +193,23 @@ class OrderService:
         months: list[str] = (),  # type: ignore[assignment]
         sites: list[str] = (),  # type: ignore[assignment]
         counter: bool = False,
-    ) -> Reads:
+    ) -> Found:
         """The action's one BatchGet: the customer and whatever else it names (a line given by sku or
         barcode adds a second read for its product: the catalog port)."""
         t = p.tenant
-        found = load_refs(
-            t,
+        wanted = Reads(
             customers=[customer_id],
             settings=settings,
             users=[p.user_id] if caller else [],
             sites=sites,
-            order_counter=counter,
+            counter=counter,
             extra=[*self._catalog.keys(t, customer_id, list(refs)), *(keys.budget(t, customer_id, m) for m in months)],
         )
+        found = self._store.read(t, wanted)
         customer = found.customers.get(customer_id)
         if customer is None:
             raise NotFoundError("customer")
-        reads = Reads(found, customer)
+        reads = Found(found, customer)
         if refs:
             reads.offers = self._catalog.offers(t, customer, list(refs), staff=p.is_staff, found=found)
         return reads
@@ -237,11 +229,6 @@ class OrderService:
         created_from: str | None,
         created_to: str | None,
     ) -> Page[OrderSummary]:
-        from pynamodb.expressions.condition import Condition
-
-        from chalicelib.storage import keys
-        from chalicelib.storage.items import OrderItem
-
         if status is not None and status not in {s.value for s in S}:
             raise MalformedRequestError(f"'status' must be one of {', '.join(s.value for s in S)}.")
         for name, value in (("created_from", created_from), ("created_to", created_to)):
@@ -251,49 +238,35 @@ class OrderService:
                 except ValueError:
                     raise MalformedRequestError(f"'{name}' must be a date (YYYY-MM-DD).") from None
         t = p.tenant
-        conditions: list[Condition] = []
+        def query(of: Literal["customer", "rep", "status", "tenant"], key: str, **only: Any) -> Page[OrderSummary]:
+            q = OrderQuery(t, of, key, limit, cursor, created_from=created_from, created_to=created_to, **only)
+            return self._store.list_orders(q)
+
         if p.is_staff:
             if customer_id:
                 if not (p.has(P.ORDERS_READ_ALL) or self._rep_of(p, customer_id)):
                     raise NotFoundError("customer")
-                index, partition = "gsi2", keys.orders_of_customer(t, customer_id)
-            elif not p.has(P.ORDERS_READ_ALL):
-                index, partition = "gsi4", keys.orders_of_rep(t, p.user_id)
-            elif status:
-                index, partition, status = "gsi1", keys.orders_by_status(t, status), None
-            else:
-                index, partition = "gsi3", keys.orders_of_tenant(t)
-        elif customer_id is None and status == S.PENDING_APPROVAL.value and p.has(P.ORDERS_APPROVE):
+                return query("customer", customer_id, status=status)
+            if not p.has(P.ORDERS_READ_ALL):
+                return query("rep", p.user_id, status=status)
+            return query("status", status) if status else query("tenant", "")
+        if customer_id is None and status == S.PENDING_APPROVAL.value and p.has(P.ORDERS_APPROVE):
             # What waits for this approver, their branches' orders included: the approval list of each
             # of their customers (one Query each), never the tenant's whole queue.
-            return orders.list_approvals(
+            return self._store.list_approvals(
                 t, p.customer_ids, limit=limit, cursor=cursor, created_from=created_from, created_to=created_to
             )
-        else:
-            cid = customer_id or (p.customer_ids[0] if p.customer_ids else "")
-            if cid not in p.customer_ids:
-                raise NotFoundError("customer")
-            index, partition = "gsi2", keys.orders_of_customer(t, cid)
-            if not p.has(P.ORDERS_VIEW_ORG):
-                mine = OrderItem.created_by == p.user_id
-                if p.has(P.ORDERS_PLACE):
-                    mine = mine | ((OrderItem.source == "staff") & (OrderItem.status != S.DRAFT.value))
-                if p.has(P.ORDERS_APPROVE):
-                    mine = mine | (OrderItem.status == S.PENDING_APPROVAL.value)
-                conditions.append(mine)
-        if status:
-            conditions.append(OrderItem.status == status)
-        filter_condition: Condition | None = None
-        for each in conditions:
-            filter_condition = each if filter_condition is None else filter_condition & each
-        return orders.list_page(
-            index,
-            partition,
-            limit=limit,
-            cursor=cursor,
-            created_from=created_from,
-            created_to=created_to,
-            filter_condition=filter_condition,
+        cid = customer_id or (p.customer_ids[0] if p.customer_ids else "")
+        if cid not in p.customer_ids:
+            raise NotFoundError("customer")
+        own = not p.has(P.ORDERS_VIEW_ORG)
+        return query(
+            "customer",
+            cid,
+            status=status,
+            own_for=p.user_id if own else None,
+            sees_sent=own and p.has(P.ORDERS_PLACE),
+            sees_waiting=own and p.has(P.ORDERS_APPROVE),
         )
 
     # --- drafts -------------------------------------------------------------------------------------
@@ -333,14 +306,14 @@ class OrderService:
             if site_id is not None and site_id not in r.refs.sites:
                 raise NotFoundError("site")
             header = self._header_values(customer, settings, data, partial=False)
-            path, checks = self._customer_path(t, customer, walk)
+            path, parents = self._customer_path(t, customer, walk)
             skipped: list[dict[str, str]] = []
             if source is not None:
                 lines = _still_orderable(source, r.offers, skipped)
                 offers = [o for o, line in zip(r.offers, source.lines, strict=True) if _kept(line, lines)]
             else:
                 offers = r.offers
-            last = r.refs.order_counter if r.refs.order_counter is not None else orders.counter_value(t)
+            last = r.refs.order_counter if r.refs.order_counter is not None else self._store.counter_value(t)
             number = last + 1
             order = Order(
                 id=new_id(),
@@ -366,27 +339,27 @@ class OrderService:
                 )
             order.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
             try:
-                saved = orders.save(
-                    t, None, order, customer.sales_rep_id, actor_kind=p.kind.value, checks=checks, number=number
+                relied = Relied(site_id=site_id, parents=tuple(parents))
+                saved = self._store.save(
+                    t, None, order, customer.sales_rep_id, actor_kind=p.kind.value, relied=relied, number=number
                 )
                 return saved, skipped
             except NumberTakenError:
                 time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
-            except StaleError:
+            except ParentsMovedError:
                 walk = True  # the customer's stored parents are out of date: read them level by level
         raise ConflictError("Orders are being created by others right now; try again.")
 
-    @staticmethod
-    def _customer_path(t: str, customer: Customer, walk: bool) -> tuple[list[str], list[Check]]:
-        """The customer and its parents, nearest first (whose approvers may act on the order), from the
-        parents stored with the customer (the copy that serves this), verified in the order's transaction;
-        or read level by level."""
+    def _customer_path(self, t: str, customer: Customer, walk: bool) -> tuple[list[str], list[str]]:
+        """The customer and its parents, nearest first (whose approvers may act on the order), and the
+        stored parents it relied on: from the parents stored with the customer (the copy that serves
+        this), verified in the order's transaction; or read level by level."""
         if customer.parent_id is None:
             return [customer.id], []
         chain = customer.ancestor_ids
         if walk or not chain or chain[0] != customer.parent_id:
-            return [customer.id, *customers.walk_ancestors(t, customer.parent_id, approver_lookup.MAX_DEPTH)], []
-        return [customer.id, *chain], customers.path_checks(t, chain)
+            return [customer.id, *self._store.parents(t, customer.parent_id, MAX_DEPTH)], []
+        return [customer.id, *chain], list(chain)
 
     def _header_values(
         self, customer: Customer | None, settings: TenantSettings | None, data: dict[str, Any], *, partial: bool
@@ -444,7 +417,7 @@ class OrderService:
                 customer, settings = r.customer, (r.settings if methods else None)
                 if site_id is not None and site_id not in r.refs.sites:
                     raise NotFoundError("site")
-                w.checks.append(orders.site_exists(p.tenant, site_id)) if site_id is not None else None
+                w.site_id = site_id
             values = self._header_values(customer, settings, data, partial=True)
             if "site_id" in data:
                 values["site_id"] = site_id
@@ -564,7 +537,7 @@ class OrderService:
                 approval_limit=r.caller(p.user_id).approval_limit,
                 over_budget=over_budget,
             )
-            if need and not approver_lookup.anyone_approves(p.tenant, o.customer_path, besides=p.user_id):
+            if need and not self._store.anyone_approves(p.tenant, o.customer_path, p.user_id):
                 raise ConflictError(
                     "This order needs approval, but nobody in your organisation can approve orders.",
                     code="no_approver",
@@ -732,25 +705,14 @@ class OrderService:
         from chalicelib.domain.clock import now_iso
 
         loaded = self._load(p, order_id)
-        msg_id = new_id()
-        item = OrderMessageItem(
-            keys.order_messages_pk(p.tenant, order_id),
-            f"{keys.MESSAGE}{msg_id}",
-            id=msg_id,
-            order_id=order_id,
-            author_id=p.user_id,
-            author_kind=p.kind.value,
-            body=body,
-            created_at=now_iso(),
-        )
-        loaded.order.record_message(p.user_id, msg_id, body)
-        orders.add_message(p.tenant, loaded.order, loaded.sales_rep_id, item, p.kind.value)
-        return Message(item.id, item.author_id, item.author_kind, item.body, item.created_at)
+        message = Message(new_id(), p.user_id, p.kind.value, body, now_iso())
+        loaded.order.record_message(p.user_id, message.id, body)
+        self._store.add_message(p.tenant, loaded.order, loaded.sales_rep_id, message, p.kind.value)
+        return message
 
     def messages(self, p: Principal, order_id: str, limit: int, cursor: str | None) -> Page[Message]:
         self._load(p, order_id)
-        page = orders.list_messages(p.tenant, order_id, limit, cursor)
-        return page.map(lambda m: Message(m.id, m.author_id, m.author_kind, m.body, m.created_at))
+        return self._store.messages(p.tenant, order_id, limit, cursor)
 
     def reorder(self, p: Principal, order_id: str) -> tuple[Order, list[dict[str, str]]]:
         """A new draft with the source's lines the customer can still order as they were (one Query of the

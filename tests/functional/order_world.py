@@ -16,6 +16,7 @@ from chalicelib.bootstrap import get_services
 from chalicelib.domain.pricing import PriceRule, Tier
 from chalicelib.services.order_catalog import FakeCatalog, Offer
 from chalicelib.services.orders import OrderService
+from chalicelib.storage.orders import DynamoOrderStore
 from tests.functional.conftest import USER_PASSWORD, Api, create_customer, create_user
 
 D = Decimal
@@ -67,7 +68,7 @@ def build_world(admin: Api, anon: Api) -> World:
     catalog.hidden.add("p3")
     services = get_services()
     services.catalog = catalog
-    services.orders = OrderService(catalog)
+    services.orders = OrderService(catalog, DynamoOrderStore())
 
     admin.patch(
         "/settings",

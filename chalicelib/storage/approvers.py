@@ -1,6 +1,6 @@
 """Who approves a customer's orders: the active customer users holding `orders.approve` whose
-customers include the order's customer or one of its ancestors (PRODUCT.md). Also used to find
-who to e-mail. Read every time: nothing is remembered between requests.
+customers include the order's customer or one of its ancestors (PRODUCT.md). Used by submit (is there
+anyone?) and to find who to e-mail. Read every time: nothing is remembered between requests.
 """
 
 from __future__ import annotations

@@ -1,0 +1,137 @@
+"""What the order use cases need from storage, as a port: load and save an order aggregate, read what
+an action relies on in one round trip, list orders, post messages, find approvers. Only domain values
+cross it (Order, Customer, Refs of domain objects, summaries): PynamoDB items and conditions stay in
+storage/. The DynamoDB adapter is storage/orders.py `DynamoOrderStore`, built in bootstrap.py; unit tests
+run OrderService on tests/unit/fake_order_store.py, and tests/integration/test_order_store_contract.py
+runs one suite against both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from chalicelib.domain.budget import BudgetMove
+from chalicelib.domain.errors import BudgetExceededError, NumberTakenError, ParentsMovedError
+from chalicelib.domain.model import Customer
+from chalicelib.domain.orders import Message, Order
+
+if TYPE_CHECKING:
+    from chalicelib.storage.order_codec import Loaded, OrderSummary
+    from chalicelib.storage.paging import Page
+    from chalicelib.storage.refs import Key, Refs
+
+
+@dataclass(frozen=True)
+class Relied:
+    """What a write relied on besides the order, checked in its transaction: a site that must still exist
+    (else NotFoundError), a customer's stored line of parents that must still hold (else
+    ParentsMovedError)."""
+
+    site_id: str | None = None
+    parents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """One page of a list of orders, newest first (storage picks the index: keys.py)."""
+
+    tenant: str
+    of: Literal["customer", "rep", "status", "tenant"]
+    key: str  # the customer id, the rep's user id, the status; unused for "tenant"
+    limit: int
+    cursor: str | None = None
+    status: str | None = None  # only orders in this status
+    created_from: str | None = None
+    created_to: str | None = None
+    # A customer user without orders.view_org sees their own orders, a sent staff order (with
+    # orders.place) and what waits for approval (with orders.approve).
+    own_for: str | None = None
+    sees_sent: bool = False
+    sees_waiting: bool = False
+
+
+@dataclass
+class Reads:
+    """What `OrderStore.read` is asked for: every key known before the action's one BatchGet."""
+
+    customers: list[str] = field(default_factory=list)
+    settings: bool = False
+    users: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)
+    counter: bool = False
+    extra: list[Key] = field(default_factory=list)
+
+
+# The write conflicts a store raises (domain/errors.py), for its implementations to import from here.
+__all__ = [
+    "BudgetExceededError",
+    "NumberTakenError",
+    "OrderQuery",
+    "OrderStore",
+    "ParentsMovedError",
+    "Reads",
+    "Relied",
+]
+
+
+class OrderStore(Protocol):
+    def load(self, tenant: str, order_id: str) -> Loaded | None:
+        """The whole order (one Query), or None."""
+        ...
+
+    def save(
+        self,
+        tenant: str,
+        loaded: Loaded | None,
+        order: Order,
+        sales_rep_id: str | None,
+        *,
+        actor_kind: str,
+        budget: Sequence[BudgetMove] = (),
+        budget_limits: dict[str, int] | None = None,
+        relied: Relied | None = None,
+        number: int | None = None,
+    ) -> Order:
+        """One transaction: the order (conditional on the version loaded: VersionMismatchError), its
+        recorded events, the budget moves (BudgetExceededError past `budget_limits`), the order counter
+        moved to `number` (NumberTakenError), and the checks of what it `relied` on."""
+        ...
+
+    def read(self, tenant: str, reads: Reads) -> Refs:
+        """Everything named, in one BatchGet."""
+        ...
+
+    def counter_value(self, tenant: str) -> int: ...
+
+    def customer(self, tenant: str, customer_id: str) -> Customer | None: ...
+
+    def parents(self, tenant: str, parent_id: str, limit: int) -> list[str]:
+        """The line of parents from `parent_id` up, read level by level."""
+        ...
+
+    def anyone_approves(self, tenant: str, path: list[str], besides: str) -> bool:
+        """Whether an active customer user other than `besides` holds orders.approve for a customer on the path."""
+        ...
+
+    def list_orders(self, query: OrderQuery) -> Page[OrderSummary]: ...
+
+    def list_approvals(
+        self,
+        tenant: str,
+        customer_ids: Sequence[str],
+        *,
+        limit: int,
+        cursor: str | None,
+        created_from: str | None,
+        created_to: str | None,
+    ) -> Page[OrderSummary]: ...
+
+    def add_message(
+        self, tenant: str, order: Order, sales_rep_id: str | None, message: Message, actor_kind: str
+    ) -> None:
+        """The message and the event the order recorded for it, in one transaction."""
+        ...
+
+    def messages(self, tenant: str, order_id: str, limit: int, cursor: str | None) -> Page[Message]: ...

@@ -1,0 +1,288 @@
+"""How an order is stored: the Order aggregate as items of its partition and back (header, line pages
+of 100 lines, history entries, revisions, documents), and the header's summary that lists show.
+Pure mapping: no reads, no writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.domain.budget import Counted
+from chalicelib.domain.orders import (
+    Document,
+    HistoryEntry,
+    Line,
+    Order,
+    OrderStatus,
+    ProposalInfo,
+    Proposed,
+    Revision,
+)
+from chalicelib.storage import keys
+from chalicelib.storage.items import (
+    ApprovalEntryItem,
+    BaseItem,
+    OrderDocumentItem,
+    OrderHistoryItem,
+    OrderItem,
+    OrderLinesItem,
+    OrderRevisionItem,
+)
+
+LINES_PER_PAGE = 100
+HEADER_FIELDS = (
+    "customer_reference",
+    "requested_delivery_date",
+    "delivery_address",
+    "delivery_method",
+    "billing_address",
+    "payment_method",
+    "notes",
+)
+
+
+
+@dataclass
+class Loaded:
+    """An order as read, plus what is needed to write back only what changed."""
+
+    order: Order
+    sales_rep_id: str | None
+    status_read: OrderStatus | None = None  # `order` is changed in place: the status it was read in
+    pages: dict[str, tuple[str, int]] = field(default_factory=dict)  # sk → (lines JSON, item version)
+    revisions: dict[int, tuple[str, int]] = field(default_factory=dict)
+    document_ids: set[str] = field(default_factory=set)
+    history_count: int = 0
+
+
+# --- (de)serialisation ----------------------------------------------------------------------------
+def _s(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _d(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _date(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def line_to_json(line: Line) -> dict[str, Any]:
+    data = {k: _s(v) for k, v in dataclasses.asdict(line).items() if k != "proposed"}
+    data["proposed"] = {k: _s(v) for k, v in dataclasses.asdict(line.proposed).items()} if line.proposed else None
+    return data
+
+
+def line_from_json(data: dict[str, Any]) -> Line:
+    p = data.get("proposed")
+    return Line(
+        id=data["id"],
+        product_id=data["product_id"],
+        sku=data["sku"],
+        name=data["name"],
+        quantity=Decimal(data["quantity"]),
+        unit_price=Decimal(data["unit_price"]),
+        tax_rate=Decimal(data["tax_rate"]),
+        requested_delivery_date=_date(data.get("requested_delivery_date")),
+        confirmed_delivery_date=_date(data.get("confirmed_delivery_date")),
+        shipped_quantity=Decimal(data.get("shipped_quantity") or "0"),
+        proposed=Proposed(
+            quantity=_d(p.get("quantity")),
+            unit_price=_d(p.get("unit_price")),
+            confirmed_delivery_date=_date(p.get("confirmed_delivery_date")),
+            removed=bool(p.get("removed")),
+            added=bool(p.get("added")),
+        )
+        if p
+        else None,
+    )
+
+
+def doc_to_json(doc: Document) -> dict[str, Any]:
+    return {k: _s(v) for k, v in dataclasses.asdict(doc).items()}
+
+
+def _doc_from_json(data: dict[str, Any]) -> Document:
+    return Document(
+        **{
+            **data,
+            "date": date.fromisoformat(data["date"]),
+            "due_date": _date(data.get("due_date")),
+            "amount": _d(data.get("amount")),
+        }
+    )
+
+
+def header_item(tenant: str, order: Order, sales_rep_id: str | None, page_count: int, history_count: int) -> OrderItem:
+    pk = keys.order_pk(tenant, order.id)
+    totals = order.totals
+    list_sk = keys.order_list_sk(order.created_at, order.id)
+    item = OrderItem(
+        pk,
+        keys.ORDER_HEADER,
+        id=order.id,
+        number=order.number,
+        status=order.status.value,
+        invoice_status=order.invoice_status,
+        payment_status=order.payment_status,
+        source=order.source,
+        customer_id=order.customer_id,
+        customer_name=order.customer_name,
+        sales_rep_id=sales_rep_id,
+        customer_path=set(order.customer_path or [order.customer_id]),
+        site_id=order.site_id,
+        created_by=order.created_by,
+        submitted_by=order.submitted_by,
+        currency=order.currency,
+        header={
+            **{name: _s(getattr(order, name)) for name in HEADER_FIELDS},
+            "customer_path_order": list(order.customer_path),  # the set above loses the order
+            "budget": dataclasses.asdict(order.budget) if order.budget else None,
+        },
+        totals={"net": str(totals.net), "tax": str(totals.tax), "gross": str(totals.gross)},
+        line_count=len(order.lines),
+        page_count=page_count,
+        proposal=dataclasses.asdict(order.proposal) if order.proposal else None,
+        revision_count=len(order.revisions),
+        history_count=history_count,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        gsi1pk=keys.orders_by_status(tenant, order.status.value),
+        gsi1sk=list_sk,
+        gsi2pk=keys.orders_of_customer(tenant, order.customer_id),
+        gsi2sk=list_sk,
+        gsi3pk=keys.orders_of_tenant(tenant),
+        gsi3sk=list_sk,
+    )
+    if sales_rep_id:
+        item.gsi4pk = keys.orders_of_rep(tenant, sales_rep_id)
+        item.gsi4sk = list_sk
+    return item
+
+
+def pages(order: Order) -> dict[str, str]:
+    chunks = [order.lines[i : i + LINES_PER_PAGE] for i in range(0, len(order.lines), LINES_PER_PAGE)]
+    return {
+        keys.order_lines(n): json.dumps([line_to_json(line) for line in chunk], sort_keys=True)
+        for n, chunk in enumerate(chunks)
+    }
+
+
+def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
+    header = next((i for i in items if isinstance(i, OrderItem)), None)
+    if header is None:
+        return None
+    pages = sorted((i for i in items if isinstance(i, OrderLinesItem)), key=lambda i: i.sk)
+    lines = [line_from_json(d) for page in pages for d in page.lines]
+    history = sorted((i for i in items if isinstance(i, OrderHistoryItem)), key=lambda i: i.sk)
+    revisions = sorted((i for i in items if isinstance(i, OrderRevisionItem)), key=lambda i: i.sk)
+    documents = [i for i in items if isinstance(i, OrderDocumentItem)]
+    h = header.header or {}
+    order = Order(
+        id=header.id,
+        tenant=tenant,
+        number=header.number,
+        customer_id=header.customer_id,
+        customer_name=header.customer_name,
+        site_id=header.site_id,
+        source=header.source,
+        created_by=header.created_by,
+        currency=header.currency,
+        status=OrderStatus(header.status),
+        invoice_status=header.invoice_status,
+        payment_status=header.payment_status,
+        submitted_by=header.submitted_by,
+        customer_reference=h.get("customer_reference"),
+        requested_delivery_date=_date(h.get("requested_delivery_date")),
+        delivery_address=h.get("delivery_address"),
+        delivery_method=h.get("delivery_method"),
+        billing_address=h.get("billing_address"),
+        payment_method=h.get("payment_method"),
+        notes=h.get("notes"),
+        customer_path=list(h.get("customer_path_order") or sorted(header.customer_path or {header.customer_id})),
+        lines=lines,
+        proposal=ProposalInfo(**header.proposal) if header.proposal else None,
+        revisions=[Revision(**r.revision) for r in revisions],
+        documents=sorted((_doc_from_json(d.document) for d in documents), key=lambda d: d.recorded_at),
+        history=[HistoryEntry(**e.entry) for e in history],
+        budget=Counted(**h["budget"]) if h.get("budget") else None,
+        created_at=header.created_at,
+        updated_at=header.updated_at,
+        version=header.version or 0,
+    )
+    return Loaded(
+        order=order,
+        sales_rep_id=header.sales_rep_id,
+        status_read=order.status,
+        pages={p.sk: (json.dumps(p.lines, sort_keys=True), p.version or 0) for p in pages},
+        revisions={r.revision["revision"]: (json.dumps(r.revision, sort_keys=True), r.version or 0) for r in revisions},
+        document_ids={d.document["id"] for d in documents},
+        history_count=len(history),
+    )
+
+
+@dataclass
+class OrderSummary:
+    """What a list shows of an order, straight from the header item (no line pages read)."""
+
+    id: str
+    number: str
+    status: str
+    invoice_status: str
+    payment_status: str
+    source: str
+    customer_id: str
+    customer_name: str
+    created_by: str
+    submitted_by: str | None
+    currency: str
+    totals: dict[str, str]
+    line_count: int
+    created_at: str
+    updated_at: str
+    customer_reference: str | None
+    requested_delivery_date: str | None
+    sales_rep_id: str | None = None
+
+
+def summary(item: OrderItem) -> OrderSummary:
+    h = item.header or {}
+    return OrderSummary(
+        id=item.id,
+        number=item.number,
+        status=item.status,
+        invoice_status=item.invoice_status,
+        payment_status=item.payment_status,
+        source=item.source,
+        customer_id=item.customer_id,
+        customer_name=item.customer_name,
+        created_by=item.created_by,
+        submitted_by=item.submitted_by,
+        currency=item.currency,
+        totals=dict(item.totals or {}),
+        line_count=int(item.line_count or 0),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        customer_reference=h.get("customer_reference"),
+        requested_delivery_date=h.get("requested_delivery_date"),
+        sales_rep_id=item.sales_rep_id,
+    )
+
+
+def approval_entries(tenant: str, order: Order, header: OrderItem) -> list[ApprovalEntryItem]:
+    """The order's entries in the approval lists of the customers on its path."""
+    shown = dataclasses.asdict(summary(header))
+    sk = keys.order_list_sk(order.created_at, order.id)
+    return [
+        ApprovalEntryItem(keys.approvals(tenant, cid), sk, order_id=order.id, summary=shown)
+        for cid in dict.fromkeys(order.customer_path or [order.customer_id])
+    ]
