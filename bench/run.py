@@ -42,10 +42,10 @@ def aws() -> Iterator[Any]:
     from bench.counting import storage_clients, storage_counter
     from chalicelib import bootstrap
     from chalicelib.config import get_settings
-    from chalicelib.local.isolation import copy_tables_once_per_transaction
+    from chalicelib.local.isolation import transactions_cost_what_they_touch
     from chalicelib.storage import table
 
-    copy_tables_once_per_transaction()  # moto's wall time and memory only: no DynamoDB figure changes
+    transactions_cost_what_they_touch()  # moto's wall time and memory only: no DynamoDB figure changes
     with mock_aws():
         bootstrap.reset()
         bootstrap.configure_storage(get_settings())
