@@ -45,11 +45,15 @@ class Emulator:
             raise EmulatorError(f"the AWS emulator did not start on {self.url} within {timeout:.0f} s")
         self._started = True
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop serving and free the port. Requests in flight are not waited for (daemon threads)."""
         if not self._started:
             return
         self._started = False
-        self._server.stop()
+        # ThreadedMotoServer.stop() joins its thread without a timeout: bound it.
+        stopper = threading.Thread(target=self._server.stop, name="aws-emulator-stop", daemon=True)
+        stopper.start()
+        stopper.join(timeout)
         server: Any = getattr(self._server, "_server", None)  # stop() leaves the socket open
         if server is not None:
             server.server_close()
