@@ -36,12 +36,12 @@ def aws_environment() -> Iterator[None]:
 
     from chalicelib import bootstrap
     from chalicelib.config import get_settings
-    from chalicelib.local.isolation import serialize_dynamodb_operations, transactions_cost_what_they_touch
+    from chalicelib.local.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
     from chalicelib.local.key_limits import enforce_dynamodb_key_limits
     from chalicelib.storage import table
 
     serialize_dynamodb_operations()  # concurrency tests need DynamoDB's isolation, see the module
-    transactions_cost_what_they_touch()  # moto snapshots whole tables; a refused one must write nothing
+    moto_costs_what_it_touches()  # a transaction or Query costs what it touches; a refused one writes nothing
     enforce_dynamodb_key_limits()  # and its key-size limits on reads: an oversized id must not pass locally
     with mock_aws():
         bootstrap.reset()

@@ -12,7 +12,7 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
-from chalicelib.local.isolation import serialize_dynamodb_operations, transactions_cost_what_they_touch
+from chalicelib.local.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,9 @@ class Emulator:
     def start(self, timeout: float = 15.0) -> None:
         # The API serves requests on several threads: give moto DynamoDB's transaction isolation.
         serialize_dynamodb_operations()
-        # A transaction costs what it touches (not the table's size) and a refused one writes nothing,
-        # so the stream worker never sees a record of it and keeps reading the same shard.
-        transactions_cost_what_they_touch()
+        # A transaction or a Query costs what it touches (not the table's size) and a refused transaction
+        # writes nothing, so the stream worker never sees a record of it and keeps reading the same shard.
+        moto_costs_what_it_touches()
         # Werkzeug logs every request at INFO; the worker polls five times a second.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         # ThreadedMotoServer.start() waits without a timeout for its server thread, which never

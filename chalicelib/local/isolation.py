@@ -196,3 +196,41 @@ def _refuse_before_writing(backend: Any, transact_items: list[dict[str, Any]]) -
         return
     if any(code is not None for code, _, _ in reasons):
         raise TransactionCanceledException(reasons)
+
+
+def queries_read_their_partition() -> None:
+    """Idempotent: a Query on the table's key reads its partition, not the whole table.
+
+    moto answers every Query by listing and sorting every item of the table, then keeping those of
+    the asked partition, so one order read cost as much as the table was large. Here a Query on the
+    base table (a partition key given, no index) sees only that partition's items; moto's own code
+    does the rest (sorting by sort key, conditions, filters, limits, paging). Index queries still
+    walk the table (moto keeps no index), as bench/README.md says.
+    """
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+    if getattr(original, "_ordergate_partition_only", False):
+        return
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        if index_name or hash_key is None or not self.range_key_attr:
+            return original(self, hash_key, *args, **kwargs)
+        partition = list(self.items.get(hash_key, {}).values())
+        with _LOCK:  # the instance attribute below is seen by this one call only
+            self.all_items = lambda: partition
+            try:
+                return original(self, hash_key, *args, **kwargs)
+            finally:
+                del self.all_items
+
+    functools.update_wrapper(query, original)
+    query._ordergate_partition_only = True  # type: ignore[attr-defined]
+    Table.query = query  # type: ignore[method-assign]
+
+
+def moto_costs_what_it_touches() -> None:
+    """Both patches above: what the tests, the bench and the local stack apply."""
+    transactions_cost_what_they_touch()
+    queries_read_their_partition()

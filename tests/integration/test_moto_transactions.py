@@ -153,3 +153,30 @@ def test_the_worker_reads_on_after_refused_transactions(aws: None):
 
     keys = [r["dynamodb"]["Keys"]["sk"]["S"] for r in handler.records]
     assert keys == ["A", "after"]
+
+
+def test_a_query_reads_its_partition_in_order_with_paging(aws: None):
+    client = boto3.client("dynamodb")
+    name = get_settings().table_name
+    for pk in ("T#a", "T#b", "T#c"):
+        client.transact_write_items(TransactItems=[_put(pk, f"S#{n}", n={"N": str(n)}) for n in (3, 1, 2)])
+
+    def page(**kw: Any) -> Any:
+        return client.query(
+            TableName=name,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
+            ExpressionAttributeValues={":pk": {"S": "T#b"}, ":s": {"S": "S#"}},
+            **kw,
+        )
+
+    first = page(Limit=2)
+    assert [i["sk"]["S"] for i in first["Items"]] == ["S#1", "S#2"]
+    rest = page(ExclusiveStartKey=first["LastEvaluatedKey"])
+    assert [i["sk"]["S"] for i in rest["Items"]] == ["S#3"]
+    assert [i["sk"]["S"] for i in page(ScanIndexForward=False)["Items"]] == ["S#3", "S#2", "S#1"]
+    assert page(Select="COUNT")["Count"] == 3
+    none = client.query(
+        TableName=name, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "T#none"}}
+    )
+    assert none["Items"] == []
+    assert "all_items" not in vars(_table())  # the partition is seen by that one call only
