@@ -43,6 +43,7 @@ from chalicelib.api.schemas.orders import (
 )
 from chalicelib.bootstrap import get_services
 from chalicelib.domain.orders import Order, OrderStatus
+from chalicelib.domain.permissions import Permission as P
 from chalicelib.services.order_catalog import ProductRef
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ def list_orders(ctx: Ctx) -> Response:
     response_model=OrderOut,
     status=201,
     tags=TAGS,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
 )
 def create_order(ctx: Ctx) -> Response:
     with answered(201):
@@ -126,6 +128,7 @@ def get_order(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
 )
 def patch_order(ctx: Ctx, order_id: str) -> Response:
     changes = patch_changes(ctx.body(OrderPatch), frozenset(OrderPatch.model_fields))
@@ -142,6 +145,7 @@ def patch_order(ctx: Ctx, order_id: str) -> Response:
     status=201,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
 )
 def add_line(ctx: Ctx, order_id: str) -> Response:
     b = ctx.body(LineAdd)
@@ -160,6 +164,7 @@ def add_line(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
 )
 def patch_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
     changes = patch_changes(ctx.body(LinePatch), frozenset({"requested_delivery_date"}))
@@ -174,6 +179,7 @@ def patch_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
 )
 def delete_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
     return order_response(svc().remove_line(ctx.principal, order_id, line_id, ctx.if_match()))
@@ -187,6 +193,7 @@ def delete_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
     response_model=LineImportOut,
     content_type="text/csv",
     tags=TAGS,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
 )
 def import_lines(ctx: Ctx, order_id: str) -> Response:
     result = svc().import_lines(ctx.principal, order_id, ctx.text())
@@ -219,6 +226,7 @@ def submit(ctx: Ctx, order_id: str) -> Response:
     tags=TAGS,
     body_optional=True,
     if_match=True,
+    permissions=(P.ORDERS_APPROVE,),
 )
 def approve(ctx: Ctx, order_id: str) -> Response:
     trims = ctx.body(ApproveRequest).model_dump()["lines"]
@@ -235,6 +243,7 @@ def approve(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_APPROVE,),
 )
 def reject(ctx: Ctx, order_id: str) -> Response:
     reason = ctx.body(ReasonRequest).reason
@@ -279,6 +288,7 @@ def confirm(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_REVIEW,),
 )
 def propose(ctx: Ctx, order_id: str) -> Response:
     b = ctx.body(ProposeRequest).model_dump()
@@ -310,6 +320,7 @@ def accept(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_APPROVE),
 )
 def decline(ctx: Ctx, order_id: str) -> Response:
     reason = ctx.body(ReasonRequest).reason
@@ -326,6 +337,7 @@ def decline(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_APPROVE, P.ORDERS_REVIEW, P.ORDERS_CREATE_ON_BEHALF),
 )
 def cancel(ctx: Ctx, order_id: str) -> Response:
     reason = ctx.body(ReasonRequest).reason
@@ -342,6 +354,7 @@ def cancel(ctx: Ctx, order_id: str) -> Response:
     response_model=ShipmentOut,
     status=201,
     tags=TAGS,
+    permissions=(P.ORDERS_FULFIL,),
 )
 def ship(ctx: Ctx, order_id: str) -> Response:
     o, doc = svc().ship(ctx.principal, order_id, ctx.body(ShipmentRequest).model_dump())
@@ -357,6 +370,7 @@ def ship(ctx: Ctx, order_id: str) -> Response:
     response_model=InvoiceOut,
     status=201,
     tags=TAGS,
+    permissions=(P.ORDERS_FULFIL,),
 )
 def invoice(ctx: Ctx, order_id: str) -> Response:
     o, doc = svc().invoice(ctx.principal, order_id, ctx.body(InvoiceRequest).model_dump())
@@ -372,6 +386,7 @@ def invoice(ctx: Ctx, order_id: str) -> Response:
     response_model=PaymentOut,
     status=201,
     tags=TAGS,
+    permissions=(P.ORDERS_FULFIL,),
 )
 def pay(ctx: Ctx, order_id: str) -> Response:
     o, doc = svc().pay(ctx.principal, order_id, ctx.body(PaymentRequest).model_dump())
