@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from chalicelib.api import openapi
 from chalicelib.api.errors import error_response, internal_error_response
+from chalicelib.api.messages import describe, field_path, summary
 from chalicelib.api.openapi import QueryParam, RouteSpec
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.errors import (
@@ -49,20 +50,17 @@ CURSOR = QueryParam(
 PAGE = (LIMIT, CURSOR)
 
 
-def field_path(loc: tuple[int | str, ...]) -> str:
-    """('lines', 0, 'quantity') → 'lines[0].quantity', the form API.md's error details use."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
 def validation_error(exc: ValidationError) -> ValidationFailedError:
-    details = [{"field": field_path(err["loc"]), "message": err["msg"]} for err in exc.errors()]
-    return ValidationFailedError("The request body failed validation.", details=details)
+    """A body's validation errors: one detail per field, each a sentence naming it (api/messages.py)."""
+    details: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for err in exc.errors():
+        path = field_path(err["loc"])
+        if path in seen:  # a field that fails several ways is told once, with its first problem
+            continue
+        seen.add(path)
+        details.append({"field": path, "message": describe(err)})
+    return ValidationFailedError(summary(details), details=details)
 
 
 @dataclass
@@ -361,10 +359,10 @@ def _query_values(spec: RouteSpec, request: Request) -> dict[str, Any]:
         try:
             values[q.name] = q.adapter.validate_python(raw)
         except ValidationError as exc:
-            problem = exc.errors()[0]["msg"] if exc.errors() else "is not valid"
+            first = exc.errors()[0] if exc.errors() else {"type": "", "loc": ()}
             raise MalformedRequestError(
-                f"The query parameter '{q.name}' is not valid: {problem}.",
-                details=[{"field": q.name, "message": problem}],
+                describe(first, f"The query parameter '{q.name}'"),
+                details=[{"field": q.name, "message": describe(first, q.name)}],
             ) from exc
     return values
 
@@ -383,7 +381,6 @@ def patch_changes(body: BaseModel, nullable: frozenset[str] = frozenset()) -> di
     changes = body.model_dump(exclude_unset=True)
     for name, value in changes.items():
         if value is None and name not in nullable:
-            raise ValidationFailedError(
-                "The request body failed validation.", details=[{"field": name, "message": "may not be null"}]
-            )
+            message = f"{name} may not be null; leave it out to keep it as it is."
+            raise ValidationFailedError(message, details=[{"field": name, "message": message}])
     return changes

@@ -473,7 +473,8 @@ def test_a_caller_who_may_not_use_a_route_gets_its_refusal_whatever_the_body(
             ok = reply.status_code == expected if refused_first else reply.status_code in (400, 422)
             if not ok:
                 wanted = expected if refused_first else "400/422"
-                wrong.append(f"  as {caller} with {raw!r}: expected {wanted}, got {reply.status_code} {reply.body[:160]!r}")
+                got = f"{reply.status_code} {reply.body[:160]!r}"
+                wrong.append(f"  as {caller} with {raw!r}: expected {wanted}, got {got}")
     assert not wrong, f"{method} {template}\n" + "\n".join(wrong)
 
 

@@ -8,7 +8,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, no_content, patch_changes
 from chalicelib.api.openapi import QueryParam
-from chalicelib.api.presenters import customer_out, group_out, settings_out, site_out, user_out
+from chalicelib.api.presenters import customer_out, group_out, settings_for, settings_out, site_out, user_out
 from chalicelib.api.schemas.admin import (
     CustomerCreate,
     CustomerList,
@@ -21,6 +21,7 @@ from chalicelib.api.schemas.admin import (
     GroupReplace,
     SettingsOut,
     SettingsPatch,
+    SettingsPortalOut,
     SiteCreate,
     SiteList,
     SiteOut,
@@ -44,10 +45,17 @@ bp = Blueprint(__name__)
 
 
 # --- settings ---------------------------------------------------------------------------------
-@endpoint(bp, "/settings", "GET", summary="Tenant settings", response_model=SettingsOut, tags=("settings",))
+@endpoint(
+    bp,
+    "/settings",
+    "GET",
+    summary="Tenant settings (customer users: what their portal needs)",
+    response_one_of=(SettingsOut, SettingsPortalOut),
+    tags=("settings",),
+)
 def get_settings(ctx: Ctx) -> Response:
     s = admin.get_settings(ctx.principal)
-    return json_response(settings_out(s), etag=s.version)
+    return json_response(settings_for(s, ctx.principal), etag=s.version)
 
 
 @endpoint(

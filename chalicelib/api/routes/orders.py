@@ -10,18 +10,14 @@ from chalice.app import Blueprint, Response
 from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, patch_changes
 from chalicelib.api.openapi import QueryParam
 from chalicelib.api.order_presenters import (
-    invoice_out,
     message_out,
     order_data,
     order_out,
-    payment_out,
-    shipment_out,
     summary_out,
 )
 from chalicelib.api.schemas.common import Day, Id
 from chalicelib.api.schemas.orders import (
     ApproveRequest,
-    InvoiceOut,
     InvoiceRequest,
     LineAdd,
     LineImportOut,
@@ -33,12 +29,10 @@ from chalicelib.api.schemas.orders import (
     OrderList,
     OrderOut,
     OrderPatch,
-    PaymentOut,
     PaymentRequest,
     ProposeRequest,
     ReasonRequest,
     ReorderOut,
-    ShipmentOut,
     ShipmentRequest,
 )
 from chalicelib.bootstrap import get_services
@@ -349,48 +343,48 @@ def cancel(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/shipments",
     "POST",
-    summary="Record a shipment",
+    summary="Record a shipment; answers the order, the new shipment last in its `shipments`",
     request_model=ShipmentRequest,
-    response_model=ShipmentOut,
+    response_model=OrderOut,
     status=201,
     tags=TAGS,
     permissions=(P.ORDERS_FULFIL,),
 )
 def ship(ctx: Ctx, order_id: str) -> Response:
-    o, doc = svc().ship(ctx.principal, order_id, ctx.body(ShipmentRequest).model_dump())
-    return json_response(shipment_out(doc), status=201, etag=o.version)
+    o, _ = svc().ship(ctx.principal, order_id, ctx.body(ShipmentRequest).model_dump())
+    return order_response(o, status=201)
 
 
 @endpoint(
     bp,
     "/orders/{order_id}/invoices",
     "POST",
-    summary="Record an invoice",
+    summary="Record an invoice; answers the order, the new invoice last in its `invoices`",
     request_model=InvoiceRequest,
-    response_model=InvoiceOut,
+    response_model=OrderOut,
     status=201,
     tags=TAGS,
     permissions=(P.ORDERS_FULFIL,),
 )
 def invoice(ctx: Ctx, order_id: str) -> Response:
-    o, doc = svc().invoice(ctx.principal, order_id, ctx.body(InvoiceRequest).model_dump())
-    return json_response(invoice_out(doc), status=201, etag=o.version)
+    o, _ = svc().invoice(ctx.principal, order_id, ctx.body(InvoiceRequest).model_dump())
+    return order_response(o, status=201)
 
 
 @endpoint(
     bp,
     "/orders/{order_id}/payments",
     "POST",
-    summary="Record a payment",
+    summary="Record a payment; answers the order, the new payment last in its `payments`",
     request_model=PaymentRequest,
-    response_model=PaymentOut,
+    response_model=OrderOut,
     status=201,
     tags=TAGS,
     permissions=(P.ORDERS_FULFIL,),
 )
 def pay(ctx: Ctx, order_id: str) -> Response:
-    o, doc = svc().pay(ctx.principal, order_id, ctx.body(PaymentRequest).model_dump())
-    return json_response(payment_out(doc), status=201, etag=o.version)
+    o, _ = svc().pay(ctx.principal, order_id, ctx.body(PaymentRequest).model_dump())
+    return order_response(o, status=201)
 
 
 @endpoint(
