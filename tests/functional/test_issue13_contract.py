@@ -28,7 +28,8 @@ def assert_sentences(r: Any) -> None:
 
 # --- 5: authorization before validation ------------------------------------------------------------
 def test_a_buyer_posting_a_product_body_gets_403_not_422(world: World) -> None:
-    for body in ({"sku": "X-1", "name": "Saw", "base_price": "5.00", "tax_rate": "0.20"}, {"sku": 5}, []):
+    bodies: list[Any] = [{"sku": "X-1", "name": "Saw", "base_price": "5.00", "tax_rate": "0.20"}, {"sku": 5}, []]
+    for body in bodies:
         r = world.buyer.post("/products", body)
         assert r.status_code == 403, r.body
         assert r.json["error"]["code"] == "forbidden"
