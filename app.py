@@ -10,7 +10,7 @@ from typing import Any
 from chalice.app import Chalice, DynamoDBEvent, Request, Response
 
 from chalicelib import config
-from chalicelib.api.errors import CODE_BY_STATUS, envelope
+from chalicelib.api.errors import CODE_BY_STATUS, envelope, method_not_allowed_message
 from chalicelib.api.http import set_authenticator
 from chalicelib.api.routes import admin, auth, catalog, orders, system
 from chalicelib.auth.principal import Principal
@@ -40,9 +40,13 @@ def error_envelope(event: Request, get_response: Any) -> Response:
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and "Code" in body and "error" not in body:
         code = CODE_BY_STATUS.get(response.status_code, "error")
+        message = str(body.get("Message", ""))
         if response.status_code >= 500:
             code = "internal_error"
-        response.body = envelope(code, str(body.get("Message", "")))
+        if response.status_code == 405:  # chalice says "Unsupported method: X": name what the path takes
+            allow = (response.headers or {}).get("Allow", "")
+            message = method_not_allowed_message(event.method, str(allow))
+        response.body = envelope(code, message)
         response.headers = {**(response.headers or {}), "Content-Type": "application/json"}
     return response
 

@@ -44,10 +44,10 @@ def aws() -> Iterator[Any]:
     from bench.counting import storage_clients, storage_counter
     from chalicelib import bootstrap
     from chalicelib.config import get_settings
-    from chalicelib.local.isolation import copy_tables_once_per_transaction
+    from chalicelib.local.isolation import moto_costs_what_it_touches
     from chalicelib.storage import table
 
-    copy_tables_once_per_transaction()  # moto's wall time and memory only: no DynamoDB figure changes
+    moto_costs_what_it_touches()  # moto's wall time and memory only: no DynamoDB figure changes
     with mock_aws():
         bootstrap.reset()
         bootstrap.configure_storage(get_settings())
@@ -476,6 +476,16 @@ def run_local_stack(users: int) -> dict[str, Any]:
     return local_stack.measure(users)
 
 
+def run_local_orders() -> dict[str, Any]:
+    import importlib.util
+
+    if importlib.util.find_spec("chalicelib.local.worker") is None:
+        return {"skipped": "the local stack (chalicelib/local) is not on this branch"}
+    from bench import local_stack
+
+    return local_stack.measure_orders()
+
+
 # --- output -----------------------------------------------------------------------------------------------
 def verdicts(results: dict[str, Any], not_exercised: list[str]) -> list[str]:
     misses: list[str] = []
@@ -492,6 +502,9 @@ def verdicts(results: dict[str, Any], not_exercised: list[str]) -> list[str]:
         misses.append(f"list ratio {results['list_scaling']['ratio']} (target ≤ {TARGET_LIST_RATIO})")
     if "cold_import" in results and results["cold_import"]["ratio"] > TARGET_IMPORT_RATIO:
         misses.append(f"cold import ratio {results['cold_import']['ratio']} (target ≤ {TARGET_IMPORT_RATIO})")
+    lo_stack = results.get("local_orders") or {}
+    if lo_stack.get("ratio") is not None and lo_stack["ratio"] > lo_stack["target_ratio"]:
+        misses.append(f"local stack order ratio {lo_stack['ratio']} (target ≤ {lo_stack['target_ratio']})")
     if "large_order" in results and not results["large_order"]["ok"]:
         misses.append("the 1,000-line order failed")
     misses += [f"{r}: not exercised (add a row to bench/scenarios.py)" for r in not_exercised]
@@ -572,6 +585,16 @@ def summary_text(results: dict[str, Any], misses: list[str]) -> str:
             )
         else:
             out.append(f"local stack: {local.get('skipped', 'not measured')}")
+    if "local_orders" in results:
+        lo_stack = results["local_orders"]
+        if "sizes" in lo_stack:
+            figures = ", ".join(
+                f"{size} items {f['create_and_submit_ms']} ms (create {f['create_ms']}, submit {f['submit_ms']})"
+                for size, f in lo_stack["sizes"].items()
+            )
+            out.append(f"local stack, order create + submit over HTTP: {figures}; ratio {lo_stack['ratio']}")
+        else:
+            out.append(f"local stack orders: {lo_stack.get('skipped', 'not measured')}")
     out.append("")
     out.append("targets met" if not misses else "targets missed:\n  " + "\n  ".join(misses))
     return "\n".join(out)
@@ -580,10 +603,11 @@ def summary_text(results: dict[str, Any], misses: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 repetition, 2,000-order large table, 3 cold runs")
-    parser.add_argument("--only", choices=["endpoints", "lists", "cold", "large", "stream", "local"], action="append")
+    phases = ["endpoints", "lists", "cold", "large", "stream", "local", "local-orders"]
+    parser.add_argument("--only", choices=phases, action="append")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    only = set(args.only or ["endpoints", "lists", "cold", "large", "stream", "local"])
+    only = set(args.only or phases)
     repeats = 1 if args.quick else 3
     results: dict[str, Any] = {"generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     from bench.world import CATALOG_NOTE
@@ -607,6 +631,8 @@ def main(argv: list[str] | None = None) -> int:
         results["stream"] = run_stream(200 if args.quick else 1000)
     if "local" in only:
         results.setdefault("stream", {})["local_stack"] = run_local_stack(5 if args.quick else 20)
+    if "local-orders" in only:
+        results["local_orders"] = run_local_orders()
     results.setdefault("endpoints", {})
     misses = verdicts(results, not_exercised)
     results["targets_missed"] = misses

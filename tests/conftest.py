@@ -36,12 +36,12 @@ def aws_environment() -> Iterator[None]:
 
     from chalicelib import bootstrap
     from chalicelib.config import get_settings
-    from chalicelib.local.isolation import copy_tables_once_per_transaction, serialize_dynamodb_operations
+    from chalicelib.local.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
     from chalicelib.local.key_limits import enforce_dynamodb_key_limits
     from chalicelib.storage import table
 
     serialize_dynamodb_operations()  # concurrency tests need DynamoDB's isolation, see the module
-    copy_tables_once_per_transaction()  # speed only: moto snapshots a table once per transaction item
+    moto_costs_what_it_touches()  # a transaction or Query costs what it touches; a refused one writes nothing
     enforce_dynamodb_key_limits()  # and its key-size limits on reads: an oversized id must not pass locally
     with mock_aws():
         bootstrap.reset()

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import ValidationError
 
+from chalicelib.api.messages import describe
 from chalicelib.api.schemas.catalog import ProductCsvRow, rate_text
 from chalicelib.domain.catalog import CSV_COLUMNS, ImportRow, Product, RowError, num_str
 from chalicelib.domain.errors import MalformedRequestError, PayloadTooLargeError, ValidationFailedError
@@ -102,16 +103,33 @@ def parse(raw: bytes) -> tuple[list[ImportRow], list[RowError]]:
         if len(cells) != len(header):
             errors.append(RowError(n, "row", f"has {len(cells)} cells; the header has {len(header)}"))
             continue
+        cells_by_column = dict(zip(header, cells, strict=True))
         try:
-            parsed = ProductCsvRow.model_validate(dict(zip(header, cells, strict=True)))
+            parsed = ProductCsvRow.model_validate(cells_by_column)
         except ValidationError as exc:
-            seen: set[str] = set()
-            for err in exc.errors():
-                column = str(err["loc"][0]) if err["loc"] else "row"
-                if column not in seen:  # one message per cell
-                    seen.add(column)
-                    errors.append(RowError(n, column, err["msg"]))
+            bad = _cell_errors(n, exc)
+            errors.extend(bad)
+            # The row's other cells still go to the service, which checks what needs the catalog
+            # (an unknown group, a barcode held by another product): every bad cell is reported at once.
+            good = {c: v for c, v in cells_by_column.items() if c not in {e.field for e in bad}}
+            try:
+                parsed = ProductCsvRow.model_validate(good)
+            except ValidationError:
+                continue  # the sku itself is bad: nothing to look up
+            rows.append(ImportRow(n, parsed.sku, {c: getattr(parsed, c) for c in good if c != "sku"}))
             continue
         values = {c: getattr(parsed, c) for c in header if c != "sku"}
         rows.append(ImportRow(n, parsed.sku, values))
     return rows, errors
+
+
+def _cell_errors(row: int, exc: ValidationError) -> list[RowError]:
+    """One error per bad cell (its first problem), as a sentence naming the column."""
+    out: list[RowError] = []
+    seen: set[str] = set()
+    for err in exc.errors():
+        column = str(err["loc"][0]) if err["loc"] else "row"
+        if column not in seen:
+            seen.add(column)
+            out.append(RowError(row, column, describe(err, column)))
+    return out

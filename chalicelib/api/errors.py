@@ -36,6 +36,27 @@ CODE_BY_STATUS = {
 }
 
 
+def no_route_response() -> Response:
+    """An unknown path, in our envelope (API Gateway and chalice's local server answer 403 "Missing
+    Authentication Token" and echo the Authorization header; infra/package.py replaces API Gateway's
+    answer with the same body). Nothing from the request is repeated."""
+    return Response(
+        body=envelope("not_found", "There is nothing at this path. GET /openapi.json lists every path."),
+        status_code=404,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def method_not_allowed_message(method: str, allowed: str) -> str:
+    """The 405 sentence: which methods the path accepts (the `Allow` header lists them too)."""
+    methods = [m.strip() for m in allowed.split(",") if m.strip()]
+    if not methods:
+        return "This path does not accept this method."
+    listed = methods[0] if len(methods) == 1 else ", ".join(methods[:-1]) + " or " + methods[-1]
+    safe = method if method.isascii() and method.isalpha() and len(method) <= 10 else "this method"
+    return f"This path does not accept {safe}; use {listed}."
+
+
 def status_of(error: e.OrderGateError) -> int:
     for cls, status in STATUS_BY_ERROR:
         if isinstance(error, cls):

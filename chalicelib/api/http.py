@@ -16,9 +16,11 @@ from pydantic import BaseModel, Field, ValidationError
 
 from chalicelib.api import openapi
 from chalicelib.api.errors import error_response, internal_error_response
+from chalicelib.api.messages import describe, field_path, summary
 from chalicelib.api.openapi import QueryParam, RouteSpec
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.errors import (
+    ForbiddenError,
     MalformedRequestError,
     NotFoundError,
     OrderGateError,
@@ -27,6 +29,7 @@ from chalicelib.domain.errors import (
     ValidationFailedError,
     VersionMismatchError,
 )
+from chalicelib.domain.permissions import Permission
 from chalicelib.logs import logger
 from chalicelib.storage.paging import DEFAULT_LIMIT, MAX_CURSOR_LENGTH, MAX_LIMIT
 
@@ -47,20 +50,17 @@ CURSOR = QueryParam(
 PAGE = (LIMIT, CURSOR)
 
 
-def field_path(loc: tuple[int | str, ...]) -> str:
-    """('lines', 0, 'quantity') → 'lines[0].quantity', the form API.md's error details use."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
 def validation_error(exc: ValidationError) -> ValidationFailedError:
-    details = [{"field": field_path(err["loc"]), "message": err["msg"]} for err in exc.errors()]
-    return ValidationFailedError("The request body failed validation.", details=details)
+    """A body's validation errors: one detail per field, each a sentence naming it (api/messages.py)."""
+    details: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for err in exc.errors():
+        path = field_path(err["loc"])
+        if path in seen:  # a field that fails several ways is told once, with its first problem
+            continue
+        seen.add(path)
+        details.append({"field": path, "message": describe(err)})
+    return ValidationFailedError(summary(details), details=details)
 
 
 @dataclass
@@ -71,6 +71,9 @@ class Ctx:
     principal_or_none: Principal | None
     spec: RouteSpec
     query_values: dict[str, Any] = field(default_factory=dict)
+    # Set when the body could not be read or failed validation: the pipeline then makes sure the
+    # caller may see what the path names before it describes the body's problems (see `_probe`).
+    body_refused: bool = False
 
     @property
     def principal(self) -> Principal:
@@ -101,8 +104,10 @@ class Ctx:
         try:
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
+            self.body_refused = True
             raise MalformedRequestError("The request body is not valid JSON.") from exc
         except RecursionError as exc:
+            self.body_refused = True
             raise MalformedRequestError("The request body is nested too deeply.") from exc
 
     def text(self) -> str:
@@ -110,6 +115,7 @@ class Ctx:
         try:
             return self.raw_body().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
+            self.body_refused = True
             raise MalformedRequestError("The request body is not UTF-8 text.") from exc
 
     def body(self, model: type[M]) -> M:
@@ -117,12 +123,14 @@ class Ctx:
             raise RuntimeError(f"{self.spec.method} {self.spec.path} documents {self.spec.request_model}, not {model}")
         if not self.raw_body().strip():  # no body at all; a JSON `null` is a body, and not an object
             if not self.spec.body_optional:
+                self.body_refused = True
                 raise MalformedRequestError("A JSON request body is required.")
             return model.model_validate({})
         data = self.json()
         try:
             return model.model_validate(data)
         except ValidationError as exc:
+            self.body_refused = True
             raise validation_error(exc) from exc
 
     def if_match(self) -> int | None:
@@ -197,8 +205,16 @@ def endpoint(
     body_optional: bool = False,
     errors: tuple[int, ...] = (),
     max_body_bytes: int = MAX_BODY_BYTES,
+    permissions: tuple[Permission, ...] = (),
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a view on `bp` with OrderGate's request pipeline and describe it in OpenAPI.
+
+    Authorization comes before the body (API.md "Conventions"): `permissions` are the ones the route
+    needs (any one of them), checked before the query and the body are read, so a caller who may
+    not use the route gets 403 (or 404 when the path names something they cannot see) whatever
+    the body holds; the service still decides per object. And when a body is refused (not JSON,
+    failing validation) on a path that names something, the caller must be able to see it first:
+    otherwise the 404 (or 403), not a 422 describing the route's fields.
 
     `query` declares the query parameters the view reads (`Ctx.query` refuses others) and validates
     them (400); `if_match` that the view honours If-Match; `body_optional` that an empty body means
@@ -222,6 +238,7 @@ def endpoint(
         if_match=if_match,
         body_optional=body_optional,
         errors=errors,
+        permissions=tuple(p.value for p in permissions),
     )
 
     def decorator(fn: Callable[..., Response]) -> Callable[..., Response]:
@@ -230,11 +247,16 @@ def endpoint(
             request = bp.current_request
             request_id = _request_id(request)
             logger.append_keys(request_id=request_id, route=f"{method} {path}")
+            principal: Principal | None = None
+            ctx: Ctx | None = None
             try:
-                if len(request.raw_body or b"") > max_body_bytes:
-                    raise PayloadTooLargeError(f"The request body is larger than {_size(max_body_bytes)}.")
                 principal = None if public else _authenticate(request)
                 _check_path_params(path_params)
+                if principal is not None and not _permitted(spec, principal):
+                    _probe(spec, request, principal, path_params)  # 404 first when it is not visible
+                    raise ForbiddenError("You do not have permission to do this.")
+                if len(request.raw_body or b"") > max_body_bytes:
+                    raise PayloadTooLargeError(f"The request body is larger than {_size(max_body_bytes)}.")
                 ctx = Ctx(request, principal, spec, _query_values(spec, request))
                 if principal is None:
                     return fn(ctx, **path_params)
@@ -245,6 +267,11 @@ def endpoint(
 
                 return idempotency.run(principal, request, path, lambda: fn(ctx, **path_params))
             except OrderGateError as exc:
+                if ctx is not None and ctx.body_refused and principal is not None and path_params:
+                    try:
+                        _probe(spec, request, principal, path_params)
+                    except (ForbiddenError, NotFoundError) as hidden:
+                        return error_response(hidden)
                 return error_response(exc)
             except Exception as exc:
                 known = _storage_error(exc)
@@ -261,9 +288,40 @@ def endpoint(
             route_kwargs["content_types"] = content_types
         bp.route(path, **route_kwargs)(view)
         openapi.register(spec)
+        _VIEWS[(method, path)] = (spec, fn)
         return fn
 
     return decorator
+
+
+def _permitted(spec: RouteSpec, principal: Principal) -> bool:
+    return not spec.permissions or any(p in principal.permissions for p in spec.permissions)
+
+
+# Every registered view by (method, path): `_probe` finds the GET of what a path names.
+_VIEWS: dict[tuple[str, str], tuple[RouteSpec, Callable[..., Response]]] = {}
+
+
+def _probe(spec: RouteSpec, request: Request, principal: Principal, path_params: dict[str, str]) -> None:
+    """Raise the 404 (or 403) the caller gets for what the path names, if any: its GET, with the same
+    caller and ids, run for its errors only (`/orders/{order_id}/lines/{line_id}` → `GET
+    /orders/{order_id}`). It runs only for a request refused anyway (missing permission, bad body),
+    so the accepted requests' round trips do not change; anything but a 403/404 is ignored."""
+    parts = spec.path.split("/")
+    for end in range(len(parts), 1, -1):
+        probe_path = "/".join(parts[:end])
+        found = _VIEWS.get(("GET", probe_path))
+        if found is None or "{" not in probe_path or (probe_path == spec.path and spec.method == "GET"):
+            continue
+        probe_spec, view = found
+        params = {k: v for k, v in path_params.items() if "{" + k + "}" in probe_path}
+        try:
+            view(Ctx(request, principal, probe_spec), **params)
+        except (ForbiddenError, NotFoundError):
+            raise
+        except Exception:  # noqa: S110 - only a refusal counts; anything else leaves the first answer
+            pass
+        return
 
 
 def _storage_error(exc: Exception) -> OrderGateError | None:
@@ -301,10 +359,10 @@ def _query_values(spec: RouteSpec, request: Request) -> dict[str, Any]:
         try:
             values[q.name] = q.adapter.validate_python(raw)
         except ValidationError as exc:
-            problem = exc.errors()[0]["msg"] if exc.errors() else "is not valid"
+            first = exc.errors()[0] if exc.errors() else {"type": "", "loc": ()}
             raise MalformedRequestError(
-                f"The query parameter '{q.name}' is not valid: {problem}.",
-                details=[{"field": q.name, "message": problem}],
+                describe(first, f"The query parameter '{q.name}'"),
+                details=[{"field": q.name, "message": describe(first, q.name)}],
             ) from exc
     return values
 
@@ -323,7 +381,6 @@ def patch_changes(body: BaseModel, nullable: frozenset[str] = frozenset()) -> di
     changes = body.model_dump(exclude_unset=True)
     for name, value in changes.items():
         if value is None and name not in nullable:
-            raise ValidationFailedError(
-                "The request body failed validation.", details=[{"field": name, "message": "may not be null"}]
-            )
+            message = f"{name} may not be null; leave it out to keep it as it is."
+            raise ValidationFailedError(message, details=[{"field": name, "message": message}])
     return changes

@@ -61,6 +61,7 @@ class RouteSpec:
     errors: tuple[int, ...] = ()
     response_content_type: str = JSON
     response_one_of: tuple[type[BaseModel], ...] = ()
+    permissions: tuple[str, ...] = ()  # the caller needs one of them; checked before the body is read
     query_names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -190,6 +191,9 @@ def document(title: str = "OrderGate API", version: str = "1.0.0") -> dict[str, 
             op["parameters"] = params
         if r.public:
             op["security"] = []
+        if r.permissions:
+            op["description"] = "Needs one of the permissions " + ", ".join(f"`{p}`" for p in r.permissions) + "."
+            op["x-permissions"] = list(r.permissions)
         if r.request_model is not None:
             op["requestBody"] = {
                 "required": not r.body_optional,

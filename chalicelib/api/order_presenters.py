@@ -13,9 +13,10 @@ from chalicelib.api.schemas.orders import (
     OrderOut,
     OrderSummaryOut,
     PaymentOut,
+    ShipmentLineOut,
     ShipmentOut,
 )
-from chalicelib.domain.orders import Document, Line, Order
+from chalicelib.domain.orders import Document, Line, Order, Revision
 
 if TYPE_CHECKING:
     from chalicelib.domain.orders import Message
@@ -39,6 +40,28 @@ def line_out(line: Line) -> LineOut:
     )
 
 
+def _decimal(value: Any) -> Decimal:
+    """The domain keeps document and revision quantities as text ("12"); the API shows JSON numbers."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _maybe_decimal(value: Any) -> Decimal | None:
+    return None if value is None else _decimal(value)
+
+
+def revision_out(r: Revision) -> dict[str, Any]:
+    data = dataclasses.asdict(r)
+    data["lines"] = [
+        {
+            **line,
+            "requested_quantity": _maybe_decimal(line.get("requested_quantity")),
+            "quantity": _maybe_decimal(line.get("quantity")),
+        }
+        for line in r.lines
+    ]
+    return data
+
+
 def shipment_out(d: Document) -> ShipmentOut:
     return ShipmentOut(
         id=d.id,
@@ -46,7 +69,7 @@ def shipment_out(d: Document) -> ShipmentOut:
         document_number=d.number,
         carrier=d.carrier,
         tracking_number=d.tracking_number,
-        lines=d.lines,
+        lines=[ShipmentLineOut(id=str(line["id"]), quantity=_decimal(line["quantity"])) for line in d.lines],
         recorded_by=d.recorded_by,
         recorded_at=d.recorded_at,
     )
@@ -101,7 +124,7 @@ def order_data(o: Order) -> dict[str, Any]:
         "version": o.version,
         "lines": [line_out(line) for line in o.lines],
         "proposal": dataclasses.asdict(o.proposal) if o.proposal else None,
-        "revisions": [dataclasses.asdict(r) for r in o.revisions],
+        "revisions": [revision_out(r) for r in o.revisions],
         "shipments": [shipment_out(d) for d in o.documents_of("shipment")],
         "invoices": [invoice_out(d) for d in o.documents_of("invoice")],
         "payments": [payment_out(d) for d in o.documents_of("payment")],

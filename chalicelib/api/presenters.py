@@ -11,6 +11,7 @@ from chalicelib.api.schemas.admin import (
     CustomerPortalOut,
     GroupOut,
     SettingsOut,
+    SettingsPortalOut,
     SiteOut,
     UserOut,
 )
@@ -37,6 +38,14 @@ if TYPE_CHECKING:  # the service imports storage (and its AWS client): not at ap
 
 def settings_out(s: TenantSettings) -> SettingsOut:
     return SettingsOut.model_validate(dataclasses.asdict(s))
+
+
+def settings_for(s: TenantSettings, principal: Principal) -> SettingsOut | SettingsPortalOut:
+    """Staff see the tenant's settings; customer users what their portal needs (SettingsPortalOut)."""
+    if principal.is_staff:
+        return settings_out(s)
+    fields = SettingsPortalOut.model_fields
+    return SettingsPortalOut.model_validate({k: v for k, v in dataclasses.asdict(s).items() if k in fields})
 
 
 def group_out(g: SecurityGroup) -> GroupOut:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from chalicelib.config import LocalSettings
@@ -23,4 +24,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Everything is stopped and written: skip the interpreter's clean-up, which would wait for request
+    # threads still in flight and free the emulator's whole state object by object.
+    os._exit(code)

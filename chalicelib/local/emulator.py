@@ -12,7 +12,7 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
-from chalicelib.local.isolation import serialize_dynamodb_operations
+from chalicelib.local.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,9 @@ class Emulator:
     def start(self, timeout: float = 15.0) -> None:
         # The API serves requests on several threads: give moto DynamoDB's transaction isolation.
         serialize_dynamodb_operations()
+        # A transaction or a Query costs what it touches (not the table's size) and a refused transaction
+        # writes nothing, so the stream worker never sees a record of it and keeps reading the same shard.
+        moto_costs_what_it_touches()
         # Werkzeug logs every request at INFO; the worker polls five times a second.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         # ThreadedMotoServer.start() waits without a timeout for its server thread, which never
@@ -42,11 +45,15 @@ class Emulator:
             raise EmulatorError(f"the AWS emulator did not start on {self.url} within {timeout:.0f} s")
         self._started = True
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop serving and free the port. Requests in flight are not waited for (daemon threads)."""
         if not self._started:
             return
         self._started = False
-        self._server.stop()
+        # ThreadedMotoServer.stop() joins its thread without a timeout: bound it.
+        stopper = threading.Thread(target=self._server.stop, name="aws-emulator-stop", daemon=True)
+        stopper.start()
+        stopper.join(timeout)
         server: Any = getattr(self._server, "_server", None)  # stop() leaves the socket open
         if server is not None:
             server.server_close()

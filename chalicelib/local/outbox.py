@@ -111,6 +111,15 @@ class Outbox:
     def run_step(self) -> None:
         self.collect()
 
+    def empty(self) -> int:
+        """Create the folder, or remove the e-mails an earlier run left in it; returns how many."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        removed = 0
+        for path in [*self.directory.glob("*.eml"), *self.directory.glob("*.part")]:
+            path.unlink(missing_ok=True)
+            removed += path.suffix == ".eml"
+        return removed
+
     def collect(self) -> list[Path]:
         written = []
         for message in self._source():

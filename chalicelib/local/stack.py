@@ -6,16 +6,22 @@
 4. the Chalice app over HTTP on 127.0.0.1:8000.
 
 Stopping (Ctrl-C or SIGTERM) runs the same steps backwards: no new requests, the worker finishes
-its batch, the outbox collects the last mail, the emulator frees its port.
+its batch, the outbox collects the last mail, the emulator frees its port. Whatever is still in
+flight (a slow request, a client that never sends its body), the process is gone within
+STOP_SECONDS of the signal: a watchdog ends it when the orderly stop takes longer, and a second
+Ctrl-C ends it at once. Nothing needs saving: the emulator's state lives in memory, every outbox
+file and the signing key are written whole (renamed into place).
 """
 
 from __future__ import annotations
 
 import errno
 import logging
+import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -37,6 +43,8 @@ log = logging.getLogger(__name__)
 
 EXIT_PORT_IN_USE = 2
 EXIT_STARTUP_FAILED = 1
+STOP_SECONDS = 4.0  # from the signal to the end of the process, whatever is in flight
+STEP_STOP_SECONDS = 1.0  # what one part (the API, a polling loop) may take to stop
 # The project: app.py and the gitignored .local/ live here, wherever the command is run from.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,7 +84,7 @@ def run(local: config.LocalSettings) -> int:
         return EXIT_PORT_IN_USE
 
     stop = threading.Event()
-    with _stop_on_signals(stop), ExitStack() as cleanup:
+    with _stop_on_signals(stop, _exit_now), ExitStack() as cleanup:
         try:
             running = _start(local, cleanup)
         except Exception as exc:
@@ -89,8 +97,24 @@ def run(local: config.LocalSettings) -> int:
         while not stop.wait(0.5):
             pass
         print("\nordergate local: stopping...", file=sys.stderr, flush=True)
+        _start_watchdog(STOP_SECONDS)
     print("ordergate local: stopped.", file=sys.stderr, flush=True)
     return 0
+
+
+def _exit_now(message: str) -> None:
+    """End the process without waiting for anything (threads in flight, interpreter clean-up)."""
+    print(f"ordergate local: {message}", file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def _start_watchdog(seconds: float) -> None:
+    def watch() -> None:
+        time.sleep(seconds)
+        _exit_now(f"stopped (after {seconds:g} s, without waiting for the work still in flight).")
+
+    threading.Thread(target=watch, name="stop-watchdog", daemon=True).start()
 
 
 def _load_app() -> Any:
@@ -122,7 +146,9 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     verify_sender_domain(emulator.client("ses"))
 
     outbox = Outbox(local_dir / "outbox")
-    outbox.directory.mkdir(parents=True, exist_ok=True)
+    emptied = outbox.empty()  # every run starts with an empty outbox: the emulator starts empty too
+    if emptied:
+        log.info("outbox: removed %d e-mail(s) of an earlier run from %s", emptied, outbox.directory)
     _start_loop(cleanup, PollingThread("outbox", outbox.run_step, interval=0.2), final=outbox.collect)
     worker = StreamWorker(
         emulator.client("dynamodb"),
@@ -147,7 +173,7 @@ def _start_loop(cleanup: ExitStack, loop: PollingThread, final: Callable[[], obj
     loop.start()
 
     def stop() -> None:
-        loop.stop()
+        loop.stop(STEP_STOP_SECONDS)
         if final is not None:
             try:
                 final()  # one last round after the loop stopped, e.g. mail sent by the last batch
@@ -158,8 +184,10 @@ def _start_loop(cleanup: ExitStack, loop: PollingThread, final: Callable[[], obj
 
 
 @contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+def _stop_on_signals(stop: threading.Event, exit_now: Callable[[str], None]) -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():  # a second Ctrl-C: the developer does not want to wait
+            exit_now("stopped at once (second signal).")
         stop.set()
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}

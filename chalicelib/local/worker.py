@@ -4,7 +4,8 @@
 the table's stream (DescribeTable → DescribeStream → GetShardIterator → GetRecords), turns each
 batch into the event Lambda would deliver, and calls the same function the Lambda runs
 (`chalicelib.notifications.stream.handle_batch`). Like Lambda with ReportBatchItemFailures, it
-retries a batch from the first failed record, a few times, then logs and moves on.
+retries a batch from the first failed record, a few times, then logs and moves on. An error reading
+the stream is logged (by the polling loop) and the next round resumes after the last record handled.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 StartPosition = Literal["TRIM_HORIZON", "LATEST"]
 Handler = Callable[[dict[str, Any]], Mapping[str, Any] | None]
+MAX_ROUND_SECONDS = 1.0
 
 
 # --- GetRecords record → Lambda event record ------------------------------------------------------
@@ -147,8 +149,14 @@ class StreamWorker:
             self._refresh_shards(arn)
             count = 0
             for shard in list(self._shards.values()):
-                if self._ready(shard):
-                    count += self._read(arn, shard)
+                # A backlog (a seed, an import) is read page after page, for about a second at most
+                # per round so that stopping the stack never waits long for this loop.
+                started = time.monotonic()
+                while self._ready(shard):
+                    read = self._read(arn, shard)
+                    count += read
+                    if read < self._batch_size or time.monotonic() - started > MAX_ROUND_SECONDS:
+                        break
             self._first_stream = False
             return count
         except ClientError as exc:
@@ -198,28 +206,37 @@ class StreamWorker:
         return parent is None or parent.closed
 
     def _read(self, arn: str, shard: _Shard) -> int:
-        if shard.iterator is None:
-            shard.iterator = self._iterator(arn, shard)
         try:
+            if shard.iterator is None:
+                shard.iterator = self._iterator(arn, shard)
             page = self._streams.get_records(ShardIterator=shard.iterator, Limit=self._batch_size)
-        except ClientError as exc:
-            code = _code(exc)
-            if code == "ExpiredIteratorException":
-                shard.iterator = None  # next round continues after the last record read
+        except Exception as exc:
+            # Whatever went wrong, the next round asks for a new iterator after the last record
+            # handled: an error never loses a record, never repeats one, and never stops the worker.
+            shard.iterator = None
+            if isinstance(exc, ClientError) and _code(exc) == "ExpiredIteratorException":
                 return 0
-            if code == "TrimmedDataAccessException":
+            if isinstance(exc, ClientError) and _code(exc) == "TrimmedDataAccessException":
                 log.warning("shard %s: records expired before they were read; continuing", shard.shard_id)
-                shard.iterator, shard.last_sequence, shard.start = None, None, "TRIM_HORIZON"
+                shard.last_sequence, shard.start = None, "TRIM_HORIZON"
                 return 0
             raise
         records: list[dict[str, Any]] = page.get("Records", [])
         if records:
             self._deliver(records, arn)
             shard.last_sequence = sequence_number(records[-1])
-        shard.iterator = page.get("NextShardIterator")
-        if shard.iterator is None:
-            shard.closed = True
+        next_iterator = page.get("NextShardIterator")
+        if next_iterator is None:
+            shard.iterator, shard.closed = None, True
             log.info("shard %s read to its end", shard.shard_id)
+        elif not records and (shard.last_sequence is not None or shard.start == "TRIM_HORIZON"):
+            # An idle shard: ask again next round from the last record handled rather than trusting
+            # an iterator that may be tied to a shard the emulator has since replaced (moto did so
+            # when it rolled a refused transaction back: the worker then never saw a record again).
+            # A LATEST shard with nothing read yet has no such position: its iterator is kept.
+            shard.iterator = None
+        else:
+            shard.iterator = next_iterator
         return len(records)
 
     def _iterator(self, arn: str, shard: _Shard) -> str:
@@ -237,11 +254,13 @@ class StreamWorker:
         self.delivered += len(records)
         pending = records
         for attempt in range(1, self._max_attempts + 1):
-            failed = self._invoke(lambda_event(pending, arn), pending, verbose=attempt == 1)
+            failed = self._invoke(pending, arn, verbose=attempt == 1)
             if not failed:
                 return
             # As Lambda does with ReportBatchItemFailures: retry from the first failed record on.
-            first = next(i for i, r in enumerate(pending) if sequence_number(r) in failed)
+            first = next((i for i, r in enumerate(pending) if sequence_number(r) in failed), None)
+            if first is None:  # the handler named records it was not given: nothing to retry
+                return
             pending = pending[first:]
             if attempt < self._max_attempts:
                 log.warning("stream: %d record(s) failed; retry %d of %d", len(failed), attempt, self._max_attempts - 1)
@@ -253,10 +272,10 @@ class StreamWorker:
             ", ".join(sequence_number(r) for r in pending),
         )
 
-    def _invoke(self, event: dict[str, Any], records: list[dict[str, Any]], *, verbose: bool) -> set[str]:
+    def _invoke(self, records: list[dict[str, Any]], arn: str, *, verbose: bool) -> set[str]:
         """Sequence numbers of the records the handler reported as failed (all, if it raised)."""
         try:
-            result = self._handler(event) or {}
+            result = self._handler(lambda_event(records, arn)) or {}
         except Exception as exc:
             if verbose:  # the traceback once; retries of the same batch usually fail the same way
                 log.exception("stream: the handler raised; the whole batch failed")

@@ -479,6 +479,18 @@ def _plan_import(tenant: str, rows: list[ImportRow], errors: list[RowError]) -> 
     return _Plan(result, changes)
 
 
+def _one_per_cell(errors: list[RowError]) -> list[RowError]:
+    """A cell the parser refused is left out of its row, so the plan may call it missing too: the
+    parser's error (first in the list) is the one told."""
+    seen: set[tuple[int, str]] = set()
+    out = []
+    for e in errors:
+        if (e.row, e.field) not in seen:
+            seen.add((e.row, e.field))
+            out.append(e)
+    return out
+
+
 def import_products(principal: Principal, rows: list[ImportRow], errors: list[RowError], dry_run: bool) -> ImportResult:
     """All rows or none: every bad row is reported (422) and nothing is written. A real run holds the
     catalog lease from its first read to its last write (see storage/products.py)."""
@@ -490,6 +502,7 @@ def import_products(principal: Principal, rows: list[ImportRow], errors: list[Ro
     try:
         errors = list(errors)
         plan = _plan_import(tenant, rows, errors)
+        errors = _one_per_cell(errors)
         if errors:
             errors.sort(key=lambda e: (e.row, e.field))
             bad_rows = len({e.row for e in errors})

@@ -26,6 +26,8 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib.api import openapi
+from chalicelib.domain.permissions import BUILTIN_GROUPS
 from tests.conftest import aws_environment
 from tests.functional.conftest import ADMIN_PASSWORD, USER_PASSWORD, Api, create_user, make_tenant
 from tests.functional.order_world import World, build_world
@@ -407,6 +409,73 @@ def test_each_kind_of_caller_gets_the_status_the_matrix_gives(matrix: MatrixWorl
         elif not succeeds and (not reply.json["error"]["code"] or _order_state(m, target) != before):
             wrong.append(f"  as {caller}: a refused request changed the order or had no error code")
     assert not wrong, f"{route[0]} {route[1]}\n" + "\n".join(wrong)
+
+
+# Bodies no route accepts: not JSON, JSON that is no object, and (CSV routes) bytes that are not UTF-8.
+INVALID_BODIES: tuple[tuple[str, str | bytes], ...] = (
+    ("application/json", "{not json"),
+    ("application/json", '[{"quantity": -1}]'),
+)
+INVALID_CSV = b"\xff\xfe\x00sku"
+BODY_ROUTES = sorted((r.method, r.path) for r in openapi.ROUTES if r.has_body and not r.public)
+SPECS = {(r.method, r.path): r for r in openapi.ROUTES}
+# Each caller's permissions: the built-in group they were given (order_world.py, matrix_world).
+GROUP_OF = {
+    "other_tenant": "administrators",
+    "buyer": "customer-buyers",
+    "approver": "customer-approvers",
+    "customer_admin": "customer-admins",
+    "sales_rep": "sales-reps",
+    "order_desk": "order-desk",
+    "admin": "administrators",
+}
+
+
+# Refusals that come from what the valid body names, not from the route: another tenant's
+# administrator may create orders, but not for a customer of this tenant (404 for the body's customer_id).
+DECIDED_BY_THE_BODY = {(("POST", "/orders"), "other_tenant")}
+
+
+def _holds_a_permission_of(caller: str, route: tuple[str, str]) -> bool:
+    needed = set(SPECS[route].permissions)
+    if caller not in GROUP_OF:
+        return False
+    if not needed:
+        return True
+    (group,) = [g for g in BUILTIN_GROUPS if g.id == GROUP_OF[caller]]
+    return bool(needed & {p.value for p in group.permissions})
+
+
+@pytest.mark.parametrize("route", BODY_ROUTES, ids=[f"{m} {p}" for m, p in BODY_ROUTES])
+def test_a_caller_who_may_not_use_a_route_gets_its_refusal_whatever_the_body(
+    matrix: MatrixWorld, route: tuple[str, str]
+) -> None:
+    """API.md "Conventions": who may call a route is decided before its body is read, so an invalid
+    body changes nothing for a caller without the route's permission (403) or who cannot see what the
+    path names (404), nor for one without a valid token (401): never a 400 or a 422 that describes the
+    route's fields. A caller the route accepts gets the body's 400/422; so does one who holds the
+    permission and sees the order but whom the order's own rules refuse (an approver editing a buyer's
+    draft): the service decides that after reading the body, and the 422 tells them nothing about a
+    route they may use on their own orders."""
+    m = matrix
+    method, template = route
+    target = TARGETS[MATRIX[route].about](m)
+    path = template.format(**target)
+    bodies = [("text/csv", INVALID_CSV)] if route in CSV_BODIES else list(INVALID_BODIES)
+    wrong = []
+    for caller in CALLERS:
+        expected = MATRIX[route].status_for(caller)
+        for content_type, raw in bodies:
+            reply = m.apis[caller].call(method, path, raw=raw, headers={"Content-Type": content_type})
+            refused_first = (route, caller) not in DECIDED_BY_THE_BODY and (
+                expected in (401, 404) or (expected == 403 and not _holds_a_permission_of(caller, route))
+            )
+            ok = reply.status_code == expected if refused_first else reply.status_code in (400, 422)
+            if not ok:
+                wanted = expected if refused_first else "400/422"
+                got = f"{reply.status_code} {reply.body[:160]!r}"
+                wrong.append(f"  as {caller} with {raw!r}: expected {wanted}, got {got}")
+    assert not wrong, f"{method} {template}\n" + "\n".join(wrong)
 
 
 def test_every_route_has_a_row() -> None:

@@ -107,3 +107,21 @@ def test_deployment_zip_holds_the_app_and_linux_wheels_only(packaged):
     assert {"app.py", "chalicelib", "chalice", "pynamodb", "pydantic_core", "argon2", "jwt"} <= top
     assert not top & {"tests", "infra", "moto", "cfnlint", ".chalice"}
     assert any(n.startswith("pydantic_core/") and n.endswith("x86_64-linux-gnu.so") for n in names)
+
+
+def test_api_gateway_answers_an_unknown_path_with_a_404_in_our_envelope(sam):
+    api = sam["Resources"][package.REST_API]
+    body = api["Properties"]["DefinitionBody"]
+    responses = body["x-amazon-apigateway-gateway-responses"]
+
+    assert api["Type"] == "AWS::Serverless::Api" and body["paths"]  # merged into chalice's definition
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "MISSING_AUTHENTICATION_TOKEN", "INCOMPLETE_SIGNATURE"} <= set(responses)
+    for name in ("MISSING_AUTHENTICATION_TOKEN", "INCOMPLETE_SIGNATURE", "INVALID_SIGNATURE", "RESOURCE_NOT_FOUND"):
+        assert responses[name]["statusCode"] == "404", name
+        assert json.loads(responses[name]["responseTemplates"]["application/json"])["error"]["code"] == "not_found"
+    assert "statusCode" not in responses["DEFAULT_4XX"]  # keeps API Gateway's status
+    for name, response in responses.items():
+        error = json.loads(response["responseTemplates"]["application/json"])["error"]
+        assert error["code"] and error["message"].endswith("."), name
+        # $context.error.message quotes the Authorization header for a signature problem
+        assert "$context.error" not in json.dumps(response), name

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from chalicelib.api.http import PAGE, Ctx, field_path, patch_changes
+from chalicelib.api.http import PAGE, Ctx, patch_changes
+from chalicelib.api.messages import field_path
 from chalicelib.api.openapi import RouteSpec
 from chalicelib.domain.errors import ValidationFailedError
 from chalicelib.domain.permissions import BUILTIN_GROUPS, PERMISSION_KIND, UserKind

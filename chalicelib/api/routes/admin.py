@@ -8,7 +8,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, no_content, patch_changes
 from chalicelib.api.openapi import QueryParam
-from chalicelib.api.presenters import customer_out, group_out, settings_out, site_out, user_out
+from chalicelib.api.presenters import customer_out, group_out, settings_for, settings_out, site_out, user_out
 from chalicelib.api.schemas.admin import (
     CustomerCreate,
     CustomerList,
@@ -21,6 +21,7 @@ from chalicelib.api.schemas.admin import (
     GroupReplace,
     SettingsOut,
     SettingsPatch,
+    SettingsPortalOut,
     SiteCreate,
     SiteList,
     SiteOut,
@@ -32,6 +33,7 @@ from chalicelib.api.schemas.admin import (
 )
 from chalicelib.api.schemas.common import Id
 from chalicelib.bootstrap import get_services
+from chalicelib.domain.permissions import Permission as P
 from chalicelib.lazy import LazyModule
 
 if TYPE_CHECKING:
@@ -43,10 +45,17 @@ bp = Blueprint(__name__)
 
 
 # --- settings ---------------------------------------------------------------------------------
-@endpoint(bp, "/settings", "GET", summary="Tenant settings", response_model=SettingsOut, tags=("settings",))
+@endpoint(
+    bp,
+    "/settings",
+    "GET",
+    summary="Tenant settings (customer users: what their portal needs)",
+    response_one_of=(SettingsOut, SettingsPortalOut),
+    tags=("settings",),
+)
 def get_settings(ctx: Ctx) -> Response:
     s = admin.get_settings(ctx.principal)
-    return json_response(settings_out(s), etag=s.version)
+    return json_response(settings_for(s, ctx.principal), etag=s.version)
 
 
 @endpoint(
@@ -58,6 +67,7 @@ def get_settings(ctx: Ctx) -> Response:
     response_model=SettingsOut,
     tags=("settings",),
     if_match=True,
+    permissions=(P.TENANT_ADMIN,),
 )
 def patch_settings(ctx: Ctx) -> Response:
     changes = patch_changes(ctx.body(SettingsPatch), frozenset({"order_desk_email"}))
@@ -74,6 +84,7 @@ def patch_settings(ctx: Ctx) -> Response:
     response_model=GroupList,
     tags=("security-groups",),
     query=PAGE,
+    permissions=(P.TENANT_ADMIN, P.ORG_MANAGE),
 )
 def list_groups(ctx: Ctx) -> Response:
     page = admin.list_groups(ctx.principal, *ctx.page_args())
@@ -89,6 +100,7 @@ def list_groups(ctx: Ctx) -> Response:
     response_model=GroupOut,
     status=201,
     tags=("security-groups",),
+    permissions=(P.TENANT_ADMIN,),
 )
 def create_group(ctx: Ctx) -> Response:
     body = ctx.body(GroupCreate)
@@ -103,6 +115,7 @@ def create_group(ctx: Ctx) -> Response:
     summary="A security group",
     response_model=GroupOut,
     tags=("security-groups",),
+    permissions=(P.TENANT_ADMIN, P.ORG_MANAGE),
 )
 def get_group(ctx: Ctx, group_id: str) -> Response:
     g = admin.get_group(ctx.principal, group_id)
@@ -118,6 +131,7 @@ def get_group(ctx: Ctx, group_id: str) -> Response:
     response_model=GroupOut,
     tags=("security-groups",),
     if_match=True,
+    permissions=(P.TENANT_ADMIN,),
 )
 def put_group(ctx: Ctx, group_id: str) -> Response:
     body = ctx.body(GroupReplace)
@@ -133,6 +147,7 @@ def put_group(ctx: Ctx, group_id: str) -> Response:
     status=204,
     tags=("security-groups",),
     if_match=True,
+    permissions=(P.TENANT_ADMIN,),
 )
 def delete_group(ctx: Ctx, group_id: str) -> Response:
     admin.delete_group(ctx.principal, group_id, ctx.if_match())
@@ -155,6 +170,7 @@ def list_sites(ctx: Ctx) -> Response:
     response_model=SiteOut,
     status=201,
     tags=("sites",),
+    permissions=(P.TENANT_ADMIN,),
 )
 def create_site(ctx: Ctx) -> Response:
     body = ctx.body(SiteCreate)
@@ -177,6 +193,7 @@ def get_site(ctx: Ctx, site_id: str) -> Response:
     response_model=SiteOut,
     tags=("sites",),
     if_match=True,
+    permissions=(P.TENANT_ADMIN,),
 )
 def patch_site(ctx: Ctx, site_id: str) -> Response:
     changes = patch_changes(ctx.body(SitePatch), frozenset({"address"}))
@@ -196,6 +213,7 @@ USER_NULLABLE = frozenset({"locale", "approval_limit"})
     response_model=UserList,
     tags=("users",),
     query=(*PAGE, QueryParam("customer_id", Id, "Only the users of this customer.")),
+    permissions=(P.TENANT_ADMIN, P.ORG_MANAGE),
 )
 def list_users(ctx: Ctx) -> Response:
     limit, cursor = ctx.page_args()
@@ -212,13 +230,22 @@ def list_users(ctx: Ctx) -> Response:
     response_model=UserOut,
     status=201,
     tags=("users",),
+    permissions=(P.TENANT_ADMIN, P.ORG_MANAGE),
 )
 def create_user(ctx: Ctx) -> Response:
     u = get_services().user_admin.create(ctx.principal, ctx.body(UserCreate).model_dump())
     return json_response(user_out(u), status=201, etag=u.version)
 
 
-@endpoint(bp, "/users/{user_id}", "GET", summary="A user", response_model=UserOut, tags=("users",))
+@endpoint(
+    bp,
+    "/users/{user_id}",
+    "GET",
+    summary="A user",
+    response_model=UserOut,
+    tags=("users",),
+    permissions=(P.TENANT_ADMIN, P.ORG_MANAGE),
+)
 def get_user(ctx: Ctx, user_id: str) -> Response:
     u = get_services().user_admin.get(ctx.principal, user_id)
     return json_response(user_out(u), etag=u.version)
@@ -233,6 +260,7 @@ def get_user(ctx: Ctx, user_id: str) -> Response:
     response_model=UserOut,
     tags=("users",),
     if_match=True,
+    permissions=(P.TENANT_ADMIN, P.ORG_MANAGE),
 )
 def patch_user(ctx: Ctx, user_id: str) -> Response:
     changes = patch_changes(ctx.body(UserPatch), USER_NULLABLE)
@@ -269,6 +297,7 @@ def list_customers(ctx: Ctx) -> Response:
     response_model=CustomerOut,
     status=201,
     tags=("customers",),
+    permissions=(P.CUSTOMERS_MANAGE,),
 )
 def create_customer(ctx: Ctx) -> Response:
     c = admin.create_customer(ctx.principal, ctx.body(CustomerCreate).model_dump())
@@ -298,6 +327,7 @@ def get_customer(ctx: Ctx, customer_id: str) -> Response:
     response_model=CustomerOut,
     tags=("customers",),
     if_match=True,
+    permissions=(P.CUSTOMERS_MANAGE,),
 )
 def patch_customer(ctx: Ctx, customer_id: str) -> Response:
     changes = patch_changes(ctx.body(CustomerPatch), CUSTOMER_NULLABLE)

@@ -37,6 +37,7 @@ from chalicelib.api.schemas.catalog import (
     ProductPatch,
 )
 from chalicelib.api.schemas.common import Code, Id, Text
+from chalicelib.domain.permissions import Permission as P
 from chalicelib.domain.pricing import PriceEntry, Tier
 from chalicelib.lazy import LazyModule
 
@@ -89,6 +90,7 @@ def list_product_groups(ctx: Ctx) -> Response:
     response_model=ProductGroupOut,
     status=201,
     tags=("catalog",),
+    permissions=(P.CATALOG_MANAGE,),
 )
 def create_product_group(ctx: Ctx) -> Response:
     body = ctx.body(ProductGroupCreate)
@@ -118,6 +120,7 @@ def get_product_group(ctx: Ctx, group_id: str) -> Response:
     response_model=ProductGroupOut,
     tags=("catalog",),
     if_match=True,
+    permissions=(P.CATALOG_MANAGE,),
 )
 def patch_product_group(ctx: Ctx, group_id: str) -> Response:
     changes = patch_changes(ctx.body(ProductGroupPatch))
@@ -163,6 +166,7 @@ def list_products(ctx: Ctx) -> Response:
     response_model=ProductOut,
     status=201,
     tags=("catalog",),
+    permissions=(P.CATALOG_MANAGE,),
 )
 def create_product(ctx: Ctx) -> Response:
     page = catalog.create_product(ctx.principal, _tiers_in(ctx.body(ProductCreate).model_dump()))
@@ -177,6 +181,7 @@ def create_product(ctx: Ctx) -> Response:
     summary="Export every product as CSV",
     tags=("catalog",),
     response_content_type="text/csv",
+    permissions=(P.CATALOG_MANAGE,),
 )
 def export_products(ctx: Ctx) -> Response:
     items, group_names = catalog.export_products(ctx.principal)
@@ -197,6 +202,7 @@ def export_products(ctx: Ctx) -> Response:
     tags=("catalog",),
     max_body_bytes=csv_products.MAX_IMPORT_BYTES,
     query=(QueryParam("dry_run", Literal["true", "false"], "true: validate and report, write nothing."),),
+    permissions=(P.CATALOG_MANAGE,),
 )
 def import_products(ctx: Ctx) -> Response:
     dry_run = ctx.query("dry_run") or "false"
@@ -230,6 +236,7 @@ def get_product(ctx: Ctx, product_id: str) -> Response:
     response_model=ProductOut,
     tags=("catalog",),
     if_match=True,
+    permissions=(P.CATALOG_MANAGE,),
 )
 def patch_product(ctx: Ctx, product_id: str) -> Response:
     changes = _tiers_in(patch_changes(ctx.body(ProductPatch), frozenset({"description", "group_id"})))
@@ -240,7 +247,14 @@ def patch_product(ctx: Ctx, product_id: str) -> Response:
 
 # --- price lists ------------------------------------------------------------------------------
 @endpoint(
-    bp, "/price-lists", "GET", summary="List price lists", response_model=PriceListList, tags=("prices",), query=PAGE
+    bp,
+    "/price-lists",
+    "GET",
+    summary="List price lists",
+    response_model=PriceListList,
+    tags=("prices",),
+    query=PAGE,
+    permissions=(P.PRICES_MANAGE,),
 )
 def list_price_lists(ctx: Ctx) -> Response:
     page = pricing.list_price_lists(ctx.principal, *ctx.page_args())
@@ -257,6 +271,7 @@ def list_price_lists(ctx: Ctx) -> Response:
     response_model=PriceListOut,
     status=201,
     tags=("prices",),
+    permissions=(P.PRICES_MANAGE,),
 )
 def create_price_list(ctx: Ctx) -> Response:
     body = ctx.body(PriceListIn)
@@ -273,6 +288,7 @@ def create_price_list(ctx: Ctx) -> Response:
     summary="A price list and its entries",
     response_model=PriceListOut,
     tags=("prices",),
+    permissions=(P.PRICES_MANAGE,),
 )
 def get_price_list(ctx: Ctx, list_id: str) -> Response:
     header, entries = pricing.get_price_list(ctx.principal, list_id)
@@ -288,6 +304,7 @@ def get_price_list(ctx: Ctx, list_id: str) -> Response:
     response_model=PriceListOut,
     tags=("prices",),
     if_match=True,
+    permissions=(P.PRICES_MANAGE,),
 )
 def put_price_list(ctx: Ctx, list_id: str) -> Response:
     body = ctx.body(PriceListIn)
@@ -304,6 +321,7 @@ def put_price_list(ctx: Ctx, list_id: str) -> Response:
     summary="A customer's own prices",
     response_model=CustomerPricesOut,
     tags=("prices",),
+    permissions=(P.PRICES_MANAGE,),
 )
 def get_customer_prices(ctx: Ctx, customer_id: str) -> Response:
     entries = pricing.get_customer_prices(ctx.principal, customer_id)
@@ -318,6 +336,7 @@ def get_customer_prices(ctx: Ctx, customer_id: str) -> Response:
     request_model=CustomerPricesIn,
     response_model=CustomerPricesOut,
     tags=("prices",),
+    permissions=(P.PRICES_MANAGE,),
 )
 def put_customer_prices(ctx: Ctx, customer_id: str) -> Response:
     entries = _entries(ctx.body(CustomerPricesIn).entries)

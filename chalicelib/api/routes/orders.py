@@ -10,18 +10,14 @@ from chalice.app import Blueprint, Response
 from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, patch_changes
 from chalicelib.api.openapi import QueryParam
 from chalicelib.api.order_presenters import (
-    invoice_out,
     message_out,
     order_data,
     order_out,
-    payment_out,
-    shipment_out,
     summary_out,
 )
 from chalicelib.api.schemas.common import Day, Id
 from chalicelib.api.schemas.orders import (
     ApproveRequest,
-    InvoiceOut,
     InvoiceRequest,
     LineAdd,
     LineImportOut,
@@ -33,16 +29,15 @@ from chalicelib.api.schemas.orders import (
     OrderList,
     OrderOut,
     OrderPatch,
-    PaymentOut,
     PaymentRequest,
     ProposeRequest,
     ReasonRequest,
     ReorderOut,
-    ShipmentOut,
     ShipmentRequest,
 )
 from chalicelib.bootstrap import get_services
 from chalicelib.domain.orders import Order, OrderStatus
+from chalicelib.domain.permissions import Permission as P
 from chalicelib.services.order_catalog import ProductRef
 
 if TYPE_CHECKING:
@@ -106,6 +101,7 @@ def list_orders(ctx: Ctx) -> Response:
     response_model=OrderOut,
     status=201,
     tags=TAGS,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
 )
 def create_order(ctx: Ctx) -> Response:
     with answered(201):
@@ -126,6 +122,7 @@ def get_order(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
 )
 def patch_order(ctx: Ctx, order_id: str) -> Response:
     changes = patch_changes(ctx.body(OrderPatch), frozenset(OrderPatch.model_fields))
@@ -142,6 +139,7 @@ def patch_order(ctx: Ctx, order_id: str) -> Response:
     status=201,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
 )
 def add_line(ctx: Ctx, order_id: str) -> Response:
     b = ctx.body(LineAdd)
@@ -160,6 +158,7 @@ def add_line(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
 )
 def patch_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
     changes = patch_changes(ctx.body(LinePatch), frozenset({"requested_delivery_date"}))
@@ -174,6 +173,7 @@ def patch_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
 )
 def delete_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
     return order_response(svc().remove_line(ctx.principal, order_id, line_id, ctx.if_match()))
@@ -187,6 +187,7 @@ def delete_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
     response_model=LineImportOut,
     content_type="text/csv",
     tags=TAGS,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
 )
 def import_lines(ctx: Ctx, order_id: str) -> Response:
     result = svc().import_lines(ctx.principal, order_id, ctx.text())
@@ -219,6 +220,7 @@ def submit(ctx: Ctx, order_id: str) -> Response:
     tags=TAGS,
     body_optional=True,
     if_match=True,
+    permissions=(P.ORDERS_APPROVE,),
 )
 def approve(ctx: Ctx, order_id: str) -> Response:
     trims = ctx.body(ApproveRequest).model_dump()["lines"]
@@ -235,6 +237,7 @@ def approve(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_APPROVE,),
 )
 def reject(ctx: Ctx, order_id: str) -> Response:
     reason = ctx.body(ReasonRequest).reason
@@ -279,6 +282,7 @@ def confirm(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_REVIEW,),
 )
 def propose(ctx: Ctx, order_id: str) -> Response:
     b = ctx.body(ProposeRequest).model_dump()
@@ -310,6 +314,7 @@ def accept(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_APPROVE),
 )
 def decline(ctx: Ctx, order_id: str) -> Response:
     reason = ctx.body(ReasonRequest).reason
@@ -326,6 +331,7 @@ def decline(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    permissions=(P.ORDERS_PLACE, P.ORDERS_APPROVE, P.ORDERS_REVIEW, P.ORDERS_CREATE_ON_BEHALF),
 )
 def cancel(ctx: Ctx, order_id: str) -> Response:
     reason = ctx.body(ReasonRequest).reason
@@ -337,45 +343,48 @@ def cancel(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/shipments",
     "POST",
-    summary="Record a shipment",
+    summary="Record a shipment; answers the order, the new shipment last in its `shipments`",
     request_model=ShipmentRequest,
-    response_model=ShipmentOut,
+    response_model=OrderOut,
     status=201,
     tags=TAGS,
+    permissions=(P.ORDERS_FULFIL,),
 )
 def ship(ctx: Ctx, order_id: str) -> Response:
-    o, doc = svc().ship(ctx.principal, order_id, ctx.body(ShipmentRequest).model_dump())
-    return json_response(shipment_out(doc), status=201, etag=o.version)
+    o, _ = svc().ship(ctx.principal, order_id, ctx.body(ShipmentRequest).model_dump())
+    return order_response(o, status=201)
 
 
 @endpoint(
     bp,
     "/orders/{order_id}/invoices",
     "POST",
-    summary="Record an invoice",
+    summary="Record an invoice; answers the order, the new invoice last in its `invoices`",
     request_model=InvoiceRequest,
-    response_model=InvoiceOut,
+    response_model=OrderOut,
     status=201,
     tags=TAGS,
+    permissions=(P.ORDERS_FULFIL,),
 )
 def invoice(ctx: Ctx, order_id: str) -> Response:
-    o, doc = svc().invoice(ctx.principal, order_id, ctx.body(InvoiceRequest).model_dump())
-    return json_response(invoice_out(doc), status=201, etag=o.version)
+    o, _ = svc().invoice(ctx.principal, order_id, ctx.body(InvoiceRequest).model_dump())
+    return order_response(o, status=201)
 
 
 @endpoint(
     bp,
     "/orders/{order_id}/payments",
     "POST",
-    summary="Record a payment",
+    summary="Record a payment; answers the order, the new payment last in its `payments`",
     request_model=PaymentRequest,
-    response_model=PaymentOut,
+    response_model=OrderOut,
     status=201,
     tags=TAGS,
+    permissions=(P.ORDERS_FULFIL,),
 )
 def pay(ctx: Ctx, order_id: str) -> Response:
-    o, doc = svc().pay(ctx.principal, order_id, ctx.body(PaymentRequest).model_dump())
-    return json_response(payment_out(doc), status=201, etag=o.version)
+    o, _ = svc().pay(ctx.principal, order_id, ctx.body(PaymentRequest).model_dump())
+    return order_response(o, status=201)
 
 
 @endpoint(

@@ -44,6 +44,18 @@ class SettingsOut(ResponseModel):
     payment_methods: list[CodeNameModel]
 
 
+class SettingsPortalOut(ResponseModel):
+    """What a customer user's portal needs of the supplier's settings: no sender or order-desk
+    addresses, no order numbering."""
+
+    name: str
+    currency: str
+    default_locale: str
+    portal_url: str
+    delivery_methods: list[CodeNameModel]
+    payment_methods: list[CodeNameModel]
+
+
 class SettingsPatch(RequestModel):
     name: Name | None = None
     currency: Currency | None = None

@@ -204,13 +204,18 @@ class ProposalOut(ResponseModel):
     proposed_at: str
 
 
+class ShipmentLineOut(ResponseModel):
+    id: str  # the order line shipped
+    quantity: QuantityOut
+
+
 class ShipmentOut(ResponseModel):
     id: str
     date: Date
     document_number: str
     carrier: str | None
     tracking_number: str | None
-    lines: list[dict[str, Any]]
+    lines: list[ShipmentLineOut]
     recorded_by: str
     recorded_at: str
 
@@ -244,13 +249,27 @@ class HistoryOut(ResponseModel):
     changes: list[str]
 
 
+class RevisionLineOut(ResponseModel):
+    """One line of a proposal as it was made: what was asked, what the supplier proposed."""
+
+    id: str
+    sku: str
+    requested_quantity: QuantityOut | None
+    requested_unit_price: str | None
+    quantity: QuantityOut | None
+    unit_price: str | None
+    confirmed_delivery_date: str | None
+    removed: bool
+    added: bool
+
+
 class RevisionOut(ResponseModel):
     revision: int
     note: str | None
     proposed_by: str
     proposed_at: str
     outcome: str
-    lines: list[dict[str, Any]]
+    lines: list[RevisionLineOut]
 
 
 class OrderOut(ResponseModel):
