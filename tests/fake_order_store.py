@@ -1,0 +1,220 @@
+"""An in-memory OrderStore (services/order_store.py) for unit tests of OrderService: the same rules as the
+DynamoDB adapter where a use case can tell (a write conditional on the version it read, all or nothing;
+budget limits; the order counter; what a write relied on), checked by one contract suite against both
+(tests/integration/test_order_store_contract.py)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from chalicelib.domain.budget import BudgetMove
+from chalicelib.domain.errors import (
+    BudgetExceededError,
+    NotFoundError,
+    NumberTakenError,
+    ParentsMovedError,
+    VersionMismatchError,
+)
+from chalicelib.domain.model import Customer, Site, TenantSettings, User
+from chalicelib.domain.orders import Message, Order, OrderEvent, OrderStatus
+from chalicelib.services.order_store import OrderQuery, Reads, Relied
+from chalicelib.storage import keys
+from chalicelib.storage.order_codec import Loaded, OrderSummary
+from chalicelib.storage.paging import Page
+from chalicelib.storage.refs import Refs
+
+
+@dataclass
+class Stored:
+    order: Order
+    sales_rep_id: str | None
+
+
+@dataclass
+class InMemoryOrderStore:
+    orders: dict[tuple[str, str], Stored] = field(default_factory=dict)
+    customers: dict[tuple[str, str], Customer] = field(default_factory=dict)
+    settings: dict[str, TenantSettings] = field(default_factory=dict)
+    users: dict[tuple[str, str], User] = field(default_factory=dict)
+    sites: dict[tuple[str, str], Site] = field(default_factory=dict)
+    approvers: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (tenant, customer) → user ids
+    counters: dict[str, int] = field(default_factory=dict)
+    budgets: dict[tuple[str, str], int] = field(default_factory=dict)  # keys.budget(...) → cents spent
+    events: list[tuple[str, OrderEvent, int, str]] = field(default_factory=list)  # tenant, event, version, kind
+    posted: dict[tuple[str, str], list[Message]] = field(default_factory=dict)
+
+    # --- setting up a world ---------------------------------------------------------------------
+    def add_settings(self, s: TenantSettings) -> None:
+        self.settings[s.slug] = s
+
+    def add_customer(self, tenant: str, c: Customer) -> None:
+        self.customers[(tenant, c.id)] = c
+
+    def add_user(self, tenant: str, u: User, *, approves: bool = False) -> None:
+        self.users[(tenant, u.id)] = u
+        for cid in u.customer_ids if approves and u.active else []:
+            self.approvers.setdefault((tenant, cid), set()).add(u.id)
+
+    def add_site(self, tenant: str, site: Site) -> None:
+        self.sites[(tenant, site.id)] = site
+
+    def spent(self, tenant: str, customer_id: str, month: str) -> int:
+        return self.budgets.get(keys.budget(tenant, customer_id, month), 0)
+
+    # --- the port -------------------------------------------------------------------------------
+    def load(self, tenant: str, order_id: str) -> Loaded | None:
+        stored = self.orders.get((tenant, order_id))
+        if stored is None:
+            return None
+        order = copy.deepcopy(stored.order)
+        return Loaded(order=order, sales_rep_id=stored.sales_rep_id, status_read=order.status)
+
+    def save(
+        self,
+        tenant: str,
+        loaded: Loaded | None,
+        order: Order,
+        sales_rep_id: str | None,
+        *,
+        actor_kind: str,
+        budget: Sequence[BudgetMove] = (),
+        budget_limits: dict[str, int] | None = None,
+        relied: Relied | None = None,
+        number: int | None = None,
+    ) -> Order:
+        # Every condition first, as one transaction would: nothing is written unless all hold.
+        current = self.orders.get((tenant, order.id))
+        read_version = loaded.order.version if loaded else 0
+        if (current is None) != (loaded is None) or (current is not None and current.order.version != read_version):
+            raise VersionMismatchError()
+        for move in budget:
+            limit = (budget_limits or {}).get(move.month)
+            key = keys.budget(tenant, move.customer_id, move.month)
+            if limit is not None and move.cents > 0 and self.budgets.get(key, 0) + move.cents > limit:
+                raise BudgetExceededError()
+        if number is not None and self.counters.get(tenant, 0) != number - 1:
+            raise NumberTakenError()
+        relied = relied or Relied()
+        if relied.site_id and (tenant, relied.site_id) not in self.sites:
+            raise NotFoundError("site")
+        if relied.parents and self._line_of_parents(tenant, relied.parents[0]) != list(relied.parents):
+            raise ParentsMovedError()
+        # The write.
+        order.version = read_version + 1
+        self.events += [(tenant, e, order.version, actor_kind) for e in order.events]
+        order.events.clear()
+        for move in budget:
+            key = keys.budget(tenant, move.customer_id, move.month)
+            self.budgets[key] = self.budgets.get(key, 0) + move.cents
+        if number is not None:
+            self.counters[tenant] = number
+        self.orders[(tenant, order.id)] = Stored(copy.deepcopy(order), sales_rep_id)
+        return order
+
+    def read(self, tenant: str, reads: Reads) -> Refs:
+        refs = Refs()
+        refs.customers = {c: self.customers[(tenant, c)] for c in reads.customers if (tenant, c) in self.customers}
+        refs.settings = self.settings.get(tenant) if reads.settings else None
+        refs.users = {u: self.users[(tenant, u)] for u in reads.users if (tenant, u) in self.users}
+        refs.sites = {s: self.sites[(tenant, s)] for s in reads.sites if (tenant, s) in self.sites}
+        refs.order_counter = self.counters.get(tenant, 0) if reads.counter else 0
+        refs.budgets = {k: self.budgets[k] for k in reads.extra if k in self.budgets}
+        return refs
+
+    def counter_value(self, tenant: str) -> int:
+        return self.counters.get(tenant, 0)
+
+    def customer(self, tenant: str, customer_id: str) -> Customer | None:
+        return self.customers.get((tenant, customer_id))
+
+    def _line_of_parents(self, tenant: str, parent_id: str | None, limit: int = 20) -> list[str]:
+        chain: list[str] = []
+        while parent_id and parent_id not in chain and len(chain) < limit:
+            chain.append(parent_id)
+            found = self.customers.get((tenant, parent_id))
+            parent_id = found.parent_id if found else None
+        return chain
+
+    def parents(self, tenant: str, parent_id: str, limit: int) -> list[str]:
+        return self._line_of_parents(tenant, parent_id, limit)
+
+    def anyone_approves(self, tenant: str, path: list[str], besides: str) -> bool:
+        return any(self.approvers.get((tenant, cid), set()) - {besides} for cid in path)
+
+    def list_orders(self, query: OrderQuery) -> Page[OrderSummary]:
+        def belongs(s: Stored) -> bool:
+            o = s.order
+            if query.of == "customer" and o.customer_id != query.key:
+                return False
+            if query.of == "rep" and s.sales_rep_id != query.key:
+                return False
+            if query.of == "status" and o.status.value != query.key:
+                return False
+            if query.status and o.status.value != query.status:
+                return False
+            if query.own_for is not None:
+                sent = query.sees_sent and o.source == "staff" and o.status != OrderStatus.DRAFT
+                waiting = query.sees_waiting and o.status == OrderStatus.PENDING_APPROVAL
+                return o.created_by == query.own_for or sent or waiting
+            return True
+
+        found = [s for (t, _), s in self.orders.items() if t == query.tenant and belongs(s)]
+        found.sort(key=lambda s: (s.order.created_at, s.order.id), reverse=True)
+        return Page([_summary(s) for s in found[: query.limit]], None)
+
+    def list_approvals(
+        self,
+        tenant: str,
+        customer_ids: Sequence[str],
+        *,
+        limit: int,
+        cursor: str | None,
+        created_from: str | None,
+        created_to: str | None,
+    ) -> Page[OrderSummary]:
+        waiting = [
+            s
+            for (t, _), s in self.orders.items()
+            if t == tenant and s.order.status == OrderStatus.PENDING_APPROVAL
+            and set(s.order.customer_path) & set(customer_ids)
+        ]  # fmt: skip
+        waiting.sort(key=lambda s: (s.order.created_at, s.order.id), reverse=True)
+        return Page([_summary(s) for s in waiting[:limit]], None)
+
+    def add_message(
+        self, tenant: str, order: Order, sales_rep_id: str | None, message: Message, actor_kind: str
+    ) -> None:
+        self.posted.setdefault((tenant, order.id), []).append(message)
+        self.events += [(tenant, e, order.version, actor_kind) for e in order.events]
+        order.events.clear()
+
+    def messages(self, tenant: str, order_id: str, limit: int, cursor: str | None) -> Page[Message]:
+        return Page(self.posted.get((tenant, order_id), [])[:limit], None)
+
+
+def _summary(s: Stored) -> OrderSummary:
+    o = s.order
+    t = o.totals
+    return OrderSummary(
+        id=o.id,
+        number=o.number,
+        status=o.status.value,
+        invoice_status=o.invoice_status,
+        payment_status=o.payment_status,
+        source=o.source,
+        customer_id=o.customer_id,
+        customer_name=o.customer_name,
+        created_by=o.created_by,
+        submitted_by=o.submitted_by,
+        currency=o.currency,
+        totals={"net": str(t.net), "tax": str(t.tax), "gross": str(t.gross)},
+        line_count=len(o.lines),
+        created_at=o.created_at,
+        updated_at=o.updated_at,
+        customer_reference=o.customer_reference,
+        requested_delivery_date=o.requested_delivery_date.isoformat() if o.requested_delivery_date else None,
+        sales_rep_id=s.sales_rep_id,
+    )
+

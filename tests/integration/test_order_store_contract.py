@@ -1,0 +1,151 @@
+"""One contract, two stores: the in-memory OrderStore the unit tests use (tests/fake_order_store.py) and
+the DynamoDB one (storage/orders.py on moto) answer alike where a use case can tell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.budget import BudgetMove
+from chalicelib.domain.errors import BudgetExceededError, NumberTakenError, VersionMismatchError
+from chalicelib.domain.model import Customer, SecurityGroup, TenantSettings, User
+from chalicelib.domain.orders import Message, Order, OrderStatus, new_line
+from chalicelib.domain.permissions import BUILTIN_GROUPS, UserKind
+from chalicelib.services.order_store import OrderQuery, OrderStore, Reads
+from chalicelib.storage import keys
+from tests.conftest import aws_environment
+from tests.fake_order_store import InMemoryOrderStore
+
+D = Decimal
+T = "acme"
+
+
+def world(store: OrderStore) -> None:
+    settings = TenantSettings(slug=T, name="Acme")
+    customer = Customer("c1", "C-1", "Bistro", sales_rep_id="rep")
+    buyer = User("buyer", UserKind.CUSTOMER, "buyer", "B", "b@x.test", security_group_ids=["customer-buyers"])
+    boss = User("boss", UserKind.CUSTOMER, "boss", "Boss", "s@x.test", security_group_ids=["customer-approvers"])
+    buyer.customer_ids = boss.customer_ids = ["c1"]
+    if isinstance(store, InMemoryOrderStore):
+        store.add_settings(settings)
+        store.add_customer(T, customer)
+        store.add_user(T, buyer)
+        store.add_user(T, boss, approves=True)
+        return
+    from chalicelib.storage import customers, tenants, users
+
+    groups = [SecurityGroup(g.id, g.name, g.kind, sorted(g.permissions), builtin=True) for g in BUILTIN_GROUPS]
+    admin = User("admin", UserKind.STAFF, "admin", "Admin", "a@x.test", security_group_ids=["administrators"])
+    tenants.create_tenant(settings, groups, admin)
+    customers.create(T, customer)
+    users.create(T, buyer)
+    users.create(T, boss)
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def store(request: pytest.FixtureRequest) -> Iterator[OrderStore]:
+    if request.param == "fake":
+        s: OrderStore = InMemoryOrderStore()
+        world(s)
+        yield s
+        return
+    from chalicelib.storage.orders import DynamoOrderStore
+
+    with aws_environment():
+        s = DynamoOrderStore()
+        world(s)
+        yield s
+
+
+def new_order(number: int = 1, created_by: str = "buyer") -> Order:
+    o = Order(
+        id=f"order{number}", tenant=T, number=f"ORD-{number:06d}", customer_id="c1", customer_name="Bistro",
+        site_id=None, source="portal", created_by=created_by, currency="EUR", customer_path=["c1"],
+        created_at=f"2026-12-0{number}T10:00:00Z",
+    )  # fmt: skip
+    o.record_created(created_by)
+    o.add_line(new_line("p1", "SKU-1", "Coffee", D(2), D("10.00"), D("0.20")), created_by, record=False)
+    return o
+
+
+def create(store: OrderStore, number: int = 1, **kw: Any) -> Order:
+    return store.save(T, None, new_order(number, **kw), "rep", actor_kind="customer", number=number)
+
+
+def test_an_order_comes_back_as_it_was_saved(store: OrderStore) -> None:
+    saved = create(store)
+    loaded = store.load(T, saved.id)
+    assert loaded is not None and loaded.sales_rep_id == "rep"
+    o = loaded.order
+    assert (o.number, o.status, o.version, o.totals.gross, len(o.history)) == ("ORD-000001", "draft", 1, D("24.00"), 1)
+    assert store.load(T, "nope") is None
+
+
+def test_a_write_on_a_stale_read_changes_nothing(store: OrderStore) -> None:
+    create(store)
+    first, second = store.load(T, "order1"), store.load(T, "order1")
+    assert first is not None and second is not None
+    first.order.submit("buyer", needs_approval=False)
+    store.save(T, first, first.order, "rep", actor_kind="customer")
+    second.order.cancel("buyer", "changed my mind")
+    with pytest.raises(VersionMismatchError):
+        store.save(T, second, second.order, "rep", actor_kind="customer")
+    now = store.load(T, "order1")
+    assert now is not None and (now.order.status, now.order.version) == (OrderStatus.SUBMITTED, 2)
+
+
+def test_the_order_counter_hands_out_each_number_once(store: OrderStore) -> None:
+    create(store, 1)
+    with pytest.raises(NumberTakenError):
+        store.save(T, None, new_order(2), "rep", actor_kind="customer", number=1)
+    assert store.load(T, "order2") is None and store.counter_value(T) == 1
+
+
+def test_a_budget_move_past_its_limit_writes_nothing(store: OrderStore) -> None:
+    create(store)
+    month = keys.budget(T, "c1", "2026-12")
+    loaded = store.load(T, "order1")
+    assert loaded is not None
+    loaded.order.submit("buyer", needs_approval=False)
+    move = BudgetMove("c1", "2026-12", 2400)
+    with pytest.raises(BudgetExceededError):
+        store.save(T, loaded, loaded.order, "rep", actor_kind="customer", budget=[move], budget_limits={month[1]: 2000})
+    assert store.read(T, Reads(extra=[month])).budgets.get(month, 0) == 0
+    assert store.load(T, "order1").order.status == OrderStatus.DRAFT  # type: ignore[union-attr]
+    store.save(T, loaded, loaded.order, "rep", actor_kind="customer", budget=[move], budget_limits={"2026-12": 3000})
+    assert store.read(T, Reads(extra=[month])).budgets[month] == 2400
+
+
+def test_one_read_brings_what_it_names(store: OrderStore) -> None:
+    found = store.read(T, Reads(customers=["c1", "ghost"], settings=True, users=["boss"], counter=True))
+    assert set(found.customers) == {"c1"} and found.customers["c1"].sales_rep_id == "rep"
+    assert found.settings is not None and found.settings.name == "Acme"
+    assert set(found.users) == {"boss"} and found.order_counter == 0
+
+
+def test_approvers_and_parents(store: OrderStore) -> None:
+    assert store.anyone_approves(T, ["c1"], besides="buyer")
+    assert not store.anyone_approves(T, ["c1"], besides="boss")  # the only approver is the submitter
+    assert store.customer(T, "c1") is not None and store.customer(T, "ghost") is None
+
+
+def test_lists_are_newest_first_and_a_buyer_sees_their_own(store: OrderStore) -> None:
+    create(store, 1)
+    create(store, 2, created_by="boss")
+    everyone = store.list_orders(OrderQuery(T, "customer", "c1", 10))
+    assert [s.id for s in everyone.items] == ["order2", "order1"]
+    own = store.list_orders(OrderQuery(T, "customer", "c1", 10, own_for="buyer"))
+    assert [s.id for s in own.items] == ["order1"]
+    assert [s.id for s in store.list_orders(OrderQuery(T, "rep", "rep", 10)).items] == ["order2", "order1"]
+
+
+def test_messages_come_back_in_order(store: OrderStore) -> None:
+    o = create(store)
+    for n, body in enumerate(("Hello", "Friday?")):
+        o.record_message("buyer", f"m{n}", body)
+        message = Message(f"m{n}", "buyer", "customer", body, f"2026-12-0{n + 1}T00:00:00Z")
+        store.add_message(T, o, "rep", message, "customer")
+    assert [m.body for m in store.messages(T, o.id, 10, None).items] == ["Hello", "Friday?"]
