@@ -21,7 +21,6 @@ ACCESS_TOKEN_TTL = "ORDERGATE_ACCESS_TOKEN_TTL"
 REFRESH_TOKEN_TTL = "ORDERGATE_REFRESH_TOKEN_TTL"
 PASSWORD_HASH_PROFILE = "ORDERGATE_PASSWORD_HASH_PROFILE"  # "production" (default) or "fast" (tests)
 STAGE = "ORDERGATE_STAGE"
-IDEMPOTENCY_TABLE = "ORDERGATE_IDEMPOTENCY_TABLE"  # notification handler's idempotency records (own table)
 SES_IDENTITY = "ORDERGATE_SES_IDENTITY"  # the verified SES identity (domain or address) mail is sent from
 # Deploy-time only (infra/deploy.py reads them from .chalice/config.json; the Lambda code does not):
 DLQ_ARN = "ORDERGATE_DLQ_ARN"  # on-failure destination of the stream's event source mapping

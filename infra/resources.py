@@ -32,7 +32,6 @@ CfnValue = str | dict[str, Any]
 ENVIRONMENT_FROM_OUTPUTS: dict[str, str] = {
     config.TABLE_NAME: "TableName",
     config.STREAM_ARN: "TableStreamArn",
-    config.IDEMPOTENCY_TABLE: "IdempotencyTableName",
     config.DLQ_ARN: "DeadLetterQueueArn",
     config.SES_IDENTITY: "SesIdentity",
     config.SIGNING_KEY_PARAMETER: "SigningKeyParameterName",
@@ -99,7 +98,6 @@ def outputs_from_environment(env: Mapping[str, str]) -> dict[str, str]:
     stream_arn = outputs["TableStreamArn"]
     where = Arn.of(stream_arn)
     outputs["TableArn"] = stream_arn.split("/stream/")[0]
-    outputs["IdempotencyTableArn"] = where.make("dynamodb", f"table/{outputs['IdempotencyTableName']}")
     outputs["SesIdentityArn"] = where.make("ses", f"identity/{outputs['SesIdentity']}")
     outputs["SigningKeyParameterArn"] = where.make("ssm", f"parameter{outputs['SigningKeyParameterName']}")
     return outputs
@@ -133,8 +131,6 @@ STREAM_ACTIONS = [
     "dynamodb:GetShardIterator",
     "dynamodb:ListStreams",
 ]
-# Powertools' DynamoDB idempotency persistence layer (notification handler).
-IDEMPOTENCY_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
 # SES v2 SendEmail with Raw content (the sender sends multipart MIME) is authorised as
 # ses:SendEmail; SendRawEmail is granted too, as AWS's own identity grants do.
 SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
@@ -173,7 +169,6 @@ def lambda_policy(
             _statement("Table", TABLE_ACTIONS, [outputs["TableArn"]]),
             _statement("TableIndexes", INDEX_ACTIONS, [_join(outputs["TableArn"], "/index/*")]),
             _statement("TableStream", STREAM_ACTIONS, [_join(outputs["TableArn"], "/stream/*")]),
-            _statement("IdempotencyTable", IDEMPOTENCY_ACTIONS, [outputs["IdempotencyTableArn"]]),
             _statement("SendEmail", SES_ACTIONS, ses_resources),
             _statement("StreamDeadLetterQueue", DLQ_ACTIONS, [outputs["DeadLetterQueueArn"]]),
             _statement("SigningKey", SSM_ACTIONS, [outputs["SigningKeyParameterArn"]]),

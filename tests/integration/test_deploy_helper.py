@@ -177,7 +177,6 @@ def test_stage_config_gets_the_stack_outputs_and_a_policy_rendered_from_them(sta
         stack_outputs["TableArn"],
         stack_outputs["TableArn"] + "/index/*",
         stack_outputs["TableArn"] + "/stream/*",
-        stack_outputs["IdempotencyTableArn"],
         stack_outputs["DeadLetterQueueArn"],
         stack_outputs["SesIdentityArn"],
         stack_outputs["SigningKeyParameterArn"],

@@ -79,15 +79,11 @@ def test_template_table_settings_follow_the_models(template):
     assert template["Resources"]["Table"]["DeletionPolicy"] == "Retain"
 
 
-def test_idempotency_table_is_keyed_by_pk_expires_at_and_has_no_stream(template):
-    # The shape the notification stage's Powertools persistence layer is configured for.
-    props = table_properties(template, "IdempotencyTable")
-
-    assert props["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
-    assert props["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"}]
-    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-    assert "StreamSpecification" not in props
-    assert props["BillingMode"] == "PAY_PER_REQUEST"
+def test_there_is_one_table(template):
+    # Idempotency-Key records live in the table, claimed in the order's own transaction (storage/
+    # idempotency.py); nothing uses a second table, so none is provisioned.
+    tables = [name for name, r in template["Resources"].items() if r["Type"] == "AWS::DynamoDB::Table"]
+    assert tables == ["Table"]
 
 
 def test_template_holds_no_secret(template):
@@ -113,20 +109,16 @@ def test_stack_creates_a_table_with_the_keys_indexes_and_stream_of_the_item_mode
     assert table["BillingModeSummary"]["BillingMode"] == meta.billing_mode
 
 
-def test_stack_creates_the_idempotency_table_and_the_dead_letter_queue(stack_outputs):
-    table = boto3.client("dynamodb").describe_table(TableName=stack_outputs["IdempotencyTableName"])["Table"]
+def test_stack_creates_the_dead_letter_queue(stack_outputs):
     queue = boto3.client("sqs").get_queue_attributes(
         QueueUrl=stack_outputs["DeadLetterQueueUrl"], AttributeNames=["QueueArn", "MessageRetentionPeriod"]
     )["Attributes"]
 
-    assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
-    assert "StreamSpecification" not in table or not table["StreamSpecification"].get("StreamEnabled")
     assert queue == {"QueueArn": stack_outputs["DeadLetterQueueArn"], "MessageRetentionPeriod": "1209600"}
 
 
 def test_stack_names_every_resource_after_the_stage(stack_outputs):
     assert stack_outputs["TableName"] == f"ordergate-{STAGE}"
-    assert stack_outputs["IdempotencyTableName"] == f"ordergate-{STAGE}-idempotency"
     assert stack_outputs["DeadLetterQueueArn"].endswith(f":ordergate-{STAGE}-stream-dlq")
     assert stack_outputs["SigningKeyParameterName"] == resources.signing_key_parameter(STAGE)
 
@@ -156,4 +148,4 @@ def test_the_stage_environment_rebuilds_the_stack_outputs(stack_outputs):
     rebuilt = resources.outputs_from_environment({k: str(v) for k, v in env.items()})
 
     assert rebuilt == {k: stack_outputs[k] for k in rebuilt}
-    assert set(rebuilt) >= {"TableArn", "IdempotencyTableArn", "SesIdentityArn", "SigningKeyParameterArn"}
+    assert set(rebuilt) >= {"TableArn", "SesIdentityArn", "SigningKeyParameterArn"}
