@@ -3,9 +3,11 @@ to which month (domain/budget.py). The counter is read as stored."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from chalicelib.services import orders as order_service
+from chalicelib.bootstrap import get_services
 from chalicelib.storage import keys
 from chalicelib.storage.items import BudgetItem
 from tests.functional.order_world import World
@@ -20,10 +22,11 @@ def spent(world: World, month: str) -> str:
 
 
 @pytest.fixture
-def month(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The month the service counts in, set by the test (a controllable clock for the budget only)."""
+def month(world: World, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The month the service counts in, set by the test (the order service's clock)."""
     now = ["2026-11"]
-    monkeypatch.setattr(order_service, "_month", lambda: now[0])
+    clock = lambda: datetime.strptime(now[0] + "-15", "%Y-%m-%d").replace(tzinfo=UTC)  # noqa: E731
+    monkeypatch.setattr(get_services().orders, "_clock", clock)
     return now
 
 

@@ -4,6 +4,7 @@ fake store honest against the real one."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,6 @@ from chalicelib.domain.model import Customer, TenantSettings, User
 from chalicelib.domain.orders import EventType, OrderStatus
 from chalicelib.domain.permissions import UserKind
 from chalicelib.domain.pricing import PriceRule
-from chalicelib.services import orders as order_service
 from chalicelib.services.order_catalog import FakeCatalog, Offer, ProductRef
 from chalicelib.services.orders import OrderService
 from tests.fake_order_store import InMemoryOrderStore
@@ -31,8 +31,7 @@ STRANGER = Principal(T, "other", UserKind.CUSTOMER, frozenset({"orders.place"}),
 
 
 @pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch) -> InMemoryOrderStore:
-    monkeypatch.setattr(order_service, "_month", lambda: "2026-12")
+def store() -> InMemoryOrderStore:
     s = InMemoryOrderStore()
     s.add_settings(TenantSettings(slug=T, name="Acme"))
     s.add_customer(T, Customer("c1", "C-1", "Bistro", sales_rep_id="rep", monthly_budget=D("100.00")))
@@ -47,7 +46,7 @@ def store(monkeypatch: pytest.MonkeyPatch) -> InMemoryOrderStore:
 def svc(store: InMemoryOrderStore) -> OrderService:
     catalog = FakeCatalog()
     catalog.add(Offer("p1", "SKU-1", "Coffee", D("0.20"), D(1), D(1), PriceRule.of(D("10.00"))))
-    return OrderService(catalog, store)
+    return OrderService(catalog, store, clock=lambda: datetime(2026, 12, 5, tzinfo=UTC))
 
 
 def draft(svc: OrderService, quantity: int = 2) -> str:

@@ -1,0 +1,235 @@
+"""The order lifecycle after the draft (PRODUCT.md "Order lifecycle"): submit and approval, the
+supplier's review and proposals, the customer's answer, cancel, fulfilment, and the order's messages.
+Each is one domain transition through the one write path (order_writes.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.auth.principal import Principal
+from chalicelib.domain import budget as budgets
+from chalicelib.domain.errors import ConflictError, ForbiddenError, ValidationFailedError, invalid_field
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.orders import Action, Document, Line, Message, Order, needs_approval, new_document
+from chalicelib.domain.permissions import Permission
+from chalicelib.services.order_catalog import Offer, ProductRef
+from chalicelib.services.order_visibility import approves, forbid, may_edit
+from chalicelib.services.order_writes import OrderWrites, Write, line_from, line_or_404, ref_of
+from chalicelib.storage.order_codec import Loaded
+from chalicelib.storage.paging import Page
+
+P = Permission
+
+
+class Lifecycle(OrderWrites):
+    # --- buyer side ---------------------------------------------------------------------------------
+    def submit(self, p: Principal, order_id: str, expected: int | None) -> Order:
+        def change(loaded: Loaded, w: Write) -> None:
+            o = loaded.order
+            forbid(p.is_customer and may_edit(p, o), "submit")
+            o.check(Action.SUBMIT)
+            month = self._month()
+            refs = [ProductRef(product_id=line.product_id) for line in o.lines]
+            r = self._reads(p, o.customer_id, refs=refs, caller=True, months=[month])
+            customer = r.customer
+            _reprice(o, r.offers)
+            can_approve = approves(p, o)
+            total = o.totals.gross
+            over_budget = not can_approve and not budgets.within(
+                r.spent(p.tenant, month), budgets.cents(total), customer.monthly_budget
+            )
+            need = needs_approval(
+                submitter_can_approve=can_approve,
+                policy=customer.approval_policy,
+                total=total,
+                approval_limit=r.caller(p.user_id).approval_limit,
+                over_budget=over_budget,
+            )
+            if need and not self._store.anyone_approves(p.tenant, o.customer_path, p.user_id):
+                raise ConflictError(
+                    "This order needs approval, but nobody in your organisation can approve orders.",
+                    code="no_approver",
+                )
+            o.submit(p.user_id, need)
+            if not can_approve and customer.monthly_budget is not None:
+                w.budget_limits[month] = budgets.cents(customer.monthly_budget)  # spent meanwhile: decide again
+
+        return self._mutate(p, order_id, expected, change)
+
+    def approve(self, p: Principal, order_id: str, trims: list[dict[str, Any]], expected: int | None) -> Order:
+        def change(loaded: Loaded, w: Write) -> None:
+            forbid(approves(p, loaded.order), "approve")
+            loaded.order.approve(p.user_id, trims)  # an approver may take the month over its budget
+
+        return self._mutate(p, order_id, expected, change)
+
+    def reject(self, p: Principal, order_id: str, reason: str, expected: int | None) -> Order:
+        def change(loaded: Loaded, w: Write) -> None:
+            forbid(approves(p, loaded.order), "reject")
+            loaded.order.reject(p.user_id, reason)
+
+        return self._mutate(p, order_id, expected, change)
+
+    def accept(self, p: Principal, order_id: str, expected: int | None) -> Order:
+        def change(loaded: Loaded, w: Write) -> None:
+            o = loaded.order
+            forbid(p.is_customer and p.has(P.ORDERS_PLACE), "accept")
+            o.check(Action.ACCEPT)
+            if not approves(p, o):
+                # The proposed total may need approval: the policy, the buyer's limit, or the month's budget
+                # (what accepting adds to the month the order counts in).
+                month = o.budget.month if o.budget else self._month()
+                r = self._reads(p, o.customer_id, caller=True, months=[month])
+                customer = r.customer
+                proposed = o.proposed_totals().gross
+                adds = budgets.cents(proposed) - (o.budget.cents if o.budget else 0)
+                over_budget = not budgets.within(r.spent(p.tenant, month), adds, customer.monthly_budget)
+                if needs_approval(
+                    submitter_can_approve=False,
+                    policy=customer.approval_policy,
+                    total=proposed,
+                    approval_limit=r.caller(p.user_id).approval_limit,
+                    over_budget=over_budget,
+                ):
+                    raise ForbiddenError("The proposed total needs approval: an approver must accept it.")
+                if customer.monthly_budget is not None:
+                    w.budget_limits[month] = budgets.cents(customer.monthly_budget)
+            o.accept(p.user_id)
+
+        return self._mutate(p, order_id, expected, change)
+
+    def decline(self, p: Principal, order_id: str, reason: str, expected: int | None) -> Order:
+        def change(loaded: Loaded, w: Write) -> None:
+            o = loaded.order
+            forbid(p.is_customer and (p.has(P.ORDERS_PLACE) or approves(p, o)), "decline")
+            o.decline(p.user_id, reason)
+
+        return self._mutate(p, order_id, expected, change)
+
+    def cancel(self, p: Principal, order_id: str, reason: str, expected: int | None) -> Order:
+        def change(loaded: Loaded, w: Write) -> None:
+            o = loaded.order
+            allowed = o.created_by == p.user_id or approves(p, o) or (p.is_staff and p.has(P.ORDERS_REVIEW))
+            forbid(allowed, "cancel")
+            o.cancel(p.user_id, reason)  # what it counted goes back to the month it was counted in
+
+        return self._mutate(p, order_id, expected, change)
+
+    # --- supplier side ------------------------------------------------------------------------------
+    def send(self, p: Principal, order_id: str, expected: int | None) -> Order:
+        def change(loaded: Loaded, w: Write) -> None:
+            forbid(p.is_staff and p.has(P.ORDERS_CREATE_ON_BEHALF), "send")
+            loaded.order.send(p.user_id)
+
+        return self._mutate(p, order_id, expected, change)
+
+    def confirm(self, p: Principal, order_id: str, expected: int | None) -> Order:
+        def change(loaded: Loaded, w: Write) -> None:
+            forbid(p.is_staff and p.has(P.ORDERS_REVIEW), "confirm")
+            loaded.order.confirm(p.user_id)  # a phone order confirmed from its draft now counts
+
+        return self._mutate(p, order_id, expected, change)
+
+    def propose(
+        self,
+        p: Principal,
+        order_id: str,
+        note: str | None,
+        changes: list[dict[str, Any]],
+        add_lines: list[dict[str, Any]],
+        expected: int | None,
+    ) -> Order:
+        def change(loaded: Loaded, w: Write) -> None:
+            o = loaded.order
+            forbid(p.is_staff and p.has(P.ORDERS_REVIEW), "propose changes to")
+            o.check(Action.PROPOSE)
+            for c in changes:
+                line_or_404(o, c["id"])
+            added: list[Line] = []
+            if add_lines:
+                offers = self._reads(p, o.customer_id, refs=[ref_of(a) for a in add_lines]).offers
+                for i, (a, offer) in enumerate(zip(add_lines, offers, strict=True)):
+                    if offer is None:
+                        raise invalid_field(f"add_lines[{i}]", "No product matches this reference.")
+                    price = a.get("unit_price") if a.get("unit_price") is not None else offer.unit_price(a["quantity"])
+                    added.append(line_from(offer, a["quantity"], None, price))
+            o.propose(p.user_id, note, changes, added)
+
+        return self._mutate(p, order_id, expected, change)
+
+    # --- fulfilment ---------------------------------------------------------------------------------
+    def ship(self, p: Principal, order_id: str, data: dict[str, Any]) -> tuple[Order, Document]:
+        holder: dict[str, Document] = {}
+
+        def change(loaded: Loaded, w: Write) -> None:
+            forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record shipments on")
+            doc = new_document(
+                "shipment",
+                p.user_id,
+                date=data["date"],
+                number=data["document_number"],
+                carrier=data.get("carrier"),
+                tracking_number=data.get("tracking_number"),
+            )
+            quantities = {line["id"]: line["quantity"] for line in data.get("lines") or []}
+            for line_id in quantities:
+                line_or_404(loaded.order, line_id)
+            holder["doc"] = loaded.order.record_shipment(p.user_id, doc, quantities or None)
+
+        order = self._mutate(p, order_id, None, change)
+        return order, holder["doc"]
+
+    def invoice(self, p: Principal, order_id: str, data: dict[str, Any]) -> tuple[Order, Document]:
+        holder: dict[str, Document] = {}
+
+        def change(loaded: Loaded, w: Write) -> None:
+            forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record invoices on")
+            doc = new_document(
+                "invoice",
+                p.user_id,
+                date=data["date"],
+                number=data["number"],
+                amount=data["amount"],
+                due_date=data.get("due_date"),
+            )
+            holder["doc"] = loaded.order.record_invoice(p.user_id, doc)
+
+        order = self._mutate(p, order_id, None, change)
+        return order, holder["doc"]
+
+    def pay(self, p: Principal, order_id: str, data: dict[str, Any]) -> tuple[Order, Document]:
+        holder: dict[str, Document] = {}
+
+        def change(loaded: Loaded, w: Write) -> None:
+            forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record payments on")
+            doc = new_document("payment", p.user_id, date=data["date"], number=data["reference"], amount=data["amount"])
+            holder["doc"] = loaded.order.record_payment(p.user_id, doc)
+
+        order = self._mutate(p, order_id, None, change)
+        return order, holder["doc"]
+
+    # --- messages and reorder -----------------------------------------------------------------------
+    def post_message(self, p: Principal, order_id: str, body: str) -> Message:
+        from chalicelib.domain.clock import now_iso
+
+        loaded = self._load(p, order_id)
+        message = Message(new_id(), p.user_id, p.kind.value, body, now_iso())
+        loaded.order.record_message(p.user_id, message.id, body)
+        self._store.add_message(p.tenant, loaded.order, loaded.sales_rep_id, message, p.kind.value)
+        return message
+
+    def messages(self, p: Principal, order_id: str, limit: int, cursor: str | None) -> Page[Message]:
+        self._load(p, order_id)
+        return self._store.messages(p.tenant, order_id, limit, cursor)
+
+
+def _reprice(o: Order, offers: list[Offer | None]) -> None:
+    """Prices are frozen at submit: take the current effective price of every line once more."""
+    problems = []
+    for i, (line, offer) in enumerate(zip(o.lines, offers, strict=True)):
+        if offer is None or not offer.orderable:
+            problems.append({"field": f"lines[{i}]", "message": f"{line.sku} can no longer be ordered."})
+            continue
+        line.unit_price = offer.unit_price(line.quantity)
+    if problems:
+        raise ValidationFailedError("Some lines can no longer be ordered; remove them first.", details=problems)

@@ -1,0 +1,244 @@
+"""The one write path of every order action, and the reads of orders.
+
+`_mutate`: one Query loads the order; the action reads what it needs besides in one BatchGet (`_reads`:
+customer, settings, the caller, the catalog keys of its lines, the month's budget); one domain method
+changes the order and records its events; one transaction writes the order, its events and the budget
+moves the domain gives (domain/budget.py), conditional on the order's version. A concurrent writer makes
+the transaction fail; without If-Match the action runs again on fresh reads, so concurrent line additions
+never lose one. Nothing is remembered between requests. Drafts: order_drafts.py; the lifecycle:
+order_actions.py; who sees and may do what: order_visibility.py.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from chalicelib.auth.principal import Principal
+from chalicelib.domain.clock import utcnow
+from chalicelib.domain.errors import (
+    BudgetExceededError,
+    ConflictError,
+    MalformedRequestError,
+    NotFoundError,
+    VersionMismatchError,
+    invalid_field,
+)
+from chalicelib.domain.model import Customer, TenantSettings, User
+from chalicelib.domain.orders import Line, Order, OrderStatus, new_line
+from chalicelib.domain.permissions import Permission
+from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
+from chalicelib.services.order_store import OrderQuery, OrderStore, Reads, Relied
+from chalicelib.services.order_visibility import sees
+from chalicelib.storage import keys
+from chalicelib.storage.order_codec import Loaded, OrderSummary
+from chalicelib.storage.paging import Page
+from chalicelib.storage.refs import Refs
+
+P = Permission
+S = OrderStatus
+ATTEMPTS = 25
+
+
+@dataclass
+class Found:
+    """What an action read besides the order, in its one BatchGet."""
+
+    refs: Refs
+    customer: Customer
+    offers: list[Offer | None] = field(default_factory=list)
+
+    @property
+    def settings(self) -> TenantSettings:
+        if self.refs.settings is None:
+            raise NotFoundError("tenant")
+        return self.refs.settings
+
+    def caller(self, user_id: str) -> User:
+        user = self.refs.users.get(user_id)
+        if user is None:
+            raise NotFoundError("user")
+        return user
+
+    def spent(self, tenant: str, month: str) -> int:
+        return self.refs.budgets.get(keys.budget(tenant, self.customer.id, month), 0)
+
+
+@dataclass
+class Write:
+    """What an action adds to its write besides the order: conditions, and the budget it must keep."""
+
+    site_id: str | None = None  # a site the order now names: checked to exist in the write
+    # month → the customer's budget in cents, where this action's moves must stay within it
+    budget_limits: dict[str, int] = field(default_factory=dict)
+
+
+Change = Callable[[Loaded, Write], None]
+
+
+class OrderWrites:
+    def __init__(self, catalog: Catalog, store: OrderStore, clock: Callable[[], datetime] = utcnow) -> None:
+        self._catalog = catalog
+        self._store = store
+        self._clock = clock  # the month a budget move lands in (tests set it)
+
+    def _month(self) -> str:
+        return self._clock().strftime("%Y-%m")
+
+    def _rep_of(self, p: Principal, customer_id: str) -> bool:
+        customer = self._store.customer(p.tenant, customer_id)
+        return customer is not None and customer.sales_rep_id == p.user_id
+
+    def _load(self, p: Principal, order_id: str) -> Loaded:
+        loaded = self._store.load(p.tenant, order_id) if order_id else None
+        if loaded is None or not sees(p, loaded.order, loaded.sales_rep_id, lambda c: self._rep_of(p, c)):
+            raise NotFoundError("order")
+        return loaded
+
+    # --- the one write path -------------------------------------------------------------------------
+    def _mutate(self, p: Principal, order_id: str, expected: int | None, change: Change) -> Order:
+        for attempt in range(ATTEMPTS):
+            loaded = self._load(p, order_id)
+            if expected is not None and loaded.order.version != expected:
+                raise VersionMismatchError()
+            write = Write()
+            change(loaded, write)
+            o = loaded.order
+            o.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
+            moves = o.settle_budget(self._month())
+            try:
+                return self._store.save(
+                    p.tenant,
+                    loaded,
+                    o,
+                    loaded.sales_rep_id,
+                    actor_kind=p.kind.value,
+                    budget=moves,
+                    budget_limits=write.budget_limits,
+                    relied=Relied(site_id=write.site_id),
+                )
+            except BudgetExceededError:
+                pass  # spent meanwhile: read the month again and decide again
+            except VersionMismatchError:
+                if expected is not None:
+                    raise
+            time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
+        raise ConflictError("The order is being changed by others right now; try again.")
+
+    def _reads(
+        self,
+        p: Principal,
+        customer_id: str,
+        *,
+        refs: list[ProductRef] = (),  # type: ignore[assignment]
+        settings: bool = False,
+        caller: bool = False,
+        months: list[str] = (),  # type: ignore[assignment]
+        sites: list[str] = (),  # type: ignore[assignment]
+        counter: bool = False,
+    ) -> Found:
+        """The action's one BatchGet: the customer and whatever else it names (a line given by sku or
+        barcode adds a second read for its product: the catalog port)."""
+        t = p.tenant
+        wanted = Reads(
+            customers=[customer_id],
+            settings=settings,
+            users=[p.user_id] if caller else [],
+            sites=sites,
+            counter=counter,
+            extra=[*self._catalog.keys(t, customer_id, list(refs)), *(keys.budget(t, customer_id, m) for m in months)],
+        )
+        found = self._store.read(t, wanted)
+        customer = found.customers.get(customer_id)
+        if customer is None:
+            raise NotFoundError("customer")
+        reads = Found(found, customer)
+        if refs:
+            reads.offers = self._catalog.offers(t, customer, list(refs), staff=p.is_staff, found=found)
+        return reads
+
+    # --- reads --------------------------------------------------------------------------------------
+    def get(self, p: Principal, order_id: str) -> Order:
+        return self._load(p, order_id).order
+
+    def list_orders(
+        self,
+        p: Principal,
+        *,
+        limit: int,
+        cursor: str | None,
+        status: str | None,
+        customer_id: str | None,
+        created_from: str | None,
+        created_to: str | None,
+    ) -> Page[OrderSummary]:
+        if status is not None and status not in {s.value for s in S}:
+            raise MalformedRequestError(f"'status' must be one of {', '.join(s.value for s in S)}.")
+        for name, value in (("created_from", created_from), ("created_to", created_to)):
+            if value is not None:
+                try:
+                    date.fromisoformat(value)
+                except ValueError:
+                    raise MalformedRequestError(f"'{name}' must be a date (YYYY-MM-DD).") from None
+        t = p.tenant
+        def query(of: Literal["customer", "rep", "status", "tenant"], key: str, **only: Any) -> Page[OrderSummary]:
+            q = OrderQuery(t, of, key, limit, cursor, created_from=created_from, created_to=created_to, **only)
+            return self._store.list_orders(q)
+
+        if p.is_staff:
+            if customer_id:
+                if not (p.has(P.ORDERS_READ_ALL) or self._rep_of(p, customer_id)):
+                    raise NotFoundError("customer")
+                return query("customer", customer_id, status=status)
+            if not p.has(P.ORDERS_READ_ALL):
+                return query("rep", p.user_id, status=status)
+            return query("status", status) if status else query("tenant", "")
+        if customer_id is None and status == S.PENDING_APPROVAL.value and p.has(P.ORDERS_APPROVE):
+            # What waits for this approver, their branches' orders included: the approval list of each
+            # of their customers (one Query each), never the tenant's whole queue.
+            return self._store.list_approvals(
+                t, p.customer_ids, limit=limit, cursor=cursor, created_from=created_from, created_to=created_to
+            )
+        cid = customer_id or (p.customer_ids[0] if p.customer_ids else "")
+        if cid not in p.customer_ids:
+            raise NotFoundError("customer")
+        own = not p.has(P.ORDERS_VIEW_ORG)
+        return query(
+            "customer",
+            cid,
+            status=status,
+            own_for=p.user_id if own else None,
+            sees_sent=own and p.has(P.ORDERS_PLACE),
+            sees_waiting=own and p.has(P.ORDERS_APPROVE),
+        )
+
+    @staticmethod
+    def _check_offer(offer: Offer | None, quantity: Decimal, field: str) -> None:
+        if offer is None:
+            raise invalid_field(field, "No product matches this reference.")
+        if not offer.orderable:
+            raise invalid_field(field, f"{offer.sku} cannot be ordered: {offer.reason or 'not available'}.")
+        problem = offer.quantity_problem(quantity)
+        if problem:
+            raise invalid_field(f"{field}.quantity" if not field.endswith("quantity") else field, problem)
+
+
+def ref_of(data: dict[str, Any]) -> ProductRef:
+    return ProductRef(product_id=data.get("product_id"), sku=data.get("sku"), barcode=data.get("barcode"))
+
+
+def line_from(offer: Offer, quantity: Decimal, requested: date | None, price: Decimal | None = None) -> Line:
+    unit_price = price if price is not None else offer.unit_price(quantity)
+    return new_line(offer.product_id, offer.sku, offer.name, quantity, unit_price, offer.tax_rate, requested)
+
+
+def line_or_404(o: Order, line_id: str) -> Line:
+    for line in o.lines:
+        if line.id == line_id:
+            return line
+    raise NotFoundError("order line")
