@@ -154,6 +154,8 @@ class InMemoryOrderStore:
                 return False
             if query.status and o.status.value != query.status:
                 return False
+            if query.hide_staff_drafts and o.source == "staff" and o.status == OrderStatus.DRAFT:
+                return False
             if query.own_for is not None:
                 sent = query.sees_sent and o.source == "staff" and o.status != OrderStatus.DRAFT
                 waiting = query.sees_waiting and o.status == OrderStatus.PENDING_APPROVAL

@@ -123,7 +123,7 @@ def order_data(o: Order) -> dict[str, Any]:
         "totals": {"net": t.net, "tax": t.tax, "gross": t.gross},
         "version": o.version,
         "lines": [line_out(line) for line in o.lines],
-        "proposal": dataclasses.asdict(o.proposal) if o.proposal else None,
+        "proposal": proposal_out(o),
         "revisions": [revision_out(r) for r in o.revisions],
         "shipments": [shipment_out(d) for d in o.documents_of("shipment")],
         "invoices": [invoice_out(d) for d in o.documents_of("invoice")],
@@ -144,3 +144,11 @@ def summary_out(s: OrderSummary) -> OrderSummaryOut:
 
 def message_out(m: Message) -> MessageOut:
     return MessageOut.model_validate(dataclasses.asdict(m))
+
+
+def proposal_out(o: Order) -> dict[str, Any] | None:
+    """The open proposal, with what the order would become if accepted (API.md: `totals` stay the agreed)."""
+    if o.proposal is None:
+        return None
+    t = o.proposed_totals()
+    return {**dataclasses.asdict(o.proposal), "totals": {"net": t.net, "tax": t.tax, "gross": t.gross}}

@@ -194,6 +194,8 @@ def _order_values(
         "reference": o.customer_reference,
         "status": lang.status(o.status),
         "total": lang.money(o.gross, o.currency),
+        # A proposal: what the order would become, beside what was agreed.
+        "proposed_total": lang.money(o.proposed_gross, o.currency) if o.proposed_gross is not None else None,
         "link": f"{settings.portal_url.rstrip('/')}/orders/{o.id}",
         "actor": _actor_name(event, o, settings, d),
         "document": doc.get("number"),

@@ -33,6 +33,7 @@ VALUE_FIELDS = frozenset(
         "reference",
         "status",
         "total",
+        "proposed_total",
         "actor",
         "note",
         "document",

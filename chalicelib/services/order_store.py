@@ -50,6 +50,7 @@ class OrderQuery:
     own_for: str | None = None
     sees_sent: bool = False
     sees_waiting: bool = False
+    hide_staff_drafts: bool = False  # a customer user's list: the supplier's drafts are not theirs
 
 
 @dataclass

@@ -16,11 +16,15 @@ S = OrderStatus
 
 
 def sees(p: Principal, o: Order, sales_rep_id: str | None, rep_of: Callable[[str], bool]) -> bool:
-    """Staff: every order with orders.read_all, else their customers' (the order's rep, or the customer's
-    current one: `rep_of`). Customer users: their customers' orders, all with orders.view_org, else their
-    own and the supplier's sent ones (orders.place); approvers also what waits for them."""
+    """Staff: every order with orders.read_all, else those they created and their customers' (the order's
+    rep, or the customer's current one: `rep_of`). Customer users: their customers' orders, all with
+    orders.view_org, else their own and the supplier's sent ones (orders.place); approvers also what waits
+    for them. A staff draft is no customer user's business."""
     if p.is_staff:
-        return p.has(P.ORDERS_READ_ALL) or sales_rep_id == p.user_id or rep_of(o.customer_id)
+        mine = o.created_by == p.user_id  # an order taken for a customer who is not theirs, too
+        return p.has(P.ORDERS_READ_ALL) or mine or sales_rep_id == p.user_id or rep_of(o.customer_id)
+    if o.source == "staff" and o.status == S.DRAFT:
+        return False  # the supplier's own work until it is sent or confirmed
     if o.customer_id in p.customer_ids:
         if p.has(P.ORDERS_VIEW_ORG) or o.created_by == p.user_id:
             return True

@@ -212,6 +212,7 @@ class OrderWrites:
             "customer",
             cid,
             status=status,
+            hide_staff_drafts=True,
             own_for=p.user_id if own else None,
             sees_sent=own and p.has(P.ORDERS_PLACE),
             sees_waiting=own and p.has(P.ORDERS_APPROVE),

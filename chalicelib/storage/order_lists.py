@@ -126,6 +126,8 @@ def list_orders(q: OrderQuery) -> Page[OrderSummary]:
         if q.sees_waiting:
             mine = mine | (OrderItem.status == OrderStatus.PENDING_APPROVAL.value)
         conditions.append(mine)
+    if q.hide_staff_drafts:
+        conditions.append((OrderItem.source != "staff") | (OrderItem.status != OrderStatus.DRAFT.value))
     if q.status and q.of != "status":
         conditions.append(OrderItem.status == q.status)
     filter_condition: Condition | None = None

@@ -202,7 +202,7 @@ class ProposalOut(ResponseModel):
     note: str | None
     proposed_by: str
     proposed_at: str
-
+    totals: TotalsOut  # what the order would become if accepted
 
 class ShipmentLineOut(ResponseModel):
     id: str  # the order line shipped
