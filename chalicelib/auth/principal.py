@@ -7,7 +7,6 @@ request body, path or query can widen them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from chalicelib.domain.errors import ForbiddenError, NotFoundError
 from chalicelib.domain.permissions import Permission, UserKind
@@ -22,10 +21,8 @@ class Principal:
     customer_ids: tuple[str, ...] = ()
     site_ids: tuple[str, ...] = ()  # empty: every site
     session_id: str = ""  # the login (refresh-token family) this token belongs to
-    # The user's approval limit when the token was issued, like the permissions (PRODUCT.md: orders
-    # above it need approval). `limits_known` is False for tokens issued before it was a claim.
-    approval_limit: Decimal | None = None
-    limits_known: bool = False
+    # The display name, for what the caller's actions record (history entries): "" in older tokens.
+    name: str = ""
 
     @property
     def is_staff(self) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from decimal import Decimal
 from typing import Any
 
 import jwt
@@ -36,11 +35,10 @@ class TokenSigner:
             "cid": list(principal.customer_ids),
             "sid": list(principal.site_ids),
             "fam": principal.session_id,
+            "nam": principal.name,
             "iat": now,
             "exp": now + self.access_ttl,
         }
-        if principal.limits_known:  # null: no limit
-            claims["lim"] = None if principal.approval_limit is None else str(principal.approval_limit)
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Principal:
@@ -61,8 +59,7 @@ class TokenSigner:
                 customer_ids=tuple(str(c) for c in claims["cid"]),
                 site_ids=tuple(str(s) for s in claims["sid"]),
                 session_id=str(claims.get("fam", "")),
-                approval_limit=None if claims.get("lim") is None else Decimal(str(claims["lim"])),
-                limits_known="lim" in claims,
+                name=str(claims.get("nam", "")),
             )
         except jwt.ExpiredSignatureError as exc:
             raise UnauthenticatedError("The access token has expired.") from exc

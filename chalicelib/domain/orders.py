@@ -123,6 +123,7 @@ class HistoryEntry:
     to_status: str
     note: str | None = None
     changes: list[str] = field(default_factory=list)
+    by_name: str | None = None  # the actor's display name, so that everyone reading the history can tell
 
 
 @dataclass

@@ -93,8 +93,7 @@ class AuthService:
             customer_ids=tuple(user.customer_ids) if is_customer else (),
             site_ids=tuple(user.site_ids) if is_customer else (),
             session_id=session_id,
-            approval_limit=user.approval_limit,
-            limits_known=True,
+            name=user.name,
         )
 
     def _start_session(self, tenant: str, user: User, clear_failures_of: str | None = None) -> TokenPair:

@@ -28,7 +28,15 @@ from chalicelib.services.order_catalog import Offer, ProductRef
 from chalicelib.services.order_lines_csv import parse_line_csv
 from chalicelib.services.order_store import Relied
 from chalicelib.services.order_visibility import forbid, may_edit
-from chalicelib.services.order_writes import ATTEMPTS, OrderWrites, Write, line_from, line_or_404, ref_of
+from chalicelib.services.order_writes import (
+    ATTEMPTS,
+    OrderWrites,
+    Write,
+    line_from,
+    line_or_404,
+    name_the_actor,
+    ref_of,
+)
 from chalicelib.storage.order_codec import Loaded
 
 P = Permission
@@ -106,6 +114,7 @@ class Drafts(OrderWrites):
                 **header,
             )
             order.record_created(p.user_id)
+            name_the_actor(p, order, 0)
             for i, (line, offer) in enumerate(zip(lines, offers, strict=True)):
                 self._check_offer(offer, Decimal(line["quantity"]), f"lines[{i}]")
                 assert offer is not None

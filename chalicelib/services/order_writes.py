@@ -107,8 +107,10 @@ class OrderWrites:
             if expected is not None and loaded.order.version != expected:
                 raise VersionMismatchError()
             write = Write()
+            recorded = len(loaded.order.history)
             change(loaded, write)
             o = loaded.order
+            name_the_actor(p, o, recorded)
             o.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
             moves = o.settle_budget(self._month())
             try:
@@ -243,3 +245,10 @@ def line_or_404(o: Order, line_id: str) -> Line:
         if line.id == line_id:
             return line
     raise NotFoundError("order line")
+
+
+def name_the_actor(p: Principal, o: Order, since: int) -> None:
+    """The caller's display name on the history entries this action added (`since` on): a customer reading
+    the history cannot turn a staff member's id into a name."""
+    for entry in o.history[since:]:
+        entry.by_name = p.name or None

@@ -61,3 +61,15 @@ def test_an_open_proposal_keeps_the_agreed_totals_and_shows_its_own(world: World
 
     accepted = world.buyer.post(f"/orders/{o['id']}/accept")
     assert accepted.json["totals"]["gross"] == "50.40" and accepted.json["proposal"] is None
+
+
+def test_history_entries_name_who_acted(world: World) -> None:
+    o = world.order()
+    world.buyer.post(f"/orders/{o['id']}/submit")
+    world.desk.post(f"/orders/{o['id']}/confirm")
+    history = world.buyer.get(f"/orders/{o['id']}").json["history"]
+    names = {(h["action"], h["by"] == world.ids["buyer"], h["by_name"]) for h in history}
+    buyer = world.buyer.get("/me").json["name"]
+    desk = world.desk.get("/me").json["name"]
+    assert names == {("create", True, buyer), ("submit", True, buyer), ("confirm", False, desk)}
+    assert buyer and desk and buyer != desk

@@ -69,13 +69,9 @@ def test_token_lifetime_is_the_configured_one() -> None:
     assert abs(claims["iat"] - time.time()) < 5
 
 
-def test_a_token_carries_the_approval_limit_and_says_when_it_does_not() -> None:
+def test_a_token_carries_the_display_name_for_the_history() -> None:
     from dataclasses import replace
-    from decimal import Decimal
 
     signer = TokenSigner(KEY, 900)
-    limited = replace(principal(), approval_limit=Decimal("250.00"), limits_known=True)
-    assert signer.verify(signer.issue(limited)) == limited
-    unlimited = replace(principal(), approval_limit=None, limits_known=True)
-    assert signer.verify(signer.issue(unlimited)) == unlimited
-    assert signer.verify(signer.issue(principal())).limits_known is False  # an older token: read the user
+    named = replace(principal(), name="Amélie Martin")
+    assert signer.verify(signer.issue(named)) == named

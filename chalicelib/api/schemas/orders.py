@@ -242,6 +242,7 @@ class PaymentOut(ResponseModel):
 class HistoryOut(ResponseModel):
     at: str
     by: str
+    by_name: str | None  # the actor's display name as it was then
     action: str
     from_status: str | None
     to_status: str
