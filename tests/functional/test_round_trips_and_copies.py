@@ -493,3 +493,25 @@ def test_price_writes_beyond_one_transaction_go_out_in_batches(admin: Api) -> No
     customer = create_customer(admin, "C-BULK")
     r = admin.put(f"/customers/{customer['id']}/prices", {"entries": entries})
     assert r.status_code == 200 and len(admin.get(f"/customers/{customer['id']}/prices").json["entries"]) == 120
+
+
+def test_orders_are_priced_from_what_the_catalog_page_shows(admin: Api) -> None:
+    """A list write past one transaction goes out in batches; orders and the customer's catalog page read
+    the same items (the customer's own prices and each product's list-prices copy), so whatever state the
+    write is in, the price an order takes is the one the page shows."""
+    from tests.functional.catalog_support import customer_user, import_csv
+
+    rows = ["sku,name,base_price,tax_rate,portal"] + [f"PG-{i:03d},Paged {i},3.00,0.20,true" for i in range(60)]
+    assert import_csv(admin, "\n".join(rows) + "\n").status_code == 200
+    pids = [p["id"] for p in admin.get("/products?sku=pg-&limit=100").json["items"]]
+    assert len(pids) == 60
+    entries = [{"product_id": p, "price": f"{2 + i / 100:.2f}"} for i, p in enumerate(pids)]
+    created = admin.post("/price-lists", {"name": "Paged", "entries": entries})
+    assert created.status_code == 201, created.body
+    customer, buyer = customer_user(admin, "C-PAGED", price_list_id=created.json["id"])
+    shown = {p["id"]: p["price"] for p in buyer.get("/products?sku=pg-&limit=100").json["items"]}
+    order = buyer.post("/orders", {"lines": [{"product_id": p, "quantity": 1} for p in pids]})
+    assert order.status_code == 201, order.body
+    priced = {line["product_id"]: line["unit_price"] for line in order.json["lines"]}
+    assert priced == shown and len(shown) == 60
+    assert shown[pids[7]] == "2.07"
