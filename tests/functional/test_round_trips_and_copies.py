@@ -508,7 +508,7 @@ def test_orders_are_priced_from_what_the_catalog_page_shows(admin: Api) -> None:
     entries = [{"product_id": p, "price": f"{2 + i / 100:.2f}"} for i, p in enumerate(pids)]
     created = admin.post("/price-lists", {"name": "Paged", "entries": entries})
     assert created.status_code == 201, created.body
-    customer, buyer = customer_user(admin, "C-PAGED", price_list_id=created.json["id"])
+    _, buyer = customer_user(admin, "C-PAGED", price_list_id=created.json["id"])
     shown = {p["id"]: p["price"] for p in buyer.get("/products?sku=pg-&limit=100").json["items"]}
     order = buyer.post("/orders", {"lines": [{"product_id": p, "quantity": 1} for p in pids]})
     assert order.status_code == 201, order.body
