@@ -124,7 +124,11 @@ def fixed_clock_and_ids() -> Iterator[None]:
     def new_id() -> str:
         return f"01SAMPLEID{next(ids):016d}"
 
-    with mock.patch.object(domain, "now_iso", now), mock.patch.object(domain, "new_id", new_id):
+    with (
+        mock.patch.object(domain, "now_iso", now),
+        mock.patch.object(domain, "new_id", new_id),
+        mock.patch.object(domain, "new_id_after", lambda previous: new_id()),
+    ):
         yield
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.domain.budget import BudgetMove, Counted, settle
 from chalicelib.domain.clock import now_iso
 from chalicelib.domain.errors import InvalidTransitionError, ValidationFailedError, invalid_field
-from chalicelib.domain.ids import new_id
+from chalicelib.domain.ids import new_id, new_id_after
 from chalicelib.domain.money import MAX_AMOUNT, MAX_QUANTITY, ZERO, line_net, line_tax, money
 
 MAX_LINES = 1000
@@ -316,7 +316,8 @@ class Order:
             "totals": {"net": str(totals.net), "tax": str(totals.tax), "gross": str(totals.gross)},
             **{k: v for k, v in details.items() if v is not None},
         }
-        self.events.append(OrderEvent(new_id(), type_, by, now_iso(), data))
+        previous = self.events[-1].id if self.events else None
+        self.events.append(OrderEvent(new_id_after(previous), type_, by, now_iso(), data))
 
     def record_created(self, by: str) -> None:
         """A new draft: its first history entry and event."""

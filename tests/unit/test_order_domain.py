@@ -156,3 +156,14 @@ def test_a_proposal_past_a_billion_is_refused() -> None:
     o.propose("desk", None, [{"id": o.lines[1].id, "quantity": D("1000000"), "unit_price": D("1000.00")}], [])
     with pytest.raises(ValidationFailedError):
         o.check_limits()
+
+
+def test_the_events_of_one_action_sort_in_the_order_they_happened() -> None:
+    from chalicelib.domain.ids import new_id_after
+
+    assert new_id_after("01ZZZZZZZZZZZZZZZZZZZZZZZZ") == "020000000000000000000000000"[:26]
+    o = order()
+    o.submit("buyer", needs_approval=True)
+    o.approve("boss", [])
+    ids = [e.id for e in o.events]
+    assert ids == sorted(ids) and len(set(ids)) == 3
