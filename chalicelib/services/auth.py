@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 
 from chalicelib.auth.passwords import Passwords
@@ -41,8 +42,7 @@ class AuthService:
 
     # --- login ----------------------------------------------------------------------------------
     def login(self, tenant: str, username: str, password: str, customer_number: str | None) -> TokenPair:
-        # Failures are counted per login identity, existing or not, so a 429 reveals nothing either.
-        login_key = hashlib.sha256(f"{customer_number or ''}\x00{username.lower()}".encode()).hexdigest()
+        login_key = self._login_key(customer_number, username)
         # One BatchGet: the failure counter, the tenant, and the guard of the login name (staff) or of
         # the customer number (customer users), which points to the next thing to read.
         failures_key = keys.login_failures(tenant, login_key)
@@ -63,6 +63,17 @@ class AuthService:
             sessions.record_failure(tenant, login_key, FAILURE_WINDOW_SECONDS)
             raise InvalidCredentialsError()
         return self._start_session(tenant, user, clear_failures_of=login_key if failures else None)
+
+    @staticmethod
+    def _login_key(customer_number: str | None, username: str) -> str:
+        """The identity failures are counted on: the one a login reaches, existing or not (so a 429
+        reveals nothing either). Customer numbers and usernames match whatever their case (the guards'
+        keys are lower case), so they are counted lower case too: `C-100` and `c-100` are one login,
+        and six wrong passwords spread over spellings still reach the limit. The tenant is the key's
+        partition and is matched exactly. JSON keeps staff and customer logins, and the two parts,
+        apart whatever characters they hold."""
+        identity = ["staff"] if customer_number is None else ["customer", customer_number.lower()]
+        return hashlib.sha256(json.dumps([*identity, username.lower()]).encode()).hexdigest()
 
     def _find_login(self, tenant: str, username: str, customer_number: str | None, refs: Refs) -> User | None:
         if customer_number is None:

@@ -80,6 +80,25 @@ def test_unknown_usernames_are_throttled_too(admin: Api, anon: Api) -> None:
     assert login(anon, username="ghost", password="x").status_code == 429
 
 
+def test_failures_count_for_the_login_whatever_its_spelling(admin: Api, anon: Api) -> None:
+    # Customer numbers and usernames match case-insensitively, so one login has many spellings.
+    c = create_customer(admin, "C-100")
+    create_user(admin, "buyer", ["customer-buyers"], customer_ids=[c["id"]])
+    other = create_customer(admin, "C-200")
+    create_user(admin, "buyer", ["customer-buyers"], customer_ids=[other["id"]])
+    spellings = [("C-100", "buyer"), ("c-100", "buyer"), ("C-100", "BUYER"), ("c-100", "Buyer"), ("C-100", "bUyEr")]
+    for number, username in spellings:
+        assert login(anon, username=username, password="wrong-password", customer_number=number).status_code == 401
+    locked = login(anon, username="Buyer", password=USER_PASSWORD, customer_number="c-100")
+    assert locked.status_code == 429, locked.body
+    assert login(anon, username="buyer", password=USER_PASSWORD, customer_number="C-100").status_code == 429
+    # The same username at another customer is another login, and so is a staff user's.
+    assert login(anon, username="buyer", password=USER_PASSWORD, customer_number="C-200").status_code == 200
+    for username in ("admin", "ADMIN", "Admin", "aDmin", "admiN"):
+        assert login(anon, username=username, password="wrong-password").status_code == 401
+    assert login(anon, username="admin", password=ADMIN_PASSWORD).status_code == 429
+
+
 def test_a_success_resets_the_failure_count(admin: Api, anon: Api) -> None:
     for _ in range(4):
         login(anon, username="admin", password="wrong-password")
