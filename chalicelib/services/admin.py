@@ -437,6 +437,11 @@ class UserAdmin:
             self._check_limit(principal, after.approval_limit, current.approval_limit)
             if password_hash is not None:
                 after.password_hash = password_hash
+            if password_hash is not None or (current.active and not after.active):
+                # A password set by a manager, or a deactivation, ends every session of the user, the
+                # manager's own included when they change themselves (storage/sessions.py); access
+                # tokens already issued live out their 15 minutes. Reactivating revives none.
+                after.session_epoch = current.session_epoch + 1
             return after
 
         return apply_change(expected, load, change, lambda before, after: users.update(principal.tenant, before, after))

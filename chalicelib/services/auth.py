@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -119,7 +120,13 @@ class AuthService:
         family_id = new_id()
         refresh = f"{tenant}.{new_refresh_token()}"
         sessions.start_family(
-            tenant, user.id, family_id, hash_refresh_token(refresh), self._refresh_ttl, clear_failures_of
+            tenant,
+            user.id,
+            family_id,
+            hash_refresh_token(refresh),
+            self._refresh_ttl,
+            user.session_epoch,
+            clear_failures_of,
         )
         access = self._signer.issue(self.principal_for(tenant, user, family_id))
         return TokenPair(access, self._signer.access_ttl, refresh)
@@ -135,14 +142,21 @@ class AuthService:
             # A rotated token came back: someone holds a copy. End the whole session.
             sessions.revoke_family(tenant, stored.family_id)
             raise UnauthenticatedError("The refresh token is not valid.")
-        # Whether the session was revoked is checked by the rotation below (a ConditionCheck on the
-        # family in the same transaction): no read of its own.
+        # Whether the session was revoked, or ended with all the user's others (a new password, a
+        # deactivation: the user's `session_epoch` moved past the family's), is checked by the rotation
+        # below (a ConditionCheck on the family in the same transaction): no read of its own.
         user = users.find(tenant, stored.user_id)
         if user is None or not user.active:
             raise UnauthenticatedError("The refresh token is not valid.")
         new_refresh = f"{tenant}.{new_refresh_token()}"
         rotated = sessions.rotate(
-            tenant, token_hash, hash_refresh_token(new_refresh), user.id, stored.family_id, self._refresh_ttl
+            tenant,
+            token_hash,
+            hash_refresh_token(new_refresh),
+            user.id,
+            stored.family_id,
+            self._refresh_ttl,
+            user.session_epoch,
         )
         if not rotated:
             sessions.revoke_family(tenant, stored.family_id)
@@ -170,5 +184,9 @@ class AuthService:
             raise invalid_field("current_password", "The current password is not correct.")
         if current == new:
             raise invalid_field("new_password", "The new password must differ from the current one.")
-        updated = User(**{**user.__dict__, "password_hash": self._passwords.hash(new)})
-        users.update(principal.tenant, user, updated)
+        # Every other session ends (their refresh tokens stop working; access tokens already issued
+        # live out their 15 minutes): the caller's own goes on, its epoch raised in the same write.
+        updated = dataclasses.replace(
+            user, password_hash=self._passwords.hash(new), session_epoch=user.session_epoch + 1
+        )
+        users.update(principal.tenant, user, updated, keep_session=principal.session_id or None)
