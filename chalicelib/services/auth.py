@@ -20,6 +20,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import User
 from chalicelib.domain.permissions import UserKind
 from chalicelib.services import approvers
+from chalicelib.services.tenants import SLUG
 from chalicelib.storage import groups, keys, sessions, users
 from chalicelib.storage.refs import Refs
 from chalicelib.storage.refs import load as load_refs
@@ -135,7 +136,8 @@ class AuthService:
     def refresh(self, refresh_token: str) -> TokenPair:
         tenant, _, _ = refresh_token.partition(".")
         token_hash = hash_refresh_token(refresh_token)
-        stored = sessions.find_token(tenant, token_hash) if tenant else None
+        # Only a tenant slug is looked up: anything else (an access token, a long string) names no key.
+        stored = sessions.find_token(tenant, token_hash) if SLUG.fullmatch(tenant) else None
         if stored is None or stored.expired:
             raise UnauthenticatedError("The refresh token is not valid.")
         if stored.used:
