@@ -512,8 +512,15 @@ GRANTS: dict[str, Grant] = {
 def _grant_member(m: MatrixWorld) -> str:
     """A buyer of the customer at the site, with a limit of 100.00: every granter may manage them."""
     name = m.unique("granted")
-    extra = {"customer_ids": [m.ids["customer"]], "site_ids": [m.ids["site"]], "approval_limit": "100.00"}
-    return str(create_user(m.admin, name, ["customer-buyers"], **extra)["id"])
+    member = create_user(
+        m.admin,
+        name,
+        ["customer-buyers"],
+        customer_ids=[m.ids["customer"]],
+        site_ids=[m.ids["site"]],
+        approval_limit="100.00",
+    )
+    return str(member["id"])
 
 
 def _users_named(m: MatrixWorld, username: str) -> list[dict[str, Any]]:
