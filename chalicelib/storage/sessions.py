@@ -7,6 +7,9 @@ the user is read by every refresh). Chosen over deleting the user's families: th
 of their own, one per login and never listed, so finding them would need an index or a per-user list
 kept up on every login; the epoch costs one number on items already read and written, ends any number
 of sessions with the one write that changes the user, and needs no cleanup (families expire by TTL).
+A refresh that read the user just before such a write may still rotate once (the family's epoch is
+unchanged): its access token lives out its 15 minutes, like any issued before, and its next refresh
+fails. Checking the user item's epoch in the rotation too would close that, for one more item a refresh.
 """
 
 from __future__ import annotations
