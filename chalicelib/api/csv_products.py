@@ -5,12 +5,18 @@ portal,status`; barcodes separated by `|`, the group by name, portal `true|false
 as in a spreadsheet: the header is row 1. An import file may leave out columns other than `sku`
 (those fields are then kept as they are); export writes every column, and what it writes reads back
 as exactly the same values, so export → import changes nothing.
+
+Formula injection (OWASP, "CSV Injection"): a spreadsheet runs a cell that starts with `=`, `+`, `-`,
+`@`, a tab or a carriage return as a formula, so export writes such a cell with a leading `'` (which
+spreadsheets show as text). To keep the export reversible, a cell that already starts with `'`s before
+one of those characters gets one more; import takes one `'` off any cell of that shape, and only those.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping
 
 from pydantic import ValidationError
@@ -33,27 +39,43 @@ MAX_IMPORT_ROWS = 3_000
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
+# A cell a spreadsheet would run, with any number of `'` already in front (see the module's doc).
+_FORMULA = re.compile("'*[=+\\-@\t\r]")
+_ESCAPED_FORMULA = re.compile("'+[=+\\-@\t\r]")
+
+
+def neutralise(cell: str) -> str:
+    """The cell as export writes it: a leading `'` when a spreadsheet would read it as a formula."""
+    return f"'{cell}" if _FORMULA.match(cell) else cell
+
+
+def restore(cell: str) -> str:
+    """The value an exported cell stands for (neutralise's inverse). Import reads cells with stray spaces
+    around them (they are stripped), so the shape is looked for after them."""
+    stripped = cell.strip()
+    return stripped[1:] if _ESCAPED_FORMULA.match(stripped) else cell
+
+
 def render(products: Iterable[Product], group_names: Mapping[str, str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for p in products:
-        writer.writerow(
-            [
-                p.sku,
-                p.name,
-                p.description or "",
-                "|".join(p.barcodes),
-                group_names.get(p.group_id, "") if p.group_id else "",
-                p.unit,
-                num_str(p.min_quantity),
-                num_str(p.order_multiple),
-                f"{p.base_price:.2f}",
-                rate_text(p.tax_rate),
-                "true" if p.portal else "false",
-                p.status,
-            ]
-        )
+        cells = [
+            p.sku,
+            p.name,
+            p.description or "",
+            "|".join(p.barcodes),
+            group_names.get(p.group_id, "") if p.group_id else "",
+            p.unit,
+            num_str(p.min_quantity),
+            num_str(p.order_multiple),
+            f"{p.base_price:.2f}",
+            rate_text(p.tax_rate),
+            "true" if p.portal else "false",
+            p.status,
+        ]
+        writer.writerow([neutralise(c) for c in cells])
     return out.getvalue()
 
 
@@ -103,7 +125,8 @@ def parse(raw: bytes) -> tuple[list[ImportRow], list[RowError]]:
         if len(cells) != len(header):
             errors.append(RowError(n, "row", f"has {len(cells)} cells; the header has {len(header)}"))
             continue
-        cells_by_column = dict(zip(header, cells, strict=True))
+        # A cell the export neutralised as a formula comes back as it was (`restore`).
+        cells_by_column = dict(zip(header, map(restore, cells), strict=True))
         try:
             parsed = ProductCsvRow.model_validate(cells_by_column)
         except ValidationError as exc:

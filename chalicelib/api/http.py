@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,34 @@ CURSOR = QueryParam(
     "The `next_cursor` of the previous page, as given.",
 )
 PAGE = (LIMIT, CURSOR)
+
+
+# A lone surrogate: JSON may escape one ("\ud800") and json.loads gives it back in a str, but it is no
+# character: nothing can encode it (DynamoDB, hashing, e-mail, the JSON of a response all fail on it).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+BROKEN_TEXT = "must be valid Unicode text: it holds a lone surrogate (an escape such as \\ud800 alone)"
+
+
+def broken_text(data: Any) -> list[str]:
+    """The fields of a parsed JSON body whose text (a string, or an object's key) is not valid
+    Unicode, as API.md names fields. Iterative: json.loads accepts nesting deeper than Python's
+    recursion limit."""
+    found: list[str] = []
+    stack: list[tuple[tuple[int | str, ...], Any]] = [((), data)]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                found.append(field_path(loc) or "body")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _SURROGATE.search(key):  # named with the surrogate written out, so the answer can say it
+                    found.append(field_path((*loc, key.encode("utf-8", "backslashreplace").decode())))
+                else:
+                    stack.append(((*loc, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*loc, i), item) for i, item in enumerate(value))
+    return sorted(found)
 
 
 def validation_error(exc: ValidationError) -> ValidationFailedError:
@@ -127,6 +156,10 @@ class Ctx:
                 raise MalformedRequestError("A JSON request body is required.")
             return model.model_validate({})
         data = self.json()
+        broken = broken_text(data)
+        if broken:  # every text field of every body, before a model or a service sees it
+            details = [{"field": name, "message": BROKEN_TEXT} for name in broken]
+            raise ValidationFailedError("The request body holds text that is not valid Unicode.", details=details)
         try:
             return model.model_validate(data)
         except ValidationError as exc:

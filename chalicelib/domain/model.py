@@ -97,6 +97,9 @@ class User:
     approval_limit: Decimal | None = None
     password_hash: str = ""
     version: int = 0
+    # The generation of the user's sessions: a login's refresh tokens work only while it is the one
+    # they began with. Raised to end every session at once (new password, deactivation).
+    session_epoch: int = 0
 
     @property
     def active(self) -> bool:

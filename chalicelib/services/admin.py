@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from chalicelib.auth.passwords import Passwords
@@ -369,14 +370,33 @@ class UserAdmin:
             granted = {p for g in held.values() for p in g.permissions}
             if not granted <= principal.permissions:
                 raise ForbiddenError("You cannot grant permissions you do not hold.")
-            if user.site_ids and principal.site_ids and not set(user.site_ids) <= set(principal.site_ids):
+            if principal.site_ids and not user.site_ids:
+                # Empty `site_ids` means every site: more than a manager restricted to some holds.
+                raise ForbiddenError("You cannot grant every site: you may use only some.")
+            if principal.site_ids and not set(user.site_ids) <= set(principal.site_ids):
                 raise ForbiddenError("You cannot grant sites you may not use.")
+
+    def _check_limit(self, principal: Principal, limit: Decimal | None, before: Decimal | None) -> None:
+        """A customer admin's grant of an approval limit (PRODUCT.md: orders up to it skip approval
+        under `over_limit`). Only a holder of `orders.approve` sets one, at most their own limit when
+        they have one. Keeping the limit a user has is no grant, and clearing it takes away only (no
+        limit: every order needs approval), so neither is checked."""
+        if not self._is_org_manager(principal) or limit is None or limit == before:
+            return
+        if not principal.has(P.ORDERS_APPROVE):
+            raise ForbiddenError("Only users who may approve orders can set an approval limit.")
+        # The manager's own limit as stored now (read only when a limit is granted): a copy in the token
+        # could be 15 minutes old.
+        own = users.get(principal.tenant, principal.user_id).approval_limit
+        if own is not None and limit > own:
+            raise ForbiddenError(f"You cannot grant an approval limit above your own ({own:.2f}).")
 
     def create(self, principal: Principal, data: dict[str, Any]) -> User:
         self._require_manager(principal)
         password = data.pop("password")
         user = User(id=new_id(), **{**data, "kind": UserKind(data["kind"])})
         self._validate(principal, user)
+        self._check_limit(principal, user.approval_limit, None)
         user.password_hash = self._passwords.hash(password)
         return users.create(principal.tenant, user)
 
@@ -411,8 +431,14 @@ class UserAdmin:
         def change(current: User) -> User:
             after: User = _replace(current, changes)
             self._validate(principal, after, read[0], only=named)
+            self._check_limit(principal, after.approval_limit, current.approval_limit)
             if password_hash is not None:
                 after.password_hash = password_hash
+            if password_hash is not None or (current.active and not after.active):
+                # A password set by a manager, or a deactivation, ends every session of the user, the
+                # manager's own included when they change themselves (storage/sessions.py); access
+                # tokens already issued live out their 15 minutes. Reactivating revives none.
+                after.session_epoch = current.session_epoch + 1
             return after
 
         return apply_change(expected, load, change, lambda before, after: users.update(principal.tenant, before, after))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 from dataclasses import dataclass
 
 from chalicelib.auth.passwords import Passwords
@@ -17,6 +19,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import User
 from chalicelib.domain.permissions import UserKind
+from chalicelib.services.tenants import SLUG
 from chalicelib.storage import groups, keys, sessions, users
 from chalicelib.storage.refs import Refs
 from chalicelib.storage.refs import load as load_refs
@@ -40,8 +43,7 @@ class AuthService:
 
     # --- login ----------------------------------------------------------------------------------
     def login(self, tenant: str, username: str, password: str, customer_number: str | None) -> TokenPair:
-        # Failures are counted per login identity, existing or not, so a 429 reveals nothing either.
-        login_key = hashlib.sha256(f"{customer_number or ''}\x00{username.lower()}".encode()).hexdigest()
+        login_key = self._login_key(customer_number, username)
         # One BatchGet: the failure counter, the tenant, and the guard of the login name (staff) or of
         # the customer number (customer users), which points to the next thing to read.
         failures_key = keys.login_failures(tenant, login_key)
@@ -62,6 +64,17 @@ class AuthService:
             sessions.record_failure(tenant, login_key, FAILURE_WINDOW_SECONDS)
             raise InvalidCredentialsError()
         return self._start_session(tenant, user, clear_failures_of=login_key if failures else None)
+
+    @staticmethod
+    def _login_key(customer_number: str | None, username: str) -> str:
+        """The identity failures are counted on: the one a login reaches, existing or not (so a 429
+        reveals nothing either). Customer numbers and usernames match whatever their case (the guards'
+        keys are lower case), so they are counted lower case too: `C-100` and `c-100` are one login,
+        and six wrong passwords spread over spellings still reach the limit. The tenant is the key's
+        partition and is matched exactly. JSON keeps staff and customer logins, and the two parts,
+        apart whatever characters they hold."""
+        identity = ["staff"] if customer_number is None else ["customer", customer_number.lower()]
+        return hashlib.sha256(json.dumps([*identity, username.lower()]).encode()).hexdigest()
 
     def _find_login(self, tenant: str, username: str, customer_number: str | None, refs: Refs) -> User | None:
         if customer_number is None:
@@ -100,7 +113,13 @@ class AuthService:
         family_id = new_id()
         refresh = f"{tenant}.{new_refresh_token()}"
         sessions.start_family(
-            tenant, user.id, family_id, hash_refresh_token(refresh), self._refresh_ttl, clear_failures_of
+            tenant,
+            user.id,
+            family_id,
+            hash_refresh_token(refresh),
+            self._refresh_ttl,
+            user.session_epoch,
+            clear_failures_of,
         )
         access = self._signer.issue(self.principal_for(tenant, user, family_id))
         return TokenPair(access, self._signer.access_ttl, refresh)
@@ -109,21 +128,29 @@ class AuthService:
     def refresh(self, refresh_token: str) -> TokenPair:
         tenant, _, _ = refresh_token.partition(".")
         token_hash = hash_refresh_token(refresh_token)
-        stored = sessions.find_token(tenant, token_hash) if tenant else None
+        # Only a tenant slug is looked up: anything else (an access token, a long string) names no key.
+        stored = sessions.find_token(tenant, token_hash) if SLUG.fullmatch(tenant) else None
         if stored is None or stored.expired:
             raise UnauthenticatedError("The refresh token is not valid.")
         if stored.used:
             # A rotated token came back: someone holds a copy. End the whole session.
             sessions.revoke_family(tenant, stored.family_id)
             raise UnauthenticatedError("The refresh token is not valid.")
-        # Whether the session was revoked is checked by the rotation below (a ConditionCheck on the
-        # family in the same transaction): no read of its own.
+        # Whether the session was revoked, or ended with all the user's others (a new password, a
+        # deactivation: the user's `session_epoch` moved past the family's), is checked by the rotation
+        # below (a ConditionCheck on the family in the same transaction): no read of its own.
         user = users.find(tenant, stored.user_id)
         if user is None or not user.active:
             raise UnauthenticatedError("The refresh token is not valid.")
         new_refresh = f"{tenant}.{new_refresh_token()}"
         rotated = sessions.rotate(
-            tenant, token_hash, hash_refresh_token(new_refresh), user.id, stored.family_id, self._refresh_ttl
+            tenant,
+            token_hash,
+            hash_refresh_token(new_refresh),
+            user.id,
+            stored.family_id,
+            self._refresh_ttl,
+            user.session_epoch,
         )
         if not rotated:
             sessions.revoke_family(tenant, stored.family_id)
@@ -151,5 +178,9 @@ class AuthService:
             raise invalid_field("current_password", "The current password is not correct.")
         if current == new:
             raise invalid_field("new_password", "The new password must differ from the current one.")
-        updated = User(**{**user.__dict__, "password_hash": self._passwords.hash(new)})
-        users.update(principal.tenant, user, updated)
+        # Every other session ends (their refresh tokens stop working; access tokens already issued
+        # live out their 15 minutes): the caller's own goes on, its epoch raised in the same write.
+        updated = dataclasses.replace(
+            user, password_hash=self._passwords.hash(new), session_epoch=user.session_epoch + 1
+        )
+        users.update(principal.tenant, user, updated, keep_session=principal.session_id or None)

@@ -158,6 +158,8 @@ class UserItem(BaseItem, discriminator="user"):
     site_ids = JSONAttribute(default=list)
     approval_limit = UnicodeAttribute(null=True)
     password_hash = UnicodeAttribute()
+    # Which generation of sessions is valid (services/auth.py): absent on items written before, read as 0.
+    session_epoch = NumberAttribute(null=True)
 
 
 class UniqueItem(BaseItem, discriminator="unique"):
@@ -175,6 +177,8 @@ class RefreshTokenItem(BaseItem, discriminator="refresh_token"):
 class RefreshFamilyItem(BaseItem, discriminator="refresh_family"):
     user_id = UnicodeAttribute()
     revoked = BooleanAttribute(default=False)
+    # The user's `session_epoch` when this login began (absent: 0); a refresh needs it to still match.
+    session_epoch = NumberAttribute(null=True)
 
 
 class LoginFailuresItem(BaseItem, discriminator="login_failures"):

@@ -1,4 +1,16 @@
-"""Refresh tokens (stored hashed, rotating, grouped in families) and failed-login counters."""
+"""Refresh tokens (stored hashed, rotating, grouped in families) and failed-login counters.
+
+A family is one login. Ending all of a user's logins at once (a new password, a deactivation) raises
+the user item's `session_epoch`; each family holds the epoch it began with, and a refresh's rotation
+is conditional on the two being equal (a condition on the family item the rotation checks anyway, and
+the user is read by every refresh). Chosen over deleting the user's families: those live in partitions
+of their own, one per login and never listed, so finding them would need an index or a per-user list
+kept up on every login; the epoch costs one number on items already read and written, ends any number
+of sessions with the one write that changes the user, and needs no cleanup (families expire by TTL).
+A refresh that read the user just before such a write may still rotate once (the family's epoch is
+unchanged): its access token lives out its 15 minutes, like any issued before, and its next refresh
+fails. Checking the user item's epoch in the rotation too would close that, for one more item a refresh.
+"""
 
 from __future__ import annotations
 
@@ -32,12 +44,23 @@ def _token_item(tenant: str, token_hash: str, user_id: str, family_id: str, ttl:
 
 
 def start_family(
-    tenant: str, user_id: str, family_id: str, token_hash: str, ttl: int, clear_failures_of: str | None = None
+    tenant: str,
+    user_id: str,
+    family_id: str,
+    token_hash: str,
+    ttl: int,
+    session_epoch: int,
+    clear_failures_of: str | None = None,
 ) -> None:
     """A new login: its family and first refresh token, in one write (which also clears the login's
-    failure counter when `clear_failures_of` names it)."""
+    failure counter when `clear_failures_of` names it). The family holds the user's `session_epoch`
+    of now: raising the user's ends it (see `rotate`)."""
     family = RefreshFamilyItem(
-        *keys.refresh_family(tenant, family_id), user_id=user_id, revoked=False, expires_at=timedelta(seconds=ttl)
+        *keys.refresh_family(tenant, family_id),
+        user_id=user_id,
+        revoked=False,
+        session_epoch=session_epoch,
+        expires_at=timedelta(seconds=ttl),
     )
     with transaction() as tx:
         tx.save(family)
@@ -76,10 +99,16 @@ def revoke_family(tenant: str, family_id: str) -> None:
             raise
 
 
-def rotate(tenant: str, old_hash: str, new_hash: str, user_id: str, family_id: str, ttl: int) -> bool:
-    """Mark the old token used and store its successor, atomically. False if the old one was
-    already used (a concurrent or replayed refresh): the caller treats that as reuse."""
+def rotate(
+    tenant: str, old_hash: str, new_hash: str, user_id: str, family_id: str, ttl: int, session_epoch: int
+) -> bool:
+    """Mark the old token used and store its successor, atomically, if the family is neither revoked
+    nor of an older `session_epoch` than the user's (read by the caller). False otherwise, or if the
+    old token was already used (a concurrent or replayed refresh): the caller ends the family."""
     old = RefreshTokenItem(*keys.refresh_token(tenant, old_hash))
+    epoch = RefreshFamilyItem.session_epoch
+    # A family written before epochs existed has none: it belongs to generation 0.
+    same_epoch = (epoch == session_epoch) if session_epoch else (epoch.does_not_exist() | (epoch == 0))
     try:
         with transaction() as tx:
             tx.update(
@@ -91,7 +120,7 @@ def rotate(tenant: str, old_hash: str, new_hash: str, user_id: str, family_id: s
             tx.condition_check(
                 RefreshFamilyItem,
                 *keys.refresh_family(tenant, family_id),
-                condition=RefreshFamilyItem.revoked == False,  # noqa: E712
+                condition=(RefreshFamilyItem.revoked == False) & same_epoch,  # noqa: E712
             )
             tx.save(_token_item(tenant, new_hash, user_id, family_id, ttl))
     except TransactWriteError as exc:

@@ -13,7 +13,7 @@ from chalicelib.domain.errors import DuplicateError, NotFoundError, VersionMisma
 from chalicelib.domain.model import User
 from chalicelib.domain.permissions import UserKind
 from chalicelib.storage import keys
-from chalicelib.storage.items import BaseItem, UniqueItem, UserItem
+from chalicelib.storage.items import BaseItem, RefreshFamilyItem, UniqueItem, UserItem
 from chalicelib.storage.mapping import dec, dec_str, item_values
 from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
 from chalicelib.storage.table import cancellation_codes, transaction
@@ -42,6 +42,7 @@ def _user_item(tenant: str, u: User) -> UserItem:
         site_ids=list(u.site_ids),
         approval_limit=dec_str(u.approval_limit),
         password_hash=u.password_hash,
+        session_epoch=u.session_epoch,
     )
     if u.version:
         item.version = u.version
@@ -56,7 +57,13 @@ def user_items(tenant: str, u: User) -> list[BaseItem]:
 
 
 def _to_domain(item: UserItem) -> User:
-    return item_values(item, User, kind=UserKind(item.kind), approval_limit=dec(item.approval_limit))
+    return item_values(
+        item,
+        User,
+        kind=UserKind(item.kind),
+        approval_limit=dec(item.approval_limit),
+        session_epoch=int(item.session_epoch or 0),
+    )
 
 
 def get(tenant: str, user_id: str) -> User:
@@ -140,8 +147,12 @@ def create(tenant: str, u: User) -> User:
     return _to_domain(item)  # the transaction set the version on `item`: no read back
 
 
-def update(tenant: str, before: User, after: User) -> User:
-    """Write `after` if the stored user is still at `before.version`; move login guards that changed."""
+def update(tenant: str, before: User, after: User, keep_session: str | None = None) -> User:
+    """Write `after` if the stored user is still at `before.version`; move login guards that changed.
+
+    `keep_session` names a login (refresh-token family) of this user that stays valid when the write
+    raises `session_epoch`: its epoch moves along in the same transaction, so no refresh ever sees the
+    user and that login disagree."""
     old_keys = set(_login_keys(tenant, before))
     new_keys = set(_login_keys(tenant, after))
     item = _user_item(tenant, after)
@@ -153,8 +164,19 @@ def update(tenant: str, before: User, after: User) -> User:
                 tx.delete(UniqueItem(pk, sk), condition=UniqueItem.owner_id == before.id, add_version_condition=False)
             for pk, sk in sorted(new_keys - old_keys):
                 tx.save(UniqueItem(pk, sk, owner_id=after.id))
+            if keep_session is not None:  # an update: PynamoDB sends it after every put, last
+                tx.update(
+                    RefreshFamilyItem(*keys.refresh_family(tenant, keep_session)),
+                    actions=[RefreshFamilyItem.session_epoch.set(after.session_epoch)],
+                    condition=RefreshFamilyItem.user_id == before.id,
+                    add_version_condition=False,
+                )
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
+        failed = [i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
+        if keep_session is not None and failed == [len(codes) - 1]:
+            # That login is gone (expired, or it never was this user's): nothing to keep.
+            return update(tenant, before, after)
         user_at = len(old_keys - new_keys)  # PynamoDB sends the deletes before the puts
         if len(codes) > user_at and codes[user_at] == "ConditionalCheckFailed":
             raise VersionMismatchError() from exc

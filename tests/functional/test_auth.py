@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import jwt
 import pytest
 
+from chalicelib.storage import keys
+from chalicelib.storage.items import RefreshFamilyItem
 from tests.functional.conftest import ADMIN_PASSWORD, USER_PASSWORD, Api, create_customer, create_user
 
 
@@ -80,6 +83,25 @@ def test_unknown_usernames_are_throttled_too(admin: Api, anon: Api) -> None:
     assert login(anon, username="ghost", password="x").status_code == 429
 
 
+def test_failures_count_for_the_login_whatever_its_spelling(admin: Api, anon: Api) -> None:
+    # Customer numbers and usernames match case-insensitively, so one login has many spellings.
+    c = create_customer(admin, "C-100")
+    create_user(admin, "buyer", ["customer-buyers"], customer_ids=[c["id"]])
+    other = create_customer(admin, "C-200")
+    create_user(admin, "buyer", ["customer-buyers"], customer_ids=[other["id"]])
+    spellings = [("C-100", "buyer"), ("c-100", "buyer"), ("C-100", "BUYER"), ("c-100", "Buyer"), ("C-100", "bUyEr")]
+    for number, username in spellings:
+        assert login(anon, username=username, password="wrong-password", customer_number=number).status_code == 401
+    locked = login(anon, username="Buyer", password=USER_PASSWORD, customer_number="c-100")
+    assert locked.status_code == 429, locked.body
+    assert login(anon, username="buyer", password=USER_PASSWORD, customer_number="C-100").status_code == 429
+    # The same username at another customer is another login, and so is a staff user's.
+    assert login(anon, username="buyer", password=USER_PASSWORD, customer_number="C-200").status_code == 200
+    for username in ("admin", "ADMIN", "Admin", "aDmin", "admiN"):
+        assert login(anon, username=username, password="wrong-password").status_code == 401
+    assert login(anon, username="admin", password=ADMIN_PASSWORD).status_code == 429
+
+
 def test_a_success_resets_the_failure_count(admin: Api, anon: Api) -> None:
     for _ in range(4):
         login(anon, username="admin", password="wrong-password")
@@ -138,3 +160,71 @@ def test_changing_the_password(admin: Api, anon: Api) -> None:
     )
     assert login(anon, username="admin", password=ADMIN_PASSWORD).status_code == 401
     assert login(anon, username="admin", password="a-new-password").status_code == 200
+
+
+# --- a password change or a deactivation ends sessions ----------------------------------------------
+def refreshes(anon: Api, pair: dict[str, str]) -> bool:
+    """Whether the pair's refresh token still works; when it does, `pair` moves on to the new one."""
+    r = anon.post("/auth/refresh", {"refresh_token": pair["refresh_token"]})
+    if r.status_code == 200:
+        pair.update(r.json)
+        return True
+    assert r.status_code == 401, r.body
+    assert r.json["error"]["code"] == "unauthenticated"
+    return False
+
+
+def test_a_new_password_ends_every_other_session_and_keeps_this_one(admin: Api, anon: Api) -> None:
+    create_user(admin, "desk", ["order-desk"], kind="staff")
+    here = login(anon, username="desk", password=USER_PASSWORD).json
+    laptop = login(anon, username="desk", password=USER_PASSWORD).json
+    phone = login(anon, username="desk", password=USER_PASSWORD).json
+    assert refreshes(anon, laptop)  # a session that has rotated its token already ends as well
+    body = {"current_password": USER_PASSWORD, "new_password": "a-new-password"}
+    assert anon.as_token(here["access_token"]).post("/me/password", body).status_code == 204
+    assert not refreshes(anon, laptop)
+    assert not refreshes(anon, phone)
+    assert refreshes(anon, here) and refreshes(anon, here)  # and keeps working after rotating
+    assert anon.as_token(here["access_token"]).get("/me").status_code == 200
+    again = login(anon, username="desk", password="a-new-password").json
+    assert refreshes(anon, again)  # a login after the change is not ended by it
+
+
+def test_a_new_password_is_taken_when_the_session_to_keep_has_expired(admin: Api, anon: Api) -> None:
+    create_user(admin, "desk", ["order-desk"], kind="staff")
+    pair = login(anon, username="desk", password=USER_PASSWORD).json
+    # The login's family item is gone (TTL deletes it when the refresh tokens expire); the access token
+    # still works for its last minutes.
+    family = jwt.decode(pair["access_token"], options={"verify_signature": False})["fam"]
+    RefreshFamilyItem(*keys.refresh_family("acme", family)).delete(add_version_condition=False)
+    me = anon.as_token(pair["access_token"])
+    body = {"current_password": USER_PASSWORD, "new_password": "a-new-password"}
+    assert me.post("/me/password", body).status_code == 204
+    assert not refreshes(anon, pair)
+    assert login(anon, username="desk", password="a-new-password").status_code == 200
+
+
+@pytest.mark.parametrize("manager", ["admin", "customer admin"])
+def test_a_password_set_by_a_manager_ends_every_session_of_the_user(admin: Api, anon: Api, manager: str) -> None:
+    c = create_customer(admin, "C-100")
+    u = create_user(admin, "buyer", ["customer-buyers"], customer_ids=[c["id"]])
+    create_user(admin, "cadmin", ["customer-admins"], customer_ids=[c["id"]])
+    by = admin if manager == "admin" else anon.login("acme", "cadmin", USER_PASSWORD, "C-100")
+    sessions = [login(anon, username="buyer", password=USER_PASSWORD, customer_number="C-100").json for _ in range(2)]
+    assert refreshes(anon, sessions[0])
+    assert by.patch(f"/users/{u['id']}", {"name": "Renamed"}).status_code == 200  # other changes end none
+    assert refreshes(anon, sessions[0])
+    assert by.patch(f"/users/{u['id']}", {"password": "set-by-manager"}).status_code == 200
+    assert [refreshes(anon, s) for s in sessions] == [False, False]
+    fresh = login(anon, username="buyer", password="set-by-manager", customer_number="C-100").json
+    assert refreshes(anon, fresh)
+
+
+def test_deactivation_ends_every_session_and_reactivation_revives_none(admin: Api, anon: Api) -> None:
+    u = create_user(admin, "desk", ["order-desk"], kind="staff")
+    pair = login(anon, username="desk", password=USER_PASSWORD).json
+    assert admin.patch(f"/users/{u['id']}", {"status": "inactive"}).status_code == 200
+    assert admin.patch(f"/users/{u['id']}", {"status": "active"}).status_code == 200
+    assert not refreshes(anon, pair)
+    fresh = login(anon, username="desk", password=USER_PASSWORD).json
+    assert refreshes(anon, fresh)

@@ -33,9 +33,23 @@ from tests.functional.conftest import ADMIN_PASSWORD, USER_PASSWORD, Api, create
 from tests.functional.order_world import World, build_world
 
 # The columns of MATRIX: no token (non), an expired one (exp), the administrator of another tenant
-# (oth), a buyer (buy), an approver (apr) and a customer admin (cad) of the customer, its sales rep
-# (rep), the order desk (dsk) and the tenant's administrator (adm).
-CALLERS = ("none", "expired", "other_tenant", "buyer", "approver", "customer_admin", "sales_rep", "order_desk", "admin")
+# (oth), a buyer (buy), an approver (apr) and a customer admin (cad) of the customer, a customer admin
+# restricted to one site with an approval limit of 500.00 (sad), a manager of the customer's users
+# without `orders.approve` (mgr), its sales rep (rep), the order desk (dsk) and the tenant's
+# administrator (adm).
+CALLERS = (
+    "none",
+    "expired",
+    "other_tenant",
+    "buyer",
+    "approver",
+    "customer_admin",
+    "site_admin",
+    "manager",
+    "sales_rep",
+    "order_desk",
+    "admin",
+)
 TODAY = "2026-11-23"
 
 
@@ -176,6 +190,7 @@ def new_user(m: MatrixWorld, caller: str, target: Target) -> dict[str, Any]:
         "password": USER_PASSWORD,
         "security_group_ids": ["customer-buyers"],
         "customer_ids": [m.ids["customer"]],
+        "site_ids": [m.ids["site"]],  # within every manager's sites (GRANTS tries the others)
     }
 
 
@@ -207,78 +222,80 @@ def row(expected: str, about: str | None = None) -> Row:
 
 # fmt: off
 MATRIX: dict[tuple[str, str], Row] = {
-    #                                                       non exp oth buy apr cad rep dsk adm  about
-    ("GET", "/health"):                                row("200 200 200 200 200 200 200 200 200"),
-    ("GET", "/openapi.json"):                          row("200 200 200 200 200 200 200 200 200"),
-    ("POST", "/auth/login"):                           row("200 200 200 200 200 200 200 200 200"),
-    ("POST", "/auth/refresh"):                         row("200 200 200 200 200 200 200 200 200", "a login"),
-    ("POST", "/auth/logout"):                          row("401 401 204 204 204 204 204 204 204"),
-    ("GET", "/me"):                                    row("401 401 200 200 200 200 200 200 200"),
-    ("POST", "/me/password"):                          row("401 401 204 204 204 204 204 204 204"),
+    #                                                       non exp oth buy apr cad sad mgr rep dsk adm  about
+    ("GET", "/health"):                                row("200 200 200 200 200 200 200 200 200 200 200"),
+    ("GET", "/openapi.json"):                          row("200 200 200 200 200 200 200 200 200 200 200"),
+    ("POST", "/auth/login"):                           row("200 200 200 200 200 200 200 200 200 200 200"),
+    ("POST", "/auth/refresh"):                         row("200 200 200 200 200 200 200 200 200 200 200", "a login"),
+    ("POST", "/auth/logout"):                          row("401 401 204 204 204 204 204 204 204 204 204"),
+    ("GET", "/me"):                                    row("401 401 200 200 200 200 200 200 200 200 200"),
+    ("POST", "/me/password"):                          row("401 401 204 204 204 204 204 204 204 204 204"),
     # tenant administration
-    ("GET", "/settings"):                              row("401 401 200 200 200 200 200 200 200"),
-    ("PATCH", "/settings"):                            row("401 401 200 403 403 403 403 403 200"),
-    ("GET", "/security-groups"):                       row("401 401 200 403 403 200 403 403 200"),
-    ("POST", "/security-groups"):                      row("401 401 201 403 403 403 403 403 201"),
-    ("GET", "/security-groups/{group_id}"):            row("401 401 404 403 403 200 403 403 200", "a group"),
-    ("PUT", "/security-groups/{group_id}"):            row("401 401 404 403 403 403 403 403 200", "a group"),
-    ("DELETE", "/security-groups/{group_id}"):         row("401 401 404 403 403 403 403 403 204", "a group"),
-    ("GET", "/sites"):                                 row("401 401 200 200 200 200 200 200 200"),
-    ("POST", "/sites"):                                row("401 401 201 403 403 403 403 403 201"),
-    ("GET", "/sites/{site_id}"):                       row("401 401 404 200 200 200 200 200 200", "the site"),
-    ("PATCH", "/sites/{site_id}"):                     row("401 401 404 403 403 403 403 403 200", "the site"),
-    ("GET", "/users"):                                 row("401 401 200 403 403 200 403 403 200"),
+    ("GET", "/settings"):                              row("401 401 200 200 200 200 200 200 200 200 200"),
+    ("PATCH", "/settings"):                            row("401 401 200 403 403 403 403 403 403 403 200"),
+    ("GET", "/security-groups"):                       row("401 401 200 403 403 200 200 200 403 403 200"),
+    ("POST", "/security-groups"):                      row("401 401 201 403 403 403 403 403 403 403 201"),
+    ("GET", "/security-groups/{group_id}"):            row("401 401 404 403 403 200 200 200 403 403 200", "a group"),
+    ("PUT", "/security-groups/{group_id}"):            row("401 401 404 403 403 403 403 403 403 403 200", "a group"),
+    ("DELETE", "/security-groups/{group_id}"):         row("401 401 404 403 403 403 403 403 403 403 204", "a group"),
+    ("GET", "/sites"):                                 row("401 401 200 200 200 200 200 200 200 200 200"),
+    ("POST", "/sites"):                                row("401 401 201 403 403 403 403 403 403 403 201"),
+    ("GET", "/sites/{site_id}"):                       row("401 401 404 200 200 200 200 200 200 200 200", "the site"),
+    ("PATCH", "/sites/{site_id}"):                     row("401 401 404 403 403 403 403 403 403 403 200", "the site"),
+    ("GET", "/users"):                                 row("401 401 200 403 403 200 200 200 403 403 200"),
     # another tenant's administrator names a customer their tenant does not have: a body reference, 422
-    ("POST", "/users"):                                row("401 401 422 403 403 201 403 403 201"),
-    ("GET", "/users/{user_id}"):                       row("401 401 404 403 403 200 403 403 200", "a member"),
-    ("PATCH", "/users/{user_id}"):                     row("401 401 404 403 403 200 403 403 200", "a member"),
-    ("GET", "/customers"):                             row("401 401 200 200 200 200 200 200 200"),
-    ("POST", "/customers"):                            row("401 401 201 403 403 403 403 403 201"),
-    ("GET", "/customers/{customer_id}"):               row("401 401 404 200 200 200 200 200 200", "the customer"),
-    ("PATCH", "/customers/{customer_id}"):             row("401 401 404 403 403 403 403 403 200", "the customer"),
+    ("POST", "/users"):                                row("401 401 422 403 403 201 201 201 403 403 201"),
+    ("GET", "/users/{user_id}"):                       row("401 401 404 403 403 200 200 200 403 403 200", "a member"),
+    ("PATCH", "/users/{user_id}"):                     row("401 401 404 403 403 200 200 200 403 403 200", "a member"),
+    ("GET", "/customers"):                             row("401 401 200 200 200 200 200 200 200 200 200"),
+    ("POST", "/customers"):                            row("401 401 201 403 403 403 403 403 403 403 201"),
+    ("GET", "/customers/{customer_id}"):               row("401 401 404 200 200 200 200 200 200 200 200", "the customer"),
+    ("PATCH", "/customers/{customer_id}"):             row("401 401 404 403 403 403 403 403 403 403 200", "the customer"),
     # orders: the buyer builds and submits, approvers approve, the rep and the desk review, the desk fulfils
-    ("GET", "/orders"):                                row("401 401 200 200 200 200 200 200 200"),
-    ("POST", "/orders"):                               row("401 401 404 201 201 201 201 403 201"),
-    ("GET", "/orders/{order_id}"):                     row("401 401 404 200 200 200 200 200 200", "draft"),
-    ("PATCH", "/orders/{order_id}"):                   row("401 401 404 200 403 403 403 403 403", "draft"),
-    ("POST", "/orders/{order_id}/lines"):              row("401 401 404 201 403 403 403 403 403", "draft"),
-    ("PATCH", "/orders/{order_id}/lines/{line_id}"):   row("401 401 404 200 403 403 403 403 403", "draft"),
-    ("DELETE", "/orders/{order_id}/lines/{line_id}"):  row("401 401 404 200 403 403 403 403 403", "draft"),
-    ("POST", "/orders/{order_id}/lines/import"):       row("401 401 404 200 403 403 403 403 403", "draft"),
-    ("POST", "/orders/{order_id}/submit"):             row("401 401 404 200 403 403 403 403 403", "draft"),
-    ("POST", "/orders/{order_id}/approve"):            row("401 401 404 403 200 200 403 403 403", "pending_approval"),
-    ("POST", "/orders/{order_id}/reject"):             row("401 401 404 403 200 200 403 403 403", "pending_approval"),
+    ("GET", "/orders"):                                row("401 401 200 200 200 200 200 200 200 200 200"),
+    ("POST", "/orders"):                               row("401 401 404 201 201 201 201 201 201 403 201"),
+    ("GET", "/orders/{order_id}"):                     row("401 401 404 200 200 200 200 200 200 200 200", "draft"),
+    ("PATCH", "/orders/{order_id}"):                   row("401 401 404 200 403 403 403 403 403 403 403", "draft"),
+    ("POST", "/orders/{order_id}/lines"):              row("401 401 404 201 403 403 403 403 403 403 403", "draft"),
+    ("PATCH", "/orders/{order_id}/lines/{line_id}"):   row("401 401 404 200 403 403 403 403 403 403 403", "draft"),
+    ("DELETE", "/orders/{order_id}/lines/{line_id}"):  row("401 401 404 200 403 403 403 403 403 403 403", "draft"),
+    ("POST", "/orders/{order_id}/lines/import"):       row("401 401 404 200 403 403 403 403 403 403 403", "draft"),
+    ("POST", "/orders/{order_id}/submit"):             row("401 401 404 200 403 403 403 403 403 403 403", "draft"),
+    # the manager (mgr) lacks orders.approve: no approving, no accepting a proposal that needs approval
+    # (240.00 under `over_limit`, and no limit), no cancelling someone else's order
+    ("POST", "/orders/{order_id}/approve"):            row("401 401 404 403 200 200 200 403 403 403 403", "pending_approval"),
+    ("POST", "/orders/{order_id}/reject"):             row("401 401 404 403 200 200 200 403 403 403 403", "pending_approval"),
     # a supplier's draft is hidden from buyers until it is sent; approvers see every order of their customer
-    ("POST", "/orders/{order_id}/send"):               row("401 401 404 404 403 403 200 403 200", "staff draft"),
-    ("POST", "/orders/{order_id}/confirm"):            row("401 401 404 403 403 403 200 200 200", "submitted"),
-    ("POST", "/orders/{order_id}/propose"):            row("401 401 404 403 403 403 200 200 200", "submitted"),
-    ("POST", "/orders/{order_id}/accept"):             row("401 401 404 200 200 200 403 403 403", "awaiting_customer"),
-    ("POST", "/orders/{order_id}/decline"):            row("401 401 404 200 200 200 403 403 403", "awaiting_customer"),
-    ("POST", "/orders/{order_id}/cancel"):             row("401 401 404 200 200 200 200 200 200", "draft"),
-    ("POST", "/orders/{order_id}/shipments"):          row("401 401 404 403 403 403 403 201 201", "confirmed"),
-    ("POST", "/orders/{order_id}/invoices"):           row("401 401 404 403 403 403 403 201 201", "confirmed"),
-    ("POST", "/orders/{order_id}/payments"):           row("401 401 404 403 403 403 403 201 201", "confirmed"),
-    ("POST", "/orders/{order_id}/reorder"):            row("401 401 404 201 201 201 201 403 201", "confirmed"),
-    ("GET", "/orders/{order_id}/messages"):            row("401 401 404 200 200 200 200 200 200", "submitted"),
-    ("POST", "/orders/{order_id}/messages"):           row("401 401 404 201 201 201 201 201 201", "submitted"),
+    ("POST", "/orders/{order_id}/send"):               row("401 401 404 404 403 403 403 403 200 403 200", "staff draft"),
+    ("POST", "/orders/{order_id}/confirm"):            row("401 401 404 403 403 403 403 403 200 200 200", "submitted"),
+    ("POST", "/orders/{order_id}/propose"):            row("401 401 404 403 403 403 403 403 200 200 200", "submitted"),
+    ("POST", "/orders/{order_id}/accept"):             row("401 401 404 200 200 200 200 403 403 403 403", "awaiting_customer"),
+    ("POST", "/orders/{order_id}/decline"):            row("401 401 404 200 200 200 200 200 403 403 403", "awaiting_customer"),
+    ("POST", "/orders/{order_id}/cancel"):             row("401 401 404 200 200 200 200 403 200 200 200", "draft"),
+    ("POST", "/orders/{order_id}/shipments"):          row("401 401 404 403 403 403 403 403 403 201 201", "confirmed"),
+    ("POST", "/orders/{order_id}/invoices"):           row("401 401 404 403 403 403 403 403 403 201 201", "confirmed"),
+    ("POST", "/orders/{order_id}/payments"):           row("401 401 404 403 403 403 403 403 403 201 201", "confirmed"),
+    ("POST", "/orders/{order_id}/reorder"):            row("401 401 404 201 201 201 201 201 201 403 201", "confirmed"),
+    ("GET", "/orders/{order_id}/messages"):            row("401 401 404 200 200 200 200 200 200 200 200", "submitted"),
+    ("POST", "/orders/{order_id}/messages"):           row("401 401 404 201 201 201 201 201 201 201 201", "submitted"),
     # catalog: everyone signed in reads it (customers what the portal shows); catalog.manage changes it
-    ("GET", "/product-groups"):                        row("401 401 200 200 200 200 200 200 200"),
-    ("POST", "/product-groups"):                       row("401 401 201 403 403 403 403 403 201"),
-    ("GET", "/product-groups/{group_id}"):             row("401 401 404 200 200 200 200 200 200", "a product group"),
-    ("PATCH", "/product-groups/{group_id}"):           row("401 401 404 403 403 403 403 403 200", "a product group"),
-    ("GET", "/products"):                              row("401 401 200 200 200 200 200 200 200"),
-    ("POST", "/products"):                             row("401 401 201 403 403 403 403 403 201"),
-    ("GET", "/products/export"):                       row("401 401 200 403 403 403 403 403 200"),
-    ("POST", "/products/import"):                      row("401 401 200 403 403 403 403 403 200"),
-    ("GET", "/products/{product_id}"):                 row("401 401 404 200 200 200 200 200 200", "a product"),
-    ("PATCH", "/products/{product_id}"):               row("401 401 404 403 403 403 403 403 200", "a product"),
+    ("GET", "/product-groups"):                        row("401 401 200 200 200 200 200 200 200 200 200"),
+    ("POST", "/product-groups"):                       row("401 401 201 403 403 403 403 403 403 403 201"),
+    ("GET", "/product-groups/{group_id}"):             row("401 401 404 200 200 200 200 200 200 200 200", "a product group"),
+    ("PATCH", "/product-groups/{group_id}"):           row("401 401 404 403 403 403 403 403 403 403 200", "a product group"),
+    ("GET", "/products"):                              row("401 401 200 200 200 200 200 200 200 200 200"),
+    ("POST", "/products"):                             row("401 401 201 403 403 403 403 403 403 403 201"),
+    ("GET", "/products/export"):                       row("401 401 200 403 403 403 403 403 403 403 200"),
+    ("POST", "/products/import"):                      row("401 401 200 403 403 403 403 403 403 403 200"),
+    ("GET", "/products/{product_id}"):                 row("401 401 404 200 200 200 200 200 200 200 200", "a product"),
+    ("PATCH", "/products/{product_id}"):               row("401 401 404 403 403 403 403 403 403 403 200", "a product"),
     # prices: price lists and customer prices are prices.manage's alone; customers see only their own price
-    ("GET", "/price-lists"):                           row("401 401 200 403 403 403 403 403 200"),
-    ("POST", "/price-lists"):                          row("401 401 201 403 403 403 403 403 201"),
-    ("GET", "/price-lists/{list_id}"):                 row("401 401 404 403 403 403 403 403 200", "a price list"),
-    ("PUT", "/price-lists/{list_id}"):                 row("401 401 404 403 403 403 403 403 200", "a price list"),
-    ("GET", "/customers/{customer_id}/prices"):        row("401 401 404 403 403 403 403 403 200", "the customer"),
-    ("PUT", "/customers/{customer_id}/prices"):        row("401 401 404 403 403 403 403 403 200", "the customer"),
+    ("GET", "/price-lists"):                           row("401 401 200 403 403 403 403 403 403 403 200"),
+    ("POST", "/price-lists"):                          row("401 401 201 403 403 403 403 403 403 403 201"),
+    ("GET", "/price-lists/{list_id}"):                 row("401 401 404 403 403 403 403 403 403 403 200", "a price list"),
+    ("PUT", "/price-lists/{list_id}"):                 row("401 401 404 403 403 403 403 403 403 403 200", "a price list"),
+    ("GET", "/customers/{customer_id}/prices"):        row("401 401 404 403 403 403 403 403 403 403 200", "the customer"),
+    ("PUT", "/customers/{customer_id}/prices"):        row("401 401 404 403 403 403 403 403 403 403 200", "the customer"),
 }
 # fmt: on
 
@@ -345,9 +362,19 @@ def matrix_world(w: World) -> MatrixWorld:
     # Orders over 100.00 by the buyer need approval: a draft of 20 x 10.00 goes to pending_approval.
     assert w.admin.patch(f"/customers/{cid}", {"approval_policy": "over_limit"}).status_code == 200
     assert w.admin.patch(f"/users/{w.ids['buyer']}", {"approval_limit": "100.00"}).status_code == 200
-    create_user(w.admin, "cadmin", ["customer-admins"], customer_ids=[cid])
-    member_user = create_user(w.admin, "member", ["customer-buyers"], customer_ids=[cid])
     site_id = w.admin.post("/sites", {"code": "WAW", "name": "Warsaw"}).json["id"]
+    other_site_id = w.admin.post("/sites", {"code": "KRK", "name": "Krakow"}).json["id"]
+    other_customer_id = w.admin.post("/customers", {"number": "C-200", "name": "Elsewhere"}).json["id"]
+    managers = w.admin.post(
+        "/security-groups",
+        {"name": "Org managers", "kind": "customer", "permissions": ["org.manage", "orders.place", "orders.view_org"]},
+    ).json["id"]
+    cadmin = create_user(w.admin, "cadmin", ["customer-admins"], customer_ids=[cid])
+    sadmin = create_user(
+        w.admin, "sadmin", ["customer-admins"], customer_ids=[cid], site_ids=[site_id], approval_limit="500.00"
+    )
+    manager = create_user(w.admin, "manager", [managers], customer_ids=[cid])
+    member_user = create_user(w.admin, "member", ["customer-buyers"], customer_ids=[cid], site_ids=[site_id])
     make_tenant("globex")
     apis = {
         "none": anon,
@@ -356,12 +383,26 @@ def matrix_world(w: World) -> MatrixWorld:
         "buyer": w.buyer,
         "approver": w.approver,
         "customer_admin": anon.login("acme", "cadmin", USER_PASSWORD, "C-100"),
+        "site_admin": anon.login("acme", "sadmin", USER_PASSWORD, "C-100"),
+        "manager": anon.login("acme", "manager", USER_PASSWORD, "C-100"),
         "sales_rep": w.rep,
         "order_desk": w.desk,
         "admin": w.admin,
     }
     passwords = {"admin": ADMIN_PASSWORD, "other_tenant": ADMIN_PASSWORD}
-    return MatrixWorld(w, apis, passwords, {"customer": cid, "member": member_user["id"], "site": site_id})
+    ids = {
+        "customer": cid,
+        "member": member_user["id"],
+        "site": site_id,
+        "other_site": other_site_id,
+        "other_customer": other_customer_id,
+        "managers": managers,
+        "customer_admin": cadmin["id"],
+        "site_admin": sadmin["id"],
+        "manager": manager["id"],
+        "admin": w.admin.get("/me").json["id"],
+    }
+    return MatrixWorld(w, apis, passwords, ids)
 
 
 def _call(m: MatrixWorld, route: tuple[str, str], caller: str, target: Target) -> Any:
@@ -478,6 +519,132 @@ def test_a_caller_who_may_not_use_a_route_gets_its_refusal_whatever_the_body(
     assert not wrong, f"{method} {template}\n" + "\n".join(wrong)
 
 
+# --- what a manager of users may grant ---------------------------------------------------------------
+# API.md: a user with `org.manage` never grants more than they hold, on their own record as on others':
+# sites (a subset of their own; `[]`, every site, only when theirs is `[]`), customers (within their
+# own), groups (no permission they lack) and approval limits (only holders of `orders.approve`, at most
+# their own limit when they have one; keeping a user's limit or clearing it grants nothing).
+# Columns: the customer admin (every site, no limit), the one restricted to the site with a limit of
+# 500.00, the manager without orders.approve, and the tenant's administrator, whom nothing restricts.
+# "-": not tried (a staff user cannot hold customers or customer groups: that is a 422 of its own).
+GRANTERS = ("customer_admin", "site_admin", "manager", "admin")
+Change = Callable[[MatrixWorld], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Grant:
+    expected: str  # one status per GRANTERS
+    on: str  # "new": POST /users; "member": PATCH a buyer of the customer; "self": PATCH the caller's own record
+    change: Change  # what the body sets besides a valid new user (on "new") or alone (PATCH)
+
+    def status_for(self, caller: str) -> int | None:
+        status = self.expected.split()[GRANTERS.index(caller)]
+        return None if status == "-" else int(status)
+
+
+def grant(expected: str, on: str, change: Change) -> Grant:
+    return Grant(expected, on, change)
+
+
+# fmt: off
+GRANTS: dict[str, Grant] = {
+    #                                        cad sad mgr adm
+    "a new user of the manager's site":  grant("201 201 201 201", "new", lambda m: {}),
+    "a new user of every site":          grant("201 403 201 201", "new", lambda m: {"site_ids": []}),
+    "a new user of another site":        grant("201 403 201 201", "new", lambda m: {"site_ids": [m.ids["other_site"]]}),
+    "a new user of both sites":          grant("201 403 201 201", "new", lambda m: {"site_ids": [m.ids["site"], m.ids["other_site"]]}),
+    "a new user of another customer":    grant("403 403 403 201", "new", lambda m: {"customer_ids": [m.ids["customer"], m.ids["other_customer"]]}),
+    "a new approver":                    grant("201 201 403 201", "new", lambda m: {"security_group_ids": ["customer-approvers"]}),
+    "a new manager":                     grant("201 201 201 201", "new", lambda m: {"security_group_ids": [m.ids["managers"]]}),
+    "a new user with a limit of 999999": grant("201 403 403 201", "new", lambda m: {"approval_limit": "999999.00"}),
+    "a new user with a limit of 500":    grant("201 201 403 201", "new", lambda m: {"approval_limit": "500.00"}),
+    "a new user with a limit of 500.01": grant("201 403 403 201", "new", lambda m: {"approval_limit": "500.01"}),
+    "a member renamed":                  grant("200 200 200 200", "member", lambda m: {"name": "Renamed"}),
+    "a member given every site":         grant("200 403 200 200", "member", lambda m: {"site_ids": []}),
+    "a member given another site":       grant("200 403 200 200", "member", lambda m: {"site_ids": [m.ids["other_site"]]}),
+    "a member given another customer":   grant("403 403 403 200", "member", lambda m: {"customer_ids": [m.ids["customer"], m.ids["other_customer"]]}),
+    "a member made an approver":         grant("200 200 403 200", "member", lambda m: {"security_group_ids": ["customer-approvers"]}),
+    "a member given a limit of 999999":  grant("200 403 403 200", "member", lambda m: {"approval_limit": "999999.00"}),
+    "a member given a limit of 500":     grant("200 200 403 200", "member", lambda m: {"approval_limit": "500.00"}),
+    "a member keeping their limit":      grant("200 200 200 200", "member", lambda m: {"approval_limit": "100.00"}),
+    "a member's limit cleared":          grant("200 200 200 200", "member", lambda m: {"approval_limit": None}),
+    "oneself given every site":          grant("200 403 200 200", "self", lambda m: {"site_ids": []}),
+    "oneself given another site":        grant("200 403 200 -",   "self", lambda m: {"site_ids": [m.ids["other_site"]]}),
+    "oneself given another customer":    grant("403 403 403 -",   "self", lambda m: {"customer_ids": [m.ids["customer"], m.ids["other_customer"]]}),
+    "oneself made an approver":          grant("200 200 403 -",   "self", lambda m: {"security_group_ids": ["customer-approvers"]}),
+    "oneself given a limit of 999999":   grant("200 403 403 200", "self", lambda m: {"approval_limit": "999999.00"}),
+    "oneself given a limit of 400":      grant("200 200 403 200", "self", lambda m: {"approval_limit": "400.00"}),
+}
+# fmt: on
+
+
+def _grant_member(m: MatrixWorld) -> str:
+    """A buyer of the customer at the site, with a limit of 100.00: every granter may manage them."""
+    name = m.unique("granted")
+    member = create_user(
+        m.admin,
+        name,
+        ["customer-buyers"],
+        customer_ids=[m.ids["customer"]],
+        site_ids=[m.ids["site"]],
+        approval_limit="100.00",
+    )
+    return str(member["id"])
+
+
+def _users_named(m: MatrixWorld, username: str) -> list[dict[str, Any]]:
+    found, cursor = [], ""
+    while cursor is not None:
+        page = m.admin.get(f"/users?limit=100{'&cursor=' + cursor if cursor else ''}").json
+        found += [u for u in page["items"] if u["username"] == username]
+        cursor = page["next_cursor"]
+    return found
+
+
+@pytest.mark.parametrize("name", list(GRANTS))
+def test_a_manager_of_users_never_grants_more_than_they_hold(matrix: MatrixWorld, name: str) -> None:
+    m = matrix
+    g = GRANTS[name]
+    shared: str | None = None
+    wrong = []
+    for caller in GRANTERS:
+        expected = g.status_for(caller)
+        if expected is None:
+            continue
+        succeeds = expected < 300
+        if g.on == "new":
+            body = {**new_user(m, caller, {}), **g.change(m)}
+            reply = m.apis[caller].post("/users", body)
+            stored = _users_named(m, body["username"])
+            if succeeds and reply.status_code == expected:
+                given = {k: reply.json[k] for k in g.change(m)}
+                if given != g.change(m):
+                    wrong.append(f"  as {caller}: asked for {g.change(m)}, got {given}")
+            changed = bool(stored) != succeeds
+        else:
+            if g.on == "self":
+                user_id = m.ids[caller]
+            elif succeeds:
+                user_id = _grant_member(m)
+            else:
+                shared = shared or _grant_member(m)
+                user_id = shared
+            before = m.admin.get(f"/users/{user_id}").json
+            reply = m.apis[caller].patch(f"/users/{user_id}", g.change(m))
+            after = m.admin.get(f"/users/{user_id}").json
+            wanted = {**before, **g.change(m)} if succeeds else before
+            changed = after != wanted
+            if g.on == "self":  # put the caller back as they were: later rows rely on them
+                m.admin.patch(f"/users/{user_id}", {k: before[k] for k in g.change(m)})
+        if reply.status_code != expected:
+            wrong.append(f"  as {caller}: expected {expected}, got {reply.status_code} {reply.body[:200]!r}")
+        elif changed:
+            wrong.append(f"  as {caller}: the stored user is not what the answer says")
+        elif not succeeds and reply.json["error"]["code"] != "forbidden":
+            wrong.append(f"  as {caller}: refused without the forbidden code: {reply.body[:200]!r}")
+    assert not wrong, f"{name}\n" + "\n".join(wrong)
+
+
 def test_every_route_has_a_row() -> None:
     served = {(method, path) for path, methods in app.routes.items() for method in methods}
     assert served - set(MATRIX) == set(), "routes without a row in MATRIX: add one"
@@ -492,3 +659,5 @@ def test_the_matrix_is_well_formed() -> None:
         assert r.about in TARGETS, route
         assert "{" not in route[1] or r.about is not None, f"{route}: a path with ids needs a target"
     assert set(BODIES) | set(CSV_BODIES) <= set(MATRIX)
+    for name, g in GRANTS.items():
+        assert len(g.expected.split()) == len(GRANTERS) and g.on in ("new", "member", "self"), name

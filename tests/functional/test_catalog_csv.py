@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from chalicelib.api import csv_products
 from tests.functional.catalog_support import (
     create_group,
@@ -44,6 +47,46 @@ def test_export_then_import_of_the_same_file_reports_everything_unchanged(admin:
     assert r.status_code == 200, r.body
     assert r.json == {"created": 0, "updated": 0, "unchanged": 2, "errors": []}
     assert admin.get("/products/export").body.decode() == text
+
+
+def test_cells_a_spreadsheet_would_run_are_exported_inert_and_import_back_unchanged(admin: Api) -> None:
+    # OWASP's CSV injection: a cell starting with = + - @ (or tab, CR) runs as a formula when opened.
+    group = create_group(admin, '=HYPERLINK("http://evil.example")')
+    texts = {
+        "F-1": ("=1+2", "+cmd|' /C calc'!A0"),
+        "F-2": ("-2+3", "@SUM(A1:A9)"),
+        "F-3": ("'=already quoted", "''+twice"),
+        "F-4": ("'apostrophe, no formula", "plain, with = + - @ inside"),
+    }
+    for sku, (name, description) in texts.items():
+        create_product(admin, sku, name=name, description=description, unit="-", group_id=group["id"])
+
+    text = admin.get("/products/export").body.decode()
+    rows = {r[0]: r for r in csv.reader(io.StringIO(text, newline=""))}
+    assert rows["F-1"][1:6] == ["'=1+2", "'+cmd|' /C calc'!A0", "", '\'=HYPERLINK("http://evil.example")', "'-"]
+    assert rows["F-2"][1:3] == ["'-2+3", "'@SUM(A1:A9)"]
+    assert rows["F-3"][1:3] == ["''=already quoted", "'''+twice"]  # one more, so import can tell
+    assert rows["F-4"][1:3] == ["'apostrophe, no formula", "plain, with = + - @ inside"]  # left alone
+    assert not [cell for row in rows.values() for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+    r = import_csv(admin, text)
+    assert r.status_code == 200, r.body
+    assert r.json == {"created": 0, "updated": 0, "unchanged": 4, "errors": []}
+    for sku, (name, description) in texts.items():
+        p = admin.get(f"/products?sku={sku}").json["items"][0]
+        assert (p["name"], p["description"], p["unit"]) == (name, description, "-")
+    assert admin.get("/products/export").body.decode() == text
+
+
+def test_an_imported_cell_loses_one_apostrophe_only_before_a_formula_character(admin: Api) -> None:
+    text = HEADER + (
+        "Q-1,'=SUM(1),'plain,,,pcs,1,1,1.00,0.20,false,active\nQ-2, '@home ,'',,,pcs,1,1,1.00,0.20,false,active\n"
+    )
+    r = import_csv(admin, text)
+    assert r.status_code == 200, r.body
+    got = {sku: admin.get(f"/products?sku={sku}").json["items"][0] for sku in ("Q-1", "Q-2")}
+    assert (got["Q-1"]["name"], got["Q-1"]["description"]) == ("=SUM(1)", "'plain")
+    assert (got["Q-2"]["name"], got["Q-2"]["description"]) == ("@home", "''")
 
 
 def test_import_creates_new_skus_and_updates_existing_ones(admin: Api) -> None:

@@ -18,6 +18,7 @@ holds a raw `/`, `#` or `?`: sent unencoded, the request would not reach the rou
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 from collections.abc import Callable, Iterator
@@ -100,6 +101,11 @@ HOSTILE = (  # no `/`, `#`, `?` or dot segments: clients do not encode them, and
     "\u202eevil",
     " ",
 )
+# Text no encoder can write: lone surrogates, which JSON may escape ("\ud800") and json.loads returns in
+# a str. Put into generated bodies (json.dumps escapes them again, so the request itself is ASCII);
+# hypothesis' own strings never hold them.
+BROKEN_UNICODE = ("\ud800", "\udfff", "a\ud83dz", "\udc00\ud800", "ok \ud83d\ude00 \ud83d")
+TEXT = (*HOSTILE, *BROKEN_UNICODE)
 
 
 @dataclass
@@ -206,6 +212,31 @@ def _realistic(value: Any, choose: Callable[[str, list[Any]], Any], where: str =
     return out
 
 
+def _strings(value: Any, where: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Where a body holds text: every string value, and every key of an object (as its path, key last)."""
+    if isinstance(value, str):
+        yield where
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, (*where, i))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield (*where, ("key", k))
+            yield from _strings(v, (*where, k))
+
+
+def _put_text(body: Any, where: tuple[Any, ...], text: str) -> None:
+    """Replace the string (or key) at `where` (non-empty: a body is an object) by `text`, in place."""
+    parent = body
+    for step in where[:-1]:
+        parent = parent[step]
+    last = where[-1]
+    if isinstance(last, tuple):  # a key: the same value under the new key
+        parent[text] = parent.pop(last[1])
+    else:
+        parent[last] = text
+
+
 def _pick(case: schemathesis.Case[Any], what: str, options: list[Any]) -> Any:
     """A choice that depends only on the generated case: runs stay reproducible (and keep schemathesis'
     coverage phase, which `@schema.given` would switch off)."""
@@ -242,6 +273,22 @@ def _point_at_real_things(case: schemathesis.Case[Any]) -> None:
     positive_body = isinstance(case.body, dict) and not (meta and meta.is_negative_at(ParameterLocation.BODY))
     if positive_body and _pick(case, "body", [0, 1]):
         case.body = _realistic(case.body, lambda what, xs: _pick(case, what, xs))
+    # The string strategy's hostile part: in every other case with a valid body, one text of it (a
+    # value, or an object's key) becomes hostile text, nearly half the time broken (lone surrogates). It must
+    # end in a 2xx or a 4xx, never a 5xx. Values three times as often as keys: a bad key is refused as
+    # an unknown field, a bad value among valid ones gets further (to storage, a hash, an e-mail).
+    # Changed in place once the case's validity is settled (reading `meta` re-checks the edits above):
+    # schemathesis' own validator cannot encode a lone surrogate, and `case.call` sends in-place values
+    # without judging them again. The case keeps the validity it was generated with; no check asks a
+    # valid body to succeed, so a 422 is judged only as a documented answer.
+    texts = list(_strings(case.body)) if positive_body else []  # a negative case keeps its one invalid part
+    if texts and _pick(case, "text", [0, 1]):
+        values = [w for w in texts if not (w and isinstance(w[-1], tuple))]
+        where = _pick(case, "text at", values * 3 + [w for w in texts if w not in values])
+        text = _pick(case, "hostile text", [*BROKEN_UNICODE, *TEXT])  # TEXT ends with BROKEN_UNICODE too
+        case.body = copy.deepcopy(case.body)  # an explicit example's body may be sent again: keep it as it was
+        _ = case.meta
+        _put_text(case.body, where, text)
 
 
 @schema.parametrize()

@@ -185,6 +185,27 @@ def test_a_made_up_refresh_token_is_401(admin: Api, anon: Api, token: str) -> No
     assert r.status_code == 401, r.body
 
 
+@pytest.mark.parametrize("length", [100_000, 500_000])  # the body stays under 1 MiB
+def test_a_string_far_too_long_to_be_a_refresh_token_is_401_too(admin: Api, anon: Api, length: int) -> None:
+    for token in ("acme." + "x" * length, "x" * length + ".acme", "é" * (length // 8)):
+        r = anon.post("/auth/refresh", {"refresh_token": token})
+        assert r.status_code == 401, r.body[:300]
+        assert r.json["error"]["code"] == "unauthenticated"
+
+
+def test_an_access_token_sent_to_refresh_is_the_401_of_any_invalid_refresh_token(admin: Api, anon: Api) -> None:
+    pair = _login(anon)
+    r = anon.post("/auth/refresh", {"refresh_token": pair["access_token"]})
+    assert r.status_code == 401, r.body
+    assert r.json["error"] == {"code": "unauthenticated", "message": "The refresh token is not valid.", "details": []}
+    # Sent to logout by mistake it ends nothing it does not name: the session of the caller ends as always.
+    assert (
+        anon.as_token(pair["access_token"]).post("/auth/logout", {"refresh_token": pair["access_token"]}).status_code
+        == 204
+    )
+    assert anon.post("/auth/refresh", {"refresh_token": pair["refresh_token"]}).status_code == 401
+
+
 def test_a_refresh_token_moved_to_another_tenant_is_401(admin: Api, anon: Api) -> None:
     real = _login(anon)["refresh_token"]
     secret = real.partition(".")[2]
