@@ -1,17 +1,25 @@
-"""Security groups of a tenant."""
+"""Security groups of a tenant, and their index (keys.security_group_index): every group's kind and
+permissions in one item, written in the same transaction as each group write, so that a login or a
+refresh reads the permissions of any user with the user (one BatchGet) instead of after it."""
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DeleteError, PutError
+from collections.abc import Mapping
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain.errors import NotFoundError, VersionMismatchError
 from chalicelib.domain.model import SecurityGroup
 from chalicelib.domain.permissions import UserKind
 from chalicelib.storage import keys
-from chalicelib.storage.items import SecurityGroupItem
+from chalicelib.storage.items import BaseItem, SecurityGroupIndexItem, SecurityGroupItem
 from chalicelib.storage.mapping import item_values
 from chalicelib.storage.paging import Page, prefix_page
-from chalicelib.storage.table import is_condition_failure
+from chalicelib.storage.table import is_condition_failure, transaction
+
+# group id → (kind, permissions): what a token's permissions are derived from
+GroupIndex = Mapping[str, tuple[UserKind, frozenset[str]]]
 
 
 def group_item(tenant: str, g: SecurityGroup) -> SecurityGroupItem:
@@ -44,31 +52,71 @@ def list_page(tenant: str, limit: int, cursor: str | None) -> Page[SecurityGroup
     return prefix_page(SecurityGroupItem, keys.tenant_pk(tenant), keys.GROUP, limit, cursor, _to_domain)
 
 
+def index_item(tenant: str, groups: list[SecurityGroup]) -> SecurityGroupIndexItem:
+    """The index of these groups (a new tenant's, or every group of one after a write)."""
+    entries = {g.id: {"kind": g.kind.value, "permissions": sorted(g.permissions)} for g in groups}
+    return SecurityGroupIndexItem(*keys.security_group_index(tenant), groups=entries)
+
+
+def index_of(item: BaseItem | None) -> GroupIndex | None:
+    """The index as read (None: the tenant's groups were all written before it existed)."""
+    if not isinstance(item, SecurityGroupIndexItem):
+        return None
+    raw: dict[str, Any] = item.groups or {}
+    return {gid: (UserKind(g["kind"]), frozenset(g["permissions"])) for gid, g in raw.items()}
+
+
+def permissions_of(index: GroupIndex, kind: UserKind, group_ids: list[str]) -> frozenset[str]:
+    """A user's permissions: those of their groups of their own kind."""
+    held = (index[g] for g in group_ids if g in index)
+    return frozenset(p for k, perms in held if k == kind for p in perms)
+
+
+def _write(tenant: str, put: SecurityGroupItem | None, gone: SecurityGroupItem | None) -> None:
+    """One group write with the index rewritten to match, conditional on the index read (and the group's
+    own version): a concurrent group write makes it fail, and the caller's version check decides."""
+    try:
+        current = SecurityGroupIndexItem.get(*keys.security_group_index(tenant))
+        groups = dict(current.groups or {})
+        index = SecurityGroupIndexItem(*keys.security_group_index(tenant), groups=groups)
+        index.version = current.version
+    except SecurityGroupIndexItem.DoesNotExist:  # written before the index existed: build it once
+        found = SecurityGroupItem.query(keys.tenant_pk(tenant), SecurityGroupItem.sk.startswith(keys.GROUP))
+        every = [_to_domain(i) for i in found]
+        index = index_item(tenant, every)
+        groups = index.groups
+    if put is not None:
+        groups[put.id] = {"kind": put.kind, "permissions": sorted(put.permissions or [])}
+    if gone is not None:
+        groups.pop(gone.id, None)
+    try:
+        with transaction() as tx:
+            if put is not None:
+                tx.save(put)
+            if gone is not None:
+                # Refuse to delete a built-in group even if the read before raced with something odd.
+                tx.delete(gone, condition=SecurityGroupItem.builtin == False)  # noqa: E712 (a PynamoDB condition)
+            tx.save(index)
+    except TransactWriteError as exc:
+        if is_condition_failure(exc):
+            raise VersionMismatchError() from exc
+        raise
+
+
 def create(tenant: str, g: SecurityGroup) -> SecurityGroup:
     item = group_item(tenant, g)
-    item.save()  # new id, version condition makes it a create-only write
+    _write(tenant, item, None)  # new id, version condition makes it a create-only write
     return _to_domain(item)
 
 
 def replace(tenant: str, g: SecurityGroup) -> SecurityGroup:
     item = group_item(tenant, g)
     item.version = g.version
-    try:
-        item.save()
-    except PutError as exc:
-        if is_condition_failure(exc):
-            raise VersionMismatchError() from exc
-        raise
+    _write(tenant, item, None)
     return _to_domain(item)
 
 
 def delete(tenant: str, g: SecurityGroup) -> None:
     item = group_item(tenant, g)
     item.version = g.version
-    try:
-        # Refuse to delete a built-in group even if the read above raced with something odd.
-        item.delete(condition=SecurityGroupItem.builtin == False)  # noqa: E712 (a PynamoDB condition)
-    except DeleteError as exc:
-        if is_condition_failure(exc):
-            raise VersionMismatchError() from exc
-        raise
+    _write(tenant, None, item)

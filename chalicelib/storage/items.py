@@ -121,6 +121,14 @@ class SecurityGroupItem(BaseItem, discriminator="security_group"):
     builtin = BooleanAttribute(default=False)
 
 
+class SecurityGroupIndexItem(BaseItem, discriminator="security_group_index"):
+    """Every security group of a tenant: {id: {"kind", "permissions"}}, rewritten (conditional on its own
+    version) in the transaction of each group write, so it never disagrees with the groups: a login or a
+    refresh gets the permissions of any user's groups with what it reads anyway."""
+
+    groups = JSONAttribute(default=dict)
+
+
 class SiteItem(BaseItem, discriminator="site"):
     id = UnicodeAttribute()
     code = UnicodeAttribute()
@@ -163,9 +171,12 @@ class UserItem(BaseItem, discriminator="user"):
 
 
 class UniqueItem(BaseItem, discriminator="unique"):
-    """A guard that makes a value unique (username, customer number, site code) and points to its owner."""
+    """A guard that makes a value unique (username, customer number, site code) and points to its owner.
+    A login guard also holds what logging in needs of its user (`login`, storage/users.py), rewritten in
+    the transaction of every write of the user: a login reads the user with the guard."""
 
     owner_id = UnicodeAttribute()
+    login = JSONAttribute(null=True)
 
 
 class RefreshTokenItem(BaseItem, discriminator="refresh_token"):

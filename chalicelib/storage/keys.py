@@ -8,13 +8,14 @@ Base table
 |---------------------|-----------------------------|------------------------------|--------|
 | tenant settings     | T#{t}                       | TENANT                       | GetItem settings; tenant exists (login) |
 | security group      | T#{t}                       | GROUP#{id}                   | GetItem; list groups: Query begins_with GROUP# |
+| security group index | T#{t}                      | SGROUPS                      | every group's kind and permissions, written in each group write's transaction: a login or refresh derives a token's permissions from it, read with what it reads anyway |
 | site                | T#{t}                       | SITE#{id}                    | GetItem; list sites: Query begins_with SITE# |
 | site code guard     | T#{t}                       | UNIQUE#SITECODE#{code}       | site code unique per tenant (conditional put) |
 | customer            | T#{t}                       | CUSTOMER#{id}                | GetItem / BatchGet (a customer user's customers); list: Query begins_with CUSTOMER# |
 | customer number     | T#{t}                       | UNIQUE#CUSTNUM#{number}      | number unique per tenant; login by customer number → customer id |
 | user                | T#{t}                       | USER#{id}                    | GetItem; list staff view: Query begins_with USER# |
-| staff login         | T#{t}                       | LOGIN#S#{username}           | staff username unique per tenant; login → user id |
-| customer login      | T#{t}                       | LOGIN#C#{customer_id}#{username} | username unique per customer; login → user id; users of one customer: Query begins_with LOGIN#C#{cid}# |
+| staff login         | T#{t}                       | LOGIN#S#{username}           | staff username unique per tenant; login → the user, whose login fields it holds (rewritten with every write of the user) |
+| customer login      | T#{t}                       | LOGIN#C#{customer_id}#{username} | username unique per customer; login → the user (its login fields, as above); users of one customer: Query begins_with LOGIN#C#{cid}# |
 | refresh token       | T#{t}#REFRESH#{sha256}      | REFRESH                      | GetItem on refresh/logout (own partition: write-heavy, never listed) |
 | refresh family      | T#{t}#RFAMILY#{family}      | RFAMILY                      | revoke every token of a login at once (reuse detection) |
 | login failures      | T#{t}#LOGINFAIL#{user}      | LOGINFAIL                    | throttle: failures of one user in the current window |
@@ -66,6 +67,11 @@ def tenant_settings(tenant: str) -> tuple[str, str]:
 
 def group(tenant: str, group_id: str) -> tuple[str, str]:
     return tenant_pk(tenant), f"{GROUP}{group_id}"
+
+
+def security_group_index(tenant: str) -> tuple[str, str]:
+    """Every security group's kind and permissions in one item (see the base table)."""
+    return tenant_pk(tenant), "SGROUPS"
 
 
 def site(tenant: str, site_id: str) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from chalicelib.domain.clock import now_iso
 from chalicelib.domain.errors import DuplicateError, VersionMismatchError
 from chalicelib.domain.model import CodeName, SecurityGroup, TenantSettings, User
 from chalicelib.storage import keys
-from chalicelib.storage.groups import group_item
+from chalicelib.storage.groups import group_item, index_item
 from chalicelib.storage.items import TenantItem
 from chalicelib.storage.mapping import item_values
 from chalicelib.storage.table import is_condition_failure, transaction
@@ -53,6 +53,7 @@ def create_tenant(settings: TenantSettings, groups: list[SecurityGroup], admin: 
             tx.save(item)  # version condition: fails if the tenant exists
             for g in groups:
                 tx.save(group_item(settings.slug, g))
+            tx.save(index_item(settings.slug, groups))
             for it in user_items(settings.slug, admin):
                 tx.save(it)
     except TransactWriteError as exc:

@@ -49,11 +49,40 @@ def _user_item(tenant: str, u: User) -> UserItem:
     return item
 
 
+# What logging in needs of a user, held by each of its login guards (one place: every user write goes
+# through `_guards`, so the copy is rewritten in the same transaction as the user and never disagrees).
+LOGIN_FIELDS = ("kind", "name", "status", "password_hash", "security_group_ids", "customer_ids", "site_ids")
+
+
+def _guards(tenant: str, u: User) -> list[UniqueItem]:
+    login = {name: getattr(u, name) for name in LOGIN_FIELDS} | {"kind": u.kind.value, "session_epoch": u.session_epoch}
+    return [UniqueItem(pk, sk, owner_id=u.id, login=login) for pk, sk in _login_keys(tenant, u)]
+
+
+def from_login_guard(item: BaseItem | None) -> User | None:
+    """The user a login guard read points to, from the copy it holds (None: no guard, or a guard written
+    before it held one: read the user)."""
+    if not isinstance(item, UniqueItem) or not item.login:
+        return None
+    data = dict(item.login)
+    return User(
+        id=item.owner_id,
+        kind=UserKind(data["kind"]),
+        username="",  # not needed to log in
+        name=str(data["name"]),
+        email="",
+        status=str(data["status"]),
+        security_group_ids=list(data["security_group_ids"]),
+        customer_ids=list(data["customer_ids"]),
+        site_ids=list(data["site_ids"]),
+        password_hash=str(data["password_hash"]),
+        session_epoch=int(data.get("session_epoch") or 0),
+    )
+
+
 def user_items(tenant: str, u: User) -> list[BaseItem]:
     """The user and its login guards, for a create transaction."""
-    items: list[BaseItem] = [_user_item(tenant, u)]
-    items += [UniqueItem(pk, sk, owner_id=u.id) for pk, sk in _login_keys(tenant, u)]
-    return items
+    return [_user_item(tenant, u), *_guards(tenant, u)]
 
 
 def _to_domain(item: UserItem) -> User:
@@ -135,7 +164,7 @@ def list_of_customer(tenant: str, customer_id: str, limit: int, cursor: str | No
 
 def create(tenant: str, u: User) -> User:
     item = _user_item(tenant, u)
-    guards = [UniqueItem(pk, sk, owner_id=u.id) for pk, sk in _login_keys(tenant, u)]
+    guards = _guards(tenant, u)
     try:
         with transaction() as tx:
             for it in [item, *guards]:
@@ -162,8 +191,18 @@ def update(tenant: str, before: User, after: User, keep_session: str | None = No
             tx.save(item)
             for pk, sk in sorted(old_keys - new_keys):
                 tx.delete(UniqueItem(pk, sk), condition=UniqueItem.owner_id == before.id, add_version_condition=False)
-            for pk, sk in sorted(new_keys - old_keys):
-                tx.save(UniqueItem(pk, sk, owner_id=after.id))
+            # Every guard gets the user's login fields again; a new one must not be taken (its version
+            # condition), a kept one must still be this user's. Updates: PynamoDB sends them after the puts.
+            for guard in _guards(tenant, after):
+                if (guard.pk, guard.sk) not in old_keys:
+                    tx.save(guard)
+                    continue
+                tx.update(
+                    UniqueItem(guard.pk, guard.sk),
+                    actions=[UniqueItem.login.set(guard.login)],
+                    condition=UniqueItem.owner_id == after.id,
+                    add_version_condition=False,
+                )
             if keep_session is not None:  # an update: PynamoDB sends it after every put, last
                 tx.update(
                     RefreshFamilyItem(*keys.refresh_family(tenant, keep_session)),

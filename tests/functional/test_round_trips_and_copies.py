@@ -221,7 +221,9 @@ def test_a_login_is_throttled_and_cleared_as_before(anon: Api, admin: Api) -> No
         lambda: anon.post("/auth/login", {"tenant": "acme", "username": "admin", "password": "admin-password-1"})
     )
     assert r.status_code == 200
-    assert ops(tally) == {"BatchGetItem": 2, "GetItem": 1, "TransactWriteItems": 1}  # the counter cleared in it
+    # The counter, the tenant, the group index and the login guard (holding the user's login fields) in one
+    # BatchGet; the session written (the counter cleared in it).
+    assert ops(tally) == {"BatchGetItem": 1, "TransactWriteItems": 1}
     for _ in range(5):
         anon.post("/auth/login", {"tenant": "acme", "username": "admin", "password": "wrong-password"})
     assert anon.post("/auth/login", {"tenant": "acme", "username": "admin", "password": "x"}).status_code == 429
@@ -515,3 +517,40 @@ def test_orders_are_priced_from_what_the_catalog_page_shows(admin: Api) -> None:
     priced = {line["product_id"]: line["unit_price"] for line in order.json["lines"]}
     assert priced == shown and len(shown) == 60
     assert shown[pids[7]] == "2.07"
+
+
+def test_a_customer_login_and_a_refresh_are_three_round_trips(world: World) -> None:
+    body = {"tenant": "acme", "username": "buyer", "password": USER_PASSWORD, "customer_number": "C-100"}
+    r, tally = counted(lambda: world.anon.post("/auth/login", body))
+    assert r.status_code == 200, r.body
+    # counter, tenant, group index, customer number; then the customer and the login guard; the session.
+    assert ops(tally) == {"BatchGetItem": 2, "TransactWriteItems": 1}
+    r, tally = counted(lambda: world.anon.post("/auth/refresh", {"refresh_token": r.json["refresh_token"]}))
+    assert r.status_code == 200, r.body
+    assert ops(tally) == {"GetItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1}  # token; user + index; rotation
+
+
+def test_the_login_copies_follow_the_user_and_the_groups(world: World) -> None:
+    """The login guard's copy of the user and the group index are written with their originals: a new
+    password, a deactivation and a group's new permissions all hold at the next login."""
+    uid = world.ids["buyer"]
+    assert world.admin.patch(f"/users/{uid}", {"password": "a-new-password-9"}).status_code == 200
+    login = {"tenant": "acme", "username": "buyer", "customer_number": "C-100"}
+    assert world.anon.post("/auth/login", {**login, "password": USER_PASSWORD}).status_code == 401
+    assert world.anon.post("/auth/login", {**login, "password": "a-new-password-9"}).status_code == 200
+
+    group = world.admin.post("/security-groups", {"name": "Lookers", "kind": "customer", "permissions": []})
+    assert group.status_code == 201, group.body
+    assert world.admin.patch(f"/users/{uid}", {"security_group_ids": [group.json["id"]]}).status_code == 200
+    token = world.anon.post("/auth/login", {**login, "password": "a-new-password-9"}).json["access_token"]
+    me = world.anon.get("/me", headers={"Authorization": f"Bearer {token}"}).json
+    assert me["permissions"] == []
+    changed = world.admin.put(
+        f"/security-groups/{group.json['id']}", {"name": "Lookers", "kind": "customer", "permissions": ["orders.place"]}
+    )
+    assert changed.status_code == 200, changed.body
+    token = world.anon.post("/auth/login", {**login, "password": "a-new-password-9"}).json["access_token"]
+    assert world.anon.get("/me", headers={"Authorization": f"Bearer {token}"}).json["permissions"] == ["orders.place"]
+
+    assert world.admin.patch(f"/users/{uid}", {"status": "inactive"}).status_code == 200
+    assert world.anon.post("/auth/login", {**login, "password": "a-new-password-9"}).status_code == 401
