@@ -130,10 +130,6 @@ INVOICE = {"date": "2025-06-02", "number": "INV-1001", "amount": "120.00", "due_
 PAYMENT = {"date": "2025-06-10", "reference": "BANK-7781", "amount": "120.00"}
 REASON = {"reason": "Wrong delivery week, sorry."}
 
-REFRESH_WHY = (
-    "A token exchange is a login without the password: the stored token, then its user, then the user's "
-    "groups (permissions are derived afresh), then the rotation (which also checks the session is live)."
-)
 # Order actions read the order (a Query), what they need besides in one BatchGet (customer, caller,
 # settings, the month's budget, their lines' products, customer prices, list-prices items and the group
 # index) and write one transaction: 3 round trips, in a fresh process as in a warm one.
@@ -141,11 +137,6 @@ PRICE_BY_CODE_WHY = (
     "A line named by sku or barcode: its product is known only through the code's guard, read in the "
     "action's BatchGet; the product and its prices are a second BatchGet: the order's Query, two BatchGets, "
     "the write (4). Lines named by product id (what the portal sends) cost 3."
-)
-LOGIN_WHY = (
-    "Each read needs an id the one before returned: the failure counter, the tenant and the name's guard "
-    "together; for a customer login the login guard and the customer; the user; its groups (the token's "
-    "permissions); then the session is written."
 )
 
 SCENARIOS: list[Scenario] = [
@@ -161,20 +152,17 @@ SCENARIOS: list[Scenario] = [
             "/auth/login",
             {"tenant": "acme", "username": "buyer", "password": PASSWORD, "customer_number": "C-101"},
         ),
-        why=LOGIN_WHY,
     ),
     Scenario(
         "POST /auth/login",
         "anon",
         lambda w: Request("POST", "/auth/login", {"tenant": "acme", "username": "desk", "password": PASSWORD}),
         variant="staff",
-        why=LOGIN_WHY,
     ),
     Scenario(
         "POST /auth/refresh",
         "anon",
         lambda w: Request("POST", "/auth/refresh", {"refresh_token": w.fresh_refresh_token("buyer", "buyer", "C-101")}),
-        why=REFRESH_WHY,
     ),
     Scenario("POST /auth/logout", "session", session("buyer", "C-101"), expect=204),
     Scenario("GET /me", "buyer", get("/me")),
