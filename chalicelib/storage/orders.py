@@ -24,7 +24,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.model import Customer
 from chalicelib.domain.orders import Message, Order, OrderEvent, OrderStatus
-from chalicelib.services.order_store import OrderQuery, Reads, Relied
+from chalicelib.services.order_store import Reads, Relied
 from chalicelib.storage import approvers, customers, idempotency, keys, order_lists
 from chalicelib.storage import refs as refs_store
 from chalicelib.storage.items import (
@@ -41,7 +41,6 @@ from chalicelib.storage.items import (
 )
 from chalicelib.storage.order_codec import (
     Loaded,
-    OrderSummary,
     approval_entries,
     doc_to_json,
     header_item,
@@ -111,7 +110,7 @@ def save(
     actor_kind: str,
     budget: Sequence[BudgetMove] = (),
     budget_limits: dict[str, int] | None = None,
-    checks: Sequence[Check] = (),
+    relied: Relied | None = None,
     number: int | None = None,
 ) -> Order:
     """Write the order: header conditional on the loaded version, plus only the items that changed, and
@@ -121,7 +120,8 @@ def save(
     In the same transaction: the budget moves (`budget_limits`: month → the budget in cents that a move
     adding to that month must stay within, else BudgetExceededError), the order counter set to `number` if it
     still holds `number - 1` (a new order), and `checks` on what the action relied on; a failed one
-    raises its own error."""
+    raises its own error (`relied`: a site that must exist, a customer's stored parents that must still hold)."""
+    checks = _checks(tenant, relied or Relied())
     pk = keys.order_pk(tenant, order.id)
     read_version = loaded.order.version if loaded else 0
     order.version = read_version + 1  # what this write makes it: the events carry it
@@ -218,6 +218,14 @@ def save(
     return order
 
 
+def _checks(tenant: str, relied: Relied) -> list[Check]:
+    checks = [site_exists(tenant, relied.site_id)] if relied.site_id else []
+    if relied.parents:
+        moved = customers.path_checks(tenant, list(relied.parents))
+        checks += [dataclasses.replace(c, fails_with=ParentsMovedError) for c in moved]
+    return checks
+
+
 def _claim_number(tx: Any, tenant: str, number: int) -> None:
     """The order counter moves from number - 1 to number, or the transaction fails (NumberTakenError).
     An update writes no discriminator by itself: set it, so the counter reads back as a CounterItem."""
@@ -304,38 +312,15 @@ def list_messages(tenant: str, order_id: str, limit: int, cursor: str | None) ->
 class DynamoOrderStore:
     """The OrderStore port (services/order_store.py) on the single table."""
 
-    def load(self, tenant: str, order_id: str) -> Loaded | None:
-        return load(tenant, order_id)
-
-    def save(
-        self,
-        tenant: str,
-        loaded: Loaded | None,
-        order: Order,
-        sales_rep_id: str | None,
-        *,
-        actor_kind: str,
-        budget: Sequence[BudgetMove] = (),
-        budget_limits: dict[str, int] | None = None,
-        relied: Relied | None = None,
-        number: int | None = None,
-    ) -> Order:
-        relied = relied or Relied()
-        checks = [site_exists(tenant, relied.site_id)] if relied.site_id else []
-        if relied.parents:
-            moved = customers.path_checks(tenant, list(relied.parents))
-            checks += [dataclasses.replace(c, fails_with=ParentsMovedError) for c in moved]
-        return save(
-            tenant,
-            loaded,
-            order,
-            sales_rep_id,
-            actor_kind=actor_kind,
-            budget=budget,
-            budget_limits=budget_limits,
-            checks=checks,
-            number=number,
-        )
+    # The module's functions are the store's operations (one definition each).
+    load = staticmethod(load)
+    save = staticmethod(save)
+    counter_value = staticmethod(counter_value)
+    add_message = staticmethod(add_message)
+    messages = staticmethod(list_messages)
+    parents = staticmethod(customers.walk_ancestors)
+    list_orders = staticmethod(order_lists.list_orders)
+    list_approvals = staticmethod(order_lists.list_approvals)
 
     def read(self, tenant: str, reads: Reads) -> refs_store.Refs:
         return refs_store.load(
@@ -348,42 +333,11 @@ class DynamoOrderStore:
             extra=reads.extra,
         )
 
-    def counter_value(self, tenant: str) -> int:
-        return counter_value(tenant)
-
     def customer(self, tenant: str, customer_id: str) -> Customer | None:
         try:
             return customers.get(tenant, customer_id)
         except NotFoundError:
             return None
 
-    def parents(self, tenant: str, parent_id: str, limit: int) -> list[str]:
-        return customers.walk_ancestors(tenant, parent_id, limit)
-
     def anyone_approves(self, tenant: str, path: list[str], besides: str) -> bool:
         return approvers.anyone_approves(tenant, path, besides=besides)
-
-    def list_orders(self, query: OrderQuery) -> Page[OrderSummary]:
-        return order_lists.list_orders(query)
-
-    def list_approvals(
-        self,
-        tenant: str,
-        customer_ids: Sequence[str],
-        *,
-        limit: int,
-        cursor: str | None,
-        created_from: str | None,
-        created_to: str | None,
-    ) -> Page[OrderSummary]:
-        return order_lists.list_approvals(
-            tenant, customer_ids, limit=limit, cursor=cursor, created_from=created_from, created_to=created_to
-        )
-
-    def add_message(
-        self, tenant: str, order: Order, sales_rep_id: str | None, message: Message, actor_kind: str
-    ) -> None:
-        add_message(tenant, order, sales_rep_id, message, actor_kind)
-
-    def messages(self, tenant: str, order_id: str, limit: int, cursor: str | None) -> Page[Message]:
-        return list_messages(tenant, order_id, limit, cursor)

@@ -9,7 +9,7 @@ from chalicelib.auth.principal import Principal
 from chalicelib.bootstrap import get_services
 from chalicelib.domain.permissions import UserKind
 from chalicelib.services.order_catalog import ProductRef
-from chalicelib.storage import orders as order_store
+from chalicelib.storage.orders import DynamoOrderStore
 from tests.functional.order_world import World, offer
 
 
@@ -79,7 +79,7 @@ def test_a_thousand_line_order_is_imported_submitted_and_confirmed(world: World)
     confirmed = world.desk.post(f"/orders/{o['id']}/confirm")
     assert confirmed.status_code == 200 and confirmed.json["status"] == "confirmed"
     assert confirmed.json["totals"]["net"] == "2498.75"  # 1.25 + 999 x 2.50
-    loaded = order_store.load("acme", o["id"])
+    loaded = DynamoOrderStore().load("acme", o["id"])
     assert loaded is not None and len(loaded.pages) == 10  # ten 100-line items, each well under 400 KB
 
 
