@@ -17,6 +17,7 @@ from chalicelib.domain.errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    ParentsMovedError,
     VersionMismatchError,
     invalid_field,
 )
@@ -25,11 +26,9 @@ from chalicelib.domain.model import Address, CodeName, Customer, SecurityGroup, 
 from chalicelib.domain.permissions import BUILTIN_GROUPS, PERMISSION_KIND, Permission, UserKind
 from chalicelib.services.updates import ATTEMPTS, apply_change
 from chalicelib.storage import customers, groups, keys, sites, tenants, users
-from chalicelib.storage.items import PriceListItem
 from chalicelib.storage.paging import Page
 from chalicelib.storage.refs import Refs
 from chalicelib.storage.refs import load as load_refs
-from chalicelib.storage.table import Check, StaleError
 
 P = Permission
 T = TypeVar("T")
@@ -188,11 +187,11 @@ def _parents(
     *,
     walk: bool,
     price_list_id: str | None = None,
-) -> tuple[list[str], list[Check]]:
-    """The new line of parents of `customer_id` under `parent_id` (nearest first) and the checks that
-    keep it true until the write. The rep, the parent and the price list are read in one BatchGet; the
-    parent's stored `ancestor_ids` give the rest of the line, verified in the write's transaction
-    (`walk`: read the line level by level instead, after a check failed)."""
+) -> tuple[list[str], list[str]]:
+    """The new line of parents of `customer_id` under `parent_id` (nearest first), twice: as the customer
+    will store it, and as the write must check it still is. The rep, the parent and the price list are
+    read in one BatchGet; the parent's stored `ancestor_ids` give the rest of the line, verified in the
+    write's transaction (`walk`: read the line level by level instead, after a check failed)."""
     tenant = principal.tenant
     price_list_key = keys.price_list(tenant, price_list_id) if price_list_id else None
     refs = load_refs(
@@ -201,7 +200,7 @@ def _parents(
         customers=[parent_id] if parent_id else [],
         extra=[price_list_key] if price_list_key else [],
     )
-    if price_list_key is not None and not isinstance(refs.items.get(price_list_key), PriceListItem):
+    if price_list_id is not None and price_list_id not in refs.price_lists:
         raise invalid_field("price_list_id", "No price list has this id.")
     if sales_rep_id is not None:
         rep = refs.users.get(sales_rep_id)
@@ -220,14 +219,14 @@ def _parents(
         raise invalid_field("parent_id", "A customer cannot be its own ancestor.")
     if len(chain) >= MAX_CUSTOMER_DEPTH:
         raise invalid_field("parent_id", f"Customer hierarchies are at most {MAX_CUSTOMER_DEPTH} levels deep.")
-    return chain, customers.path_checks(tenant, chain)
+    return chain, chain
 
 
 def create_customer(principal: Principal, data: dict[str, Any]) -> Customer:
     principal.require_staff(P.CUSTOMERS_MANAGE)
     customer = Customer(id=new_id(), **{**data, "addresses": _addresses(data.get("addresses", []))})
     for attempt in range(ATTEMPTS):
-        chain, checks = _parents(
+        chain, relied = _parents(
             principal,
             customer.id,
             customer.parent_id,
@@ -237,8 +236,8 @@ def create_customer(principal: Principal, data: dict[str, Any]) -> Customer:
         )
         customer.ancestor_ids = chain
         try:
-            return customers.create(principal.tenant, customer, checks)
-        except StaleError:
+            return customers.create(principal.tenant, customer, relied)
+        except ParentsMovedError:
             continue  # a parent moved meanwhile: read the line again
     raise ConflictError("The customer hierarchy is being changed by others right now; try again.")
 
@@ -247,12 +246,12 @@ def update_customer(principal: Principal, customer_id: str, changes: dict[str, A
     principal.require_staff(P.CUSTOMERS_MANAGE)
     if "addresses" in changes:
         changes["addresses"] = _addresses(changes["addresses"])
-    checks: list[Check] = []
+    relied: list[str] = []
     stale = [False]
 
     def change(current: Customer) -> Customer:
         after: Customer = _replace(current, changes)
-        checks.clear()
+        relied.clear()
         new_list = changes.get("price_list_id")
         if "parent_id" in changes or "sales_rep_id" in changes or new_list is not None:
             chain, path = _parents(
@@ -265,7 +264,7 @@ def update_customer(principal: Principal, customer_id: str, changes: dict[str, A
             )
             if "parent_id" in changes:
                 after.ancestor_ids = chain
-                checks.extend(path)
+                relied.extend(path)
         return after
 
     for _ in range(ATTEMPTS):
@@ -274,9 +273,9 @@ def update_customer(principal: Principal, customer_id: str, changes: dict[str, A
                 expected,
                 lambda: customers.get(principal.tenant, customer_id),
                 change,
-                lambda before, after: customers.update(principal.tenant, before, after, checks),
+                lambda before, after: customers.update(principal.tenant, before, after, relied),
             )
-        except StaleError:
+        except ParentsMovedError:
             stale[0] = True  # a parent moved meanwhile: read the line level by level
     raise ConflictError("The customer hierarchy is being changed by others right now; try again.")
 

@@ -29,7 +29,6 @@ from chalicelib.domain.model import Customer
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.pricing import PriceEntry, PriceLevels, PriceList, Quote, effective_price
 from chalicelib.storage import customers, keys, prices, refs, tenants
-from chalicelib.storage.items import CustomerItem, ProductItem, TenantItem
 from chalicelib.storage.paging import Page
 
 ONE = Decimal(1)
@@ -127,7 +126,7 @@ def _new_products(tenant: str, entries: list[PriceEntry], current: Sequence[Pric
     already exists), labelled with its index in `entries`."""
     had = {e.product_id for e in current}
     return [
-        prices.Verify(f"product:{i}", ProductItem, keys.product(tenant, e.product_id), ProductItem.pk.exists())
+        prices.product_exists(tenant, e.product_id, f"product:{i}")
         for i, e in enumerate(entries)
         if e.product_id not in had
     ]
@@ -218,8 +217,7 @@ def _replace_price_list(
         after = PriceList(id=list_id, name=name, currency=currency or state.header.currency)
         puts, deletes = prices.changes(state.entries, entries)
         verifies = _new_products(tenant, entries, state.entries)
-        settings_key = keys.tenant_settings(tenant)
-        verifies.append(prices.Verify("settings", TenantItem, settings_key, TenantItem.currency == after.currency))
+        verifies.append(prices.currency_still(tenant, after.currency))
         # each change is written twice (the entry and its by-product copy), with the header and its copy
         if not prices.fits_one_transaction(len(verifies), 2 * len(puts), 2 * len(deletes), 2):
             _read_checks(tenant, verifies[:-1])
@@ -254,8 +252,7 @@ def replace_customer_prices(principal: Principal, customer_id: str, entries: lis
     current = prices.customer_entries(tenant, customer_id)
     puts, deletes = prices.changes(current, entries)
     verifies = _new_products(tenant, entries, current)
-    customer_key = keys.customer(tenant, customer_id)
-    verifies.insert(0, prices.Verify("customer", CustomerItem, customer_key, CustomerItem.pk.exists()))
+    verifies.insert(0, prices.customer_exists(tenant, customer_id))
     if not prices.fits_one_transaction(len(verifies), len(puts), len(deletes)):
         _read_checks(tenant, verifies[1:], customer_id)
         verifies = []

@@ -8,13 +8,13 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.domain.errors import DuplicateError, NotFoundError, VersionMismatchError
+from chalicelib.domain.errors import DuplicateError, NotFoundError, ParentsMovedError, VersionMismatchError
 from chalicelib.domain.model import Address, Customer
 from chalicelib.storage import keys
 from chalicelib.storage.items import CustomerItem, UniqueItem
 from chalicelib.storage.mapping import dec, dec_str, item_values
 from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
-from chalicelib.storage.table import Check, StaleError, add_checks, cancellation_codes, failed_check, transaction
+from chalicelib.storage.table import Check, add_checks, cancellation_codes, failed_check, transaction
 
 
 def _item(tenant: str, c: Customer) -> CustomerItem:
@@ -57,7 +57,7 @@ def path_checks(tenant: str, chain: list[str]) -> list[Check]:
     """Conditions that hold while `chain` (nearest first) is still the line of parents above a
     customer whose parent is chain[0]: each one's parent is the next, the last has none. A write that
     relied on the stored `ancestor_ids` adds these, so a concurrent re-parenting (or a copy gone stale)
-    makes it fail with StaleError("customer path") instead of saving a wrong path."""
+    makes it fail with ParentsMovedError instead of saving a wrong path."""
     checks = []
     for i, customer_id in enumerate(chain):
         above = chain[i + 1] if i + 1 < len(chain) else None
@@ -65,7 +65,7 @@ def path_checks(tenant: str, chain: list[str]) -> list[Check]:
             CustomerItem.parent_id == above if above else CustomerItem.parent_id.does_not_exist()
         )
         checks.append(
-            Check(CustomerItem, keys.customer(tenant, customer_id), condition, lambda: StaleError("customer path"))
+            Check(CustomerItem, keys.customer(tenant, customer_id), condition, ParentsMovedError)
         )
     return checks
 
@@ -113,7 +113,10 @@ def list_page(tenant: str, limit: int, cursor: str | None, sales_rep_id: str | N
     return prefix_page(CustomerItem, keys.tenant_pk(tenant), keys.CUSTOMER, limit, cursor, _to_domain)
 
 
-def create(tenant: str, c: Customer, checks: Sequence[Check] = ()) -> Customer:
+def create(tenant: str, c: Customer, parents: Sequence[str] = ()) -> Customer:
+    """`parents`: the line of parents the customer's `ancestor_ids` were taken from, checked to still hold
+    (ParentsMovedError)."""
+    checks = path_checks(tenant, list(parents)) if parents else []
     item = _item(tenant, c)
     try:
         with transaction() as tx:
@@ -130,7 +133,9 @@ def create(tenant: str, c: Customer, checks: Sequence[Check] = ()) -> Customer:
     return _to_domain(item)  # the transaction set the version on `item`: no read back
 
 
-def update(tenant: str, before: Customer, after: Customer, checks: Sequence[Check] = ()) -> Customer:
+def update(tenant: str, before: Customer, after: Customer, parents: Sequence[str] = ()) -> Customer:
+    """As `create`: `parents` are checked to still hold when the customer's line of parents was set."""
+    checks = path_checks(tenant, list(parents)) if parents else []
     item = _item(tenant, after)
     item.version = before.version
     renumbered = before.number.lower() != after.number.lower()

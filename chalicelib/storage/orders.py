@@ -19,7 +19,6 @@ from chalicelib.domain.errors import (
     BudgetExceededError,
     NotFoundError,
     NumberTakenError,
-    ParentsMovedError,
     VersionMismatchError,
 )
 from chalicelib.domain.model import Customer
@@ -221,8 +220,7 @@ def save(
 def _checks(tenant: str, relied: Relied) -> list[Check]:
     checks = [site_exists(tenant, relied.site_id)] if relied.site_id else []
     if relied.parents:
-        moved = customers.path_checks(tenant, list(relied.parents))
-        checks += [dataclasses.replace(c, fails_with=ParentsMovedError) for c in moved]
+        checks += customers.path_checks(tenant, list(relied.parents))  # ParentsMovedError when they moved
     return checks
 
 

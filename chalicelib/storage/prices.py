@@ -34,7 +34,15 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.pricing import PriceEntry, PriceList
 from chalicelib.storage import keys
-from chalicelib.storage.items import BaseItem, ListPricesItem, PriceEntryItem, PriceListItem
+from chalicelib.storage.items import (
+    BaseItem,
+    CustomerItem,
+    ListPricesItem,
+    PriceEntryItem,
+    PriceListItem,
+    ProductItem,
+    TenantItem,
+)
 from chalicelib.storage.mapping import item_values
 from chalicelib.storage.paging import Page, prefix_page
 from chalicelib.storage.products import LabelledTx, tiers_from_json, tiers_json
@@ -127,6 +135,19 @@ class Verify:
     model: type[BaseItem]
     key: tuple[str, str]
     condition: Any
+
+
+def product_exists(tenant: str, product_id: str, label: str) -> Verify:
+    return Verify(label, ProductItem, keys.product(tenant, product_id), ProductItem.pk.exists())
+
+
+def customer_exists(tenant: str, customer_id: str) -> Verify:
+    return Verify("customer", CustomerItem, keys.customer(tenant, customer_id), CustomerItem.pk.exists())
+
+
+def currency_still(tenant: str, currency: str) -> Verify:
+    """The tenant's currency is still the list's."""
+    return Verify("settings", TenantItem, keys.tenant_settings(tenant), TenantItem.currency == currency)
 
 
 class RefusedError(Exception):

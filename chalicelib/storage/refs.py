@@ -28,6 +28,7 @@ from chalicelib.storage.items import (
     CustomerItem,
     ListPricesItem,
     PriceEntryItem,
+    PriceListItem,
     ProductGroupIndexItem,
     ProductGroupItem,
     ProductItem,
@@ -59,6 +60,7 @@ class Refs:
     price_entries: dict[str, dict[str, PriceEntry]] = field(default_factory=dict)  # partition → product id → entry
     list_prices: dict[str, dict[str, PriceEntry]] = field(default_factory=dict)  # product id → list id → entry
     budgets: dict[Key, int] = field(default_factory=dict)  # keys.budget(...) → cents spent (absent: none)
+    price_lists: set[str] = field(default_factory=set)  # the price lists found (their headers)
 
 
 def fetch(keys_: Iterable[Key]) -> dict[Key, BaseItem]:
@@ -135,6 +137,8 @@ def load(
             refs.group_index = product_store.index_of(item)
         elif isinstance(item, PriceEntryItem):
             refs.price_entries.setdefault(key[0], {})[item.product_id] = price_store._to_entry(item)
+        elif isinstance(item, PriceListItem):
+            refs.price_lists.add(item.id)
         elif isinstance(item, BudgetItem):
             refs.budgets[key] = int(item.spent_cents or 0)
         elif isinstance(item, ListPricesItem):

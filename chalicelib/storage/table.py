@@ -51,15 +51,6 @@ def transaction() -> Iterator[TransactWrite]:
         yield tx
 
 
-class StaleError(Exception):
-    """Something a write relied on (a copy of another item, read earlier or denormalised) has changed:
-    read it again and retry."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what} changed")
-        self.what = what
-
-
 @dataclass(frozen=True)
 class Check:
     """A condition on another item, checked inside a write's transaction (a ConditionCheck): what the
