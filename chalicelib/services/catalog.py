@@ -44,7 +44,7 @@ from chalicelib.domain.model import Customer
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.pricing import PriceEntry, Quote
 from chalicelib.services import pricing
-from chalicelib.storage import keys, products, refs
+from chalicelib.storage import keys, product_groups, products, refs
 from chalicelib.storage.paging import Page
 
 P = Permission
@@ -52,14 +52,14 @@ P = Permission
 
 # --- product groups ---------------------------------------------------------------------------
 def list_groups(principal: Principal, limit: int, cursor: str | None) -> Page[ProductGroup]:
-    page = products.list_groups_page(principal.tenant, limit, cursor)
+    page = product_groups.list_groups_page(principal.tenant, limit, cursor)
     if principal.is_customer:  # customers browse the groups shown in the portal
         page.items = [g for g in page.items if g.portal]
     return page
 
 
 def get_group(principal: Principal, group_id: str) -> ProductGroup:
-    group = products.get_group(principal.tenant, group_id)
+    group = product_groups.get_group(principal.tenant, group_id)
     if principal.is_customer and not group.portal:
         raise NotFoundError("product group")
     return group
@@ -68,7 +68,7 @@ def get_group(principal: Principal, group_id: str) -> ProductGroup:
 def create_group(principal: Principal, name: str, portal: bool) -> ProductGroup:
     principal.require_staff(P.CATALOG_MANAGE)
     group_id = new_id()
-    return products.save_group(principal.tenant, None, lambda _: ProductGroup(group_id, name, portal), None)
+    return product_groups.save_group(principal.tenant, None, lambda _: ProductGroup(group_id, name, portal), None)
 
 
 def update_group(principal: Principal, group_id: str, changes: dict[str, Any], expected: int | None) -> ProductGroup:
@@ -80,7 +80,7 @@ def update_group(principal: Principal, group_id: str, changes: dict[str, Any], e
         assert current is not None  # save_group answers 404 first
         return dataclasses.replace(current, **changes)
 
-    return products.save_group(principal.tenant, group_id, change, expected)
+    return product_groups.save_group(principal.tenant, group_id, change, expected)
 
 
 # --- product reads ----------------------------------------------------------------------------
@@ -329,7 +329,7 @@ def _staff_page(tenant: str, product: Product, r: refs.Refs) -> CatalogPage:
     if gid:
         index = r.group_index.groups if r.group_index is not None else {}
         group = r.product_groups.get(gid) or index.get(gid)
-        groups = {gid: group} if group is not None else products.get_groups(tenant, [gid])
+        groups = {gid: group} if group is not None else product_groups.get_groups(tenant, [gid])
     return CatalogPage([product], None, groups)
 
 
@@ -369,7 +369,7 @@ def update_product(principal: Principal, product_id: str, changes: dict[str, Any
 def export_products(principal: Principal) -> tuple[list[Product], dict[str, str]]:
     """Every product and the names of their groups (the CSV names groups)."""
     principal.require_staff(P.CATALOG_MANAGE)
-    names = {g.id: g.name for g in products.all_groups(principal.tenant)}
+    names = {g.id: g.name for g in product_groups.all_groups(principal.tenant)}
     return list(products.iterate_all(principal.tenant)), names
 
 
@@ -420,7 +420,7 @@ def _row_product(
 
 
 def _plan_import(tenant: str, rows: list[ImportRow], errors: list[RowError]) -> _Plan:
-    groups = {g.name.strip().lower(): g for g in products.all_groups(tenant)}
+    groups = {g.name.strip().lower(): g for g in product_groups.all_groups(tenant)}
     first_row_of_sku: dict[str, int] = {}
     for row in rows:
         key = row.sku.lower()

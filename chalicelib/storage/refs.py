@@ -18,6 +18,7 @@ from chalicelib.storage import customers as customer_store
 from chalicelib.storage import groups as group_store
 from chalicelib.storage import keys
 from chalicelib.storage import prices as price_store
+from chalicelib.storage import product_groups as pgroup_store
 from chalicelib.storage import products as product_store
 from chalicelib.storage import tenants as tenant_store
 from chalicelib.storage import users as user_store
@@ -56,7 +57,7 @@ class Refs:
     # the catalog's kinds (keys passed in `extra`)
     products: dict[str, Product] = field(default_factory=dict)
     product_groups: dict[str, ProductGroup] = field(default_factory=dict)
-    group_index: product_store.GroupIndex | None = None  # None: not asked for, or not written yet
+    group_index: pgroup_store.GroupIndex | None = None  # None: not asked for, or not written yet
     price_entries: dict[str, dict[str, PriceEntry]] = field(default_factory=dict)  # partition → product id → entry
     list_prices: dict[str, dict[str, PriceEntry]] = field(default_factory=dict)  # product id → list id → entry
     budgets: dict[Key, int] = field(default_factory=dict)  # keys.budget(...) → cents spent (absent: none)
@@ -132,9 +133,9 @@ def load(
         elif isinstance(item, ProductItem):
             refs.products[item.id] = product_store._to_product(item)
         elif isinstance(item, ProductGroupItem):
-            refs.product_groups[item.id] = product_store._to_group(item)
+            refs.product_groups[item.id] = pgroup_store._to_group(item)
         elif isinstance(item, ProductGroupIndexItem):
-            refs.group_index = product_store.index_of(item)
+            refs.group_index = pgroup_store.index_of(item)
         elif isinstance(item, PriceEntryItem):
             refs.price_entries.setdefault(key[0], {})[item.product_id] = price_store._to_entry(item)
         elif isinstance(item, PriceListItem):

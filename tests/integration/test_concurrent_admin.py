@@ -11,7 +11,7 @@ from chalicelib.domain.errors import DuplicateError
 from chalicelib.domain.permissions import Permission, UserKind
 from chalicelib.services import admin
 from chalicelib.services.tenants import create_tenant
-from chalicelib.storage import customers
+from chalicelib.storage import customers, product_groups
 
 ADMIN = Principal("acme", "admin", UserKind.STAFF, frozenset(p.value for p in Permission))
 
@@ -76,7 +76,7 @@ def test_concurrent_group_writes_all_reach_the_group_index(aws: None) -> None:
     """The index item is rewritten by every group write, conditional on its version: concurrent writers
     retry on the fresh index, so none of them drops another's group."""
     from chalicelib.services import catalog
-    from chalicelib.storage import keys, products
+    from chalicelib.storage import keys
     from chalicelib.storage.items import ProductGroupIndexItem
 
     setup_tenant()
@@ -89,7 +89,7 @@ def test_concurrent_group_writes_all_reach_the_group_index(aws: None) -> None:
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         written = list(pool.map(write, range(6)))
-    index = products.index_of(ProductGroupIndexItem.get(*keys.product_group_index("acme")))
-    stored = {g.id: (g.name, g.portal, g.version) for g in products.all_groups("acme")}
+    index = product_groups.index_of(ProductGroupIndexItem.get(*keys.product_group_index("acme")))
+    stored = {g.id: (g.name, g.portal, g.version) for g in product_groups.all_groups("acme")}
     assert {g.id: (g.name, g.portal, g.version) for g in index.groups.values()} == stored
     assert set(written) <= set(stored) and len(stored) == 6 and stored[first.id] == ("First", True, 2)

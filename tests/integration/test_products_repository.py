@@ -12,7 +12,7 @@ import pytest
 from chalicelib.domain.catalog import Product, ProductGroup
 from chalicelib.domain.errors import DuplicateError, VersionMismatchError
 from chalicelib.domain.pricing import PriceEntry, Tier
-from chalicelib.storage import keys, prices, products
+from chalicelib.storage import keys, prices, product_groups, products
 from chalicelib.storage.items import CatalogLeaseItem
 
 T = "acme"
@@ -115,11 +115,11 @@ def test_bulk_writes_create_update_and_move_barcodes_between_products() -> None:
 
 
 def test_group_names_are_unique_per_tenant() -> None:
-    products.save_group(T, None, lambda _: ProductGroup("g1", "Tools"), None)
+    product_groups.save_group(T, None, lambda _: ProductGroup("g1", "Tools"), None)
     with pytest.raises(DuplicateError):
-        products.save_group(T, None, lambda _: ProductGroup("g2", " tools "), None)
-    products.save_group("globex", None, lambda _: ProductGroup("g3", "Tools"), None)
-    assert [g.id for g in products.all_groups(T)] == ["g1"]
+        product_groups.save_group(T, None, lambda _: ProductGroup("g2", " tools "), None)
+    product_groups.save_group("globex", None, lambda _: ProductGroup("g3", "Tools"), None)
+    assert [g.id for g in product_groups.all_groups(T)] == ["g1"]
 
 
 def test_price_entries_are_replaced_and_read_for_many_products() -> None:
