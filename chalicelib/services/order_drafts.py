@@ -217,7 +217,8 @@ class Drafts(OrderWrites):
             [offer] = self._reads(p, o.customer_id, refs=[ref]).offers
             existing = next((line for line in o.lines if offer and line.product_id == offer.product_id), None)
             total = quantity + (existing.quantity if existing else Decimal(0))
-            self._check_offer(offer, total, "quantity")
+            named = "product_id" if ref.product_id else "sku" if ref.sku else "barcode"
+            self._check_offer(offer, total, named, "quantity")
             assert offer is not None
             o.add_line(line_from(offer, quantity, requested_delivery_date), p.user_id)
             # Re-price the line for its new quantity (tiers).
@@ -239,7 +240,7 @@ class Drafts(OrderWrites):
                 changes["requested_delivery_date"] = data["requested_delivery_date"]
             if data.get("quantity") is not None:
                 [offer] = self._reads(p, o.customer_id, refs=[ProductRef(product_id=line.product_id)]).offers
-                self._check_offer(offer, data["quantity"], "quantity")
+                self._check_offer(offer, data["quantity"], "product_id", "quantity")
                 assert offer is not None
                 changes["quantity"] = data["quantity"]
                 changes["unit_price"] = offer.unit_price(data["quantity"])
@@ -275,7 +276,7 @@ class Drafts(OrderWrites):
                 offer = offers[i] or offers[len(good) + i]
                 try:
                     existing = next((line for line in o.lines if offer and line.product_id == offer.product_id), None)
-                    self._check_offer(offer, qty + (existing.quantity if existing else Decimal(0)), "quantity")
+                    self._check_offer(offer, qty + (existing.quantity if existing else Decimal(0)), "code", "quantity")
                     assert offer is not None
                     line = o.add_line(line_from(offer, qty, None), p.user_id, record=False)
                     line.unit_price = offer.unit_price(line.quantity)

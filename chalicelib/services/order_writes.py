@@ -221,14 +221,16 @@ class OrderWrites:
         )
 
     @staticmethod
-    def _check_offer(offer: Offer | None, quantity: Decimal, field: str) -> None:
+    def _check_offer(offer: Offer | None, quantity: Decimal, field: str, quantity_field: str | None = None) -> None:
+        """A product the customer may not order is reported on the field that named it (`field`), a quantity
+        it cannot be ordered in on the quantity (`quantity_field`, default `{field}.quantity`)."""
         if offer is None:
             raise invalid_field(field, "No product matches this reference.")
         if not offer.orderable:
             raise invalid_field(field, f"{offer.sku} cannot be ordered: {offer.reason or 'not available'}.")
         problem = offer.quantity_problem(quantity)
         if problem:
-            raise invalid_field(f"{field}.quantity" if not field.endswith("quantity") else field, problem)
+            raise invalid_field(quantity_field or f"{field}.quantity", problem)
 
 
 def ref_of(data: dict[str, Any]) -> ProductRef:

@@ -73,3 +73,15 @@ def test_history_entries_name_who_acted(world: World) -> None:
     desk = world.desk.get("/me").json["name"]
     assert names == {("create", True, buyer), ("submit", True, buyer), ("confirm", False, desk)}
     assert buyer and desk and buyer != desk
+
+
+def test_a_product_the_customer_may_not_order_is_reported_on_the_field_that_named_it(world: World) -> None:
+    o = world.order()
+    hidden = world.buyer.post(f"/orders/{o['id']}/lines", {"sku": "HIDDEN", "quantity": 1})
+    assert hidden.status_code == 422, hidden.body
+    assert [d["field"] for d in hidden.json["error"]["details"]] == ["sku"]
+    unknown = world.buyer.post(f"/orders/{o['id']}/lines", {"product_id": "nope", "quantity": 1})
+    assert [d["field"] for d in unknown.json["error"]["details"]] == ["product_id"]
+    multiple = world.buyer.post(f"/orders/{o['id']}/lines", {"sku": "BOX-6", "quantity": 5})  # sold by 6
+    assert [d["field"] for d in multiple.json["error"]["details"]] == ["quantity"]
+    assert world.buyer.get(f"/orders/{o['id']}").json["version"] == o["version"]
