@@ -620,9 +620,16 @@ class Order:
         a.uploaded_at = at
         a.expires_at = None
         self.updated_at = at
+        # What it is attached to, by the number people know it by (the e-mail names it).
+        to = next((d for d in self.documents if d.id in (a.shipment_id, a.invoice_id)), None)
+        linked = {"kind": to.kind, "id": to.id, "number": to.number} if to else None
         # A file moves nothing: it arrived in the status the order is in.
         self._event(
-            EventType.DOCUMENT_ADDED, a.uploaded_by, from_status=self.status.value, document=attachment_json(a)
+            EventType.DOCUMENT_ADDED,
+            a.uploaded_by,
+            from_status=self.status.value,
+            document=attachment_json(a),
+            linked=linked,
         )
         return True
 
