@@ -58,13 +58,28 @@ def on_table_change(event: DynamoDBEvent) -> dict[str, Any]:
     return handle_batch(event.to_dict())
 
 
-@app.on_s3_event(bucket=config.documents_bucket(), events=["s3:ObjectCreated:*"], prefix="t/")
-def on_document_uploaded(event: S3Event) -> None:
-    """A document's file arrived (a presigned POST): the document becomes available. The local stack
-    calls this handler too, when its emulator stores an object (chalicelib/local/uploads.py)."""
+def documents_arrived(event: dict[str, Any]) -> None:
+    """Documents' files arrived (presigned POSTs): each becomes available. The local stack feeds this
+    too, when its emulator stores an object (chalicelib/local/uploads.py)."""
     from urllib.parse import unquote_plus
 
     from chalicelib.bootstrap import get_services
 
-    # S3 event keys are URL-encoded (a space arrives as "+"); ours hold none, but decode as S3 documents.
-    get_services().orders.document_arrived(unquote_plus(event.key))
+    orders = get_services().orders
+    for record in event.get("Records") or []:
+        # S3 event keys are URL-encoded (a space arrives as "+"); ours hold none, but decode as S3 says.
+        orders.document_arrived(unquote_plus(record["s3"]["object"]["key"]))
+
+
+if config.packaging():
+    # `chalice package` refuses S3 events: the packaged template subscribes this function to the bucket
+    # it creates (infra/package.py). The event is the same; chalice deploy wires it below.
+    @app.lambda_function(name="on_document_uploaded")
+    def on_document_uploaded_packaged(event: dict[str, Any], context: Any) -> None:
+        documents_arrived(event)
+
+else:
+
+    @app.on_s3_event(bucket=config.documents_bucket(), events=["s3:ObjectCreated:*"], prefix="t/")
+    def on_document_uploaded(event: S3Event) -> None:
+        documents_arrived(event.to_dict())

@@ -22,7 +22,10 @@ REFRESH_TOKEN_TTL = "ORDERGATE_REFRESH_TOKEN_TTL"
 PASSWORD_HASH_PROFILE = "ORDERGATE_PASSWORD_HASH_PROFILE"  # "production" (default) or "fast" (tests)
 STAGE = "ORDERGATE_STAGE"
 DOCUMENTS_BUCKET = "ORDERGATE_DOCUMENTS_BUCKET"  # order documents' files; read by app.py at import (S3 event)
-S3_ENDPOINT = "ORDERGATE_S3_ENDPOINT"  # local stack / tests only: the emulator, for presigned URLs too
+S3_ENDPOINT = "ORDERGATE_S3_ENDPOINT"
+# Set by infra/package.py while `chalice package` imports app.py: chalice cannot package an S3 event
+# (it would change an existing bucket's notifications), so the template wires it (app.py, infra/package.py).
+PACKAGING = "ORDERGATE_PACKAGING"  # local stack / tests only: the emulator, for presigned URLs too
 SES_IDENTITY = "ORDERGATE_SES_IDENTITY"  # the verified SES identity (domain or address) mail is sent from
 # Deploy-time only (infra/deploy.py reads them from .chalice/config.json; the Lambda code does not):
 DLQ_ARN = "ORDERGATE_DLQ_ARN"  # on-failure destination of the stream's event source mapping
@@ -118,6 +121,10 @@ PLACEHOLDER_DOCUMENTS_BUCKET = "ordergate-documents"
 def documents_bucket() -> str:
     """The bucket of order documents: `@app.on_s3_event` needs its name when app.py is imported."""
     return os.environ.get(DOCUMENTS_BUCKET) or PLACEHOLDER_DOCUMENTS_BUCKET
+
+
+def packaging() -> bool:
+    return os.environ.get(PACKAGING) == "1"
 
 
 def stream_arn() -> str:
