@@ -24,9 +24,9 @@ from tests.functional.order_world import World
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"  # every byte value, so nothing is re-encoded
 
 
-def declare(api: Api, order_id: str, content: bytes = PDF, **body: Any) -> Any:
+def declare(api: Api, order_id: str, content: bytes = PDF, headers: dict[str, str] | None = None, **body: Any) -> Any:
     data = {"filename": "PO-77.pdf", "content_type": "application/pdf", "size": len(content), "kind": "purchase_order"}
-    return api.post(f"/orders/{order_id}/documents", {**data, **body})
+    return api.post(f"/orders/{order_id}/documents", {**data, **body}, headers=headers)
 
 
 def post_file(upload: dict[str, Any], content: bytes, content_type: str | None = None) -> requests.Response:
@@ -284,3 +284,15 @@ def test_the_uploader_or_a_reviewer_deletes_a_document(world: World) -> None:
     assert world.desk.get(f"/orders/{oid}/documents").json["items"] == []
     assert s3_keys() == []
     assert world.buyer.delete(f"/orders/{oid}/documents/{mine['id']}").status_code == 404
+
+
+def test_an_idempotency_key_declares_one_document_and_replays_its_answer(world: World) -> None:
+    oid = world.order()["id"]
+    key = {"Idempotency-Key": "declare-po-1"}
+    first = declare(world.buyer, oid, headers=key)
+    again = declare(world.buyer, oid, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.json == first.json
+    assert len(world.buyer.get(f"/orders/{oid}/documents").json["items"]) == 1
+    other = declare(world.buyer, oid, headers=key, filename="other.pdf")
+    assert other.status_code == 409 and other.json["error"]["code"] == "idempotency_key_reused"
