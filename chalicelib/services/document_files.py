@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-MAX_SIZE = 20 * 1024 * 1024  # API.md: at most 20 MB (MiB: what browsers and S3 count)
+from chalicelib.domain.orders import ATTACHMENT_TYPES, MAX_ATTACHMENT_SIZE
+
+MAX_SIZE = MAX_ATTACHMENT_SIZE
 UPLOAD_SECONDS = 15 * 60  # how long a presigned upload is accepted
 DOWNLOAD_SECONDS = 5 * 60  # API.md: a download link is valid 5 minutes
 PENDING_HOURS = 24  # a document whose file never arrived is forgotten after this (TTL)
-# API.md: PDF, PNG, JPEG, CSV, XML, plain text.
-CONTENT_TYPES = ("application/pdf", "image/png", "image/jpeg", "text/csv", "application/xml", "text/xml", "text/plain")
+CONTENT_TYPES = ATTACHMENT_TYPES
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,13 @@ def test_an_order_holds_a_bounded_number_of_files() -> None:
     o.remove_attachment("f0")
     o.attach(attachment("one-more"))
     assert len(o.attachments) == MAX_ATTACHMENTS
+
+
+def test_the_api_accepts_exactly_the_kinds_and_types_the_domain_names() -> None:
+    from typing import get_args
+
+    from chalicelib.api.schemas.documents import ContentType, Kind
+    from chalicelib.domain.orders import ATTACHMENT_KINDS, ATTACHMENT_TYPES
+
+    assert get_args(ContentType) == ATTACHMENT_TYPES
+    assert get_args(Kind) == ATTACHMENT_KINDS
