@@ -7,19 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, DynamoDBEvent, Request, Response
+from chalice.app import Chalice, DynamoDBEvent, Request, Response, S3Event
 
 from chalicelib import config
 from chalicelib.api.errors import CODE_BY_STATUS, envelope, method_not_allowed_message
 from chalicelib.api.http import set_authenticator
-from chalicelib.api.routes import admin, auth, catalog, orders, system
+from chalicelib.api.routes import admin, auth, catalog, documents, orders, system
 from chalicelib.auth.principal import Principal
 from chalicelib.logs import logger
 
 app = Chalice(app_name="ordergate")
 app.log = logger  # type: ignore[assignment]
 
-for blueprint in (system.bp, auth.bp, admin.bp, catalog.bp, orders.bp):
+for blueprint in (system.bp, auth.bp, admin.bp, catalog.bp, orders.bp, documents.bp):
     app.register_blueprint(blueprint)
 
 
@@ -56,3 +56,30 @@ def on_table_change(event: DynamoDBEvent) -> dict[str, Any]:
     from chalicelib.notifications.stream import handle_batch
 
     return handle_batch(event.to_dict())
+
+
+def documents_arrived(event: dict[str, Any]) -> None:
+    """Documents' files arrived (presigned POSTs): each becomes available. The local stack feeds this
+    too, when its emulator stores an object (chalicelib/local/uploads.py)."""
+    from urllib.parse import unquote_plus
+
+    from chalicelib.bootstrap import get_services
+
+    orders = get_services().orders
+    for record in event.get("Records") or []:
+        # S3 event keys are URL-encoded (a space arrives as "+"); ours hold none, but decode as S3 says.
+        orders.document_arrived(unquote_plus(record["s3"]["object"]["key"]))
+
+
+if config.packaging():
+    # `chalice package` refuses S3 events: the packaged template subscribes this function to the bucket
+    # it creates (infra/package.py). The event is the same; chalice deploy wires it below.
+    @app.lambda_function(name="on_document_uploaded")
+    def on_document_uploaded_packaged(event: dict[str, Any], context: Any) -> None:
+        documents_arrived(event)
+
+else:
+
+    @app.on_s3_event(bucket=config.documents_bucket(), events=["s3:ObjectCreated:*"], prefix="t/")
+    def on_document_uploaded(event: S3Event) -> None:
+        documents_arrived(event.to_dict())

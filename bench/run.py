@@ -52,6 +52,9 @@ def aws() -> Iterator[Any]:
         bootstrap.reset()
         bootstrap.configure_storage(get_settings())
         table.create_table()
+        import boto3  # the order documents' bucket: a declared document's file lands there
+
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=get_settings().documents_bucket)
         bootstrap.get_services()  # builds the services (and configures storage) as the first request would
         clients = len(storage_clients())
         if clients != 1:

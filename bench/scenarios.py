@@ -104,6 +104,31 @@ def with_messages(w: World) -> Request:
     return Request("GET", f"/orders/{o['id']}/messages")
 
 
+DOCUMENT = b"%PDF-1.4 a purchase order\n"
+DECLARED = {"filename": "po.pdf", "content_type": "application/pdf", "size": len(DOCUMENT), "kind": "purchase_order"}
+
+
+def with_document(method: str, suffix: str | None = "") -> Prepare:
+    """An available document on a submitted order: declared, its file put where the presigned POST would
+    have, and the S3 event handled (outside the counted block)."""
+
+    def prepare(w: World) -> Request:
+        import boto3
+
+        from chalicelib.bootstrap import get_services
+
+        o = w.order_in("submitted")
+        declared = w.ok("buyer", "POST", f"/orders/{o['id']}/documents", DECLARED)
+        key = declared["upload"]["fields"]["key"]
+        bucket = get_services().settings.documents_bucket
+        boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=DOCUMENT, ContentType="application/pdf")
+        get_services().orders.document_arrived(key)
+        path = f"/orders/{o['id']}/documents"
+        return Request(method, path + (f"/{declared['document']['id']}{suffix}" if suffix is not None else ""))
+
+    return prepare
+
+
 def import_csv(w: World) -> Request:
     o = w.draft(lines=[{"sku": "P-001", "quantity": 1}])
     rows = "\n".join(f"P-{i:03d},{i % 5 + 1}" for i in range(2, 22))
@@ -391,6 +416,20 @@ SCENARIOS: list[Scenario] = [
         "buyer",
         on_order("submitted", "POST", "/messages", lambda o: {"body": "Please call before delivery."}),
         expect=201,
+    ),
+    # --- orders: documents (files in S3; the S3 calls are not DynamoDB round trips) ------------------
+    Scenario(
+        "POST /orders/{order_id}/documents",
+        "buyer",
+        on_order("submitted", "POST", "/documents", lambda o: DECLARED),
+        expect=201,
+    ),
+    Scenario("GET /orders/{order_id}/documents", "buyer", with_document("GET", None)),
+    Scenario(
+        "GET /orders/{order_id}/documents/{document_id}/download", "desk", with_document("GET", "/download"), expect=302
+    ),
+    Scenario(
+        "DELETE /orders/{order_id}/documents/{document_id}", "buyer", with_document("DELETE", ""), expect=204
     ),
     # --- catalog and prices ----------------------------------------------------------------------------
     Scenario("GET /product-groups", "admin", get("/product-groups")),

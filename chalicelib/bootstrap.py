@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.notifications.service import NotificationService
     from chalicelib.services.admin import UserAdmin
     from chalicelib.services.auth import AuthService
+    from chalicelib.services.document_files import DocumentFiles
     from chalicelib.services.order_catalog import Catalog
     from chalicelib.services.orders import OrderService
 
@@ -66,7 +67,23 @@ class Services:
         from chalicelib.services.orders import OrderService
         from chalicelib.storage.orders import DynamoOrderStore
 
-        return OrderService(self.catalog, DynamoOrderStore())
+        return OrderService(self.catalog, DynamoOrderStore(), files=self.document_files)
+
+    @cached_property
+    def document_files(self) -> DocumentFiles:
+        from botocore.config import Config
+
+        from chalicelib.storage.files import S3DocumentFiles
+
+        # SigV4 (presigned POSTs and GETs), and path-style addressing towards the local emulator.
+        style = "path" if self.settings.s3_endpoint else "auto"
+        client = aws_client(
+            "s3",
+            self.settings,
+            endpoint=self.settings.s3_endpoint,
+            config=Config(signature_version="s3v4", s3={"addressing_style": style}),
+        )
+        return S3DocumentFiles(client, self.settings.documents_bucket)
 
     @cached_property
     def email_sender(self) -> EmailSender:
@@ -92,10 +109,10 @@ def configure_storage(settings: Settings) -> None:
     table.configure(settings.table_name, settings.region, settings.dynamodb_endpoint)
 
 
-def aws_client(service: str, settings: Settings, endpoint: str | None = None) -> Any:
+def aws_client(service: str, settings: Settings, endpoint: str | None = None, config: Any = None) -> Any:
     import boto3  # imported on first use: cold starts of routes that need no client skip it
 
-    return boto3.client(service, region_name=settings.region, endpoint_url=endpoint)
+    return boto3.client(service, region_name=settings.region, endpoint_url=endpoint, config=config)
 
 
 def _signing_key(settings: Settings) -> str:

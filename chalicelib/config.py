@@ -21,6 +21,11 @@ ACCESS_TOKEN_TTL = "ORDERGATE_ACCESS_TOKEN_TTL"
 REFRESH_TOKEN_TTL = "ORDERGATE_REFRESH_TOKEN_TTL"
 PASSWORD_HASH_PROFILE = "ORDERGATE_PASSWORD_HASH_PROFILE"  # "production" (default) or "fast" (tests)
 STAGE = "ORDERGATE_STAGE"
+DOCUMENTS_BUCKET = "ORDERGATE_DOCUMENTS_BUCKET"  # order documents' files; read by app.py at import (S3 event)
+S3_ENDPOINT = "ORDERGATE_S3_ENDPOINT"
+# Set by infra/package.py while `chalice package` imports app.py: chalice cannot package an S3 event
+# (it would change an existing bucket's notifications), so the template wires it (app.py, infra/package.py).
+PACKAGING = "ORDERGATE_PACKAGING"  # local stack / tests only: the emulator, for presigned URLs too
 SES_IDENTITY = "ORDERGATE_SES_IDENTITY"  # the verified SES identity (domain or address) mail is sent from
 # Deploy-time only (infra/deploy.py reads them from .chalice/config.json; the Lambda code does not):
 DLQ_ARN = "ORDERGATE_DLQ_ARN"  # on-failure destination of the stream's event source mapping
@@ -55,6 +60,8 @@ class Settings:
     refresh_token_ttl: int
     password_hash_profile: str
     stage: str
+    documents_bucket: str = "ordergate-documents"
+    s3_endpoint: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -70,6 +77,8 @@ class Settings:
             refresh_token_ttl=int(env.get(REFRESH_TOKEN_TTL, str(30 * 24 * 3600))),
             password_hash_profile=env.get(PASSWORD_HASH_PROFILE, "production"),
             stage=env.get(STAGE, "local"),
+            documents_bucket=documents_bucket(),
+            s3_endpoint=env.get(S3_ENDPOINT) or None,
         )
 
 
@@ -104,6 +113,18 @@ def _port(raw: str | None, default: int, name: str) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 65535:
         raise ValueError(f"{name} must be a port number from 1 to 65535, not {raw!r}.")
     return int(raw)
+
+
+PLACEHOLDER_DOCUMENTS_BUCKET = "ordergate-documents"
+
+
+def documents_bucket() -> str:
+    """The bucket of order documents: `@app.on_s3_event` needs its name when app.py is imported."""
+    return os.environ.get(DOCUMENTS_BUCKET) or PLACEHOLDER_DOCUMENTS_BUCKET
+
+
+def packaging() -> bool:
+    return os.environ.get(PACKAGING) == "1"
 
 
 def stream_arn() -> str:

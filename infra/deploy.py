@@ -258,6 +258,7 @@ def cmd_before(args: argparse.Namespace) -> None:
         "SesIdentity": ses_identity,
         "CreateSesIdentity": args.create_ses_identity,
         "AlarmTopicArn": args.alarm_topic_arn,
+        "PortalOrigin": args.portal_origin,
     }
     print(f"Deploying stack {stack_name(stage)} ...", flush=True)
     outputs = deploy_stack(cfn, stack_name(stage), resources.template_body(), parameters, protect=stage == "prod")
@@ -311,6 +312,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     before.add_argument("--ses-identity", default=None, help="domain or address to send from")
     before.add_argument("--create-ses-identity", choices=["true", "false"], default=None)
     before.add_argument("--alarm-topic-arn", default=None, help="SNS topic for the DLQ alarm")
+    before.add_argument(
+        "--portal-origin", default=None, help="the portal's origin (https://host), allowed to upload documents (CORS)"
+    )
     before.add_argument(
         "--ses-sandbox-recipients",
         type=lambda s: [r for r in s.split(",") if r],

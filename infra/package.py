@@ -12,6 +12,8 @@ Chalice's TemplateDeepMerger merges dicts key by key and lets this file win on e
   to the packaged resources;
 * replaces the roles' policy (the literal policy file) by the same policy over those references;
 * names the functions as `chalice deploy` does, so logs and the policy agree between both paths;
+* subscribes the documents handler to the documents bucket (ObjectCreated under t/): `chalice package`
+  refuses `@app.on_s3_event`, so app.py registers the handler as a plain function when packaged;
 * replaces API Gateway's own error responses (an unknown path answers 403 "Missing Authentication
   Token", or with an Authorization header an "incomplete signature" message that echoes the header)
   by our error envelope: an unknown path or method is a 404, anything else keeps its status.
@@ -48,6 +50,11 @@ STREAM_FUNCTION = "OnTableChange"
 STREAM_ROLE = "OnTableChangeRole"
 STREAM_EVENT = "OnTableChangeDynamodbEventSource"
 REST_API = "RestAPI"
+DOCUMENTS_FUNCTION = "OnDocumentUploaded"
+DOCUMENTS_ROLE = "OnDocumentUploadedRole"
+DOCUMENTS_HANDLER = "on_document_uploaded"  # app.py: its name when packaged (a plain Lambda function)
+DOCUMENTS_BUCKET = "DocumentsBucket"  # infra/ordergate.yaml
+DOCUMENTS_PERMISSION = "DocumentsBucketInvokesHandler"
 GATEWAY_RESPONSES_KEY = "x-amazon-apigateway-gateway-responses"
 
 NOT_FOUND = envelope("not_found", "There is nothing at this path for this method. GET /openapi.json lists every path.")
@@ -123,6 +130,30 @@ def merge_template(stage: str, template: dict[str, Any] | None = None) -> dict[s
     def role(name: str) -> dict[str, Any]:
         return {"Properties": {"Policies": [{"PolicyName": f"{name}Policy", "PolicyDocument": policy}]}}
 
+    # The bucket calls the handler: its permission names the bucket by name, not by reference, so that
+    # the bucket (which must wait for the permission) and the permission do not depend on each other.
+    bucket = json.loads(json.dumps(infra["Resources"][DOCUMENTS_BUCKET]))
+    bucket["DependsOn"] = [DOCUMENTS_PERMISSION]
+    bucket["Properties"]["NotificationConfiguration"] = {
+        "LambdaConfigurations": [
+            {
+                "Event": "s3:ObjectCreated:*",
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "t/"}]}},
+                "Function": {"Fn::GetAtt": [DOCUMENTS_FUNCTION, "Arn"]},
+            }
+        ]
+    }
+    permission = {
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": [DOCUMENTS_FUNCTION, "Arn"]},
+            "Principal": "s3.amazonaws.com",
+            "SourceAccount": {"Ref": "AWS::AccountId"},
+            "SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:s3:::" + bucket["Properties"]["BucketName"]["Fn::Sub"]},
+        },
+    }
+
     return {
         "Description": f"OrderGate ({stage}): API, stream handler and their infrastructure in one stack",
         "Parameters": parameters,
@@ -150,9 +181,18 @@ def merge_template(stage: str, template: dict[str, Any] | None = None) -> dict[s
                     },
                 }
             },
+            DOCUMENTS_FUNCTION: {
+                "Properties": {
+                    "FunctionName": {"Fn::Sub": resources.function_name("${Stage}", DOCUMENTS_HANDLER)},
+                    "Environment": environment,
+                }
+            },
+            DOCUMENTS_BUCKET: bucket,
+            DOCUMENTS_PERMISSION: permission,
             REST_API: {"Properties": {"DefinitionBody": {GATEWAY_RESPONSES_KEY: gateway_responses()}}},
             API_ROLE: role(API_ROLE),
             STREAM_ROLE: role(STREAM_ROLE),
+            DOCUMENTS_ROLE: role(DOCUMENTS_ROLE),
         },
         "Outputs": infra["Outputs"],
     }
@@ -173,6 +213,7 @@ def build(stage: str, build_dir: Path) -> Path:
     shutil.rmtree(out_dir, ignore_errors=True)
     env = {**os.environ}
     env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    env[config.PACKAGING] = "1"  # app.py registers the documents handler as a plain function (see there)
     chalice = Path(sys.executable).with_name("chalice")
     command = [str(chalice), "package", "--stage", stage, "--merge-template", str(merge_path), str(out_dir)]
     subprocess.run(command, cwd=resources.INFRA_DIR.parent, env=env, check=True)  # noqa: S603 (fixed argv)

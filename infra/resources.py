@@ -35,6 +35,7 @@ ENVIRONMENT_FROM_OUTPUTS: dict[str, str] = {
     config.DLQ_ARN: "DeadLetterQueueArn",
     config.SES_IDENTITY: "SesIdentity",
     config.SIGNING_KEY_PARAMETER: "SigningKeyParameterName",
+    config.DOCUMENTS_BUCKET: "DocumentsBucketName",
 }
 
 # Values in the committed .chalice/config.json before the first `make deploy` writes real ones.
@@ -100,6 +101,7 @@ def outputs_from_environment(env: Mapping[str, str]) -> dict[str, str]:
     outputs["TableArn"] = stream_arn.split("/stream/")[0]
     outputs["SesIdentityArn"] = where.make("ses", f"identity/{outputs['SesIdentity']}")
     outputs["SigningKeyParameterArn"] = where.make("ssm", f"parameter{outputs['SigningKeyParameterName']}")
+    outputs["DocumentsBucketArn"] = f"arn:{where.partition}:s3:::{outputs['DocumentsBucketName']}"
     return outputs
 
 
@@ -138,6 +140,11 @@ DLQ_ACTIONS = ["sqs:SendMessage"]
 # SecureString under the AWS managed key aws/ssm: its key policy lets SSM decrypt for any principal
 # of the account, so no kms:Decrypt grant is needed (a customer managed key would need one).
 SSM_ACTIONS = ["ssm:GetParameter"]
+# Order documents: presigned POSTs and GETs act with the signer's rights (PutObject, GetObject); the S3
+# event handler reads what arrived (HeadObject is GetObject) and deletes what no document declares.
+# Only under the documents' prefix; no ListBucket (a HEAD of a missing key then answers 403, not 404).
+DOCUMENT_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+DOCUMENTS_PREFIX = "/t/*"  # services/document_files.py object_key
 LOG_GROUP_ACTIONS = ["logs:CreateLogGroup"]
 LOG_STREAM_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"]
 
@@ -172,6 +179,7 @@ def lambda_policy(
             _statement("SendEmail", SES_ACTIONS, ses_resources),
             _statement("StreamDeadLetterQueue", DLQ_ACTIONS, [outputs["DeadLetterQueueArn"]]),
             _statement("SigningKey", SSM_ACTIONS, [outputs["SigningKeyParameterArn"]]),
+            _statement("Documents", DOCUMENT_ACTIONS, [_join(outputs["DocumentsBucketArn"], DOCUMENTS_PREFIX)]),
             _statement("LogGroups", LOG_GROUP_ACTIONS, list(log_groups)),
             _statement("LogStreams", LOG_STREAM_ACTIONS, [_join(g, ":*") for g in log_groups]),
         ],

@@ -23,9 +23,11 @@ os.environ.update(
         "ORDERGATE_TABLE": "ordergate-test",
         "ORDERGATE_SIGNING_KEY": "test-signing-key-0123456789abcdef0123456789",
         "ORDERGATE_PASSWORD_HASH_PROFILE": "fast",
+        "ORDERGATE_DOCUMENTS_BUCKET": "ordergate-documents-test",
     }
 )
-for var in ("ORDERGATE_DYNAMODB_ENDPOINT", "ORDERGATE_SES_ENDPOINT", "AWS_ENDPOINT_URL", "AWS_PROFILE"):
+_ENDPOINTS = ("ORDERGATE_DYNAMODB_ENDPOINT", "ORDERGATE_SES_ENDPOINT", "ORDERGATE_S3_ENDPOINT", "AWS_ENDPOINT_URL")
+for var in (*_ENDPOINTS, "AWS_PROFILE"):
     os.environ.pop(var, None)
 
 
@@ -38,17 +40,28 @@ def aws_environment() -> Iterator[None]:
     from chalicelib.config import get_settings
     from chalicelib.local.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
     from chalicelib.local.key_limits import enforce_dynamodb_key_limits
+    from chalicelib.local.s3_post_policy import enforce_post_policies
     from chalicelib.storage import table
 
     serialize_dynamodb_operations()  # concurrency tests need DynamoDB's isolation, see the module
     moto_costs_what_it_touches()  # a transaction or Query costs what it touches; a refused one writes nothing
     enforce_dynamodb_key_limits()  # and its key-size limits on reads: an oversized id must not pass locally
+    enforce_post_policies()  # S3 checks a presigned POST's policy; moto does not (s3_post_policy.py)
     with mock_aws():
         bootstrap.reset()
         bootstrap.configure_storage(get_settings())
         table.create_table()
+        _create_documents_bucket()
         yield
         bootstrap.reset()
+
+
+def _create_documents_bucket() -> None:
+    import boto3
+
+    from chalicelib.config import get_settings
+
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=get_settings().documents_bucket)
 
 
 @pytest.fixture

@@ -242,6 +242,9 @@ def _parameters(r: RouteSpec) -> list[dict[str, Any]]:
 def _success(r: RouteSpec, refs: dict[Any, dict[str, Any]]) -> Any:
     if r.status == 204:
         return {"description": "Success, no content"}
+    if r.status == 302:  # a redirect (a presigned download link): the Location header is the answer
+        location = {"description": "Where to go next", "schema": {"type": "string", "format": "uri"}}
+        return {"description": "Found: follow Location", "headers": {"Location": location}}
     if r.response_one_of:
         schema: dict[str, Any] = {"anyOf": [refs[(m, "serialization")] for m in r.response_one_of]}
     elif r.response_model is None:

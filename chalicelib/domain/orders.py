@@ -151,6 +151,42 @@ class Document:
     recorded_at: str = ""
 
 
+# Files attached to an order (API.md "Order documents"). Called documents in the API; `Attachment` here
+# because `Document` already names the shipments, invoices and payments recorded on the order.
+ATTACHMENT_KINDS = ("purchase_order", "delivery_note", "invoice", "other")
+MAX_ATTACHMENTS = 100  # per order: the whole list is one response and part of the order's one Query
+MAX_ATTACHMENT_SIZE = 20 * 1024 * 1024  # API.md: at most 20 MB (MiB: what browsers and S3 count)
+# API.md: PDF, PNG, JPEG, CSV, XML (both registered types), plain text.
+ATTACHMENT_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "text/csv",
+    "application/xml",
+    "text/xml",
+    "text/plain",
+)
+
+
+@dataclass
+class Attachment:
+    """A file on the order: declared first (pending), available once its object has arrived in S3."""
+
+    id: str
+    filename: str  # the uploader's name for it: shown and offered on download, never part of the S3 key
+    content_type: str
+    size: int
+    kind: str
+    visible_to_customer: bool
+    uploaded_by: str
+    uploader_kind: str  # staff | customer: customers' own files are always visible to them
+    uploaded_at: str  # declared at; once available, when it arrived
+    status: str = "pending"  # pending | available
+    shipment_id: str | None = None
+    invoice_id: str | None = None
+    expires_at: str | None = None  # a pending file is forgotten after this (TTL); None once available
+
+
 @dataclass
 class Revision:
     """Every proposal is kept: what the supplier proposed, per line, and how it ended."""
@@ -237,6 +273,7 @@ class Order:
     proposal: ProposalInfo | None = None
     revisions: list[Revision] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     # What the order counts against its customer's monthly budget, and in which month (domain/budget.py).
     budget: Counted | None = None
@@ -569,6 +606,48 @@ class Order:
         self._complete_if_done(by)
         return doc
 
+    # files
+    def attachment(self, attachment_id: str) -> Attachment | None:
+        return next((a for a in self.attachments if a.id == attachment_id), None)
+
+    def attach(self, a: Attachment) -> None:
+        """Declare a file (pending until its object arrives). A link names a shipment or invoice of this
+        order. No history entry and no event yet: the file exists for others once it has arrived."""
+        if a.shipment_id is not None and a.shipment_id not in {d.id for d in self.documents_of("shipment")}:
+            raise invalid_field("shipment_id", f"The order has no shipment '{a.shipment_id}'.")
+        if a.invoice_id is not None and a.invoice_id not in {d.id for d in self.documents_of("invoice")}:
+            raise invalid_field("invoice_id", f"The order has no invoice '{a.invoice_id}'.")
+        if len(self.attachments) >= MAX_ATTACHMENTS:
+            raise invalid_field("filename", f"An order holds at most {MAX_ATTACHMENTS} documents.")
+        self.attachments.append(a)
+
+    def attachment_arrived(self, attachment_id: str, size: int, content_type: str, at: str) -> bool:
+        """The file's object is in S3: the document becomes available and `order.document_added` is
+        recorded (its uploader is the actor). False when there is nothing to do: unknown, already
+        available, or not what was declared (S3's POST policy refuses that; checked again here)."""
+        a = self.attachment(attachment_id)
+        if a is None or a.status == "available" or size != a.size or content_type != a.content_type:
+            return False
+        a.status = "available"
+        a.uploaded_at = at
+        a.expires_at = None
+        self.updated_at = at
+        # What it is attached to, by the number people know it by (the e-mail names it).
+        to = next((d for d in self.documents if d.id in (a.shipment_id, a.invoice_id)), None)
+        linked = {"kind": to.kind, "id": to.id, "number": to.number} if to else None
+        # A file moves nothing: it arrived in the status the order is in.
+        self._event(
+            EventType.DOCUMENT_ADDED,
+            a.uploaded_by,
+            from_status=self.status.value,
+            document=attachment_json(a),
+            linked=linked,
+        )
+        return True
+
+    def remove_attachment(self, attachment_id: str) -> None:
+        self.attachments = [a for a in self.attachments if a.id != attachment_id]
+
     def _complete_if_done(self, by: str) -> None:
         if self.status == S.SHIPPED and self.payment_status == "paid":
             self._record("complete", by, S.COMPLETED)
@@ -590,6 +669,13 @@ def document_json(doc: Document) -> dict[str, Any]:
     for key, value in dataclasses.asdict(doc).items():
         out[key] = value.isoformat() if isinstance(value, Date) else str(value) if isinstance(value, Decimal) else value
     return out
+
+
+def attachment_json(a: Attachment) -> dict[str, Any]:
+    """A file as the event feed and the e-mails see it (no expiry: an event is about an available file)."""
+    data = dataclasses.asdict(a)
+    data.pop("expires_at", None)
+    return data
 
 
 def _apply_proposal(line: Line) -> Line | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from chalicelib import config
 
 SIGNING_KEY_FILE = "signing-key"
+DOCUMENTS_BUCKET = "ordergate-documents-local"
 # Variables that would send SDK calls elsewhere (a named profile, a global endpoint override).
 _REMOVED = (config.AWS_PROFILE, config.AWS_ENDPOINT_URL)
 
@@ -40,6 +41,8 @@ def local_environment(aws_url: str, key: str, region: str) -> dict[str, str]:
     return {
         config.DYNAMODB_ENDPOINT: aws_url,
         config.SES_ENDPOINT: aws_url,
+        config.S3_ENDPOINT: aws_url,  # presigned upload and download links point at the emulator
+        config.DOCUMENTS_BUCKET: DOCUMENTS_BUCKET,
         config.AWS_REGION: region,
         config.AWS_REGION_ALT: region,
         # Fake credentials: the emulator accepts any, and real ones must never be used by accident.

@@ -1,7 +1,8 @@
 """Starting and stopping the local stack, in one process:
 
-1. the AWS emulator (moto server: DynamoDB, DynamoDB Streams, SES) on 127.0.0.1:5000;
-2. the environment that points the app at it, and the table with its stream;
+1. the AWS emulator (moto server: DynamoDB, DynamoDB Streams, SES, S3) on 127.0.0.1:5000;
+2. the environment that points the app at it, the table with its stream, the documents bucket (its
+   uploads call the S3 event handler: uploads.py);
 3. the outbox, then the stream worker, then the demo tenant (whose records the worker delivers);
 4. the Chalice app over HTTP on 127.0.0.1:8000.
 
@@ -144,6 +145,8 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     services = bootstrap.get_services()
     table.create_table()
     verify_sender_domain(emulator.client("ses"))
+    s3 = emulator.client("s3")
+    s3.create_bucket(Bucket=services.settings.documents_bucket)
 
     outbox = Outbox(local_dir / "outbox")
     emptied = outbox.empty()  # every run starts with an empty outbox: the emulator starts empty too
@@ -163,6 +166,10 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     seeded = seed_demo(services.passwords, portal_url=api_url)
 
     app = _load_app()
+    from chalicelib.local.uploads import feed_uploads
+
+    handler = sys.modules["app"].on_document_uploaded  # the Lambda handler, as S3 would call it
+    feed_uploads(services.settings.documents_bucket, region, handler, s3)
     api = ApiServer(app, local.host, local.api_port)
     api.start()
     cleanup.callback(api.stop)
@@ -206,7 +213,7 @@ def banner(r: Running) -> str:
             "",
             "OrderGate local stack is running",
             f"  API            {r.api_url}   (port: {config.LOCAL_API_PORT})",
-            f"  AWS emulator   {r.aws_url}   (port: {config.LOCAL_AWS_PORT}; DynamoDB, DynamoDB Streams, SES)",
+            f"  AWS emulator   {r.aws_url}   (port: {config.LOCAL_AWS_PORT}; DynamoDB, DynamoDB Streams, SES, S3)",
             f"  Table          {r.table_name}  (its stream feeds the Lambda stream handler)",
             f"  Demo login     tenant {DEMO_TENANT}, username {DEMO_ADMIN}, password {DEMO_PASSWORD}  ({seeded})",
             f"  Outbox         {r.outbox}/  (one .eml per e-mail SES accepted)",

@@ -35,13 +35,16 @@ class EventName(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     MESSAGE_POSTED = "message_posted"
+    SHIPMENT_DOCUMENT = "shipment_document"  # a file attached to a shipment (a delivery note), shown to the customer
+    INVOICE_DOCUMENT = "invoice_document"  # a file attached to an invoice, shown to the customer
 
 
 E = EventName
 T = EventType
 
-# The recorded event types that call for e-mails, and the e-mail each one is. order.created and
-# order.document_added tell nobody.
+# The recorded event types that call for e-mails, and the e-mail each one is. order.created tells
+# nobody; order.document_added only when the file belongs to a shipment or invoice the customer was
+# told about and they may see it (`_document_email`).
 EMAILED: dict[EventType, EventName] = {
     T.APPROVAL_REQUESTED: E.APPROVAL_NEEDED,
     T.APPROVED: E.APPROVED,
@@ -139,14 +142,18 @@ def detect(old: BaseItem | None, new: BaseItem | None) -> list[Event]:
 
 
 def _recorded(item: OrderEventItem) -> list[Event]:
+    data = dict(item.data or {})
     try:
-        name = EMAILED.get(EventType(item.event_type))
+        type_ = EventType(item.event_type)
     except ValueError:
         return []  # a type this release does not know: nothing to send
+    name = _document_email(data) if type_ == T.DOCUMENT_ADDED else EMAILED.get(type_)
     if name is None:
         return []
     tenant = keys.tenant_of(item.pk)
-    data = dict(item.data or {})
+    document = data.get("document")
+    if type_ == T.DOCUMENT_ADDED:  # the shipment's or invoice's number, and the file's name
+        document = {"number": (data.get("linked") or {}).get("number"), "filename": (document or {}).get("filename")}
     facts = dict(item.order or {})
     totals = data.get("totals") or {}
     order = OrderFacts(
@@ -183,10 +190,20 @@ def _recorded(item: OrderEventItem) -> list[Event]:
             actor_kind=actor.get("kind"),
             from_status=data.get("from_status"),
             note=note,
-            document=data.get("document"),
+            document=document,
             details=data,
         )
     ]
+
+
+def _document_email(data: dict[str, Any]) -> EventName | None:
+    """The shipment and invoice e-mails go out when they are recorded, before any file is attached: a file
+    the supplier attaches to one later, visible to the customer, is mentioned in an e-mail of its own."""
+    document = data.get("document") or {}
+    linked = data.get("linked") or {}
+    if not document.get("visible_to_customer") or document.get("uploader_kind") != "staff":
+        return None
+    return {"shipment": E.SHIPMENT_DOCUMENT, "invoice": E.INVOICE_DOCUMENT}.get(str(linked.get("kind")))
 
 
 def _user_created(item: UserItem) -> Event:

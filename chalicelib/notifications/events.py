@@ -135,6 +135,8 @@ RECIPIENTS: dict[EventName, Audience] = {
     E.COMPLETED: submitter,
     E.CANCELLED: the_other_side,
     E.MESSAGE_POSTED: the_other_side,
+    E.SHIPMENT_DOCUMENT: submitter,
+    E.INVOICE_DOCUMENT: submitter,
 }
 
 
@@ -199,6 +201,7 @@ def _order_values(
         "link": f"{settings.portal_url.rstrip('/')}/orders/{o.id}",
         "actor": _actor_name(event, o, settings, d),
         "document": doc.get("number"),
+        "file": doc.get("filename"),
         "amount": lang.money(doc.get("amount"), o.currency) if doc.get("amount") is not None else None,
         "due_date": lang.date(doc.get("due_date")),
         "carrier": doc.get("carrier"),

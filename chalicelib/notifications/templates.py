@@ -37,6 +37,7 @@ VALUE_FIELDS = frozenset(
         "actor",
         "note",
         "document",
+        "file",
         "amount",
         "due_date",
         "carrier",

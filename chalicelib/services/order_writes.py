@@ -32,6 +32,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.model import Customer, TenantSettings, User
 from chalicelib.domain.orders import Line, Order, OrderStatus, new_line
 from chalicelib.domain.permissions import Permission
+from chalicelib.services.document_files import DocumentFiles
 from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
 from chalicelib.services.order_store import OrderQuery, OrderStore, Reads, Relied
 from chalicelib.services.order_visibility import sees
@@ -82,9 +83,16 @@ Change = Callable[[Loaded, Write], None]
 
 
 class OrderWrites:
-    def __init__(self, catalog: Catalog, store: OrderStore, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: OrderStore,
+        clock: Callable[[], datetime] = utcnow,
+        files: DocumentFiles | None = None,
+    ) -> None:
         self._catalog = catalog
         self._store = store
+        self._files = files  # where order documents' files live (order_documents.py)
         self._clock = clock  # the month a budget move lands in (tests set it)
 
     def _month(self) -> str:

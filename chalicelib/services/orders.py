@@ -6,10 +6,11 @@ do what (order_visibility.py); the line CSV (order_lines_csv.py). Transitions li
 from __future__ import annotations
 
 from chalicelib.services.order_actions import Lifecycle
+from chalicelib.services.order_documents import Documents
 from chalicelib.services.order_drafts import Drafts, ImportResult
 
 __all__ = ["ImportResult", "OrderService"]
 
 
-class OrderService(Drafts, Lifecycle):
+class OrderService(Drafts, Lifecycle, Documents):
     """Every order use case; built in bootstrap.py with the catalog port and the order store."""

@@ -250,6 +250,13 @@ class OrderDocumentItem(BaseItem, discriminator="order_document"):
     document = JSONAttribute()
 
 
+class OrderFileItem(BaseItem, discriminator="order_file"):
+    """A file on the order (domain.orders.Attachment as JSON). While pending it carries `expires_at`
+    (TTL), so an upload that never arrives is forgotten."""
+
+    file = JSONAttribute()
+
+
 class OrderEventItem(BaseItem, discriminator="order_event"):
     """Something that happened to an order (domain.orders.OrderEvent), written in the transaction of the
     action that did it and never changed: the stream turns it into e-mails, the event feed lists it.

@@ -136,6 +136,7 @@ def tenant_of(pk: str) -> str:
 # | history entry | T#{t}#ORDER#{id}            | HIST#{nnnnnn}    | every action, in order |
 # | revision      | T#{t}#ORDER#{id}            | REV#{nnnn}       | every proposal, kept |
 # | document      | T#{t}#ORDER#{id}            | DOC#{id}         | shipments, invoices, payments |
+# | file          | T#{t}#ORDER#{id}            | FILE#{id}        | files on the order (API.md "Order documents"): loaded with the order's Query, so listing them and checking who sees the order is one round trip; a pending one carries a TTL |
 # | message       | T#{t}#ORDER#{id}#MSG        | MSG#{id}         | the order's conversation, oldest first |
 # | order counter | T#{t}                       | COUNTER#ORDER    | human-readable order numbers: read with what a create reads, set in its transaction on the value read |
 # | budget        | T#{t}#BUDGET#{customer}     | {YYYY-MM}        | monthly budget used, counted atomically |
@@ -151,6 +152,7 @@ ORDER_LINES = "LINES#"
 ORDER_HISTORY = "HIST#"
 ORDER_REVISION = "REV#"
 ORDER_DOCUMENT = "DOC#"
+ORDER_FILE = "FILE#"
 MESSAGE = "MSG#"
 
 
@@ -172,6 +174,10 @@ def order_revision(number: int) -> str:
 
 def order_document(doc_id: str) -> str:
     return f"{ORDER_DOCUMENT}{doc_id}"
+
+
+def order_file(file_id: str) -> str:
+    return f"{ORDER_FILE}{file_id}"
 
 
 def order_messages_pk(tenant: str, order_id: str) -> str:

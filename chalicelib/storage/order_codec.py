@@ -12,7 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.budget import Counted
+from chalicelib.domain.clock import now_iso
 from chalicelib.domain.orders import (
+    Attachment,
     Document,
     HistoryEntry,
     Line,
@@ -27,6 +29,7 @@ from chalicelib.storage.items import (
     ApprovalEntryItem,
     BaseItem,
     OrderDocumentItem,
+    OrderFileItem,
     OrderHistoryItem,
     OrderItem,
     OrderLinesItem,
@@ -56,6 +59,7 @@ class Loaded:
     pages: dict[str, tuple[str, int]] = field(default_factory=dict)  # sk → (lines JSON, item version)
     revisions: dict[int, tuple[str, int]] = field(default_factory=dict)
     document_ids: set[str] = field(default_factory=set)
+    files: dict[str, tuple[str, int]] = field(default_factory=dict)  # file id → (JSON, item version)
     history_count: int = 0
 
 
@@ -122,6 +126,17 @@ def _doc_from_json(data: dict[str, Any]) -> Document:
     )
 
 
+def file_to_json(a: Attachment) -> dict[str, Any]:
+    return dataclasses.asdict(a)
+
+
+def _live_files(items: list[OrderFileItem]) -> list[OrderFileItem]:
+    """DynamoDB deletes an expired item within a day or two of its TTL, not at once: a pending file past
+    its expiry is gone already for the order."""
+    now = now_iso()
+    return [i for i in items if not (i.file.get("expires_at") and i.file["expires_at"] <= now)]
+
+
 def header_item(tenant: str, order: Order, sales_rep_id: str | None, page_count: int, history_count: int) -> OrderItem:
     pk = keys.order_pk(tenant, order.id)
     totals = order.totals
@@ -186,6 +201,7 @@ def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
     history = sorted((i for i in items if isinstance(i, OrderHistoryItem)), key=lambda i: i.sk)
     revisions = sorted((i for i in items if isinstance(i, OrderRevisionItem)), key=lambda i: i.sk)
     documents = [i for i in items if isinstance(i, OrderDocumentItem)]
+    files = _live_files(sorted((i for i in items if isinstance(i, OrderFileItem)), key=lambda i: i.sk))
     h = header.header or {}
     order = Order(
         id=header.id,
@@ -213,6 +229,7 @@ def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         proposal=ProposalInfo(**header.proposal) if header.proposal else None,
         revisions=[Revision(**r.revision) for r in revisions],
         documents=sorted((_doc_from_json(d.document) for d in documents), key=lambda d: d.recorded_at),
+        attachments=sorted((Attachment(**f.file) for f in files), key=lambda a: a.id),
         history=[HistoryEntry(**e.entry) for e in history],
         budget=Counted(**h["budget"]) if h.get("budget") else None,
         created_at=header.created_at,
@@ -226,6 +243,7 @@ def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         pages={p.sk: (json.dumps(p.lines, sort_keys=True), p.version or 0) for p in pages},
         revisions={r.revision["revision"]: (json.dumps(r.revision, sort_keys=True), r.version or 0) for r in revisions},
         document_ids={d.document["id"] for d in documents},
+        files={f.file["id"]: (json.dumps(f.file, sort_keys=True), f.version or 0) for f in files},
         history_count=len(history),
     )
 

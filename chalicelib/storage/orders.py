@@ -32,6 +32,7 @@ from chalicelib.storage.items import (
     CounterItem,
     OrderDocumentItem,
     OrderEventItem,
+    OrderFileItem,
     OrderHistoryItem,
     OrderLinesItem,
     OrderMessageItem,
@@ -42,6 +43,7 @@ from chalicelib.storage.order_codec import (
     Loaded,
     approval_entries,
     doc_to_json,
+    file_to_json,
     header_item,
     order_from_items,
     pages,
@@ -159,6 +161,18 @@ def save(
         for doc in order.documents
         if doc.id not in known_docs
     ]
+    old_files = loaded.files if loaded else {}
+    for a in order.attachments:
+        body = json.dumps(file_to_json(a), sort_keys=True)
+        old_body, old_version = old_files.get(a.id, ("", 0))
+        if old_body != body:
+            expires = _expiry(a.expires_at)
+            file_item = OrderFileItem(pk, keys.order_file(a.id), file=json.loads(body), expires_at=expires)
+            if old_version:
+                file_item.version = old_version
+            puts.append(file_item)
+    kept_files = {a.id for a in order.attachments}
+    deletes += [OrderFileItem(pk, keys.order_file(fid)) for fid in old_files.keys() - kept_files]
     puts += [_event_item(tenant, order, sales_rep_id, event, actor_kind) for event in order.events]
     was_waiting = loaded is not None and loaded.status_read == OrderStatus.PENDING_APPROVAL
     waits = order.status == OrderStatus.PENDING_APPROVAL
@@ -222,6 +236,10 @@ def _checks(tenant: str, relied: Relied) -> list[Check]:
     if relied.parents:
         checks += customers.path_checks(tenant, list(relied.parents))  # ParentsMovedError when they moved
     return checks
+
+
+def _expiry(at: str | None) -> datetime | None:
+    return datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
 
 
 def _claim_number(tx: Any, tenant: str, number: int) -> None:

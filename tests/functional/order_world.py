@@ -68,7 +68,7 @@ def build_world(admin: Api, anon: Api) -> World:
     catalog.hidden.add("p3")
     services = get_services()
     services.catalog = catalog
-    services.orders = OrderService(catalog, DynamoOrderStore())
+    services.orders = OrderService(catalog, DynamoOrderStore(), files=services.document_files)
 
     admin.patch(
         "/settings",

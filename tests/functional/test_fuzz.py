@@ -136,6 +136,9 @@ def _seed(world: World) -> None:
     confirmed = world.desk.post(f"/orders/{to_confirm['id']}/confirm").json
     staff_draft = world.order(admin, customer_id=world.customer["id"])
     orders = [draft, submitted, confirmed, staff_draft]
+    from tests.functional.test_order_documents import upload
+
+    document = upload(world, buyer, submitted["id"])  # available: its download answers a redirect
     POOL.tokens.update({"admin": str(admin.token), "buyer": str(buyer.token)})
     POOL.order_lines.update({o["id"]: [line["id"] for line in o["lines"]] for o in orders})
     POOL.values.update(
@@ -149,6 +152,7 @@ def _seed(world: World) -> None:
             "barcode": ["5901234123457"],
             "product_id": ["p1", "p2"],
             "status": ["draft", "submitted", "confirmed"],
+            "document_id": [document["id"]],
         }
     )
 

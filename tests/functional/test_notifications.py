@@ -518,3 +518,33 @@ def test_an_order_action_reaches_ses_as_one_mime_message_per_reader(mail: Mail) 
     assert "Reason: Budget <exceeded> & more" in parts["text/plain"]
     assert "Budget &lt;exceeded&gt; &amp; more" in parts["text/html"]
     assert f'href="https://shop.acme.test/orders/{order_id}"' in parts["text/html"]
+
+
+def test_a_delivery_note_or_invoice_attached_for_the_customer_is_mailed_to_them_by_name(mail: Mail) -> None:
+    """The shipment and invoice e-mails go out when recorded; a file the supplier later attaches to one,
+    visible to the customer, is an e-mail of its own naming the shipment's or invoice's number and the
+    file. Files the customer does not see, files not linked to either, and the buyer's own tell nobody."""
+    from tests.functional.test_order_documents import upload
+
+    w = mail.world
+    oid = submitted(w)
+    ok(w.desk.post(f"/orders/{oid}/confirm"))
+    shipment = ok(w.desk.post(f"/orders/{oid}/shipments", {"date": "2026-11-24", "document_number": "WZ-9"}), 201)
+    invoice = ok(
+        w.desk.post(f"/orders/{oid}/invoices", {"date": "2026-11-24", "number": "FV-3", "amount": "1.00"}), 201
+    )
+    mail.skip()
+    note = {"kind": "delivery_note", "filename": "WZ-9.pdf", "shipment_id": shipment["shipments"][0]["id"]}
+    upload(mail.world, w.desk, oid, visible_to_customer=True, **note)
+    bill = {"kind": "invoice", "filename": "FV-3.pdf", "invoice_id": invoice["invoices"][0]["id"]}
+    upload(mail.world, w.desk, oid, visible_to_customer=True, **bill)
+    upload(mail.world, w.desk, oid, visible_to_customer=False, **{**note, "filename": "internal.pdf"})
+    upload(mail.world, w.desk, oid, visible_to_customer=True, kind="other", filename="terms.pdf")
+    upload(mail.world, w.buyer, oid, filename="po.pdf")
+    emails = mail.deliver()
+    assert told(emails) == {("shipment_document", "buyer"), ("invoice_document", "buyer")}
+    by_event = {event_of(m): m for m in emails}
+    assert by_event["shipment_document"].subject == "Delivery note WZ-9 for order " + shipment["number"] + ": WZ-9.pdf"
+    assert "attached WZ-9.pdf to delivery note WZ-9" in by_event["shipment_document"].text
+    assert "attached FV-3.pdf to invoice FV-3" in by_event["invoice_document"].text
+    assert f"/orders/{oid}" in by_event["invoice_document"].text

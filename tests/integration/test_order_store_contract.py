@@ -149,3 +149,34 @@ def test_messages_come_back_in_order(store: OrderStore) -> None:
         message = Message(f"m{n}", "buyer", "customer", body, f"2026-12-0{n + 1}T00:00:00Z")
         store.add_message(T, o, "rep", message, "customer")
     assert [m.body for m in store.messages(T, o.id, 10, None).items] == ["Hello", "Friday?"]
+
+
+def test_an_order_keeps_its_files_through_arrival_and_removal(store: OrderStore) -> None:
+    from chalicelib.domain.orders import Attachment
+
+    create(store)
+    loaded = store.load(T, "order1")
+    assert loaded is not None
+    files = [
+        Attachment(f"f{i}", f"po-{i}.pdf", "application/pdf", 10 + i, "purchase_order", True, "buyer", "customer",
+                   "2026-12-05T10:00:00Z", expires_at="2999-01-01T00:00:00Z")
+        for i in (1, 2)
+    ]  # fmt: skip
+    for f in files:
+        loaded.order.attach(f)
+    store.save(T, loaded, loaded.order, loaded.sales_rep_id, actor_kind="customer")
+
+    loaded = store.load(T, "order1")
+    assert loaded is not None
+    assert [a.id for a in loaded.order.attachments] == ["f1", "f2"]
+    assert loaded.order.attachments[0] == files[0]
+    assert loaded.order.attachment_arrived("f1", 11, "application/pdf", "2026-12-05T10:05:00Z")
+    assert not loaded.order.attachment_arrived("f2", 99, "application/pdf", "2026-12-05T10:05:00Z")  # not as declared
+    loaded.order.remove_attachment("f2")
+    store.save(T, loaded, loaded.order, loaded.sales_rep_id, actor_kind="customer")
+
+    loaded = store.load(T, "order1")
+    assert loaded is not None
+    [kept] = loaded.order.attachments
+    arrived_at = "2026-12-05T10:05:00Z"
+    assert (kept.id, kept.status, kept.expires_at, kept.uploaded_at) == ("f1", "available", None, arrived_at)

@@ -73,6 +73,7 @@ def test_packaged_template_has_no_wildcard_action_or_resource(sam):
     assert set(policies) == {
         f"{package.API_ROLE}/{package.API_ROLE}Policy",
         f"{package.STREAM_ROLE}/{package.STREAM_ROLE}Policy",
+        f"{package.DOCUMENTS_ROLE}/{package.DOCUMENTS_ROLE}Policy",
     }
     for name, document in policies.items():
         assert wildcard_problems(document) == [], name
@@ -86,6 +87,37 @@ def test_merge_only_overrides_resources_chalice_generated(sam):
     assert sam["Resources"][package.STREAM_FUNCTION]["Properties"]["Role"] == {
         "Fn::GetAtt": [package.STREAM_ROLE, "Arn"]
     }
+    assert sam["Resources"][package.DOCUMENTS_FUNCTION]["Properties"]["Role"] == {
+        "Fn::GetAtt": [package.DOCUMENTS_ROLE, "Arn"]
+    }
+
+
+def test_the_documents_bucket_is_private_tls_only_and_calls_the_handler_on_new_objects(sam):
+    resources_ = sam["Resources"]
+    bucket = resources_[package.DOCUMENTS_BUCKET]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"
+    }
+    [cors] = bucket["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedOrigins"] == [{"Ref": "PortalOrigin"}] and set(cors["AllowedMethods"]) == {"POST", "GET"}
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+    [notification] = bucket["NotificationConfiguration"]["LambdaConfigurations"]
+    assert notification["Function"] == {"Fn::GetAtt": [package.DOCUMENTS_FUNCTION, "Arn"]}
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    [deny] = resources_["DocumentsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # The handler may reach the documents' objects and nothing else of S3.
+    policy = template_policies(sam)[f"{package.DOCUMENTS_ROLE}/{package.DOCUMENTS_ROLE}Policy"]
+    [s3] = [s for s in policy["Statement"] if any(a.startswith("s3:") for a in s["Action"])]
+    assert sorted(s3["Action"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert json.dumps(s3["Resource"]).count("/t/*") == 1
 
 
 def test_no_literal_from_the_stage_config_survives(packaged, sam):

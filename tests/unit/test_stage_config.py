@@ -62,7 +62,7 @@ def test_policy_file_grants_each_resource_kind_the_code_uses_and_only_those(stag
     policy = json.loads(deploy.policy_path(stage, CHALICE).read_text())
 
     services = {action.split(":")[0] for s in policy["Statement"] for action in s["Action"]}
-    assert services == {"dynamodb", "ses", "sqs", "ssm", "logs"}
+    assert services == {"dynamodb", "ses", "sqs", "ssm", "logs", "s3"}
     assert all(s["Effect"] == "Allow" for s in policy["Statement"])
 
 

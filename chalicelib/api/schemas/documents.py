@@ -1,0 +1,74 @@
+"""Request and response bodies of order documents (API.md "Order documents")."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from chalicelib.api.schemas.common import Id, RequestModel, ResponseModel, StrictFlag
+from chalicelib.domain.orders import MAX_ATTACHMENT_SIZE
+
+
+def _filename(value: str) -> str:
+    # Shown to people and offered on download: no control characters at all (tabs and line breaks
+    # included). It is never part of an S3 key, so slashes and dots are harmless.
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("must not contain control characters")
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+Filename = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_filename)]
+ContentType = Literal[  # domain.orders ATTACHMENT_TYPES
+    "application/pdf", "image/png", "image/jpeg", "text/csv", "application/xml", "text/xml", "text/plain"
+]
+Kind = Literal["purchase_order", "delivery_note", "invoice", "other"]  # domain.orders ATTACHMENT_KINDS
+Size = Annotated[int, Field(strict=True, ge=1, le=MAX_ATTACHMENT_SIZE)]
+
+
+class DocumentRequest(RequestModel):
+    filename: Filename
+    content_type: ContentType
+    size: Size
+    kind: Kind
+    visible_to_customer: StrictFlag = False
+    shipment_id: Id | None = None
+    invoice_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _one_link(self) -> DocumentRequest:
+        if self.shipment_id is not None and self.invoice_id is not None:
+            raise ValueError("A document is linked to a shipment or to an invoice, not both.")
+        return self
+
+
+class DocumentOut(ResponseModel):
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    kind: str
+    visible_to_customer: bool
+    uploaded_by: str
+    uploaded_at: str
+    status: Literal["pending", "available"]
+    shipment_id: str | None
+    invoice_id: str | None
+
+
+class UploadOut(ResponseModel):
+    url: str
+    fields: dict[str, str]
+    expires_at: str
+
+
+class DocumentCreated(ResponseModel):
+    document: DocumentOut
+    upload: UploadOut
+
+
+class DocumentList(ResponseModel):
+    items: list[DocumentOut]

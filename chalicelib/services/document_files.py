@@ -1,0 +1,58 @@
+"""What the order documents need from object storage, as a port: presigned uploads and downloads, a look
+at an object that arrived, and deleting one. The S3 adapter is storage/files.py `S3DocumentFiles`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from chalicelib.domain.orders import ATTACHMENT_TYPES, MAX_ATTACHMENT_SIZE
+
+MAX_SIZE = MAX_ATTACHMENT_SIZE
+UPLOAD_SECONDS = 15 * 60  # how long a presigned upload is accepted
+DOWNLOAD_SECONDS = 5 * 60  # API.md: a download link is valid 5 minutes
+PENDING_HOURS = 24  # a document whose file never arrived is forgotten after this (TTL)
+CONTENT_TYPES = ATTACHMENT_TYPES
+
+
+@dataclass(frozen=True)
+class Upload:
+    url: str
+    fields: dict[str, Any]
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class Stored:
+    size: int
+    content_type: str
+
+
+class DocumentFiles(Protocol):
+    def upload(self, key: str, content_type: str, size: int) -> Upload:
+        """A presigned POST that accepts exactly `size` bytes of `content_type` under `key`."""
+        ...
+
+    def download_url(self, key: str, filename: str, content_type: str) -> str:
+        """A presigned GET, valid DOWNLOAD_SECONDS, that answers the object as an attachment named `filename`."""
+        ...
+
+    def stored(self, key: str) -> Stored | None:
+        """What arrived under `key`, or None."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+
+
+def object_key(tenant: str, order_id: str, document_id: str) -> str:
+    """Where a document's file lives: chosen by the server (tenant and order in it, never the client's
+    filename), so a key names exactly one document and the S3 event handler can find it."""
+    return f"t/{tenant}/orders/{order_id}/{document_id}"
+
+
+def parse_object_key(key: str) -> tuple[str, str, str] | None:
+    """(tenant, order id, document id) of a key `object_key` made, else None."""
+    parts = key.split("/")
+    if len(parts) != 5 or parts[0] != "t" or parts[2] != "orders" or not all(parts):
+        return None
+    return parts[1], parts[3], parts[4]

@@ -1,0 +1,150 @@
+"""Files on orders (API.md "Order documents", PRODUCT.md "Documents on orders"): a buyer's purchase order,
+the supplier's delivery notes and invoices. Declaring one is an order action through the one write path
+(the file is part of the order aggregate, so its list comes with the order's Query); the bytes go straight
+to S3 through a presigned POST and come back through a presigned GET (services/document_files.py). A
+document becomes available when its object arrives (the S3 event handler calls `document_arrived`), which
+records `order.document_added`.
+
+Who may: customer users with orders.place attach to orders they may edit or have submitted, always visible
+to their side; staff with orders.review or orders.fulfil attach to any order they see, choose whether the
+customer sees it and may link it to a shipment or invoice. Customers see only visible documents (their own
+always); anything they may not see is a 404.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.auth.principal import Principal
+from chalicelib.domain.clock import iso, now_iso, utcnow
+from chalicelib.domain.errors import ConflictError, ForbiddenError, NotFoundError, VersionMismatchError
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.orders import Attachment, Order
+from chalicelib.domain.permissions import Permission
+from chalicelib.logs import logger
+from chalicelib.services.document_files import PENDING_HOURS, DocumentFiles, Upload, object_key, parse_object_key
+from chalicelib.services.order_visibility import forbid, may_edit
+from chalicelib.services.order_writes import ATTEMPTS, OrderWrites, Write
+from chalicelib.storage.order_codec import Loaded
+
+P = Permission
+
+
+def shown_to(p: Principal, a: Attachment) -> bool:
+    """Staff see every document of an order they see; customer users the visible ones and their own."""
+    return p.is_staff or a.visible_to_customer or a.uploaded_by == p.user_id
+
+
+def may_attach(p: Principal, o: Order) -> bool:
+    if p.is_staff:
+        return p.has(P.ORDERS_REVIEW) or p.has(P.ORDERS_FULFIL)
+    return p.has(P.ORDERS_PLACE) and (may_edit(p, o) or o.submitted_by == p.user_id)
+
+
+class Documents(OrderWrites):
+    @property
+    def _documents(self) -> DocumentFiles:
+        if self._files is None:
+            raise RuntimeError("No document storage is configured (ORDERGATE_DOCUMENTS_BUCKET).")
+        return self._files
+
+    def attach(self, p: Principal, order_id: str, data: dict[str, Any]) -> tuple[Attachment, Upload]:
+        holder: dict[str, Attachment] = {}
+
+        def change(loaded: Loaded, w: Write) -> None:
+            o = loaded.order
+            forbid(may_attach(p, o), "attach documents to")
+            linked = data.get("shipment_id") is not None or data.get("invoice_id") is not None
+            if p.is_customer and linked:
+                raise ForbiddenError("Only the supplier links documents to shipments and invoices.")
+            now = utcnow()
+            a = Attachment(
+                id=new_id(),
+                filename=data["filename"],
+                content_type=data["content_type"],
+                size=data["size"],
+                kind=data["kind"],
+                # A buyer's own file is always visible to their side (and every file to the supplier).
+                visible_to_customer=True if p.is_customer else bool(data.get("visible_to_customer")),
+                uploaded_by=p.user_id,
+                uploader_kind=p.kind.value,
+                uploaded_at=iso(now),
+                shipment_id=data.get("shipment_id"),
+                invoice_id=data.get("invoice_id"),
+                expires_at=iso(now + timedelta(hours=PENDING_HOURS)),
+            )
+            o.attach(a)
+            holder["a"] = a
+
+        self._mutate(p, order_id, None, change)
+        a = holder["a"]
+        # Signing is local (no round trip); only for a declared document, after its write succeeded.
+        upload = self._documents.upload(object_key(p.tenant, order_id, a.id), a.content_type, a.size)
+        return a, upload
+
+    def documents(self, p: Principal, order_id: str) -> list[Attachment]:
+        o = self._load(p, order_id).order
+        return [a for a in o.attachments if shown_to(p, a)]
+
+    def _shown(self, p: Principal, o: Order, document_id: str) -> Attachment:
+        a = o.attachment(document_id)
+        if a is None or not shown_to(p, a):
+            raise NotFoundError("document")
+        return a
+
+    def download_url(self, p: Principal, order_id: str, document_id: str) -> str:
+        a = self._shown(p, self._load(p, order_id).order, document_id)
+        if a.status != "available":
+            raise ConflictError("The document's file has not arrived yet; try again once it is uploaded.")
+        return self._documents.download_url(object_key(p.tenant, order_id, a.id), a.filename, a.content_type)
+
+    def delete_document(self, p: Principal, order_id: str, document_id: str) -> None:
+        def change(loaded: Loaded, w: Write) -> None:
+            o = loaded.order
+            a = self._shown(p, o, document_id)
+            if not (a.uploaded_by == p.user_id or (p.is_staff and p.has(P.ORDERS_REVIEW))):
+                raise ForbiddenError("Only its uploader or the supplier's order reviewers may delete a document.")
+            o.remove_attachment(a.id)
+
+        self._mutate(p, order_id, None, change)
+        # After the write: a failed delete leaves an object no document names (found by nothing), never a
+        # document without its file.
+        try:
+            self._documents.delete(object_key(p.tenant, order_id, document_id))
+        except Exception:
+            logger.exception("document object not deleted", extra={"order_id": order_id, "document": document_id})
+
+    # --- the S3 event ---------------------------------------------------------------------------------
+    def document_arrived(self, key: str) -> bool:
+        """An object was created under `key`: its document becomes available (and `order.document_added`
+        is recorded, with the uploader as actor). An object no live document declares (unknown, expired, or
+        not the declared size and type) is deleted. True when the document is available."""
+        parsed = parse_object_key(key)
+        if parsed is None:
+            logger.warning("object outside the documents' layout", extra={"key": key})
+            return False
+        tenant, order_id, document_id = parsed
+        stored = self._documents.stored(key)
+        if stored is None:
+            return False  # deleted meanwhile
+        for attempt in range(ATTEMPTS):
+            loaded = self._store.load(tenant, order_id)
+            a = loaded.order.attachment(document_id) if loaded else None
+            if loaded is None or a is None:
+                self._documents.delete(key)
+                return False
+            if a.status == "available":
+                return True  # S3 delivers an event at least once
+            o = loaded.order
+            if not o.attachment_arrived(document_id, stored.size, stored.content_type, now_iso()):
+                self._documents.delete(key)
+                return False
+            try:
+                self._store.save(tenant, loaded, o, loaded.sales_rep_id, actor_kind=a.uploader_kind)
+                return True
+            except VersionMismatchError:
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
+        raise ConflictError("The order is being changed by others right now.")
