@@ -22,6 +22,9 @@ REFRESH_TOKEN_TTL = "ORDERGATE_REFRESH_TOKEN_TTL"
 PASSWORD_HASH_PROFILE = "ORDERGATE_PASSWORD_HASH_PROFILE"  # "production" (default) or "fast" (tests)
 STAGE = "ORDERGATE_STAGE"
 SES_IDENTITY = "ORDERGATE_SES_IDENTITY"  # the verified SES identity (domain or address) mail is sent from
+# The event feed serves only events at least this old (seconds): longer than any API invocation may run
+# (lambda_timeout 29 s), so no event can still commit behind a cursor (services/event_feed.py).
+EVENT_SETTLE_SECONDS = "ORDERGATE_EVENT_SETTLE_SECONDS"
 # Deploy-time only (infra/deploy.py reads them from .chalice/config.json; the Lambda code does not):
 DLQ_ARN = "ORDERGATE_DLQ_ARN"  # on-failure destination of the stream's event source mapping
 SES_SANDBOX_RECIPIENTS = "ORDERGATE_SES_SANDBOX_RECIPIENTS"  # comma-separated; SES sandbox only
@@ -55,6 +58,7 @@ class Settings:
     refresh_token_ttl: int
     password_hash_profile: str
     stage: str
+    event_settle_seconds: float = 35.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -70,6 +74,7 @@ class Settings:
             refresh_token_ttl=int(env.get(REFRESH_TOKEN_TTL, str(30 * 24 * 3600))),
             password_hash_profile=env.get(PASSWORD_HASH_PROFILE, "production"),
             stage=env.get(STAGE, "local"),
+            event_settle_seconds=float(env.get(EVENT_SETTLE_SECONDS, "35")),
         )
 
 

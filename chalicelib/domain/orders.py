@@ -316,7 +316,8 @@ class Order:
             "totals": {"net": str(totals.net), "tax": str(totals.tax), "gross": str(totals.gross)},
             **{k: v for k, v in details.items() if v is not None},
         }
-        self.events.append(OrderEvent(new_id(), type_, by, now_iso(), data))
+        previous = self.events[-1].id if self.events else None
+        self.events.append(OrderEvent(new_id(after=previous), type_, by, now_iso(), data))
 
     def record_created(self, by: str) -> None:
         """A new draft: its first history entry and event."""

@@ -363,6 +363,19 @@ class CatalogLeaseItem(BaseItem, discriminator="catalog_lease"):
     lease_until = NumberAttribute()
 
 
+class ApiKeyItem(BaseItem, discriminator="api_key"):
+    """A machine client's key (issue 15): only the SHA-256 of the key is kept; the key is shown once."""
+
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    permissions = JSONAttribute(default=list)
+    prefix = UnicodeAttribute()
+    key_hash = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    last_used_at = UnicodeAttribute(null=True)
+
+
 def item_classes() -> list[type[BaseItem]]:
     """Every registered item model (used by table creation checks and tests)."""
     out: list[type[BaseItem]] = []

@@ -315,3 +315,14 @@ def customer_price(tenant: str, customer_id: str, product_id: str) -> tuple[str,
 
 def catalog_lease(tenant: str) -> tuple[str, str]:
     return f"{tenant_pk(tenant)}#CATALOGLEASE", "LEASE"
+
+
+# --- machine clients (issue 15) -------------------------------------------------------------------
+# | item            | pk                         | sk            | serves |
+# | api key         | T#{t}#APIKEYS              | {key id}      | GetItem when a request presents the key (the tenant and id are in the key); GET /api-keys: Query the partition |
+def api_keys_pk(tenant: str) -> str:
+    return f"{tenant_pk(tenant)}#APIKEYS"
+
+
+def api_key(tenant: str, key_id: str) -> tuple[str, str]:
+    return api_keys_pk(tenant), key_id

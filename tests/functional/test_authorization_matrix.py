@@ -28,6 +28,7 @@ from chalice.test import Client
 from app import app
 from chalicelib.api import openapi
 from chalicelib.domain.permissions import BUILTIN_GROUPS
+from chalicelib.services.api_keys import GRANTABLE as GRANTABLE_TO_KEYS
 from tests.conftest import aws_environment
 from tests.functional.conftest import ADMIN_PASSWORD, USER_PASSWORD, Api, create_user, make_tenant
 from tests.functional.order_world import World, build_world
@@ -143,7 +144,14 @@ def staff_draft(m: MatrixWorld) -> Target:
     return {"order_id": o["id"], "line_id": o["lines"][0]["id"]}
 
 
+def api_key(m: MatrixWorld) -> Target:
+    r = m.admin.post("/api-keys", {"name": m.unique("ERP "), "permissions": ["orders.read_all"]})
+    assert r.status_code == 201, r.body
+    return {"key_id": r.json["id"]}
+
+
 TARGETS: dict[str | None, Arrange] = {
+    "an api key": api_key,
     None: nothing,
     "a login": fresh_login,
     "a group": group,
@@ -279,6 +287,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PUT", "/price-lists/{list_id}"):                 row("401 401 404 403 403 403 403 403 200", "a price list"),
     ("GET", "/customers/{customer_id}/prices"):        row("401 401 404 403 403 403 403 403 200", "the customer"),
     ("PUT", "/customers/{customer_id}/prices"):        row("401 401 404 403 403 403 403 403 200", "the customer"),
+    # machine clients (issue 15): keys are the administrator's; the event feed needs orders.read_all
+    ("GET", "/api-keys"):                              row("401 401 200 403 403 403 403 403 200"),
+    ("POST", "/api-keys"):                             row("401 401 201 403 403 403 403 403 201"),
+    ("GET", "/api-keys/{key_id}"):                     row("401 401 404 403 403 403 403 403 200", "an api key"),
+    ("DELETE", "/api-keys/{key_id}"):                  row("401 401 404 403 403 403 403 403 204", "an api key"),
+    ("GET", "/events"):                                row("401 401 200 403 403 403 403 200 200"),
 }
 # fmt: on
 
@@ -320,6 +334,7 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/price-lists"): lambda m, c, t: {"name": m.unique("List "), "entries": []},
     ("PUT", "/price-lists/{list_id}"): {"name": "Dealers", "entries": []},
     ("PUT", "/customers/{customer_id}/prices"): {"entries": []},
+    ("POST", "/api-keys"): {"name": "ERP", "permissions": ["orders.read_all"]},
 }
 # Successful calls that leave their target as it was (besides GETs), so every caller may share one.
 KEEPS_TARGET = {("POST", "/orders/{order_id}/messages"), ("POST", "/orders/{order_id}/reorder")}
@@ -492,3 +507,42 @@ def test_the_matrix_is_well_formed() -> None:
         assert r.about in TARGETS, route
         assert "{" not in route[1] or r.about is not None, f"{route}: a path with ids needs a target"
     assert set(BODIES) | set(CSV_BODIES) <= set(MATRIX)
+
+
+# --- API keys: a key with a permission gets what staff with that permission get ------------------------
+KEY_PERMISSIONS = sorted(GRANTABLE_TO_KEYS)
+# The routes every caller may try without naming anything; /me and /me/password are a person's account.
+UNNAMED_GETS = sorted(
+    path
+    for (method, path), r in MATRIX.items()
+    if method == "GET" and r.about is None and not SPECS[(method, path)].public and not path.startswith("/me")
+)
+
+
+@pytest.mark.parametrize("permission", KEY_PERMISSIONS)
+def test_a_key_with_a_permission_gets_what_staff_with_it_get(matrix: MatrixWorld, permission: str) -> None:
+    """API.md "Machine clients": a key acts as staff of the tenant with the key's permissions, through the
+    same routes, permission and scope checks. One row per permission: a staff user holding only that
+    permission and a key holding only it get the same status on every route, and on an order."""
+    m = matrix
+    group = m.admin.post("/security-groups", {"name": m.unique("Only "), "kind": "staff", "permissions": [permission]})
+    assert group.status_code == 201, group.body
+    username = m.unique("staff")
+    create_user(m.admin, username, [group.json["id"]], kind="staff")
+    person = m.world.anon.login("acme", username, USER_PASSWORD)
+    made = m.admin.post("/api-keys", {"name": m.unique("Key "), "permissions": [permission]})
+    assert made.status_code == 201, made.body
+    key = m.world.anon.as_token(made.json["key"])
+    target = order("submitted")(m)
+    paths = [*UNNAMED_GETS, f"/orders/{target['order_id']}", f"/orders/{target['order_id']}/messages"]
+    wrong = []
+    for path in paths:
+        as_person, as_key = person.get(path).status_code, key.get(path).status_code
+        if as_person != as_key:
+            wrong.append(f"  GET {path}: staff {as_person}, key {as_key}")
+    # An action: confirming the submitted order (orders.review with a scope that includes it).
+    as_key = key.post(f"/orders/{target['order_id']}/confirm").status_code
+    as_person = person.post(f"/orders/{target['order_id']}/confirm").status_code
+    if as_key != as_person and not (as_key == 200 and as_person == 409):  # the key confirmed it first
+        wrong.append(f"  POST confirm: staff {as_person}, key {as_key}")
+    assert not wrong, f"{permission}\n" + "\n".join(wrong)

@@ -1,0 +1,57 @@
+"""Request and response bodies of machine clients: API keys and the event feed (API.md "Machine clients")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from chalicelib.api.schemas.common import Name, RequestModel, ResponseModel
+
+PermissionName = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ApiKeyCreate(RequestModel):
+    name: Name
+    permissions: Annotated[list[PermissionName], Field(max_length=20)]
+
+
+class ApiKeyOut(ResponseModel):
+    id: str
+    name: str
+    permissions: list[str]
+    prefix: str
+    created_at: str
+    created_by: str
+    last_used_at: str | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str  # in this response only
+
+
+class ApiKeyList(ResponseModel):
+    items: list[ApiKeyOut]
+    next_cursor: str | None
+
+
+class EventActor(ResponseModel):
+    id: str
+    kind: str
+
+
+class EventOut(ResponseModel):
+    id: str
+    type: str
+    occurred_at: str
+    order_id: str
+    order_number: str
+    customer_id: str
+    actor: EventActor
+    data: dict[str, Any]
+
+
+class EventFeed(ResponseModel):
+    items: list[EventOut]
+    next_cursor: str  # always given: store it and ask again later
+    has_more: bool  # more events can be read at once (otherwise: ask again later)
