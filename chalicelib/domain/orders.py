@@ -225,6 +225,7 @@ class Order:
     payment_status: str = "unpaid"
     submitted_by: str | None = None
     customer_reference: str | None = None
+    supplier_reference: str | None = None  # the ERP's number for the order (staff, any status)
     requested_delivery_date: Date | None = None
     delivery_address: dict[str, Any] | None = None
     delivery_method: str | None = None
@@ -381,6 +382,14 @@ class Order:
         for key, value in changes.items():
             setattr(self, key, value)
         self._record(Action.EDIT, by, self.status, changes=sorted(changes))
+
+    def set_supplier_reference(self, by: str, reference: str | None) -> None:
+        """The supplier's own number for the order (their ERP's): staff set it in any status, so it is
+        no edit of the order (no status check), only a history entry."""
+        if reference == self.supplier_reference:
+            return
+        self.supplier_reference = reference
+        self._record("set_supplier_reference", by, self.status, note=reference, changes=["supplier_reference"])
 
     # buyer side
     def submit(self, by: str, needs_approval: bool) -> None:

@@ -376,6 +376,14 @@ class ApiKeyItem(BaseItem, discriminator="api_key"):
     last_used_at = UnicodeAttribute(null=True)
 
 
+class SupplierRefItem(BaseItem, discriminator="supplier_ref"):
+    """An order in the list of its supplier's reference (keys.py): what the list shows of it, written
+    in each of the order's transactions while it has that reference."""
+
+    order_id = UnicodeAttribute()
+    summary = JSONAttribute()
+
+
 def item_classes() -> list[type[BaseItem]]:
     """Every registered item model (used by table creation checks and tests)."""
     out: list[type[BaseItem]] = []

@@ -326,3 +326,10 @@ def api_keys_pk(tenant: str) -> str:
 
 def api_key(tenant: str, key_id: str) -> tuple[str, str]:
     return api_keys_pk(tenant), key_id
+
+
+# | supplier ref    | T#{t}#SUPREF#{casefolded ref}  | {created_at}#{order id} | GET /orders?supplier_reference= : Query the partition.
+# |                 |                                |                         | What a list shows of the order (a copy), rewritten in every transaction of an order
+# |                 |                                |                         | that has a reference and removed with the reference, so it is never stale |
+def supplier_reference(tenant: str, reference: str) -> str:
+    return f"{tenant_pk(tenant)}#SUPREF#{reference.casefold()}"
