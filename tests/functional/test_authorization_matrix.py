@@ -293,6 +293,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api-keys/{key_id}"):                     row("401 401 404 403 403 403 403 403 200", "an api key"),
     ("DELETE", "/api-keys/{key_id}"):                  row("401 401 404 403 403 403 403 403 204", "an api key"),
     ("GET", "/events"):                                row("401 401 200 403 403 403 403 200 200"),
+    ("PUT", "/stock"):                                 row("401 401 200 403 403 403 403 403 200"),
 }
 # fmt: on
 
@@ -335,6 +336,7 @@ BODIES: dict[tuple[str, str], Body] = {
     ("PUT", "/price-lists/{list_id}"): {"name": "Dealers", "entries": []},
     ("PUT", "/customers/{customer_id}/prices"): {"entries": []},
     ("POST", "/api-keys"): {"name": "ERP", "permissions": ["orders.read_all"]},
+    ("PUT", "/stock"): {"entries": [{"sku": "SKU-1", "site_id": "nosuchsite", "quantity": 1}]},
 }
 # Successful calls that leave their target as it was (besides GETs), so every caller may share one.
 KEEPS_TARGET = {("POST", "/orders/{order_id}/messages"), ("POST", "/orders/{order_id}/reorder")}

@@ -9,8 +9,18 @@ from chalice.app import Blueprint, Response
 from pydantic import Field
 
 from chalicelib.api.http import LIMIT, PAGE, Ctx, endpoint, json_response, no_content
+from chalicelib.api.messages import describe, field_path
 from chalicelib.api.openapi import QueryParam
-from chalicelib.api.schemas.machine import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyOut, EventFeed
+from chalicelib.api.schemas.machine import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyList,
+    ApiKeyOut,
+    EventFeed,
+    StockEntryIn,
+    StockSync,
+    StockSyncResult,
+)
 from chalicelib.bootstrap import get_services
 from chalicelib.domain.orders import EventType
 from chalicelib.domain.permissions import Permission as P
@@ -18,11 +28,13 @@ from chalicelib.lazy import LazyModule
 from chalicelib.storage.paging import DEFAULT_LIMIT, MAX_CURSOR_LENGTH
 
 if TYPE_CHECKING:
-    from chalicelib.services import api_keys, event_feed
+    from chalicelib.services import api_keys, event_feed, stock
+    from chalicelib.services.stock import StockEntry
     from chalicelib.storage.api_keys import ApiKey
 else:
     api_keys = LazyModule("chalicelib.services.api_keys")
     event_feed = LazyModule("chalicelib.services.event_feed")
+    stock = LazyModule("chalicelib.services.stock")
 
 bp = Blueprint(__name__)
 
@@ -125,3 +137,35 @@ def list_events(ctx: Ctx) -> Response:
     )
     items = [asdict(e) for e in result.events]
     return json_response({"items": items, "next_cursor": result.next_cursor, "has_more": result.has_more})
+
+
+# --- stock sync -----------------------------------------------------------------------------------
+@endpoint(
+    bp,
+    "/stock",
+    "PUT",
+    summary="Set stock by sku and site (up to 1,000 entries; each applied or refused on its own)",
+    request_model=StockSync,
+    response_model=StockSyncResult,
+    tags=("machine clients",),
+    permissions=(P.CATALOG_MANAGE,),
+)
+def put_stock(ctx: Ctx) -> Response:
+    from pydantic import TypeAdapter, ValidationError
+
+    body = ctx.body(StockSync)
+    adapter = TypeAdapter(StockEntryIn)
+    entries: list[StockEntry] = []
+    refused: list[dict[str, object]] = []
+    for index, raw in enumerate(body.entries):
+        try:
+            e = adapter.validate_python(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = field_path(first["loc"])
+            where = f"entries[{index}]" + (f".{name}" if name else "")
+            refused.append({"index": index, "field": name or "entry", "message": describe(first, where)})
+            continue
+        entries.append(stock.StockEntry(index, e.sku, e.site_id, e.quantity))
+    result = stock.sync(ctx.principal, entries, refused)
+    return json_response({"updated": result.updated, "unchanged": result.unchanged, "errors": result.errors})

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from chalicelib.api.schemas.common import Name, RequestModel, ResponseModel
+from chalicelib.api.schemas.catalog import StockQuantity
+from chalicelib.api.schemas.common import Code, Id, Name, RequestModel, ResponseModel
 
 PermissionName = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -55,3 +56,38 @@ class EventFeed(ResponseModel):
     items: list[EventOut]
     next_cursor: str  # always given: store it and ask again later
     has_more: bool  # more events can be read at once (otherwise: ask again later)
+
+
+# --- stock sync -----------------------------------------------------------------------------------
+class StockEntryIn(RequestModel):
+    sku: Code
+    site_id: Id
+    quantity: StockQuantity
+
+
+ENTRY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "sku": {"type": "string", "minLength": 1, "maxLength": 64},
+        "site_id": {"type": "string", "minLength": 1, "maxLength": 64},
+        "quantity": {"type": "number", "minimum": 0, "maximum": 1_000_000_000},
+    },
+    "required": ["sku", "site_id", "quantity"],
+}
+
+
+class StockSync(RequestModel):
+    # Each entry is validated on its own (routes/machine.py): one bad entry refuses only itself.
+    entries: Annotated[list[Any], Field(min_length=1, max_length=1000, json_schema_extra={"items": ENTRY_SCHEMA})]
+
+
+class StockError(ResponseModel):
+    index: int
+    field: str
+    message: str
+
+
+class StockSyncResult(ResponseModel):
+    updated: int
+    unchanged: int
+    errors: list[StockError]
