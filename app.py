@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, DynamoDBEvent, Request, Response
+from chalice.app import Chalice, CloudWatchEvent, DynamoDBEvent, Rate, Request, Response, SQSEvent
 
 from chalicelib import config
 from chalicelib.api.errors import CODE_BY_STATUS, envelope, method_not_allowed_message
@@ -60,3 +60,18 @@ def on_table_change(event: DynamoDBEvent) -> dict[str, Any]:
     from chalicelib.notifications.stream import handle_batch
 
     return handle_batch(event.to_dict())
+
+
+# --- webhooks (issue 15): the delivery function and the scheduled one ------------------------------------
+@app.on_sqs_message(queue=config.webhook_queue_name(), batch_size=10)
+def deliver_webhooks(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.webhooks.handlers import handle_sqs_batch
+
+    return handle_sqs_batch(event.to_dict())
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def queue_due_webhooks(event: CloudWatchEvent) -> None:
+    from chalicelib.webhooks.handlers import queue_due
+
+    queue_due()

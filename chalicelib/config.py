@@ -25,6 +25,11 @@ SES_IDENTITY = "ORDERGATE_SES_IDENTITY"  # the verified SES identity (domain or 
 # The event feed serves only events at least this old (seconds): longer than any API invocation may run
 # (lambda_timeout 29 s), so no event can still commit behind a cursor (services/event_feed.py).
 EVENT_SETTLE_SECONDS = "ORDERGATE_EVENT_SETTLE_SECONDS"
+# Webhooks (issue 15): the delivery queue (its name is read by app.py at import, for the SQS trigger),
+# and whether http://127.0.0.1 URLs are allowed (the local stack only).
+WEBHOOK_QUEUE_URL = "ORDERGATE_WEBHOOK_QUEUE_URL"
+WEBHOOK_QUEUE_NAME = "ORDERGATE_WEBHOOK_QUEUE_NAME"
+WEBHOOK_ALLOW_LOCAL = "ORDERGATE_WEBHOOK_ALLOW_LOCAL"
 # Deploy-time only (infra/deploy.py reads them from .chalice/config.json; the Lambda code does not):
 DLQ_ARN = "ORDERGATE_DLQ_ARN"  # on-failure destination of the stream's event source mapping
 SES_SANDBOX_RECIPIENTS = "ORDERGATE_SES_SANDBOX_RECIPIENTS"  # comma-separated; SES sandbox only
@@ -59,6 +64,8 @@ class Settings:
     password_hash_profile: str
     stage: str
     event_settle_seconds: float = 35.0
+    webhook_queue_url: str | None = None
+    webhook_allow_local: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -75,6 +82,8 @@ class Settings:
             password_hash_profile=env.get(PASSWORD_HASH_PROFILE, "production"),
             stage=env.get(STAGE, "local"),
             event_settle_seconds=float(env.get(EVENT_SETTLE_SECONDS, "35")),
+            webhook_queue_url=env.get(WEBHOOK_QUEUE_URL) or None,
+            webhook_allow_local=env.get(WEBHOOK_ALLOW_LOCAL) == "1",
         )
 
 
@@ -113,3 +122,7 @@ def _port(raw: str | None, default: int, name: str) -> int:
 
 def stream_arn() -> str:
     return os.environ.get(STREAM_ARN) or PLACEHOLDER_STREAM_ARN
+
+
+def webhook_queue_name() -> str:
+    return os.environ.get(WEBHOOK_QUEUE_NAME) or "ordergate-webhooks"

@@ -150,8 +150,31 @@ def api_key(m: MatrixWorld) -> Target:
     return {"key_id": r.json["id"]}
 
 
+def webhook(m: MatrixWorld) -> Target:
+    """An endpoint with one delivery (a ping), on a pipeline that posts nowhere (see `_webhook_pipeline`)."""
+    _webhook_pipeline()
+    r = m.admin.post("/webhook-endpoints", {"url": "https://93.184.216.34/hooks", "event_types": ["*"]})
+    assert r.status_code == 201, r.body
+    ping = m.admin.post(f"/webhook-endpoints/{r.json['id']}/test")
+    assert ping.status_code == 202, ping.body
+    return {"endpoint_id": r.json["id"], "delivery_id": ping.json["id"]}
+
+
+def _webhook_pipeline() -> None:
+    from chalicelib.webhooks.delivery import Pipeline
+    from chalicelib.webhooks.post import Outcome
+    from chalicelib.webhooks.runtime import set_pipeline
+
+    class Nowhere:
+        def send(self, messages: list[dict[str, Any]], delay_seconds: int = 0) -> None:
+            pass
+
+    set_pipeline(Pipeline(Nowhere(), lambda target, headers, body: Outcome(200, None)))
+
+
 TARGETS: dict[str | None, Arrange] = {
     "an api key": api_key,
+    "a webhook": webhook,
     None: nothing,
     "a login": fresh_login,
     "a group": group,
@@ -294,6 +317,16 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", "/api-keys/{key_id}"):                  row("401 401 404 403 403 403 403 403 204", "an api key"),
     ("GET", "/events"):                                row("401 401 200 403 403 403 403 200 200"),
     ("PUT", "/stock"):                                 row("401 401 200 403 403 403 403 403 200"),
+    ("GET", "/webhook-endpoints"):                     row("401 401 200 403 403 403 403 403 200"),
+    ("POST", "/webhook-endpoints"):                    row("401 401 201 403 403 403 403 403 201"),
+    ("GET", "/webhook-endpoints/{endpoint_id}"):       row("401 401 404 403 403 403 403 403 200", "a webhook"),
+    ("PATCH", "/webhook-endpoints/{endpoint_id}"):     row("401 401 404 403 403 403 403 403 200", "a webhook"),
+    ("DELETE", "/webhook-endpoints/{endpoint_id}"):    row("401 401 404 403 403 403 403 403 204", "a webhook"),
+    ("POST", "/webhook-endpoints/{endpoint_id}/rotate-secret"): row("401 401 404 403 403 403 403 403 200", "a webhook"),
+    ("POST", "/webhook-endpoints/{endpoint_id}/test"): row("401 401 404 403 403 403 403 403 202", "a webhook"),
+    ("GET", "/webhook-endpoints/{endpoint_id}/deliveries"): row("401 401 404 403 403 403 403 403 200", "a webhook"),
+    ("POST", "/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/retry"):
+        row("401 401 404 403 403 403 403 403 202", "a webhook"),
 }
 # fmt: on
 
@@ -337,6 +370,8 @@ BODIES: dict[tuple[str, str], Body] = {
     ("PUT", "/customers/{customer_id}/prices"): {"entries": []},
     ("POST", "/api-keys"): {"name": "ERP", "permissions": ["orders.read_all"]},
     ("PUT", "/stock"): {"entries": [{"sku": "SKU-1", "site_id": "nosuchsite", "quantity": 1}]},
+    ("POST", "/webhook-endpoints"): {"url": "https://93.184.216.34/in", "event_types": ["order.submitted"]},
+    ("PATCH", "/webhook-endpoints/{endpoint_id}"): {"description": "ERP"},
 }
 # Successful calls that leave their target as it was (besides GETs), so every caller may share one.
 KEEPS_TARGET = {("POST", "/orders/{order_id}/messages"), ("POST", "/orders/{order_id}/reorder")}
@@ -401,6 +436,9 @@ def matrix() -> Iterator[MatrixWorld]:
         anon = Api(Client(app))
         make_tenant("acme")
         yield matrix_world(build_world(anon.login("acme", "admin", ADMIN_PASSWORD), anon))
+    from chalicelib.webhooks.runtime import set_pipeline
+
+    set_pipeline(None)  # the webhook target's pipeline (`_webhook_pipeline`)
 
 
 @pytest.mark.parametrize("route", list(MATRIX), ids=[f"{m} {p}" for m, p in MATRIX])

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from chalice.app import Blueprint, Response
 from pydantic import Field
 
-from chalicelib.api.http import LIMIT, PAGE, Ctx, endpoint, json_response, no_content
+from chalicelib.api.http import LIMIT, PAGE, Ctx, endpoint, json_response, no_content, patch_changes
 from chalicelib.api.messages import describe, field_path
 from chalicelib.api.openapi import QueryParam
 from chalicelib.api.schemas.machine import (
@@ -16,10 +16,18 @@ from chalicelib.api.schemas.machine import (
     ApiKeyCreated,
     ApiKeyList,
     ApiKeyOut,
+    DeliveryList,
+    DeliveryOut,
     EventFeed,
     StockEntryIn,
     StockSync,
     StockSyncResult,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookList,
+    WebhookOut,
+    WebhookPatch,
+    WebhookSecret,
 )
 from chalicelib.bootstrap import get_services
 from chalicelib.domain.orders import EventType
@@ -28,10 +36,12 @@ from chalicelib.lazy import LazyModule
 from chalicelib.storage.paging import DEFAULT_LIMIT, MAX_CURSOR_LENGTH
 
 if TYPE_CHECKING:
-    from chalicelib.services import api_keys, event_feed, stock
+    from chalicelib.services import api_keys, event_feed, stock, webhook_endpoints
     from chalicelib.services.stock import StockEntry
     from chalicelib.storage.api_keys import ApiKey
+    from chalicelib.storage.webhooks import Delivery, Endpoint
 else:
+    webhook_endpoints = LazyModule("chalicelib.services.webhook_endpoints")
     api_keys = LazyModule("chalicelib.services.api_keys")
     event_feed = LazyModule("chalicelib.services.event_feed")
     stock = LazyModule("chalicelib.services.stock")
@@ -169,3 +179,165 @@ def put_stock(ctx: Ctx) -> Response:
         entries.append(stock.StockEntry(index, e.sku, e.site_id, e.quantity))
     result = stock.sync(ctx.principal, entries, refused)
     return json_response({"updated": result.updated, "unchanged": result.unchanged, "errors": result.errors})
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+WH = ("webhooks",)
+
+
+def endpoint_out(e: Endpoint) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "url": e.url,
+        "event_types": list(e.event_types),
+        "description": e.description,
+        "enabled": e.enabled,
+        "created_at": e.created_at,
+        "disabled_reason": e.disabled_reason,
+    }
+
+
+def delivery_out(d: Delivery) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "event_id": d.event_id,
+        "event_type": d.event_type,
+        "status": d.status,
+        "attempts": d.attempts,
+        "last_status_code": d.last_status_code,
+        "last_error": d.last_error,
+        "next_attempt_at": d.next_attempt_at,
+    }
+
+
+@endpoint(
+    bp,
+    "/webhook-endpoints",
+    "POST",
+    summary="Subscribe a URL to events (the signing secret is shown in this response only)",
+    request_model=WebhookCreate,
+    response_model=WebhookCreated,
+    status=201,
+    tags=WH,
+    permissions=(P.TENANT_ADMIN,),
+)
+def create_webhook(ctx: Ctx) -> Response:
+    body = ctx.body(WebhookCreate)
+    e = webhook_endpoints.create(ctx.principal, body.url, body.event_types, body.description)
+    return json_response({**endpoint_out(e), "secret": e.secrets[0]["secret"]}, status=201)
+
+
+@endpoint(
+    bp,
+    "/webhook-endpoints",
+    "GET",
+    summary="List webhook endpoints",
+    response_model=WebhookList,
+    tags=WH,
+    query=PAGE,
+    permissions=(P.TENANT_ADMIN,),
+)
+def list_webhooks(ctx: Ctx) -> Response:
+    limit, cursor = ctx.page_args()
+    page = webhook_endpoints.list_page(ctx.principal, limit, cursor)
+    return json_response({"items": [endpoint_out(e) for e in page.items], "next_cursor": page.next_cursor})
+
+
+@endpoint(
+    bp,
+    "/webhook-endpoints/{endpoint_id}",
+    "GET",
+    summary="A webhook endpoint",
+    response_model=WebhookOut,
+    tags=WH,
+    permissions=(P.TENANT_ADMIN,),
+)
+def get_webhook(ctx: Ctx, endpoint_id: str) -> Response:
+    return json_response(endpoint_out(webhook_endpoints.get(ctx.principal, endpoint_id)))
+
+
+@endpoint(
+    bp,
+    "/webhook-endpoints/{endpoint_id}",
+    "PATCH",
+    summary="Change a webhook endpoint (enabled: true enables a disabled one again)",
+    request_model=WebhookPatch,
+    response_model=WebhookOut,
+    tags=WH,
+    permissions=(P.TENANT_ADMIN,),
+)
+def patch_webhook(ctx: Ctx, endpoint_id: str) -> Response:
+    changes = patch_changes(ctx.body(WebhookPatch), frozenset({"description"}))
+    return json_response(endpoint_out(webhook_endpoints.update(ctx.principal, endpoint_id, changes)))
+
+
+@endpoint(
+    bp,
+    "/webhook-endpoints/{endpoint_id}",
+    "DELETE",
+    summary="Delete a webhook endpoint",
+    status=204,
+    tags=WH,
+    permissions=(P.TENANT_ADMIN,),
+)
+def delete_webhook(ctx: Ctx, endpoint_id: str) -> Response:
+    webhook_endpoints.delete(ctx.principal, endpoint_id)
+    return no_content()
+
+
+@endpoint(
+    bp,
+    "/webhook-endpoints/{endpoint_id}/rotate-secret",
+    "POST",
+    summary="A new signing secret (the previous one also signs for 24 h)",
+    response_model=WebhookSecret,
+    tags=WH,
+    permissions=(P.TENANT_ADMIN,),
+)
+def rotate_webhook_secret(ctx: Ctx, endpoint_id: str) -> Response:
+    e = webhook_endpoints.rotate_secret(ctx.principal, endpoint_id)
+    return json_response({"secret": e.secrets[0]["secret"]})
+
+
+@endpoint(
+    bp,
+    "/webhook-endpoints/{endpoint_id}/test",
+    "POST",
+    summary="Send a ping event to this endpoint",
+    response_model=DeliveryOut,
+    status=202,
+    tags=WH,
+    permissions=(P.TENANT_ADMIN,),
+)
+def test_webhook(ctx: Ctx, endpoint_id: str) -> Response:
+    return json_response(delivery_out(webhook_endpoints.test(ctx.principal, endpoint_id)), status=202)
+
+
+@endpoint(
+    bp,
+    "/webhook-endpoints/{endpoint_id}/deliveries",
+    "GET",
+    summary="The endpoint's deliveries, newest first",
+    response_model=DeliveryList,
+    tags=WH,
+    query=PAGE,
+    permissions=(P.TENANT_ADMIN,),
+)
+def list_deliveries(ctx: Ctx, endpoint_id: str) -> Response:
+    limit, cursor = ctx.page_args()
+    page = webhook_endpoints.deliveries(ctx.principal, endpoint_id, limit, cursor)
+    return json_response({"items": [delivery_out(d) for d in page.items], "next_cursor": page.next_cursor})
+
+
+@endpoint(
+    bp,
+    "/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/retry",
+    "POST",
+    summary="Attempt a delivery again now",
+    response_model=DeliveryOut,
+    status=202,
+    tags=WH,
+    permissions=(P.TENANT_ADMIN,),
+)
+def retry_delivery(ctx: Ctx, endpoint_id: str, delivery_id: str) -> Response:
+    return json_response(delivery_out(webhook_endpoints.retry(ctx.principal, endpoint_id, delivery_id)), status=202)

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from chalicelib.api.schemas.catalog import StockQuantity
-from chalicelib.api.schemas.common import Code, Id, Name, RequestModel, ResponseModel
+from chalicelib.api.schemas.common import (
+    Code,
+    Id,
+    Name,
+    RequestModel,
+    ResponseModel,
+    ShortText,
+    StrictFlag,
+    _no_control_chars,
+)
 
 PermissionName = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -91,3 +100,60 @@ class StockSyncResult(ResponseModel):
     updated: int
     unchanged: int
     errors: list[StockError]
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+WebhookUrl = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_no_control_chars)]
+EventTypes = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=30)]
+
+
+class WebhookCreate(RequestModel):
+    url: WebhookUrl
+    event_types: EventTypes
+    description: ShortText | None = None
+
+
+class WebhookPatch(RequestModel):
+    url: WebhookUrl | None = None
+    event_types: EventTypes | None = None
+    description: ShortText | None = None
+    enabled: StrictFlag | None = None
+
+
+class WebhookOut(ResponseModel):
+    id: str
+    url: str
+    event_types: list[str]
+    description: str | None
+    enabled: bool
+    created_at: str
+    disabled_reason: str | None
+
+
+class WebhookCreated(WebhookOut):
+    secret: str  # in this response only
+
+
+class WebhookSecret(ResponseModel):
+    secret: str
+
+
+class WebhookList(ResponseModel):
+    items: list[WebhookOut]
+    next_cursor: str | None
+
+
+class DeliveryOut(ResponseModel):
+    id: str
+    event_id: str
+    event_type: str
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: str | None
+
+
+class DeliveryList(ResponseModel):
+    items: list[DeliveryOut]
+    next_cursor: str | None
