@@ -30,6 +30,7 @@ EVENT_SETTLE_SECONDS = "ORDERGATE_EVENT_SETTLE_SECONDS"
 WEBHOOK_QUEUE_URL = "ORDERGATE_WEBHOOK_QUEUE_URL"
 WEBHOOK_QUEUE_NAME = "ORDERGATE_WEBHOOK_QUEUE_NAME"
 WEBHOOK_ALLOW_LOCAL = "ORDERGATE_WEBHOOK_ALLOW_LOCAL"
+SQS_ENDPOINT = "ORDERGATE_SQS_ENDPOINT"  # local stack only
 # Deploy-time only (infra/deploy.py reads them from .chalice/config.json; the Lambda code does not):
 DLQ_ARN = "ORDERGATE_DLQ_ARN"  # on-failure destination of the stream's event source mapping
 SES_SANDBOX_RECIPIENTS = "ORDERGATE_SES_SANDBOX_RECIPIENTS"  # comma-separated; SES sandbox only
@@ -66,6 +67,7 @@ class Settings:
     event_settle_seconds: float = 35.0
     webhook_queue_url: str | None = None
     webhook_allow_local: bool = False
+    sqs_endpoint: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -84,6 +86,7 @@ class Settings:
             event_settle_seconds=float(env.get(EVENT_SETTLE_SECONDS, "35")),
             webhook_queue_url=env.get(WEBHOOK_QUEUE_URL) or None,
             webhook_allow_local=env.get(WEBHOOK_ALLOW_LOCAL) == "1",
+            sqs_endpoint=env.get(SQS_ENDPOINT) or None,
         )
 
 

@@ -38,7 +38,7 @@ def pipeline() -> Pipeline:
         settings = get_services().settings
         if not settings.webhook_queue_url:
             raise RuntimeError("No webhook queue: set ORDERGATE_WEBHOOK_QUEUE_URL.")
-        queue = SqsQueue(aws_client("sqs", settings), settings.webhook_queue_url)
+        queue = SqsQueue(aws_client("sqs", settings, endpoint=settings.sqs_endpoint), settings.webhook_queue_url)
         _pipeline.append(Pipeline(queue, post, allow_local=settings.webhook_allow_local, on_disabled=email_admins))
     return _pipeline[0]
 
