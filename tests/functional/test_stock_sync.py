@@ -36,17 +36,17 @@ def test_valid_entries_are_applied_and_each_refused_one_is_reported(admin: Api, 
         {"sku": "ST-2", "site_id": "nosuchsite", "quantity": 1},
         {"sku": "ST-2", "site_id": waw, "quantity": -1},
         {"sku": "ST-2", "site_id": waw},
-        "not an object",
+        {"sku": "ST-2", "site_id": waw, "quantity": 1, "colour": "red"},
         {"sku": "ST-0", "site_id": krk, "quantity": 0},
     ]
     r = admin.put("/stock", {"entries": entries})
     assert r.status_code == 200, r.body
     assert r.json["updated"] == 3 and r.json["unchanged"] == 0
     errors = {(e["index"], e["field"]) for e in r.json["errors"]}
-    assert errors == {(2, "sku"), (3, "site_id"), (4, "quantity"), (5, "quantity"), (6, "entry")}
+    assert errors == {(2, "sku"), (3, "site_id"), (4, "quantity"), (5, "quantity"), (6, "colour")}
     messages = {e["index"]: e["message"] for e in r.json["errors"]}
     assert messages[4] == "entries[4].quantity must be from 0 to 1000000000."
-    assert messages[6] == "entries[6] must be an object."
+    assert messages[6] == "entries[6].colour is not a field of this request; remove it."
     assert messages[2] == "No product has the sku 'NOPE'."
     assert stock_of(admin, p0["id"]) == {waw: 12, krk: 0}
     assert stock_of(admin, p1["id"]) == {krk: 3.5}
@@ -70,6 +70,8 @@ def test_a_thousand_entries_in_one_call_and_no_more(admin: Api, catalog: dict[st
     }
     too_many = admin.put("/stock", {"entries": entries + entries[:1]})
     assert too_many.status_code == 422
+    not_objects = admin.put("/stock", {"entries": [entries[0], "ST-1"]})
+    assert not_objects.status_code == 422 and not_objects.json["error"]["details"][0]["field"] == "entries[1]"
 
 
 def test_a_product_edit_and_a_stock_sync_lose_neither(admin: Api, catalog: dict[str, Any]) -> None:

@@ -74,20 +74,19 @@ class StockEntryIn(RequestModel):
     quantity: StockQuantity
 
 
-ENTRY_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "sku": {"type": "string", "minLength": 1, "maxLength": 64},
-        "site_id": {"type": "string", "minLength": 1, "maxLength": 64},
-        "quantity": {"type": "number", "minimum": 0, "maximum": 1_000_000_000},
-    },
-    "required": ["sku", "site_id", "quantity"],
-}
-
-
 class StockSync(RequestModel):
     # Each entry is validated on its own (routes/machine.py): one bad entry refuses only itself.
-    entries: Annotated[list[Any], Field(min_length=1, max_length=1000, json_schema_extra={"items": ENTRY_SCHEMA})]
+    # Objects {"sku", "site_id", "quantity"}, each validated on its own (routes/machine.py): a refused
+    # entry is reported in `errors` and the others are applied, so the document does not refuse them.
+    entries: Annotated[
+        list[dict[str, Any]],
+        Field(
+            min_length=1,
+            max_length=1000,
+            description='Each {"sku", "site_id", "quantity"} (quantity 0 to 1,000,000,000); an entry that is '
+            "refused is reported in `errors` by its index, the others are applied.",
+        ),
+    ]
 
 
 class StockError(ResponseModel):
