@@ -115,7 +115,8 @@ def test(p: Principal, endpoint_id: str) -> Delivery:
     _check(p)
     from chalicelib.webhooks.runtime import pipeline
 
-    return pipeline().ping(p.tenant, store.get_endpoint(p.tenant, endpoint_id))
+    endpoint = store.get_endpoint(p.tenant, endpoint_id)
+    return pipeline().ping(p.tenant, endpoint)
 
 
 def deliveries(p: Principal, endpoint_id: str, limit: int, cursor: str | None) -> Page[Delivery]:

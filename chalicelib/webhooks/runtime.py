@@ -36,8 +36,10 @@ def pipeline() -> Pipeline:
         from chalicelib.webhooks.post import post
 
         settings = get_services().settings
-        if not settings.webhook_queue_url:
-            raise RuntimeError("No webhook queue: set ORDERGATE_WEBHOOK_QUEUE_URL.")
+        if not settings.webhook_queue_url:  # a deployment without the queue (ORDERGATE_WEBHOOK_QUEUE_URL)
+            from chalicelib.domain.errors import ConflictError
+
+            raise ConflictError("Webhooks are not set up on this deployment: there is no delivery queue.")
         queue = SqsQueue(aws_client("sqs", settings, endpoint=settings.sqs_endpoint), settings.webhook_queue_url)
         _pipeline.append(Pipeline(queue, post, allow_local=settings.webhook_allow_local, on_disabled=email_admins))
     return _pipeline[0]

@@ -306,6 +306,7 @@ def rotate_webhook_secret(ctx: Ctx, endpoint_id: str) -> Response:
     summary="Send a ping event to this endpoint",
     response_model=DeliveryOut,
     status=202,
+    errors=(409,),
     tags=WH,
     permissions=(P.TENANT_ADMIN,),
 )
@@ -336,6 +337,7 @@ def list_deliveries(ctx: Ctx, endpoint_id: str) -> Response:
     summary="Attempt a delivery again now",
     response_model=DeliveryOut,
     status=202,
+    errors=(409,),
     tags=WH,
     permissions=(P.TENANT_ADMIN,),
 )
