@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
@@ -103,7 +104,11 @@ def _delivery(item: WebhookDeliveryItem) -> Delivery:
     )
 
 
+DELIVERY_DAYS = 30  # a delivery's record is kept this long (TTL), like the event it carried
+
+
 def _delivery_item(tenant: str, d: Delivery) -> WebhookDeliveryItem:
+    created = datetime.fromisoformat(d.created_at.replace("Z", "+00:00"))
     return WebhookDeliveryItem(
         *keys.webhook_delivery(tenant, d.endpoint_id, d.id),
         id=d.id,
@@ -115,6 +120,7 @@ def _delivery_item(tenant: str, d: Delivery) -> WebhookDeliveryItem:
         attempts=d.attempts,
         created_at=d.created_at,
         next_attempt_at=d.next_attempt_at,
+        expires_at=created + timedelta(days=DELIVERY_DAYS),
     )
 
 
