@@ -12,7 +12,7 @@ from chalicelib.domain.errors import NotFoundError, VersionMismatchError
 from chalicelib.storage import keys
 from chalicelib.storage.items import BaseItem, WebhookDeliveryItem, WebhookEndpointItem
 from chalicelib.storage.paging import Page, decode_cursor, encode_cursor
-from chalicelib.storage.table import is_condition_failure, transaction
+from chalicelib.storage.table import cancellation_codes, is_condition_failure, transaction
 
 MAX_ENDPOINTS = 20  # per tenant: the fan-out reads them in one Query and writes in one transaction
 
@@ -261,7 +261,17 @@ def record_attempt(
             with transaction() as tx:
                 tx.update(item, actions=actions, condition=condition, add_version_condition=False)
                 tx.save(_endpoint_item(tenant, endpoint))  # conditional on the version read
-    except (UpdateError, TransactWriteError) as exc:
+    except TransactWriteError as exc:
+        # PynamoDB sends puts before updates: [0] the endpoint, [1] the delivery.
+        codes = cancellation_codes(exc)
+        if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            return False  # the attempt was recorded by another copy of the message
+        if codes and codes[0] == "ConditionalCheckFailed":
+            # The endpoint changed meanwhile (an administrator's edit): fail the message, so that
+            # it comes back and the attempt is made and recorded against the endpoint as it is now.
+            raise VersionMismatchError() from exc
+        raise
+    except UpdateError as exc:
         if is_condition_failure(exc):
             return False
         raise

@@ -392,3 +392,33 @@ def test_the_delivery_function_reads_the_queue_and_reports_only_failing_messages
     result = handle_sqs_batch({"Records": [*records, poisoned]})
     assert result == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
     assert len(hooks.receiver.posts) == 1
+
+
+def test_an_endpoint_edited_during_an_attempt_fails_the_message_so_it_comes_back(hooks: Hooks) -> None:
+    """The attempt's record goes with the endpoint's new failure clock in one transaction; if an
+    administrator changed the endpoint meanwhile, the message fails (SQS brings it back) rather than
+    being dropped with the delivery left pending."""
+    from chalicelib.storage import webhooks as store
+
+    endpoint = hooks.subscribe()
+    hooks.world.order()
+    ((message, _),) = hooks.stream()
+    hooks.receiver.answers = [500]
+    real = store.endpoint_and_delivery
+
+    def then_edited(tenant: str, endpoint_id: str, delivery_id: str) -> Any:
+        found = real(tenant, endpoint_id, delivery_id)
+        assert hooks.world.admin.patch(f"/webhook-endpoints/{endpoint_id}", {"description": "x"}).status_code == 200
+        return found
+
+    store.endpoint_and_delivery = then_edited
+    try:
+        from chalicelib.domain.errors import VersionMismatchError
+
+        with pytest.raises(VersionMismatchError):
+            hooks.pipeline.attempt(message)
+    finally:
+        store.endpoint_and_delivery = real
+    (d,) = hooks.world.admin.get(f"/webhook-endpoints/{endpoint['id']}/deliveries").json["items"]
+    assert (d["status"], d["attempts"]) == ("pending", 0)
+    assert hooks.pipeline.attempt(message) == "succeeded"  # SQS delivers it again
