@@ -17,7 +17,7 @@ hits: list[str] = []
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+    def do_POST(self) -> None:
         hits.append(self.path)
         self.rfile.read(int(self.headers.get("content-length", "0")))
         if self.path == "/redirect":
