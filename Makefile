@@ -8,7 +8,7 @@ CFN_LINT := $(VENV)/bin/cfn-lint
 INFRA_TEMPLATES := infra/*.yaml
 STAGE ?= dev
 
-.PHONY: run test lint typecheck unit fuzz install clean tenant deploy package lint-infra rotate-signing-key bench
+.PHONY: run test lint typecheck unit fuzz install clean tenant deploy package lint-infra rotate-signing-key bench webhook-verifier
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -82,3 +82,7 @@ package: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache build
+
+## The independent webhook signature verifier the tests use (Standard Webhooks' JavaScript library).
+webhook-verifier:
+	cd tests/webhook_verifier && npm ci --no-audit --no-fund

@@ -7,19 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, DynamoDBEvent, Request, Response, S3Event
+from chalice.app import Chalice, CloudWatchEvent, DynamoDBEvent, Rate, Request, Response, S3Event, SQSEvent
 
 from chalicelib import config
 from chalicelib.api.errors import CODE_BY_STATUS, envelope, method_not_allowed_message
 from chalicelib.api.http import set_authenticator
-from chalicelib.api.routes import admin, auth, catalog, documents, orders, system
+from chalicelib.api.routes import admin, auth, catalog, documents, machine, orders, system
 from chalicelib.auth.principal import Principal
 from chalicelib.logs import logger
 
 app = Chalice(app_name="ordergate")
 app.log = logger  # type: ignore[assignment]
 
-for blueprint in (system.bp, auth.bp, admin.bp, catalog.bp, orders.bp, documents.bp):
+for blueprint in (system.bp, auth.bp, admin.bp, catalog.bp, orders.bp, documents.bp, machine.bp):
     app.register_blueprint(blueprint)
 
 
@@ -27,6 +27,10 @@ def _authenticate(request: Request) -> Principal:
     from chalicelib.bootstrap import get_services
 
     token = (request.headers.get("authorization") or "").partition(" ")[2].strip()
+    if token.startswith("ogk_"):  # an API key (services/api_keys.py); anything else is an access token
+        from chalicelib.services.api_keys import authenticate
+
+        return authenticate(token)
     return get_services().signer.verify(token)
 
 
@@ -83,3 +87,18 @@ else:
     @app.on_s3_event(bucket=config.documents_bucket(), events=["s3:ObjectCreated:*"], prefix="t/")
     def on_document_uploaded(event: S3Event) -> None:
         documents_arrived(event.to_dict())
+
+
+# --- webhooks (issue 15): the delivery function and the scheduled one ------------------------------------
+@app.on_sqs_message(queue=config.webhook_queue_name(), batch_size=10)
+def deliver_webhooks(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.webhooks.handlers import handle_sqs_batch
+
+    return handle_sqs_batch(event.to_dict())
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def queue_due_webhooks(event: CloudWatchEvent) -> None:
+    from chalicelib.webhooks.handlers import queue_due
+
+    queue_due()

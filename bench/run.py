@@ -510,6 +510,10 @@ def verdicts(results: dict[str, Any], not_exercised: list[str]) -> list[str]:
         misses.append(f"local stack order ratio {lo_stack['ratio']} (target ≤ {lo_stack['target_ratio']})")
     if "large_order" in results and not results["large_order"]["ok"]:
         misses.append("the 1,000-line order failed")
+    if "webhooks" in results:
+        from bench import webhooks
+
+        misses += webhooks.verdicts(results["webhooks"])
     misses += [f"{r}: not exercised (add a row to bench/scenarios.py)" for r in not_exercised]
     return misses
 
@@ -598,6 +602,15 @@ def summary_text(results: dict[str, Any], misses: list[str]) -> str:
             out.append(f"local stack, order create + submit over HTTP: {figures}; ratio {lo_stack['ratio']}")
         else:
             out.append(f"local stack orders: {lo_stack.get('skipped', 'not measured')}")
+    if "webhooks" in results:
+        costs, local = results["webhooks"]["costs"], results["webhooks"]["local"]
+        feed = costs["events_feed"]
+        out.append(
+            f"webhooks: fan-out to 10 endpoints {costs['fan_out_10_endpoints']['dynamodb_calls']} round trips, "
+            f"an attempt {costs['attempt']['dynamodb_calls']}; GET /events with {feed['events_in_day']} events in "
+            f"the day: {feed['operations']}, {feed['items_read']} items read; local stack delivery "
+            + (f"p50 {local['p50_s']} s (max {local['max_s']} s)" if "p50_s" in local else local.get("skipped", "?"))
+        )
     out.append("")
     out.append("targets met" if not misses else "targets missed:\n  " + "\n  ".join(misses))
     return "\n".join(out)
@@ -606,7 +619,7 @@ def summary_text(results: dict[str, Any], misses: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 repetition, 2,000-order large table, 3 cold runs")
-    phases = ["endpoints", "lists", "cold", "large", "stream", "local", "local-orders"]
+    phases = ["endpoints", "lists", "cold", "large", "stream", "local", "local-orders", "webhooks"]
     parser.add_argument("--only", choices=phases, action="append")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -636,6 +649,13 @@ def main(argv: list[str] | None = None) -> int:
         results.setdefault("stream", {})["local_stack"] = run_local_stack(5 if args.quick else 20)
     if "local-orders" in only:
         results["local_orders"] = run_local_orders()
+    if "webhooks" in only:  # issue 15: bench/webhooks.py
+        from bench import webhooks
+
+        results["webhooks"] = {
+            "costs": webhooks.measure_costs(2_000 if args.quick else 10_000),
+            "local": webhooks.measure_local(5 if args.quick else 10),
+        }
     results.setdefault("endpoints", {})
     misses = verdicts(results, not_exercised)
     results["targets_missed"] = misses

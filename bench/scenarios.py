@@ -92,6 +92,10 @@ def new_customer(w: World) -> str:
     return customer_id
 
 
+def new_api_key(w: World) -> str:
+    return str(w.ok("admin", "POST", "/api-keys", {"name": w.unique("ERP "), "permissions": []})["id"])
+
+
 def new_product_group(w: World) -> str:
     group_id: str = w.ok("admin", "POST", "/product-groups", {"name": w.unique("Group "), "portal": False})["id"]
     return group_id
@@ -537,5 +541,34 @@ SCENARIOS: list[Scenario] = [
                 ]
             },
         ),
+    ),
+    # --- machine clients (issue 15) ----------------------------------------------------------------------
+    Scenario("GET /api-keys", "admin", get("/api-keys")),
+    Scenario(
+        "POST /api-keys",
+        "admin",
+        lambda w: Request("POST", "/api-keys", {"name": w.unique("ERP "), "permissions": ["orders.read_all"]}),
+        expect=201,
+    ),
+    Scenario("GET /api-keys/{key_id}", "admin", lambda w: Request("GET", f"/api-keys/{new_api_key(w)}")),
+    Scenario(
+        "DELETE /api-keys/{key_id}", "admin", lambda w: Request("DELETE", f"/api-keys/{new_api_key(w)}"), expect=204
+    ),
+    Scenario("GET /events", "desk", get("/events")),
+    Scenario(
+        "PUT /stock",
+        "admin",
+        lambda w: Request(
+            "PUT",
+            "/stock",
+            {
+                "entries": [
+                    {"sku": f"P-{i:03d}", "site_id": w.ids["site"], "quantity": int(w.unique("")[-3:]) + i}
+                    for i in range(1, 21)
+                ]
+            },
+        ),
+        why="the sku guards and sites (one BatchGet), the products (one BatchGet), one transaction per 99 "
+        "products: 3 for up to 99 products, growing by ~3 per 100 entries up to 1,000",
     ),
 ]

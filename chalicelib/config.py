@@ -27,6 +27,15 @@ S3_ENDPOINT = "ORDERGATE_S3_ENDPOINT"
 # (it would change an existing bucket's notifications), so the template wires it (app.py, infra/package.py).
 PACKAGING = "ORDERGATE_PACKAGING"  # local stack / tests only: the emulator, for presigned URLs too
 SES_IDENTITY = "ORDERGATE_SES_IDENTITY"  # the verified SES identity (domain or address) mail is sent from
+# The event feed serves only events at least this old (seconds): longer than any API invocation may run
+# (lambda_timeout 29 s), so no event can still commit behind a cursor (services/event_feed.py).
+EVENT_SETTLE_SECONDS = "ORDERGATE_EVENT_SETTLE_SECONDS"
+# Webhooks (issue 15): the delivery queue (its name is read by app.py at import, for the SQS trigger),
+# and whether http://127.0.0.1 URLs are allowed (the local stack only).
+WEBHOOK_QUEUE_URL = "ORDERGATE_WEBHOOK_QUEUE_URL"
+WEBHOOK_QUEUE_NAME = "ORDERGATE_WEBHOOK_QUEUE_NAME"
+WEBHOOK_ALLOW_LOCAL = "ORDERGATE_WEBHOOK_ALLOW_LOCAL"
+SQS_ENDPOINT = "ORDERGATE_SQS_ENDPOINT"  # local stack only
 # Deploy-time only (infra/deploy.py reads them from .chalice/config.json; the Lambda code does not):
 DLQ_ARN = "ORDERGATE_DLQ_ARN"  # on-failure destination of the stream's event source mapping
 SES_SANDBOX_RECIPIENTS = "ORDERGATE_SES_SANDBOX_RECIPIENTS"  # comma-separated; SES sandbox only
@@ -62,6 +71,10 @@ class Settings:
     stage: str
     documents_bucket: str = "ordergate-documents"
     s3_endpoint: str | None = None
+    event_settle_seconds: float = 35.0
+    webhook_queue_url: str | None = None
+    webhook_allow_local: bool = False
+    sqs_endpoint: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -79,6 +92,10 @@ class Settings:
             stage=env.get(STAGE, "local"),
             documents_bucket=documents_bucket(),
             s3_endpoint=env.get(S3_ENDPOINT) or None,
+            event_settle_seconds=float(env.get(EVENT_SETTLE_SECONDS, "35")),
+            webhook_queue_url=env.get(WEBHOOK_QUEUE_URL) or None,
+            webhook_allow_local=env.get(WEBHOOK_ALLOW_LOCAL) == "1",
+            sqs_endpoint=env.get(SQS_ENDPOINT) or None,
         )
 
 
@@ -129,3 +146,7 @@ def packaging() -> bool:
 
 def stream_arn() -> str:
     return os.environ.get(STREAM_ARN) or PLACEHOLDER_STREAM_ARN
+
+
+def webhook_queue_name() -> str:
+    return os.environ.get(WEBHOOK_QUEUE_NAME) or "ordergate-webhooks"

@@ -229,6 +229,23 @@ def configure_stream_mapping(
     return updated
 
 
+def configure_webhook_mapping(lambda_client: Any, function_name: str, queue_arn: str) -> dict[str, Any] | None:
+    """The SQS mapping `chalice deploy` created for the delivery function: report failed messages
+    alone (without it Lambda ignores batchItemFailures and retries the whole batch)."""
+    mappings = [
+        m
+        for page in lambda_client.get_paginator("list_event_source_mappings").paginate(EventSourceArn=queue_arn)
+        for m in page["EventSourceMappings"]
+        if m["FunctionArn"].split(":")[6] == function_name
+    ]
+    if not mappings:
+        return None
+    updated: dict[str, Any] = lambda_client.update_event_source_mapping(
+        UUID=mappings[0]["UUID"], FunctionResponseTypes=["ReportBatchItemFailures"]
+    )
+    return updated
+
+
 # --- command line --------------------------------------------------------------------------------
 
 
@@ -282,6 +299,10 @@ def cmd_after(args: argparse.Namespace) -> None:
         f"bisect={mapping.get('BisectBatchOnFunctionError')}, retries={mapping.get('MaximumRetryAttempts')}, "
         f"on failure -> {env[config.DLQ_ARN]}"
     )
+    queue_arn = resources.outputs_from_environment(env)["WebhookQueueArn"]
+    webhook_fn = resources.function_name(stage, resources.WEBHOOK_HANDLER)
+    if configure_webhook_mapping(_session().client("lambda"), webhook_fn, queue_arn) is None:
+        print(f"No SQS mapping of {webhook_fn} from {queue_arn} yet: run `make deploy` again once it exists.")
 
 
 def cmd_signing_key(args: argparse.Namespace) -> None:

@@ -55,6 +55,11 @@ DOCUMENTS_ROLE = "OnDocumentUploadedRole"
 DOCUMENTS_HANDLER = "on_document_uploaded"  # app.py: its name when packaged (a plain Lambda function)
 DOCUMENTS_BUCKET = "DocumentsBucket"  # infra/ordergate.yaml
 DOCUMENTS_PERMISSION = "DocumentsBucketInvokesHandler"
+WEBHOOK_FUNCTION = "DeliverWebhooks"
+WEBHOOK_ROLE = "DeliverWebhooksRole"
+WEBHOOK_EVENT = "DeliverWebhooksSqsEventSource"
+SCHEDULE_FUNCTION = "QueueDueWebhooks"
+SCHEDULE_ROLE = "QueueDueWebhooksRole"
 GATEWAY_RESPONSES_KEY = "x-amazon-apigateway-gateway-responses"
 
 NOT_FOUND = envelope("not_found", "There is nothing at this path for this method. GET /openapi.json lists every path.")
@@ -190,9 +195,35 @@ def merge_template(stage: str, template: dict[str, Any] | None = None) -> dict[s
             DOCUMENTS_BUCKET: bucket,
             DOCUMENTS_PERMISSION: permission,
             REST_API: {"Properties": {"DefinitionBody": {GATEWAY_RESPONSES_KEY: gateway_responses()}}},
+            # Webhooks (issue 15): the delivery function reads the packaged queue and reports failed
+            # messages alone; the scheduled function queues the retries due.
+            WEBHOOK_FUNCTION: {
+                "Properties": {
+                    "FunctionName": {"Fn::Sub": resources.function_name("${Stage}", resources.WEBHOOK_HANDLER)},
+                    "Environment": environment,
+                    "Events": {
+                        WEBHOOK_EVENT: {
+                            "Properties": {
+                                # Fn::Sub, as Chalice writes it: the merge replaces its string (a GetAtt
+                                # would be merged beside it into an invalid two-key intrinsic).
+                                "Queue": {"Fn::Sub": "${WebhookQueue.Arn}"},
+                                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                            }
+                        }
+                    },
+                }
+            },
+            SCHEDULE_FUNCTION: {
+                "Properties": {
+                    "FunctionName": {"Fn::Sub": resources.function_name("${Stage}", resources.SCHEDULE_HANDLER)},
+                    "Environment": environment,
+                }
+            },
             API_ROLE: role(API_ROLE),
             STREAM_ROLE: role(STREAM_ROLE),
             DOCUMENTS_ROLE: role(DOCUMENTS_ROLE),
+            WEBHOOK_ROLE: role(WEBHOOK_ROLE),
+            SCHEDULE_ROLE: role(SCHEDULE_ROLE),
         },
         "Outputs": infra["Outputs"],
     }

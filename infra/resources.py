@@ -23,6 +23,8 @@ INFRA_DIR = Path(__file__).resolve().parent
 TEMPLATE_PATH = INFRA_DIR / "ordergate.yaml"
 APP_NAME = "ordergate"
 STREAM_HANDLER = "on_table_change"  # the @app.on_dynamodb_record function in app.py
+WEBHOOK_HANDLER = "deliver_webhooks"  # the @app.on_sqs_message function
+SCHEDULE_HANDLER = "queue_due_webhooks"  # the @app.schedule function
 
 # A value in a policy or an environment: a literal, or a CloudFormation intrinsic (a dict).
 CfnValue = str | dict[str, Any]
@@ -36,6 +38,8 @@ ENVIRONMENT_FROM_OUTPUTS: dict[str, str] = {
     config.SES_IDENTITY: "SesIdentity",
     config.SIGNING_KEY_PARAMETER: "SigningKeyParameterName",
     config.DOCUMENTS_BUCKET: "DocumentsBucketName",
+    config.WEBHOOK_QUEUE_URL: "WebhookQueueUrl",
+    config.WEBHOOK_QUEUE_NAME: "WebhookQueueName",
 }
 
 # Values in the committed .chalice/config.json before the first `make deploy` writes real ones.
@@ -102,6 +106,7 @@ def outputs_from_environment(env: Mapping[str, str]) -> dict[str, str]:
     outputs["SesIdentityArn"] = where.make("ses", f"identity/{outputs['SesIdentity']}")
     outputs["SigningKeyParameterArn"] = where.make("ssm", f"parameter{outputs['SigningKeyParameterName']}")
     outputs["DocumentsBucketArn"] = f"arn:{where.partition}:s3:::{outputs['DocumentsBucketName']}"
+    outputs["WebhookQueueArn"] = where.make("sqs", outputs["WebhookQueueName"])
     return outputs
 
 
@@ -137,6 +142,15 @@ STREAM_ACTIONS = [
 # ses:SendEmail; SendRawEmail is granted too, as AWS's own identity grants do.
 SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
 DLQ_ACTIONS = ["sqs:SendMessage"]
+# The webhook queue: the stream handler, the API (test, retry) and the delivery function send to it;
+# Lambda reads it for the delivery function with the function's role (the SQS event source's needs).
+WEBHOOK_QUEUE_ACTIONS = [
+    "sqs:SendMessage",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+]
 # SecureString under the AWS managed key aws/ssm: its key policy lets SSM decrypt for any principal
 # of the account, so no kms:Decrypt grant is needed (a customer managed key would need one).
 SSM_ACTIONS = ["ssm:GetParameter"]
@@ -178,6 +192,7 @@ def lambda_policy(
             _statement("TableStream", STREAM_ACTIONS, [_join(outputs["TableArn"], "/stream/*")]),
             _statement("SendEmail", SES_ACTIONS, ses_resources),
             _statement("StreamDeadLetterQueue", DLQ_ACTIONS, [outputs["DeadLetterQueueArn"]]),
+            _statement("WebhookQueue", WEBHOOK_QUEUE_ACTIONS, [outputs["WebhookQueueArn"]]),
             _statement("SigningKey", SSM_ACTIONS, [outputs["SigningKeyParameterArn"]]),
             _statement("Documents", DOCUMENT_ACTIONS, [_join(outputs["DocumentsBucketArn"], DOCUMENTS_PREFIX)]),
             _statement("LogGroups", LOG_GROUP_ACTIONS, list(log_groups)),

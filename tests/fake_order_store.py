@@ -166,6 +166,17 @@ class InMemoryOrderStore:
         found.sort(key=lambda s: (s.order.created_at, s.order.id), reverse=True)
         return Page([_summary(s) for s in found[: query.limit]], None)
 
+    def list_by_supplier_reference(
+        self, tenant: str, reference: str, limit: int, cursor: str | None
+    ) -> Page[OrderSummary]:
+        found = [
+            s
+            for (t, _), s in self.orders.items()
+            if t == tenant and (s.order.supplier_reference or "").casefold() == reference.casefold()
+        ]
+        found.sort(key=lambda s: (s.order.created_at, s.order.id), reverse=True)
+        return Page([_summary(s) for s in found[:limit]], None)
+
     def list_approvals(
         self,
         tenant: str,
@@ -218,5 +229,6 @@ def _summary(s: Stored) -> OrderSummary:
         customer_reference=o.customer_reference,
         requested_delivery_date=o.requested_delivery_date.isoformat() if o.requested_delivery_date else None,
         sales_rep_id=s.sales_rep_id,
+        supplier_reference=o.supplier_reference,
     )
 

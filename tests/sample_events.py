@@ -121,13 +121,12 @@ def fixed_clock_and_ids() -> Iterator[None]:
         n = next(minutes)
         return f"2026-03-02T{9 + n // 60:02d}:{n % 60:02d}:00Z"
 
-    def new_id() -> str:
+    def new_id(after: str | None = None) -> str:
         return f"01SAMPLEID{next(ids):016d}"
 
     with (
         mock.patch.object(domain, "now_iso", now),
         mock.patch.object(domain, "new_id", new_id),
-        mock.patch.object(domain, "new_id_after", lambda previous: new_id()),
     ):
         yield
 

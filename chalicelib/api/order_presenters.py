@@ -113,6 +113,7 @@ def order_data(o: Order) -> dict[str, Any]:
         "created_by": o.created_by,
         "submitted_by": o.submitted_by,
         "customer_reference": o.customer_reference,
+        "supplier_reference": o.supplier_reference,
         "requested_delivery_date": o.requested_delivery_date,
         "delivery_address": o.delivery_address,
         "delivery_method": o.delivery_method,

@@ -12,24 +12,31 @@ import time
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def new_id() -> str:
+def new_id(after: str | None = None) -> str:
+    """A new id; with `after`, one that sorts after it even within the same millisecond (the events
+    of one action keep their order in the event feed)."""
     value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
+    if after is not None:
+        value = max(value, decode(after) + 1)
+    return encode(value)
+
+
+def floor_id(ms: int) -> str:
+    """The smallest id of millisecond `ms`: every id made earlier sorts before it."""
+    return encode(ms << 80)
+
+
+def decode(id_: str) -> int:
+    value = 0
+    for c in id_:
+        value = value * 32 + _ALPHABET.index(c)
+    return value
+
+
+def encode(value: int) -> str:
     chars = []
     for _ in range(26):
         chars.append(_ALPHABET[value & 31])
         value >>= 5
     return "".join(reversed(chars))
 
-
-def new_id_after(previous: str | None) -> str:
-    """A new id that sorts after `previous` (an id made earlier in the same process, the same millisecond
-    perhaps): the events one action records keep their order wherever they are sorted by id."""
-    made = new_id()
-    if previous is None or made > previous:
-        return made
-    digits = [_ALPHABET.index(c) for c in previous]
-    for i in range(len(digits) - 1, -1, -1):  # previous + 1, in base 32
-        digits[i] = (digits[i] + 1) % 32
-        if digits[i]:
-            break
-    return "".join(_ALPHABET[d] for d in digits)

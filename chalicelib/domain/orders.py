@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.domain.budget import BudgetMove, Counted, settle
 from chalicelib.domain.clock import now_iso
 from chalicelib.domain.errors import InvalidTransitionError, ValidationFailedError, invalid_field
-from chalicelib.domain.ids import new_id, new_id_after
+from chalicelib.domain.ids import new_id
 from chalicelib.domain.money import MAX_AMOUNT, MAX_QUANTITY, ZERO, line_net, line_tax, money
 
 MAX_LINES = 1000
@@ -261,6 +261,7 @@ class Order:
     payment_status: str = "unpaid"
     submitted_by: str | None = None
     customer_reference: str | None = None
+    supplier_reference: str | None = None  # the ERP's number for the order (staff, any status)
     requested_delivery_date: Date | None = None
     delivery_address: dict[str, Any] | None = None
     delivery_method: str | None = None
@@ -354,7 +355,7 @@ class Order:
             **{k: v for k, v in details.items() if v is not None},
         }
         previous = self.events[-1].id if self.events else None
-        self.events.append(OrderEvent(new_id_after(previous), type_, by, now_iso(), data))
+        self.events.append(OrderEvent(new_id(after=previous), type_, by, now_iso(), data))
 
     def record_created(self, by: str) -> None:
         """A new draft: its first history entry and event."""
@@ -418,6 +419,14 @@ class Order:
         for key, value in changes.items():
             setattr(self, key, value)
         self._record(Action.EDIT, by, self.status, changes=sorted(changes))
+
+    def set_supplier_reference(self, by: str, reference: str | None) -> None:
+        """The supplier's own number for the order (their ERP's): staff set it in any status, so it is
+        no edit of the order (no status check), only a history entry."""
+        if reference == self.supplier_reference:
+            return
+        self.supplier_reference = reference
+        self._record("set_supplier_reference", by, self.status, note=reference, changes=["supplier_reference"])
 
     # buyer side
     def submit(self, by: str, needs_approval: bool) -> None:

@@ -141,6 +141,20 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     bootstrap.reset()
     emulator.start()
     cleanup.callback(emulator.stop)
+    # Webhooks (issue 15): the queues in the emulator's SQS, before the settings are read.
+    from chalicelib.local import webhooks as local_webhooks
+
+    queue_url, _ = local_webhooks.create_queues(emulator.client("sqs"), config.webhook_queue_name())
+    environment.apply(
+        {
+            **environment.local_environment(emulator.url, key, region),
+            config.SQS_ENDPOINT: emulator.url,
+            config.WEBHOOK_QUEUE_URL: queue_url,
+            config.WEBHOOK_ALLOW_LOCAL: "1",  # http://127.0.0.1 receivers on the developer's machine
+            config.EVENT_SETTLE_SECONDS: "5",  # no 29 s Lambda limit here, but no real concurrency either
+        }
+    )
+    bootstrap.reset()
 
     services = bootstrap.get_services()
     table.create_table()
@@ -161,6 +175,9 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
         start="TRIM_HORIZON",  # a fresh emulator: everything in the stream is this run's, seed included
     )
     _start_loop(cleanup, PollingThread("stream-worker", worker.run_step, interval=0.2))
+    hooks = local_webhooks.WebhookWorker(emulator.client("sqs"), queue_url, region)
+    _start_loop(cleanup, PollingThread("webhook-worker", hooks.run_step, interval=0.1))
+    _start_loop(cleanup, PollingThread("webhook-schedule", local_webhooks.run_schedule, interval=5.0))
 
     api_url = f"http://{local.host}:{local.api_port}"
     seeded = seed_demo(services.passwords, portal_url=api_url)
@@ -217,6 +234,7 @@ def banner(r: Running) -> str:
             f"  Table          {r.table_name}  (its stream feeds the Lambda stream handler)",
             f"  Demo login     tenant {DEMO_TENANT}, username {DEMO_ADMIN}, password {DEMO_PASSWORD}  ({seeded})",
             f"  Outbox         {r.outbox}/  (one .eml per e-mail SES accepted)",
+            "  Webhooks       SQS in the emulator, delivered by a worker; http://127.0.0.1 receivers allowed",
             "",
             "  Log in:",
             f"    curl -s -X POST {r.api_url}/auth/login -H 'Content-Type: application/json' \\",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.storage.items import BaseItem
+from chalicelib.storage.items import BaseItem, OrderEventItem
 
 
 def decode_image(image: dict[str, Any] | None) -> BaseItem | None:
@@ -37,6 +37,10 @@ def handle_record(record: Any) -> None:
         from chalicelib.bootstrap import get_services
 
         get_services().notifications.notify(happened)
+    if old is None and isinstance(new, OrderEventItem):  # and to the tenant's webhooks (issue 15)
+        from chalicelib.webhooks.handlers import fan_out
+
+        fan_out(new)
 
 
 def handle_batch(event: dict[str, Any]) -> dict[str, Any]:

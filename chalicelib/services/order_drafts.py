@@ -178,8 +178,18 @@ class Drafts(OrderWrites):
         return out
 
     def patch_header(self, p: Principal, order_id: str, data: dict[str, Any], expected: int | None) -> Order:
+        data = dict(data)
+        reference_given = "supplier_reference" in data
+        reference = data.pop("supplier_reference", None)
+
         def change(loaded: Loaded, w: Write) -> None:
             o = loaded.order
+            if reference_given:
+                # The ERP's number: staff who review orders set it in any status (API.md "Machine clients").
+                forbid(p.is_staff and p.has(Permission.ORDERS_REVIEW), "set the supplier's reference of")
+                o.set_supplier_reference(p.user_id, reference)
+                if not data:
+                    return
             forbid(may_edit(p, o), "edit")
             o.check(Action.EDIT)
             site_id = data.get("site_id")

@@ -118,6 +118,12 @@ class OrderStore(Protocol):
 
     def list_orders(self, query: OrderQuery) -> Page[OrderSummary]: ...
 
+    def list_by_supplier_reference(
+        self, tenant: str, reference: str, limit: int, cursor: str | None
+    ) -> Page[OrderSummary]:
+        """The orders carrying this supplier's reference (any case), newest first: one Query."""
+        ...
+
     def list_approvals(
         self,
         tenant: str,

@@ -24,6 +24,7 @@ from chalicelib.domain.clock import utcnow
 from chalicelib.domain.errors import (
     BudgetExceededError,
     ConflictError,
+    ForbiddenError,
     MalformedRequestError,
     NotFoundError,
     VersionMismatchError,
@@ -186,7 +187,10 @@ class OrderWrites:
         customer_id: str | None,
         created_from: str | None,
         created_to: str | None,
+        supplier_reference: str | None = None,
     ) -> Page[OrderSummary]:
+        if supplier_reference is not None:
+            return self._by_supplier_reference(p, supplier_reference, limit, cursor, status, customer_id)
         if status is not None and status not in {s.value for s in S}:
             raise MalformedRequestError(f"'status' must be one of {', '.join(s.value for s in S)}.")
         for name, value in (("created_from", created_from), ("created_to", created_to)):
@@ -227,6 +231,21 @@ class OrderWrites:
             sees_sent=own and p.has(P.ORDERS_PLACE),
             sees_waiting=own and p.has(P.ORDERS_APPROVE),
         )
+
+    def _by_supplier_reference(
+        self, p: Principal, reference: str, limit: int, cursor: str | None, status: str | None, customer_id: str | None
+    ) -> Page[OrderSummary]:
+        """One Query of the reference's list. The supplier's number is the supplier's: staff only. Staff
+        without orders.read_all see their customers' orders in it (a page may come back short)."""
+        if not p.is_staff:
+            raise ForbiddenError("Only supplier staff may find orders by the supplier's reference.")
+        page = self._store.list_by_supplier_reference(p.tenant, reference, limit, cursor)
+
+        def shown(s: OrderSummary) -> bool:
+            visible = p.has(P.ORDERS_READ_ALL) or s.sales_rep_id == p.user_id or s.created_by == p.user_id
+            return visible and status in (None, s.status) and customer_id in (None, s.customer_id)
+
+        return Page([s for s in page.items if shown(s)], page.next_cursor)
 
     @staticmethod
     def _check_offer(offer: Offer | None, quantity: Decimal, field: str, quantity_field: str | None = None) -> None:

@@ -385,6 +385,60 @@ class CatalogLeaseItem(BaseItem, discriminator="catalog_lease"):
     lease_until = NumberAttribute()
 
 
+class ApiKeyItem(BaseItem, discriminator="api_key"):
+    """A machine client's key (issue 15): only the SHA-256 of the key is kept; the key is shown once."""
+
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    permissions = JSONAttribute(default=list)
+    prefix = UnicodeAttribute()
+    key_hash = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    last_used_at = UnicodeAttribute(null=True)
+
+
+class SupplierRefItem(BaseItem, discriminator="supplier_ref"):
+    """An order in the list of its supplier's reference (keys.py): what the list shows of it, written
+    in each of the order's transactions while it has that reference."""
+
+    order_id = UnicodeAttribute()
+    summary = JSONAttribute()
+
+
+class WebhookEndpointItem(BaseItem, discriminator="webhook_endpoint"):
+    """Where a tenant's events are posted (issue 15). `secrets`: [{"secret", "expires_at"}], the newest
+    first; an older one keeps signing for 24 h after a rotation. `failing_since`: the first failure not
+    followed by a success (3 days of it disable the endpoint)."""
+
+    id = UnicodeAttribute()
+    url = UnicodeAttribute()
+    event_types = JSONAttribute(default=list)
+    description = UnicodeAttribute(null=True)
+    enabled = BooleanAttribute(default=True)
+    created_at = UnicodeAttribute()
+    disabled_reason = UnicodeAttribute(null=True)
+    secrets = JSONAttribute(default=list)
+    failing_since = UnicodeAttribute(null=True)
+
+
+class WebhookDeliveryItem(BaseItem, discriminator="webhook_delivery"):
+    """One event for one endpoint: its body (the Event JSON, the same on every attempt) and its state.
+    While a retry is due later than SQS can delay (15 min) it is in gsi1 under the day it is due."""
+
+    id = UnicodeAttribute()
+    endpoint_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    body = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | succeeded | failed
+    attempts = NumberAttribute(default=0)
+    last_status_code = NumberAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    next_attempt_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
 def item_classes() -> list[type[BaseItem]]:
     """Every registered item model (used by table creation checks and tests)."""
     out: list[type[BaseItem]] = []

@@ -327,3 +327,48 @@ def customer_price(tenant: str, customer_id: str, product_id: str) -> tuple[str,
 
 def catalog_lease(tenant: str) -> tuple[str, str]:
     return f"{tenant_pk(tenant)}#CATALOGLEASE", "LEASE"
+
+
+# --- machine clients (issue 15) -------------------------------------------------------------------
+# | item            | pk                         | sk            | serves |
+# | api key         | T#{t}#APIKEYS              | {key id}      | GetItem when a request presents the key (the tenant and id are in the key); GET /api-keys: Query the partition |
+def api_keys_pk(tenant: str) -> str:
+    return f"{tenant_pk(tenant)}#APIKEYS"
+
+
+def api_key(tenant: str, key_id: str) -> tuple[str, str]:
+    return api_keys_pk(tenant), key_id
+
+
+# | supplier ref    | T#{t}#SUPREF#{casefolded ref}  | {created_at}#{order id} | GET /orders?supplier_reference= : Query the partition.
+# |                 |                                |                         | What a list shows of the order (a copy), rewritten in every transaction of an order
+# |                 |                                |                         | that has a reference and removed with the reference, so it is never stale |
+def supplier_reference(tenant: str, reference: str) -> str:
+    return f"{tenant_pk(tenant)}#SUPREF#{reference.casefold()}"
+
+
+# --- webhooks (issue 15) --------------------------------------------------------------------------------
+# | item              | pk                              | sk                     | serves |
+# | webhook endpoint  | T#{t}#WEBHOOKS                  | {endpoint id}          | GET /webhook-endpoints, and the stream's fan-out: Query the partition; GetItem/BatchGet by id |
+# | webhook delivery  | T#{t}#WHDELIV#{endpoint id}     | {event id}-{endpoint id} | GET .../deliveries: Query, newest first; the delivery function: BatchGet with its endpoint. The id is made of the event's and the endpoint's, so a redelivered stream record creates nothing twice |
+# GSI1 on a delivery waiting longer than SQS can delay (15 min):
+# | webhook delivery  | gsi1pk WHDUE#{YYYY-MM-DD}       | gsi1sk {next_attempt_at}#{tenant}#{endpoint}#{delivery} | the scheduled function: Query the days due (today, yesterday) up to now; removed when queued |
+def webhooks_pk(tenant: str) -> str:
+    return f"{tenant_pk(tenant)}#WEBHOOKS"
+
+
+def webhook_endpoint(tenant: str, endpoint_id: str) -> tuple[str, str]:
+    return webhooks_pk(tenant), endpoint_id
+
+
+def webhook_deliveries_pk(tenant: str, endpoint_id: str) -> str:
+    return f"{tenant_pk(tenant)}#WHDELIV#{endpoint_id}"
+
+
+def webhook_delivery(tenant: str, endpoint_id: str, delivery_id: str) -> tuple[str, str]:
+    return webhook_deliveries_pk(tenant, endpoint_id), delivery_id
+
+
+def webhooks_due(day: str) -> str:
+    """GSI1 partition of the deliveries due on one UTC day (every tenant: the scheduler is the platform's)."""
+    return f"WHDUE#{day}"

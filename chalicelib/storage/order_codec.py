@@ -56,6 +56,7 @@ class Loaded:
     order: Order
     sales_rep_id: str | None
     status_read: OrderStatus | None = None  # `order` is changed in place: the status it was read in
+    supplier_reference_read: str | None = None  # and the supplier's reference it had (its list entry)
     pages: dict[str, tuple[str, int]] = field(default_factory=dict)  # sk → (lines JSON, item version)
     revisions: dict[int, tuple[str, int]] = field(default_factory=dict)
     document_ids: set[str] = field(default_factory=set)
@@ -161,6 +162,7 @@ def header_item(tenant: str, order: Order, sales_rep_id: str | None, page_count:
         header={
             **{name: _s(getattr(order, name)) for name in HEADER_FIELDS},
             "customer_path_order": list(order.customer_path),  # the set above loses the order
+            "supplier_reference": order.supplier_reference,
             "budget": dataclasses.asdict(order.budget) if order.budget else None,
         },
         totals={"net": str(totals.net), "tax": str(totals.tax), "gross": str(totals.gross)},
@@ -218,6 +220,7 @@ def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         payment_status=header.payment_status,
         submitted_by=header.submitted_by,
         customer_reference=h.get("customer_reference"),
+        supplier_reference=h.get("supplier_reference"),
         requested_delivery_date=_date(h.get("requested_delivery_date")),
         delivery_address=h.get("delivery_address"),
         delivery_method=h.get("delivery_method"),
@@ -240,6 +243,7 @@ def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         order=order,
         sales_rep_id=header.sales_rep_id,
         status_read=order.status,
+        supplier_reference_read=order.supplier_reference,
         pages={p.sk: (json.dumps(p.lines, sort_keys=True), p.version or 0) for p in pages},
         revisions={r.revision["revision"]: (json.dumps(r.revision, sort_keys=True), r.version or 0) for r in revisions},
         document_ids={d.document["id"] for d in documents},
@@ -270,6 +274,7 @@ class OrderSummary:
     customer_reference: str | None
     requested_delivery_date: str | None
     sales_rep_id: str | None = None
+    supplier_reference: str | None = None
 
 
 def summary(item: OrderItem) -> OrderSummary:
@@ -293,6 +298,7 @@ def summary(item: OrderItem) -> OrderSummary:
         customer_reference=h.get("customer_reference"),
         requested_delivery_date=h.get("requested_delivery_date"),
         sales_rep_id=item.sales_rep_id,
+        supplier_reference=h.get("supplier_reference"),
     )
 
 

@@ -38,15 +38,18 @@ from chalicelib.storage.items import (
     OrderMessageItem,
     OrderRevisionItem,
     SiteItem,
+    SupplierRefItem,
 )
 from chalicelib.storage.order_codec import (
     Loaded,
+    OrderSummary,
     approval_entries,
     doc_to_json,
     file_to_json,
     header_item,
     order_from_items,
     pages,
+    summary,
 )
 from chalicelib.storage.paging import Page, decode_cursor, page_from
 from chalicelib.storage.table import Check, add_checks, cancellation_codes, failed_check, transaction
@@ -180,6 +183,11 @@ def save(
         puts += approval_entries(tenant, order, header)
     elif was_waiting and not waits:
         deletes += approval_entries(tenant, order, header)
+    # The order's entry in the list of its supplier's reference: rewritten with every write (the summary
+    # changes), removed with the reference it was under.
+    old_reference = loaded.supplier_reference_read if loaded else None
+    if old_reference and (old_reference.casefold() != (order.supplier_reference or "").casefold()):
+        deletes.append(SupplierRefItem(keys.supplier_reference(tenant, old_reference), header.gsi3sk))
     # The request's Idempotency-Key, claimed in this same transaction (storage/idempotency.py), with the
     # response the route will give if it says how to build it: the order as this write leaves it.
     claim = idempotency.pending()
@@ -206,6 +214,8 @@ def save(
                 _add_budget(tx, tenant, move, limit - move.cents if limit is not None and move.cents > 0 else None)
             if number is not None:
                 _claim_number(tx, tenant, number)
+            if order.supplier_reference:  # the last update: the indexes above stay as they are
+                _put_reference_entry(tx, tenant, order, header)
             add_checks(tx, checks)
     except TransactWriteError as exc:
         order.version = read_version
@@ -240,6 +250,27 @@ def _checks(tenant: str, relied: Relied) -> list[Check]:
 
 def _expiry(at: str | None) -> datetime | None:
     return datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
+
+
+def _put_reference_entry(tx: Any, tenant: str, order: Order, header: Any) -> None:
+    """An update, not a put: a put would need the entry's version, which this write has not read."""
+    entry = SupplierRefItem(keys.supplier_reference(tenant, order.supplier_reference or ""), header.gsi3sk)
+    shown = dataclasses.asdict(summary(header))
+    actions = [SupplierRefItem.order_id.set(order.id), SupplierRefItem.summary.set(shown)]
+    tx.update(entry, actions=[*actions, SupplierRefItem.type.set(SupplierRefItem)], add_version_condition=False)
+
+
+def list_by_supplier_reference(tenant: str, reference: str, limit: int, cursor: str | None) -> Page[OrderSummary]:
+    """The orders under one supplier's reference, newest first: one Query of its partition."""
+    pk = keys.supplier_reference(tenant, reference)
+    result = SupplierRefItem.query(
+        pk,
+        scan_index_forward=False,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
+    )
+    return page_from((OrderSummary(**i.summary) for i in result), lambda: result.last_evaluated_key)
 
 
 def _claim_number(tx: Any, tenant: str, number: int) -> None:
@@ -337,6 +368,7 @@ class DynamoOrderStore:
     parents = staticmethod(customers.walk_ancestors)
     list_orders = staticmethod(order_lists.list_orders)
     list_approvals = staticmethod(order_lists.list_approvals)
+    list_by_supplier_reference = staticmethod(list_by_supplier_reference)
 
     def read(self, tenant: str, reads: Reads) -> refs_store.Refs:
         return refs_store.load(

@@ -442,3 +442,39 @@ def bulk_write(tenant: str, changes: list[tuple[Product | None, Product]]) -> No
             for b in before.barcodes:
                 if b.lower() not in claimed:
                     batch.delete(UniqueItem(*keys.barcode_guard(tenant, b)))
+
+
+# --- stock sync (PUT /stock) ---------------------------------------------------------------------------
+STOCK_TX_PRODUCTS = 99  # with the lease's condition check: DynamoDB's 100 items per transaction
+
+
+def set_stock(tenant: str, changes: list[tuple[Product, dict[str, Decimal]]]) -> dict[str, str]:
+    """Give each product its new stock map, each conditional on the version read (a concurrent product
+    write makes that product fail, never lost) and on no CSV import holding the catalog, in transactions
+    of 99 products. Returns product id → why it was not written ("changed" or "import"); a transaction
+    that fails on one product is retried without it, so the others are still written."""
+    failed: dict[str, str] = {}
+    pending = list(changes)
+    while pending:
+        chunk, pending = pending[:STOCK_TX_PRODUCTS], pending[STOCK_TX_PRODUCTS:]
+        while chunk:
+            try:
+                with transaction() as tx:
+                    tx.condition_check(CatalogLeaseItem, *keys.catalog_lease(tenant), condition=_lease_free())
+                    for product, stock in chunk:
+                        stored = {site: num_str(q) for site, q in sorted(stock.items())}
+                        item = ProductItem(*keys.product(tenant, product.id))
+                        item.version = product.version  # PynamoDB: condition on it, and increment it
+                        tx.update(item, actions=[ProductItem.stock.set(stored)])
+                break
+            except TransactWriteError as exc:
+                codes = cancellation_codes(exc)
+                if codes and codes[0] == "ConditionalCheckFailed":
+                    failed.update({product.id: "import" for product, _ in chunk})
+                    break
+                stale = {chunk[i - 1][0].id for i, c in enumerate(codes) if i > 0 and c == "ConditionalCheckFailed"}
+                if not stale:
+                    raise  # a conflict or throttling: the caller's request fails, nothing is half-known
+                failed.update(dict.fromkeys(stale, "changed"))
+                chunk = [(p, s) for p, s in chunk if p.id not in stale]
+    return failed

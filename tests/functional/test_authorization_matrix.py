@@ -28,6 +28,7 @@ from chalice.test import Client
 from app import app
 from chalicelib.api import openapi
 from chalicelib.domain.permissions import BUILTIN_GROUPS
+from chalicelib.services.api_keys import GRANTABLE as GRANTABLE_TO_KEYS
 from tests.conftest import aws_environment
 from tests.functional.conftest import ADMIN_PASSWORD, USER_PASSWORD, Api, create_user, make_tenant
 from tests.functional.order_world import World, build_world
@@ -166,7 +167,37 @@ def document(m: MatrixWorld) -> Target:
     return {**target, "document_id": doc["id"]}
 
 
+def api_key(m: MatrixWorld) -> Target:
+    r = m.admin.post("/api-keys", {"name": m.unique("ERP "), "permissions": ["orders.read_all"]})
+    assert r.status_code == 201, r.body
+    return {"key_id": r.json["id"]}
+
+
+def webhook(m: MatrixWorld) -> Target:
+    """An endpoint with one delivery (a ping), on a pipeline that posts nowhere (see `_webhook_pipeline`)."""
+    _webhook_pipeline()
+    r = m.admin.post("/webhook-endpoints", {"url": "https://93.184.216.34/hooks", "event_types": ["*"]})
+    assert r.status_code == 201, r.body
+    ping = m.admin.post(f"/webhook-endpoints/{r.json['id']}/test")
+    assert ping.status_code == 202, ping.body
+    return {"endpoint_id": r.json["id"], "delivery_id": ping.json["id"]}
+
+
+def _webhook_pipeline() -> None:
+    from chalicelib.webhooks.delivery import Pipeline
+    from chalicelib.webhooks.post import Outcome
+    from chalicelib.webhooks.runtime import set_pipeline
+
+    class Nowhere:
+        def send(self, messages: list[dict[str, Any]], delay_seconds: int = 0) -> None:
+            pass
+
+    set_pipeline(Pipeline(Nowhere(), lambda target, headers, body: Outcome(200, None)))
+
+
 TARGETS: dict[str | None, Arrange] = {
+    "an api key": api_key,
+    "a webhook": webhook,
     None: nothing,
     "a login": fresh_login,
     "a group": group,
@@ -312,6 +343,23 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PUT", "/price-lists/{list_id}"):                 row("401 401 404 403 403 403 403 403 403 403 200", "a price list"),
     ("GET", "/customers/{customer_id}/prices"):        row("401 401 404 403 403 403 403 403 403 403 200", "the customer"),
     ("PUT", "/customers/{customer_id}/prices"):        row("401 401 404 403 403 403 403 403 403 403 200", "the customer"),
+    # machine clients (issue 15): keys are the administrator's; the event feed needs orders.read_all
+    ("GET", "/api-keys"):                              row("401 401 200 403 403 403 403 403 403 403 200"),
+    ("POST", "/api-keys"):                             row("401 401 201 403 403 403 403 403 403 403 201"),
+    ("GET", "/api-keys/{key_id}"):                     row("401 401 404 403 403 403 403 403 403 403 200", "an api key"),
+    ("DELETE", "/api-keys/{key_id}"):                  row("401 401 404 403 403 403 403 403 403 403 204", "an api key"),
+    ("GET", "/events"):                                row("401 401 200 403 403 403 403 403 403 200 200"),
+    ("PUT", "/stock"):                                 row("401 401 200 403 403 403 403 403 403 403 200"),
+    ("GET", "/webhook-endpoints"):                     row("401 401 200 403 403 403 403 403 403 403 200"),
+    ("POST", "/webhook-endpoints"):                    row("401 401 201 403 403 403 403 403 403 403 201"),
+    ("GET", "/webhook-endpoints/{endpoint_id}"):       row("401 401 404 403 403 403 403 403 403 403 200", "a webhook"),
+    ("PATCH", "/webhook-endpoints/{endpoint_id}"):     row("401 401 404 403 403 403 403 403 403 403 200", "a webhook"),
+    ("DELETE", "/webhook-endpoints/{endpoint_id}"):    row("401 401 404 403 403 403 403 403 403 403 204", "a webhook"),
+    ("POST", "/webhook-endpoints/{endpoint_id}/rotate-secret"): row("401 401 404 403 403 403 403 403 403 403 200", "a webhook"),
+    ("POST", "/webhook-endpoints/{endpoint_id}/test"): row("401 401 404 403 403 403 403 403 403 403 202", "a webhook"),
+    ("GET", "/webhook-endpoints/{endpoint_id}/deliveries"): row("401 401 404 403 403 403 403 403 403 403 200", "a webhook"),
+    ("POST", "/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/retry"):
+        row("401 401 404 403 403 403 403 403 403 403 202", "a webhook"),
 }
 # fmt: on
 
@@ -359,6 +407,10 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/price-lists"): lambda m, c, t: {"name": m.unique("List "), "entries": []},
     ("PUT", "/price-lists/{list_id}"): {"name": "Dealers", "entries": []},
     ("PUT", "/customers/{customer_id}/prices"): {"entries": []},
+    ("POST", "/api-keys"): {"name": "ERP", "permissions": ["orders.read_all"]},
+    ("PUT", "/stock"): {"entries": [{"sku": "SKU-1", "site_id": "nosuchsite", "quantity": 1}]},
+    ("POST", "/webhook-endpoints"): {"url": "https://93.184.216.34/in", "event_types": ["order.submitted"]},
+    ("PATCH", "/webhook-endpoints/{endpoint_id}"): {"description": "ERP"},
 }
 # Successful calls that leave their target as it was (besides GETs), so every caller may share one.
 KEEPS_TARGET = {("POST", "/orders/{order_id}/messages"), ("POST", "/orders/{order_id}/reorder")}
@@ -447,6 +499,9 @@ def matrix() -> Iterator[MatrixWorld]:
         anon = Api(Client(app))
         make_tenant("acme")
         yield matrix_world(build_world(anon.login("acme", "admin", ADMIN_PASSWORD), anon))
+    from chalicelib.webhooks.runtime import set_pipeline
+
+    set_pipeline(None)  # the webhook target's pipeline (`_webhook_pipeline`)
 
 
 @pytest.mark.parametrize("route", list(MATRIX), ids=[f"{m} {p}" for m, p in MATRIX])
@@ -691,3 +746,42 @@ def test_the_matrix_is_well_formed() -> None:
     assert set(BODIES) | set(CSV_BODIES) <= set(MATRIX)
     for name, g in GRANTS.items():
         assert len(g.expected.split()) == len(GRANTERS) and g.on in ("new", "member", "self"), name
+
+
+# --- API keys: a key with a permission gets what staff with that permission get ------------------------
+KEY_PERMISSIONS = sorted(GRANTABLE_TO_KEYS)
+# The routes every caller may try without naming anything; /me and /me/password are a person's account.
+UNNAMED_GETS = sorted(
+    path
+    for (method, path), r in MATRIX.items()
+    if method == "GET" and r.about is None and not SPECS[(method, path)].public and not path.startswith("/me")
+)
+
+
+@pytest.mark.parametrize("permission", KEY_PERMISSIONS)
+def test_a_key_with_a_permission_gets_what_staff_with_it_get(matrix: MatrixWorld, permission: str) -> None:
+    """API.md "Machine clients": a key acts as staff of the tenant with the key's permissions, through the
+    same routes, permission and scope checks. One row per permission: a staff user holding only that
+    permission and a key holding only it get the same status on every route, and on an order."""
+    m = matrix
+    group = m.admin.post("/security-groups", {"name": m.unique("Only "), "kind": "staff", "permissions": [permission]})
+    assert group.status_code == 201, group.body
+    username = m.unique("staff")
+    create_user(m.admin, username, [group.json["id"]], kind="staff")
+    person = m.world.anon.login("acme", username, USER_PASSWORD)
+    made = m.admin.post("/api-keys", {"name": m.unique("Key "), "permissions": [permission]})
+    assert made.status_code == 201, made.body
+    key = m.world.anon.as_token(made.json["key"])
+    target = order("submitted")(m)
+    paths = [*UNNAMED_GETS, f"/orders/{target['order_id']}", f"/orders/{target['order_id']}/messages"]
+    wrong = []
+    for path in paths:
+        as_person, as_key = person.get(path).status_code, key.get(path).status_code
+        if as_person != as_key:
+            wrong.append(f"  GET {path}: staff {as_person}, key {as_key}")
+    # An action: confirming the submitted order (orders.review with a scope that includes it).
+    as_key = key.post(f"/orders/{target['order_id']}/confirm").status_code
+    as_person = person.post(f"/orders/{target['order_id']}/confirm").status_code
+    if as_key != as_person and not (as_key == 200 and as_person == 409):  # the key confirmed it first
+        wrong.append(f"  POST confirm: staff {as_person}, key {as_key}")
+    assert not wrong, f"{permission}\n" + "\n".join(wrong)

@@ -100,12 +100,20 @@ def test_the_openapi_document_lists_every_route_and_no_other(anon: Api) -> None:
 
 # API.md's list filters, route by route: each must be a documented query parameter.
 LIST_PARAMETERS = {
-    ("GET", "/orders"): {"limit", "cursor", "status", "customer_id", "created_from", "created_to"},
+    ("GET", "/orders"): {
+        *("limit", "cursor", "status", "customer_id", "created_from", "created_to"),
+        "supplier_reference",  # issue 15
+    },
     ("GET", "/customers"): {"limit", "cursor", "sales_rep_id"},
     ("GET", "/users"): {"limit", "cursor", "customer_id"},
     ("GET", "/sites"): {"limit", "cursor"},
     ("GET", "/security-groups"): {"limit", "cursor"},
     ("GET", "/orders/{order_id}/messages"): {"limit", "cursor"},
+    # issue 15: the event feed's cursor is `after` (API.md "Machine clients")
+    ("GET", "/events"): {"after", "type", "limit"},
+    ("GET", "/api-keys"): {"limit", "cursor"},
+    ("GET", "/webhook-endpoints"): {"limit", "cursor"},
+    ("GET", "/webhook-endpoints/{endpoint_id}/deliveries"): {"limit", "cursor"},
 }
 
 

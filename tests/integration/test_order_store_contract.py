@@ -180,3 +180,27 @@ def test_an_order_keeps_its_files_through_arrival_and_removal(store: OrderStore)
     [kept] = loaded.order.attachments
     arrived_at = "2026-12-05T10:05:00Z"
     assert (kept.id, kept.status, kept.expires_at, kept.uploaded_at) == ("f1", "available", None, arrived_at)
+
+
+def test_an_order_is_found_by_its_supplier_reference_as_it_is_now(store: OrderStore) -> None:
+    """Issue 15: the reference's list shows the order as its last write left it, in any case, and
+    drops it when the reference changes."""
+    create(store, 1)
+    create(store, 2)
+    loaded = store.load(T, "order1")
+    assert loaded is not None
+    loaded.order.set_supplier_reference("desk", "SO-1")
+    store.save(T, loaded, loaded.order, "rep", actor_kind="staff")
+    assert [s.id for s in store.list_by_supplier_reference(T, "so-1", 25, None).items] == ["order1"]
+    again = store.load(T, "order1")
+    assert again is not None and again.order.supplier_reference == "SO-1"
+    again.order.submit("buyer", needs_approval=False)
+    store.save(T, again, again.order, "rep", actor_kind="customer")
+    (found,) = store.list_by_supplier_reference(T, "SO-1", 25, None).items
+    assert (found.status, found.supplier_reference) == ("submitted", "SO-1")
+    moved = store.load(T, "order1")
+    assert moved is not None
+    moved.order.set_supplier_reference("desk", "SO-2")
+    store.save(T, moved, moved.order, "rep", actor_kind="staff")
+    assert store.list_by_supplier_reference(T, "SO-1", 25, None).items == []
+    assert [s.id for s in store.list_by_supplier_reference(T, "SO-2", 25, None).items] == ["order1"]

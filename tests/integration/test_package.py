@@ -74,6 +74,8 @@ def test_packaged_template_has_no_wildcard_action_or_resource(sam):
         f"{package.API_ROLE}/{package.API_ROLE}Policy",
         f"{package.STREAM_ROLE}/{package.STREAM_ROLE}Policy",
         f"{package.DOCUMENTS_ROLE}/{package.DOCUMENTS_ROLE}Policy",
+        f"{package.WEBHOOK_ROLE}/{package.WEBHOOK_ROLE}Policy",
+        f"{package.SCHEDULE_ROLE}/{package.SCHEDULE_ROLE}Policy",
     }
     for name, document in policies.items():
         assert wildcard_problems(document) == [], name
@@ -157,3 +159,19 @@ def test_api_gateway_answers_an_unknown_path_with_a_404_in_our_envelope(sam):
         assert error["code"] and error["message"].endswith("."), name
         # $context.error.message quotes the Authorization header for a signature problem
         assert "$context.error" not in json.dumps(response), name
+
+
+def test_the_webhook_functions_read_the_packaged_queue_and_report_failed_messages_alone(sam):
+    """Issue 15: the delivery function's SQS trigger is the packaged queue (not a name app.py was
+    imported with), with partial batch responses; the scheduled function runs every minute."""
+    deliver = sam["Resources"][package.WEBHOOK_FUNCTION]["Properties"]
+    event = deliver["Events"][package.WEBHOOK_EVENT]["Properties"]
+    assert event["Queue"] == {"Fn::Sub": "${WebhookQueue.Arn}"}
+    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = sam["Resources"]["WebhookQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * deliver["Timeout"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["WebhookDeadLetterQueue", "Arn"]}
+    schedule = sam["Resources"][package.SCHEDULE_FUNCTION]["Properties"]["Events"]
+    assert [e["Properties"]["Schedule"] for e in schedule.values()] == ["rate(1 minute)"]
+    env = deliver["Environment"]["Variables"]
+    assert env[config.WEBHOOK_QUEUE_URL] == {"Ref": "WebhookQueue"}

@@ -34,6 +34,7 @@ from chalicelib.api.schemas.orders import (
     ReasonRequest,
     ReorderOut,
     ShipmentRequest,
+    SupplierReference,
 )
 from chalicelib.bootstrap import get_services
 from chalicelib.domain.orders import Order, OrderStatus
@@ -76,6 +77,7 @@ def answered(status: int = 200) -> AbstractContextManager[None]:
         QueryParam("customer_id", Id, "Only this customer's orders."),
         QueryParam("created_from", Day, "Created on or after this day (YYYY-MM-DD, UTC)."),
         QueryParam("created_to", Day, "Created on or before this day (YYYY-MM-DD, UTC)."),
+        QueryParam("supplier_reference", SupplierReference, "Only orders with this supplier's reference (staff)."),
     ),
 )
 def list_orders(ctx: Ctx) -> Response:
@@ -88,6 +90,7 @@ def list_orders(ctx: Ctx) -> Response:
         customer_id=ctx.query("customer_id"),
         created_from=ctx.query("created_from"),
         created_to=ctx.query("created_to"),
+        supplier_reference=ctx.query("supplier_reference"),
     )
     return json_response(OrderList(items=[summary_out(s) for s in page.items], next_cursor=page.next_cursor))
 
@@ -117,12 +120,12 @@ def get_order(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}",
     "PATCH",
-    summary="Change a draft's header",
+    summary="Change a draft's header; staff with orders.review set supplier_reference in any status",
     request_model=OrderPatch,
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
-    permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
+    permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF, P.ORDERS_REVIEW),
 )
 def patch_order(ctx: Ctx, order_id: str) -> Response:
     changes = patch_changes(ctx.body(OrderPatch), frozenset(OrderPatch.model_fields))

@@ -15,7 +15,18 @@ from pydantic import (
     model_validator,
 )
 
-from chalicelib.api.schemas.common import Code, Day, Id, Money, RequestModel, ResponseModel, ShortText, StrictFlag, Text
+from chalicelib.api.schemas.common import (
+    Code,
+    Day,
+    Id,
+    Money,
+    RequestModel,
+    ResponseModel,
+    ShortText,
+    StrictFlag,
+    Text,
+    _no_control_chars,
+)
 from chalicelib.domain.money import MAX_QUANTITY
 
 
@@ -84,9 +95,14 @@ class OrderCreate(RequestModel):
     lines: Annotated[list[LineIn], Field(max_length=1000)] = []
 
 
+SupplierReference = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_no_control_chars)]
+
+
 class OrderPatch(RequestModel):
     site_id: Id | None = None
     customer_reference: ShortText | None = None
+    # The supplier's (ERP's) number: staff with orders.review, in any status; null clears it.
+    supplier_reference: SupplierReference | None = None
     requested_delivery_date: Day | None = None
     delivery_address_id: Id | None = None
     delivery_method: Code | None = None
@@ -286,6 +302,7 @@ class OrderOut(ResponseModel):
     created_by: str
     submitted_by: str | None
     customer_reference: str | None
+    supplier_reference: str | None = None
     requested_delivery_date: Date | None
     delivery_address: dict[str, Any] | None
     delivery_method: str | None
@@ -327,6 +344,7 @@ class OrderSummaryOut(ResponseModel):
     created_by: str
     submitted_by: str | None
     customer_reference: str | None
+    supplier_reference: str | None = None
     requested_delivery_date: str | None
     currency: str
     totals: TotalsOut
