@@ -96,6 +96,27 @@ def new_api_key(w: World) -> str:
     return str(w.ok("admin", "POST", "/api-keys", {"name": w.unique("ERP "), "permissions": []})["id"])
 
 
+def new_webhook(w: World) -> str:
+    """An endpoint (an address literal: no DNS in the bench), on a pipeline whose queue goes nowhere."""
+    from chalicelib.webhooks.delivery import Pipeline
+    from chalicelib.webhooks.post import Outcome
+    from chalicelib.webhooks.runtime import set_pipeline
+
+    class Nowhere:
+        def send(self, messages: list[dict[str, Any]], delay_seconds: int = 0) -> None:
+            pass
+
+    set_pipeline(Pipeline(Nowhere(), lambda target, headers, body: Outcome(200, None)))
+    body = {"url": "https://93.184.216.34/in", "event_types": ["*"]}
+    return str(w.ok("admin", "POST", "/webhook-endpoints", body)["id"])
+
+
+def webhook_delivery(w: World) -> Request:
+    endpoint_id = new_webhook(w)
+    delivery = w.ok("admin", "POST", f"/webhook-endpoints/{endpoint_id}/test")
+    return Request("POST", f"/webhook-endpoints/{endpoint_id}/deliveries/{delivery['id']}/retry")
+
+
 def new_product_group(w: World) -> str:
     group_id: str = w.ok("admin", "POST", "/product-groups", {"name": w.unique("Group "), "portal": False})["id"]
     return group_id
@@ -308,9 +329,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("GET /orders", "desk", get("/orders?status=submitted"), variant="order desk: status work queue"),
     Scenario("GET /orders", "rep", get("/orders"), variant="sales rep: their customers' orders"),
     Scenario("POST /orders", "buyer", new_order, expect=201),
-    Scenario(
-        "POST /orders", "rep", lambda w: new_order(w, "rep"), expect=201, variant="staff, on behalf"
-    ),
+    Scenario("POST /orders", "rep", lambda w: new_order(w, "rep"), expect=201, variant="staff, on behalf"),
     Scenario(
         "POST /orders",
         "buyer",
@@ -570,5 +589,47 @@ SCENARIOS: list[Scenario] = [
         ),
         why="the sku guards and sites (one BatchGet), the products (one BatchGet), one transaction per 99 "
         "products: 3 for up to 99 products, growing by ~3 per 100 entries up to 1,000",
+    ),
+    Scenario("GET /webhook-endpoints", "admin", get("/webhook-endpoints")),
+    Scenario(
+        "POST /webhook-endpoints",
+        "admin",
+        lambda w: Request("POST", "/webhook-endpoints", {"url": "https://93.184.216.34/in", "event_types": ["*"]}),
+        expect=201,
+    ),
+    Scenario(
+        "GET /webhook-endpoints/{endpoint_id}",
+        "admin",
+        lambda w: Request("GET", f"/webhook-endpoints/{new_webhook(w)}"),
+    ),
+    Scenario(
+        "PATCH /webhook-endpoints/{endpoint_id}",
+        "admin",
+        lambda w: Request("PATCH", f"/webhook-endpoints/{new_webhook(w)}", {"description": "ERP"}),
+    ),
+    Scenario(
+        "DELETE /webhook-endpoints/{endpoint_id}",
+        "admin",
+        lambda w: Request("DELETE", f"/webhook-endpoints/{new_webhook(w)}"),
+        expect=204,
+    ),
+    Scenario(
+        "POST /webhook-endpoints/{endpoint_id}/rotate-secret",
+        "admin",
+        lambda w: Request("POST", f"/webhook-endpoints/{new_webhook(w)}/rotate-secret"),
+    ),
+    Scenario(
+        "POST /webhook-endpoints/{endpoint_id}/test",
+        "admin",
+        lambda w: Request("POST", f"/webhook-endpoints/{new_webhook(w)}/test"),
+        expect=202,
+    ),
+    Scenario(
+        "GET /webhook-endpoints/{endpoint_id}/deliveries",
+        "admin",
+        lambda w: Request("GET", f"/webhook-endpoints/{new_webhook(w)}/deliveries"),
+    ),
+    Scenario(
+        "POST /webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/retry", "admin", webhook_delivery, expect=202
     ),
 ]
