@@ -230,7 +230,8 @@ def test_every_text_field_of_every_body_refuses_broken_unicode_with_a_422_naming
     assert route.request_model is not None
     schema = route.request_model.model_json_schema()
     fields = sorted(set(_string_fields(schema, schema.get("$defs", {}))))
-    assert fields or route.path == "/auth/logout", f"{route.path}: no text field found"
+    # /stock's entries are free-form objects (each validated on its own): only the key case applies.
+    assert fields or route.path in ("/auth/logout", "/stock"), f"{route.path}: no text field found"
     order = world.order()
     ids = {"order_id": order["id"], "line_id": order["lines"][0]["id"], "customer_id": world.customer["id"]}
     path = re.sub(r"{(\w+)}", lambda m: ids.get(m.group(1), "x1"), route.path)
