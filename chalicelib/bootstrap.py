@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.auth.tokens import TokenSigner
     from chalicelib.notifications.sender import EmailSender
     from chalicelib.notifications.service import NotificationService
+    from chalicelib.services.action_links import ActionLinks
     from chalicelib.services.admin import UserAdmin
     from chalicelib.services.auth import AuthService
     from chalicelib.services.order_catalog import Catalog
@@ -67,6 +68,14 @@ class Services:
         from chalicelib.storage.orders import DynamoOrderStore
 
         return OrderService(self.catalog, DynamoOrderStore())
+
+    @property
+    def action_links(self) -> ActionLinks:
+        # Not cached: built around whichever order service is installed now (tests swap in a catalog).
+        from chalicelib.services.action_links import ActionLinks
+        from chalicelib.storage.orders import DynamoOrderStore
+
+        return ActionLinks(self.orders, DynamoOrderStore())
 
     @cached_property
     def email_sender(self) -> EmailSender:

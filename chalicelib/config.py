@@ -21,6 +21,7 @@ ACCESS_TOKEN_TTL = "ORDERGATE_ACCESS_TOKEN_TTL"
 REFRESH_TOKEN_TTL = "ORDERGATE_REFRESH_TOKEN_TTL"
 PASSWORD_HASH_PROFILE = "ORDERGATE_PASSWORD_HASH_PROFILE"  # "production" (default) or "fast" (tests)
 STAGE = "ORDERGATE_STAGE"
+PUBLIC_API_URL = "ORDERGATE_PUBLIC_API_URL"  # base of links in e-mails that lead to the API (action links)
 SES_IDENTITY = "ORDERGATE_SES_IDENTITY"  # the verified SES identity (domain or address) mail is sent from
 # Deploy-time only (infra/deploy.py reads them from .chalice/config.json; the Lambda code does not):
 DLQ_ARN = "ORDERGATE_DLQ_ARN"  # on-failure destination of the stream's event source mapping
@@ -55,6 +56,9 @@ class Settings:
     refresh_token_ttl: int
     password_hash_profile: str
     stage: str
+    # Where e-mails' action links point: the API's public URL on AWS, the local stack's address locally.
+    # None: the tenant's portal_url (which defaults to the API too).
+    public_api_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -70,6 +74,7 @@ class Settings:
             refresh_token_ttl=int(env.get(REFRESH_TOKEN_TTL, str(30 * 24 * 3600))),
             password_hash_profile=env.get(PASSWORD_HASH_PROFILE, "production"),
             stage=env.get(STAGE, "local"),
+            public_api_url=(env.get(PUBLIC_API_URL) or "").rstrip("/") or None,
         )
 
 

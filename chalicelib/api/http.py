@@ -206,6 +206,7 @@ def endpoint(
     errors: tuple[int, ...] = (),
     max_body_bytes: int = MAX_BODY_BYTES,
     permissions: tuple[Permission, ...] = (),
+    extra_content_types: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a view on `bp` with OrderGate's request pipeline and describe it in OpenAPI.
 
@@ -220,7 +221,8 @@ def endpoint(
     them (400); `if_match` that the view honours If-Match; `body_optional` that an empty body means
     `{}`; `errors` statuses beyond those the pipeline itself implies (e.g. 429 on login);
     `response_one_of` documents a response that is one of several models (who asks decides which);
-    `max_body_bytes` raises the 1 MiB body limit for an endpoint that documents why (CSV import).
+    `max_body_bytes` raises the 1 MiB body limit for an endpoint that documents why (CSV import);
+    `extra_content_types` are request bodies the view reads besides `content_type` (an HTML form).
     """
     spec = RouteSpec(
         path=path,
@@ -282,7 +284,9 @@ def endpoint(
             finally:
                 logger.remove_keys(["request_id", "route", "tenant", "user_id"])
 
-        content_types = [content_type] if content_type != "application/json" else None
+        content_types = [content_type] if content_type != "application/json" or extra_content_types else None
+        if content_types:
+            content_types += list(extra_content_types)
         route_kwargs: dict[str, Any] = {"methods": [method]}
         if content_types:
             route_kwargs["content_types"] = content_types

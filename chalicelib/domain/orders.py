@@ -20,6 +20,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.money import MAX_AMOUNT, MAX_QUANTITY, ZERO, line_net, line_tax, money
 
 MAX_LINES = 1000
+EMAILED_LINES = 25  # the approval e-mail lists this many lines, then "and N more" (PRODUCT.md)
 
 
 class OrderStatus(StrEnum):
@@ -240,6 +241,9 @@ class Order:
     history: list[HistoryEntry] = field(default_factory=list)
     # What the order counts against its customer's monthly budget, and in which month (domain/budget.py).
     budget: Counted | None = None
+    # Why the order waits for approval (`approval_reasons`), kept while it waits: the approval e-mail, its
+    # reminders and the action page say it without recomputing it from since-changed limits or budgets.
+    approval_reasons: list[dict[str, Any]] = field(default_factory=list)
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
     version: int = 0
@@ -382,7 +386,8 @@ class Order:
         self._record(Action.EDIT, by, self.status, changes=sorted(changes))
 
     # buyer side
-    def submit(self, by: str, needs_approval: bool) -> None:
+    def submit(self, by: str, needs_approval: bool | list[dict[str, Any]]) -> None:
+        """`needs_approval`: the reasons approval is needed (`approval_reasons`), or a plain yes/no."""
         self.check(Action.SUBMIT)
         if self.source != "portal":
             raise InvalidTransitionError("An order the supplier created is sent, not submitted.")
@@ -390,8 +395,17 @@ class Order:
             raise invalid_field("lines", "An order needs at least one line to be submitted.")
         self.submitted_by = by
         if needs_approval:
+            reasons = needs_approval if isinstance(needs_approval, list) else [{"code": "policy"}]
+            self.approval_reasons = reasons
             self._record(Action.SUBMIT, by, S.PENDING_APPROVAL)
-            self._event(EventType.APPROVAL_REQUESTED, by)
+            # The e-mail to the approvers is composed from this event alone: it carries the lines it lists.
+            self._event(
+                EventType.APPROVAL_REQUESTED,
+                by,
+                reasons=reasons,
+                lines=[_line_json(line) for line in self.lines[:EMAILED_LINES]],
+                line_count=len(self.lines),
+            )
         else:
             self._record(Action.SUBMIT, by, S.SUBMITTED)
             self._event(EventType.SUBMITTED, by)
@@ -419,6 +433,7 @@ class Order:
         if not self.lines:
             raise invalid_field("lines", "Approving would leave the order without lines; reject it instead.")
         self._record(Action.APPROVE, by, S.SUBMITTED, changes=changes)
+        self.approval_reasons = []
         self._event(EventType.APPROVED, by, trimmed=trimmed or None)
         self._event(EventType.SUBMITTED, by)
 
@@ -427,6 +442,7 @@ class Order:
         if by == self.submitted_by:
             raise InvalidTransitionError("The submitter of an order cannot reject it; cancel it instead.")
         self._record(Action.REJECT, by, S.DRAFT, note=reason)
+        self.approval_reasons = []
         self._event(EventType.REJECTED, by, reason=reason)
 
     # supplier side
@@ -621,6 +637,49 @@ def new_line(
 
 def new_document(kind: str, by: str, **fields: Any) -> Document:
     return Document(id=new_id(), kind=kind, recorded_by=by, recorded_at=now_iso(), **fields)
+
+
+def _line_json(line: Line) -> dict[str, str]:
+    return {
+        "sku": line.sku,
+        "name": line.name,
+        "quantity": str(line.quantity),
+        "unit_price": str(line.unit_price),
+        "net": str(money(line.net)),
+    }
+
+
+def approval_reasons(
+    *,
+    submitter_can_approve: bool,
+    policy: str,
+    total: Decimal,
+    approval_limit: Decimal | None,
+    over_budget: bool,
+    budget: Decimal | None = None,
+    spent: Decimal | None = None,
+) -> list[dict[str, Any]]:
+    """Why the order needs approval (empty: it does not), as PRODUCT.md lists them: the customer's policy,
+    the submitter's limit, the month's budget (with what was spent before and what remains). Each reason
+    is `{"code": "policy" | "over_limit" | "over_budget", ...}` with amounts as decimal strings."""
+    if submitter_can_approve:
+        return []
+    reasons: list[dict[str, Any]] = []
+    if over_budget:
+        reason: dict[str, Any] = {"code": "over_budget"}
+        if budget is not None:
+            reason["budget"] = str(money(budget))
+        if spent is not None:
+            reason["spent"] = str(money(spent))
+            if budget is not None:
+                reason["remaining"] = str(money(max(budget - spent, ZERO)))
+        reasons.append(reason)
+    if policy == "always":
+        reasons.append({"code": "policy"})
+    elif policy == "over_limit" and (approval_limit is None or total > approval_limit):
+        limit = {"limit": str(money(approval_limit))} if approval_limit is not None else {}
+        reasons.append({"code": "over_limit", **limit})
+    return reasons
 
 
 def needs_approval(

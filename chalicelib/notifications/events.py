@@ -170,6 +170,10 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) 
         **_order_values(event, lang, settings, d),
         **_user_values(event, settings, d),
     }
+    if event.name == E.APPROVAL_NEEDED:
+        values |= _approval_values(event, r, lang, settings)
+    if event.name == E.APPROVED:
+        values["note"] = _trimmed_text(event, lang) or None
     rendered = lang.render(event.name.value, values)
     return OutgoingEmail(
         sender=settings.sender_email,
@@ -204,6 +208,70 @@ def _order_values(
         "carrier": doc.get("carrier"),
         "tracking": doc.get("tracking_number"),
     }
+
+
+def _approval_values(
+    event: Event, r: Recipient, lang: templates.Language, settings: TenantSettings
+) -> dict[str, str | None]:
+    """What the approval e-mail shows besides the order's facts: its lines (the first 25, then how many
+    more), net and tax, why approval is needed, and the recipient's own one-time Approve and Reject links
+    (API.md "Acting from an e-mail"), issued now for this approver and the order version of the event."""
+    o = _order(event)
+    data = event.details or {}
+    lines = list(data.get("lines") or [])
+    more = int(data.get("line_count") or len(lines)) - len(lines)
+    values: dict[str, str | None] = {
+        "lines": "\n".join(
+            f"{line.get('sku')} {line.get('name')}: {line.get('quantity')} x "
+            f"{lang.money(line.get('unit_price'), o.currency)} = {lang.money(line.get('net'), o.currency)}"
+            for line in lines
+        ),
+        "lines_more": lang.data["lines_more"].format(count=more) if more > 0 else None,
+        "net": lang.money(o.net, o.currency),
+        "tax": lang.money(o.tax, o.currency),
+        "reasons": "\n".join(f"- {_reason_text(reason, lang, o.currency)}" for reason in data.get("reasons") or []),
+    }
+    if r.user_id and data.get("version") is not None:
+        from chalicelib.bootstrap import get_services
+
+        services = get_services()
+        token = services.action_links.issue(o.tenant, o.id, r.user_id, int(data["version"]))
+        base = services.settings.public_api_url or settings.portal_url.rstrip("/")
+        values["approve_link"] = f"{base}/actions/{token}"
+        values["reject_link"] = f"{base}/actions/{token}#reject"
+    return values
+
+
+def _reason_text(reason: dict[str, object], lang: templates.Language, currency: str) -> str:
+    texts: dict[str, str] = lang.data["reasons"]
+    code = str(reason.get("code"))
+    amounts: dict[str, str] = {
+        k: lang.money(str(reason[k]), currency) for k in ("limit", "budget", "spent", "remaining") if k in reason
+    }
+    if code == "over_limit" and "limit" not in amounts:
+        return texts["no_limit"]
+    # The domain gives every amount its reason names (an over-budget order has a budget); "" if one is missing.
+    return texts.get(code, texts["policy"]).format_map(_Blank(amounts))
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _trimmed_text(event: Event, lang: templates.Language) -> str:
+    """What the approver changed before approving (the `order.approved` event's `trimmed`)."""
+    out = []
+    for t in (event.details or {}).get("trimmed") or []:
+        if t.get("removed"):
+            out.append(lang.data["line_removed"].format(sku=t.get("sku"), name=t.get("name")))
+        else:
+            out.append(
+                lang.data["line_trimmed"].format(
+                    sku=t.get("sku"), name=t.get("name"), was=t.get("from"), now=t.get("to")
+                )
+            )
+    return "\n".join(out)
 
 
 def _actor_name(event: Event, o: OrderFacts, settings: TenantSettings, d: Directory) -> str | None:

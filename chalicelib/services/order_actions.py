@@ -4,13 +4,23 @@ Each is one domain transition through the one write path (order_writes.py)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import budget as budgets
 from chalicelib.domain.errors import ConflictError, ForbiddenError, ValidationFailedError, invalid_field
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.orders import Action, Document, Line, Message, Order, needs_approval, new_document
+from chalicelib.domain.orders import (
+    Action,
+    Document,
+    Line,
+    Message,
+    Order,
+    approval_reasons,
+    needs_approval,
+    new_document,
+)
 from chalicelib.domain.permissions import Permission
 from chalicelib.services.order_catalog import Offer, ProductRef
 from chalicelib.services.order_visibility import approves, forbid, may_edit
@@ -38,12 +48,15 @@ class Lifecycle(OrderWrites):
             over_budget = not can_approve and not budgets.within(
                 r.spent(p.tenant, month), budgets.cents(total), customer.monthly_budget
             )
-            need = needs_approval(
+            spent = r.spent(p.tenant, month)
+            need = approval_reasons(
                 submitter_can_approve=can_approve,
                 policy=customer.approval_policy,
                 total=total,
                 approval_limit=r.caller(p.user_id).approval_limit,
                 over_budget=over_budget,
+                budget=customer.monthly_budget,
+                spent=Decimal(spent) / 100,
             )
             if need and not self._store.anyone_approves(p.tenant, o.customer_path, p.user_id):
                 raise ConflictError(

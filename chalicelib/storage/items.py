@@ -296,6 +296,23 @@ class NotificationSentItem(BaseItem, discriminator="notification_sent"):
     message_id = UnicodeAttribute(null=True)
 
 
+class ActionLinkItem(BaseItem, discriminator="action_link"):
+    """An approver's one-time link (keys.action_link): only the token's hash is stored, as the key. Bound to
+    the order version the e-mail was about; `used_*` set once by the conditional update that uses it."""
+
+    kind = UnicodeAttribute()  # approval
+    order_id = UnicodeAttribute()
+    approver_id = UnicodeAttribute()  # the user the e-mail went to (a delegate: the delegate)
+    on_behalf_of = UnicodeAttribute(null=True)  # the approver a delegate stands in for
+    order_version = NumberAttribute()
+    created_at = UnicodeAttribute()
+    valid_until = UnicodeAttribute()  # ISO 8601; the TTL attribute deletes the item some time after
+    used_at = UnicodeAttribute(null=True)
+    used_by = UnicodeAttribute(null=True)
+    used_by_name = UnicodeAttribute(null=True)
+    decision = UnicodeAttribute(null=True)  # approve | reject
+
+
 class ProductGroupItem(BaseItem, discriminator="product_group"):
     id = UnicodeAttribute()
     name = UnicodeAttribute()

@@ -223,6 +223,14 @@ def idempotency(tenant: str, key_hash: str) -> tuple[str, str]:
     return f"{tenant_pk(tenant)}#IDEM#{key_hash}", "IDEM"
 
 
+# | action link   | T#{t}#ACTION#{sha256(token)}   | ACTION      | an approver's one-time link from an e-mail (API.md "Acting from an
+# |               |                                |             | e-mail"): GetItem by the hash of the token the link carries (the token
+# |               |                                |             | starts with the tenant, so no key lies outside T#{t}); used once through
+# |               |                                |             | a conditional update; TTL after it expires |
+def action_link(tenant: str, token_hash: str) -> tuple[str, str]:
+    return f"{tenant_pk(tenant)}#ACTION#{token_hash}", "ACTION"
+
+
 def notification_sent(tenant: str, key_hash: str) -> tuple[str, str]:
     """One e-mail (event, recipient) claimed before it is sent (see the base table above). A partition
     of its own: written twice at most, never listed; the stream handler ignores these items."""

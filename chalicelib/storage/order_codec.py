@@ -147,6 +147,7 @@ def header_item(tenant: str, order: Order, sales_rep_id: str | None, page_count:
             **{name: _s(getattr(order, name)) for name in HEADER_FIELDS},
             "customer_path_order": list(order.customer_path),  # the set above loses the order
             "budget": dataclasses.asdict(order.budget) if order.budget else None,
+            "approval_reasons": order.approval_reasons or None,
         },
         totals={"net": str(totals.net), "tax": str(totals.tax), "gross": str(totals.gross)},
         line_count=len(order.lines),
@@ -215,6 +216,7 @@ def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         documents=sorted((_doc_from_json(d.document) for d in documents), key=lambda d: d.recorded_at),
         history=[HistoryEntry(**e.entry) for e in history],
         budget=Counted(**h["budget"]) if h.get("budget") else None,
+        approval_reasons=list(h.get("approval_reasons") or []),
         created_at=header.created_at,
         updated_at=header.updated_at,
         version=header.version or 0,

@@ -137,6 +137,16 @@ def price_list(m: MatrixWorld) -> Target:
     return {"list_id": r.json["id"]}
 
 
+def action_link(m: MatrixWorld) -> Target:
+    """An approver's one-time link to an order waiting for approval: the link, not the token, decides."""
+    from chalicelib.bootstrap import get_services
+
+    target = order("pending_approval")(m)
+    version = m.admin.get(f"/orders/{target['order_id']}").json["version"]
+    token = get_services().action_links.issue("acme", target["order_id"], m.world.ids["approver"], version)
+    return {**target, "token": token}
+
+
 def staff_draft(m: MatrixWorld) -> Target:
     """An order the supplier builds for the customer (taken by phone), not yet sent."""
     o = m.world.order(m.admin, customer_id=m.ids["customer"])
@@ -159,6 +169,7 @@ TARGETS: dict[str | None, Arrange] = {
     "a product group": product_group,
     "a product": product,
     "a price list": price_list,
+    "an action link": action_link,
 }
 
 
@@ -259,6 +270,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/orders/{order_id}/invoices"):           row("401 401 404 403 403 403 403 201 201", "confirmed"),
     ("POST", "/orders/{order_id}/payments"):           row("401 401 404 403 403 403 403 201 201", "confirmed"),
     ("POST", "/orders/{order_id}/reorder"):            row("401 401 404 201 201 201 201 403 201", "confirmed"),
+    # an approver's e-mail link: no Authorization needed, whatever token comes along is ignored
+    ("GET", "/actions/{token}"):                       row("200 200 200 200 200 200 200 200 200", "an action link"),
+    ("HEAD", "/actions/{token}"):                      row("200 200 200 200 200 200 200 200 200", "an action link"),
+    ("POST", "/actions/{token}"):                      row("200 200 200 200 200 200 200 200 200", "an action link"),
     ("GET", "/orders/{order_id}/messages"):            row("401 401 404 200 200 200 200 200 200", "submitted"),
     ("POST", "/orders/{order_id}/messages"):           row("401 401 404 201 201 201 201 201 201", "submitted"),
     # catalog: everyone signed in reads it (customers what the portal shows); catalog.manage changes it
@@ -284,6 +299,7 @@ MATRIX: dict[tuple[str, str], Row] = {
 
 # What each request carries; a function gets the world, the caller and the target.
 BODIES: dict[tuple[str, str], Body] = {
+    ("POST", "/actions/{token}"): {"decision": "approve"},
     ("POST", "/auth/login"): login_body,
     ("POST", "/auth/refresh"): refresh_body,
     ("POST", "/me/password"): own_password,
