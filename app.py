@@ -12,14 +12,14 @@ from chalice.app import Chalice, DynamoDBEvent, Request, Response
 from chalicelib import config
 from chalicelib.api.errors import CODE_BY_STATUS, envelope, method_not_allowed_message
 from chalicelib.api.http import set_authenticator
-from chalicelib.api.routes import actions, admin, auth, catalog, orders, system
+from chalicelib.api.routes import actions, admin, auth, catalog, delegation, orders, system
 from chalicelib.auth.principal import Principal
 from chalicelib.logs import logger
 
 app = Chalice(app_name="ordergate")
 app.log = logger  # type: ignore[assignment]
 
-for blueprint in (system.bp, auth.bp, admin.bp, catalog.bp, orders.bp, actions.bp):
+for blueprint in (system.bp, auth.bp, admin.bp, catalog.bp, orders.bp, actions.bp, delegation.bp):
     app.register_blueprint(blueprint)
 
 

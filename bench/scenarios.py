@@ -64,6 +64,21 @@ def action_link(method: str, body: Any = None) -> Prepare:
     return prepare
 
 
+def delegation(method: str) -> Prepare:
+    """The approver's delegate for the coming week: the buyer of their customer."""
+
+    def prepare(w: World) -> Request:
+        from datetime import UTC, datetime, timedelta
+
+        today = datetime.now(UTC).date()
+        body = {"delegate_id": w.ids["buyer"], "starts_on": str(today), "ends_on": str(today + timedelta(days=7))}
+        if method != "PUT":
+            w.ok("approver", "PUT", "/me/delegation", body)
+        return Request(method, "/me/delegation", body if method == "PUT" else None)
+
+    return prepare
+
+
 def session(username: str, customer_number: str | None = None) -> Prepare:
     """Log in afresh as `username` into the actor "session" (logout and password change end it)."""
 
@@ -368,6 +383,9 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "POST /orders/{order_id}/reject", "approver", on_order("pending_approval", "POST", "/reject", lambda o: REASON)
     ),
+    Scenario("GET /me/delegation", "approver", delegation("GET")),
+    Scenario("PUT /me/delegation", "approver", delegation("PUT")),
+    Scenario("DELETE /me/delegation", "approver", delegation("DELETE"), expect=204),
     Scenario("GET /actions/{token}", "anon", action_link("GET")),
     Scenario("HEAD /actions/{token}", "anon", action_link("HEAD")),
     Scenario(

@@ -6,6 +6,7 @@ Plain dataclasses: no storage, no HTTP. Storage maps them to items; the API maps
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from chalicelib.domain.permissions import UserKind
@@ -101,3 +102,19 @@ class User:
     @property
     def active(self) -> bool:
         return self.status == "active"
+
+
+@dataclass
+class Delegation:
+    """An approver away names a delegate for a period (API.md "Approval reminders, escalation and
+    delegation"): between `starts_on` and `ends_on` (both included) the delegate receives the approver's
+    approval e-mails and may decide through their links as the approver could."""
+
+    delegator_id: str
+    delegate_id: str
+    starts_on: date
+    ends_on: date
+    version: int = 0
+
+    def active_on(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on

@@ -125,6 +125,7 @@ class HistoryEntry:
     note: str | None = None
     changes: list[str] = field(default_factory=list)
     by_name: str | None = None  # the actor's display name, so that everyone reading the history can tell
+    on_behalf_of: str | None = None  # a delegate's decision: the approver they stood in for
 
 
 @dataclass
@@ -410,9 +411,9 @@ class Order:
             self._record(Action.SUBMIT, by, S.SUBMITTED)
             self._event(EventType.SUBMITTED, by)
 
-    def approve(self, by: str, trims: list[dict[str, Any]]) -> None:
+    def approve(self, by: str, trims: list[dict[str, Any]], on_behalf_of: str | None = None) -> None:
         self.check(Action.APPROVE)
-        if by == self.submitted_by:
+        if self.submitted_by in (by, on_behalf_of):  # nobody approves their own order, delegate or not
             raise InvalidTransitionError("The submitter of an order cannot approve it.")
         changes: list[str] = []
         trimmed: list[dict[str, Any]] = []  # for the "approved" e-mail: what the approver changed
@@ -433,15 +434,17 @@ class Order:
         if not self.lines:
             raise invalid_field("lines", "Approving would leave the order without lines; reject it instead.")
         self._record(Action.APPROVE, by, S.SUBMITTED, changes=changes)
+        self.history[-1].on_behalf_of = on_behalf_of
         self.approval_reasons = []
         self._event(EventType.APPROVED, by, trimmed=trimmed or None)
         self._event(EventType.SUBMITTED, by)
 
-    def reject(self, by: str, reason: str) -> None:
+    def reject(self, by: str, reason: str, on_behalf_of: str | None = None) -> None:
         self.check(Action.REJECT)
-        if by == self.submitted_by:
+        if self.submitted_by in (by, on_behalf_of):
             raise InvalidTransitionError("The submitter of an order cannot reject it; cancel it instead.")
         self._record(Action.REJECT, by, S.DRAFT, note=reason)
+        self.history[-1].on_behalf_of = on_behalf_of
         self.approval_reasons = []
         self._event(EventType.REJECTED, by, reason=reason)
 

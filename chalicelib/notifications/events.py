@@ -24,9 +24,11 @@ notification, and each address is told once per event.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chalicelib.domain.clock import utcnow
 from chalicelib.domain.model import TenantSettings, User
 from chalicelib.domain.orders import OrderStatus
 from chalicelib.domain.permissions import Permission, UserKind
@@ -45,6 +47,7 @@ class Recipient:
     name: str | None  # None: a shared mailbox (the order desk)
     locale: str | None  # the reader's own; None: the tenant's default
     user_id: str | None = None
+    on_behalf_of: str | None = None  # a delegate told in an approver's stead: that approver
 
 
 Audience = Callable[[Event, Directory], list[Recipient]]
@@ -65,9 +68,18 @@ def the_new_user(event: Event, d: Directory) -> list[Recipient]:
 
 
 def approvers(event: Event, d: Directory) -> list[Recipient]:
-    """Active customer users holding orders.approve for the order's customer or an ancestor."""
+    """Active customer users holding orders.approve for the order's customer or an ancestor, and the
+    delegate of each approver whose delegation covers today (API.md: the delegate receives the approval
+    e-mails; the approver still gets theirs, to read on return)."""
     o = _order(event)
-    return [r for u in d.users_with(o.tenant, o.customer_path, Permission.ORDERS_APPROVE) for r in person(u)]
+    holders = d.users_with(o.tenant, o.customer_path, Permission.ORDERS_APPROVE)
+    out = [r for u in holders for r in person(u)]
+    today = utcnow().date()
+    for approver_id, delegation in d.delegations(o.tenant, [u.id for u in holders if u.active]).items():
+        if delegation.active_on(today):
+            for r in person(d.user(o.tenant, delegation.delegate_id)):
+                out.append(dataclasses.replace(r, on_behalf_of=approver_id))
+    return out
 
 
 def submitter(event: Event, d: Directory) -> list[Recipient]:
@@ -235,7 +247,9 @@ def _approval_values(
         from chalicelib.bootstrap import get_services
 
         services = get_services()
-        token = services.action_links.issue(o.tenant, o.id, r.user_id, int(data["version"]))
+        token = services.action_links.issue(
+            o.tenant, o.id, r.user_id, int(data["version"]), on_behalf_of=r.on_behalf_of
+        )
         base = services.settings.public_api_url or settings.portal_url.rstrip("/")
         values["approve_link"] = f"{base}/actions/{token}"
         values["reject_link"] = f"{base}/actions/{token}#reject"

@@ -14,6 +14,7 @@ action is refused, so it works once even when two clicks race.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 from collections.abc import Callable
@@ -27,7 +28,6 @@ from chalicelib.domain.errors import (
     ConflictError,
     ForbiddenError,
     GoneError,
-    InvalidTransitionError,
     NotFoundError,
     VersionMismatchError,
     invalid_field,
@@ -36,7 +36,7 @@ from chalicelib.domain.orders import HistoryEntry, Order, OrderStatus
 from chalicelib.domain.permissions import Permission, UserKind
 from chalicelib.services.order_store import OrderStore
 from chalicelib.services.orders import OrderService
-from chalicelib.storage import action_links, groups, users
+from chalicelib.storage import action_links, delegations, groups, users
 from chalicelib.storage.action_links import ActionLink
 
 LINK_HOURS = 72  # API.md: `approval_link_hours`, default 72
@@ -166,7 +166,7 @@ class ActionLinks:
                 order = self._orders.approve(p, link.order_id, [], link.order_version)
             else:
                 order = self._orders.reject(p, link.order_id, reason or "", link.order_version)
-        except (VersionMismatchError, InvalidTransitionError):
+        except VersionMismatchError:  # checked before the action runs: the order changed since the e-mail
             action_links.release(link.tenant, link.token_hash, at)
             refuse(self.view(token))
             raise superseded() from None
@@ -178,16 +178,35 @@ class ActionLinks:
         return ActionView("used", used, order, list(order.approval_reasons), Decided(p.name, at, decision))
 
     def _approver(self, link: ActionLink) -> Principal:
-        """The approver the link was sent to, as a caller, with their permissions as they are now."""
-        user = users.find(link.tenant, link.approver_id)
+        """The approver the link was sent to, as a caller, with their permissions as they are now. A link
+        sent to a delegate acts as the approver they stand in for, while the delegation lasts: the
+        approver's permissions and customers, the delegate's name on the history (`on_behalf_of`)."""
+        if not link.on_behalf_of:
+            return self._principal(link.tenant, link.approver_id)
+        delegation = delegations.get(link.tenant, link.on_behalf_of)
+        if (
+            delegation is None
+            or delegation.delegate_id != link.approver_id
+            or not delegation.active_on(self._clock().date())
+        ):
+            raise ForbiddenError("The delegation this link was sent under has ended.")
+        delegate = users.find(link.tenant, link.approver_id)
+        if delegate is None or not delegate.active:
+            raise ForbiddenError("The person this link was sent to may no longer approve orders.")
+        approver = self._principal(link.tenant, link.on_behalf_of)
+        return dataclasses.replace(approver, user_id=delegate.id, name=delegate.name, on_behalf_of=approver.user_id)
+
+    @staticmethod
+    def _principal(tenant: str, user_id: str) -> Principal:
+        user = users.find(tenant, user_id)
         if user is None or not user.active or user.kind != UserKind.CUSTOMER:
             raise ForbiddenError("The person this link was sent to may no longer approve orders.")
-        held = groups.get_many(link.tenant, user.security_group_ids)
+        held = groups.get_many(tenant, user.security_group_ids)
         permissions = frozenset(p for g in held if g.kind == user.kind for p in g.permissions)
         if Permission.ORDERS_APPROVE.value not in permissions:
             raise ForbiddenError("The person this link was sent to may no longer approve orders.")
         return Principal(
-            tenant=link.tenant,
+            tenant=tenant,
             user_id=user.id,
             kind=user.kind,
             permissions=permissions,

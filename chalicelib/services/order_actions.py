@@ -72,14 +72,15 @@ class Lifecycle(OrderWrites):
     def approve(self, p: Principal, order_id: str, trims: list[dict[str, Any]], expected: int | None) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             forbid(approves(p, loaded.order), "approve")
-            loaded.order.approve(p.user_id, trims)  # an approver may take the month over its budget
+            # an approver may take the month over its budget
+            loaded.order.approve(p.user_id, trims, p.on_behalf_of or None)
 
         return self._mutate(p, order_id, expected, change)
 
     def reject(self, p: Principal, order_id: str, reason: str, expected: int | None) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             forbid(approves(p, loaded.order), "reject")
-            loaded.order.reject(p.user_id, reason)
+            loaded.order.reject(p.user_id, reason, p.on_behalf_of or None)
 
         return self._mutate(p, order_id, expected, change)
 

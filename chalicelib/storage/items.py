@@ -296,6 +296,15 @@ class NotificationSentItem(BaseItem, discriminator="notification_sent"):
     message_id = UnicodeAttribute(null=True)
 
 
+class DelegationItem(BaseItem, discriminator="delegation"):
+    """An approver's delegate for a period (keys.delegation)."""
+
+    delegator_id = UnicodeAttribute()
+    delegate_id = UnicodeAttribute()
+    starts_on = UnicodeAttribute()  # YYYY-MM-DD
+    ends_on = UnicodeAttribute()
+
+
 class ActionLinkItem(BaseItem, discriminator="action_link"):
     """An approver's one-time link (keys.action_link): only the token's hash is stored, as the key. Bound to
     the order version the e-mail was about; `used_*` set once by the conditional update that uses it."""

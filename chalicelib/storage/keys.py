@@ -223,6 +223,12 @@ def idempotency(tenant: str, key_hash: str) -> tuple[str, str]:
     return f"{tenant_pk(tenant)}#IDEM#{key_hash}", "IDEM"
 
 
+# | delegation    | T#{t}                          | DELEGATION#{user} | an approver's delegate for a period: GetItem (GET /me/delegation,
+# |               |                                |             | a link used on their behalf); BatchGet with the approvers of an e-mail |
+def delegation(tenant: str, user_id: str) -> tuple[str, str]:
+    return tenant_pk(tenant), f"DELEGATION#{user_id}"
+
+
 # | action link   | T#{t}#ACTION#{sha256(token)}   | ACTION      | an approver's one-time link from an e-mail (API.md "Acting from an
 # |               |                                |             | e-mail"): GetItem by the hash of the token the link carries (the token
 # |               |                                |             | starts with the tenant, so no key lies outside T#{t}); used once through

@@ -147,6 +147,21 @@ def action_link(m: MatrixWorld) -> Target:
     return {**target, "token": token}
 
 
+def delegation_body(m: MatrixWorld, caller: str = "", target: Target | None = None) -> dict[str, Any]:
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).date()
+    return {"delegate_id": m.ids["member"], "starts_on": today.isoformat(), "ends_on": str(today + timedelta(days=9))}
+
+
+def delegations(m: MatrixWorld) -> Target:
+    """The approver and the customer admin (both hold orders.approve) have each named the member."""
+    for caller in ("approver", "customer_admin"):
+        r = m.apis[caller].put("/me/delegation", delegation_body(m))
+        assert r.status_code == 200, r.body
+    return {}
+
+
 def staff_draft(m: MatrixWorld) -> Target:
     """An order the supplier builds for the customer (taken by phone), not yet sent."""
     o = m.world.order(m.admin, customer_id=m.ids["customer"])
@@ -170,6 +185,7 @@ TARGETS: dict[str | None, Arrange] = {
     "a product": product,
     "a price list": price_list,
     "an action link": action_link,
+    "delegations": delegations,
 }
 
 
@@ -274,6 +290,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/actions/{token}"):                       row("200 200 200 200 200 200 200 200 200", "an action link"),
     ("HEAD", "/actions/{token}"):                      row("200 200 200 200 200 200 200 200 200", "an action link"),
     ("POST", "/actions/{token}"):                      row("200 200 200 200 200 200 200 200 200", "an action link"),
+    # an approver's delegate while away: approvers only (orders.approve)
+    ("GET", "/me/delegation"):                         row("401 401 403 403 200 200 403 403 403", "delegations"),
+    ("PUT", "/me/delegation"):                         row("401 401 403 403 200 200 403 403 403", "delegations"),
+    ("DELETE", "/me/delegation"):                      row("401 401 403 403 204 204 403 403 403", "delegations"),
     ("GET", "/orders/{order_id}/messages"):            row("401 401 404 200 200 200 200 200 200", "submitted"),
     ("POST", "/orders/{order_id}/messages"):           row("401 401 404 201 201 201 201 201 201", "submitted"),
     # catalog: everyone signed in reads it (customers what the portal shows); catalog.manage changes it
@@ -300,6 +320,7 @@ MATRIX: dict[tuple[str, str], Row] = {
 # What each request carries; a function gets the world, the caller and the target.
 BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/actions/{token}"): {"decision": "approve"},
+    ("PUT", "/me/delegation"): delegation_body,
     ("POST", "/auth/login"): login_body,
     ("POST", "/auth/refresh"): refresh_body,
     ("POST", "/me/password"): own_password,
