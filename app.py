@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, DynamoDBEvent, Request, Response
+from chalice.app import Chalice, CloudWatchEvent, DynamoDBEvent, Rate, Request, Response
 
 from chalicelib import config
 from chalicelib.api.errors import CODE_BY_STATUS, envelope, method_not_allowed_message
@@ -56,3 +56,13 @@ def on_table_change(event: DynamoDBEvent) -> dict[str, Any]:
     from chalicelib.notifications.stream import handle_batch
 
     return handle_batch(event.to_dict())
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def approval_reminders(event: CloudWatchEvent) -> dict[str, Any]:
+    """Reminds approvers of orders that wait, and escalates those waiting too long (API.md). The local
+    stack runs the same function every few seconds (ORDERGATE_LOCAL_SCHEDULE_SECONDS)."""
+    from chalicelib.bootstrap import get_services
+
+    done = get_services().approval_reminders.run()
+    return {"reminded": len(done)}

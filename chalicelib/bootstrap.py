@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.notifications.service import NotificationService
     from chalicelib.services.action_links import ActionLinks
     from chalicelib.services.admin import UserAdmin
+    from chalicelib.services.approval_reminders import ApprovalReminders
     from chalicelib.services.auth import AuthService
     from chalicelib.services.order_catalog import Catalog
     from chalicelib.services.orders import OrderService
@@ -76,6 +77,13 @@ class Services:
         from chalicelib.storage.orders import DynamoOrderStore
 
         return ActionLinks(self.orders, DynamoOrderStore())
+
+    @property
+    def approval_reminders(self) -> ApprovalReminders:
+        from chalicelib.services.approval_reminders import ApprovalReminders
+        from chalicelib.storage.orders import DynamoOrderStore
+
+        return ApprovalReminders(DynamoOrderStore(), lambda: self.notifications)
 
     @cached_property
     def email_sender(self) -> EmailSender:

@@ -47,6 +47,8 @@ API_ROLE = "ApiHandlerRole"
 STREAM_FUNCTION = "OnTableChange"
 STREAM_ROLE = "OnTableChangeRole"
 STREAM_EVENT = "OnTableChangeDynamodbEventSource"
+REMINDERS_FUNCTION = "ApprovalReminders"  # app.py's @app.schedule (approval reminders and escalation)
+REMINDERS_ROLE = "ApprovalRemindersRole"
 REST_API = "RestAPI"
 GATEWAY_RESPONSES_KEY = "x-amazon-apigateway-gateway-responses"
 
@@ -150,9 +152,16 @@ def merge_template(stage: str, template: dict[str, Any] | None = None) -> dict[s
                     },
                 }
             },
+            REMINDERS_FUNCTION: {
+                "Properties": {
+                    "FunctionName": {"Fn::Sub": resources.function_name("${Stage}", "approval_reminders")},
+                    "Environment": environment,
+                }
+            },
             REST_API: {"Properties": {"DefinitionBody": {GATEWAY_RESPONSES_KEY: gateway_responses()}}},
             API_ROLE: role(API_ROLE),
             STREAM_ROLE: role(STREAM_ROLE),
+            REMINDERS_ROLE: role(REMINDERS_ROLE),
         },
         "Outputs": infra["Outputs"],
     }

@@ -41,6 +41,8 @@ DECISION_WORDS = {
     "cancel": "cancelled",
     "edit": "edited",
     "submit": "submitted again",
+    "remind": "reminded with a fresh link (use the newest e-mail)",
+    "escalate": "escalated with a fresh link (use the newest e-mail)",
 }
 
 

@@ -30,6 +30,11 @@ class TenantSettings:
     order_number_prefix: str = "ORD-"
     delivery_methods: list[CodeName] = field(default_factory=list)
     payment_methods: list[CodeName] = field(default_factory=list)
+    # Approvers acting from their e-mail (API.md): how long a link works; how often an order waiting for
+    # approval is reminded and after how long it is escalated (None: never).
+    approval_link_hours: int = 72
+    approval_reminder_hours: int | None = 24
+    approval_escalation_hours: int | None = 72
     version: int = 0
 
 

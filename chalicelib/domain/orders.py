@@ -9,12 +9,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date as Date
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.budget import BudgetMove, Counted, settle
-from chalicelib.domain.clock import now_iso
+from chalicelib.domain.clock import iso, now_iso
 from chalicelib.domain.errors import InvalidTransitionError, ValidationFailedError, invalid_field
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.money import MAX_AMOUNT, MAX_QUANTITY, ZERO, line_net, line_tax, money
@@ -245,6 +246,10 @@ class Order:
     # Why the order waits for approval (`approval_reasons`), kept while it waits: the approval e-mail, its
     # reminders and the action page say it without recomputing it from since-changed limits or budgets.
     approval_reasons: list[dict[str, Any]] = field(default_factory=list)
+    # While it waits: when its approvers are next reminded (or it is escalated), and whether it was
+    # escalated already (`plan_approval_reminders`, `remind`). Storage indexes the due time (keys.py).
+    approval_due_at: str | None = None
+    approval_escalated: bool = False
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
     version: int = 0
@@ -435,9 +440,37 @@ class Order:
             raise invalid_field("lines", "Approving would leave the order without lines; reject it instead.")
         self._record(Action.APPROVE, by, S.SUBMITTED, changes=changes)
         self.history[-1].on_behalf_of = on_behalf_of
-        self.approval_reasons = []
+        self._stop_waiting()
         self._event(EventType.APPROVED, by, trimmed=trimmed or None)
         self._event(EventType.SUBMITTED, by)
+
+    def _stop_waiting(self) -> None:
+        """A decision (or a cancel) stops reminders and escalation."""
+        self.approval_reasons = []
+        self.approval_due_at = None
+        self.approval_escalated = False
+
+    def plan_approval_reminders(self, now: datetime, reminder_hours: int | None, escalation_hours: int | None) -> None:
+        """Once it starts waiting: the first reminder or the escalation, whichever comes first."""
+        self.approval_escalated = False
+        self.approval_due_at = _next_due(now, now, False, reminder_hours, escalation_hours)
+
+    def remind(self, now: datetime, reminder_hours: int | None, escalation_hours: int | None) -> str:
+        """The scheduled function found it due: "escalate" once past the escalation time, else "remind";
+        a history entry either way, and the next due time (None: nothing more to do)."""
+        if self.status != S.PENDING_APPROVAL:
+            raise InvalidTransitionError("Only an order waiting for approval is reminded.")
+        since = _waiting_since(self)
+        escalate = (
+            not self.approval_escalated
+            and escalation_hours is not None
+            and now >= since + timedelta(hours=escalation_hours)
+        )
+        kind = "escalate" if escalate else "remind"
+        self._record(kind, "system", self.status)
+        self.approval_escalated = self.approval_escalated or escalate
+        self.approval_due_at = _next_due(since, now, self.approval_escalated, reminder_hours, escalation_hours)
+        return kind
 
     def reject(self, by: str, reason: str, on_behalf_of: str | None = None) -> None:
         self.check(Action.REJECT)
@@ -445,7 +478,7 @@ class Order:
             raise InvalidTransitionError("The submitter of an order cannot reject it; cancel it instead.")
         self._record(Action.REJECT, by, S.DRAFT, note=reason)
         self.history[-1].on_behalf_of = on_behalf_of
-        self.approval_reasons = []
+        self._stop_waiting()
         self._event(EventType.REJECTED, by, reason=reason)
 
     # supplier side
@@ -543,6 +576,7 @@ class Order:
         self.check(Action.CANCEL)
         self._close_revision("cancelled")
         self._record(Action.CANCEL, by, S.CANCELLED, note=reason)
+        self._stop_waiting()
         self._event(EventType.CANCELLED, by, reason=reason)
 
     # fulfilment
@@ -640,6 +674,31 @@ def new_line(
 
 def new_document(kind: str, by: str, **fields: Any) -> Document:
     return Document(id=new_id(), kind=kind, recorded_by=by, recorded_at=now_iso(), **fields)
+
+
+def _waiting_since(order: Order) -> datetime:
+    submits = (h for h in reversed(order.history) if h.action == "submit" and h.to_status == S.PENDING_APPROVAL)
+    entry = next(submits, None)
+    return _parse(entry.at if entry else order.updated_at)
+
+
+def _parse(at: str) -> datetime:
+    return datetime.fromisoformat(at.replace("Z", "+00:00"))
+
+
+def _next_due(
+    since: datetime, now: datetime, escalated: bool, reminder_hours: int | None, escalation_hours: int | None
+) -> str | None:
+    """The next time something is due for an order waiting since `since`: the next reminder (every
+    `reminder_hours` from `since`, the first one after `now`) or the escalation if not done yet."""
+    candidates: list[datetime] = []
+    if reminder_hours:
+        period = timedelta(hours=reminder_hours)
+        periods = int((now - since) / period) + 1
+        candidates.append(since + periods * period)
+    if escalation_hours and not escalated:
+        candidates.append(max(since + timedelta(hours=escalation_hours), now))
+    return iso(min(candidates)) if candidates else None
 
 
 def _line_json(line: Line) -> dict[str, str]:

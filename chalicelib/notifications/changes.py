@@ -35,6 +35,9 @@ class EventName(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     MESSAGE_POSTED = "message_posted"
+    # From the scheduled function (services/approval_reminders.py), not from a recorded event:
+    APPROVAL_REMINDER = "approval_reminder"
+    APPROVAL_ESCALATED = "approval_escalated"
 
 
 E = EventName

@@ -48,6 +48,7 @@ class Recipient:
     locale: str | None  # the reader's own; None: the tenant's default
     user_id: str | None = None
     on_behalf_of: str | None = None  # a delegate told in an approver's stead: that approver
+    approves: bool = False  # gets personal Approve/Reject links (an approver or their delegate)
 
 
 Audience = Callable[[Event, Directory], list[Recipient]]
@@ -73,13 +74,18 @@ def approvers(event: Event, d: Directory) -> list[Recipient]:
     e-mails; the approver still gets theirs, to read on return)."""
     o = _order(event)
     holders = d.users_with(o.tenant, o.customer_path, Permission.ORDERS_APPROVE)
-    out = [r for u in holders for r in person(u)]
+    out = [dataclasses.replace(r, approves=True) for u in holders for r in person(u)]
     today = utcnow().date()
     for approver_id, delegation in d.delegations(o.tenant, [u.id for u in holders if u.active]).items():
         if delegation.active_on(today):
             for r in person(d.user(o.tenant, delegation.delegate_id)):
-                out.append(dataclasses.replace(r, on_behalf_of=approver_id))
+                out.append(dataclasses.replace(r, on_behalf_of=approver_id, approves=True))
     return out
+
+
+def approvers_and_the_supplier(event: Event, d: Directory) -> list[Recipient]:
+    """An escalation: the approvers (the customer's and its parents'), and the sales rep, else the order desk."""
+    return approvers(event, d) + sales_rep_or_order_desk(event, d)
 
 
 def submitter(event: Event, d: Directory) -> list[Recipient]:
@@ -147,6 +153,8 @@ RECIPIENTS: dict[EventName, Audience] = {
     E.COMPLETED: submitter,
     E.CANCELLED: the_other_side,
     E.MESSAGE_POSTED: the_other_side,
+    E.APPROVAL_REMINDER: approvers,
+    E.APPROVAL_ESCALATED: approvers_and_the_supplier,
 }
 
 
@@ -182,7 +190,7 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) 
         **_order_values(event, lang, settings, d),
         **_user_values(event, settings, d),
     }
-    if event.name == E.APPROVAL_NEEDED:
+    if event.name in (E.APPROVAL_NEEDED, E.APPROVAL_REMINDER, E.APPROVAL_ESCALATED):
         values |= _approval_values(event, r, lang, settings)
     if event.name == E.APPROVED:
         values["note"] = _trimmed_text(event, lang) or None
@@ -243,12 +251,17 @@ def _approval_values(
         "tax": lang.money(o.tax, o.currency),
         "reasons": "\n".join(f"- {_reason_text(reason, lang, o.currency)}" for reason in data.get("reasons") or []),
     }
-    if r.user_id and data.get("version") is not None:
+    if r.approves and r.user_id and data.get("version") is not None:
         from chalicelib.bootstrap import get_services
 
         services = get_services()
         token = services.action_links.issue(
-            o.tenant, o.id, r.user_id, int(data["version"]), on_behalf_of=r.on_behalf_of
+            o.tenant,
+            o.id,
+            r.user_id,
+            int(data["version"]),
+            hours=settings.approval_link_hours,
+            on_behalf_of=r.on_behalf_of,
         )
         base = services.settings.public_api_url or settings.portal_url.rstrip("/")
         values["approve_link"] = f"{base}/actions/{token}"

@@ -43,7 +43,8 @@ LINK_HOURS = 72  # API.md: `approval_link_hours`, default 72
 TOKEN_BYTES = 16  # 128 bits
 MAX_REASON = 2000
 _TOKEN = re.compile(r"^([a-z0-9-]{1,40})_([A-Za-z0-9_-]{22,})$")
-DECIDING_ACTIONS = ("approve", "reject", "cancel", "edit", "submit")
+# What makes a link superseded, as its page tells it (a reminder sends fresh links and retires the old).
+DECIDING_ACTIONS = ("approve", "reject", "cancel", "edit", "submit", "remind", "escalate")
 
 
 def new_token(tenant: str) -> str:

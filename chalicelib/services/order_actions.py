@@ -11,6 +11,7 @@ from chalicelib.auth.principal import Principal
 from chalicelib.domain import budget as budgets
 from chalicelib.domain.errors import ConflictError, ForbiddenError, ValidationFailedError, invalid_field
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.model import TenantSettings
 from chalicelib.domain.orders import (
     Action,
     Document,
@@ -40,7 +41,7 @@ class Lifecycle(OrderWrites):
             o.check(Action.SUBMIT)
             month = self._month()
             refs = [ProductRef(product_id=line.product_id) for line in o.lines]
-            r = self._reads(p, o.customer_id, refs=refs, caller=True, months=[month])
+            r = self._reads(p, o.customer_id, refs=refs, caller=True, months=[month], settings=True)
             customer = r.customer
             _reprice(o, r.offers)
             can_approve = approves(p, o)
@@ -64,6 +65,9 @@ class Lifecycle(OrderWrites):
                     code="no_approver",
                 )
             o.submit(p.user_id, need)
+            if need:
+                s = r.refs.settings or TenantSettings(p.tenant, p.tenant)  # defaults where none are stored
+                o.plan_approval_reminders(self._clock(), s.approval_reminder_hours, s.approval_escalation_hours)
             if not can_approve and customer.monthly_budget is not None:
                 w.budget_limits[month] = budgets.cents(customer.monthly_budget)  # spent meanwhile: decide again
 

@@ -110,6 +110,10 @@ class TenantItem(BaseItem, discriminator="tenant"):
     order_number_prefix = UnicodeAttribute()
     delivery_methods = JSONAttribute(default=list)
     payment_methods = JSONAttribute(default=list)
+    # Hours; 0 stores "never" (a missing attribute reads back as the default, so None cannot be stored).
+    approval_link_hours = NumberAttribute(default=72)
+    approval_reminder_hours = NumberAttribute(default=24)
+    approval_escalation_hours = NumberAttribute(default=72)
     created_at = UnicodeAttribute()
 
 
@@ -294,6 +298,14 @@ class NotificationSentItem(BaseItem, discriminator="notification_sent"):
     state = UnicodeAttribute()  # sending | sent
     claimed_at = NumberAttribute()  # epoch seconds: a "sending" claim older than the lease is taken over
     message_id = UnicodeAttribute(null=True)
+
+
+class ApprovalDueItem(BaseItem, discriminator="approval_due"):
+    """When an order waiting for approval is next reminded (keys.py "approval due"); indexed in GSI1."""
+
+    tenant = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    due_at = UnicodeAttribute()
 
 
 class DelegationItem(BaseItem, discriminator="delegation"):

@@ -223,6 +223,20 @@ def idempotency(tenant: str, key_hash: str) -> tuple[str, str]:
     return f"{tenant_pk(tenant)}#IDEM#{key_hash}", "IDEM"
 
 
+# | approval due  | T#{t}#ORDER#{id}               | APPROVALDUE | when an order waiting for approval is next reminded or escalated,
+# |               |                                |             | written in the order's transaction (moved by each reminder, removed
+# |               |                                |             | by the decision). GSI1: gsi1pk APPROVALS#DUE, gsi1sk {due_at}#{t}#{id}:
+# |               |                                |             | the scheduled function Queries what is due by now, for every tenant at
+# |               |                                |             | once (the one index partition not under T#{t}: only the scheduler reads
+# |               |                                |             | it, and a tenant's items are still reached through their own keys) |
+APPROVALS_DUE = "APPROVALS#DUE"
+APPROVAL_DUE = "APPROVALDUE"
+
+
+def approval_due_sk(due_at: str, tenant: str, order_id: str) -> str:
+    return f"{due_at}#{tenant}#{order_id}"
+
+
 # | delegation    | T#{t}                          | DELEGATION#{user} | an approver's delegate for a period: GetItem (GET /me/delegation,
 # |               |                                |             | a link used on their behalf); BatchGet with the approvers of an e-mail |
 def delegation(tenant: str, user_id: str) -> tuple[str, str]:

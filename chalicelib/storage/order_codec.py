@@ -57,6 +57,7 @@ class Loaded:
     revisions: dict[int, tuple[str, int]] = field(default_factory=dict)
     document_ids: set[str] = field(default_factory=set)
     history_count: int = 0
+    due_read: str | None = None  # the approval reminder's due time as read (storage moves its index item)
 
 
 # --- (de)serialisation ----------------------------------------------------------------------------
@@ -148,6 +149,8 @@ def header_item(tenant: str, order: Order, sales_rep_id: str | None, page_count:
             "customer_path_order": list(order.customer_path),  # the set above loses the order
             "budget": dataclasses.asdict(order.budget) if order.budget else None,
             "approval_reasons": order.approval_reasons or None,
+            "approval_due_at": order.approval_due_at,
+            "approval_escalated": order.approval_escalated or None,
         },
         totals={"net": str(totals.net), "tax": str(totals.tax), "gross": str(totals.gross)},
         line_count=len(order.lines),
@@ -217,6 +220,8 @@ def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         history=[HistoryEntry(**e.entry) for e in history],
         budget=Counted(**h["budget"]) if h.get("budget") else None,
         approval_reasons=list(h.get("approval_reasons") or []),
+        approval_due_at=h.get("approval_due_at"),
+        approval_escalated=bool(h.get("approval_escalated")),
         created_at=header.created_at,
         updated_at=header.updated_at,
         version=header.version or 0,
@@ -229,6 +234,7 @@ def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         revisions={r.revision["revision"]: (json.dumps(r.revision, sort_keys=True), r.version or 0) for r in revisions},
         document_ids={d.document["id"] for d in documents},
         history_count=len(history),
+        due_read=order.approval_due_at,
     )
 
 

@@ -28,6 +28,7 @@ from chalicelib.services.order_store import OrderQuery, Reads, Relied
 from chalicelib.storage import approvers, customers, idempotency, keys, order_lists
 from chalicelib.storage import refs as refs_store
 from chalicelib.storage.items import (
+    ApprovalDueItem,
     BaseItem,
     BudgetItem,
     CounterItem,
@@ -167,6 +168,11 @@ def save(
         puts += approval_entries(tenant, order, header)
     elif was_waiting and not waits:
         deletes += approval_entries(tenant, order, header)
+    # The approval reminders' due item (keys.py): moved when the due time changes, removed by a decision.
+    due_read = loaded.due_read if loaded else None
+    due_moves = order.approval_due_at is not None and order.approval_due_at != due_read
+    if order.approval_due_at is None and due_read is not None:
+        deletes.append(ApprovalDueItem(pk, keys.APPROVAL_DUE))
     # The request's Idempotency-Key, claimed in this same transaction (storage/idempotency.py), with the
     # response the route will give if it says how to build it: the order as this write leaves it.
     claim = idempotency.pending()
@@ -193,6 +199,8 @@ def save(
                 _add_budget(tx, tenant, move, limit - move.cents if limit is not None and move.cents > 0 else None)
             if number is not None:
                 _claim_number(tx, tenant, number)
+            if due_moves:
+                _move_due(tx, tenant, order)  # the last update: the positions above stay as computed
             add_checks(tx, checks)
     except TransactWriteError as exc:
         order.version = read_version
@@ -216,6 +224,28 @@ def save(
         claim.written = True
     order.events.clear()
     return order
+
+
+def _move_due(tx: Any, tenant: str, order: Order) -> None:
+    """The order's approval due item, created or moved to its next due time (an update: upsert)."""
+    due_at = order.approval_due_at or ""
+    item = ApprovalDueItem(keys.order_pk(tenant, order.id), keys.APPROVAL_DUE)
+    actions = [
+        ApprovalDueItem.tenant.set(tenant),
+        ApprovalDueItem.order_id.set(order.id),
+        ApprovalDueItem.due_at.set(due_at),
+        ApprovalDueItem.gsi1pk.set(keys.APPROVALS_DUE),
+        ApprovalDueItem.gsi1sk.set(keys.approval_due_sk(due_at, tenant, order.id)),
+        ApprovalDueItem.type.set(ApprovalDueItem),
+    ]
+    tx.update(item, actions=actions, add_version_condition=False)
+
+
+def due_approvals(now: str, limit: int) -> list[tuple[str, str]]:
+    """(tenant, order id) of orders whose reminder or escalation is due by `now`, earliest first: one
+    Query of GSI1 (eventually consistent: the caller checks each order it loads)."""
+    found = BaseItem.gsi1.query(keys.APPROVALS_DUE, BaseItem.gsi1sk <= f"{now}#\uffff", limit=limit)
+    return [(i.tenant, i.order_id) for i in found if isinstance(i, ApprovalDueItem)]
 
 
 def _claim_number(tx: Any, tenant: str, number: int) -> None:
@@ -387,3 +417,6 @@ class DynamoOrderStore:
 
     def messages(self, tenant: str, order_id: str, limit: int, cursor: str | None) -> Page[Message]:
         return list_messages(tenant, order_id, limit, cursor)
+
+    def due_approvals(self, now: str, limit: int) -> list[tuple[str, str]]:
+        return due_approvals(now, limit)

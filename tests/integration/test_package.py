@@ -73,6 +73,7 @@ def test_packaged_template_has_no_wildcard_action_or_resource(sam):
     assert set(policies) == {
         f"{package.API_ROLE}/{package.API_ROLE}Policy",
         f"{package.STREAM_ROLE}/{package.STREAM_ROLE}Policy",
+        f"{package.REMINDERS_ROLE}/{package.REMINDERS_ROLE}Policy",
     }
     for name, document in policies.items():
         assert wildcard_problems(document) == [], name
@@ -85,6 +86,9 @@ def test_merge_only_overrides_resources_chalice_generated(sam):
     assert sam["Resources"][package.API_FUNCTION]["Properties"]["Role"] == {"Fn::GetAtt": [package.API_ROLE, "Arn"]}
     assert sam["Resources"][package.STREAM_FUNCTION]["Properties"]["Role"] == {
         "Fn::GetAtt": [package.STREAM_ROLE, "Arn"]
+    }
+    assert sam["Resources"][package.REMINDERS_FUNCTION]["Properties"]["Role"] == {
+        "Fn::GetAtt": [package.REMINDERS_ROLE, "Arn"]
     }
 
 
