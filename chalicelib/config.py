@@ -31,6 +31,7 @@ SES_SANDBOX_RECIPIENTS = "ORDERGATE_SES_SANDBOX_RECIPIENTS"  # comma-separated; 
 LOCAL_AWS_PORT = "ORDERGATE_LOCAL_AWS_PORT"  # the AWS emulator (moto server); default 5000
 LOCAL_API_PORT = "ORDERGATE_LOCAL_API_PORT"  # the Chalice app over HTTP; default 8000
 LOCAL_DIR = "ORDERGATE_LOCAL_DIR"  # signing key and outbox; default .local/ beside app.py
+LOCAL_SCHEDULE_SECONDS = "ORDERGATE_LOCAL_SCHEDULE_SECONDS"  # how often scheduled functions run; default 5
 # AWS SDK variables the local stack sets so boto3/PynamoDB talk to the emulator, never to AWS.
 AWS_REGION_ALT = "AWS_REGION"
 AWS_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
@@ -91,6 +92,7 @@ class LocalSettings:
     aws_port: int
     api_port: int
     local_dir: str | None  # None: the project's own .local/
+    schedule_seconds: float = 5.0  # app.py's scheduled functions (hourly on AWS) run this often locally
 
     @classmethod
     def from_env(cls) -> LocalSettings:
@@ -100,7 +102,20 @@ class LocalSettings:
             aws_port=_port(env.get(LOCAL_AWS_PORT), 5000, LOCAL_AWS_PORT),
             api_port=_port(env.get(LOCAL_API_PORT), 8000, LOCAL_API_PORT),
             local_dir=env.get(LOCAL_DIR) or None,
+            schedule_seconds=_seconds(env.get(LOCAL_SCHEDULE_SECONDS), 5.0, LOCAL_SCHEDULE_SECONDS),
         )
+
+
+def _seconds(raw: str | None, default: float, name: str) -> float:
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0.1 <= value <= 3600:
+        raise ValueError(f"{name} must be a number of seconds from 0.1 to 3600, not {raw!r}.")
+    return value
 
 
 def _port(raw: str | None, default: int, name: str) -> int:

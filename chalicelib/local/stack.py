@@ -131,7 +131,9 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     region = config.Settings.from_env().region
     emulator = Emulator(local.host, local.aws_port, region)
     key = environment.signing_key(local_dir)
-    environment.apply(environment.local_environment(emulator.url, key, region))
+    api_url = f"http://{local.host}:{local.api_port}"
+    # The approvers' e-mail links lead to this stack's API (on AWS: the API's public URL).
+    environment.apply({**environment.local_environment(emulator.url, key, region), config.PUBLIC_API_URL: api_url})
 
     from chalicelib import bootstrap  # after the environment is set: settings are read once
     from chalicelib.notifications.stream import handle_batch
@@ -158,8 +160,10 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
         start="TRIM_HORIZON",  # a fresh emulator: everything in the stream is this run's, seed included
     )
     _start_loop(cleanup, PollingThread("stream-worker", worker.run_step, interval=0.2))
+    # app.py's scheduled function (hourly on AWS), the same code, every few seconds.
+    reminders = PollingThread("approval-reminders", services_reminders_run, interval=local.schedule_seconds)
+    _start_loop(cleanup, reminders)
 
-    api_url = f"http://{local.host}:{local.api_port}"
     seeded = seed_demo(services.passwords, portal_url=api_url)
 
     app = _load_app()
@@ -167,6 +171,12 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     api.start()
     cleanup.callback(api.stop)
     return Running(api_url, emulator.url, services.settings.table_name, outbox.directory, seeded)
+
+
+def services_reminders_run() -> object:
+    from chalicelib.bootstrap import get_services
+
+    return get_services().approval_reminders.run()
 
 
 def _start_loop(cleanup: ExitStack, loop: PollingThread, final: Callable[[], object] | None = None) -> None:
