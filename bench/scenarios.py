@@ -383,6 +383,7 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "POST /orders/{order_id}/reject", "approver", on_order("pending_approval", "POST", "/reject", lambda o: REASON)
     ),
+    Scenario("GET /orders/{order_id}/notifications", "desk", on_order("submitted", "GET", "/notifications")),
     Scenario("GET /me/delegation", "approver", delegation("GET")),
     Scenario("PUT /me/delegation", "approver", delegation("PUT")),
     Scenario("DELETE /me/delegation", "approver", delegation("DELETE"), expect=204),

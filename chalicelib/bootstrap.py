@@ -89,7 +89,8 @@ class Services:
     def email_sender(self) -> EmailSender:
         from chalicelib.notifications.sender import SesEmailSender
 
-        return SesEmailSender(aws_client("sesv2", self.settings, endpoint=self.settings.ses_endpoint))
+        client = aws_client("sesv2", self.settings, endpoint=self.settings.ses_endpoint)
+        return SesEmailSender(client, configuration_set=self.settings.ses_configuration_set)
 
     @property
     def notifications(self) -> NotificationService:

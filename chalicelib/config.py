@@ -22,6 +22,7 @@ REFRESH_TOKEN_TTL = "ORDERGATE_REFRESH_TOKEN_TTL"
 PASSWORD_HASH_PROFILE = "ORDERGATE_PASSWORD_HASH_PROFILE"  # "production" (default) or "fast" (tests)
 STAGE = "ORDERGATE_STAGE"
 PUBLIC_API_URL = "ORDERGATE_PUBLIC_API_URL"  # base of links in e-mails that lead to the API (action links)
+SES_CONFIGURATION_SET = "ORDERGATE_SES_CONFIGURATION_SET"  # sends report deliveries/bounces through it
 SES_IDENTITY = "ORDERGATE_SES_IDENTITY"  # the verified SES identity (domain or address) mail is sent from
 # Deploy-time only (infra/deploy.py reads them from .chalice/config.json; the Lambda code does not):
 DLQ_ARN = "ORDERGATE_DLQ_ARN"  # on-failure destination of the stream's event source mapping
@@ -60,6 +61,7 @@ class Settings:
     # Where e-mails' action links point: the API's public URL on AWS, the local stack's address locally.
     # None: the tenant's portal_url (which defaults to the API too).
     public_api_url: str | None = None
+    ses_configuration_set: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -76,6 +78,7 @@ class Settings:
             password_hash_profile=env.get(PASSWORD_HASH_PROFILE, "production"),
             stage=env.get(STAGE, "local"),
             public_api_url=(env.get(PUBLIC_API_URL) or "").rstrip("/") or None,
+            ses_configuration_set=env.get(SES_CONFIGURATION_SET) or None,
         )
 
 

@@ -202,6 +202,8 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) 
         text=rendered.text,
         html=rendered.html,
         dedupe_key=event.key,
+        event=event.name.value,
+        order_id=event.order.id if event.order else None,
     )
 
 

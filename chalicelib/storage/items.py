@@ -300,6 +300,26 @@ class NotificationSentItem(BaseItem, discriminator="notification_sent"):
     message_id = UnicodeAttribute(null=True)
 
 
+class OrderMailItem(BaseItem, discriminator="order_mail"):
+    """One e-mail about an order and what became of it (keys.order_mail)."""
+
+    order_id = UnicodeAttribute()
+    event = UnicodeAttribute()  # the e-mail's event (approval_needed, submitted, ...)
+    recipient = UnicodeAttribute()
+    status = UnicodeAttribute()  # sent | delivered | bounced | complained | suppressed | failed
+    at = UnicodeAttribute()  # when it reached this status
+    message_id = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)  # the mail service's word on a bounce or a failure
+
+
+class SuppressedAddressItem(BaseItem, discriminator="suppressed_address"):
+    """An address that bounced hard or complained: sends to it are skipped (keys.suppressed_address)."""
+
+    address = UnicodeAttribute()
+    reason = UnicodeAttribute()  # bounce | complaint
+    at = UnicodeAttribute()
+
+
 class ApprovalDueItem(BaseItem, discriminator="approval_due"):
     """When an order waiting for approval is next reminded (keys.py "approval due"); indexed in GSI1."""
 

@@ -243,6 +243,23 @@ def delegation(tenant: str, user_id: str) -> tuple[str, str]:
     return tenant_pk(tenant), f"DELEGATION#{user_id}"
 
 
+# | order e-mail  | T#{t}#ORDER#{id}#MAIL          | MAIL#{claim}| each e-mail about the order (event, recipient, status: sent, delivered,
+# |               |                                |             | bounced, complained, suppressed, failed): GET /orders/{id}/notifications
+# |               |                                |             | Queries the partition; an SES event finds its item by the tags the send
+# |               |                                |             | carried (tenant, order, claim = the (event, recipient) key) |
+# | suppressed    | T#{t}#SUPPRESSED               | {address}   | an address that bounced hard or complained: GetItem before each send |
+def order_mails_pk(tenant: str, order_id: str) -> str:
+    return f"{order_pk(tenant, order_id)}#MAIL"
+
+
+def order_mail(tenant: str, order_id: str, claim: str) -> tuple[str, str]:
+    return order_mails_pk(tenant, order_id), f"MAIL#{claim}"
+
+
+def suppressed_address(tenant: str, address: str) -> tuple[str, str]:
+    return f"{tenant_pk(tenant)}#SUPPRESSED", address.strip().lower()
+
+
 # | action link   | T#{t}#ACTION#{sha256(token)}   | ACTION      | an approver's one-time link from an e-mail (API.md "Acting from an
 # |               |                                |             | e-mail"): GetItem by the hash of the token the link carries (the token
 # |               |                                |             | starts with the tenant, so no key lies outside T#{t}); used once through

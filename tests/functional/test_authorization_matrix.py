@@ -294,6 +294,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/me/delegation"):                         row("401 401 403 403 200 200 403 403 403", "delegations"),
     ("PUT", "/me/delegation"):                         row("401 401 403 403 200 200 403 403 403", "delegations"),
     ("DELETE", "/me/delegation"):                      row("401 401 403 403 204 204 403 403 403", "delegations"),
+    ("GET", "/orders/{order_id}/notifications"):       row("401 401 404 403 403 403 200 200 200", "submitted"),
     ("GET", "/orders/{order_id}/messages"):            row("401 401 404 200 200 200 200 200 200", "submitted"),
     ("POST", "/orders/{order_id}/messages"):           row("401 401 404 201 201 201 201 201 201", "submitted"),
     # catalog: everyone signed in reads it (customers what the portal shows); catalog.manage changes it
