@@ -49,6 +49,8 @@ STREAM_ROLE = "OnTableChangeRole"
 STREAM_EVENT = "OnTableChangeDynamodbEventSource"
 REMINDERS_FUNCTION = "ApprovalReminders"  # app.py's @app.schedule (approval reminders and escalation)
 REMINDERS_ROLE = "ApprovalRemindersRole"
+SES_EVENTS_FUNCTION = "OnSesEvent"  # app.py's @app.on_cw_event (SES delivery, bounce, complaint events)
+SES_EVENTS_ROLE = "OnSesEventRole"
 REST_API = "RestAPI"
 GATEWAY_RESPONSES_KEY = "x-amazon-apigateway-gateway-responses"
 
@@ -158,10 +160,17 @@ def merge_template(stage: str, template: dict[str, Any] | None = None) -> dict[s
                     "Environment": environment,
                 }
             },
+            SES_EVENTS_FUNCTION: {
+                "Properties": {
+                    "FunctionName": {"Fn::Sub": resources.function_name("${Stage}", "on_ses_event")},
+                    "Environment": environment,
+                }
+            },
             REST_API: {"Properties": {"DefinitionBody": {GATEWAY_RESPONSES_KEY: gateway_responses()}}},
             API_ROLE: role(API_ROLE),
             STREAM_ROLE: role(STREAM_ROLE),
             REMINDERS_ROLE: role(REMINDERS_ROLE),
+            SES_EVENTS_ROLE: role(SES_EVENTS_ROLE),
         },
         "Outputs": infra["Outputs"],
     }

@@ -74,6 +74,7 @@ def test_packaged_template_has_no_wildcard_action_or_resource(sam):
         f"{package.API_ROLE}/{package.API_ROLE}Policy",
         f"{package.STREAM_ROLE}/{package.STREAM_ROLE}Policy",
         f"{package.REMINDERS_ROLE}/{package.REMINDERS_ROLE}Policy",
+        f"{package.SES_EVENTS_ROLE}/{package.SES_EVENTS_ROLE}Policy",
     }
     for name, document in policies.items():
         assert wildcard_problems(document) == [], name
