@@ -207,6 +207,7 @@ def endpoint(
     max_body_bytes: int = MAX_BODY_BYTES,
     permissions: tuple[Permission, ...] = (),
     extra_content_types: tuple[str, ...] = (),
+    html_errors: bool = False,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a view on `bp` with OrderGate's request pipeline and describe it in OpenAPI.
 
@@ -222,7 +223,8 @@ def endpoint(
     `{}`; `errors` statuses beyond those the pipeline itself implies (e.g. 429 on login);
     `response_one_of` documents a response that is one of several models (who asks decides which);
     `max_body_bytes` raises the 1 MiB body limit for an endpoint that documents why (CSV import);
-    `extra_content_types` are request bodies the view reads besides `content_type` (an HTML form).
+    `extra_content_types` are request bodies the view reads besides `content_type` (an HTML form);
+    `html_errors` that its errors are pages for people too (documented as text/html besides JSON).
     """
     spec = RouteSpec(
         path=path,
@@ -241,6 +243,7 @@ def endpoint(
         body_optional=body_optional,
         errors=errors,
         permissions=tuple(p.value for p in permissions),
+        html_errors=html_errors,
     )
 
     def decorator(fn: Callable[..., Response]) -> Callable[..., Response]:

@@ -92,6 +92,7 @@ def show(ctx: Ctx, token: str) -> Response:
     response_model=ActionOut,
     response_content_type="text/html",
     tags=TAGS,
+    html_errors=True,
 )
 def action_page_get(ctx: Ctx, token: str) -> Response:
     return show(ctx, token)
@@ -105,6 +106,7 @@ def action_page_get(ctx: Ctx, token: str) -> Response:
     public=True,
     response_content_type="text/html",
     tags=TAGS,
+    html_errors=True,
 )
 def action_page_head(ctx: Ctx, token: str) -> Response:
     response = show(ctx, token)
@@ -124,6 +126,7 @@ def action_page_head(ctx: Ctx, token: str) -> Response:
     extra_content_types=(FORM,),
     errors=(409, 410, 422),
     tags=TAGS,
+    html_errors=True,
 )
 def action_decide(ctx: Ctx, token: str) -> Response:
     from chalicelib.api import action_page
