@@ -78,7 +78,12 @@ def test_the_reasons_say_policy_limit_and_budget_with_amounts() -> None:
         {"code": "over_budget", "budget": "500.00", "spent": "450.50", "remaining": "49.50"},
         {"code": "over_limit", "limit": "100.00"},
     ]
-    common = {"total": Decimal("1"), "approval_limit": None, "over_budget": False}
-    assert approval_reasons(submitter_can_approve=False, policy="always", **common) == [{"code": "policy"}]
-    assert approval_reasons(submitter_can_approve=True, policy="always", **common) == []
-    assert approval_reasons(submitter_can_approve=False, policy="none", **common) == []
+
+    def plain(can_approve: bool, policy: str) -> list[dict[str, object]]:
+        return approval_reasons(
+            submitter_can_approve=can_approve, policy=policy, total=Decimal("1"), approval_limit=None, over_budget=False
+        )
+
+    assert plain(False, "always") == [{"code": "policy"}]
+    assert plain(True, "always") == []
+    assert plain(False, "none") == []
