@@ -23,8 +23,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m chalicelib.local
 
-## Lint, type-check and run every test layer.
+## Lint, type-check and run every test layer. The e2e approval test drives Debian's chromium.
+CHROMIUM ?= /usr/bin/chromium
 test: $(STAMP) $(VERIFIER)
+	@test -x $(CHROMIUM) || { echo "make test: the e-mail approval test needs Debian's chromium at $(CHROMIUM), and it is missing."; \
+	  echo "  Install it with: sudo apt-get update && sudo apt-get install -y chromium"; exit 1; }
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(CFN_LINT) $(INFRA_TEMPLATES)

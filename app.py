@@ -12,14 +12,36 @@ from chalice.app import Chalice, CloudWatchEvent, DynamoDBEvent, Rate, Request, 
 from chalicelib import config
 from chalicelib.api.errors import CODE_BY_STATUS, envelope, method_not_allowed_message
 from chalicelib.api.http import set_authenticator
-from chalicelib.api.routes import admin, auth, catalog, documents, machine, orders, system
+from chalicelib.api.routes import (
+    actions,
+    admin,
+    auth,
+    catalog,
+    delegation,
+    documents,
+    machine,
+    order_notifications,
+    orders,
+    system,
+)
 from chalicelib.auth.principal import Principal
 from chalicelib.logs import logger
 
 app = Chalice(app_name="ordergate")
 app.log = logger  # type: ignore[assignment]
 
-for blueprint in (system.bp, auth.bp, admin.bp, catalog.bp, orders.bp, documents.bp, machine.bp):
+for blueprint in (
+    system.bp,
+    auth.bp,
+    admin.bp,
+    catalog.bp,
+    orders.bp,
+    documents.bp,
+    machine.bp,
+    actions.bp,
+    delegation.bp,
+    order_notifications.bp,
+):
     app.register_blueprint(blueprint)
 
 
@@ -102,3 +124,22 @@ def queue_due_webhooks(event: CloudWatchEvent) -> None:
     from chalicelib.webhooks.handlers import queue_due
 
     queue_due()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def approval_reminders(event: CloudWatchEvent) -> dict[str, Any]:
+    """Reminds approvers of orders that wait, and escalates those waiting too long (API.md). The local
+    stack runs the same function every few seconds (ORDERGATE_LOCAL_SCHEDULE_SECONDS)."""
+    from chalicelib.bootstrap import get_services
+
+    done = get_services().approval_reminders.run()
+    return {"reminded": len(done)}
+
+
+@app.on_cw_event({"source": ["aws.ses"]})
+def on_ses_event(event: CloudWatchEvent) -> dict[str, Any]:
+    """SES reports what became of each e-mail (delivered, bounced, complained, rejected) through the
+    configuration set's EventBridge destination: the order's e-mail list and the suppressed addresses."""
+    from chalicelib.notifications.ses_events import handle
+
+    return {"status": handle(event.detail or {})}

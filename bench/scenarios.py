@@ -51,6 +51,34 @@ def on_order(status: str, method: str, suffix: str, body: Callable[[dict[str, An
     return prepare
 
 
+def action_link(method: str, body: Any = None) -> Prepare:
+    """A request on an approver's e-mail link to a fresh order waiting for approval."""
+
+    def prepare(w: World) -> Request:
+        from chalicelib.bootstrap import get_services
+
+        o = w.order_in("pending_approval")
+        token = get_services().action_links.issue("acme", o["id"], w.ids["approver"], o["version"])
+        return Request(method, f"/actions/{token}", body, headers={"Accept": "application/json"})
+
+    return prepare
+
+
+def delegation(method: str) -> Prepare:
+    """The approver's delegate for the coming week: the buyer of their customer."""
+
+    def prepare(w: World) -> Request:
+        from datetime import UTC, datetime, timedelta
+
+        today = datetime.now(UTC).date()
+        body = {"delegate_id": w.ids["buyer"], "starts_on": str(today), "ends_on": str(today + timedelta(days=7))}
+        if method != "PUT":
+            w.ok("approver", "PUT", "/me/delegation", body)
+        return Request(method, "/me/delegation", body if method == "PUT" else None)
+
+    return prepare
+
+
 def session(username: str, customer_number: str | None = None) -> Prepare:
     """Log in afresh as `username` into the actor "session" (logout and password change end it)."""
 
@@ -390,6 +418,21 @@ SCENARIOS: list[Scenario] = [
     Scenario("POST /orders/{order_id}/approve", "approver", on_order("pending_approval", "POST", "/approve")),
     Scenario(
         "POST /orders/{order_id}/reject", "approver", on_order("pending_approval", "POST", "/reject", lambda o: REASON)
+    ),
+    Scenario("GET /orders/{order_id}/notifications", "desk", on_order("submitted", "GET", "/notifications")),
+    Scenario("GET /me/delegation", "approver", delegation("GET")),
+    Scenario("PUT /me/delegation", "approver", delegation("PUT")),
+    Scenario("DELETE /me/delegation", "approver", delegation("DELETE"), expect=204),
+    Scenario("GET /actions/{token}", "anon", action_link("GET")),
+    Scenario("HEAD /actions/{token}", "anon", action_link("HEAD")),
+    Scenario(
+        "POST /actions/{token}",
+        "anon",
+        action_link("POST", {"decision": "approve"}),
+        why="An e-mail link carries no caller's token: the link (GetItem), the approver as they are now "
+        "(their user, then their groups: two reads), the link claimed with a conditional update, and the "
+        "approval itself (the order's Query and transaction, conditional on the version the link is bound "
+        "to): 6. A person's click from an e-mail, rare next to the API's routes.",
     ),
     Scenario("POST /orders/{order_id}/send", "rep", on_order("staff_draft", "POST", "/send")),
     Scenario("POST /orders/{order_id}/confirm", "desk", on_order("submitted", "POST", "/confirm")),

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from chalicelib.auth.tokens import TokenSigner
     from chalicelib.notifications.sender import EmailSender
     from chalicelib.notifications.service import NotificationService
+    from chalicelib.services.action_links import ActionLinks
     from chalicelib.services.admin import UserAdmin
+    from chalicelib.services.approval_reminders import ApprovalReminders
     from chalicelib.services.auth import AuthService
     from chalicelib.services.document_files import DocumentFiles
     from chalicelib.services.order_catalog import Catalog
@@ -85,11 +87,27 @@ class Services:
         )
         return S3DocumentFiles(client, self.settings.documents_bucket)
 
+    @property
+    def action_links(self) -> ActionLinks:
+        # Not cached: built around whichever order service is installed now (tests swap in a catalog).
+        from chalicelib.services.action_links import ActionLinks
+        from chalicelib.storage.orders import DynamoOrderStore
+
+        return ActionLinks(self.orders, DynamoOrderStore())
+
+    @property
+    def approval_reminders(self) -> ApprovalReminders:
+        from chalicelib.services.approval_reminders import ApprovalReminders
+        from chalicelib.storage.orders import DynamoOrderStore
+
+        return ApprovalReminders(DynamoOrderStore(), lambda: self.notifications)
+
     @cached_property
     def email_sender(self) -> EmailSender:
         from chalicelib.notifications.sender import SesEmailSender
 
-        return SesEmailSender(aws_client("sesv2", self.settings, endpoint=self.settings.ses_endpoint))
+        client = aws_client("sesv2", self.settings, endpoint=self.settings.ses_endpoint)
+        return SesEmailSender(client, configuration_set=self.settings.ses_configuration_set)
 
     @property
     def notifications(self) -> NotificationService:

@@ -26,6 +26,8 @@ S3_ENDPOINT = "ORDERGATE_S3_ENDPOINT"
 # Set by infra/package.py while `chalice package` imports app.py: chalice cannot package an S3 event
 # (it would change an existing bucket's notifications), so the template wires it (app.py, infra/package.py).
 PACKAGING = "ORDERGATE_PACKAGING"  # local stack / tests only: the emulator, for presigned URLs too
+PUBLIC_API_URL = "ORDERGATE_PUBLIC_API_URL"  # base of links in e-mails that lead to the API (action links)
+SES_CONFIGURATION_SET = "ORDERGATE_SES_CONFIGURATION_SET"  # sends report deliveries/bounces through it
 SES_IDENTITY = "ORDERGATE_SES_IDENTITY"  # the verified SES identity (domain or address) mail is sent from
 # The event feed serves only events at least this old (seconds): longer than any API invocation may run
 # (lambda_timeout 29 s), so no event can still commit behind a cursor (services/event_feed.py).
@@ -44,6 +46,7 @@ SES_SANDBOX_RECIPIENTS = "ORDERGATE_SES_SANDBOX_RECIPIENTS"  # comma-separated; 
 LOCAL_AWS_PORT = "ORDERGATE_LOCAL_AWS_PORT"  # the AWS emulator (moto server); default 5000
 LOCAL_API_PORT = "ORDERGATE_LOCAL_API_PORT"  # the Chalice app over HTTP; default 8000
 LOCAL_DIR = "ORDERGATE_LOCAL_DIR"  # signing key and outbox; default .local/ beside app.py
+LOCAL_SCHEDULE_SECONDS = "ORDERGATE_LOCAL_SCHEDULE_SECONDS"  # how often scheduled functions run; default 5
 # AWS SDK variables the local stack sets so boto3/PynamoDB talk to the emulator, never to AWS.
 AWS_REGION_ALT = "AWS_REGION"
 AWS_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
@@ -75,6 +78,10 @@ class Settings:
     webhook_queue_url: str | None = None
     webhook_allow_local: bool = False
     sqs_endpoint: str | None = None
+    # Where e-mails' action links point: the API's public URL on AWS, the local stack's address locally.
+    # None: the tenant's portal_url (which defaults to the API too).
+    public_api_url: str | None = None
+    ses_configuration_set: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -96,6 +103,8 @@ class Settings:
             webhook_queue_url=env.get(WEBHOOK_QUEUE_URL) or None,
             webhook_allow_local=env.get(WEBHOOK_ALLOW_LOCAL) == "1",
             sqs_endpoint=env.get(SQS_ENDPOINT) or None,
+            public_api_url=(env.get(PUBLIC_API_URL) or "").rstrip("/") or None,
+            ses_configuration_set=env.get(SES_CONFIGURATION_SET) or None,
         )
 
 
@@ -112,6 +121,7 @@ class LocalSettings:
     aws_port: int
     api_port: int
     local_dir: str | None  # None: the project's own .local/
+    schedule_seconds: float = 5.0  # app.py's scheduled functions (hourly on AWS) run this often locally
 
     @classmethod
     def from_env(cls) -> LocalSettings:
@@ -121,7 +131,20 @@ class LocalSettings:
             aws_port=_port(env.get(LOCAL_AWS_PORT), 5000, LOCAL_AWS_PORT),
             api_port=_port(env.get(LOCAL_API_PORT), 8000, LOCAL_API_PORT),
             local_dir=env.get(LOCAL_DIR) or None,
+            schedule_seconds=_seconds(env.get(LOCAL_SCHEDULE_SECONDS), 5.0, LOCAL_SCHEDULE_SECONDS),
         )
+
+
+def _seconds(raw: str | None, default: float, name: str) -> float:
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0.1 <= value <= 3600:
+        raise ValueError(f"{name} must be a number of seconds from 0.1 to 3600, not {raw!r}.")
+    return value
 
 
 def _port(raw: str | None, default: int, name: str) -> int:

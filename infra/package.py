@@ -49,6 +49,10 @@ API_ROLE = "ApiHandlerRole"
 STREAM_FUNCTION = "OnTableChange"
 STREAM_ROLE = "OnTableChangeRole"
 STREAM_EVENT = "OnTableChangeDynamodbEventSource"
+REMINDERS_FUNCTION = "ApprovalReminders"  # app.py's @app.schedule (approval reminders and escalation)
+REMINDERS_ROLE = "ApprovalRemindersRole"
+SES_EVENTS_FUNCTION = "OnSesEvent"  # app.py's @app.on_cw_event (SES delivery, bounce, complaint events)
+SES_EVENTS_ROLE = "OnSesEventRole"
 REST_API = "RestAPI"
 DOCUMENTS_FUNCTION = "OnDocumentUploaded"
 DOCUMENTS_ROLE = "OnDocumentUploadedRole"
@@ -194,6 +198,18 @@ def merge_template(stage: str, template: dict[str, Any] | None = None) -> dict[s
             },
             DOCUMENTS_BUCKET: bucket,
             DOCUMENTS_PERMISSION: permission,
+            REMINDERS_FUNCTION: {
+                "Properties": {
+                    "FunctionName": {"Fn::Sub": resources.function_name("${Stage}", "approval_reminders")},
+                    "Environment": environment,
+                }
+            },
+            SES_EVENTS_FUNCTION: {
+                "Properties": {
+                    "FunctionName": {"Fn::Sub": resources.function_name("${Stage}", "on_ses_event")},
+                    "Environment": environment,
+                }
+            },
             REST_API: {"Properties": {"DefinitionBody": {GATEWAY_RESPONSES_KEY: gateway_responses()}}},
             # Webhooks (issue 15): the delivery function reads the packaged queue and reports failed
             # messages alone; the scheduled function queues the retries due.
@@ -224,6 +240,8 @@ def merge_template(stage: str, template: dict[str, Any] | None = None) -> dict[s
             DOCUMENTS_ROLE: role(DOCUMENTS_ROLE),
             WEBHOOK_ROLE: role(WEBHOOK_ROLE),
             SCHEDULE_ROLE: role(SCHEDULE_ROLE),
+            REMINDERS_ROLE: role(REMINDERS_ROLE),
+            SES_EVENTS_ROLE: role(SES_EVENTS_ROLE),
         },
         "Outputs": infra["Outputs"],
     }

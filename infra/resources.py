@@ -36,6 +36,7 @@ ENVIRONMENT_FROM_OUTPUTS: dict[str, str] = {
     config.STREAM_ARN: "TableStreamArn",
     config.DLQ_ARN: "DeadLetterQueueArn",
     config.SES_IDENTITY: "SesIdentity",
+    config.SES_CONFIGURATION_SET: "SesConfigurationSet",
     config.SIGNING_KEY_PARAMETER: "SigningKeyParameterName",
     config.DOCUMENTS_BUCKET: "DocumentsBucketName",
     config.WEBHOOK_QUEUE_URL: "WebhookQueueUrl",
@@ -104,6 +105,7 @@ def outputs_from_environment(env: Mapping[str, str]) -> dict[str, str]:
     where = Arn.of(stream_arn)
     outputs["TableArn"] = stream_arn.split("/stream/")[0]
     outputs["SesIdentityArn"] = where.make("ses", f"identity/{outputs['SesIdentity']}")
+    outputs["SesConfigurationSetArn"] = where.make("ses", f"configuration-set/{outputs['SesConfigurationSet']}")
     outputs["SigningKeyParameterArn"] = where.make("ssm", f"parameter{outputs['SigningKeyParameterName']}")
     outputs["DocumentsBucketArn"] = f"arn:{where.partition}:s3:::{outputs['DocumentsBucketName']}"
     outputs["WebhookQueueArn"] = where.make("sqs", outputs["WebhookQueueName"])
@@ -183,7 +185,8 @@ def lambda_policy(
     `outputs` are the infra stack's outputs (literal) or their template expressions; `log_groups`
     the ARNs of the functions' log groups (`arn:...:log-group:/aws/lambda/<name>`, patterns allowed).
     """
-    ses_resources = [outputs["SesIdentityArn"], *(ses_recipient_identities or [])]
+    # A send through the configuration set is authorised on the set too.
+    ses_resources = [outputs["SesIdentityArn"], outputs["SesConfigurationSetArn"], *(ses_recipient_identities or [])]
     return {
         "Version": "2012-10-17",
         "Statement": [

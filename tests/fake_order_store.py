@@ -206,6 +206,14 @@ class InMemoryOrderStore:
     def messages(self, tenant: str, order_id: str, limit: int, cursor: str | None) -> Page[Message]:
         return Page(self.posted.get((tenant, order_id), [])[:limit], None)
 
+    def due_approvals(self, now: str, limit: int) -> list[tuple[str, str]]:
+        due = sorted(
+            (stored.order.approval_due_at, tenant, order_id)
+            for (tenant, order_id), stored in self.orders.items()
+            if stored.order.approval_due_at is not None and stored.order.approval_due_at <= now
+        )
+        return [(tenant, order_id) for _, tenant, order_id in due[:limit]]
+
 
 def _summary(s: Stored) -> OrderSummary:
     o = s.order

@@ -239,6 +239,8 @@ def endpoint(
     errors: tuple[int, ...] = (),
     max_body_bytes: int = MAX_BODY_BYTES,
     permissions: tuple[Permission, ...] = (),
+    extra_content_types: tuple[str, ...] = (),
+    html_errors: bool = False,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a view on `bp` with OrderGate's request pipeline and describe it in OpenAPI.
 
@@ -253,7 +255,9 @@ def endpoint(
     them (400); `if_match` that the view honours If-Match; `body_optional` that an empty body means
     `{}`; `errors` statuses beyond those the pipeline itself implies (e.g. 429 on login);
     `response_one_of` documents a response that is one of several models (who asks decides which);
-    `max_body_bytes` raises the 1 MiB body limit for an endpoint that documents why (CSV import).
+    `max_body_bytes` raises the 1 MiB body limit for an endpoint that documents why (CSV import);
+    `extra_content_types` are request bodies the view reads besides `content_type` (an HTML form);
+    `html_errors` that its errors are pages for people too (documented as text/html besides JSON).
     """
     spec = RouteSpec(
         path=path,
@@ -272,6 +276,7 @@ def endpoint(
         body_optional=body_optional,
         errors=errors,
         permissions=tuple(p.value for p in permissions),
+        html_errors=html_errors,
     )
 
     def decorator(fn: Callable[..., Response]) -> Callable[..., Response]:
@@ -315,7 +320,9 @@ def endpoint(
             finally:
                 logger.remove_keys(["request_id", "route", "tenant", "user_id"])
 
-        content_types = [content_type] if content_type != "application/json" else None
+        content_types = [content_type] if content_type != "application/json" or extra_content_types else None
+        if content_types:
+            content_types += list(extra_content_types)
         route_kwargs: dict[str, Any] = {"methods": [method]}
         if content_types:
             route_kwargs["content_types"] = content_types

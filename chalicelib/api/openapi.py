@@ -62,6 +62,7 @@ class RouteSpec:
     response_content_type: str = JSON
     response_one_of: tuple[type[BaseModel], ...] = ()
     permissions: tuple[str, ...] = ()  # the caller needs one of them; checked before the body is read
+    html_errors: bool = False  # a page for people (/actions): its errors are pages too, JSON on request
     query_names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -184,7 +185,10 @@ def document(title: str = "OrderGate API", version: str = "1.0.0") -> dict[str, 
             "operationId": _operation_id(r),
             "summary": r.summary,
             "tags": list(r.tags),
-            "responses": {str(r.status): _success(r, refs), **{str(code): _error(code) for code in r.error_statuses()}},
+            "responses": {
+                str(r.status): _success(r, refs),
+                **{str(code): _error(code, r.html_errors) for code in r.error_statuses()},
+            },
         }
         params = _parameters(r)
         if params:
@@ -254,11 +258,11 @@ def _success(r: RouteSpec, refs: dict[Any, dict[str, Any]]) -> Any:
     return {"description": "Success", "content": {r.response_content_type: {"schema": schema}}}
 
 
-def _error(code: int) -> dict[str, Any]:
-    response: dict[str, Any] = {
-        "description": ERROR_DESCRIPTIONS.get(code, "Error"),
-        "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+def _error(code: int, html: bool = False) -> dict[str, Any]:
+    content: dict[str, Any] = {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}
+    if html:
+        content["text/html"] = {"schema": {"type": "string"}}
+    response: dict[str, Any] = {"description": ERROR_DESCRIPTIONS.get(code, "Error"), "content": content}
     if code == 429:
         response["headers"] = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
     return response

@@ -23,6 +23,9 @@ class Principal:
     session_id: str = ""  # the login (refresh-token family) this token belongs to
     # The display name, for what the caller's actions record (history entries): "" in older tokens.
     name: str = ""
+    # A delegate deciding through an approver's e-mail link: the approver they stand in for (their
+    # permissions and customers are this principal's); "" otherwise. Built server side only.
+    on_behalf_of: str = ""
 
     @property
     def is_staff(self) -> bool:

@@ -57,6 +57,12 @@ class InvalidTransitionError(ConflictError):
     code = "invalid_transition"
 
 
+class GoneError(OrderGateError):
+    """What the request names existed but is no longer usable (an expired action link)."""
+
+    code = "gone"
+
+
 class VersionMismatchError(OrderGateError):
     code = "version_mismatch"
 

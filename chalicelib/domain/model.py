@@ -6,6 +6,7 @@ Plain dataclasses: no storage, no HTTP. Storage maps them to items; the API maps
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from chalicelib.domain.permissions import UserKind
@@ -29,6 +30,11 @@ class TenantSettings:
     order_number_prefix: str = "ORD-"
     delivery_methods: list[CodeName] = field(default_factory=list)
     payment_methods: list[CodeName] = field(default_factory=list)
+    # Approvers acting from their e-mail (API.md): how long a link works; how often an order waiting for
+    # approval is reminded and after how long it is escalated (None: never).
+    approval_link_hours: int = 72
+    approval_reminder_hours: int | None = 24
+    approval_escalation_hours: int | None = 72
     version: int = 0
 
 
@@ -104,3 +110,19 @@ class User:
     @property
     def active(self) -> bool:
         return self.status == "active"
+
+
+@dataclass
+class Delegation:
+    """An approver away names a delegate for a period (API.md "Approval reminders, escalation and
+    delegation"): between `starts_on` and `ends_on` (both included) the delegate receives the approver's
+    approval e-mails and may decide through their links as the approver could."""
+
+    delegator_id: str
+    delegate_id: str
+    starts_on: date
+    ends_on: date
+    version: int = 0
+
+    def active_on(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on

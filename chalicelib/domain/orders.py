@@ -9,17 +9,19 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date as Date
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.budget import BudgetMove, Counted, settle
-from chalicelib.domain.clock import now_iso
+from chalicelib.domain.clock import iso, now_iso
 from chalicelib.domain.errors import InvalidTransitionError, ValidationFailedError, invalid_field
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.money import MAX_AMOUNT, MAX_QUANTITY, ZERO, line_net, line_tax, money
 
 MAX_LINES = 1000
+EMAILED_LINES = 25  # the approval e-mail lists this many lines, then "and N more" (PRODUCT.md)
 
 
 class OrderStatus(StrEnum):
@@ -124,6 +126,7 @@ class HistoryEntry:
     note: str | None = None
     changes: list[str] = field(default_factory=list)
     by_name: str | None = None  # the actor's display name, so that everyone reading the history can tell
+    on_behalf_of: str | None = None  # a delegate's decision: the approver they stood in for
 
 
 @dataclass
@@ -278,6 +281,13 @@ class Order:
     history: list[HistoryEntry] = field(default_factory=list)
     # What the order counts against its customer's monthly budget, and in which month (domain/budget.py).
     budget: Counted | None = None
+    # Why the order waits for approval (`approval_reasons`), kept while it waits: the approval e-mail, its
+    # reminders and the action page say it without recomputing it from since-changed limits or budgets.
+    approval_reasons: list[dict[str, Any]] = field(default_factory=list)
+    # While it waits: when its approvers are next reminded (or it is escalated), and whether it was
+    # escalated already (`plan_approval_reminders`, `remind`). Storage indexes the due time (keys.py).
+    approval_due_at: str | None = None
+    approval_escalated: bool = False
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
     version: int = 0
@@ -429,7 +439,8 @@ class Order:
         self._record("set_supplier_reference", by, self.status, note=reference, changes=["supplier_reference"])
 
     # buyer side
-    def submit(self, by: str, needs_approval: bool) -> None:
+    def submit(self, by: str, needs_approval: bool | list[dict[str, Any]]) -> None:
+        """`needs_approval`: the reasons approval is needed (`approval_reasons`), or a plain yes/no."""
         self.check(Action.SUBMIT)
         if self.source != "portal":
             raise InvalidTransitionError("An order the supplier created is sent, not submitted.")
@@ -437,15 +448,24 @@ class Order:
             raise invalid_field("lines", "An order needs at least one line to be submitted.")
         self.submitted_by = by
         if needs_approval:
+            reasons = needs_approval if isinstance(needs_approval, list) else [{"code": "policy"}]
+            self.approval_reasons = reasons
             self._record(Action.SUBMIT, by, S.PENDING_APPROVAL)
-            self._event(EventType.APPROVAL_REQUESTED, by)
+            # The e-mail to the approvers is composed from this event alone: it carries the lines it lists.
+            self._event(
+                EventType.APPROVAL_REQUESTED,
+                by,
+                reasons=reasons,
+                lines=[_line_json(line) for line in self.lines[:EMAILED_LINES]],
+                line_count=len(self.lines),
+            )
         else:
             self._record(Action.SUBMIT, by, S.SUBMITTED)
             self._event(EventType.SUBMITTED, by)
 
-    def approve(self, by: str, trims: list[dict[str, Any]]) -> None:
+    def approve(self, by: str, trims: list[dict[str, Any]], on_behalf_of: str | None = None) -> None:
         self.check(Action.APPROVE)
-        if by == self.submitted_by:
+        if self.submitted_by in (by, on_behalf_of):  # nobody approves their own order, delegate or not
             raise InvalidTransitionError("The submitter of an order cannot approve it.")
         changes: list[str] = []
         trimmed: list[dict[str, Any]] = []  # for the "approved" e-mail: what the approver changed
@@ -466,14 +486,46 @@ class Order:
         if not self.lines:
             raise invalid_field("lines", "Approving would leave the order without lines; reject it instead.")
         self._record(Action.APPROVE, by, S.SUBMITTED, changes=changes)
+        self.history[-1].on_behalf_of = on_behalf_of
+        self._stop_waiting()
         self._event(EventType.APPROVED, by, trimmed=trimmed or None)
         self._event(EventType.SUBMITTED, by)
 
-    def reject(self, by: str, reason: str) -> None:
+    def _stop_waiting(self) -> None:
+        """A decision (or a cancel) stops reminders and escalation."""
+        self.approval_reasons = []
+        self.approval_due_at = None
+        self.approval_escalated = False
+
+    def plan_approval_reminders(self, now: datetime, reminder_hours: int | None, escalation_hours: int | None) -> None:
+        """Once it starts waiting: the first reminder or the escalation, whichever comes first."""
+        self.approval_escalated = False
+        self.approval_due_at = _next_due(now, now, False, reminder_hours, escalation_hours)
+
+    def remind(self, now: datetime, reminder_hours: int | None, escalation_hours: int | None) -> str:
+        """The scheduled function found it due: "escalate" once past the escalation time, else "remind";
+        a history entry either way, and the next due time (None: nothing more to do)."""
+        if self.status != S.PENDING_APPROVAL:
+            raise InvalidTransitionError("Only an order waiting for approval is reminded.")
+        since = _waiting_since(self)
+        escalate = (
+            not self.approval_escalated
+            and escalation_hours is not None
+            and now >= since + timedelta(hours=escalation_hours)
+        )
+        kind = "escalate" if escalate else "remind"
+        self._record(kind, "system", self.status)
+        self.approval_escalated = self.approval_escalated or escalate
+        self.approval_due_at = _next_due(since, now, self.approval_escalated, reminder_hours, escalation_hours)
+        return kind
+
+    def reject(self, by: str, reason: str, on_behalf_of: str | None = None) -> None:
         self.check(Action.REJECT)
-        if by == self.submitted_by:
+        if self.submitted_by in (by, on_behalf_of):
             raise InvalidTransitionError("The submitter of an order cannot reject it; cancel it instead.")
         self._record(Action.REJECT, by, S.DRAFT, note=reason)
+        self.history[-1].on_behalf_of = on_behalf_of
+        self._stop_waiting()
         self._event(EventType.REJECTED, by, reason=reason)
 
     # supplier side
@@ -571,6 +623,7 @@ class Order:
         self.check(Action.CANCEL)
         self._close_revision("cancelled")
         self._record(Action.CANCEL, by, S.CANCELLED, note=reason)
+        self._stop_waiting()
         self._event(EventType.CANCELLED, by, reason=reason)
 
     # fulfilment
@@ -717,6 +770,74 @@ def new_line(
 
 def new_document(kind: str, by: str, **fields: Any) -> Document:
     return Document(id=new_id(), kind=kind, recorded_by=by, recorded_at=now_iso(), **fields)
+
+
+def _waiting_since(order: Order) -> datetime:
+    submits = (h for h in reversed(order.history) if h.action == "submit" and h.to_status == S.PENDING_APPROVAL)
+    entry = next(submits, None)
+    return _parse(entry.at if entry else order.updated_at)
+
+
+def _parse(at: str) -> datetime:
+    return datetime.fromisoformat(at.replace("Z", "+00:00"))
+
+
+def _next_due(
+    since: datetime, now: datetime, escalated: bool, reminder_hours: int | None, escalation_hours: int | None
+) -> str | None:
+    """The next time something is due for an order waiting since `since`: the next reminder (every
+    `reminder_hours` from `since`, the first one after `now`) or the escalation if not done yet."""
+    candidates: list[datetime] = []
+    if reminder_hours:
+        period = timedelta(hours=reminder_hours)
+        periods = int((now - since) / period) + 1
+        candidates.append(since + periods * period)
+    if escalation_hours and not escalated:
+        candidates.append(max(since + timedelta(hours=escalation_hours), now))
+    return iso(min(candidates)) if candidates else None
+
+
+def _line_json(line: Line) -> dict[str, str]:
+    return {
+        "sku": line.sku,
+        "name": line.name,
+        "quantity": str(line.quantity),
+        "unit_price": str(line.unit_price),
+        "net": str(money(line.net)),
+    }
+
+
+def approval_reasons(
+    *,
+    submitter_can_approve: bool,
+    policy: str,
+    total: Decimal,
+    approval_limit: Decimal | None,
+    over_budget: bool,
+    budget: Decimal | None = None,
+    spent: Decimal | None = None,
+) -> list[dict[str, Any]]:
+    """Why the order needs approval (empty: it does not), as PRODUCT.md lists them: the customer's policy,
+    the submitter's limit, the month's budget (with what was spent before and what remains). Each reason
+    is `{"code": "policy" | "over_limit" | "over_budget", ...}` with amounts as decimal strings."""
+    if submitter_can_approve:
+        return []
+    reasons: list[dict[str, Any]] = []
+    if over_budget:
+        reason: dict[str, Any] = {"code": "over_budget"}
+        if budget is not None:
+            reason["budget"] = str(money(budget))
+        if spent is not None:
+            reason["spent"] = str(money(spent))
+            if budget is not None:
+                reason["remaining"] = str(money(max(budget - spent, ZERO)))
+        reasons.append(reason)
+    if policy == "always":
+        reasons.append({"code": "policy"})
+    elif policy == "over_limit" and (approval_limit is None or total > approval_limit):
+        limit = {"limit": str(money(approval_limit))} if approval_limit is not None else {}
+        reasons.append({"code": "over_limit", **limit})
+    return reasons
 
 
 def needs_approval(

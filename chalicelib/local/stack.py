@@ -118,6 +118,9 @@ def _start_watchdog(seconds: float) -> None:
     threading.Thread(target=watch, name="stop-watchdog", daemon=True).start()
 
 
+LOCAL_CONFIGURATION_SET = "ordergate-local"
+
+
 def _load_app() -> Any:
     """app.py is not part of the installed package: import it from the project folder."""
     if str(PROJECT_ROOT) not in sys.path:
@@ -132,7 +135,15 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     region = config.Settings.from_env().region
     emulator = Emulator(local.host, local.aws_port, region)
     key = environment.signing_key(local_dir)
-    environment.apply(environment.local_environment(emulator.url, key, region))
+    api_url = f"http://{local.host}:{local.api_port}"
+    # The approvers' e-mail links lead to this stack's API (on AWS: the API's public URL).
+    environment.apply(
+        {
+            **environment.local_environment(emulator.url, key, region),
+            config.PUBLIC_API_URL: api_url,
+            config.SES_CONFIGURATION_SET: LOCAL_CONFIGURATION_SET,  # sends go through one, as on AWS
+        }
+    )
 
     from chalicelib import bootstrap  # after the environment is set: settings are read once
     from chalicelib.notifications.stream import handle_batch
@@ -161,6 +172,9 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     verify_sender_domain(emulator.client("ses"))
     s3 = emulator.client("s3")
     s3.create_bucket(Bucket=services.settings.documents_bucket)
+    # The emulator keeps configuration sets but reports no events from them (PITFALLS.md): the SES event
+    # handler is fed by tests with the samples in events/.
+    emulator.client("sesv2").create_configuration_set(ConfigurationSetName=LOCAL_CONFIGURATION_SET)
 
     outbox = Outbox(local_dir / "outbox")
     emptied = outbox.empty()  # every run starts with an empty outbox: the emulator starts empty too
@@ -178,8 +192,10 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     hooks = local_webhooks.WebhookWorker(emulator.client("sqs"), queue_url, region)
     _start_loop(cleanup, PollingThread("webhook-worker", hooks.run_step, interval=0.1))
     _start_loop(cleanup, PollingThread("webhook-schedule", local_webhooks.run_schedule, interval=5.0))
+    # app.py's scheduled function (hourly on AWS), the same code, every few seconds.
+    reminders = PollingThread("approval-reminders", services_reminders_run, interval=local.schedule_seconds)
+    _start_loop(cleanup, reminders)
 
-    api_url = f"http://{local.host}:{local.api_port}"
     seeded = seed_demo(services.passwords, portal_url=api_url)
 
     app = _load_app()
@@ -191,6 +207,12 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     api.start()
     cleanup.callback(api.stop)
     return Running(api_url, emulator.url, services.settings.table_name, outbox.directory, seeded)
+
+
+def services_reminders_run() -> object:
+    from chalicelib.bootstrap import get_services
+
+    return get_services().approval_reminders.run()
 
 
 def _start_loop(cleanup: ExitStack, loop: PollingThread, final: Callable[[], object] | None = None) -> None:

@@ -37,6 +37,9 @@ class EventName(StrEnum):
     MESSAGE_POSTED = "message_posted"
     SHIPMENT_DOCUMENT = "shipment_document"  # a file attached to a shipment (a delivery note), shown to the customer
     INVOICE_DOCUMENT = "invoice_document"  # a file attached to an invoice, shown to the customer
+    # From the scheduled function (services/approval_reminders.py), not from a recorded event:
+    APPROVAL_REMINDER = "approval_reminder"
+    APPROVAL_ESCALATED = "approval_escalated"
 
 
 E = EventName

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from chalicelib.domain.model import Customer, TenantSettings, User
+from chalicelib.domain.model import Customer, Delegation, TenantSettings, User
 from chalicelib.domain.permissions import Permission
-from chalicelib.storage import approvers, customers, tenants, users
+from chalicelib.storage import approvers, customers, delegations, tenants, users
 
 
 class Directory:
@@ -24,6 +24,7 @@ class Directory:
         self._users: dict[tuple[str, str], User | None] = {}
         self._customers: dict[tuple[str, str], Customer | None] = {}
         self._holders: dict[tuple[str, tuple[str, ...], Permission], list[User]] = {}
+        self._delegations: dict[tuple[str, str], Delegation | None] = {}
 
     def settings(self, tenant: str) -> TenantSettings | None:
         if tenant not in self._settings:
@@ -50,6 +51,15 @@ class Directory:
             self._customers.update({(tenant, c): found.get(c) for c in unseen})
         known = (self._customers[(tenant, c)] for c in customer_ids)
         return [c.number for c in known if c is not None]
+
+    def delegations(self, tenant: str, user_ids: list[str]) -> dict[str, Delegation]:
+        """The delegations of these approvers (one BatchGet for those not read yet in this batch)."""
+        unseen = [u for u in dict.fromkeys(user_ids) if (tenant, u) not in self._delegations]
+        if unseen:
+            found = delegations.get_many(tenant, unseen)
+            self._delegations.update({(tenant, u): found.get(u) for u in unseen})
+        known = {u: self._delegations[(tenant, u)] for u in user_ids}
+        return {u: d for u, d in known.items() if d is not None}
 
     def users_with(self, tenant: str, customer_ids: tuple[str, ...], permission: Permission) -> list[User]:
         """Active users of these customers holding `permission`."""

@@ -24,9 +24,11 @@ notification, and each address is told once per event.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chalicelib.domain.clock import utcnow
 from chalicelib.domain.model import TenantSettings, User
 from chalicelib.domain.orders import OrderStatus
 from chalicelib.domain.permissions import Permission, UserKind
@@ -45,6 +47,8 @@ class Recipient:
     name: str | None  # None: a shared mailbox (the order desk)
     locale: str | None  # the reader's own; None: the tenant's default
     user_id: str | None = None
+    on_behalf_of: str | None = None  # a delegate told in an approver's stead: that approver
+    approves: bool = False  # gets personal Approve/Reject links (an approver or their delegate)
 
 
 Audience = Callable[[Event, Directory], list[Recipient]]
@@ -65,9 +69,23 @@ def the_new_user(event: Event, d: Directory) -> list[Recipient]:
 
 
 def approvers(event: Event, d: Directory) -> list[Recipient]:
-    """Active customer users holding orders.approve for the order's customer or an ancestor."""
+    """Active customer users holding orders.approve for the order's customer or an ancestor, and the
+    delegate of each approver whose delegation covers today (API.md: the delegate receives the approval
+    e-mails; the approver still gets theirs, to read on return)."""
     o = _order(event)
-    return [r for u in d.users_with(o.tenant, o.customer_path, Permission.ORDERS_APPROVE) for r in person(u)]
+    holders = d.users_with(o.tenant, o.customer_path, Permission.ORDERS_APPROVE)
+    out = [dataclasses.replace(r, approves=True) for u in holders for r in person(u)]
+    today = utcnow().date()
+    for approver_id, delegation in d.delegations(o.tenant, [u.id for u in holders if u.active]).items():
+        if delegation.active_on(today):
+            for r in person(d.user(o.tenant, delegation.delegate_id)):
+                out.append(dataclasses.replace(r, on_behalf_of=approver_id, approves=True))
+    return out
+
+
+def approvers_and_the_supplier(event: Event, d: Directory) -> list[Recipient]:
+    """An escalation: the approvers (the customer's and its parents'), and the sales rep, else the order desk."""
+    return approvers(event, d) + sales_rep_or_order_desk(event, d)
 
 
 def submitter(event: Event, d: Directory) -> list[Recipient]:
@@ -137,6 +155,8 @@ RECIPIENTS: dict[EventName, Audience] = {
     E.MESSAGE_POSTED: the_other_side,
     E.SHIPMENT_DOCUMENT: submitter,
     E.INVOICE_DOCUMENT: submitter,
+    E.APPROVAL_REMINDER: approvers,
+    E.APPROVAL_ESCALATED: approvers_and_the_supplier,
 }
 
 
@@ -172,6 +192,10 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) 
         **_order_values(event, lang, settings, d),
         **_user_values(event, settings, d),
     }
+    if event.name in (E.APPROVAL_NEEDED, E.APPROVAL_REMINDER, E.APPROVAL_ESCALATED):
+        values |= _approval_values(event, r, lang, settings)
+    if event.name == E.APPROVED:
+        values["note"] = _trimmed_text(event, lang) or None
     rendered = lang.render(event.name.value, values)
     return OutgoingEmail(
         sender=settings.sender_email,
@@ -180,6 +204,8 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) 
         text=rendered.text,
         html=rendered.html,
         dedupe_key=event.key,
+        event=event.name.value,
+        order_id=event.order.id if event.order else None,
     )
 
 
@@ -207,6 +233,77 @@ def _order_values(
         "carrier": doc.get("carrier"),
         "tracking": doc.get("tracking_number"),
     }
+
+
+def _approval_values(
+    event: Event, r: Recipient, lang: templates.Language, settings: TenantSettings
+) -> dict[str, str | None]:
+    """What the approval e-mail shows besides the order's facts: its lines (the first 25, then how many
+    more), net and tax, why approval is needed, and the recipient's own one-time Approve and Reject links
+    (API.md "Acting from an e-mail"), issued now for this approver and the order version of the event."""
+    o = _order(event)
+    data = event.details or {}
+    lines = list(data.get("lines") or [])
+    more = int(data.get("line_count") or len(lines)) - len(lines)
+    values: dict[str, str | None] = {
+        "lines": "\n".join(
+            f"{line.get('sku')} {line.get('name')}: {line.get('quantity')} x "
+            f"{lang.money(line.get('unit_price'), o.currency)} = {lang.money(line.get('net'), o.currency)}"
+            for line in lines
+        ),
+        "lines_more": lang.data["lines_more"].format(count=more) if more > 0 else None,
+        "net": lang.money(o.net, o.currency),
+        "tax": lang.money(o.tax, o.currency),
+        "reasons": "\n".join(f"- {_reason_text(reason, lang, o.currency)}" for reason in data.get("reasons") or []),
+    }
+    if r.approves and r.user_id and data.get("version") is not None:
+        from chalicelib.bootstrap import get_services
+
+        services = get_services()
+        token = services.action_links.issue(
+            o.tenant,
+            o.id,
+            r.user_id,
+            int(data["version"]),
+            hours=settings.approval_link_hours,
+            on_behalf_of=r.on_behalf_of,
+        )
+        base = services.settings.public_api_url or settings.portal_url.rstrip("/")
+        values["approve_link"] = f"{base}/actions/{token}"
+        values["reject_link"] = f"{base}/actions/{token}#reject"
+    return values
+
+
+def _reason_text(reason: dict[str, object], lang: templates.Language, currency: str) -> str:
+    texts: dict[str, str] = lang.data["reasons"]
+    code = str(reason.get("code"))
+    amounts: dict[str, str] = {
+        k: lang.money(str(reason[k]), currency) for k in ("limit", "budget", "spent", "remaining") if k in reason
+    }
+    if code == "over_limit" and "limit" not in amounts:
+        return texts["no_limit"]
+    # The domain gives every amount its reason names (an over-budget order has a budget); "" if one is missing.
+    return texts.get(code, texts["policy"]).format_map(_Blank(amounts))
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _trimmed_text(event: Event, lang: templates.Language) -> str:
+    """What the approver changed before approving (the `order.approved` event's `trimmed`)."""
+    out = []
+    for t in (event.details or {}).get("trimmed") or []:
+        if t.get("removed"):
+            out.append(lang.data["line_removed"].format(sku=t.get("sku"), name=t.get("name")))
+        else:
+            out.append(
+                lang.data["line_trimmed"].format(
+                    sku=t.get("sku"), name=t.get("name"), was=t.get("from"), now=t.get("to")
+                )
+            )
+    return "\n".join(out)
 
 
 def _actor_name(event: Event, o: OrderFacts, settings: TenantSettings, d: Directory) -> str | None:

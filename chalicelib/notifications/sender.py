@@ -38,6 +38,11 @@ class OutgoingEmail:
     html: str
     # Stable per (event, recipient): lets readers and de-duplication recognise the same message.
     dedupe_key: str = ""
+    event: str = ""  # the e-mail's event name (approval_needed, submitted, ...)
+    order_id: str | None = None  # the order it is about: its e-mails are listed per order
+    # Message tags the mail service hands back with its delivery, bounce and complaint events, so they
+    # find their e-mail: (name, value) with values of letters, digits, `_` and `-` only.
+    tags: tuple[tuple[str, str], ...] = ()
 
     def to_mime(self) -> EmailMessage:
         msg = EmailMessage()
@@ -69,12 +74,15 @@ class SesEmailSender:
         self,
         client: Any,
         *,
+        configuration_set: str | None = None,
         attempts: int = 5,
         base_delay: float = 0.2,
         max_delay: float = 3.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._client = client  # a boto3 "sesv2" client, injected by bootstrap or tests
+        # Its event destination reports deliveries, bounces, complaints and rejections (app.py on_ses_event).
+        self._configuration_set = configuration_set
         self._attempts = max(1, attempts)
         self._base_delay = base_delay
         self._max_delay = max_delay
@@ -86,10 +94,16 @@ class SesEmailSender:
         raw = email.to_mime().as_bytes()
         for attempt in range(self._attempts):
             try:
+                extra: dict[str, Any] = {}
+                if self._configuration_set:
+                    extra["ConfigurationSetName"] = self._configuration_set
+                if email.tags:
+                    extra["EmailTags"] = [{"Name": k, "Value": v} for k, v in email.tags]
                 response = self._client.send_email(
                     FromEmailAddress=email.sender,
                     Destination={"ToAddresses": [email.to]},
                     Content={"Raw": {"Data": raw}},
+                    **extra,
                 )
                 return str(response["MessageId"])
             except ClientError as exc:

@@ -9,15 +9,17 @@ goes out again.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 
+from chalicelib.domain.clock import now_iso
 from chalicelib.logs import logger
 from chalicelib.notifications import directory as directories
 from chalicelib.notifications import events
 from chalicelib.notifications.changes import Event
 from chalicelib.notifications.sender import EmailSender, OutgoingEmail
-from chalicelib.storage import notified
+from chalicelib.storage import mail_log, notified
 
 
 class NotificationFailedError(Exception):
@@ -54,19 +56,45 @@ class NotificationService:
         return sent
 
     def send_once(self, tenant: str, email: OutgoingEmail) -> bool:
-        """True when sent now; False when an earlier delivery of the same record sent it."""
+        """True when sent now; False when an earlier delivery of the same record sent it, or when the
+        address is suppressed (it bounced hard or complained: the skip is recorded, never retried)."""
         claimed_at = self._clock()
         if not notified.claim(tenant, email.dedupe_key, email.to, claimed_at):
             logger.info("e-mail already sent", extra={"tenant": tenant, "dedupe_key": email.dedupe_key})
             return False
+        claim = notified.claim_key(email.dedupe_key, email.to)
+        if mail_log.is_suppressed(tenant, email.to):
+            notified.mark_sent(tenant, email.dedupe_key, email.to, claimed_at, "suppressed")
+            self._log(tenant, email, claim, "suppressed", None)
+            logger.info(
+                "e-mail to a suppressed address skipped", extra={"tenant": tenant, "dedupe_key": email.dedupe_key}
+            )
+            return False
+        tags = (("tenant", tenant), ("claim", claim)) + ((("order", email.order_id),) if email.order_id else ())
         try:
-            message_id = self._sender.send(email)
-        except Exception:
+            message_id = self._sender.send(dataclasses.replace(email, tags=tags))
+        except Exception as exc:
             notified.release(tenant, email.dedupe_key, email.to, claimed_at)
+            self._log(tenant, email, claim, "failed", None, detail=type(exc).__name__)
             raise
         try:
             notified.mark_sent(tenant, email.dedupe_key, email.to, claimed_at, message_id)
         except Exception:  # the mail is out: failing the record now would only risk a duplicate
             logger.exception("e-mail sent but its claim not marked", extra={"dedupe_key": email.dedupe_key})
+        self._log(tenant, email, claim, "sent", message_id)
         logger.info("e-mail sent", extra={"tenant": tenant, "dedupe_key": email.dedupe_key, "message_id": message_id})
         return True
+
+    @staticmethod
+    def _log(
+        tenant: str, email: OutgoingEmail, claim: str, status: str, message_id: str | None, detail: str | None = None
+    ) -> None:
+        """The order's list of e-mails (GET /orders/{id}/notifications); a failure here sends nothing twice."""
+        if not email.order_id:
+            return
+        try:
+            at = now_iso()
+            mail = mail_log.OrderMail(claim, email.event, email.to, status, at, message_id, detail)
+            mail_log.record(tenant, email.order_id, mail)
+        except Exception:
+            logger.exception("e-mail not recorded on its order", extra={"dedupe_key": email.dedupe_key})

@@ -47,6 +47,14 @@ VALUE_FIELDS = frozenset(
         "company_code",
         "username",
         "customer_numbers",
+        # the approval e-mail (layout "approval"): each multi-line text is rendered by events.py
+        "lines",
+        "lines_more",
+        "net",
+        "tax",
+        "reasons",
+        "approve_link",
+        "reject_link",
     }
 )
 # What the layout may use besides: the locale's words, and the parts rendered from them.

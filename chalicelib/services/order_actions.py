@@ -4,13 +4,24 @@ Each is one domain transition through the one write path (order_writes.py)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import budget as budgets
 from chalicelib.domain.errors import ConflictError, ForbiddenError, ValidationFailedError, invalid_field
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.orders import Action, Document, Line, Message, Order, needs_approval, new_document
+from chalicelib.domain.model import TenantSettings
+from chalicelib.domain.orders import (
+    Action,
+    Document,
+    Line,
+    Message,
+    Order,
+    approval_reasons,
+    needs_approval,
+    new_document,
+)
 from chalicelib.domain.permissions import Permission
 from chalicelib.services.order_catalog import Offer, ProductRef
 from chalicelib.services.order_visibility import approves, forbid, may_edit
@@ -30,7 +41,7 @@ class Lifecycle(OrderWrites):
             o.check(Action.SUBMIT)
             month = self._month()
             refs = [ProductRef(product_id=line.product_id) for line in o.lines]
-            r = self._reads(p, o.customer_id, refs=refs, caller=True, months=[month])
+            r = self._reads(p, o.customer_id, refs=refs, caller=True, months=[month], settings=True)
             customer = r.customer
             _reprice(o, r.offers)
             can_approve = approves(p, o)
@@ -38,12 +49,15 @@ class Lifecycle(OrderWrites):
             over_budget = not can_approve and not budgets.within(
                 r.spent(p.tenant, month), budgets.cents(total), customer.monthly_budget
             )
-            need = needs_approval(
+            spent = r.spent(p.tenant, month)
+            need = approval_reasons(
                 submitter_can_approve=can_approve,
                 policy=customer.approval_policy,
                 total=total,
                 approval_limit=r.caller(p.user_id).approval_limit,
                 over_budget=over_budget,
+                budget=customer.monthly_budget,
+                spent=Decimal(spent) / 100,
             )
             if need and not self._store.anyone_approves(p.tenant, o.customer_path, p.user_id):
                 raise ConflictError(
@@ -51,6 +65,9 @@ class Lifecycle(OrderWrites):
                     code="no_approver",
                 )
             o.submit(p.user_id, need)
+            if need:
+                s = r.refs.settings or TenantSettings(p.tenant, p.tenant)  # defaults where none are stored
+                o.plan_approval_reminders(self._clock(), s.approval_reminder_hours, s.approval_escalation_hours)
             if not can_approve and customer.monthly_budget is not None:
                 w.budget_limits[month] = budgets.cents(customer.monthly_budget)  # spent meanwhile: decide again
 
@@ -59,14 +76,15 @@ class Lifecycle(OrderWrites):
     def approve(self, p: Principal, order_id: str, trims: list[dict[str, Any]], expected: int | None) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             forbid(approves(p, loaded.order), "approve")
-            loaded.order.approve(p.user_id, trims)  # an approver may take the month over its budget
+            # an approver may take the month over its budget
+            loaded.order.approve(p.user_id, trims, p.on_behalf_of or None)
 
         return self._mutate(p, order_id, expected, change)
 
     def reject(self, p: Principal, order_id: str, reason: str, expected: int | None) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             forbid(approves(p, loaded.order), "reject")
-            loaded.order.reject(p.user_id, reason)
+            loaded.order.reject(p.user_id, reason, p.on_behalf_of or None)
 
         return self._mutate(p, order_id, expected, change)
 

@@ -110,6 +110,10 @@ class TenantItem(BaseItem, discriminator="tenant"):
     order_number_prefix = UnicodeAttribute()
     delivery_methods = JSONAttribute(default=list)
     payment_methods = JSONAttribute(default=list)
+    # Hours; 0 stores "never" (a missing attribute reads back as the default, so None cannot be stored).
+    approval_link_hours = NumberAttribute(default=72)
+    approval_reminder_hours = NumberAttribute(default=24)
+    approval_escalation_hours = NumberAttribute(default=72)
     created_at = UnicodeAttribute()
 
 
@@ -316,6 +320,60 @@ class NotificationSentItem(BaseItem, discriminator="notification_sent"):
     state = UnicodeAttribute()  # sending | sent
     claimed_at = NumberAttribute()  # epoch seconds: a "sending" claim older than the lease is taken over
     message_id = UnicodeAttribute(null=True)
+
+
+class OrderMailItem(BaseItem, discriminator="order_mail"):
+    """One e-mail about an order and what became of it (keys.order_mail)."""
+
+    order_id = UnicodeAttribute()
+    event = UnicodeAttribute()  # the e-mail's event (approval_needed, submitted, ...)
+    recipient = UnicodeAttribute()
+    status = UnicodeAttribute()  # sent | delivered | bounced | complained | suppressed | failed
+    at = UnicodeAttribute()  # when it reached this status
+    message_id = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)  # the mail service's word on a bounce or a failure
+
+
+class SuppressedAddressItem(BaseItem, discriminator="suppressed_address"):
+    """An address that bounced hard or complained: sends to it are skipped (keys.suppressed_address)."""
+
+    address = UnicodeAttribute()
+    reason = UnicodeAttribute()  # bounce | complaint
+    at = UnicodeAttribute()
+
+
+class ApprovalDueItem(BaseItem, discriminator="approval_due"):
+    """When an order waiting for approval is next reminded (keys.py "approval due"); indexed in GSI1."""
+
+    tenant = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    due_at = UnicodeAttribute()
+
+
+class DelegationItem(BaseItem, discriminator="delegation"):
+    """An approver's delegate for a period (keys.delegation)."""
+
+    delegator_id = UnicodeAttribute()
+    delegate_id = UnicodeAttribute()
+    starts_on = UnicodeAttribute()  # YYYY-MM-DD
+    ends_on = UnicodeAttribute()
+
+
+class ActionLinkItem(BaseItem, discriminator="action_link"):
+    """An approver's one-time link (keys.action_link): only the token's hash is stored, as the key. Bound to
+    the order version the e-mail was about; `used_*` set once by the conditional update that uses it."""
+
+    kind = UnicodeAttribute()  # approval
+    order_id = UnicodeAttribute()
+    approver_id = UnicodeAttribute()  # the user the e-mail went to (a delegate: the delegate)
+    on_behalf_of = UnicodeAttribute(null=True)  # the approver a delegate stands in for
+    order_version = NumberAttribute()
+    created_at = UnicodeAttribute()
+    valid_until = UnicodeAttribute()  # ISO 8601; the TTL attribute deletes the item some time after
+    used_at = UnicodeAttribute(null=True)
+    used_by = UnicodeAttribute(null=True)
+    used_by_name = UnicodeAttribute(null=True)
+    decision = UnicodeAttribute(null=True)  # approve | reject
 
 
 class ProductGroupItem(BaseItem, discriminator="product_group"):

@@ -235,6 +235,51 @@ def idempotency(tenant: str, key_hash: str) -> tuple[str, str]:
     return f"{tenant_pk(tenant)}#IDEM#{key_hash}", "IDEM"
 
 
+# | approval due  | T#{t}#ORDER#{id}               | APPROVALDUE | when an order waiting for approval is next reminded or escalated,
+# |               |                                |             | written in the order's transaction (moved by each reminder, removed
+# |               |                                |             | by the decision). GSI1: gsi1pk APPROVALS#DUE, gsi1sk {due_at}#{t}#{id}:
+# |               |                                |             | the scheduled function Queries what is due by now, for every tenant at
+# |               |                                |             | once (the one index partition not under T#{t}: only the scheduler reads
+# |               |                                |             | it, and a tenant's items are still reached through their own keys) |
+APPROVALS_DUE = "APPROVALS#DUE"
+APPROVAL_DUE = "APPROVALDUE"
+
+
+def approval_due_sk(due_at: str, tenant: str, order_id: str) -> str:
+    return f"{due_at}#{tenant}#{order_id}"
+
+
+# | delegation    | T#{t}                          | DELEGATION#{user} | an approver's delegate for a period: GetItem (GET /me/delegation,
+# |               |                                |             | a link used on their behalf); BatchGet with the approvers of an e-mail |
+def delegation(tenant: str, user_id: str) -> tuple[str, str]:
+    return tenant_pk(tenant), f"DELEGATION#{user_id}"
+
+
+# | order e-mail  | T#{t}#ORDER#{id}#MAIL          | MAIL#{claim}| each e-mail about the order (event, recipient, status: sent, delivered,
+# |               |                                |             | bounced, complained, suppressed, failed): GET /orders/{id}/notifications
+# |               |                                |             | Queries the partition; an SES event finds its item by the tags the send
+# |               |                                |             | carried (tenant, order, claim = the (event, recipient) key) |
+# | suppressed    | T#{t}#SUPPRESSED               | {address}   | an address that bounced hard or complained: GetItem before each send |
+def order_mails_pk(tenant: str, order_id: str) -> str:
+    return f"{order_pk(tenant, order_id)}#MAIL"
+
+
+def order_mail(tenant: str, order_id: str, claim: str) -> tuple[str, str]:
+    return order_mails_pk(tenant, order_id), f"MAIL#{claim}"
+
+
+def suppressed_address(tenant: str, address: str) -> tuple[str, str]:
+    return f"{tenant_pk(tenant)}#SUPPRESSED", address.strip().lower()
+
+
+# | action link   | T#{t}#ACTION#{sha256(token)}   | ACTION      | an approver's one-time link from an e-mail (API.md "Acting from an
+# |               |                                |             | e-mail"): GetItem by the hash of the token the link carries (the token
+# |               |                                |             | starts with the tenant, so no key lies outside T#{t}); used once through
+# |               |                                |             | a conditional update; TTL after it expires |
+def action_link(tenant: str, token_hash: str) -> tuple[str, str]:
+    return f"{tenant_pk(tenant)}#ACTION#{token_hash}", "ACTION"
+
+
 def notification_sent(tenant: str, key_hash: str) -> tuple[str, str]:
     """One e-mail (event, recipient) claimed before it is sent (see the base table above). A partition
     of its own: written twice at most, never listed; the stream handler ignores these items."""

@@ -62,6 +62,7 @@ class Loaded:
     document_ids: set[str] = field(default_factory=set)
     files: dict[str, tuple[str, int]] = field(default_factory=dict)  # file id → (JSON, item version)
     history_count: int = 0
+    due_read: str | None = None  # the approval reminder's due time as read (storage moves its index item)
 
 
 # --- (de)serialisation ----------------------------------------------------------------------------
@@ -164,6 +165,9 @@ def header_item(tenant: str, order: Order, sales_rep_id: str | None, page_count:
             "customer_path_order": list(order.customer_path),  # the set above loses the order
             "supplier_reference": order.supplier_reference,
             "budget": dataclasses.asdict(order.budget) if order.budget else None,
+            "approval_reasons": order.approval_reasons or None,
+            "approval_due_at": order.approval_due_at,
+            "approval_escalated": order.approval_escalated or None,
         },
         totals={"net": str(totals.net), "tax": str(totals.tax), "gross": str(totals.gross)},
         line_count=len(order.lines),
@@ -235,6 +239,9 @@ def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         attachments=sorted((Attachment(**f.file) for f in files), key=lambda a: a.id),
         history=[HistoryEntry(**e.entry) for e in history],
         budget=Counted(**h["budget"]) if h.get("budget") else None,
+        approval_reasons=list(h.get("approval_reasons") or []),
+        approval_due_at=h.get("approval_due_at"),
+        approval_escalated=bool(h.get("approval_escalated")),
         created_at=header.created_at,
         updated_at=header.updated_at,
         version=header.version or 0,
@@ -249,6 +256,7 @@ def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         document_ids={d.document["id"] for d in documents},
         files={f.file["id"]: (json.dumps(f.file, sort_keys=True), f.version or 0) for f in files},
         history_count=len(history),
+        due_read=order.approval_due_at,
     )
 
 

@@ -27,6 +27,7 @@ from chalicelib.services.order_store import Reads, Relied
 from chalicelib.storage import approvers, customers, idempotency, keys, order_lists
 from chalicelib.storage import refs as refs_store
 from chalicelib.storage.items import (
+    ApprovalDueItem,
     BaseItem,
     BudgetItem,
     CounterItem,
@@ -188,6 +189,11 @@ def save(
     old_reference = loaded.supplier_reference_read if loaded else None
     if old_reference and (old_reference.casefold() != (order.supplier_reference or "").casefold()):
         deletes.append(SupplierRefItem(keys.supplier_reference(tenant, old_reference), header.gsi3sk))
+    # The approval reminders' due item (keys.py): moved when the due time changes, removed by a decision.
+    due_read = loaded.due_read if loaded else None
+    due_moves = order.approval_due_at is not None and order.approval_due_at != due_read
+    if order.approval_due_at is None and due_read is not None:
+        deletes.append(ApprovalDueItem(pk, keys.APPROVAL_DUE))
     # The request's Idempotency-Key, claimed in this same transaction (storage/idempotency.py), with the
     # response the route will give if it says how to build it: the order as this write leaves it.
     claim = idempotency.pending()
@@ -216,6 +222,8 @@ def save(
                 _claim_number(tx, tenant, number)
             if order.supplier_reference:  # the last update: the indexes above stay as they are
                 _put_reference_entry(tx, tenant, order, header)
+            if due_moves:
+                _move_due(tx, tenant, order)  # an update after the others too
             add_checks(tx, checks)
     except TransactWriteError as exc:
         order.version = read_version
@@ -271,6 +279,26 @@ def list_by_supplier_reference(tenant: str, reference: str, limit: int, cursor: 
         last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
     )
     return page_from((OrderSummary(**i.summary) for i in result), lambda: result.last_evaluated_key)
+def _move_due(tx: Any, tenant: str, order: Order) -> None:
+    """The order's approval due item, created or moved to its next due time (an update: upsert)."""
+    due_at = order.approval_due_at or ""
+    item = ApprovalDueItem(keys.order_pk(tenant, order.id), keys.APPROVAL_DUE)
+    actions = [
+        ApprovalDueItem.tenant.set(tenant),
+        ApprovalDueItem.order_id.set(order.id),
+        ApprovalDueItem.due_at.set(due_at),
+        ApprovalDueItem.gsi1pk.set(keys.APPROVALS_DUE),
+        ApprovalDueItem.gsi1sk.set(keys.approval_due_sk(due_at, tenant, order.id)),
+        ApprovalDueItem.type.set(ApprovalDueItem),
+    ]
+    tx.update(item, actions=actions, add_version_condition=False)
+
+
+def due_approvals(now: str, limit: int) -> list[tuple[str, str]]:
+    """(tenant, order id) of orders whose reminder or escalation is due by `now`, earliest first: one
+    Query of GSI1 (eventually consistent: the caller checks each order it loads)."""
+    found = BaseItem.gsi1.query(keys.APPROVALS_DUE, BaseItem.gsi1sk <= f"{now}#\uffff", limit=limit)
+    return [(i.tenant, i.order_id) for i in found if isinstance(i, ApprovalDueItem)]
 
 
 def _claim_number(tx: Any, tenant: str, number: int) -> None:
@@ -369,6 +397,7 @@ class DynamoOrderStore:
     list_orders = staticmethod(order_lists.list_orders)
     list_approvals = staticmethod(order_lists.list_approvals)
     list_by_supplier_reference = staticmethod(list_by_supplier_reference)
+    due_approvals = staticmethod(due_approvals)
 
     def read(self, tenant: str, reads: Reads) -> refs_store.Refs:
         return refs_store.load(

@@ -23,6 +23,9 @@ def _to_domain(item: TenantItem) -> TenantSettings:
         TenantSettings,
         delivery_methods=[CodeName(**m) for m in item.delivery_methods or []],
         payment_methods=[CodeName(**m) for m in item.payment_methods or []],
+        approval_link_hours=int(item.approval_link_hours or 72),
+        approval_reminder_hours=int(item.approval_reminder_hours or 0) or None,
+        approval_escalation_hours=int(item.approval_escalation_hours or 0) or None,
     )
 
 
@@ -31,6 +34,8 @@ def _apply(item: TenantItem, s: TenantSettings) -> None:
         if f.name in ("version", "delivery_methods", "payment_methods"):
             continue
         setattr(item, f.name, getattr(s, f.name))
+    item.approval_reminder_hours = s.approval_reminder_hours or 0  # 0: never
+    item.approval_escalation_hours = s.approval_escalation_hours or 0
     item.delivery_methods = [dataclasses.asdict(m) for m in s.delivery_methods]
     item.payment_methods = [dataclasses.asdict(m) for m in s.payment_methods]
 

@@ -45,12 +45,17 @@ class Stack:
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
 
-    def login(self, tenant: str = "demo", username: str = "admin", password: str = "demo-admin-pw") -> str:
-        r = requests.post(
-            f"{self.api_url}/auth/login",
-            json={"tenant": tenant, "username": username, "password": password},
-            timeout=10,
-        )
+    def login(
+        self,
+        tenant: str = "demo",
+        username: str = "admin",
+        password: str = "demo-admin-pw",
+        customer_number: str | None = None,
+    ) -> str:
+        body = {"tenant": tenant, "username": username, "password": password}
+        if customer_number:
+            body["customer_number"] = customer_number
+        r = requests.post(f"{self.api_url}/auth/login", json=body, timeout=10)
         assert r.status_code == 200, r.text
         token: str = r.json()["access_token"]
         return token

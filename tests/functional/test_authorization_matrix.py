@@ -152,6 +152,31 @@ def price_list(m: MatrixWorld) -> Target:
     return {"list_id": r.json["id"]}
 
 
+def action_link(m: MatrixWorld) -> Target:
+    """An approver's one-time link to an order waiting for approval: the link, not the token, decides."""
+    from chalicelib.bootstrap import get_services
+
+    target = order("pending_approval")(m)
+    version = m.admin.get(f"/orders/{target['order_id']}").json["version"]
+    token = get_services().action_links.issue("acme", target["order_id"], m.world.ids["approver"], version)
+    return {**target, "token": token}
+
+
+def delegation_body(m: MatrixWorld, caller: str = "", target: Target | None = None) -> dict[str, Any]:
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).date()
+    return {"delegate_id": m.ids["member"], "starts_on": today.isoformat(), "ends_on": str(today + timedelta(days=9))}
+
+
+def delegations(m: MatrixWorld) -> Target:
+    """The approver and the customer admin (both hold orders.approve) have each named the member."""
+    for caller in ("approver", "customer_admin"):
+        r = m.apis[caller].put("/me/delegation", delegation_body(m))
+        assert r.status_code == 200, r.body
+    return {}
+
+
 def staff_draft(m: MatrixWorld) -> Target:
     """An order the supplier builds for the customer (taken by phone), not yet sent."""
     o = m.world.order(m.admin, customer_id=m.ids["customer"])
@@ -214,6 +239,8 @@ TARGETS: dict[str | None, Arrange] = {
     "a product": product,
     "a price list": price_list,
     "a document": document,
+    "an action link": action_link,
+    "delegations": delegations,
 }
 
 
@@ -325,6 +352,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/orders/{order_id}/documents"):           row("401 401 404 200 200 200 200 200 200 200 200", "a document"),
     ("GET", "/orders/{order_id}/documents/{document_id}/download"): row("401 401 404 302 302 302 302 302 302 302 302", "a document"),
     ("DELETE", "/orders/{order_id}/documents/{document_id}"): row("401 401 404 204 403 403 403 403 204 204 204", "a document"),
+    # an approver's e-mail link: no Authorization needed, whatever token comes along is ignored
+    ("GET", "/actions/{token}"):                       row("200 200 200 200 200 200 200 200 200 200 200", "an action link"),
+    ("HEAD", "/actions/{token}"):                      row("200 200 200 200 200 200 200 200 200 200 200", "an action link"),
+    ("POST", "/actions/{token}"):                      row("200 200 200 200 200 200 200 200 200 200 200", "an action link"),
+    # an approver's delegate while away: approvers only (orders.approve; the manager (mgr) has it not)
+    ("GET", "/me/delegation"):                         row("401 401 403 403 200 200 200 403 403 403 403", "delegations"),
+    ("PUT", "/me/delegation"):                         row("401 401 403 403 200 200 200 403 403 403 403", "delegations"),
+    ("DELETE", "/me/delegation"):                      row("401 401 403 403 204 204 204 403 403 403 403", "delegations"),
+    ("GET", "/orders/{order_id}/notifications"):       row("401 401 404 403 403 403 403 403 200 200 200", "submitted"),
     # catalog: everyone signed in reads it (customers what the portal shows); catalog.manage changes it
     ("GET", "/product-groups"):                        row("401 401 200 200 200 200 200 200 200 200 200"),
     ("POST", "/product-groups"):                       row("401 401 201 403 403 403 403 403 403 403 201"),
@@ -365,6 +401,8 @@ MATRIX: dict[tuple[str, str], Row] = {
 
 # What each request carries; a function gets the world, the caller and the target.
 BODIES: dict[tuple[str, str], Body] = {
+    ("POST", "/actions/{token}"): {"decision": "approve"},
+    ("PUT", "/me/delegation"): delegation_body,
     ("POST", "/auth/login"): login_body,
     ("POST", "/auth/refresh"): refresh_body,
     ("POST", "/me/password"): own_password,

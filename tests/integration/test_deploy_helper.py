@@ -188,7 +188,11 @@ def test_sandbox_recipients_are_granted_and_dropped_again(stack_outputs, chalice
     deploy.write_stage_config("dev", {k: str(v) for k, v in with_recipients.items()}, chalice_dir)
     granted = json.loads((chalice_dir / "policy-dev.json").read_text())["Statement"]
     assert [s["Resource"] for s in granted if s["Sid"] == "SendEmail"] == [
-        [stack_outputs["SesIdentityArn"], stack_outputs["SesIdentityArn"].replace("example.org", "qa@example.org")]
+        [
+            stack_outputs["SesIdentityArn"],
+            stack_outputs["SesConfigurationSetArn"],
+            stack_outputs["SesIdentityArn"].replace("example.org", "qa@example.org"),
+        ]
     ]
 
     without = resources.environment_from_outputs("dev", stack_outputs)

@@ -129,8 +129,9 @@ def test_moto_skips_only_the_alarm_and_the_ses_identity(cfn):
         deploy.deploy_stack(cfn, "skipped", resources.template_body(), {"Stage": STAGE, "SesIdentity": "example.org"})
 
     skipped = {str(w.message).split()[3] for w in caught if "not supported by moto" in str(w.message)}
-    # moto's CloudFormation creates the documents bucket but not its policy (the TLS-only deny).
-    assert skipped == {"AWS::CloudWatch::Alarm", "AWS::SES::EmailIdentity", "AWS::S3::BucketPolicy"}
+    # moto's CloudFormation creates the documents bucket but not its policy (the TLS-only deny), nor SES's.
+    ses = {"AWS::SES::EmailIdentity", "AWS::SES::ConfigurationSet", "AWS::SES::ConfigurationSetEventDestination"}
+    assert skipped == {"AWS::CloudWatch::Alarm", "AWS::S3::BucketPolicy", *ses}
 
 
 def test_redeploying_the_stack_keeps_its_outputs(cfn, stack_outputs):

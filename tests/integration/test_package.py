@@ -76,6 +76,8 @@ def test_packaged_template_has_no_wildcard_action_or_resource(sam):
         f"{package.DOCUMENTS_ROLE}/{package.DOCUMENTS_ROLE}Policy",
         f"{package.WEBHOOK_ROLE}/{package.WEBHOOK_ROLE}Policy",
         f"{package.SCHEDULE_ROLE}/{package.SCHEDULE_ROLE}Policy",
+        f"{package.REMINDERS_ROLE}/{package.REMINDERS_ROLE}Policy",
+        f"{package.SES_EVENTS_ROLE}/{package.SES_EVENTS_ROLE}Policy",
     }
     for name, document in policies.items():
         assert wildcard_problems(document) == [], name
@@ -88,6 +90,9 @@ def test_merge_only_overrides_resources_chalice_generated(sam):
     assert sam["Resources"][package.API_FUNCTION]["Properties"]["Role"] == {"Fn::GetAtt": [package.API_ROLE, "Arn"]}
     assert sam["Resources"][package.STREAM_FUNCTION]["Properties"]["Role"] == {
         "Fn::GetAtt": [package.STREAM_ROLE, "Arn"]
+    }
+    assert sam["Resources"][package.REMINDERS_FUNCTION]["Properties"]["Role"] == {
+        "Fn::GetAtt": [package.REMINDERS_ROLE, "Arn"]
     }
     assert sam["Resources"][package.DOCUMENTS_FUNCTION]["Properties"]["Role"] == {
         "Fn::GetAtt": [package.DOCUMENTS_ROLE, "Arn"]

@@ -42,6 +42,9 @@ class SettingsOut(ResponseModel):
     order_number_prefix: str
     delivery_methods: list[CodeNameModel]
     payment_methods: list[CodeNameModel]
+    approval_link_hours: int
+    approval_reminder_hours: int | None
+    approval_escalation_hours: int | None
 
 
 class SettingsPortalOut(ResponseModel):
@@ -56,6 +59,9 @@ class SettingsPortalOut(ResponseModel):
     payment_methods: list[CodeNameModel]
 
 
+Hours = Annotated[int, Field(ge=1, le=24 * 30, strict=True)]
+
+
 class SettingsPatch(RequestModel):
     name: Name | None = None
     currency: Currency | None = None
@@ -66,6 +72,9 @@ class SettingsPatch(RequestModel):
     order_number_prefix: Annotated[str, Field(max_length=20, pattern=r"^[A-Za-z0-9\-_/]*$")] | None = None
     delivery_methods: Annotated[list[CodeNameModel], Field(max_length=50)] | None = None
     payment_methods: Annotated[list[CodeNameModel], Field(max_length=50)] | None = None
+    approval_link_hours: Hours | None = None
+    approval_reminder_hours: Hours | None = None  # null: never
+    approval_escalation_hours: Hours | None = None  # null: never
 
 
 # --- security groups --------------------------------------------------------------------------

@@ -259,6 +259,7 @@ class HistoryOut(ResponseModel):
     at: str
     by: str
     by_name: str | None  # the actor's display name as it was then
+    on_behalf_of: str | None = None  # a delegate's decision: the approver they stood in for
     action: str
     from_status: str | None
     to_status: str

@@ -1,0 +1,246 @@
+"""Approvers act from their e-mail (API.md "Acting from an e-mail"): one-time links, what they show, and
+the decision taken through them.
+
+A link is `{public_api_url}/actions/{token}`; the token is `{tenant}_{128 random bits, base64url}` (tenant
+slugs have no `_`), so its item lives in the tenant's keys like every other. Only the token's SHA-256 is
+stored, bound to one approver and to the order version the e-mail was about, valid `LINK_HOURS`.
+
+Opening a link (GET, HEAD) never changes anything: mail scanners open links. The decision is a POST of
+the page's form, and it is exactly `OrderService.approve` / `reject` run as that approver, with the
+version the link is bound to as its If-Match: an order changed since the e-mail refuses (superseded) and
+nothing changes. The link is claimed with a conditional update before the action and released if the
+action is refused, so it works once even when two clicks race.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.auth.principal import Principal
+from chalicelib.domain.clock import utcnow
+from chalicelib.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    GoneError,
+    NotFoundError,
+    VersionMismatchError,
+    invalid_field,
+)
+from chalicelib.domain.orders import HistoryEntry, Order, OrderStatus
+from chalicelib.domain.permissions import Permission, UserKind
+from chalicelib.services.order_store import OrderStore
+from chalicelib.services.orders import OrderService
+from chalicelib.storage import action_links, delegations, groups, users
+from chalicelib.storage.action_links import ActionLink
+
+LINK_HOURS = 72  # API.md: `approval_link_hours`, default 72
+TOKEN_BYTES = 16  # 128 bits
+MAX_REASON = 2000
+_TOKEN = re.compile(r"^([a-z0-9-]{1,40})_([A-Za-z0-9_-]{22,})$")
+# What makes a link superseded, as its page tells it (a reminder sends fresh links and retires the old).
+DECIDING_ACTIONS = ("approve", "reject", "cancel", "edit", "submit", "remind", "escalate")
+
+
+def new_token(tenant: str) -> str:
+    return f"{tenant}_{secrets.token_urlsafe(TOKEN_BYTES)}"
+
+
+def tenant_of(token: str) -> str | None:
+    m = _TOKEN.match(token)
+    return m.group(1) if m else None
+
+
+def iso(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Decided:
+    """Who decided (or changed) the order, when and what: for a used or superseded link's page."""
+
+    by_name: str | None
+    at: str
+    action: str
+
+
+@dataclass
+class ActionView:
+    state: str  # open | used | expired | superseded
+    link: ActionLink
+    order: Order | None
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    decided: Decided | None = None
+
+    @property
+    def expires_at(self) -> str:
+        return self.link.valid_until
+
+
+class ActionLinks:
+    def __init__(self, orders: OrderService, store: OrderStore, clock: Callable[[], datetime] = utcnow) -> None:
+        self._orders = orders
+        self._store = store
+        self._clock = clock  # when links start and end (tests move it)
+
+    # --- links, from the e-mails ------------------------------------------------------------------------
+    def issue(
+        self,
+        tenant: str,
+        order_id: str,
+        approver_id: str,
+        order_version: int,
+        *,
+        hours: int = LINK_HOURS,
+        on_behalf_of: str | None = None,
+    ) -> str:
+        """A new link for this approver and order version; returns the token (never stored)."""
+        token = new_token(tenant)
+        now = self._clock()
+        until = now + timedelta(hours=hours)
+        link = ActionLink(
+            tenant=tenant,
+            token_hash=action_links.token_hash(token),
+            kind="approval",
+            order_id=order_id,
+            approver_id=approver_id,
+            order_version=order_version,
+            created_at=iso(now),
+            valid_until=iso(until),
+            on_behalf_of=on_behalf_of,
+        )
+        # Kept a day past its end: the page of an expired link still explains itself for a while.
+        action_links.put(link, until + timedelta(days=1))
+        return token
+
+    # --- the page ------------------------------------------------------------------------------------
+    def view(self, token: str) -> ActionView:
+        """What the link shows; reads only (a GetItem and the order's Query)."""
+        link = self._link(token)
+        loaded = self._store.load(link.tenant, link.order_id)
+        order = loaded.order if loaded else None
+        return self._view(link, order)
+
+    @staticmethod
+    def _link(token: str) -> ActionLink:
+        tenant = tenant_of(token)
+        link = action_links.get(tenant, action_links.token_hash(token)) if tenant else None
+        if link is None:
+            raise NotFoundError("link")
+        return link
+
+    def _view(self, link: ActionLink, order: Order | None, *, order_known: bool = True) -> ActionView:
+        reasons = list(order.approval_reasons) if order else []
+        if link.used_at:
+            decided = Decided(link.used_by_name, link.used_at, link.decision or "")
+            return ActionView("used", link, order, reasons, decided)
+        if iso(self._clock()) >= link.valid_until:
+            return ActionView("expired", link, order, reasons)
+        if not order_known:
+            return ActionView("open", link, None)  # as far as the link can tell
+        if order is None or order.version != link.order_version or order.status != OrderStatus.PENDING_APPROVAL:
+            return ActionView("superseded", link, order, reasons, _last_decision(order))
+        return ActionView("open", link, order, reasons)
+
+    # --- the decision ---------------------------------------------------------------------------------
+    def decide(self, token: str, decision: str, reason: str | None) -> ActionView:
+        reason = (reason or "").strip() or None
+        if decision not in ("approve", "reject"):
+            raise invalid_field("decision", "Choose approve or reject.")
+        if decision == "reject" and (reason is None or len(reason) > MAX_REASON):
+            raise invalid_field("reason", f"Give a reason of 1 to {MAX_REASON:,} characters.")
+        # The link alone says whether it is used or expired; whether the order changed since, the approval's
+        # own write says (its If-Match is the version the link is bound to): one read of the order, not two.
+        link = self._link(token)
+        refuse(self._view(link, None, order_known=False))
+        p = self._approver(link)
+        at = iso(self._clock())
+        if not action_links.claim(link.tenant, link.token_hash, at=at, by=p.user_id, by_name=p.name, decision=decision):
+            refuse(self.view(token))  # used meanwhile: say by whom
+        try:
+            if decision == "approve":
+                order = self._orders.approve(p, link.order_id, [], link.order_version)
+            else:
+                order = self._orders.reject(p, link.order_id, reason or "", link.order_version)
+        except VersionMismatchError:  # checked before the action runs: the order changed since the e-mail
+            action_links.release(link.tenant, link.token_hash, at)
+            refuse(self.view(token))
+            raise superseded() from None
+        except Exception:
+            action_links.release(link.tenant, link.token_hash, at)
+            raise
+        used = ActionLink(**{**link.__dict__, "used_at": at, "used_by": p.user_id, "used_by_name": p.name})
+        used = ActionLink(**{**used.__dict__, "decision": decision})
+        return ActionView("used", used, order, list(order.approval_reasons), Decided(p.name, at, decision))
+
+    def _approver(self, link: ActionLink) -> Principal:
+        """The approver the link was sent to, as a caller, with their permissions as they are now. A link
+        sent to a delegate acts as the approver they stand in for, while the delegation lasts: the
+        approver's permissions and customers, the delegate's name on the history (`on_behalf_of`)."""
+        if not link.on_behalf_of:
+            return self._principal(link.tenant, link.approver_id)
+        delegation = delegations.get(link.tenant, link.on_behalf_of)
+        if (
+            delegation is None
+            or delegation.delegate_id != link.approver_id
+            or not delegation.active_on(self._clock().date())
+        ):
+            raise ForbiddenError("The delegation this link was sent under has ended.")
+        delegate = users.find(link.tenant, link.approver_id)
+        if delegate is None or not delegate.active:
+            raise ForbiddenError("The person this link was sent to may no longer approve orders.")
+        approver = self._principal(link.tenant, link.on_behalf_of)
+        return dataclasses.replace(approver, user_id=delegate.id, name=delegate.name, on_behalf_of=approver.user_id)
+
+    @staticmethod
+    def _principal(tenant: str, user_id: str) -> Principal:
+        user = users.find(tenant, user_id)
+        if user is None or not user.active or user.kind != UserKind.CUSTOMER:
+            raise ForbiddenError("The person this link was sent to may no longer approve orders.")
+        held = groups.get_many(tenant, user.security_group_ids)
+        permissions = frozenset(p for g in held if g.kind == user.kind for p in g.permissions)
+        if Permission.ORDERS_APPROVE.value not in permissions:
+            raise ForbiddenError("The person this link was sent to may no longer approve orders.")
+        return Principal(
+            tenant=tenant,
+            user_id=user.id,
+            kind=user.kind,
+            permissions=permissions,
+            customer_ids=tuple(user.customer_ids),
+            site_ids=tuple(user.site_ids),
+            name=user.name,
+        )
+
+
+def superseded() -> ConflictError:
+    return ConflictError(
+        "The order changed since this e-mail was sent (edited, decided by someone else or cancelled); "
+        "nothing was done.",
+        code="superseded",
+    )
+
+
+def refuse(view: ActionView) -> None:
+    """The error of a link that cannot act (API.md): used 409, expired 410, superseded 409."""
+    if view.state == "used":
+        d = view.decided
+        who = f" by {d.by_name}" if d and d.by_name else ""
+        raise ConflictError(f"This link was used already{who} at {d.at if d else ''}.", code="action_used")
+    if view.state == "expired":
+        raise GoneError(f"This link expired at {view.link.valid_until}.", code="action_expired")
+    if view.state == "superseded":
+        raise superseded()
+
+
+def _last_decision(order: Order | None) -> Decided | None:
+    if order is None:
+        return None
+    entry: HistoryEntry | None = next((h for h in reversed(order.history) if h.action in DECIDING_ACTIONS), None)
+    if entry is None:
+        return None
+    return Decided(entry.by_name, entry.at, entry.action)
