@@ -3,6 +3,8 @@ for the retry; abandoned half-way (a Lambda that died), taken over once its leas
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from chalicelib.notifications.sender import FakeEmailSender, OutgoingEmail
@@ -56,4 +58,5 @@ def test_a_refused_email_is_released_so_the_retry_sends_it_once(aws: None) -> No
     outbox.refuse.clear()
     assert service.send_once("acme", MAIL) is True
     assert service.send_once("acme", MAIL) is False
-    assert outbox.sent == [MAIL]
+    assert [dataclasses.replace(m, tags=()) for m in outbox.sent] == [MAIL]  # sent with its tags
+    assert dict(outbox.sent[0].tags) == {"tenant": "acme", "claim": notified.claim_key(MAIL.dedupe_key, MAIL.to)}

@@ -204,3 +204,32 @@ def test_an_order_is_found_by_its_supplier_reference_as_it_is_now(store: OrderSt
     store.save(T, moved, moved.order, "rep", actor_kind="staff")
     assert store.list_by_supplier_reference(T, "SO-1", 25, None).items == []
     assert [s.id for s in store.list_by_supplier_reference(T, "SO-2", 25, None).items] == ["order1"]
+
+
+def test_orders_waiting_for_approval_are_found_when_due_and_no_longer_once_decided(store: OrderStore) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    for number in (1, 2, 3):
+        create(store, number)
+        loaded = store.load(T, f"order{number}")
+        assert loaded is not None
+        loaded.order.submit("buyer", [{"code": "policy"}])
+        loaded.order.history[-1].at = "2026-12-01T10:00:00Z"  # it waits since `start`
+        loaded.order.plan_approval_reminders(start, number * 10, None)  # due at 20:00, 06:00, 16:00
+        store.save(T, loaded, loaded.order, "rep", actor_kind="customer")
+    assert store.due_approvals("2026-12-01T19:59:59Z", 10) == []
+    assert store.due_approvals("2026-12-02T06:00:00Z", 10) == [(T, "order1"), (T, "order2")]
+    assert store.due_approvals("2026-12-02T16:00:00Z", 1) == [(T, "order1")]  # earliest first
+
+    reminded = store.load(T, "order1")
+    assert reminded is not None
+    reminded.order.remind(start + timedelta(hours=11), 10, None)  # next: after 20 hours
+    store.save(T, reminded, reminded.order, "rep", actor_kind="system")
+    decided = store.load(T, "order2")
+    assert decided is not None
+    decided.order.approve("boss", [])
+    store.save(T, decided, decided.order, "rep", actor_kind="customer")
+    assert store.due_approvals("2026-12-02T05:59:59Z", 10) == []  # order1 moved on to 06:00
+    assert store.due_approvals("2026-12-02T06:00:00Z", 10) == [(T, "order1")]
+    assert store.due_approvals("2026-12-02T16:00:00Z", 10) == [(T, "order1"), (T, "order3")]
