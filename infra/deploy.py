@@ -303,6 +303,36 @@ def cmd_after(args: argparse.Namespace) -> None:
     webhook_fn = resources.function_name(stage, resources.WEBHOOK_HANDLER)
     if configure_webhook_mapping(_session().client("lambda"), webhook_fn, queue_arn) is None:
         print(f"No SQS mapping of {webhook_fn} from {queue_arn} yet: run `make deploy` again once it exists.")
+    url = set_public_api_url(_session().client("lambda"), stage, args.chalice_dir)
+    print(f"E-mail links lead to {url}" if url else "No REST API deployed yet: e-mail links use the portal URL.")
+
+
+# --- the API's public URL, for the links in e-mails ---------------------------------------------------
+def deployed_resources(stage: str, chalice_dir: Path = CHALICE_DIR) -> list[dict[str, Any]]:
+    """What `chalice deploy` recorded for the stage (.chalice/deployed/<stage>.json), or nothing."""
+    path = chalice_dir / "deployed" / f"{stage}.json"
+    if not path.exists():
+        return []
+    found: list[dict[str, Any]] = json.loads(path.read_text()).get("resources", [])
+    return found
+
+
+def set_public_api_url(lambda_client: Any, stage: str, chalice_dir: Path = CHALICE_DIR) -> str | None:
+    """The e-mails' action links lead to the API (API.md "Acting from an e-mail"), whose URL exists only once
+    `chalice deploy` has made it: the template cannot hand it to the functions (a cycle). So after a deploy
+    the URL is written into the stage's environment (the next deploys carry it) and, when it was not
+    there yet, into the deployed functions' environment at once. Returns the URL (None: no API yet)."""
+    deployed = deployed_resources(stage, chalice_dir)
+    url = next((str(r["rest_api_url"]).rstrip("/") for r in deployed if r.get("rest_api_url")), None)
+    if url is None or stage_environment(stage, chalice_dir).get(config.PUBLIC_API_URL) == url:
+        return url
+    write_stage_config(stage, {config.PUBLIC_API_URL: url}, chalice_dir)
+    for function in (r for r in deployed if r.get("resource_type") == "lambda_function"):
+        name = function["lambda_arn"]
+        current = lambda_client.get_function_configuration(FunctionName=name).get("Environment", {})
+        variables = {**current.get("Variables", {}), config.PUBLIC_API_URL: url}
+        lambda_client.update_function_configuration(FunctionName=name, Environment={"Variables": variables})
+    return url
 
 
 def cmd_signing_key(args: argparse.Namespace) -> None:
