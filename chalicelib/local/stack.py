@@ -1,6 +1,6 @@
 """Starting and stopping the local stack, in one process:
 
-1. the AWS emulator (moto server: DynamoDB, DynamoDB Streams, SES, S3) on 127.0.0.1:5000;
+1. the AWS emulator (moto server: DynamoDB, DynamoDB Streams, SES, S3, SQS) on 127.0.0.1:5000;
 2. the environment that points the app at it, the table with its stream, the documents bucket (its
    uploads call the S3 event handler: uploads.py);
 3. the outbox, then the stream worker, then the demo tenant (whose records the worker delivers);
@@ -252,7 +252,7 @@ def banner(r: Running) -> str:
             "",
             "OrderGate local stack is running",
             f"  API            {r.api_url}   (port: {config.LOCAL_API_PORT})",
-            f"  AWS emulator   {r.aws_url}   (port: {config.LOCAL_AWS_PORT}; DynamoDB, DynamoDB Streams, SES, S3)",
+            f"  AWS emulator   {r.aws_url}   (port: {config.LOCAL_AWS_PORT}; DynamoDB, DynamoDB Streams, SES, S3, SQS)",
             f"  Table          {r.table_name}  (its stream feeds the Lambda stream handler)",
             f"  Demo login     tenant {DEMO_TENANT}, username {DEMO_ADMIN}, password {DEMO_PASSWORD}  ({seeded})",
             f"  Outbox         {r.outbox}/  (one .eml per e-mail SES accepted)",
