@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.domain.attachments import MAX_ATTACHMENTS
 from chalicelib.domain.budget import BudgetMove, Counted, settle
 from chalicelib.domain.clock import iso, now_iso
 from chalicelib.domain.errors import InvalidTransitionError, ValidationFailedError, invalid_field
@@ -155,20 +156,8 @@ class Document:
 
 
 # Files attached to an order (API.md "Order documents"). Called documents in the API; `Attachment` here
-# because `Document` already names the shipments, invoices and payments recorded on the order.
-ATTACHMENT_KINDS = ("purchase_order", "delivery_note", "invoice", "other")
-MAX_ATTACHMENTS = 100  # per order: the whole list is one response and part of the order's one Query
-MAX_ATTACHMENT_SIZE = 20 * 1024 * 1024  # API.md: at most 20 MB (MiB: what browsers and S3 count)
-# API.md: PDF, PNG, JPEG, CSV, XML (both registered types), plain text.
-ATTACHMENT_TYPES = (
-    "application/pdf",
-    "image/png",
-    "image/jpeg",
-    "text/csv",
-    "application/xml",
-    "text/xml",
-    "text/plain",
-)
+# because `Document` already names the shipments, invoices and payments recorded on the order. Their
+# limits live in domain/attachments.py (app.py's schemas import them without this module).
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.domain.orders import ATTACHMENT_TYPES, MAX_ATTACHMENT_SIZE
+from chalicelib.domain.attachments import ATTACHMENT_TYPES, MAX_ATTACHMENT_SIZE
 
 MAX_SIZE = MAX_ATTACHMENT_SIZE
 UPLOAD_SECONDS = 15 * 60  # how long a presigned upload is accepted

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from chalicelib.domain.attachments import MAX_ATTACHMENTS
 from chalicelib.domain.errors import ValidationFailedError
-from chalicelib.domain.orders import MAX_ATTACHMENTS, Attachment, EventType, new_document
+from chalicelib.domain.orders import Attachment, EventType, new_document
 from tests.unit.test_order_domain import order
 
 
@@ -85,7 +86,7 @@ def test_the_api_accepts_exactly_the_kinds_and_types_the_domain_names() -> None:
     from typing import get_args
 
     from chalicelib.api.schemas.documents import ContentType, Kind
-    from chalicelib.domain.orders import ATTACHMENT_KINDS, ATTACHMENT_TYPES
+    from chalicelib.domain.attachments import ATTACHMENT_KINDS, ATTACHMENT_TYPES
 
     assert get_args(ContentType) == ATTACHMENT_TYPES
     assert get_args(Kind) == ATTACHMENT_KINDS

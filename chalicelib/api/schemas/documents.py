@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from chalicelib.api.schemas.common import Id, RequestModel, ResponseModel, StrictFlag
-from chalicelib.domain.orders import MAX_ATTACHMENT_SIZE
+from chalicelib.domain.attachments import MAX_ATTACHMENT_SIZE
 
 
 def _filename(value: str) -> str:
@@ -22,10 +22,10 @@ def _filename(value: str) -> str:
 
 
 Filename = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_filename)]
-ContentType = Literal[  # domain.orders ATTACHMENT_TYPES
+ContentType = Literal[  # domain.attachments ATTACHMENT_TYPES
     "application/pdf", "image/png", "image/jpeg", "text/csv", "application/xml", "text/xml", "text/plain"
 ]
-Kind = Literal["purchase_order", "delivery_note", "invoice", "other"]  # domain.orders ATTACHMENT_KINDS
+Kind = Literal["purchase_order", "delivery_note", "invoice", "other"]  # domain.attachments ATTACHMENT_KINDS
 Size = Annotated[int, Field(strict=True, ge=1, le=MAX_ATTACHMENT_SIZE)]
 
 
