@@ -20,21 +20,11 @@ from chalicelib.domain.clock import iso, now_iso
 from chalicelib.domain.errors import InvalidTransitionError, ValidationFailedError, invalid_field
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.money import MAX_AMOUNT, MAX_QUANTITY, ZERO, line_net, line_tax, money
+from chalicelib.domain.order_states import EventType as EventType  # re-exported: the lifecycle names them
+from chalicelib.domain.order_states import OrderStatus as OrderStatus
 
 MAX_LINES = 1000
 EMAILED_LINES = 25  # the approval e-mail lists this many lines, then "and N more" (PRODUCT.md)
-
-
-class OrderStatus(StrEnum):
-    DRAFT = "draft"
-    PENDING_APPROVAL = "pending_approval"
-    SUBMITTED = "submitted"
-    AWAITING_CUSTOMER = "awaiting_customer"
-    CONFIRMED = "confirmed"
-    PARTIALLY_SHIPPED = "partially_shipped"
-    SHIPPED = "shipped"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
 
 
 class Action(StrEnum):
@@ -189,27 +179,6 @@ class Revision:
     proposed_at: str
     lines: list[dict[str, Any]]
     outcome: str = "open"  # open | accepted | declined | cancelled
-
-
-class EventType(StrEnum):
-    """What happened to an order, as API.md's event feed names it ("Machine clients")."""
-
-    CREATED = "order.created"
-    SUBMITTED = "order.submitted"
-    APPROVAL_REQUESTED = "order.approval_requested"
-    APPROVED = "order.approved"
-    REJECTED = "order.rejected"
-    CONFIRMED = "order.confirmed"
-    PROPOSAL_SENT = "order.proposal_sent"
-    PROPOSAL_ACCEPTED = "order.proposal_accepted"
-    PROPOSAL_DECLINED = "order.proposal_declined"
-    CANCELLED = "order.cancelled"
-    SHIPMENT_RECORDED = "order.shipment_recorded"
-    INVOICE_RECORDED = "order.invoice_recorded"
-    PAYMENT_RECORDED = "order.payment_recorded"
-    COMPLETED = "order.completed"
-    MESSAGE_POSTED = "order.message_posted"
-    DOCUMENT_ADDED = "order.document_added"
 
 
 @dataclass

@@ -30,7 +30,7 @@ from chalicelib.api.schemas.machine import (
     WebhookSecret,
 )
 from chalicelib.bootstrap import get_services
-from chalicelib.domain.orders import EventType
+from chalicelib.domain.order_states import EventType
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.lazy import LazyModule
 from chalicelib.storage.paging import DEFAULT_LIMIT, MAX_CURSOR_LENGTH

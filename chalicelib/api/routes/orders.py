@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, patch_changes
 from chalicelib.api.openapi import QueryParam
-from chalicelib.api.order_presenters import (
-    message_out,
-    order_data,
-    order_out,
-    summary_out,
-)
 from chalicelib.api.schemas.common import Day, Id
 from chalicelib.api.schemas.orders import (
     ApproveRequest,
@@ -37,15 +31,24 @@ from chalicelib.api.schemas.orders import (
     SupplierReference,
 )
 from chalicelib.bootstrap import get_services
-from chalicelib.domain.orders import Order, OrderStatus
+from chalicelib.domain.order_states import OrderStatus
 from chalicelib.domain.permissions import Permission as P
 from chalicelib.services.order_catalog import ProductRef
 
 if TYPE_CHECKING:
+    from chalicelib.domain.orders import Order
     from chalicelib.services.orders import OrderService
 
 bp = Blueprint(__name__)
 TAGS = ("orders",)
+
+
+def present() -> Any:
+    """The presenters (and the Order aggregate they map), imported on a route's first request: app.py's
+    import loads neither (cold start)."""
+    from chalicelib.api import order_presenters
+
+    return order_presenters
 
 
 def svc() -> OrderService:
@@ -53,7 +56,7 @@ def svc() -> OrderService:
 
 
 def order_response(o: Order, status: int = 200) -> Response:
-    return json_response(order_out(o), status=status, etag=o.version)
+    return json_response(present().order_out(o), status=status, etag=o.version)
 
 
 def answered(status: int = 200) -> AbstractContextManager[None]:
@@ -92,7 +95,7 @@ def list_orders(ctx: Ctx) -> Response:
         created_to=ctx.query("created_to"),
         supplier_reference=ctx.query("supplier_reference"),
     )
-    return json_response(OrderList(items=[summary_out(s) for s in page.items], next_cursor=page.next_cursor))
+    return json_response(OrderList(items=[present().summary_out(s) for s in page.items], next_cursor=page.next_cursor))
 
 
 @endpoint(
@@ -194,7 +197,7 @@ def delete_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
 )
 def import_lines(ctx: Ctx, order_id: str) -> Response:
     result = svc().import_lines(ctx.principal, order_id, ctx.text())
-    body = {"added": result.added, "errors": result.errors, "order": order_data(result.order)}
+    body = {"added": result.added, "errors": result.errors, "order": present().order_data(result.order)}
     return json_response(LineImportOut.model_validate(body), etag=result.order.version)
 
 
@@ -401,7 +404,7 @@ def pay(ctx: Ctx, order_id: str) -> Response:
 )
 def reorder(ctx: Ctx, order_id: str) -> Response:
     o, skipped = svc().reorder(ctx.principal, order_id)
-    body = ReorderOut.model_validate({**order_data(o), "skipped": skipped})
+    body = ReorderOut.model_validate({**present().order_data(o), "skipped": skipped})
     return json_response(body, status=201, etag=o.version)
 
 
@@ -416,7 +419,8 @@ def reorder(ctx: Ctx, order_id: str) -> Response:
 )
 def list_messages(ctx: Ctx, order_id: str) -> Response:
     page = svc().messages(ctx.principal, order_id, *ctx.page_args())
-    return json_response(MessageList(items=[message_out(m) for m in page.items], next_cursor=page.next_cursor))
+    items = [present().message_out(m) for m in page.items]
+    return json_response(MessageList(items=items, next_cursor=page.next_cursor))
 
 
 @endpoint(
@@ -430,4 +434,5 @@ def list_messages(ctx: Ctx, order_id: str) -> Response:
     tags=TAGS,
 )
 def post_message(ctx: Ctx, order_id: str) -> Response:
-    return json_response(message_out(svc().post_message(ctx.principal, order_id, ctx.body(MessageRequest).body)), 201)
+    message = svc().post_message(ctx.principal, order_id, ctx.body(MessageRequest).body)
+    return json_response(present().message_out(message), 201)

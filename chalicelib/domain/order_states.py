@@ -1,0 +1,40 @@
+"""The names of an order's states and of what happens to it, in a module of their own: app.py's routes
+declare them as query parameters at import, without loading the Order aggregate (cold start). The
+lifecycle itself is domain/orders.py."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrderStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING_APPROVAL = "pending_approval"
+    SUBMITTED = "submitted"
+    AWAITING_CUSTOMER = "awaiting_customer"
+    CONFIRMED = "confirmed"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class EventType(StrEnum):
+    """What happened to an order, as API.md's event feed names it ("Machine clients")."""
+
+    CREATED = "order.created"
+    SUBMITTED = "order.submitted"
+    APPROVAL_REQUESTED = "order.approval_requested"
+    APPROVED = "order.approved"
+    REJECTED = "order.rejected"
+    CONFIRMED = "order.confirmed"
+    PROPOSAL_SENT = "order.proposal_sent"
+    PROPOSAL_ACCEPTED = "order.proposal_accepted"
+    PROPOSAL_DECLINED = "order.proposal_declined"
+    CANCELLED = "order.cancelled"
+    SHIPMENT_RECORDED = "order.shipment_recorded"
+    INVOICE_RECORDED = "order.invoice_recorded"
+    PAYMENT_RECORDED = "order.payment_recorded"
+    COMPLETED = "order.completed"
+    MESSAGE_POSTED = "order.message_posted"
+    DOCUMENT_ADDED = "order.document_added"
