@@ -8,6 +8,8 @@ VERIFIER := tests/webhook_verifier/node_modules/.installed
 CFN_LINT := $(VENV)/bin/cfn-lint
 INFRA_TEMPLATES := infra/*.yaml
 STAGE ?= dev
+# Test processes for `make test` (the machines have 2 cores); `make test PYTEST_WORKERS=0` runs in one.
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test lint typecheck unit fuzz install clean tenant deploy package lint-infra rotate-signing-key bench webhook-verifier
 
@@ -31,7 +33,7 @@ test: $(STAMP) $(VERIFIER)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(CFN_LINT) $(INFRA_TEMPLATES)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS)
 
 ## Benchmark against moto in process: round trips per endpoint, list scaling, cold import, a
 ## 1,000-line order, the stream handler. Writes bench/results.json; bench/README.md explains it.
