@@ -14,7 +14,6 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import TenantSettings
 from chalicelib.domain.orders import (
     Action,
-    Document,
     Line,
     Message,
     Order,
@@ -176,9 +175,7 @@ class Lifecycle(OrderWrites):
         return self._mutate(p, order_id, expected, change)
 
     # --- fulfilment ---------------------------------------------------------------------------------
-    def ship(self, p: Principal, order_id: str, data: dict[str, Any]) -> tuple[Order, Document]:
-        holder: dict[str, Document] = {}
-
+    def ship(self, p: Principal, order_id: str, data: dict[str, Any]) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record shipments on")
             doc = new_document(
@@ -192,14 +189,11 @@ class Lifecycle(OrderWrites):
             quantities = {line["id"]: line["quantity"] for line in data.get("lines") or []}
             for line_id in quantities:
                 line_or_404(loaded.order, line_id)
-            holder["doc"] = loaded.order.record_shipment(p.user_id, doc, quantities or None)
+            loaded.order.record_shipment(p.user_id, doc, quantities or None)
 
-        order = self._mutate(p, order_id, None, change)
-        return order, holder["doc"]
+        return self._mutate(p, order_id, None, change)
 
-    def invoice(self, p: Principal, order_id: str, data: dict[str, Any]) -> tuple[Order, Document]:
-        holder: dict[str, Document] = {}
-
+    def invoice(self, p: Principal, order_id: str, data: dict[str, Any]) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record invoices on")
             doc = new_document(
@@ -210,21 +204,17 @@ class Lifecycle(OrderWrites):
                 amount=data["amount"],
                 due_date=data.get("due_date"),
             )
-            holder["doc"] = loaded.order.record_invoice(p.user_id, doc)
+            loaded.order.record_invoice(p.user_id, doc)
 
-        order = self._mutate(p, order_id, None, change)
-        return order, holder["doc"]
+        return self._mutate(p, order_id, None, change)
 
-    def pay(self, p: Principal, order_id: str, data: dict[str, Any]) -> tuple[Order, Document]:
-        holder: dict[str, Document] = {}
-
+    def pay(self, p: Principal, order_id: str, data: dict[str, Any]) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record payments on")
             doc = new_document("payment", p.user_id, date=data["date"], number=data["reference"], amount=data["amount"])
-            holder["doc"] = loaded.order.record_payment(p.user_id, doc)
+            loaded.order.record_payment(p.user_id, doc)
 
-        order = self._mutate(p, order_id, None, change)
-        return order, holder["doc"]
+        return self._mutate(p, order_id, None, change)
 
     # --- messages and reorder -----------------------------------------------------------------------
     def post_message(self, p: Principal, order_id: str, body: str) -> Message:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -146,11 +146,11 @@ class OrderWrites:
         p: Principal,
         customer_id: str,
         *,
-        refs: list[ProductRef] = (),  # type: ignore[assignment]
+        refs: Sequence[ProductRef] = (),
         settings: bool = False,
         caller: bool = False,
-        months: list[str] = (),  # type: ignore[assignment]
-        sites: list[str] = (),  # type: ignore[assignment]
+        months: Sequence[str] = (),
+        sites: Sequence[str] = (),
         counter: bool = False,
     ) -> Found:
         """The action's one BatchGet: the customer and whatever else it names (a line given by sku or
@@ -160,7 +160,7 @@ class OrderWrites:
             customers=[customer_id],
             settings=settings,
             users=[p.user_id] if caller else [],
-            sites=sites,
+            sites=list(sites),
             counter=counter,
             extra=[*self._catalog.keys(t, customer_id, list(refs)), *(keys.budget(t, customer_id, m) for m in months)],
         )

@@ -357,7 +357,7 @@ def cancel(ctx: Ctx, order_id: str) -> Response:
     permissions=(P.ORDERS_FULFIL,),
 )
 def ship(ctx: Ctx, order_id: str) -> Response:
-    o, _ = svc().ship(ctx.principal, order_id, ctx.body(ShipmentRequest).model_dump())
+    o = svc().ship(ctx.principal, order_id, ctx.body(ShipmentRequest).model_dump())
     return order_response(o, status=201)
 
 
@@ -373,7 +373,7 @@ def ship(ctx: Ctx, order_id: str) -> Response:
     permissions=(P.ORDERS_FULFIL,),
 )
 def invoice(ctx: Ctx, order_id: str) -> Response:
-    o, _ = svc().invoice(ctx.principal, order_id, ctx.body(InvoiceRequest).model_dump())
+    o = svc().invoice(ctx.principal, order_id, ctx.body(InvoiceRequest).model_dump())
     return order_response(o, status=201)
 
 
@@ -389,7 +389,7 @@ def invoice(ctx: Ctx, order_id: str) -> Response:
     permissions=(P.ORDERS_FULFIL,),
 )
 def pay(ctx: Ctx, order_id: str) -> Response:
-    o, _ = svc().pay(ctx.principal, order_id, ctx.body(PaymentRequest).model_dump())
+    o = svc().pay(ctx.principal, order_id, ctx.body(PaymentRequest).model_dump())
     return order_response(o, status=201)
 
 
