@@ -135,8 +135,21 @@ def new_webhook(w: World) -> str:
             pass
 
     set_pipeline(Pipeline(Nowhere(), lambda target, headers, body: Outcome(200, None)))
+    clear_webhooks(w)
     body = {"url": "https://93.184.216.34/in", "event_types": ["*"]}
     return str(w.ok("admin", "POST", "/webhook-endpoints", body)["id"])
+
+
+def new_webhook_request(w: World) -> Request:
+    clear_webhooks(w)
+    return Request("POST", "/webhook-endpoints", {"url": "https://93.184.216.34/in", "event_types": ["*"]})
+
+
+def clear_webhooks(w: World) -> None:
+    """A tenant holds at most 20 endpoints, and every scenario runs more than once (fresh and warm): each
+    starts from none."""
+    for endpoint in w.ok("admin", "GET", "/webhook-endpoints?limit=100")["items"]:
+        w.send("admin", Request("DELETE", f"/webhook-endpoints/{endpoint['id']}"))
 
 
 def webhook_delivery(w: World) -> Request:
@@ -637,7 +650,7 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "POST /webhook-endpoints",
         "admin",
-        lambda w: Request("POST", "/webhook-endpoints", {"url": "https://93.184.216.34/in", "event_types": ["*"]}),
+        new_webhook_request,
         expect=201,
     ),
     Scenario(
