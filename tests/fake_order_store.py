@@ -18,10 +18,11 @@ from chalicelib.domain.errors import (
     VersionMismatchError,
 )
 from chalicelib.domain.model import Customer, Site, TenantSettings, User
+from chalicelib.domain.order_summary import OrderSummary, summary_of
 from chalicelib.domain.orders import Message, Order, OrderEvent, OrderStatus
 from chalicelib.services.order_store import OrderQuery, Reads, Relied
 from chalicelib.storage import keys
-from chalicelib.storage.order_codec import Loaded, OrderSummary
+from chalicelib.storage.order_codec import Loaded
 from chalicelib.storage.paging import Page
 from chalicelib.storage.refs import Refs
 
@@ -216,27 +217,4 @@ class InMemoryOrderStore:
 
 
 def _summary(s: Stored) -> OrderSummary:
-    o = s.order
-    t = o.totals
-    return OrderSummary(
-        id=o.id,
-        number=o.number,
-        status=o.status.value,
-        invoice_status=o.invoice_status,
-        payment_status=o.payment_status,
-        source=o.source,
-        customer_id=o.customer_id,
-        customer_name=o.customer_name,
-        created_by=o.created_by,
-        submitted_by=o.submitted_by,
-        currency=o.currency,
-        totals={"net": str(t.net), "tax": str(t.tax), "gross": str(t.gross)},
-        line_count=len(o.lines),
-        created_at=o.created_at,
-        updated_at=o.updated_at,
-        customer_reference=o.customer_reference,
-        requested_delivery_date=o.requested_delivery_date.isoformat() if o.requested_delivery_date else None,
-        sales_rep_id=s.sales_rep_id,
-        supplier_reference=o.supplier_reference,
-    )
-
+    return summary_of(s.order, s.sales_rep_id)

@@ -19,8 +19,8 @@ from chalicelib.api.schemas.orders import (
 from chalicelib.domain.orders import Document, Line, Order, Revision
 
 if TYPE_CHECKING:
+    from chalicelib.domain.order_summary import OrderSummary
     from chalicelib.domain.orders import Message
-    from chalicelib.storage.order_codec import OrderSummary
 
 
 def line_out(line: Line) -> LineOut:

@@ -18,7 +18,8 @@ from chalicelib.domain.model import Customer
 from chalicelib.domain.orders import Message, Order
 
 if TYPE_CHECKING:
-    from chalicelib.storage.order_codec import Loaded, OrderSummary
+    from chalicelib.domain.order_summary import OrderSummary
+    from chalicelib.storage.order_codec import Loaded
     from chalicelib.storage.paging import Page
     from chalicelib.storage.refs import Key, Refs
 

@@ -31,6 +31,7 @@ from chalicelib.domain.errors import (
     invalid_field,
 )
 from chalicelib.domain.model import Customer, TenantSettings, User
+from chalicelib.domain.order_summary import OrderSummary
 from chalicelib.domain.orders import Line, Order, OrderStatus, new_line
 from chalicelib.domain.permissions import Permission
 from chalicelib.services.document_files import DocumentFiles
@@ -38,7 +39,7 @@ from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
 from chalicelib.services.order_store import OrderQuery, OrderStore, Reads, Relied
 from chalicelib.services.order_visibility import sees
 from chalicelib.storage import keys
-from chalicelib.storage.order_codec import Loaded, OrderSummary
+from chalicelib.storage.order_codec import Loaded
 from chalicelib.storage.paging import Page
 from chalicelib.storage.refs import Refs
 
@@ -200,6 +201,7 @@ class OrderWrites:
                 except ValueError:
                     raise MalformedRequestError(f"'{name}' must be a date (YYYY-MM-DD).") from None
         t = p.tenant
+
         def query(of: Literal["customer", "rep", "status", "tenant"], key: str, **only: Any) -> Page[OrderSummary]:
             q = OrderQuery(t, of, key, limit, cursor, created_from=created_from, created_to=created_to, **only)
             return self._store.list_orders(q)

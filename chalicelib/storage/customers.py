@@ -64,9 +64,7 @@ def path_checks(tenant: str, chain: list[str]) -> list[Check]:
         condition = CustomerItem.pk.exists() & (
             CustomerItem.parent_id == above if above else CustomerItem.parent_id.does_not_exist()
         )
-        checks.append(
-            Check(CustomerItem, keys.customer(tenant, customer_id), condition, ParentsMovedError)
-        )
+        checks.append(Check(CustomerItem, keys.customer(tenant, customer_id), condition, ParentsMovedError))
     return checks
 
 

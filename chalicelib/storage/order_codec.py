@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib.domain.budget import Counted
 from chalicelib.domain.clock import now_iso
+from chalicelib.domain.order_summary import OrderSummary, summary_of
 from chalicelib.domain.orders import (
     Attachment,
     Document,
@@ -46,7 +47,6 @@ HEADER_FIELDS = (
     "payment_method",
     "notes",
 )
-
 
 
 @dataclass
@@ -260,32 +260,8 @@ def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
     )
 
 
-@dataclass
-class OrderSummary:
-    """What a list shows of an order, straight from the header item (no line pages read)."""
-
-    id: str
-    number: str
-    status: str
-    invoice_status: str
-    payment_status: str
-    source: str
-    customer_id: str
-    customer_name: str
-    created_by: str
-    submitted_by: str | None
-    currency: str
-    totals: dict[str, str]
-    line_count: int
-    created_at: str
-    updated_at: str
-    customer_reference: str | None
-    requested_delivery_date: str | None
-    sales_rep_id: str | None = None
-    supplier_reference: str | None = None
-
-
 def summary(item: OrderItem) -> OrderSummary:
+    """The summary decoded from a header item (a list reads no line pages); `summary_of` made it."""
     h = item.header or {}
     return OrderSummary(
         id=item.id,
@@ -310,9 +286,9 @@ def summary(item: OrderItem) -> OrderSummary:
     )
 
 
-def approval_entries(tenant: str, order: Order, header: OrderItem) -> list[ApprovalEntryItem]:
+def approval_entries(tenant: str, order: Order, sales_rep_id: str | None) -> list[ApprovalEntryItem]:
     """The order's entries in the approval lists of the customers on its path."""
-    shown = dataclasses.asdict(summary(header))
+    shown = dataclasses.asdict(summary_of(order, sales_rep_id))
     sk = keys.order_list_sk(order.created_at, order.id)
     return [
         ApprovalEntryItem(keys.approvals(tenant, cid), sk, order_id=order.id, summary=shown)

@@ -8,11 +8,12 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.domain.order_summary import OrderSummary
 from chalicelib.domain.orders import OrderStatus
 from chalicelib.services.order_store import OrderQuery
 from chalicelib.storage import keys
 from chalicelib.storage.items import ApprovalEntryItem, OrderItem
-from chalicelib.storage.order_codec import OrderSummary, summary
+from chalicelib.storage.order_codec import summary
 from chalicelib.storage.paging import Page, decode_cursor, decode_cursors, encode_cursors, page_from
 
 

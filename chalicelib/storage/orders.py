@@ -22,6 +22,7 @@ from chalicelib.domain.errors import (
     VersionMismatchError,
 )
 from chalicelib.domain.model import Customer
+from chalicelib.domain.order_summary import OrderSummary, summary_of
 from chalicelib.domain.orders import Message, Order, OrderEvent, OrderStatus
 from chalicelib.services.order_store import Reads, Relied
 from chalicelib.storage import approvers, customers, idempotency, keys, order_lists
@@ -43,14 +44,12 @@ from chalicelib.storage.items import (
 )
 from chalicelib.storage.order_codec import (
     Loaded,
-    OrderSummary,
     approval_entries,
     doc_to_json,
     file_to_json,
     header_item,
     order_from_items,
     pages,
-    summary,
 )
 from chalicelib.storage.paging import Page, decode_cursor, page_from
 from chalicelib.storage.table import Check, add_checks, cancellation_codes, failed_check, transaction
@@ -181,9 +180,9 @@ def save(
     was_waiting = loaded is not None and loaded.status_read == OrderStatus.PENDING_APPROVAL
     waits = order.status == OrderStatus.PENDING_APPROVAL
     if waits and not was_waiting:
-        puts += approval_entries(tenant, order, header)
+        puts += approval_entries(tenant, order, sales_rep_id)
     elif was_waiting and not waits:
-        deletes += approval_entries(tenant, order, header)
+        deletes += approval_entries(tenant, order, sales_rep_id)
     # The order's entry in the list of its supplier's reference: rewritten with every write (the summary
     # changes), removed with the reference it was under.
     old_reference = loaded.supplier_reference_read if loaded else None
@@ -221,7 +220,7 @@ def save(
             if number is not None:
                 _claim_number(tx, tenant, number)
             if order.supplier_reference:  # the last update: the indexes above stay as they are
-                _put_reference_entry(tx, tenant, order, header)
+                _put_reference_entry(tx, tenant, order, sales_rep_id)
             if due_moves:
                 _move_due(tx, tenant, order)  # an update after the others too
             add_checks(tx, checks)
@@ -260,10 +259,11 @@ def _expiry(at: str | None) -> datetime | None:
     return datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
 
 
-def _put_reference_entry(tx: Any, tenant: str, order: Order, header: Any) -> None:
+def _put_reference_entry(tx: Any, tenant: str, order: Order, sales_rep_id: str | None) -> None:
     """An update, not a put: a put would need the entry's version, which this write has not read."""
-    entry = SupplierRefItem(keys.supplier_reference(tenant, order.supplier_reference or ""), header.gsi3sk)
-    shown = dataclasses.asdict(summary(header))
+    sk = keys.order_list_sk(order.created_at, order.id)
+    entry = SupplierRefItem(keys.supplier_reference(tenant, order.supplier_reference or ""), sk)
+    shown = dataclasses.asdict(summary_of(order, sales_rep_id))
     actions = [SupplierRefItem.order_id.set(order.id), SupplierRefItem.summary.set(shown)]
     tx.update(entry, actions=[*actions, SupplierRefItem.type.set(SupplierRefItem)], add_version_condition=False)
 
@@ -279,6 +279,8 @@ def list_by_supplier_reference(tenant: str, reference: str, limit: int, cursor: 
         last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
     )
     return page_from((OrderSummary(**i.summary) for i in result), lambda: result.last_evaluated_key)
+
+
 def _move_due(tx: Any, tenant: str, order: Order) -> None:
     """The order's approval due item, created or moved to its next due time (an update: upsert)."""
     due_at = order.approval_due_at or ""
@@ -333,7 +335,7 @@ def bulk_load(tenant: str, orders: list[tuple[Order, str | None]]) -> None:
                 for n, entry in enumerate(order.history)
             ]
             if order.status == OrderStatus.PENDING_APPROVAL:
-                items += approval_entries(tenant, order, header)
+                items += approval_entries(tenant, order, sales_rep_id)
             for item in items:
                 item.version = 1
                 batch.save(item)

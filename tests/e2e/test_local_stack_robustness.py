@@ -163,7 +163,7 @@ def _hang_a_request(port: int) -> socket.socket:
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     s.sendall(
         b"POST /customers HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 100000\r\n\r\n{\"number\": "
+        b'Content-Length: 100000\r\n\r\n{"number": '
     )
     return s
 

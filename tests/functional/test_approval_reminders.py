@@ -93,9 +93,7 @@ def test_reminders_then_escalation_then_nothing_after_the_decision(world: World,
     assert mails(sender, seen) == []
 
 
-def test_a_reminder_s_fresh_link_works_and_the_first_one_is_superseded(
-    world: World, outbox: FakeEmailSender
-) -> None:
+def test_a_reminder_s_fresh_link_works_and_the_first_one_is_superseded(world: World, outbox: FakeEmailSender) -> None:
     from tests.stream_tap import StreamTap, run
 
     tap = StreamTap()

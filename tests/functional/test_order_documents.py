@@ -66,7 +66,7 @@ def submitted(world: World) -> str:
 
 def test_a_buyer_uploads_a_purchase_order_and_the_supplier_downloads_it_byte_for_byte(world: World) -> None:
     oid = world.order()["id"]
-    r = declare(world.buyer, oid, filename="Bestellung Nr. 7 \u2013 \"Lyon\".pdf", visible_to_customer=False)
+    r = declare(world.buyer, oid, filename='Bestellung Nr. 7 \u2013 "Lyon".pdf', visible_to_customer=False)
     assert r.status_code == 201, r.body
     doc, up = r.json["document"], r.json["upload"]
     assert doc["status"] == "pending" and doc["size"] == len(PDF) and doc["kind"] == "purchase_order"
@@ -104,7 +104,7 @@ def test_a_buyer_uploads_a_purchase_order_and_the_supplier_downloads_it_byte_for
     added = [e for e in events if e.event_type == "order.document_added"]
     assert len(added) == 1 and added[0].order_id == oid
     assert added[0].actor == {"id": world.ids["buyer"], "kind": "customer"}
-    assert added[0].data["document"]["filename"] == "Bestellung Nr. 7 \u2013 \"Lyon\".pdf"
+    assert added[0].data["document"]["filename"] == 'Bestellung Nr. 7 \u2013 "Lyon".pdf'
     # S3 delivers events at least once: a second delivery records nothing more.
     arrived(world, up["fields"]["key"])
     events = list(OrderEventItem.query(keys.order_events_pk("acme", iso(utcnow())[:10])))

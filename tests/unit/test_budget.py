@@ -45,44 +45,53 @@ Step = Callable[[Order], object]
 Case = tuple[list[Step], Step, list[tuple[str, int]]]
 
 CASES: dict[str, Case] = {
-    "submit without approval adds the gross to this month": (
-        [], submitted, [(DEC, 2400)]),
-    "submit needing approval adds nothing yet": (
-        [], waiting, []),
-    "approve adds the approved gross": (
-        [waiting], lambda o: o.approve("boss", []), [(DEC, 2400)]),
+    "submit without approval adds the gross to this month": ([], submitted, [(DEC, 2400)]),
+    "submit needing approval adds nothing yet": ([], waiting, []),
+    "approve adds the approved gross": ([waiting], lambda o: o.approve("boss", []), [(DEC, 2400)]),
     "approve with trims adds what is left": (
-        [waiting], lambda o: o.approve("boss", [{"id": o.lines[0].id, "quantity": D(1)}]), [(DEC, 1200)]),
-    "reject adds nothing": (
-        [waiting], lambda o: o.reject("boss", "no"), []),
-    "cancel while waiting gives back nothing": (
-        [waiting], lambda o: o.cancel("buyer", "no"), []),
+        [waiting],
+        lambda o: o.approve("boss", [{"id": o.lines[0].id, "quantity": D(1)}]),
+        [(DEC, 1200)],
+    ),
+    "reject adds nothing": ([waiting], lambda o: o.reject("boss", "no"), []),
+    "cancel while waiting gives back nothing": ([waiting], lambda o: o.cancel("buyer", "no"), []),
     "cancel a submitted order gives back what it counted": (
-        [submitted], lambda o: o.cancel("buyer", "no"), [(NOV, -2400)]),
-    "a proposal keeps the agreed total counted": (
-        [submitted], lambda o: proposal_to(o, "5"), []),
+        [submitted],
+        lambda o: o.cancel("buyer", "no"),
+        [(NOV, -2400)],
+    ),
+    "a proposal keeps the agreed total counted": ([submitted], lambda o: proposal_to(o, "5"), []),
     "accept moves the difference to the month it was counted in": (
-        [submitted, lambda o: proposal_to(o, "5")], lambda o: o.accept("buyer"), [(NOV, 3600)]),
-    "decline changes nothing": (
-        [submitted, lambda o: proposal_to(o, "5")], lambda o: o.decline("buyer", "no"), []),
+        [submitted, lambda o: proposal_to(o, "5")],
+        lambda o: o.accept("buyer"),
+        [(NOV, 3600)],
+    ),
+    "decline changes nothing": ([submitted, lambda o: proposal_to(o, "5")], lambda o: o.decline("buyer", "no"), []),
     "cancel during a proposal gives back the agreed total": (
-        [submitted, lambda o: proposal_to(o, "5")], lambda o: o.cancel("rep", "no"), [(NOV, -2400)]),
-    "confirm adds nothing more": (
-        [submitted], lambda o: o.confirm("rep"), []),
+        [submitted, lambda o: proposal_to(o, "5")],
+        lambda o: o.cancel("rep", "no"),
+        [(NOV, -2400)],
+    ),
+    "confirm adds nothing more": ([submitted], lambda o: o.confirm("rep"), []),
     "shipping and paying add nothing": (
         [submitted, lambda o: o.confirm("rep")],
         lambda o: o.record_payment("desk", new_document("payment", "desk", date=None, number="P", amount=D("24.00"))),
-        []),
+        [],
+    ),
 }
 STAFF_CASES: dict[str, Case] = {
-    "a staff order sent to the customer counts nothing yet": (
-        [], lambda o: o.send("rep"), []),
+    "a staff order sent to the customer counts nothing yet": ([], lambda o: o.send("rep"), []),
     "cancelling a sent staff order gives back nothing (it never counted)": (
-        [lambda o: o.send("rep")], lambda o: o.cancel("rep", "no"), []),
+        [lambda o: o.send("rep")],
+        lambda o: o.cancel("rep", "no"),
+        [],
+    ),
     "accepting a sent staff order counts it in this month": (
-        [lambda o: o.send("rep")], lambda o: o.accept("buyer"), [(DEC, 2400)]),
-    "a phone order confirmed from its draft counts": (
-        [], lambda o: o.confirm("rep"), [(DEC, 2400)]),
+        [lambda o: o.send("rep")],
+        lambda o: o.accept("buyer"),
+        [(DEC, 2400)],
+    ),
+    "a phone order confirmed from its draft counts": ([], lambda o: o.confirm("rep"), [(DEC, 2400)]),
 }
 
 
@@ -126,8 +135,13 @@ def test_settle_is_one_rule_for_every_pair() -> None:
 
 @pytest.mark.parametrize(
     ("spent", "move", "budget", "ok"),
-    [(2400, 2400, "30.00", False), (600, 2400, "30.00", True), (0, 3001, "30.00", False), (9999, -100, "1.00", True),
-     (10**9, 1, None, True)],
+    [
+        (2400, 2400, "30.00", False),
+        (600, 2400, "30.00", True),
+        (0, 3001, "30.00", False),
+        (9999, -100, "1.00", True),
+        (10**9, 1, None, True),
+    ],
 )
 def test_within_budget(spent: int, move: int, budget: str | None, ok: bool) -> None:
     assert within(spent, move, D(budget) if budget else None) is ok

@@ -63,9 +63,7 @@ def attach(ctx: Ctx, order_id: str) -> Response:
     return json_response(body, status=201)
 
 
-@endpoint(
-    bp, PATH, "GET", summary="The order's documents", response_model=DocumentList, tags=TAGS
-)
+@endpoint(bp, PATH, "GET", summary="The order's documents", response_model=DocumentList, tags=TAGS)
 def list_documents(ctx: Ctx, order_id: str) -> Response:
     items = [document_out(a) for a in svc().documents(ctx.principal, order_id)]
     return json_response(DocumentList(items=items))

@@ -220,6 +220,7 @@ class ProposalOut(ResponseModel):
     proposed_at: str
     totals: TotalsOut  # what the order would become if accepted
 
+
 class ShipmentLineOut(ResponseModel):
     id: str  # the order line shipped
     quantity: QuantityOut
