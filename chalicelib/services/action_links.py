@@ -76,8 +76,9 @@ class Named:
 
 
 def parse(token: str) -> Named | None:
-    """The tenant, and the users if the token names them. A token of the older form whose random part
-    happens to look like ids parses with ids no link agrees with: it then takes the older path."""
+    """The tenant, and the users if the token names them. A token of the older form has 22 characters after
+    the tenant, too few to look like one that names users; were one to, no link would agree with its ids
+    (`Named.names`) and it would take the older path all the same."""
     m = _TOKEN.match(token)
     if not m:
         return None
