@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import (
     BudgetExceededError,
+    LinkUsedError,
     NotFoundError,
     NumberTakenError,
     ParentsMovedError,
@@ -20,7 +21,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.model import Customer, Site, TenantSettings, User
 from chalicelib.domain.order_summary import OrderSummary, summary_of
 from chalicelib.domain.orders import Message, Order, OrderEvent, OrderStatus
-from chalicelib.services.order_store import OrderQuery, Reads, Relied
+from chalicelib.services.order_store import LinkUse, OrderQuery, Reads, Relied
 from chalicelib.storage import keys
 from chalicelib.storage.order_codec import Loaded
 from chalicelib.storage.paging import Page
@@ -45,6 +46,8 @@ class InMemoryOrderStore:
     budgets: dict[tuple[str, str], int] = field(default_factory=dict)  # keys.budget(...) → cents spent
     events: list[tuple[str, OrderEvent, int, str]] = field(default_factory=list)  # tenant, event, version, kind
     posted: dict[tuple[str, str], list[Message]] = field(default_factory=dict)
+    # approvers' e-mail links: (tenant, token hash) → (valid until, the use that spent it)
+    links: dict[tuple[str, str], tuple[str, LinkUse | None]] = field(default_factory=dict)
 
     # --- setting up a world ---------------------------------------------------------------------
     def add_settings(self, s: TenantSettings) -> None:
@@ -57,6 +60,9 @@ class InMemoryOrderStore:
         self.users[(tenant, u.id)] = u
         for cid in u.customer_ids if approves and u.active else []:
             self.approvers.setdefault((tenant, cid), set()).add(u.id)
+
+    def add_link(self, tenant: str, token_hash: str, valid_until: str) -> None:
+        self.links[(tenant, token_hash)] = (valid_until, None)
 
     def add_site(self, tenant: str, site: Site) -> None:
         self.sites[(tenant, site.id)] = site
@@ -84,8 +90,13 @@ class InMemoryOrderStore:
         budget_limits: dict[str, int] | None = None,
         relied: Relied | None = None,
         number: int | None = None,
+        link: LinkUse | None = None,
     ) -> Order:
         # Every condition first, as one transaction would: nothing is written unless all hold.
+        if link is not None:
+            valid_until, used = self.links.get((tenant, link.token_hash), ("", None))
+            if used is not None or not link.at < valid_until:
+                raise LinkUsedError()  # wins over a version mismatch, as in the DynamoDB store
         current = self.orders.get((tenant, order.id))
         read_version = loaded.order.version if loaded else 0
         if (current is None) != (loaded is None) or (current is not None and current.order.version != read_version):
@@ -111,6 +122,8 @@ class InMemoryOrderStore:
             self.budgets[key] = self.budgets.get(key, 0) + move.cents
         if number is not None:
             self.counters[tenant] = number
+        if link is not None:
+            self.links[(tenant, link.token_hash)] = (self.links[(tenant, link.token_hash)][0], link)
         self.orders[(tenant, order.id)] = Stored(copy.deepcopy(order), sales_rep_id)
         return order
 

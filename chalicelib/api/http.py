@@ -381,9 +381,9 @@ def _check_path_params(path_params: dict[str, str]) -> None:
     Checked before anything reaches storage, so odd characters or a 3 KB "id" never become part of
     a DynamoDB key (keys over 2048/1024 bytes are a ValidationException there, not a miss).
     """
-    for value in path_params.values():
+    for name, value in path_params.items():
         try:
-            openapi.path_id().validate_python(value)
+            openapi.path_id(name).validate_python(value)
         except ValidationError as exc:
             raise NotFoundError() from exc
 

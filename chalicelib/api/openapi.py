@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from chalicelib.api.schemas.common import Id
+from chalicelib.api.schemas.common import Id, LinkToken
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -219,18 +219,18 @@ def document(title: str = "OrderGate API", version: str = "1.0.0") -> dict[str, 
 
 
 @functools.cache
-def path_id() -> TypeAdapter[str]:
-    """Every id the API hands out is an `Id`; a path parameter that is not one cannot name anything (404).
-    Built on first use: a TypeAdapter builds its schema (and loads pydantic's plugins) when made, which
-    a cold start of /health should not pay."""
+def path_id(name: str = "") -> TypeAdapter[str]:
+    """Every id the API hands out is an `Id` (an e-mail link's `{token}`, a `LinkToken`); a path parameter
+    that is not one cannot name anything (404). Built on first use: a TypeAdapter builds its schema (and
+    loads pydantic's plugins) when made, which a cold start of /health should not pay."""
     from pydantic import TypeAdapter
 
-    return TypeAdapter(Id)
+    return TypeAdapter(LinkToken if name == "token" else Id)
 
 
 def _parameters(r: RouteSpec) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
-        {"name": n, "in": "path", "required": True, "schema": path_id().json_schema()} for n in r.path_params
+        {"name": n, "in": "path", "required": True, "schema": path_id(n).json_schema()} for n in r.path_params
     ]
     params += [
         {"name": q.name, "in": "query", "required": False, "description": q.description, "schema": q.schema()}

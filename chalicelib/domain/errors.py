@@ -57,6 +57,16 @@ class InvalidTransitionError(ConflictError):
     code = "invalid_transition"
 
 
+class LinkUsedError(ConflictError):
+    """An approver's one-time e-mail link was spent already (or is gone, or ran out) when the decision it
+    carried was written: nothing was written. The action page says by whom (services/action_links.py)."""
+
+    code = "action_used"
+
+    def __init__(self) -> None:
+        super().__init__("This link was used already.")
+
+
 class GoneError(OrderGateError):
     """What the request names existed but is no longer usable (an expired action link)."""
 

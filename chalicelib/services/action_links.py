@@ -1,15 +1,20 @@
 """Approvers act from their e-mail (API.md "Acting from an e-mail"): one-time links, what they show, and
 the decision taken through them.
 
-A link is `{public_api_url}/actions/{token}`; the token is `{tenant}_{128 random bits, base64url}` (tenant
-slugs have no `_`), so its item lives in the tenant's keys like every other. Only the token's SHA-256 is
-stored, bound to one approver and to the order version the e-mail was about, valid `LINK_HOURS`.
+A link is `{public_api_url}/actions/{token}`. The token is `{tenant}_{approver}_{delegator}_{secret}`: the
+tenant (its slugs have no `_`), the user the e-mail went to, the approver they stand in for (empty unless a
+delegate's), and 128 random bits (base64url). The ids are not secret; they let the decision read the link
+and the approver together (see `decide`). Only the token's SHA-256 is stored, as the link's key, bound to one
+approver and to the order version the e-mail was about, valid `LINK_HOURS`. Links issued before tokens named
+their users (`{tenant}_{secret}`) keep working: their users are read after the link.
 
 Opening a link (GET, HEAD) never changes anything: mail scanners open links. The decision is a POST of
 the page's form, and it is exactly `OrderService.approve` / `reject` run as that approver, with the
 version the link is bound to as its If-Match: an order changed since the e-mail refuses (superseded) and
-nothing changes. The link is claimed with a conditional update before the action and released if the
-action is refused, so it works once even when two clicks race.
+nothing changes. The link is spent in the decision's own transaction (a conditional update beside the
+order's items), so a link is never spent without its decision and works once even when two clicks race:
+3 round trips (the link, the approver's user and the tenant's group index in one BatchGet; the order's
+Query; the transaction).
 """
 
 from __future__ import annotations
@@ -28,32 +33,64 @@ from chalicelib.domain.errors import (
     ConflictError,
     ForbiddenError,
     GoneError,
+    LinkUsedError,
     NotFoundError,
     VersionMismatchError,
     invalid_field,
 )
 from chalicelib.domain.orders import HistoryEntry, Order, OrderStatus
 from chalicelib.domain.permissions import Permission, UserKind
-from chalicelib.services.order_store import OrderStore
+from chalicelib.services.order_store import LinkUse, OrderStore
 from chalicelib.services.orders import OrderService
-from chalicelib.storage import action_links, delegations, groups, users
-from chalicelib.storage.action_links import ActionLink
+from chalicelib.storage import action_links, groups
+from chalicelib.storage.action_links import Acting, ActionLink
 
 LINK_HOURS = 72  # API.md: `approval_link_hours`, default 72
 TOKEN_BYTES = 16  # 128 bits
 MAX_REASON = 2000
 _TOKEN = re.compile(r"^([a-z0-9-]{1,40})_([A-Za-z0-9_-]{22,})$")
+_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")  # ids a token can name (ULIDs; never `_`)
 # What makes a link superseded, as its page tells it (a reminder sends fresh links and retires the old).
 DECIDING_ACTIONS = ("approve", "reject", "cancel", "edit", "submit", "remind", "escalate")
 
 
-def new_token(tenant: str) -> str:
-    return f"{tenant}_{secrets.token_urlsafe(TOKEN_BYTES)}"
+def new_token(tenant: str, approver_id: str, on_behalf_of: str | None = None) -> str:
+    """A token naming the link's users; one that cannot name them (an id with other characters than a
+    ULID's) is issued as before, without them, and costs its decision one more read."""
+    secret = secrets.token_urlsafe(TOKEN_BYTES)
+    if not _ID.match(approver_id) or (on_behalf_of is not None and not _ID.match(on_behalf_of)):
+        return f"{tenant}_{secret}"
+    return f"{tenant}_{approver_id}_{on_behalf_of or ''}_{secret}"
+
+
+@dataclass(frozen=True)
+class Named:
+    """What a token says of itself; trusted only once the link its whole hash names agrees (`names`)."""
+
+    tenant: str
+    approver_id: str | None = None  # None: a token that names no users (issued before they did)
+    on_behalf_of: str | None = None
+
+    def names(self, link: ActionLink) -> bool:
+        return self.approver_id == link.approver_id and self.on_behalf_of == (link.on_behalf_of or None)
+
+
+def parse(token: str) -> Named | None:
+    """The tenant, and the users if the token names them. A token of the older form has 22 characters after
+    the tenant, too few to look like one that names users; were one to, no link would agree with its ids
+    (`Named.names`) and it would take the older path all the same."""
+    m = _TOKEN.match(token)
+    if not m:
+        return None
+    parts = m.group(2).split("_", 2)
+    if len(parts) == 3 and _ID.match(parts[0]) and (parts[1] == "" or _ID.match(parts[1])) and len(parts[2]) >= 22:
+        return Named(m.group(1), parts[0], parts[1] or None)
+    return Named(m.group(1))
 
 
 def tenant_of(token: str) -> str | None:
-    m = _TOKEN.match(token)
-    return m.group(1) if m else None
+    named = parse(token)
+    return named.tenant if named else None
 
 
 def iso(at: datetime) -> str:
@@ -100,7 +137,7 @@ class ActionLinks:
         on_behalf_of: str | None = None,
     ) -> str:
         """A new link for this approver and order version; returns the token (never stored)."""
-        token = new_token(tenant)
+        token = new_token(tenant, approver_id, on_behalf_of)
         now = self._clock()
         until = now + timedelta(hours=hours)
         link = ActionLink(
@@ -149,61 +186,79 @@ class ActionLinks:
 
     # --- the decision ---------------------------------------------------------------------------------
     def decide(self, token: str, decision: str, reason: str | None) -> ActionView:
+        """Three round trips: the link with its approver as they are now (their user, the tenant's group
+        index; a delegate's link adds the delegation and the delegate) in one BatchGet; the order's Query;
+        one transaction writing the decision and spending the link, conditional on the version the link is
+        bound to. The link alone says whether it is used or expired; whether the order changed since, the
+        approval's own write says. A refused write changes nothing, and the page says why."""
         reason = (reason or "").strip() or None
         if decision not in ("approve", "reject"):
             raise invalid_field("decision", "Choose approve or reject.")
         if decision == "reject" and (reason is None or len(reason) > MAX_REASON):
             raise invalid_field("reason", f"Give a reason of 1 to {MAX_REASON:,} characters.")
-        # The link alone says whether it is used or expired; whether the order changed since, the approval's
-        # own write says (its If-Match is the version the link is bound to): one read of the order, not two.
-        link = self._link(token)
+        link, acting = self._link_and_approver(token)
         refuse(self._view(link, None, order_known=False))
-        p = self._approver(link)
+        p = self._approver(link, acting)
         at = iso(self._clock())
-        if not action_links.claim(link.tenant, link.token_hash, at=at, by=p.user_id, by_name=p.name, decision=decision):
-            refuse(self.view(token))  # used meanwhile: say by whom
+        use = LinkUse(link.token_hash, at=at, by=p.user_id, by_name=p.name, decision=decision)
         try:
             if decision == "approve":
-                order = self._orders.approve(p, link.order_id, [], link.order_version)
+                order = self._orders.approve(p, link.order_id, [], link.order_version, link=use)
             else:
-                order = self._orders.reject(p, link.order_id, reason or "", link.order_version)
-        except VersionMismatchError:  # checked before the action runs: the order changed since the e-mail
-            action_links.release(link.tenant, link.token_hash, at)
+                order = self._orders.reject(p, link.order_id, reason or "", link.order_version, link=use)
+        except LinkUsedError:  # used meanwhile (another click won): say by whom
             refuse(self.view(token))
-            raise superseded() from None
-        except Exception:
-            action_links.release(link.tenant, link.token_hash, at)
             raise
-        used = ActionLink(**{**link.__dict__, "used_at": at, "used_by": p.user_id, "used_by_name": p.name})
-        used = ActionLink(**{**used.__dict__, "decision": decision})
+        except VersionMismatchError:  # checked before the action runs: the order changed since the e-mail
+            refuse(self.view(token))  # (or a click that won meanwhile: used, by whom)
+            raise superseded() from None
+        used = dataclasses.replace(link, used_at=at, used_by=p.user_id, used_by_name=p.name, decision=decision)
         return ActionView("used", used, order, list(order.approval_reasons), Decided(p.name, at, decision))
 
-    def _approver(self, link: ActionLink) -> Principal:
+    @staticmethod
+    def _link_and_approver(token: str) -> tuple[ActionLink, Acting]:
+        named = parse(token)
+        if named is None:
+            raise NotFoundError("link")
+        hashed = action_links.token_hash(token)
+        user_ids = [u for u in (named.approver_id, named.on_behalf_of) if u]
+        link, acting = action_links.read(named.tenant, hashed, user_ids, named.on_behalf_of)
+        if link is None:
+            raise NotFoundError("link")
+        if not named.names(link):  # a token of the older form: its users are read now
+            user_ids = [u for u in (link.approver_id, link.on_behalf_of) if u]
+            acting = action_links.acting(link.tenant, user_ids, link.on_behalf_of)
+        return link, acting
+
+    def _approver(self, link: ActionLink, acting: Acting) -> Principal:
         """The approver the link was sent to, as a caller, with their permissions as they are now. A link
         sent to a delegate acts as the approver they stand in for, while the delegation lasts: the
         approver's permissions and customers, the delegate's name on the history (`on_behalf_of`)."""
         if not link.on_behalf_of:
-            return self._principal(link.tenant, link.approver_id)
-        delegation = delegations.get(link.tenant, link.on_behalf_of)
+            return self._principal(link.tenant, link.approver_id, acting)
+        delegation = acting.delegation
         if (
             delegation is None
             or delegation.delegate_id != link.approver_id
             or not delegation.active_on(self._clock().date())
         ):
             raise ForbiddenError("The delegation this link was sent under has ended.")
-        delegate = users.find(link.tenant, link.approver_id)
+        delegate = acting.users.get(link.approver_id)
         if delegate is None or not delegate.active:
             raise ForbiddenError("The person this link was sent to may no longer approve orders.")
-        approver = self._principal(link.tenant, link.on_behalf_of)
+        approver = self._principal(link.tenant, link.on_behalf_of, acting)
         return dataclasses.replace(approver, user_id=delegate.id, name=delegate.name, on_behalf_of=approver.user_id)
 
     @staticmethod
-    def _principal(tenant: str, user_id: str) -> Principal:
-        user = users.find(tenant, user_id)
+    def _principal(tenant: str, user_id: str, acting: Acting) -> Principal:
+        user = acting.users.get(user_id)
         if user is None or not user.active or user.kind != UserKind.CUSTOMER:
             raise ForbiddenError("The person this link was sent to may no longer approve orders.")
-        held = groups.get_many(tenant, user.security_group_ids)
-        permissions = frozenset(p for g in held if g.kind == user.kind for p in g.permissions)
+        if acting.index is not None:
+            permissions = groups.permissions_of(acting.index, user.kind, user.security_group_ids)
+        else:  # a tenant whose groups were all written before the index existed: read them
+            held = groups.get_many(tenant, user.security_group_ids)
+            permissions = frozenset(p for g in held if g.kind == user.kind for p in g.permissions)
         if Permission.ORDERS_APPROVE.value not in permissions:
             raise ForbiddenError("The person this link was sent to may no longer approve orders.")
         return Principal(

@@ -23,6 +23,7 @@ from chalicelib.domain.orders import (
 )
 from chalicelib.domain.permissions import Permission
 from chalicelib.services.order_catalog import Offer, ProductRef
+from chalicelib.services.order_store import LinkUse
 from chalicelib.services.order_visibility import approves, forbid, may_edit
 from chalicelib.services.order_writes import OrderWrites, Write, line_from, line_or_404, ref_of
 from chalicelib.storage.order_codec import Loaded
@@ -72,16 +73,30 @@ class Lifecycle(OrderWrites):
 
         return self._mutate(p, order_id, expected, change)
 
-    def approve(self, p: Principal, order_id: str, trims: list[dict[str, Any]], expected: int | None) -> Order:
+    def approve(
+        self,
+        p: Principal,
+        order_id: str,
+        trims: list[dict[str, Any]],
+        expected: int | None,
+        *,
+        link: LinkUse | None = None,
+    ) -> Order:
+        """`link`: the e-mail link this decision came through, spent in its write (services/action_links.py)."""
+
         def change(loaded: Loaded, w: Write) -> None:
+            w.link = link
             forbid(approves(p, loaded.order), "approve")
             # an approver may take the month over its budget
             loaded.order.approve(p.user_id, trims, p.on_behalf_of or None)
 
         return self._mutate(p, order_id, expected, change)
 
-    def reject(self, p: Principal, order_id: str, reason: str, expected: int | None) -> Order:
+    def reject(
+        self, p: Principal, order_id: str, reason: str, expected: int | None, *, link: LinkUse | None = None
+    ) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
+            w.link = link
             forbid(approves(p, loaded.order), "reject")
             loaded.order.reject(p.user_id, reason, p.on_behalf_of or None)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from chalicelib.domain.budget import BudgetMove
-from chalicelib.domain.errors import BudgetExceededError, NumberTakenError, ParentsMovedError
+from chalicelib.domain.errors import BudgetExceededError, LinkUsedError, NumberTakenError, ParentsMovedError
 from chalicelib.domain.model import Customer
 from chalicelib.domain.orders import Message, Order
 
@@ -32,6 +32,19 @@ class Relied:
 
     site_id: str | None = None
     parents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LinkUse:
+    """An approver's one-time e-mail link (services/action_links.py) spent by the write that carries its
+    decision, in the same transaction: a link is never spent without its decision, and never twice. The
+    write fails with LinkUsedError when the link is spent already, gone, or past `at`'s validity."""
+
+    token_hash: str
+    at: str  # ISO 8601, when it is spent: the link must still be valid then
+    by: str
+    by_name: str
+    decision: str
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,8 @@ class Reads:
 # The write conflicts a store raises (domain/errors.py), for its implementations to import from here.
 __all__ = [
     "BudgetExceededError",
+    "LinkUse",
+    "LinkUsedError",
     "NumberTakenError",
     "OrderQuery",
     "OrderStore",
@@ -95,10 +110,12 @@ class OrderStore(Protocol):
         budget_limits: dict[str, int] | None = None,
         relied: Relied | None = None,
         number: int | None = None,
+        link: LinkUse | None = None,
     ) -> Order:
         """One transaction: the order (conditional on the version loaded: VersionMismatchError), its
         recorded events, the budget moves (BudgetExceededError past `budget_limits`), the order counter
-        moved to `number` (NumberTakenError), and the checks of what it `relied` on."""
+        moved to `number` (NumberTakenError), the checks of what it `relied` on, and the e-mail `link`
+        whose decision this is, spent (LinkUsedError, which wins over a version mismatch)."""
         ...
 
     def read(self, tenant: str, reads: Reads) -> Refs:

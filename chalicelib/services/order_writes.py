@@ -36,7 +36,7 @@ from chalicelib.domain.orders import Line, Order, OrderStatus, new_line
 from chalicelib.domain.permissions import Permission
 from chalicelib.services.document_files import DocumentFiles
 from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
-from chalicelib.services.order_store import OrderQuery, OrderStore, Reads, Relied
+from chalicelib.services.order_store import LinkUse, OrderQuery, OrderStore, Reads, Relied
 from chalicelib.services.order_visibility import sees
 from chalicelib.storage import keys
 from chalicelib.storage.order_codec import Loaded
@@ -79,6 +79,7 @@ class Write:
     site_id: str | None = None  # a site the order now names: checked to exist in the write
     # month → the customer's budget in cents, where this action's moves must stay within it
     budget_limits: dict[str, int] = field(default_factory=dict)
+    link: LinkUse | None = None  # the e-mail link a decision came through: spent in the same write
 
 
 Change = Callable[[Loaded, Write], None]
@@ -133,6 +134,7 @@ class OrderWrites:
                     budget=moves,
                     budget_limits=write.budget_limits,
                     relied=Relied(site_id=write.site_id),
+                    link=write.link,
                 )
             except BudgetExceededError:
                 pass  # spent meanwhile: read the month again and decide again

@@ -361,7 +361,8 @@ class DelegationItem(BaseItem, discriminator="delegation"):
 
 class ActionLinkItem(BaseItem, discriminator="action_link"):
     """An approver's one-time link (keys.action_link): only the token's hash is stored, as the key. Bound to
-    the order version the e-mail was about; `used_*` set once by the conditional update that uses it."""
+    the order version the e-mail was about; `used_*` set once, by a conditional update in the transaction of
+    the decision taken through it (storage/orders.py `save`)."""
 
     kind = UnicodeAttribute()  # approval
     order_id = UnicodeAttribute()

@@ -17,6 +17,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import (
     BudgetExceededError,
+    LinkUsedError,
     NotFoundError,
     NumberTakenError,
     VersionMismatchError,
@@ -24,8 +25,8 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.model import Customer
 from chalicelib.domain.order_summary import OrderSummary, summary_of
 from chalicelib.domain.orders import Message, Order, OrderEvent, OrderStatus
-from chalicelib.services.order_store import Reads, Relied
-from chalicelib.storage import approvers, customers, idempotency, keys, order_lists
+from chalicelib.services.order_store import LinkUse, Reads, Relied
+from chalicelib.storage import action_links, approvers, customers, idempotency, keys, order_lists
 from chalicelib.storage import refs as refs_store
 from chalicelib.storage.items import (
     ApprovalDueItem,
@@ -116,6 +117,7 @@ def save(
     budget_limits: dict[str, int] | None = None,
     relied: Relied | None = None,
     number: int | None = None,
+    link: LinkUse | None = None,
 ) -> Order:
     """Write the order: header conditional on the loaded version, plus only the items that changed, and
     the events the action recorded (`order.events`, cleared once written). Raises VersionMismatchError
@@ -124,7 +126,9 @@ def save(
     In the same transaction: the budget moves (`budget_limits`: month → the budget in cents that a move
     adding to that month must stay within, else BudgetExceededError), the order counter set to `number` if it
     still holds `number - 1` (a new order), and `checks` on what the action relied on; a failed one
-    raises its own error (`relied`: a site that must exist, a customer's stored parents that must still hold)."""
+    raises its own error (`relied`: a site that must exist, a customer's stored parents that must still hold),
+    and the approver's e-mail `link` this decision came through, spent (LinkUsedError when it was spent
+    already: whatever else failed, the link's page explains it)."""
     checks = _checks(tenant, relied or Relied())
     pk = keys.order_pk(tenant, order.id)
     read_version = loaded.order.version if loaded else 0
@@ -203,8 +207,10 @@ def save(
     header_at = len(checks) + len(deletes)
     updates_at = header_at + 1 + len(puts)
     claim_at = updates_at if claim is not None else -1
-    budget_at = {updates_at + (claim is not None) + i: move for i, move in enumerate(budget)}
-    number_at = updates_at + (claim is not None) + len(budget) if number is not None else -1
+    link_at = updates_at + (claim is not None) if link is not None else -1
+    moves_at = updates_at + (claim is not None) + (link is not None)
+    budget_at = {moves_at + i: move for i, move in enumerate(budget)}
+    number_at = moves_at + len(budget) if number is not None else -1
     try:
         with transaction() as tx:
             tx.save(header)  # version condition: attribute_not_exists on create, equality on update
@@ -214,6 +220,8 @@ def save(
                 tx.delete(gone, add_version_condition=False)
             if claim is not None:
                 idempotency.put_claim(tx, claim)  # the first update: before the budget and the counter
+            if link is not None:
+                action_links.spend(tx, tenant, link)  # the next one
             for move in budget:
                 limit = (budget_limits or {}).get(move.month)
                 _add_budget(tx, tenant, move, limit - move.cents if limit is not None and move.cents > 0 else None)
@@ -230,6 +238,8 @@ def save(
         failed = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
         if claim_at in failed:
             raise idempotency.ClaimedError() from exc  # a replay: whatever else failed, nothing to redo
+        if link_at in failed:
+            raise LinkUsedError() from exc  # decided through this link already (or it ran out)
         if failed and failed <= set(budget_at):
             raise BudgetExceededError() from exc
         if failed and failed <= {number_at}:

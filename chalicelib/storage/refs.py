@@ -64,13 +64,13 @@ class Refs:
     price_lists: set[str] = field(default_factory=set)  # the price lists found (their headers)
 
 
-def fetch(keys_: Iterable[Key]) -> dict[Key, BaseItem]:
+def fetch(keys_: Iterable[Key], *, consistent: bool = False) -> dict[Key, BaseItem]:
     """The items that exist under these keys: one BatchGetItem per 100 keys (PynamoDB also retries
     unprocessed keys)."""
     wanted = list(dict.fromkeys(keys_))
     if not wanted:
         return {}
-    return {(item.pk, item.sk): item for item in BaseItem.batch_get(wanted)}
+    return {(item.pk, item.sk): item for item in BaseItem.batch_get(wanted, consistent_read=consistent or None)}
 
 
 def merge(first: Refs, second: Refs) -> Refs:

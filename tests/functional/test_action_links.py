@@ -54,6 +54,11 @@ class Inbox:
 
 @pytest.fixture
 def inbox(world: World) -> Inbox:
+    return open_inbox(world)
+
+
+def open_inbox(world: World) -> Inbox:
+    """The customer's orders all wait for approval; approval e-mails are read from the stream."""
     r = world.admin.patch(f"/customers/{world.customer['id']}", {"approval_policy": "always"})
     assert r.status_code == 200, r.body
     outbox = FakeEmailSender()
@@ -287,4 +292,4 @@ def test_an_approver_who_lost_the_right_cannot_use_an_old_link(inbox: Inbox) -> 
     r = w.anon.post(f"/actions/{token_of(email)}", {"decision": "approve"}, headers=JSON)
     assert r.status_code == 403
     assert order_now(w, order["id"])["status"] == "pending_approval"
-    assert page(w.anon, token_of(email), headers=JSON).json["state"] == "open"  # released: not used
+    assert page(w.anon, token_of(email), headers=JSON).json["state"] == "open"  # never spent: not used

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.budget import BudgetMove
-from chalicelib.domain.errors import BudgetExceededError, NumberTakenError, VersionMismatchError
+from chalicelib.domain.errors import BudgetExceededError, LinkUsedError, NumberTakenError, VersionMismatchError
 from chalicelib.domain.model import Customer, SecurityGroup, TenantSettings, User
 from chalicelib.domain.orders import Message, Order, OrderStatus, new_line
 from chalicelib.domain.permissions import BUILTIN_GROUPS, UserKind
-from chalicelib.services.order_store import OrderQuery, OrderStore, Reads
+from chalicelib.services.order_store import LinkUse, OrderQuery, OrderStore, Reads
 from chalicelib.storage import keys
 from tests.conftest import aws_environment
 from tests.fake_order_store import InMemoryOrderStore
@@ -233,3 +233,66 @@ def test_orders_waiting_for_approval_are_found_when_due_and_no_longer_once_decid
     assert store.due_approvals("2026-12-02T05:59:59Z", 10) == []  # order1 moved on to 06:00
     assert store.due_approvals("2026-12-02T06:00:00Z", 10) == [(T, "order1")]
     assert store.due_approvals("2026-12-02T16:00:00Z", 10) == [(T, "order1"), (T, "order3")]
+
+
+def add_link(store: OrderStore, token_hash: str, valid_until: str) -> None:
+    """An approver's e-mail link to order1 (services/action_links.py), as the e-mail left it."""
+    if isinstance(store, InMemoryOrderStore):
+        store.add_link(T, token_hash, valid_until)
+        return
+    from datetime import UTC, datetime
+
+    from chalicelib.storage import action_links
+
+    link = action_links.ActionLink(T, token_hash, "approval", "order1", "boss", 2, "2026-12-01T10:00:00Z", valid_until)
+    action_links.put(link, datetime(2026, 12, 9, tzinfo=UTC))
+
+
+def test_a_decision_spends_its_email_link_once_and_only_when_written(store: OrderStore) -> None:
+    create(store)
+    waiting = store.load(T, "order1")
+    assert waiting is not None
+    waiting.order.submit("buyer", [{"code": "policy"}])
+    store.save(T, waiting, waiting.order, "rep", actor_kind="customer")
+    add_link(store, "h1", "2026-12-04T10:00:00Z")
+    use = LinkUse("h1", at="2026-12-02T10:00:00Z", by="boss", by_name="Boss", decision="approve")
+
+    # A write refused on the order's version spends nothing.
+    stale = store.load(T, "order1")
+    assert stale is not None
+    stale.order.approve("boss", [])
+    stale.order.version -= 1
+    with pytest.raises(VersionMismatchError):
+        store.save(T, stale, stale.order, "rep", actor_kind="customer", link=use)
+
+    # The decision and its link, together; the link a second time: refused, whatever else holds.
+    decided = store.load(T, "order1")
+    assert decided is not None
+    decided.order.approve("boss", [])
+    store.save(T, decided, decided.order, "rep", actor_kind="customer", link=use)
+    assert store.load(T, "order1").order.status == OrderStatus.SUBMITTED  # type: ignore[union-attr]
+    again = store.load(T, "order1")
+    assert again is not None
+    again.order.cancel("buyer", "changed my mind")
+    with pytest.raises(LinkUsedError):
+        store.save(T, again, again.order, "rep", actor_kind="customer", link=use)
+    stale_too = store.load(T, "order1")
+    assert stale_too is not None
+    stale_too.order.cancel("buyer", "changed my mind")
+    stale_too.order.version -= 1
+    with pytest.raises(LinkUsedError):  # spent and stale: the link's refusal is the one told
+        store.save(T, stale_too, stale_too.order, "rep", actor_kind="customer", link=use)
+    assert store.load(T, "order1").order.status == OrderStatus.SUBMITTED  # type: ignore[union-attr]
+
+
+def test_an_email_link_past_its_end_or_unknown_spends_nothing(store: OrderStore) -> None:
+    create(store)
+    add_link(store, "h2", "2026-12-02T10:00:00Z")
+    for token_hash, at in (("h2", "2026-12-02T10:00:00Z"), ("nope", "2026-12-01T10:00:00Z")):
+        loaded = store.load(T, "order1")
+        assert loaded is not None
+        loaded.order.cancel("buyer", "not needed")
+        use = LinkUse(token_hash, at=at, by="boss", by_name="Boss", decision="reject")
+        with pytest.raises(LinkUsedError):
+            store.save(T, loaded, loaded.order, "rep", actor_kind="customer", link=use)
+    assert store.load(T, "order1").order.status == OrderStatus.DRAFT  # type: ignore[union-attr]
