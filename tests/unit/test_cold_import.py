@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # Imported on first use only: the AWS clients and PynamoDB, JWT, Powertools' utilities, the services and
-# storage, the CSV codec, the presenters and the domain models they map (each a comment in the code).
+# storage, the CSV codec, the presenters and the domain models they map, the validation messages.
 LAZY = (
     "boto3",
     "botocore",
@@ -27,6 +27,7 @@ LAZY = (
     "chalicelib.api.presenters",
     "chalicelib.api.order_presenters",
     "chalicelib.api.idempotency",
+    "chalicelib.api.messages",
     "chalicelib.domain.catalog",
     "chalicelib.domain.model",
     "chalicelib.domain.orders",
