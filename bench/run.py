@@ -280,7 +280,9 @@ def _fresh_ms(statement: str) -> float:
 
 def run_cold_import(runs: int) -> dict[str, Any]:
     """Medians over fresh interpreters, taking turns so that machine drift hits every figure alike.
-    One discarded round first: it writes the bytecode caches."""
+    One discarded round first: it writes the bytecode caches, unless PYTHONDONTWRITEBYTECODE is set
+    (some machines set it): then every interpreter compiles app.py and chalicelib from source while the
+    libraries load the caches pip wrote, which costs the app tens of milliseconds. The result says which."""
     statements = {
         "app": COLD_APP,
         "baseline": COLD_BASELINE,
@@ -306,6 +308,7 @@ def run_cold_import(runs: int) -> dict[str, Any]:
         "import_and_first_health_ms": round(median["health"]),
         "app_and_order_route_imports_ms": round(median["order_route"]),
         "app_and_stream_handler_imports_ms": round(median["stream"]),
+        "app_bytecode_cached": not env.child_env().get("PYTHONDONTWRITEBYTECODE"),
     }
 
 
@@ -568,6 +571,7 @@ def summary_text(results: dict[str, Any], misses: list[str]) -> str:
             f"import + first /health {ci['import_and_first_health_ms']} ms; with an order route's imports "
             f"{ci['app_and_order_route_imports_ms']} ms, with the stream handler's "
             f"{ci['app_and_stream_handler_imports_ms']} ms"
+            + ("" if ci.get("app_bytecode_cached", True) else " (PYTHONDONTWRITEBYTECODE: app compiled from source)")
         )
     if "large_order" in results:
         lo = results["large_order"]

@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field, ValidationError
 
 from chalicelib.api import openapi
 from chalicelib.api.errors import error_response, internal_error_response
-from chalicelib.api.messages import describe, field_path, summary
 from chalicelib.api.openapi import QueryParam, RouteSpec
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.errors import (
@@ -61,26 +60,32 @@ def broken_text(data: Any) -> list[str]:
     """The fields of a parsed JSON body whose text (a string, or an object's key) is not valid
     Unicode, as API.md names fields. Iterative: json.loads accepts nesting deeper than Python's
     recursion limit."""
-    found: list[str] = []
+    found: list[tuple[int | str, ...]] = []
     stack: list[tuple[tuple[int | str, ...], Any]] = [((), data)]
     while stack:
         loc, value = stack.pop()
         if isinstance(value, str):
             if _SURROGATE.search(value):
-                found.append(field_path(loc) or "body")
+                found.append(loc)
         elif isinstance(value, dict):
             for key, item in value.items():
                 if _SURROGATE.search(key):  # named with the surrogate written out, so the answer can say it
-                    found.append(field_path((*loc, key.encode("utf-8", "backslashreplace").decode())))
+                    found.append((*loc, key.encode("utf-8", "backslashreplace").decode()))
                 else:
                     stack.append(((*loc, key), item))
         elif isinstance(value, list):
             stack.extend(((*loc, i), item) for i, item in enumerate(value))
-    return sorted(found)
+    if not found:
+        return []
+    from chalicelib.api.messages import field_path  # only a refused request loads the messages (cold start)
+
+    return sorted(field_path(loc) or "body" for loc in found)
 
 
 def validation_error(exc: ValidationError) -> ValidationFailedError:
     """A body's validation errors: one detail per field, each a sentence naming it (api/messages.py)."""
+    from chalicelib.api.messages import describe, field_path, summary
+
     details: list[dict[str, Any]] = []
     seen: set[str] = set()
     for err in exc.errors():
@@ -399,6 +404,8 @@ def _query_values(spec: RouteSpec, request: Request) -> dict[str, Any]:
         try:
             values[q.name] = q.adapter.validate_python(raw)
         except ValidationError as exc:
+            from chalicelib.api.messages import describe
+
             first = exc.errors()[0] if exc.errors() else {"type": "", "loc": ()}
             raise MalformedRequestError(
                 describe(first, f"The query parameter '{q.name}'"),

@@ -8,7 +8,6 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, no_content, patch_changes
 from chalicelib.api.openapi import QueryParam
-from chalicelib.api.presenters import customer_out, group_out, settings_for, settings_out, site_out, user_out
 from chalicelib.api.schemas.admin import (
     CustomerCreate,
     CustomerList,
@@ -37,9 +36,11 @@ from chalicelib.domain.permissions import Permission as P
 from chalicelib.lazy import LazyModule
 
 if TYPE_CHECKING:
+    from chalicelib.api import presenters
     from chalicelib.services import admin
 else:
     admin = LazyModule("chalicelib.services.admin")  # storage and its client: on the first request
+    presenters = LazyModule("chalicelib.api.presenters")  # and the domain's models they map
 
 bp = Blueprint(__name__)
 
@@ -55,7 +56,7 @@ bp = Blueprint(__name__)
 )
 def get_settings(ctx: Ctx) -> Response:
     s = admin.get_settings(ctx.principal)
-    return json_response(settings_for(s, ctx.principal), etag=s.version)
+    return json_response(presenters.settings_for(s, ctx.principal), etag=s.version)
 
 
 @endpoint(
@@ -73,7 +74,7 @@ def patch_settings(ctx: Ctx) -> Response:
     nullable = frozenset({"order_desk_email", "approval_reminder_hours", "approval_escalation_hours"})
     changes = patch_changes(ctx.body(SettingsPatch), nullable)
     s = admin.update_settings(ctx.principal, changes, ctx.if_match())
-    return json_response(settings_out(s), etag=s.version)
+    return json_response(presenters.settings_out(s), etag=s.version)
 
 
 # --- security groups --------------------------------------------------------------------------
@@ -89,7 +90,7 @@ def patch_settings(ctx: Ctx) -> Response:
 )
 def list_groups(ctx: Ctx) -> Response:
     page = admin.list_groups(ctx.principal, *ctx.page_args())
-    return json_response(GroupList(items=[group_out(g) for g in page.items], next_cursor=page.next_cursor))
+    return json_response(GroupList(items=[presenters.group_out(g) for g in page.items], next_cursor=page.next_cursor))
 
 
 @endpoint(
@@ -106,7 +107,7 @@ def list_groups(ctx: Ctx) -> Response:
 def create_group(ctx: Ctx) -> Response:
     body = ctx.body(GroupCreate)
     g = admin.create_group(ctx.principal, body.name, body.kind, body.permissions)
-    return json_response(group_out(g), status=201, etag=g.version)
+    return json_response(presenters.group_out(g), status=201, etag=g.version)
 
 
 @endpoint(
@@ -120,7 +121,7 @@ def create_group(ctx: Ctx) -> Response:
 )
 def get_group(ctx: Ctx, group_id: str) -> Response:
     g = admin.get_group(ctx.principal, group_id)
-    return json_response(group_out(g), etag=g.version)
+    return json_response(presenters.group_out(g), etag=g.version)
 
 
 @endpoint(
@@ -137,7 +138,7 @@ def get_group(ctx: Ctx, group_id: str) -> Response:
 def put_group(ctx: Ctx, group_id: str) -> Response:
     body = ctx.body(GroupReplace)
     g = admin.replace_group(ctx.principal, group_id, body.name, body.kind, body.permissions, ctx.if_match())
-    return json_response(group_out(g), etag=g.version)
+    return json_response(presenters.group_out(g), etag=g.version)
 
 
 @endpoint(
@@ -159,7 +160,7 @@ def delete_group(ctx: Ctx, group_id: str) -> Response:
 @endpoint(bp, "/sites", "GET", summary="List sites", response_model=SiteList, tags=("sites",), query=PAGE)
 def list_sites(ctx: Ctx) -> Response:
     page = admin.list_sites(ctx.principal, *ctx.page_args())
-    return json_response(SiteList(items=[site_out(s) for s in page.items], next_cursor=page.next_cursor))
+    return json_response(SiteList(items=[presenters.site_out(s) for s in page.items], next_cursor=page.next_cursor))
 
 
 @endpoint(
@@ -176,13 +177,13 @@ def list_sites(ctx: Ctx) -> Response:
 def create_site(ctx: Ctx) -> Response:
     body = ctx.body(SiteCreate)
     s = admin.create_site(ctx.principal, body.code, body.name, body.address)
-    return json_response(site_out(s), status=201, etag=s.version)
+    return json_response(presenters.site_out(s), status=201, etag=s.version)
 
 
 @endpoint(bp, "/sites/{site_id}", "GET", summary="A site", response_model=SiteOut, tags=("sites",))
 def get_site(ctx: Ctx, site_id: str) -> Response:
     s = admin.get_site(ctx.principal, site_id)
-    return json_response(site_out(s), etag=s.version)
+    return json_response(presenters.site_out(s), etag=s.version)
 
 
 @endpoint(
@@ -199,7 +200,7 @@ def get_site(ctx: Ctx, site_id: str) -> Response:
 def patch_site(ctx: Ctx, site_id: str) -> Response:
     changes = patch_changes(ctx.body(SitePatch), frozenset({"address"}))
     s = admin.update_site(ctx.principal, site_id, changes, ctx.if_match())
-    return json_response(site_out(s), etag=s.version)
+    return json_response(presenters.site_out(s), etag=s.version)
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -219,7 +220,7 @@ USER_NULLABLE = frozenset({"locale", "approval_limit"})
 def list_users(ctx: Ctx) -> Response:
     limit, cursor = ctx.page_args()
     page = get_services().user_admin.list(ctx.principal, limit, cursor, ctx.query("customer_id"))
-    return json_response(UserList(items=[user_out(u) for u in page.items], next_cursor=page.next_cursor))
+    return json_response(UserList(items=[presenters.user_out(u) for u in page.items], next_cursor=page.next_cursor))
 
 
 @endpoint(
@@ -235,7 +236,7 @@ def list_users(ctx: Ctx) -> Response:
 )
 def create_user(ctx: Ctx) -> Response:
     u = get_services().user_admin.create(ctx.principal, ctx.body(UserCreate).model_dump())
-    return json_response(user_out(u), status=201, etag=u.version)
+    return json_response(presenters.user_out(u), status=201, etag=u.version)
 
 
 @endpoint(
@@ -249,7 +250,7 @@ def create_user(ctx: Ctx) -> Response:
 )
 def get_user(ctx: Ctx, user_id: str) -> Response:
     u = get_services().user_admin.get(ctx.principal, user_id)
-    return json_response(user_out(u), etag=u.version)
+    return json_response(presenters.user_out(u), etag=u.version)
 
 
 @endpoint(
@@ -266,7 +267,7 @@ def get_user(ctx: Ctx, user_id: str) -> Response:
 def patch_user(ctx: Ctx, user_id: str) -> Response:
     changes = patch_changes(ctx.body(UserPatch), USER_NULLABLE)
     u = get_services().user_admin.update(ctx.principal, user_id, changes, ctx.if_match())
-    return json_response(user_out(u), etag=u.version)
+    return json_response(presenters.user_out(u), etag=u.version)
 
 
 # --- customers --------------------------------------------------------------------------------
@@ -285,7 +286,7 @@ CUSTOMER_NULLABLE = frozenset({"parent_id", "sales_rep_id", "price_list_id", "pa
 def list_customers(ctx: Ctx) -> Response:
     limit, cursor = ctx.page_args()
     page = admin.list_customers(ctx.principal, limit, cursor, ctx.query("sales_rep_id"))
-    items = [customer_out(c, ctx.principal) for c in page.items]
+    items = [presenters.customer_out(c, ctx.principal) for c in page.items]
     return json_response(CustomerList(items=items, next_cursor=page.next_cursor))
 
 
@@ -302,7 +303,7 @@ def list_customers(ctx: Ctx) -> Response:
 )
 def create_customer(ctx: Ctx) -> Response:
     c = admin.create_customer(ctx.principal, ctx.body(CustomerCreate).model_dump())
-    return json_response(customer_out(c, ctx.principal), status=201, etag=c.version)
+    return json_response(presenters.customer_out(c, ctx.principal), status=201, etag=c.version)
 
 
 # Staff get the whole account, customer users the portal view (API.md): one or the other.
@@ -316,7 +317,7 @@ def create_customer(ctx: Ctx) -> Response:
 )
 def get_customer(ctx: Ctx, customer_id: str) -> Response:
     c = admin.get_customer(ctx.principal, customer_id)
-    return json_response(customer_out(c, ctx.principal), etag=c.version)
+    return json_response(presenters.customer_out(c, ctx.principal), etag=c.version)
 
 
 @endpoint(
@@ -333,4 +334,4 @@ def get_customer(ctx: Ctx, customer_id: str) -> Response:
 def patch_customer(ctx: Ctx, customer_id: str) -> Response:
     changes = patch_changes(ctx.body(CustomerPatch), CUSTOMER_NULLABLE)
     c = admin.update_customer(ctx.principal, customer_id, changes, ctx.if_match())
-    return json_response(customer_out(c, ctx.principal), etag=c.version)
+    return json_response(presenters.customer_out(c, ctx.principal), etag=c.version)

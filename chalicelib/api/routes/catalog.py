@@ -8,16 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from chalice.app import Blueprint, Response
 from pydantic import Field
 
+from chalicelib.api.csv_limits import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, patch_changes
 from chalicelib.api.openapi import QueryParam
-from chalicelib.api.presenters import (
-    price_entry_out,
-    price_list_out,
-    price_list_summary,
-    product_group_out,
-    product_list_out,
-    product_out,
-)
 from chalicelib.api.schemas.catalog import (
     Barcode,
     CustomerPricesIn,
@@ -38,14 +31,15 @@ from chalicelib.api.schemas.catalog import (
 )
 from chalicelib.api.schemas.common import Code, Id, Text
 from chalicelib.domain.permissions import Permission as P
-from chalicelib.domain.pricing import PriceEntry, Tier
 from chalicelib.lazy import LazyModule
 
 if TYPE_CHECKING:
-    from chalicelib.api import csv_products
+    from chalicelib.api import csv_products, presenters
+    from chalicelib.domain.pricing import PriceEntry
     from chalicelib.services import catalog, pricing
-else:  # storage and its client, the CSV codec: imported by the first request that needs them
+else:  # storage and its client, the CSV codec, the presenters: imported by the first request that needs them
     csv_products = LazyModule("chalicelib.api.csv_products")
+    presenters = LazyModule("chalicelib.api.presenters")
     catalog = LazyModule("chalicelib.services.catalog")
     pricing = LazyModule("chalicelib.services.pricing")
 
@@ -56,10 +50,14 @@ FOR_CUSTOMER = QueryParam("customer_id", Id, "Staff: show the prices this custom
 
 
 def _entries(models: list[PriceEntryModel]) -> list[PriceEntry]:
+    from chalicelib.domain.pricing import PriceEntry, Tier  # with the request, like the presenters
+
     return [PriceEntry(m.product_id, m.price, [Tier(t.min_quantity, t.price) for t in m.tiers]) for m in models]
 
 
 def _tiers_in(data: dict[str, object]) -> dict[str, object]:
+    from chalicelib.domain.pricing import Tier
+
     if "base_tiers" in data and isinstance(data["base_tiers"], list):
         data["base_tiers"] = [Tier(t["min_quantity"], t["price"]) for t in data["base_tiers"]]
     return data
@@ -77,7 +75,7 @@ def _tiers_in(data: dict[str, object]) -> dict[str, object]:
 )
 def list_product_groups(ctx: Ctx) -> Response:
     page = catalog.list_groups(ctx.principal, *ctx.page_args())
-    items = [product_group_out(g) for g in page.items]
+    items = [presenters.product_group_out(g) for g in page.items]
     return json_response(ProductGroupList(items=items, next_cursor=page.next_cursor))
 
 
@@ -95,7 +93,7 @@ def list_product_groups(ctx: Ctx) -> Response:
 def create_product_group(ctx: Ctx) -> Response:
     body = ctx.body(ProductGroupCreate)
     g = catalog.create_group(ctx.principal, body.name, body.portal)
-    return json_response(product_group_out(g), status=201, etag=g.version)
+    return json_response(presenters.product_group_out(g), status=201, etag=g.version)
 
 
 @endpoint(
@@ -108,7 +106,7 @@ def create_product_group(ctx: Ctx) -> Response:
 )
 def get_product_group(ctx: Ctx, group_id: str) -> Response:
     g = catalog.get_group(ctx.principal, group_id)
-    return json_response(product_group_out(g), etag=g.version)
+    return json_response(presenters.product_group_out(g), etag=g.version)
 
 
 @endpoint(
@@ -125,7 +123,7 @@ def get_product_group(ctx: Ctx, group_id: str) -> Response:
 def patch_product_group(ctx: Ctx, group_id: str) -> Response:
     changes = patch_changes(ctx.body(ProductGroupPatch))
     g = catalog.update_group(ctx.principal, group_id, changes, ctx.if_match())
-    return json_response(product_group_out(g), etag=g.version)
+    return json_response(presenters.product_group_out(g), etag=g.version)
 
 
 # --- products ---------------------------------------------------------------------------------
@@ -154,7 +152,7 @@ def list_products(ctx: Ctx) -> Response:
         customer_id=ctx.query("customer_id"),
     )
     page = catalog.list_products(ctx.principal, filters, *ctx.page_args())
-    return json_response(product_list_out(page, ctx.principal))
+    return json_response(presenters.product_list_out(page, ctx.principal))
 
 
 @endpoint(
@@ -171,7 +169,7 @@ def list_products(ctx: Ctx) -> Response:
 def create_product(ctx: Ctx) -> Response:
     page = catalog.create_product(ctx.principal, _tiers_in(ctx.body(ProductCreate).model_dump()))
     p = page.items[0]
-    return json_response(product_out(p, page, ctx.principal), status=201, etag=p.version)
+    return json_response(presenters.product_out(p, page, ctx.principal), status=201, etag=p.version)
 
 
 @endpoint(
@@ -196,11 +194,11 @@ def export_products(ctx: Ctx) -> Response:
     bp,
     "/products/import",
     "POST",
-    summary=f"Import products from CSV (at most {csv_products.MAX_IMPORT_ROWS} rows, 5 MiB; ?dry_run=true)",
+    summary=f"Import products from CSV (at most {MAX_IMPORT_ROWS} rows, 5 MiB; ?dry_run=true)",
     response_model=ImportResultOut,
     content_type="text/csv",
     tags=("catalog",),
-    max_body_bytes=csv_products.MAX_IMPORT_BYTES,
+    max_body_bytes=MAX_IMPORT_BYTES,
     query=(QueryParam("dry_run", Literal["true", "false"], "true: validate and report, write nothing."),),
     permissions=(P.CATALOG_MANAGE,),
 )
@@ -224,7 +222,7 @@ def import_products(ctx: Ctx) -> Response:
 def get_product(ctx: Ctx, product_id: str) -> Response:
     page = catalog.get_product(ctx.principal, product_id, ctx.query("customer_id"))
     p = page.items[0]
-    return json_response(product_out(p, page, ctx.principal), etag=p.version)
+    return json_response(presenters.product_out(p, page, ctx.principal), etag=p.version)
 
 
 @endpoint(
@@ -242,7 +240,7 @@ def patch_product(ctx: Ctx, product_id: str) -> Response:
     changes = _tiers_in(patch_changes(ctx.body(ProductPatch), frozenset({"description", "group_id"})))
     page = catalog.update_product(ctx.principal, product_id, changes, ctx.if_match())
     p = page.items[0]
-    return json_response(product_out(p, page, ctx.principal), etag=p.version)
+    return json_response(presenters.product_out(p, page, ctx.principal), etag=p.version)
 
 
 # --- price lists ------------------------------------------------------------------------------
@@ -258,7 +256,7 @@ def patch_product(ctx: Ctx, product_id: str) -> Response:
 )
 def list_price_lists(ctx: Ctx) -> Response:
     page = pricing.list_price_lists(ctx.principal, *ctx.page_args())
-    items = [price_list_summary(h) for h in page.items]
+    items = [presenters.price_list_summary(h) for h in page.items]
     return json_response(PriceListList(items=items, next_cursor=page.next_cursor))
 
 
@@ -278,7 +276,7 @@ def create_price_list(ctx: Ctx) -> Response:
     header, entries = pricing.save_price_list(
         ctx.principal, None, body.name, body.currency, _entries(body.entries), None
     )
-    return json_response(price_list_out(header, entries), status=201, etag=header.version)
+    return json_response(presenters.price_list_out(header, entries), status=201, etag=header.version)
 
 
 @endpoint(
@@ -292,7 +290,7 @@ def create_price_list(ctx: Ctx) -> Response:
 )
 def get_price_list(ctx: Ctx, list_id: str) -> Response:
     header, entries = pricing.get_price_list(ctx.principal, list_id)
-    return json_response(price_list_out(header, entries), etag=header.version)
+    return json_response(presenters.price_list_out(header, entries), etag=header.version)
 
 
 @endpoint(
@@ -310,7 +308,7 @@ def put_price_list(ctx: Ctx, list_id: str) -> Response:
     body = ctx.body(PriceListIn)
     entries = _entries(body.entries)
     header, saved = pricing.save_price_list(ctx.principal, list_id, body.name, body.currency, entries, ctx.if_match())
-    return json_response(price_list_out(header, saved), etag=header.version)
+    return json_response(presenters.price_list_out(header, saved), etag=header.version)
 
 
 # --- customer prices --------------------------------------------------------------------------
@@ -325,7 +323,8 @@ def put_price_list(ctx: Ctx, list_id: str) -> Response:
 )
 def get_customer_prices(ctx: Ctx, customer_id: str) -> Response:
     entries = pricing.get_customer_prices(ctx.principal, customer_id)
-    return json_response(CustomerPricesOut(customer_id=customer_id, entries=[price_entry_out(e) for e in entries]))
+    body = CustomerPricesOut(customer_id=customer_id, entries=[presenters.price_entry_out(e) for e in entries])
+    return json_response(body)
 
 
 @endpoint(
@@ -341,4 +340,5 @@ def get_customer_prices(ctx: Ctx, customer_id: str) -> Response:
 def put_customer_prices(ctx: Ctx, customer_id: str) -> Response:
     entries = _entries(ctx.body(CustomerPricesIn).entries)
     saved = pricing.replace_customer_prices(ctx.principal, customer_id, entries)
-    return json_response(CustomerPricesOut(customer_id=customer_id, entries=[price_entry_out(e) for e in saved]))
+    body = CustomerPricesOut(customer_id=customer_id, entries=[presenters.price_entry_out(e) for e in saved])
+    return json_response(body)

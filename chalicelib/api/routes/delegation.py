@@ -9,10 +9,10 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import Ctx, endpoint, json_response, no_content
 from chalicelib.api.schemas.delegation import DelegationIn, DelegationOut
-from chalicelib.domain.model import Delegation
 from chalicelib.domain.permissions import Permission as P
 
 if TYPE_CHECKING:
+    from chalicelib.domain.model import Delegation
     from chalicelib.services.delegations import DelegationService
 
 bp = Blueprint(__name__)

@@ -9,7 +9,6 @@ from chalice.app import Blueprint, Response
 from pydantic import Field
 
 from chalicelib.api.http import LIMIT, PAGE, Ctx, endpoint, json_response, no_content, patch_changes
-from chalicelib.api.messages import describe, field_path
 from chalicelib.api.openapi import QueryParam
 from chalicelib.api.schemas.machine import (
     ApiKeyCreate,
@@ -162,6 +161,8 @@ def list_events(ctx: Ctx) -> Response:
 )
 def put_stock(ctx: Ctx) -> Response:
     from pydantic import TypeAdapter, ValidationError
+
+    from chalicelib.api.messages import describe, field_path
 
     body = ctx.body(StockSync)
     adapter = TypeAdapter(StockEntryIn)

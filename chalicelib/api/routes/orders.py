@@ -33,7 +33,6 @@ from chalicelib.api.schemas.orders import (
 from chalicelib.bootstrap import get_services
 from chalicelib.domain.order_states import OrderStatus
 from chalicelib.domain.permissions import Permission as P
-from chalicelib.services.order_catalog import ProductRef
 
 if TYPE_CHECKING:
     from chalicelib.domain.orders import Order
@@ -148,6 +147,8 @@ def patch_order(ctx: Ctx, order_id: str) -> Response:
     permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
 )
 def add_line(ctx: Ctx, order_id: str) -> Response:
+    from chalicelib.services.order_catalog import ProductRef  # the order service imports it anyway
+
     b = ctx.body(LineAdd)
     ref = ProductRef(b.product_id, b.sku, b.barcode)
     with answered(201):

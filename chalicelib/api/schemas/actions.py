@@ -1,7 +1,5 @@
 """Bodies of the approvers' action links (API.md "Acting from an e-mail")."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """Request and response bodies of tenant administration: settings, groups, sites, users, customers."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field

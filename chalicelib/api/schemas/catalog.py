@@ -1,8 +1,6 @@
 """Request and response bodies of the catalog: product groups, products, price lists, customer
 prices, the CSV import result, and the model one CSV row is validated with."""
 
-from __future__ import annotations
-
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 

@@ -1,7 +1,5 @@
 """Field types shared by every request and response model."""
 
-from __future__ import annotations
-
 import re
 import unicodedata
 from datetime import date

@@ -1,7 +1,5 @@
 """`/me/delegation` bodies."""
 
-from __future__ import annotations
-
 from datetime import date
 
 from chalicelib.api.schemas.common import Day, Id, RequestModel, ResponseModel

@@ -1,9 +1,7 @@
 """Request and response bodies of order documents (API.md "Order documents")."""
 
-from __future__ import annotations
-
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -39,7 +37,7 @@ class DocumentRequest(RequestModel):
     invoice_id: Id | None = None
 
     @model_validator(mode="after")
-    def _one_link(self) -> DocumentRequest:
+    def _one_link(self) -> Self:
         if self.shipment_id is not None and self.invoice_id is not None:
             raise ValueError("A document is linked to a shipment or to an invoice, not both.")
         return self

@@ -1,7 +1,5 @@
 """Request and response bodies of machine clients: API keys and the event feed (API.md "Machine clients")."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field

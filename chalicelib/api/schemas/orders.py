@@ -1,10 +1,8 @@
 """Request and response bodies of orders (API.md "Orders")."""
 
-from __future__ import annotations
-
 from datetime import date as Date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
@@ -70,7 +68,7 @@ class ProductRefIn(RequestModel):
     barcode: Ref | None = None
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> ProductRefIn:
+    def _exactly_one(self) -> Self:
         named = [n for n in ("product_id", "sku", "barcode") if getattr(self, n)]
         if len(named) != 1:
             raise ValueError("name the product with exactly one of product_id, sku or barcode")
