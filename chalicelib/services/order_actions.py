@@ -40,7 +40,11 @@ class Lifecycle(OrderWrites):
             o.check(Action.SUBMIT)
             month = self._month()
             refs = [ProductRef(product_id=line.product_id) for line in o.lines]
-            r = self._reads(p, o.customer_id, refs=refs, caller=True, months=[month], settings=True)
+            path = o.customer_path or [o.customer_id]
+            # Whether anyone else approves is read now, in the one BatchGet, in case approval is needed.
+            r = self._reads(
+                p, o.customer_id, refs=refs, caller=True, months=[month], settings=True, approvers_of=path
+            )
             customer = r.customer
             _reprice(o, r.offers)
             can_approve = approves(p, o)
@@ -58,7 +62,7 @@ class Lifecycle(OrderWrites):
                 budget=customer.monthly_budget,
                 spent=Decimal(spent) / 100,
             )
-            if need and not self._store.anyone_approves(p.tenant, o.customer_path, p.user_id):
+            if need and not self._store.anyone_approves(p.tenant, path, p.user_id, r.refs):
                 raise ConflictError(
                     "This order needs approval, but nobody in your organisation can approve orders.",
                     code="no_approver",
