@@ -423,10 +423,6 @@ SCENARIOS: list[Scenario] = [
             f"/orders/{w.draft(lines=w.over_limit_lines())['id']}/submit",
         ),
         variant="over the buyer's limit: needs approval",
-        why="Approval is needed, and an order nobody can approve is refused (no_approver): the approvers of "
-        "the customer (and its parents while none is found) are looked up: a Query of the customer's users, "
-        "a BatchGet of them, a BatchGet of their groups, between the action's BatchGet and its write: 6. "
-        "Only orders that need approval pay it; nothing is remembered between requests.",
     ),
     Scenario("POST /orders/{order_id}/approve", "approver", on_order("pending_approval", "POST", "/approve")),
     Scenario(

@@ -154,7 +154,7 @@ class InMemoryOrderStore:
     def parents(self, tenant: str, parent_id: str, limit: int) -> list[str]:
         return self._line_of_parents(tenant, parent_id, limit)
 
-    def anyone_approves(self, tenant: str, path: list[str], besides: str) -> bool:
+    def anyone_approves(self, tenant: str, path: list[str], besides: str, found: Refs | None = None) -> bool:
         return any(self.approvers.get((tenant, cid), set()) - {besides} for cid in path)
 
     def list_orders(self, query: OrderQuery) -> Page[OrderSummary]:

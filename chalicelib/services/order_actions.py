@@ -41,10 +41,16 @@ class Lifecycle(OrderWrites):
             o.check(Action.SUBMIT)
             month = self._month()
             refs = [ProductRef(product_id=line.product_id) for line in o.lines]
-            r = self._reads(p, o.customer_id, refs=refs, caller=True, months=[month], settings=True)
+            can_approve = approves(p, o)
+            path = o.customer_path or [o.customer_id]
+            # Whether anyone else approves is read now, in the one BatchGet, in case approval is needed (an
+            # approver's own order never needs it).
+            asked = () if can_approve else path
+            r = self._reads(
+                p, o.customer_id, refs=refs, caller=True, months=[month], settings=True, approvers_of=asked
+            )
             customer = r.customer
             _reprice(o, r.offers)
-            can_approve = approves(p, o)
             total = o.totals.gross
             over_budget = not can_approve and not budgets.within(
                 r.spent(p.tenant, month), budgets.cents(total), customer.monthly_budget
@@ -59,7 +65,7 @@ class Lifecycle(OrderWrites):
                 budget=customer.monthly_budget,
                 spent=Decimal(spent) / 100,
             )
-            if need and not self._store.anyone_approves(p.tenant, o.customer_path, p.user_id):
+            if need and not self._store.anyone_approves(p.tenant, path, p.user_id, r.refs):
                 raise ConflictError(
                     "This order needs approval, but nobody in your organisation can approve orders.",
                     code="no_approver",

@@ -77,6 +77,8 @@ class Reads:
     sites: list[str] = field(default_factory=list)
     counter: bool = False
     extra: list[Key] = field(default_factory=list)
+    # customers whose approvers `anyone_approves` may be asked about (the order's path): read with the rest
+    approvers_of: list[str] = field(default_factory=list)
 
 
 # The write conflicts a store raises (domain/errors.py), for its implementations to import from here.
@@ -130,8 +132,10 @@ class OrderStore(Protocol):
         """The line of parents from `parent_id` up, read level by level."""
         ...
 
-    def anyone_approves(self, tenant: str, path: list[str], besides: str) -> bool:
-        """Whether an active customer user other than `besides` holds orders.approve for a customer on the path."""
+    def anyone_approves(self, tenant: str, path: list[str], besides: str, found: Refs | None = None) -> bool:
+        """Whether an active customer user other than `besides` holds orders.approve for a customer on the
+        path. With `found`, a `read` whose `approvers_of` named the path, it reads nothing more (except
+        for a customer stored before the store could answer so: storage/members.py)."""
         ...
 
     def list_orders(self, query: OrderQuery) -> Page[OrderSummary]: ...

@@ -155,9 +155,11 @@ class OrderWrites:
         months: Sequence[str] = (),
         sites: Sequence[str] = (),
         counter: bool = False,
+        approvers_of: Sequence[str] = (),
     ) -> Found:
         """The action's one BatchGet: the customer and whatever else it names (a line given by sku or
-        barcode adds a second read for its product: the catalog port)."""
+        barcode adds a second read for its product: the catalog port; `approvers_of`: what tells whether
+        anyone approves for these customers, OrderStore.anyone_approves)."""
         t = p.tenant
         wanted = Reads(
             customers=[customer_id],
@@ -165,6 +167,7 @@ class OrderWrites:
             users=[p.user_id] if caller else [],
             sites=list(sites),
             counter=counter,
+            approvers_of=list(approvers_of),
             extra=[*self._catalog.keys(t, customer_id, list(refs)), *(keys.budget(t, customer_id, m) for m in months)],
         )
         found = self._store.read(t, wanted)

@@ -1,13 +1,20 @@
 """Who approves a customer's orders: the active customer users holding `orders.approve` whose
 customers include the order's customer or one of its ancestors (PRODUCT.md). Used by submit (is there
 anyone?) and to find who to e-mail. Read every time: nothing is remembered between requests.
+
+Submit decides from what its one BatchGet read (`anyone_approves` with `found`): each path customer's
+members record (storage/members.py) and the security group index (storage/groups.py). Only a customer
+written before members records existed (or a tenant without a group index) is looked up as before: a
+Query of its users' login guards, a BatchGet of the users, a BatchGet of their groups.
 """
 
 from __future__ import annotations
 
 from chalicelib.domain.model import Customer, User
-from chalicelib.domain.permissions import Permission
-from chalicelib.storage import customers, groups, users
+from chalicelib.domain.permissions import Permission, UserKind
+from chalicelib.storage import customers, groups, keys, users
+from chalicelib.storage.members import Members
+from chalicelib.storage.refs import Key, Refs
 
 MAX_DEPTH = 20
 MAX_USERS_PER_CUSTOMER = 100
@@ -49,8 +56,32 @@ def approvers(tenant: str, path: list[str]) -> list[User]:
     return users_with(tenant, path, Permission.ORDERS_APPROVE)
 
 
-def anyone_approves(tenant: str, path: list[str], *, besides: str | None = None) -> bool:
+def read_keys(tenant: str, path: list[str]) -> list[Key]:
+    """What `anyone_approves` decides from, for the action's one BatchGet: the path's members records and
+    the security group index."""
+    return [*(keys.customer_members(tenant, cid) for cid in path), keys.security_group_index(tenant)]
+
+
+def approves_in(members: Members, index: groups.GroupIndex, besides: str | None) -> bool:
+    """Whether a member other than `besides` holds orders.approve through one of their groups."""
+    wanted = Permission.ORDERS_APPROVE.value
+    return any(
+        uid != besides and wanted in groups.permissions_of(index, UserKind.CUSTOMER, list(group_ids))
+        for uid, group_ids in members.items()
+    )
+
+
+def anyone_approves(tenant: str, path: list[str], *, besides: str | None = None, found: Refs | None = None) -> bool:
     """Whether someone other than `besides` (the submitter) approves for the order's customer or a
-    parent: nearest first, stopping at the first customer that has one (usually the order's own)."""
-    holders = (_holders(tenant, [cid], Permission.ORDERS_APPROVE) for cid in path)  # lazily: nearest first
-    return any(any(u.id != besides for u, _ in found) for found in holders)
+    parent: nearest first, stopping at the first customer that has one (usually the order's own). With
+    `found` (a read of `read_keys`), a customer whose members record was read costs no more reads."""
+    index = found.security_groups if found is not None else None
+
+    def someone(cid: str) -> bool:
+        record = found.members.get(cid) if found is not None else None
+        if record is not None and index is not None:
+            return approves_in(record, index, besides)
+        # A customer written before its record existed: look its users up (lazily: nearest first).
+        return any(u.id != besides for u, _ in _holders(tenant, [cid], Permission.ORDERS_APPROVE))
+
+    return any(someone(cid) for cid in path)

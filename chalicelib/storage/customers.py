@@ -10,7 +10,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain.errors import DuplicateError, NotFoundError, ParentsMovedError, VersionMismatchError
 from chalicelib.domain.model import Address, Customer
-from chalicelib.storage import keys
+from chalicelib.storage import keys, members
 from chalicelib.storage.items import CustomerItem, UniqueItem
 from chalicelib.storage.mapping import dec, dec_str, item_values
 from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
@@ -120,6 +120,7 @@ def create(tenant: str, c: Customer, parents: Sequence[str] = ()) -> Customer:
         with transaction() as tx:
             tx.save(item)
             tx.save(UniqueItem(*keys.customer_number_guard(tenant, c.number), owner_id=c.id))
+            tx.save(members.new_record(tenant, c.id))  # empty: its users' writes set their own keys
             add_checks(tx, checks)
     except TransactWriteError as exc:
         failed = failed_check(exc, checks)

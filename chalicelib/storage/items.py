@@ -157,6 +157,14 @@ class CustomerItem(BaseItem, discriminator="customer"):
     ancestor_ids = JSONAttribute(null=True)
 
 
+class CustomerMembersItem(BaseItem, discriminator="customer_members"):
+    """A customer's active users: {user_id: [security group ids]} (keys.customer_members). A DynamoDB map,
+    so each user write SETs or REMOVEs its own key with an UpdateItem (conditional on the map existing):
+    concurrent writes of different users never lose each other, and nobody reads the others first."""
+
+    members: MapAttribute[str, Any] = MapAttribute(default=dict)
+
+
 class UserItem(BaseItem, discriminator="user"):
     id = UnicodeAttribute()
     kind = UnicodeAttribute()

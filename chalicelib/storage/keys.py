@@ -12,6 +12,7 @@ Base table
 | site                | T#{t}                       | SITE#{id}                    | GetItem; list sites: Query begins_with SITE# |
 | site code guard     | T#{t}                       | UNIQUE#SITECODE#{code}       | site code unique per tenant (conditional put) |
 | customer            | T#{t}                       | CUSTOMER#{id}                | GetItem / BatchGet (a customer user's customers); list: Query begins_with CUSTOMER# |
+| customer members    | T#{t}                       | MEMBERS#{customer_id}        | submit's "does anyone else approve?": the customer's active users and their security group ids ({user_id: [group ids]}), read in the action's one BatchGet for every customer of the order's path, with the security group index (storage/members.py). Created with the customer; each user write SETs or REMOVEs its own key in the same transaction; a customer written before it existed has none until a user write builds it |
 | customer number     | T#{t}                       | UNIQUE#CUSTNUM#{number}      | number unique per tenant; login by customer number → customer id |
 | user                | T#{t}                       | USER#{id}                    | GetItem; list staff view: Query begins_with USER# |
 | staff login         | T#{t}                       | LOGIN#S#{username}           | staff username unique per tenant; login → the user, whose login fields it holds (rewritten with every write of the user) |
@@ -51,6 +52,7 @@ SITE = "SITE#"
 CUSTOMER = "CUSTOMER#"
 USER = "USER#"
 CUSTOMER_LOGIN = "LOGIN#C#"
+CUSTOMER_MEMBERS = "MEMBERS#"
 PRODUCT_GROUP = "PGROUP#"
 PRICE_LIST = "PRICELIST#"
 PRODUCT = "P#"
@@ -84,6 +86,11 @@ def site_code_guard(tenant: str, code: str) -> tuple[str, str]:
 
 def customer(tenant: str, customer_id: str) -> tuple[str, str]:
     return tenant_pk(tenant), f"{CUSTOMER}{customer_id}"
+
+
+def customer_members(tenant: str, customer_id: str) -> tuple[str, str]:
+    """Who belongs to a customer, with which security groups (see the base table)."""
+    return tenant_pk(tenant), f"{CUSTOMER_MEMBERS}{customer_id}"
 
 
 def customer_number_guard(tenant: str, number: str) -> tuple[str, str]:

@@ -419,7 +419,7 @@ class DynamoOrderStore:
             users=reads.users,
             sites=reads.sites,
             order_counter=reads.counter,
-            extra=reads.extra,
+            extra=[*reads.extra, *(approvers.read_keys(tenant, reads.approvers_of) if reads.approvers_of else [])],
         )
 
     def customer(self, tenant: str, customer_id: str) -> Customer | None:
@@ -428,5 +428,5 @@ class DynamoOrderStore:
         except NotFoundError:
             return None
 
-    def anyone_approves(self, tenant: str, path: list[str], besides: str) -> bool:
-        return approvers.anyone_approves(tenant, path, besides=besides)
+    def anyone_approves(self, tenant: str, path: list[str], besides: str, found: refs_store.Refs | None = None) -> bool:
+        return approvers.anyone_approves(tenant, path, besides=besides, found=found)

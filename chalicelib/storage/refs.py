@@ -17,6 +17,7 @@ from chalicelib.domain.pricing import PriceEntry
 from chalicelib.storage import customers as customer_store
 from chalicelib.storage import groups as group_store
 from chalicelib.storage import keys
+from chalicelib.storage import members as member_store
 from chalicelib.storage import prices as price_store
 from chalicelib.storage import product_groups as pgroup_store
 from chalicelib.storage import products as product_store
@@ -27,12 +28,14 @@ from chalicelib.storage.items import (
     BudgetItem,
     CounterItem,
     CustomerItem,
+    CustomerMembersItem,
     ListPricesItem,
     PriceEntryItem,
     PriceListItem,
     ProductGroupIndexItem,
     ProductGroupItem,
     ProductItem,
+    SecurityGroupIndexItem,
     SecurityGroupItem,
     SiteItem,
     TenantItem,
@@ -62,6 +65,9 @@ class Refs:
     list_prices: dict[str, dict[str, PriceEntry]] = field(default_factory=dict)  # product id → list id → entry
     budgets: dict[Key, int] = field(default_factory=dict)  # keys.budget(...) → cents spent (absent: none)
     price_lists: set[str] = field(default_factory=set)  # the price lists found (their headers)
+    # who approves (keys passed in `extra`: storage/members.py, storage/approvers.py)
+    members: dict[str, member_store.Members] = field(default_factory=dict)  # customer id → its members record
+    security_groups: group_store.GroupIndex | None = None  # None: not asked for, or not written yet
 
 
 def fetch(keys_: Iterable[Key], *, consistent: bool = False) -> dict[Key, BaseItem]:
@@ -88,6 +94,8 @@ def merge(first: Refs, second: Refs) -> Refs:
     out.group_index = second.group_index or first.group_index
     out.list_prices = {**first.list_prices, **second.list_prices}
     out.budgets = {**first.budgets, **second.budgets}
+    out.members = {**first.members, **second.members}
+    out.security_groups = second.security_groups or first.security_groups
     out.price_entries = {pk: dict(entries) for pk, entries in first.price_entries.items()}
     for pk, entries in second.price_entries.items():
         out.price_entries.setdefault(pk, {}).update(entries)
@@ -142,6 +150,10 @@ def load(
             refs.price_lists.add(item.id)
         elif isinstance(item, BudgetItem):
             refs.budgets[key] = int(item.spent_cents or 0)
+        elif isinstance(item, CustomerMembersItem):
+            refs.members[member_store.customer_of(key)] = member_store.members_of(item) or {}
+        elif isinstance(item, SecurityGroupIndexItem):
+            refs.security_groups = group_store.index_of(item)
         elif isinstance(item, ListPricesItem):
             pid = key[1].removeprefix(keys.PRICE_ENTRY)
             lists: dict[str, str] = item.lists.attribute_values if item.lists is not None else {}

@@ -2,21 +2,28 @@
 
 A user item is written together with one guard per login name it answers to (staff: one per tenant;
 customer users: one per authorized customer), in one transaction, so a username can never be taken
-twice even by concurrent requests.
+twice even by concurrent requests. The same transaction moves the user's key in the members records of
+the customers it joins or leaves (storage/members.py), so submit's "does anyone else approve?" never
+disagrees with the users.
 """
 
 from __future__ import annotations
 
+import random
+import time
+
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.domain.errors import DuplicateError, NotFoundError, VersionMismatchError
+from chalicelib.domain.errors import ConflictError, DuplicateError, NotFoundError, VersionMismatchError
 from chalicelib.domain.model import User
 from chalicelib.domain.permissions import UserKind
-from chalicelib.storage import keys
+from chalicelib.storage import keys, members
 from chalicelib.storage.items import BaseItem, RefreshFamilyItem, UniqueItem, UserItem
 from chalicelib.storage.mapping import dec, dec_str, item_values
 from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
 from chalicelib.storage.table import cancellation_codes, transaction
+
+ATTEMPTS = 10  # a record built for a legacy customer, or a TransactionConflict on a busy record: write again
 
 
 def _login_keys(tenant: str, user: User) -> list[tuple[str, str]]:
@@ -81,7 +88,8 @@ def from_login_guard(item: BaseItem | None) -> User | None:
 
 
 def user_items(tenant: str, u: User) -> list[BaseItem]:
-    """The user and its login guards, for a create transaction."""
+    """The user and its login guards, for a create transaction (a staff user's, as a new tenant's
+    administrator: a customer user joins its customers' members records through `create`)."""
     return [_user_item(tenant, u), *_guards(tenant, u)]
 
 
@@ -148,6 +156,14 @@ def user_ids_of_customer(tenant: str, customer_id: str, limit: int) -> list[str]
     return [g.owner_id for g in guards]
 
 
+def all_ids_of_customer(tenant: str, customer_id: str) -> list[str]:
+    """The ids of every user authorized for one customer (its login guards, every page): to build its
+    members record (storage/members.py), never in a request's usual path."""
+    pk = keys.tenant_pk(tenant)
+    guards = UniqueItem.query(pk, UniqueItem.sk.startswith(keys.customer_login_prefix(customer_id)))
+    return [g.owner_id for g in guards]  # the result iterator follows last_evaluated_key
+
+
 def list_of_customer(tenant: str, customer_id: str, limit: int, cursor: str | None) -> Page[User]:
     """The users authorized for one customer: one Query on its login guards, one BatchGet."""
     pk = keys.tenant_pk(tenant)
@@ -163,17 +179,38 @@ def list_of_customer(tenant: str, customer_id: str, limit: int, cursor: str | No
 
 
 def create(tenant: str, u: User) -> User:
-    item = _user_item(tenant, u)
-    guards = _guards(tenant, u)
-    try:
-        with transaction() as tx:
-            for it in [item, *guards]:
-                tx.save(it)
-    except TransactWriteError as exc:
-        if any(c == "ConditionalCheckFailed" for c in cancellation_codes(exc)):
-            raise DuplicateError(f"The username '{u.username}' is already taken.") from exc
-        raise
-    return _to_domain(item)  # the transaction set the version on `item`: no read back
+    for attempt in range(ATTEMPTS):
+        item = _user_item(tenant, u)
+        guards = _guards(tenant, u)
+        moved = members.moves(None, u)
+        try:
+            with transaction() as tx:
+                for it in [item, *guards]:
+                    tx.save(it)
+                members.add_moves(tx, tenant, moved)  # updates: PynamoDB sends them after the puts
+        except TransactWriteError as exc:
+            codes = cancellation_codes(exc)
+            if _write_again(tenant, codes, moved, at=len(codes) - len(moved), attempt=attempt):
+                continue
+            if any(c == "ConditionalCheckFailed" for c in codes):
+                raise DuplicateError(f"The username '{u.username}' is already taken.") from exc
+            raise
+        return _to_domain(item)  # the transaction set the version on `item`: no read back
+    raise ConflictError("The user's customers are being changed by others right now; try again.")
+
+
+def _write_again(tenant: str, codes: list[str | None], moved: list[members.Move], *, at: int, attempt: int) -> bool:
+    """Whether a refused user write should simply be written again: a customer's members record was
+    missing (a customer written before records existed: built now), or DynamoDB refused it only for a
+    concurrent transaction on one of the same items (TransactionConflict: nothing was written)."""
+    legacy = members.missing(codes, moved, at)
+    if legacy:
+        members.build(tenant, legacy)
+        return True
+    if "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes:
+        time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
+        return True
+    return False
 
 
 def update(tenant: str, before: User, after: User, keep_session: str | None = None) -> User:
@@ -182,10 +219,20 @@ def update(tenant: str, before: User, after: User, keep_session: str | None = No
     `keep_session` names a login (refresh-token family) of this user that stays valid when the write
     raises `session_epoch`: its epoch moves along in the same transaction, so no refresh ever sees the
     user and that login disagree."""
+    for attempt in range(ATTEMPTS):
+        done = _update(tenant, before, after, keep_session, attempt)
+        if done is not None:
+            return done
+    raise ConflictError("The user's customers are being changed by others right now; try again.")
+
+
+def _update(tenant: str, before: User, after: User, keep_session: str | None, attempt: int) -> User | None:
+    """One attempt of `update` (None: write again)."""
     old_keys = set(_login_keys(tenant, before))
     new_keys = set(_login_keys(tenant, after))
     item = _user_item(tenant, after)
     item.version = before.version
+    moved = members.moves(before, after)
     try:
         with transaction() as tx:
             tx.save(item)
@@ -203,6 +250,7 @@ def update(tenant: str, before: User, after: User, keep_session: str | None = No
                     condition=UniqueItem.owner_id == after.id,
                     add_version_condition=False,
                 )
+            members.add_moves(tx, tenant, moved)  # updates too: after the guards', before the session's
             if keep_session is not None:  # an update: PynamoDB sends it after every put, last
                 tx.update(
                     RefreshFamilyItem(*keys.refresh_family(tenant, keep_session)),
@@ -216,6 +264,9 @@ def update(tenant: str, before: User, after: User, keep_session: str | None = No
         if keep_session is not None and failed == [len(codes) - 1]:
             # That login is gone (expired, or it never was this user's): nothing to keep.
             return update(tenant, before, after)
+        moves_at = len(codes) - len(moved) - (1 if keep_session is not None else 0)
+        if _write_again(tenant, codes, moved, at=moves_at, attempt=attempt):
+            return None
         user_at = len(old_keys - new_keys)  # PynamoDB sends the deletes before the puts
         if len(codes) > user_at and codes[user_at] == "ConditionalCheckFailed":
             raise VersionMismatchError() from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -93,3 +94,42 @@ def test_concurrent_group_writes_all_reach_the_group_index(aws: None) -> None:
     stored = {g.id: (g.name, g.portal, g.version) for g in product_groups.all_groups("acme")}
     assert {g.id: (g.name, g.portal, g.version) for g in index.groups.values()} == stored
     assert set(written) <= set(stored) and len(stored) == 6 and stored[first.id] == ("First", True, 2)
+
+
+def test_concurrent_user_writes_of_one_customer_all_reach_its_members_record(aws: None) -> None:
+    """Each user write SETs its own key of the customer's members record (storage/members.py): concurrent
+    creates never lose each other, on a customer created with its record and on one written before records
+    existed (the first writers build it, the others write again on it); concurrent moves out keep the rest."""
+    from chalicelib.domain.model import User
+    from chalicelib.storage import keys, users
+    from chalicelib.storage.items import CustomerMembersItem
+
+    setup_tenant()
+    fresh = admin.create_customer(ADMIN, {"number": "C-1", "name": "Bistro"})
+    legacy = admin.create_customer(ADMIN, {"number": "C-2", "name": "Old bistro"})
+    CustomerMembersItem(*keys.customer_members("acme", legacy.id)).delete(add_version_condition=False)
+
+    def create(i: int) -> User:
+        groups = ["customer-approvers"] if i % 2 else ["customer-buyers"]
+        u = User(f"u{i}", UserKind.CUSTOMER, f"cook{i}", f"Cook {i}", f"c{i}@x.test", security_group_ids=groups)
+        u.customer_ids = [fresh.id, legacy.id]
+        return users.create("acme", u)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        created = list(pool.map(create, range(8)))
+
+    def record(customer_id: str) -> dict[str, list[str]]:
+        item = CustomerMembersItem.get(*keys.customer_members("acme", customer_id))
+        return {uid: list(groups) for uid, groups in item.members.attribute_values.items()}
+
+    expected = {u.id: u.security_group_ids for u in created}
+    assert record(fresh.id) == expected
+    assert record(legacy.id) == expected
+
+    def leave(u: User) -> None:  # half of them move to the first customer only
+        users.update("acme", u, dataclasses.replace(u, customer_ids=[fresh.id]))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(leave, created[:4]))
+    assert record(fresh.id) == expected
+    assert record(legacy.id) == {u.id: u.security_group_ids for u in created[4:]}

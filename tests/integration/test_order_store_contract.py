@@ -129,6 +129,11 @@ def test_one_read_brings_what_it_names(store: OrderStore) -> None:
 def test_approvers_and_parents(store: OrderStore) -> None:
     assert store.anyone_approves(T, ["c1"], besides="buyer")
     assert not store.anyone_approves(T, ["c1"], besides="boss")  # the only approver is the submitter
+    # Decided from a read that named the path (submit's one BatchGet), alike.
+    found = store.read(T, Reads(customers=["c1"], approvers_of=["c1", "ghost"]))
+    assert store.anyone_approves(T, ["c1"], "buyer", found)
+    assert not store.anyone_approves(T, ["c1"], "boss", found)
+    assert not store.anyone_approves(T, ["ghost"], "buyer", found)  # a customer nobody belongs to
     assert store.customer(T, "c1") is not None and store.customer(T, "ghost") is None
 
 
