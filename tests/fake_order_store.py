@@ -64,9 +64,6 @@ class InMemoryOrderStore:
     def add_link(self, tenant: str, token_hash: str, valid_until: str) -> None:
         self.links[(tenant, token_hash)] = (valid_until, None)
 
-    def add_site(self, tenant: str, site: Site) -> None:
-        self.sites[(tenant, site.id)] = site
-
     def spent(self, tenant: str, customer_id: str, month: str) -> int:
         return self.budgets.get(keys.budget(tenant, customer_id, month), 0)
 

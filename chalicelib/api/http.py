@@ -185,11 +185,6 @@ class Ctx:
             raise VersionMismatchError()
         return int(value)
 
-    def check_version(self, current: int) -> None:
-        expected = self.if_match()
-        if expected is not None and expected != current:
-            raise VersionMismatchError()
-
     def header(self, name: str) -> str | None:
         return self.request.headers.get(name)
 

@@ -96,11 +96,6 @@ def after_upload(hook: Callable[[str, str], None]) -> None:
             _hooks.append(hook)
 
 
-def clear_hooks() -> None:
-    with _lock:
-        _hooks.clear()
-
-
 def enforce_post_policies() -> None:
     """Idempotent: wrap moto's S3 POST handler in `check_post`, and call the `after_upload` hooks."""
     from moto.s3.responses import S3Response

@@ -34,10 +34,6 @@ GRANTABLE = frozenset(p.value for p, kind in PERMISSION_KIND.items() if kind == 
 }
 
 
-def looks_like_key(token: str) -> bool:
-    return token.startswith(SCHEME + "_")
-
-
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 

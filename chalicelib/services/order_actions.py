@@ -46,9 +46,7 @@ class Lifecycle(OrderWrites):
             # Whether anyone else approves is read now, in the one BatchGet, in case approval is needed (an
             # approver's own order never needs it).
             asked = () if can_approve else path
-            r = self._reads(
-                p, o.customer_id, refs=refs, caller=True, months=[month], settings=True, approvers_of=asked
-            )
+            r = self._reads(p, o.customer_id, refs=refs, caller=True, months=[month], settings=True, approvers_of=asked)
             customer = r.customer
             _reprice(o, r.offers)
             total = o.totals.gross

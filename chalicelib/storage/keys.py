@@ -191,11 +191,6 @@ def order_messages_pk(tenant: str, order_id: str) -> str:
     return f"{order_pk(tenant, order_id)}#MSG"
 
 
-def order_id_of(pk: str) -> str:
-    """The order id of an order partition key (``T#{t}#ORDER#{id}`` or its ``#MSG`` partition)."""
-    return pk.split("#ORDER#", 1)[1].removesuffix("#MSG")
-
-
 def order_counter(tenant: str) -> tuple[str, str]:
     return tenant_pk(tenant), "COUNTER#ORDER"
 

@@ -79,13 +79,6 @@ def find_token(tenant: str, token_hash: str) -> StoredRefreshToken | None:
     return StoredRefreshToken(item.user_id, item.family_id, bool(item.used), expired)
 
 
-def family_active(tenant: str, family_id: str) -> bool:
-    try:
-        return not RefreshFamilyItem.get(*keys.refresh_family(tenant, family_id)).revoked
-    except RefreshFamilyItem.DoesNotExist:
-        return False
-
-
 def revoke_family(tenant: str, family_id: str) -> None:
     item = RefreshFamilyItem(*keys.refresh_family(tenant, family_id))
     try:
@@ -133,17 +126,8 @@ def rotate(
 # --- failed logins ------------------------------------------------------------------------------
 
 
-def failures_in_window(tenant: str, login_key: str, window: int) -> tuple[int, int]:
-    """(failures, seconds until the window ends) for one login identity."""
-    try:
-        item = LoginFailuresItem.get(*keys.login_failures(tenant, login_key))
-    except LoginFailuresItem.DoesNotExist:
-        return 0, 0
-    return failures_of(item, window)
-
-
 def failures_of(item: BaseItem | None, window: int) -> tuple[int, int]:
-    """failures_in_window from a counter item read already (None: no failures)."""
+    """(failures, seconds until the window ends) from a counter item read already (None: no failures)."""
     if not isinstance(item, LoginFailuresItem):
         return 0, 0
     remaining = int(item.window_start + window - time.time())
@@ -168,7 +152,3 @@ def record_failure(tenant: str, login_key: str, window: int) -> None:
         LoginFailuresItem(pk, sk, failures=1, window_start=now, expires_at=timedelta(seconds=window)).save(
             add_version_condition=False
         )
-
-
-def clear_failures(tenant: str, login_key: str) -> None:
-    LoginFailuresItem(*keys.login_failures(tenant, login_key)).delete(add_version_condition=False)

@@ -12,7 +12,7 @@ from pynamodb.exceptions import GetError, PynamoDBException, QueryError, Transac
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.errors import ConflictError, NotFoundError, OrderGateError
+from chalicelib.domain.errors import NotFoundError, OrderGateError
 from chalicelib.logs import logger
 from chalicelib.storage.items import BaseItem, item_classes
 
@@ -87,12 +87,6 @@ def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
 def is_condition_failure(exc: Exception) -> bool:
     code = getattr(exc, "cause_response_code", None)
     return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
-
-
-def raise_conflict(exc: Exception, message: str) -> None:
-    if is_condition_failure(exc):
-        raise ConflictError(message) from exc
-    raise exc
 
 
 _READS = (GetError, QueryError, TransactGetError)

@@ -131,19 +131,6 @@ def _owner(pk: str, sk: str) -> str | None:
         return None
 
 
-def find_staff_login(tenant: str, username: str) -> User | None:
-    user_id = _owner(*keys.staff_login(tenant, username))
-    return find(tenant, user_id) if user_id else None
-
-
-def find_customer_login(tenant: str, customer_number: str, username: str) -> User | None:
-    customer_id = _owner(*keys.customer_number_guard(tenant, customer_number))
-    if not customer_id:
-        return None
-    user_id = _owner(*keys.customer_login(tenant, customer_id, username))
-    return find(tenant, user_id) if user_id else None
-
-
 def list_page(tenant: str, limit: int, cursor: str | None) -> Page[User]:
     """Every user of the tenant (administrators)."""
     return prefix_page(UserItem, keys.tenant_pk(tenant), keys.USER, limit, cursor, _to_domain)
