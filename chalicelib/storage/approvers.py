@@ -5,14 +5,17 @@ anyone?) and to find who to e-mail. Read every time: nothing is remembered betwe
 Submit decides from what its one BatchGet read (`anyone_approves` with `found`): each path customer's
 members record (storage/members.py) and the security group index (storage/groups.py). Only a customer
 written before members records existed (or a tenant without a group index) is looked up as before: a
-Query of its users' login guards, a BatchGet of the users, a BatchGet of their groups.
+Query of its users' login guards, a BatchGet of the users, a BatchGet of their groups. The e-mails find
+their approvers from the same records (`users_with`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from chalicelib.domain.model import Customer, User
 from chalicelib.domain.permissions import Permission, UserKind
-from chalicelib.storage import customers, groups, keys, users
+from chalicelib.storage import customers, groups, keys, refs, users
 from chalicelib.storage.members import Members
 from chalicelib.storage.refs import Key, Refs
 
@@ -49,7 +52,27 @@ def _holders(tenant: str, customer_ids: list[str], permission: Permission) -> li
 
 
 def users_with(tenant: str, customer_ids: list[str], permission: Permission) -> list[User]:
-    return [u for u, _ in _holders(tenant, customer_ids, permission)]
+    """Active users of these customers holding `permission` (whom the e-mails go to): one BatchGet of the
+    customers' members records and the security group index, one of the users they name. A customer
+    without a record (written before records existed) is looked up as `_holders` does."""
+    found = refs.load(tenant, extra=read_keys(tenant, customer_ids))
+    index = found.security_groups
+    named: list[str] = []
+    legacy: list[str] = []
+    for cid in customer_ids:
+        record = found.members.get(cid)
+        if record is None or index is None:
+            legacy.append(cid)
+            continue
+        named += [uid for uid, gids in record.items() if permission.value in _granted(index, gids)]
+    out = [u for u in users.get_many(tenant, list(dict.fromkeys(named))) if u.active] if named else []
+    seen = {u.id for u in out}
+    out += [u for u, _ in _holders(tenant, legacy, permission) if u.id not in seen] if legacy else []
+    return out
+
+
+def _granted(index: groups.GroupIndex, group_ids: Sequence[str]) -> frozenset[str]:
+    return groups.permissions_of(index, UserKind.CUSTOMER, list(group_ids))
 
 
 def approvers(tenant: str, path: list[str]) -> list[User]:
@@ -65,10 +88,7 @@ def read_keys(tenant: str, path: list[str]) -> list[Key]:
 def approves_in(members: Members, index: groups.GroupIndex, besides: str | None) -> bool:
     """Whether a member other than `besides` holds orders.approve through one of their groups."""
     wanted = Permission.ORDERS_APPROVE.value
-    return any(
-        uid != besides and wanted in groups.permissions_of(index, UserKind.CUSTOMER, list(group_ids))
-        for uid, group_ids in members.items()
-    )
+    return any(uid != besides and wanted in _granted(index, group_ids) for uid, group_ids in members.items())
 
 
 def anyone_approves(tenant: str, path: list[str], *, besides: str | None = None, found: Refs | None = None) -> bool:

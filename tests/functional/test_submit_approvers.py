@@ -155,3 +155,27 @@ def test_a_customer_written_before_its_members_record_still_finds_its_approvers(
     again = create_user(world.admin, "boss3", ["customer-approvers"], customer_ids=[customer["id"]])
     assert set(record(customer["id"]) or {}) == {solo_id(world.admin, customer["id"]), again["id"]}
     assert submitted(world, solo) == "pending_approval"
+
+
+def test_the_approval_emails_find_their_approvers_from_the_same_records(world: World) -> None:
+    from chalicelib.domain.permissions import Permission
+    from chalicelib.storage import approvers
+
+    def whom(path: list[str]) -> tuple[set[str], dict[str, int]]:
+        found, tally = counted(lambda: approvers.users_with("acme", path, Permission.ORDERS_APPROVE))
+        return {u.username for u in found}, ops(tally)
+
+    branch = create_customer(world.admin, "C-101", parent_id=world.customer["id"])
+    create_user(world.admin, "sous", ["customer-approvers"], customer_ids=[branch["id"]])
+    create_user(world.admin, "cook", ["customer-buyers"], customer_ids=[branch["id"]])
+    path = [branch["id"], world.customer["id"]]
+    # The records and the group index in one BatchGet, the approvers they name in another: no Query.
+    assert whom(path) == ({"sous", "boss"}, {"BatchGetItem": 2})
+
+    off = create_user(world.admin, "away", ["customer-approvers"], customer_ids=[branch["id"]])
+    world.admin.patch(f"/users/{off['id']}", {"status": "inactive"})
+    assert whom(path)[0] == {"sous", "boss"}
+
+    # A parent written before records existed is looked up as before, beside the branch's record.
+    forget_record(world.customer["id"])
+    assert whom(path) == ({"sous", "boss"}, {"BatchGetItem": 4, "Query": 1})
