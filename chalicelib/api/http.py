@@ -203,6 +203,8 @@ def no_content() -> Response:
 
 
 Authenticator = Callable[[Request], Principal]
+# A route's way to let a caller act for someone the body names (`endpoint(on_behalf=...)`).
+ActingFor = Callable[[Principal, str], Principal]
 _authenticator: list[Authenticator] = []
 
 
@@ -241,6 +243,7 @@ def endpoint(
     permissions: tuple[Permission, ...] = (),
     extra_content_types: tuple[str, ...] = (),
     html_errors: bool = False,
+    on_behalf: ActingFor | None = None,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a view on `bp` with OrderGate's request pipeline and describe it in OpenAPI.
 
@@ -257,7 +260,10 @@ def endpoint(
     `response_one_of` documents a response that is one of several models (who asks decides which);
     `max_body_bytes` raises the 1 MiB body limit for an endpoint that documents why (CSV import);
     `extra_content_types` are request bodies the view reads besides `content_type` (an HTML form);
-    `html_errors` that its errors are pages for people too (documented as text/html besides JSON).
+    `html_errors` that its errors are pages for people too (documented as text/html besides JSON);
+    `on_behalf` that a body naming `on_behalf_of` makes the caller act as someone else (a delegate as the
+    approver they stand in for): `on_behalf(caller, id)` gives that principal or refuses (403), before the
+    route's permissions and the body are checked, so who may call is still decided first (`_acting`).
     """
     spec = RouteSpec(
         path=path,
@@ -290,6 +296,8 @@ def endpoint(
             try:
                 principal = None if public else _authenticate(request)
                 _check_path_params(path_params)
+                if principal is not None and on_behalf is not None:
+                    principal = _acting(on_behalf, spec, request, principal, path_params)
                 if principal is not None and not _permitted(spec, principal):
                     _probe(spec, request, principal, path_params)  # 404 first when it is not visible
                     raise ForbiddenError("You do not have permission to do this.")
@@ -332,6 +340,38 @@ def endpoint(
         return fn
 
     return decorator
+
+
+def _acting(
+    on_behalf: ActingFor, spec: RouteSpec, request: Request, principal: Principal, path_params: dict[str, str]
+) -> Principal:
+    """The caller, or whom they act for when the body names `on_behalf_of`. Only a valid id in a JSON
+    object counts: anything else is left to the body's validation (a caller the route accepts gets its
+    422) or to the route's permissions (one it does not accepts gets its 403 whatever the body holds).
+    A refusal is the 404 of what the path names when the caller cannot see it, else the 403."""
+    named = _on_behalf_of(request)
+    if named is None:
+        return principal
+    try:
+        return on_behalf(principal, named)
+    except ForbiddenError:
+        _probe(spec, request, principal, path_params)
+        raise
+
+
+def _on_behalf_of(request: Request) -> str | None:
+    try:
+        data = json.loads(request.raw_body or b"")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    value = data.get("on_behalf_of") if isinstance(data, dict) else None
+    if not isinstance(value, str):
+        return None
+    try:
+        openapi.path_id("on_behalf_of").validate_python(value)
+    except ValidationError:
+        return None
+    return value
 
 
 def _permitted(spec: RouteSpec, principal: Principal) -> bool:

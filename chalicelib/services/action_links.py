@@ -31,7 +31,6 @@ from chalicelib.auth.principal import Principal
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.errors import (
     ConflictError,
-    ForbiddenError,
     GoneError,
     LinkUsedError,
     NotFoundError,
@@ -39,12 +38,13 @@ from chalicelib.domain.errors import (
     invalid_field,
 )
 from chalicelib.domain.orders import HistoryEntry, Order, OrderStatus
-from chalicelib.domain.permissions import Permission, UserKind
+from chalicelib.services.delegations import approver_principal, stand_in
 from chalicelib.services.order_store import LinkUse, OrderStore
 from chalicelib.services.orders import OrderService
-from chalicelib.storage import action_links, groups
+from chalicelib.storage import action_links
 from chalicelib.storage.action_links import Acting, ActionLink
 
+APPROVER_GONE = "The person this link was sent to may no longer approve orders."
 LINK_HOURS = 72  # API.md: `approval_link_hours`, default 72
 TOKEN_BYTES = 16  # 128 bits
 MAX_REASON = 2000
@@ -233,43 +233,11 @@ class ActionLinks:
     def _approver(self, link: ActionLink, acting: Acting) -> Principal:
         """The approver the link was sent to, as a caller, with their permissions as they are now. A link
         sent to a delegate acts as the approver they stand in for, while the delegation lasts: the
-        approver's permissions and customers, the delegate's name on the history (`on_behalf_of`)."""
+        approver's permissions and customers, the delegate's name on the history (`on_behalf_of`); the
+        same caller as a delegate deciding through the API (services/delegations.py `stand_in`)."""
         if not link.on_behalf_of:
-            return self._principal(link.tenant, link.approver_id, acting)
-        delegation = acting.delegation
-        if (
-            delegation is None
-            or delegation.delegate_id != link.approver_id
-            or not delegation.active_on(self._clock().date())
-        ):
-            raise ForbiddenError("The delegation this link was sent under has ended.")
-        delegate = acting.users.get(link.approver_id)
-        if delegate is None or not delegate.active:
-            raise ForbiddenError("The person this link was sent to may no longer approve orders.")
-        approver = self._principal(link.tenant, link.on_behalf_of, acting)
-        return dataclasses.replace(approver, user_id=delegate.id, name=delegate.name, on_behalf_of=approver.user_id)
-
-    @staticmethod
-    def _principal(tenant: str, user_id: str, acting: Acting) -> Principal:
-        user = acting.users.get(user_id)
-        if user is None or not user.active or user.kind != UserKind.CUSTOMER:
-            raise ForbiddenError("The person this link was sent to may no longer approve orders.")
-        if acting.index is not None:
-            permissions = groups.permissions_of(acting.index, user.kind, user.security_group_ids)
-        else:  # a tenant whose groups were all written before the index existed: read them
-            held = groups.get_many(tenant, user.security_group_ids)
-            permissions = frozenset(p for g in held if g.kind == user.kind for p in g.permissions)
-        if Permission.ORDERS_APPROVE.value not in permissions:
-            raise ForbiddenError("The person this link was sent to may no longer approve orders.")
-        return Principal(
-            tenant=tenant,
-            user_id=user.id,
-            kind=user.kind,
-            permissions=permissions,
-            customer_ids=tuple(user.customer_ids),
-            site_ids=tuple(user.site_ids),
-            name=user.name,
-        )
+            return approver_principal(link.tenant, link.approver_id, acting, APPROVER_GONE)
+        return stand_in(link.tenant, link.approver_id, link.on_behalf_of, acting, self._clock().date())
 
 
 def superseded() -> ConflictError:

@@ -1,17 +1,27 @@
 """`/me/delegation`: an approver names a delegate for a period (API.md "Approval reminders, escalation and
-delegation"). The delegate is an active user of one of the approver's customers, never the approver."""
+delegation"). The delegate is an active user of one of the approver's customers, never the approver.
+
+While the delegation lasts the delegate decides the approver's orders as the approver could: `stand_in`
+builds that caller, for both ways of deciding, the e-mail link (services/action_links.py, which reads what it
+needs with the link) and the API (`on_behalf_of` in the approve and reject bodies, `acting_for`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import date, datetime
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.clock import utcnow
-from chalicelib.domain.errors import NotFoundError, invalid_field
+from chalicelib.domain.errors import ForbiddenError, NotFoundError, invalid_field
 from chalicelib.domain.model import Delegation
-from chalicelib.domain.permissions import UserKind
-from chalicelib.storage import delegations, users
+from chalicelib.domain.permissions import Permission, UserKind
+from chalicelib.storage import action_links, delegations, groups, users
+from chalicelib.storage.action_links import Acting
+
+NOT_IN_FORCE = "No delegation from this approver to you is in force today (none, ended or not yet started)."
+DELEGATE_GONE = "You may no longer approve orders on anyone's behalf: your account is not active."
+APPROVER_GONE = "The approver you stand in for may no longer approve orders."
 
 
 class DelegationService:
@@ -42,3 +52,56 @@ class DelegationService:
     def delete(self, p: Principal) -> None:
         self.get(p)  # 404 when there is none
         delegations.delete(p.tenant, p.user_id)
+
+    def acting_for(self, caller: Principal, approver_id: str) -> Principal:
+        """The caller standing in for `approver_id` (the API's `on_behalf_of`): one strongly consistent
+        BatchGet of both users, the approver's delegation and the tenant's group index, then `stand_in`'s
+        checks. 403 for anyone but a customer user the approver's delegation names today."""
+        if not caller.is_customer:
+            raise ForbiddenError("Only a customer user may act on an approver's behalf (on_behalf_of).")
+        if approver_id == caller.user_id:
+            raise ForbiddenError("on_behalf_of names you: leave it out to act as yourself.")
+        acting = action_links.acting(caller.tenant, [caller.user_id, approver_id], approver_id)
+        p = stand_in(caller.tenant, caller.user_id, approver_id, acting, self._clock().date())
+        return dataclasses.replace(p, session_id=caller.session_id)
+
+
+def stand_in(tenant: str, delegate_id: str, approver_id: str, acting: Acting, today: date) -> Principal:
+    """The delegate as a caller deciding on the approver's behalf: the approver's permissions and customers
+    as they are now, the delegate's id and name on what they do, `on_behalf_of` the approver. Only while the
+    approver's delegation names this delegate and lasts (`today`), the delegate is active and the approver
+    still holds `orders.approve`; else 403. `acting` holds both users, the approver's delegation and the
+    group index (storage/action_links.py: one BatchGet, with the link or on its own)."""
+    delegation = acting.delegation
+    if delegation is None or delegation.delegate_id != delegate_id or not delegation.active_on(today):
+        raise ForbiddenError(NOT_IN_FORCE)
+    delegate = acting.users.get(delegate_id)
+    if delegate is None or not delegate.active:
+        raise ForbiddenError(DELEGATE_GONE)
+    approver = approver_principal(tenant, approver_id, acting, APPROVER_GONE)
+    return dataclasses.replace(approver, user_id=delegate.id, name=delegate.name, on_behalf_of=approver.user_id)
+
+
+def approver_principal(tenant: str, user_id: str, acting: Acting, refused: str) -> Principal:
+    """An approver as a caller, with their permissions as they are now (`acting`: their user and the
+    tenant's group index); 403 with `refused` unless they are an active customer user holding
+    `orders.approve`."""
+    user = acting.users.get(user_id)
+    if user is None or not user.active or user.kind != UserKind.CUSTOMER:
+        raise ForbiddenError(refused)
+    if acting.index is not None:
+        permissions = groups.permissions_of(acting.index, user.kind, user.security_group_ids)
+    else:  # a tenant whose groups were all written before the index existed: read them
+        held = groups.get_many(tenant, user.security_group_ids)
+        permissions = frozenset(p for g in held if g.kind == user.kind for p in g.permissions)
+    if Permission.ORDERS_APPROVE.value not in permissions:
+        raise ForbiddenError(refused)
+    return Principal(
+        tenant=tenant,
+        user_id=user.id,
+        kind=user.kind,
+        permissions=permissions,
+        customer_ids=tuple(user.customer_ids),
+        site_ids=tuple(user.site_ids),
+        name=user.name,
+    )

@@ -26,6 +26,7 @@ from chalicelib.api.schemas.orders import (
     PaymentRequest,
     ProposeRequest,
     ReasonRequest,
+    RejectRequest,
     ReorderOut,
     ShipmentRequest,
     SupplierReference,
@@ -35,6 +36,7 @@ from chalicelib.domain.order_states import OrderStatus
 from chalicelib.domain.permissions import Permission as P
 
 if TYPE_CHECKING:
+    from chalicelib.auth.principal import Principal
     from chalicelib.domain.orders import Order
     from chalicelib.services.orders import OrderService
 
@@ -56,6 +58,14 @@ def svc() -> OrderService:
 
 def order_response(o: Order, status: int = 200) -> Response:
     return json_response(present().order_out(o), status=status, etag=o.version)
+
+
+def standing_in(caller: Principal, approver_id: str) -> Principal:
+    """A delegate deciding for the approver they stand in for (`on_behalf_of`): the same caller as the
+    delegate's e-mail link makes (services/delegations.py `stand_in`), at one BatchGet."""
+    from chalicelib.services.delegations import DelegationService
+
+    return DelegationService().acting_for(caller, approver_id)
 
 
 def answered(status: int = 200) -> AbstractContextManager[None]:
@@ -228,6 +238,7 @@ def submit(ctx: Ctx, order_id: str) -> Response:
     body_optional=True,
     if_match=True,
     permissions=(P.ORDERS_APPROVE,),
+    on_behalf=standing_in,
 )
 def approve(ctx: Ctx, order_id: str) -> Response:
     trims = ctx.body(ApproveRequest).model_dump()["lines"]
@@ -240,14 +251,15 @@ def approve(ctx: Ctx, order_id: str) -> Response:
     "/orders/{order_id}/reject",
     "POST",
     summary="Reject back to draft, with a reason",
-    request_model=ReasonRequest,
+    request_model=RejectRequest,
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
     permissions=(P.ORDERS_APPROVE,),
+    on_behalf=standing_in,
 )
 def reject(ctx: Ctx, order_id: str) -> Response:
-    reason = ctx.body(ReasonRequest).reason
+    reason = ctx.body(RejectRequest).reason
     with answered():
         return order_response(svc().reject(ctx.principal, order_id, reason, ctx.if_match()))
 

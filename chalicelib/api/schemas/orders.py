@@ -124,12 +124,28 @@ class ApproveLine(RequestModel):
     remove: StrictFlag = False
 
 
+# A delegate deciding for the approver they stand in for (API.md "Approval reminders, escalation and
+# delegation"): the route's pipeline reads it before the body (api/http.py `endpoint(on_behalf=...)`).
+OnBehalfOf = Annotated[
+    Id | None,
+    Field(
+        description="A delegate deciding on an approver's behalf: the approver's user id. Only while the "
+        "approver's delegation names the caller (`/me/delegation`); 403 otherwise."
+    ),
+]
+
+
 class ApproveRequest(RequestModel):
     lines: Annotated[list[ApproveLine], Field(max_length=1000)] = []
+    on_behalf_of: OnBehalfOf = None
 
 
 class ReasonRequest(RequestModel):
     reason: Reason
+
+
+class RejectRequest(ReasonRequest):
+    on_behalf_of: OnBehalfOf = None
 
 
 class ProposeLine(RequestModel):
