@@ -297,7 +297,7 @@ def endpoint(
                 principal = None if public else _authenticate(request)
                 _check_path_params(path_params)
                 if principal is not None and on_behalf is not None:
-                    principal = _acting(on_behalf, spec, request, principal, path_params)
+                    principal = _acting(on_behalf, request, principal)
                 if principal is not None and not _permitted(spec, principal):
                     _probe(spec, request, principal, path_params)  # 404 first when it is not visible
                     raise ForbiddenError("You do not have permission to do this.")
@@ -342,21 +342,14 @@ def endpoint(
     return decorator
 
 
-def _acting(
-    on_behalf: ActingFor, spec: RouteSpec, request: Request, principal: Principal, path_params: dict[str, str]
-) -> Principal:
+def _acting(on_behalf: ActingFor, request: Request, principal: Principal) -> Principal:
     """The caller, or whom they act for when the body names `on_behalf_of`. Only a valid id in a JSON
     object counts: anything else is left to the body's validation (a caller the route accepts gets its
-    422) or to the route's permissions (one it does not accepts gets its 403 whatever the body holds).
-    A refusal is the 404 of what the path names when the caller cannot see it, else the 403."""
+    422) or to the route's permissions (one it does not accept gets its 403 whatever the body holds).
+    A refusal is a 403 saying why, whatever the path names: it is decided before anything the path
+    names is read, so it tells nothing of it (not even whether it exists)."""
     named = _on_behalf_of(request)
-    if named is None:
-        return principal
-    try:
-        return on_behalf(principal, named)
-    except ForbiddenError:
-        _probe(spec, request, principal, path_params)
-        raise
+    return principal if named is None else on_behalf(principal, named)
 
 
 def _on_behalf_of(request: Request) -> str | None:
