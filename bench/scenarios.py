@@ -79,6 +79,22 @@ def delegation(method: str) -> Prepare:
     return prepare
 
 
+def on_behalf(suffix: str, body: dict[str, Any]) -> Prepare:
+    """The approver's delegate for the coming week (the customer's admin) deciding on their behalf through
+    the API (`on_behalf_of`), on a fresh order waiting for approval."""
+
+    def prepare(w: World) -> Request:
+        from datetime import UTC, datetime, timedelta
+
+        today = datetime.now(UTC).date()
+        period = {"starts_on": str(today), "ends_on": str(today + timedelta(days=7))}
+        w.ok("approver", "PUT", "/me/delegation", {"delegate_id": w.ids["orgadmin"], **period})
+        o = w.order_in("pending_approval")
+        return Request("POST", f"/orders/{o['id']}{suffix}", {**body, "on_behalf_of": w.ids["approver"]})
+
+    return prepare
+
+
 def session(username: str, customer_number: str | None = None) -> Prepare:
     """Log in afresh as `username` into the actor "session" (logout and password change end it)."""
 
@@ -427,6 +443,23 @@ SCENARIOS: list[Scenario] = [
     Scenario("POST /orders/{order_id}/approve", "approver", on_order("pending_approval", "POST", "/approve")),
     Scenario(
         "POST /orders/{order_id}/reject", "approver", on_order("pending_approval", "POST", "/reject", lambda o: REASON)
+    ),
+    # A delegate: the approver, their delegation and the group index in one BatchGet; the order's Query;
+    # the transaction: 3.
+    Scenario(
+        "POST /orders/{order_id}/approve",
+        "orgadmin",
+        on_behalf("/approve", {}),
+        variant="a delegate, on the approver's behalf",
+        why="The delegate's standing (both users, the delegation, the group index) is one BatchGet before "
+        "the approver's own two round trips.",
+    ),
+    Scenario(
+        "POST /orders/{order_id}/reject",
+        "orgadmin",
+        on_behalf("/reject", REASON),
+        variant="a delegate, on the approver's behalf",
+        why="As approving on the approver's behalf: one BatchGet more than the approver's own decision.",
     ),
     Scenario("GET /orders/{order_id}/notifications", "desk", on_order("submitted", "GET", "/notifications")),
     Scenario("GET /me/delegation", "approver", delegation("GET")),

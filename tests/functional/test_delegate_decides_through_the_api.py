@@ -301,3 +301,17 @@ def test_the_document_describes_on_behalf_of(world: World) -> None:
     schemas = doc["components"]["schemas"]
     for name in ("ApproveRequest", "RejectRequest"):
         assert "on_behalf_of" in schemas[name]["properties"], name
+
+
+def test_an_idempotency_key_replays_the_delegate_s_decision(
+    world: World, deputy: dict[str, Any], deputy_api: Api
+) -> None:
+    delegate(world, deputy)
+    order = submit(world)
+    body = {"on_behalf_of": world.ids["approver"]}
+    key = {"Idempotency-Key": "approve-once"}
+    first = deputy_api.post(f"/orders/{order['id']}/approve", body, headers=key)
+    assert first.status_code == 200, first.body
+    again = deputy_api.post(f"/orders/{order['id']}/approve", body, headers=key)
+    assert (again.status_code, again.json) == (200, first.json)
+    assert [h["action"] for h in order_now(world, order["id"])["history"]].count("approve") == 1
