@@ -353,8 +353,11 @@ def _acting(on_behalf: ActingFor, request: Request, principal: Principal) -> Pri
 
 
 def _on_behalf_of(request: Request) -> str | None:
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:  # never parsed: the route's own checks refuse it (403, else 413)
+        return None
     try:
-        data = json.loads(request.raw_body or b"")
+        data = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     value = data.get("on_behalf_of") if isinstance(data, dict) else None

@@ -23,8 +23,9 @@ class Principal:
     session_id: str = ""  # the login (refresh-token family) this token belongs to
     # The display name, for what the caller's actions record (history entries): "" in older tokens.
     name: str = ""
-    # A delegate deciding through an approver's e-mail link: the approver they stand in for (their
-    # permissions and customers are this principal's); "" otherwise. Built server side only.
+    # A delegate deciding for an approver, through their e-mail link or the API's `on_behalf_of`: the
+    # approver they stand in for (their permissions and customers are this principal's); "" otherwise.
+    # Built server side only, once the approver's delegation is read (services/delegations.py `stand_in`).
     on_behalf_of: str = ""
 
     @property
