@@ -2,7 +2,7 @@
 
     python -m infra.deploy before --stage dev [--ses-identity example.org]   # infra stack, key, config
     chalice deploy --stage dev
-    python -m infra.deploy after --stage dev                                  # stream mapping settings
+    python -m infra.deploy after --stage dev           # stream mapping, error responses, the API's URL
     python -m infra.deploy rotate-signing-key --stage dev
     python -m infra.deploy signing-key --stage prod     # packaged-template path: only the key
 
@@ -23,6 +23,7 @@ from typing import Any
 
 from chalicelib import config
 from infra import resources
+from infra.gateway_responses import gateway_responses
 
 REPO = resources.INFRA_DIR.parent
 CHALICE_DIR = REPO / ".chalice"
@@ -305,6 +306,9 @@ def cmd_after(args: argparse.Namespace) -> None:
         print(f"No SQS mapping of {webhook_fn} from {queue_arn} yet: run `make deploy` again once it exists.")
     url = set_public_api_url(_session().client("lambda"), stage, args.chalice_dir)
     print(f"E-mail links lead to {url}" if url else "No REST API deployed yet: e-mail links use the portal URL.")
+    count = put_gateway_responses(_session().client("apigateway"), stage, args.chalice_dir)
+    if count:
+        print(f"API Gateway's own answers (an unknown path, throttling, ...) in the error envelope: {count} types")
 
 
 # --- the API's public URL, for the links in e-mails ---------------------------------------------------
@@ -333,6 +337,31 @@ def set_public_api_url(lambda_client: Any, stage: str, chalice_dir: Path = CHALI
         variables = {**current.get("Variables", {}), config.PUBLIC_API_URL: url}
         lambda_client.update_function_configuration(FunctionName=name, Environment={"Variables": variables})
     return url
+
+
+def put_gateway_responses(apigateway: Any, stage: str, chalice_dir: Path = CHALICE_DIR) -> int:
+    """API Gateway's own answers in the error envelope on a `chalice deploy` stage (an unknown path: 404
+    `not_found`, not 403 "Missing Authentication Token"), as the packaged template has them. Each
+    `chalice deploy` replaces the API definition and drops them, so `make deploy` puts them back after it,
+    then deploys the API stage for them to take effect. Returns how many (0: no REST API deployed yet)."""
+    rest_api = next((r for r in deployed_resources(stage, chalice_dir) if r.get("rest_api_id")), None)
+    if rest_api is None:
+        return 0
+    api_id = str(rest_api["rest_api_id"])
+    responses = gateway_responses()
+    for response_type, response in responses.items():
+        status = {"statusCode": response["statusCode"]} if "statusCode" in response else {}
+        apigateway.put_gateway_response(
+            restApiId=api_id,
+            responseType=response_type,
+            responseParameters=response["responseParameters"],
+            responseTemplates=response["responseTemplates"],
+            **status,
+        )
+    stage_name = read_chalice_config(chalice_dir)["stages"].get(stage, {}).get("api_gateway_stage")
+    stage_name = stage_name or read_chalice_config(chalice_dir).get("api_gateway_stage", "api")
+    apigateway.create_deployment(restApiId=api_id, stageName=stage_name, description="OrderGate error responses")
+    return len(responses)
 
 
 def cmd_signing_key(args: argparse.Namespace) -> None:

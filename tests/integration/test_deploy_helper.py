@@ -254,3 +254,33 @@ def test_first_deploy_without_an_ses_identity_stops_with_a_hint(moto, chalice_di
 
     assert "SES_IDENTITY=" in capsys.readouterr().err
     assert boto3.client("cloudformation").list_stacks()["StackSummaries"] == []
+
+
+# --- API Gateway's own answers on a `chalice deploy` stage --------------------------------------------
+
+
+def test_after_a_chalice_deploy_an_unknown_path_answers_404_in_our_envelope(moto, chalice_dir):
+    apigw = boto3.client("apigateway")
+    assert deploy.put_gateway_responses(apigw, "dev", chalice_dir) == 0  # nothing deployed yet: nothing to do
+
+    api_id = apigw.create_rest_api(name="ordergate")["id"]  # what `chalice deploy` made and recorded
+    root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK")
+    (chalice_dir / "deployed").mkdir()
+    url = f"https://{api_id}.execute-api.eu-west-1.amazonaws.com/api/"
+    resources_ = [{"name": "rest_api", "resource_type": "rest_api", "rest_api_id": api_id, "rest_api_url": url}]
+    (chalice_dir / "deployed" / "dev.json").write_text(json.dumps({"resources": resources_}))
+
+    for _ in range(2):  # every `make deploy` puts them back: chalice's deploy replaces the API definition
+        assert deploy.put_gateway_responses(apigw, "dev", chalice_dir) > 0
+    found = {r["responseType"]: r for r in apigw.get_gateway_responses(restApiId=api_id)["items"]}
+    missing_token = found["MISSING_AUTHENTICATION_TOKEN"]
+    assert missing_token["statusCode"] == "404"
+    body = json.loads(missing_token["responseTemplates"]["application/json"])
+    assert body["error"]["code"] == "not_found" and "Authentication Token" not in json.dumps(body)
+    assert json.loads(found["DEFAULT_5XX"]["responseTemplates"]["application/json"])["error"]["code"] == (
+        "internal_error"
+    )
+    deployments = apigw.get_deployments(restApiId=api_id)["items"]
+    assert len(deployments) == 2  # each put is made live on the stage
