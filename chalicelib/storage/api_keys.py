@@ -10,7 +10,7 @@ from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.storage import keys
 from chalicelib.storage.items import ApiKeyItem
-from chalicelib.storage.paging import Page, decode_cursor, encode_cursor
+from chalicelib.storage.paging import Page, partition_page
 from chalicelib.storage.table import is_condition_failure
 
 
@@ -73,15 +73,7 @@ def get(tenant: str, key_id: str) -> ApiKey:
 
 
 def page(tenant: str, limit: int, cursor: str | None) -> Page[ApiKey]:
-    pk = keys.api_keys_pk(tenant)
-    result = ApiKeyItem.query(
-        pk,
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
-    )
-    items = [_out(i) for i in result]
-    return Page(items, encode_cursor(result.last_evaluated_key))
+    return partition_page(ApiKeyItem, keys.api_keys_pk(tenant), limit, cursor, _out)
 
 
 def delete(tenant: str, key_id: str) -> None:

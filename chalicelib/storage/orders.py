@@ -52,7 +52,7 @@ from chalicelib.storage.order_codec import (
     order_from_items,
     pages,
 )
-from chalicelib.storage.paging import Page, decode_cursor, page_from
+from chalicelib.storage.paging import Page, partition_page
 from chalicelib.storage.table import Check, add_checks, cancellation_codes, failed_check, transaction
 
 EVENT_DAYS = 30  # how long order events are kept (the event feed's window; TTL)
@@ -281,14 +281,7 @@ def _put_reference_entry(tx: Any, tenant: str, order: Order, sales_rep_id: str |
 def list_by_supplier_reference(tenant: str, reference: str, limit: int, cursor: str | None) -> Page[OrderSummary]:
     """The orders under one supplier's reference, newest first: one Query of its partition."""
     pk = keys.supplier_reference(tenant, reference)
-    result = SupplierRefItem.query(
-        pk,
-        scan_index_forward=False,
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
-    )
-    return page_from((OrderSummary(**i.summary) for i in result), lambda: result.last_evaluated_key)
+    return partition_page(SupplierRefItem, pk, limit, cursor, lambda i: OrderSummary(**i.summary), newest_first=True)
 
 
 def _move_due(tx: Any, tenant: str, order: Order) -> None:
@@ -386,14 +379,9 @@ def add_message(tenant: str, order: Order, sales_rep_id: str | None, message: Me
 
 def list_messages(tenant: str, order_id: str, limit: int, cursor: str | None) -> Page[Message]:
     pk = keys.order_messages_pk(tenant, order_id)
-    result = OrderMessageItem.query(
-        pk,
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
+    return partition_page(
+        OrderMessageItem, pk, limit, cursor, lambda m: Message(m.id, m.author_id, m.author_kind, m.body, m.created_at)
     )
-    page = page_from(iter(result), lambda: result.last_evaluated_key)
-    return page.map(lambda m: Message(m.id, m.author_id, m.author_kind, m.body, m.created_at))
 
 
 class DynamoOrderStore:

@@ -111,9 +111,24 @@ def prefix_page(
 ) -> Page[T]:
     """One Query page of the items of `model` in partition `pk` whose sort key starts with
     `sk_prefix`, converted to domain objects: the list access pattern of most collections."""
+    return partition_page(model, pk, limit, cursor, convert, condition=model.sk.startswith(sk_prefix))
+
+
+def partition_page(
+    model: Any,
+    pk: str,
+    limit: int,
+    cursor: str | None,
+    convert: Callable[[Any], T],
+    *,
+    condition: Any = None,
+    newest_first: bool = False,
+) -> Page[T]:
+    """One Query page of partition `pk` (all of it, or the sort keys `condition` selects), converted."""
     result = model.query(
         pk,
-        model.sk.startswith(sk_prefix),
+        condition,
+        scan_index_forward=not newest_first,
         limit=limit,
         page_size=limit,
         last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),

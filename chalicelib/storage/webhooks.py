@@ -11,7 +11,7 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, Updat
 from chalicelib.domain.errors import NotFoundError, VersionMismatchError
 from chalicelib.storage import keys
 from chalicelib.storage.items import BaseItem, WebhookDeliveryItem, WebhookEndpointItem
-from chalicelib.storage.paging import Page, decode_cursor, encode_cursor
+from chalicelib.storage.paging import Page, partition_page
 from chalicelib.storage.table import cancellation_codes, is_condition_failure, transaction
 
 MAX_ENDPOINTS = 20  # per tenant: the fan-out reads them in one Query and writes in one transaction
@@ -131,15 +131,7 @@ def endpoints(tenant: str) -> list[Endpoint]:
 
 
 def endpoints_page(tenant: str, limit: int, cursor: str | None) -> Page[Endpoint]:
-    pk = keys.webhooks_pk(tenant)
-    result = WebhookEndpointItem.query(
-        pk,
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
-    )
-    items = [_endpoint(i) for i in result]
-    return Page(items, encode_cursor(result.last_evaluated_key))
+    return partition_page(WebhookEndpointItem, keys.webhooks_pk(tenant), limit, cursor, _endpoint)
 
 
 def get_endpoint(tenant: str, endpoint_id: str) -> Endpoint:
@@ -217,15 +209,7 @@ def get_delivery(tenant: str, endpoint_id: str, delivery_id: str) -> Delivery:
 
 def deliveries_page(tenant: str, endpoint_id: str, limit: int, cursor: str | None) -> Page[Delivery]:
     pk = keys.webhook_deliveries_pk(tenant, endpoint_id)
-    result = WebhookDeliveryItem.query(
-        pk,
-        scan_index_forward=False,
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
-    )
-    items = [_delivery(i) for i in result]
-    return Page(items, encode_cursor(result.last_evaluated_key))
+    return partition_page(WebhookDeliveryItem, pk, limit, cursor, _delivery, newest_first=True)
 
 
 def record_attempt(
