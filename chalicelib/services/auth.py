@@ -106,11 +106,7 @@ class AuthService:
     def principal_for(self, tenant: str, user: User, session_id: str, index: groups.GroupIndex | None) -> Principal:
         """The caller as their token describes them: permissions from the group index read with the user
         (a tenant whose groups were written before the index existed: read the groups)."""
-        if index is not None:
-            perms = groups.permissions_of(index, user.kind, user.security_group_ids)
-        else:
-            held = groups.get_many(tenant, user.security_group_ids)
-            perms = frozenset(p for g in held if g.kind == user.kind for p in g.permissions)
+        perms = groups.user_permissions(tenant, user.kind, user.security_group_ids, index)
         is_customer = user.kind == UserKind.CUSTOMER
         return Principal(
             tenant=tenant,

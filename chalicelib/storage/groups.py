@@ -72,6 +72,14 @@ def permissions_of(index: GroupIndex, kind: UserKind, group_ids: list[str]) -> f
     return frozenset(p for k, perms in held if k == kind for p in perms)
 
 
+def user_permissions(tenant: str, kind: UserKind, group_ids: list[str], index: GroupIndex | None) -> frozenset[str]:
+    """A user's permissions from the group index read with them; a tenant whose groups were all written
+    before the index existed has none: its groups are read (one BatchGet)."""
+    if index is not None:
+        return permissions_of(index, kind, group_ids)
+    return frozenset(p for g in get_many(tenant, group_ids) if g.kind == kind for p in g.permissions)
+
+
 def _write(tenant: str, put: SecurityGroupItem | None, gone: SecurityGroupItem | None) -> None:
     """One group write with the index rewritten to match, conditional on the index read (and the group's
     own version): a concurrent group write makes it fail, and the caller's version check decides."""
