@@ -24,6 +24,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Address, CodeName, Customer, SecurityGroup, Site, TenantSettings, User
 from chalicelib.domain.permissions import BUILTIN_GROUPS, PERMISSION_KIND, Permission, UserKind
+from chalicelib.services.callers import caller_keys, check_token_rights
 from chalicelib.services.updates import ATTEMPTS, apply_change
 from chalicelib.storage import customers, groups, keys, sites, tenants, users
 from chalicelib.storage.paging import Page
@@ -413,14 +414,17 @@ class UserAdmin:
         group_ids = changes.get("security_group_ids") or speculated
 
         def load() -> User:
-            # The user and whatever the change names (or is likely to need), in one BatchGet.
+            # The user, the caller as stored now (services/callers.py) and whatever the change names (or
+            # is likely to need), in one BatchGet.
             refs = load_refs(
                 principal.tenant,
                 users=[user_id],
                 groups=group_ids,
                 customers=changes.get("customer_ids") or [],
                 sites=changes.get("site_ids") or [],
+                extra=caller_keys(principal),
             )
+            check_token_rights(principal, refs)
             user = refs.users.get(user_id)
             if user is None or not (self._is_admin(principal) or self._in_org(principal, user)):
                 raise NotFoundError("user")
@@ -429,6 +433,11 @@ class UserAdmin:
 
         def change(current: User) -> User:
             after: User = _replace(current, changes)
+            if current.id == principal.user_id and (
+                after.status != current.status or set(after.security_group_ids) != set(current.security_group_ids)
+            ):
+                # Nobody raises their own rights or ends someone else's deactivation of them (API.md).
+                raise ForbiddenError("You cannot change your own status or security groups.")
             self._validate(principal, after, read[0], only=named)
             self._check_limit(principal, after.approval_limit, current.approval_limit)
             if password_hash is not None:

@@ -89,7 +89,7 @@ def approver_principal(tenant: str, user_id: str, acting: Acting, refused: str) 
     user = acting.users.get(user_id)
     if user is None or not user.active or user.kind != UserKind.CUSTOMER:
         raise ForbiddenError(refused)
-    permissions = groups.user_permissions(tenant, user.kind, user.security_group_ids, acting.index)
+    permissions = groups.permissions_of(acting.index or {}, user.kind, user.security_group_ids)
     if Permission.ORDERS_APPROVE.value not in permissions:
         raise ForbiddenError(refused)
     return Principal(
@@ -100,4 +100,5 @@ def approver_principal(tenant: str, user_id: str, acting: Acting, refused: str) 
         customer_ids=tuple(user.customer_ids),
         site_ids=tuple(user.site_ids),
         name=user.name,
+        current=True,  # read in this request (`acting`): services/callers.py
     )

@@ -257,6 +257,7 @@ def get_user(ctx: Ctx, user_id: str) -> Response:
     bp,
     "/users/{user_id}",
     "PATCH",
+    caller="action",  # UserAdmin.update reads the caller with the user (one BatchGet)
     summary="Change a user",
     request_model=UserPatch,
     response_model=UserOut,
