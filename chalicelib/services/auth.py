@@ -18,7 +18,6 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import User
-from chalicelib.domain.permissions import UserKind
 from chalicelib.services.callers import principal_of
 from chalicelib.services.tenants import SLUG
 from chalicelib.storage import groups, keys, sessions, users

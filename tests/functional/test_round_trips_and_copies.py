@@ -150,7 +150,12 @@ def test_an_approver_over_the_budget_submits_their_own_order(world: World) -> No
 def test_concurrent_drafts_get_distinct_consecutive_numbers(world: World) -> None:
     # Through the service: chalice.test.Client swaps os.environ per request, which threads would garble.
     buyer = Principal(
-        "acme", world.ids["buyer"], UserKind.CUSTOMER, frozenset({"orders.place"}), (world.customer["id"],), current=True
+        "acme",
+        world.ids["buyer"],
+        UserKind.CUSTOMER,
+        frozenset({"orders.place"}),
+        (world.customer["id"],),
+        current=True,
     )
     service = get_services().orders
 

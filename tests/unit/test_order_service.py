@@ -33,7 +33,9 @@ BOSS = Principal(
     customer_ids=("c1",),
     current=True,
 )
-DESK = Principal(T, "desk", UserKind.STAFF, frozenset({"orders.read_all", "orders.review", "orders.fulfil"}), current=True)
+DESK = Principal(
+    T, "desk", UserKind.STAFF, frozenset({"orders.read_all", "orders.review", "orders.fulfil"}), current=True
+)
 STRANGER = Principal(T, "other", UserKind.CUSTOMER, frozenset({"orders.place"}), customer_ids=("c2",), current=True)
 
 
