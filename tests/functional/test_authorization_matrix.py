@@ -823,3 +823,57 @@ def test_a_key_with_a_permission_gets_what_staff_with_it_get(matrix: MatrixWorld
     if as_key != as_person and not (as_key == 200 and as_person == 409):  # the key confirmed it first
         wrong.append(f"  POST confirm: staff {as_person}, key {as_key}")
     assert not wrong, f"{permission}\n" + "\n".join(wrong)
+
+
+# --- callers whose rights ended after their token was issued (API.md "Rights come from current data") -----
+# Every write the administrator may make, tried with the token of an administrator deactivated since, and of
+# one demoted to the order desk since: the first is refused (401) on every one of them, the second on every
+# one the order desk may not make (401, or 403 where the route's permission is checked on the user as stored
+# now), and neither refusal changes anything. Logging out ends a session whatever became of its user.
+ADMIN_WRITES = sorted(
+    route
+    for route, r in MATRIX.items()
+    if route[0] != "GET"
+    and not SPECS[route].public
+    and route != ("POST", "/auth/logout")
+    and 200 <= r.status_for("admin") < 400
+)
+
+
+def _former_admin(m: MatrixWorld, fate: str) -> Api:
+    username = m.unique(fate)
+    made = create_user(m.admin, username, ["administrators"], kind="staff")
+    api = m.world.anon.login("acme", username, USER_PASSWORD)
+    change = {"status": "inactive"} if fate == "deactivated" else {"security_group_ids": ["order-desk"]}
+    assert m.admin.patch(f"/users/{made['id']}", change).status_code == 200
+    return api
+
+
+@pytest.mark.parametrize("route", ADMIN_WRITES, ids=[f"{m} {p}" for m, p in ADMIN_WRITES])
+def test_a_deactivated_or_demoted_administrator_writes_nothing_more(
+    matrix: MatrixWorld, route: tuple[str, str]
+) -> None:
+    m = matrix
+    method, template = route
+    wrong = []
+    for fate in ("deactivated", "demoted"):
+        if fate == "demoted" and 200 <= MATRIX[route].status_for("order_desk") < 400:
+            continue  # the order desk may do this: the demoted administrator still may
+        api = _former_admin(m, fate)
+        target = TARGETS[MATRIX[route].about](m)
+        before = _order_state(m, target)
+        body = BODIES.get(route)
+        if route in CSV_BODIES:
+            reply = api.call(
+                method, template.format(**target), raw=CSV_BODIES[route], headers={"Content-Type": "text/csv"}
+            )
+        else:
+            reply = api.call(method, template.format(**target), body(m, "admin", target) if callable(body) else body)
+        allowed = {401} if fate == "deactivated" else {401, 403}
+        if reply.status_code not in allowed:
+            wrong.append(f"  {fate}: expected {sorted(allowed)}, got {reply.status_code} {reply.body[:200]!r}")
+        elif _order_state(m, target) != before:
+            wrong.append(f"  {fate}: the refused request changed the order")
+        if api.get("/me").status_code != 200:
+            wrong.append(f"  {fate}: the token no longer reads (reads end with the token, not before)")
+    assert not wrong, f"{method} {template}\n" + "\n".join(wrong)
