@@ -223,8 +223,20 @@ def _parents(
     return chain, chain
 
 
+def _check_rep_assignment(principal: Principal) -> None:
+    """A customer's sales rep reads all its orders: assigning one (or another, or none) takes the rights
+    of reading the customer's orders, `orders.read_all`, besides `customers.manage` (else someone who
+    manages customers could make themselves the rep of any and read its orders)."""
+    if not principal.has(P.ORDERS_READ_ALL):
+        raise ForbiddenError(
+            "Assigning a sales rep needs the orders.read_all permission: a rep reads the customer's orders."
+        )
+
+
 def create_customer(principal: Principal, data: dict[str, Any]) -> Customer:
     principal.require_staff(P.CUSTOMERS_MANAGE)
+    if data.get("sales_rep_id") is not None:
+        _check_rep_assignment(principal)
     customer = Customer(id=new_id(), **{**data, "addresses": _addresses(data.get("addresses", []))})
     for attempt in range(ATTEMPTS):
         chain, relied = _parents(
@@ -252,6 +264,8 @@ def update_customer(principal: Principal, customer_id: str, changes: dict[str, A
 
     def change(current: Customer) -> Customer:
         after: Customer = _replace(current, changes)
+        if after.sales_rep_id != current.sales_rep_id:
+            _check_rep_assignment(principal)
         relied.clear()
         new_list = changes.get("price_list_id")
         if "parent_id" in changes or "sales_rep_id" in changes or new_list is not None:

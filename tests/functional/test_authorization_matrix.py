@@ -877,3 +877,65 @@ def test_a_deactivated_or_demoted_administrator_writes_nothing_more(
         if api.get("/me").status_code != 200:
             wrong.append(f"  {fate}: the token no longer reads (reads end with the token, not before)")
     assert not wrong, f"{method} {template}\n" + "\n".join(wrong)
+
+
+# --- assigning a sales rep: the rights of reading the customer's orders -----------------------------------
+# A customer's sales rep reads all its orders, so setting `sales_rep_id` (on POST or PATCH /customers, to
+# someone, someone else or nobody) takes `orders.read_all` besides `customers.manage`: the status for a staff
+# user holding the permissions of each column (the administrators hold both).
+REP_ASSIGNERS = {
+    "customers.manage": ["customers.manage"],
+    "and orders.read_all": ["customers.manage", "orders.read_all"],
+}
+REP_ASSIGNMENTS = {
+    # what the request does: (status with customers.manage alone, status with orders.read_all too)
+    "create a customer without a rep": (201, 201),
+    "create a customer with themselves as its rep": (403, 201),
+    "edit a customer's terms": (200, 200),
+    "make themselves a customer's rep": (403, 200),
+    "take a customer's rep away": (403, 200),
+}
+
+
+def _assign(m: MatrixWorld, api: Api, assignment: str, me: str, cid: str) -> Any:
+    new = {"number": m.unique("N-"), "name": "New"}
+    if assignment == "create a customer without a rep":
+        return api.post("/customers", new)
+    if assignment == "create a customer with themselves as its rep":
+        return api.post("/customers", {**new, "sales_rep_id": me})
+    change = {
+        "edit a customer's terms": {"payment_terms": "14 days"},
+        "make themselves a customer's rep": {"sales_rep_id": me},
+        "take a customer's rep away": {"sales_rep_id": None},
+    }[assignment]
+    return api.patch(f"/customers/{cid}", change)
+
+
+@pytest.mark.parametrize("assignment", list(REP_ASSIGNMENTS))
+def test_assigning_a_sales_rep_takes_the_rights_of_reading_the_customers_orders(
+    matrix: MatrixWorld, assignment: str
+) -> None:
+    m = matrix
+    wrong = []
+    for column, (name, permissions) in enumerate(REP_ASSIGNERS.items()):
+        group = m.admin.post(
+            "/security-groups", {"name": m.unique("Reps "), "kind": "staff", "permissions": permissions}
+        )
+        assert group.status_code == 201, group.body
+        username = m.unique("manager")
+        me = create_user(m.admin, username, [group.json["id"]], kind="staff")["id"]
+        api = m.world.anon.login("acme", username, USER_PASSWORD)
+        rep = m.world.ids["rep"]
+        number = m.unique("R-")
+        made = m.admin.post("/customers", {"number": number, "name": "Shop", "sales_rep_id": rep})
+        assert made.status_code == 201, made.body
+        cid = made.json["id"]
+        reply = _assign(m, api, assignment, me, cid)
+        expected = REP_ASSIGNMENTS[assignment][column]
+        if reply.status_code != expected:
+            wrong.append(f"  with {name}: expected {expected}, got {reply.status_code} {reply.body[:200]!r}")
+        elif expected == 403 and m.admin.get(f"/customers/{cid}").json["sales_rep_id"] != rep:
+            wrong.append(f"  with {name}: a refused request changed the customer's rep")
+        if expected == 403 and api.get(f"/orders?customer_id={cid}").status_code != 404:
+            wrong.append(f"  with {name}: reads the orders of a customer they are not the rep of")
+    assert not wrong, f"{assignment}\n" + "\n".join(wrong)
