@@ -151,3 +151,14 @@ def test_concurrent_product_group_changes_all_survive(aws: None) -> None:
     at_once([lambda c=c: catalog.update_group(ADMIN, group.id, dict(c), None) for c in changes])
     final = catalog.get_group(ADMIN, group.id)
     assert (final.name, final.portal, final.version) == ("Hand tools", True, group.version + len(changes))
+
+
+def test_concurrent_price_list_replacements_all_apply(aws: None) -> None:
+    from chalicelib.services import pricing
+
+    setup_tenant()
+    header, _ = pricing.save_price_list(ADMIN, None, "Trade", None, [], None)
+    names = [f"Trade {n}" for n in range(WRITERS)]
+    at_once([lambda n=n: pricing.save_price_list(ADMIN, header.id, n, None, [], None) for n in names])
+    final, _ = pricing.get_price_list(ADMIN, header.id)
+    assert final.name in names and final.version == header.version + WRITERS
