@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from chalicelib.auth.principal import Principal
@@ -57,8 +58,8 @@ def test_concurrent_product_changes_and_stock_pushes_all_land(aws: None) -> None
         {"portal": True},
     ]
     pushes = [stock.StockEntry(0, "P-1", site.id, Decimal(n)) for n in (3, 4, 5)]
-    calls: list[Callable[[], Any]] = [lambda c=c: catalog.update_product(ADMIN, pid, dict(c), None) for c in changes]
-    calls += [lambda e=e: stock.sync(ADMIN, [e], []) for e in pushes]
+    calls: list[Callable[[], Any]] = [partial(catalog.update_product, ADMIN, pid, c, None) for c in changes]
+    calls += [partial(stock.sync, ADMIN, [e], []) for e in pushes]
     at_once(calls)
     final: Product = products.get("acme", pid)
     assert (final.name, final.description, final.base_price, final.unit, final.barcodes, final.portal) == (
@@ -97,7 +98,7 @@ def test_concurrent_user_changes_all_survive(aws: None) -> None:
         {"approval_limit": Decimal("250.00")},
         {"security_group_ids": ["customer-approvers"]},
     ]
-    at_once([lambda c=c: user_admin.update(ADMIN, u.id, dict(c), None) for c in changes])
+    at_once([partial(user_admin.update, ADMIN, u.id, c, None) for c in changes])
     final = user_admin.get(ADMIN, u.id)
     assert (final.name, final.email, final.locale, final.site_ids, final.approval_limit) == (
         "Renamed",
@@ -113,12 +114,12 @@ def test_concurrent_security_group_and_site_changes_all_apply(aws: None) -> None
     setup_tenant()
     group = admin.create_group(ADMIN, "Buyers plus", "customer", [])
     grants = ["orders.place", "orders.approve", "orders.view_org", "org.manage", "orders.place", "orders.approve"]
-    at_once([lambda p=p: admin.replace_group(ADMIN, group.id, f"With {p}", None, [p], None) for p in grants])
+    at_once([partial(admin.replace_group, ADMIN, group.id, f"With {p}", None, [p], None) for p in grants])
     final_group = admin.get_group(ADMIN, group.id)
     assert final_group.version == group.version + len(grants)
     site = admin.create_site(ADMIN, "WAW", "Warsaw", None)
     site_changes: list[dict[str, Any]] = [{"name": "Warszawa"}, {"address": "1 Street"}, {"code": "WA1"}]
-    at_once([lambda c=c: admin.update_site(ADMIN, site.id, dict(c), None) for c in site_changes])
+    at_once([partial(admin.update_site, ADMIN, site.id, c, None) for c in site_changes])
     final_site = admin.get_site(ADMIN, site.id)
     assert (final_site.name, final_site.address, final_site.code) == ("Warszawa", "1 Street", "WA1")
 
@@ -133,7 +134,7 @@ def test_concurrent_settings_changes_all_survive(aws: None) -> None:
         {"order_desk_email": "desk@acme.example"},
         {"approval_link_hours": 48},
     ]
-    at_once([lambda c=c: admin.update_settings(ADMIN, dict(c), None) for c in changes])
+    at_once([partial(admin.update_settings, ADMIN, c, None) for c in changes])
     final = admin.get_settings(ADMIN)
     assert (final.name, final.default_locale, final.order_number_prefix, final.portal_url) == (
         "Acme Ltd",
@@ -148,7 +149,7 @@ def test_concurrent_product_group_changes_all_survive(aws: None) -> None:
     setup_tenant()
     group = catalog.create_group(ADMIN, "Tools", False)
     changes: list[dict[str, Any]] = [{"name": "Hand tools"}, {"portal": True}, {"name": "Hand tools"}, {"portal": True}]
-    at_once([lambda c=c: catalog.update_group(ADMIN, group.id, dict(c), None) for c in changes])
+    at_once([partial(catalog.update_group, ADMIN, group.id, c, None) for c in changes])
     final = catalog.get_group(ADMIN, group.id)
     assert (final.name, final.portal, final.version) == ("Hand tools", True, group.version + len(changes))
 
@@ -159,6 +160,6 @@ def test_concurrent_price_list_replacements_all_apply(aws: None) -> None:
     setup_tenant()
     header, _ = pricing.save_price_list(ADMIN, None, "Trade", None, [], None)
     names = [f"Trade {n}" for n in range(WRITERS)]
-    at_once([lambda n=n: pricing.save_price_list(ADMIN, header.id, n, None, [], None) for n in names])
+    at_once([partial(pricing.save_price_list, ADMIN, header.id, n, None, [], None) for n in names])
     final, _ = pricing.get_price_list(ADMIN, header.id)
     assert final.name in names and final.version == header.version + WRITERS
