@@ -517,10 +517,28 @@ def matrix_world(w: World) -> MatrixWorld:
     return MatrixWorld(w, apis, passwords, ids)
 
 
+# Who each signed-in caller is, to sign them in again: (tenant, username, customer number).
+LOGINS = {
+    "other_tenant": ("globex", "admin", None),
+    "buyer": ("acme", "buyer", "C-100"),
+    "approver": ("acme", "boss", "C-100"),
+    "customer_admin": ("acme", "cadmin", "C-100"),
+    "site_admin": ("acme", "sadmin", "C-100"),
+    "manager": ("acme", "manager", "C-100"),
+    "sales_rep": ("acme", "rep", None),
+    "order_desk": ("acme", "desk", None),
+    "admin": ("acme", "admin", None),
+}
+
+
 def _call(m: MatrixWorld, route: tuple[str, str], caller: str, target: Target) -> Any:
     method, template = route
     path = template.format(**target)
     api = m.apis[caller]
+    if route == ("POST", "/auth/logout") and caller in LOGINS:
+        # Logging out ends the session the token belongs to, its writes too: end a session of its own.
+        tenant, username, number = LOGINS[caller]
+        api = m.world.anon.login(tenant, username, m.passwords.get(caller, USER_PASSWORD), number)
     if route in CSV_BODIES:
         return api.call(method, path, raw=CSV_BODIES[route], headers={"Content-Type": "text/csv"})
     body = BODIES.get(route)
