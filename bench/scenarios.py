@@ -375,7 +375,7 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "PATCH /customers/{customer_id}",
         "admin",
-        lambda w: Request("PATCH", f"/customers/{new_customer(w)}", {"payment_terms": "60 days"}),
+        lambda w: Request("PATCH", f"/customers/{new_customer(w)}", {"payment_terms": 60}),
     ),
     # --- orders: lists and drafts -----------------------------------------------------------------------
     Scenario("GET /orders", "buyer", get("/orders")),
@@ -530,9 +530,7 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "GET /orders/{order_id}/documents/{document_id}/download", "desk", with_document("GET", "/download"), expect=302
     ),
-    Scenario(
-        "DELETE /orders/{order_id}/documents/{document_id}", "buyer", with_document("DELETE", ""), expect=204
-    ),
+    Scenario("DELETE /orders/{order_id}/documents/{document_id}", "buyer", with_document("DELETE", ""), expect=204),
     # --- catalog and prices ----------------------------------------------------------------------------
     Scenario("GET /product-groups", "admin", get("/product-groups")),
     Scenario(

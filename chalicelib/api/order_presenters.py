@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.api.schemas.orders import (
+    CreditNoteOut,
     InvoiceOut,
     LineOut,
     MessageOut,
@@ -16,6 +17,8 @@ from chalicelib.api.schemas.orders import (
     ShipmentLineOut,
     ShipmentOut,
 )
+from chalicelib.domain.accounts import Balance
+from chalicelib.domain.clock import utcnow
 from chalicelib.domain.orders import Document, Line, Order, Revision
 
 if TYPE_CHECKING:
@@ -75,13 +78,31 @@ def shipment_out(d: Document) -> ShipmentOut:
     )
 
 
-def invoice_out(d: Document) -> InvoiceOut:
+def invoice_out(d: Document, b: Balance) -> InvoiceOut:
+    share = b.invoice(d.id)
+    amount = d.amount or Decimal(0)
     return InvoiceOut(
         id=d.id,
         date=d.date,
         number=d.number,
-        amount=d.amount or Decimal(0),
+        amount=amount,
         due_date=d.due_date,
+        credited=share.credited if share else Decimal(0),
+        paid=share.paid if share else Decimal(0),
+        outstanding=share.outstanding if share else amount,
+        overdue=share.overdue if share else False,
+        recorded_by=d.recorded_by,
+        recorded_at=d.recorded_at,
+    )
+
+
+def credit_note_out(d: Document) -> CreditNoteOut:
+    return CreditNoteOut(
+        id=d.id,
+        date=d.date,
+        number=d.number,
+        amount=d.amount or Decimal(0),
+        reason=d.reason,
         recorded_by=d.recorded_by,
         recorded_at=d.recorded_at,
     )
@@ -100,6 +121,7 @@ def payment_out(d: Document) -> PaymentOut:
 
 def order_data(o: Order) -> dict[str, Any]:
     t = o.totals
+    b = o.balance(utcnow().date())  # overdue is as of today (UTC)
     return {
         "id": o.id,
         "number": o.number,
@@ -127,8 +149,17 @@ def order_data(o: Order) -> dict[str, Any]:
         "proposal": proposal_out(o),
         "revisions": [revision_out(r) for r in o.revisions],
         "shipments": [shipment_out(d) for d in o.documents_of("shipment")],
-        "invoices": [invoice_out(d) for d in o.documents_of("invoice")],
+        "invoices": [invoice_out(d, b) for d in o.documents_of("invoice")],
+        "credit_notes": [credit_note_out(d) for d in o.documents_of("credit_note")],
         "payments": [payment_out(d) for d in o.documents_of("payment")],
+        "balance": {
+            "invoiced": b.invoiced,
+            "credited": b.credited,
+            "paid": b.paid,
+            "outstanding": b.outstanding,
+            "overdue": b.overdue,
+            "prepaid": b.prepaid,
+        },
         "history": [dataclasses.asdict(h) for h in o.history],
         "created_at": o.created_at,
         "updated_at": o.updated_at,

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.domain.accounts import Balance, Billed, balance, check_credit_note, check_invoice, check_payment
 from chalicelib.domain.attachments import MAX_ATTACHMENTS
 from chalicelib.domain.budget import BudgetMove, Counted, settle
 from chalicelib.domain.clock import iso, now_iso
@@ -40,10 +41,13 @@ class Action(StrEnum):
     CANCEL = "cancel"
     SHIP = "ship"
     INVOICE = "invoice"
+    CREDIT = "credit_note"
     PAY = "pay"
 
 
 S = OrderStatus
+# Where each kind of money document appears on the order (API.md), for history entries' `changes`.
+_COLLECTION = {"invoice": "invoices", "credit_note": "credit_notes", "payment": "payments"}
 # The lifecycle of PRODUCT.md: in which statuses each action is allowed. Anything else is a 409.
 ALLOWED_FROM: dict[Action, frozenset[OrderStatus]] = {
     Action.EDIT: frozenset({S.DRAFT}),
@@ -58,6 +62,7 @@ ALLOWED_FROM: dict[Action, frozenset[OrderStatus]] = {
     Action.CANCEL: frozenset({S.DRAFT, S.PENDING_APPROVAL, S.SUBMITTED, S.AWAITING_CUSTOMER}),
     Action.SHIP: frozenset({S.CONFIRMED, S.PARTIALLY_SHIPPED}),
     Action.INVOICE: frozenset({S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED}),
+    Action.CREDIT: frozenset({S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED}),
     Action.PAY: frozenset({S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED}),
 }
 # Statuses in which the order counts against the customer's monthly budget.
@@ -130,10 +135,10 @@ class ProposalInfo:
 
 @dataclass
 class Document:
-    """A shipment, invoice or payment recorded on the order."""
+    """A shipment, invoice, credit note or payment recorded on the order."""
 
     id: str
-    kind: str  # shipment | invoice | payment
+    kind: str  # shipment | invoice | credit_note | payment
     date: Date
     number: str  # document number, invoice number or payment reference
     amount: Decimal | None = None
@@ -141,6 +146,7 @@ class Document:
     carrier: str | None = None
     tracking_number: str | None = None
     lines: list[dict[str, Any]] = field(default_factory=list)  # shipments: [{"id", "quantity"}]
+    reason: str | None = None  # credit notes: why
     recorded_by: str = ""
     recorded_at: str = ""
 
@@ -607,22 +613,46 @@ class Order:
         self._complete_if_done(by)
         return doc
 
-    def record_invoice(self, by: str, doc: Document) -> Document:
-        self.check(Action.INVOICE)
+    def balance(self, today: Date | None = None) -> Balance:
+        """What the order's invoices, credit notes and payments add up to (domain/accounts.py); `today`
+        says which invoices are overdue."""
+        invoices = [Billed(d.id, d.date, d.due_date or d.date, d.amount or ZERO) for d in self.documents_of("invoice")]
+        credits = [d.amount or ZERO for d in self.documents_of("credit_note")]
+        payments = [d.amount or ZERO for d in self.documents_of("payment")]
+        return balance(self.totals.gross, invoices, credits, payments, today)
+
+    def _add_money_document(self, action: Action, by: str, doc: Document, event: EventType) -> Document:
+        """The document joins the order and both sub-statuses follow from the new sums alone."""
         self.documents.append(doc)
-        invoiced = sum((d.amount or ZERO for d in self.documents_of("invoice")), ZERO)
-        self.invoice_status = "invoiced" if invoiced >= self.totals.gross else "partially_invoiced"
-        self._record(Action.INVOICE, by, self.status, changes=[f"invoices.{doc.id}"])
-        self._event(EventType.INVOICE_RECORDED, by, document=document_json(doc))
+        b = self.balance()
+        self.invoice_status, self.payment_status = b.invoice_status, b.payment_status
+        self._record(action, by, self.status, changes=[f"{_COLLECTION[doc.kind]}.{doc.id}"])
+        self._event(event, by, document=document_json(doc), reason=doc.reason)
         return doc
 
+    def record_invoice(self, by: str, doc: Document, payment_terms: int | None = None) -> Document:
+        """An invoice without a due date is due `payment_terms` days (the customer's) after its date; the
+        date it gets is kept on the invoice, so later terms never move it."""
+        self.check(Action.INVOICE)
+        if doc.due_date is None:
+            doc.due_date = doc.date + timedelta(days=payment_terms or 0)
+        elif doc.due_date < doc.date:
+            raise invalid_field("due_date", "An invoice cannot be due before its date.")
+        check_invoice(self.balance(), doc.amount or ZERO)
+        return self._add_money_document(Action.INVOICE, by, doc, EventType.INVOICE_RECORDED)
+
+    def record_credit_note(self, by: str, doc: Document) -> Document:
+        """A credit note lowers what is invoiced (the order may be invoiced again up to its total)."""
+        self.check(Action.CREDIT)
+        check_credit_note(self.balance(), doc.amount or ZERO)
+        return self._add_money_document(Action.CREDIT, by, doc, EventType.CREDIT_NOTE_RECORDED)
+
     def record_payment(self, by: str, doc: Document) -> Document:
+        """Payments beyond what is invoiced are a prepayment (the order's balance shows it); beyond the
+        order's total they are refused."""
         self.check(Action.PAY)
-        self.documents.append(doc)
-        paid = sum((d.amount or ZERO for d in self.documents_of("payment")), ZERO)
-        self.payment_status = "paid" if paid >= self.totals.gross else "partially_paid"
-        self._record(Action.PAY, by, self.status, changes=[f"payments.{doc.id}"])
-        self._event(EventType.PAYMENT_RECORDED, by, document=document_json(doc))
+        check_payment(self.balance(), doc.amount or ZERO)
+        self._add_money_document(Action.PAY, by, doc, EventType.PAYMENT_RECORDED)
         self._complete_if_done(by)
         return doc
 

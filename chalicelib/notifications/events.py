@@ -150,6 +150,7 @@ RECIPIENTS: dict[EventName, Audience] = {
     E.SHIPMENT_RECORDED: submitter,
     E.INVOICE_RECORDED: submitter,
     E.PAYMENT_RECORDED: submitter,
+    E.CREDIT_NOTE_RECORDED: submitter,
     E.COMPLETED: submitter,
     E.CANCELLED: the_other_side,
     E.MESSAGE_POSTED: the_other_side,

@@ -215,6 +215,8 @@ class Lifecycle(OrderWrites):
     def invoice(self, p: Principal, order_id: str, data: dict[str, Any]) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record invoices on")
+            o = loaded.order
+            o.check(Action.INVOICE)
             doc = new_document(
                 "invoice",
                 p.user_id,
@@ -223,7 +225,24 @@ class Lifecycle(OrderWrites):
                 amount=data["amount"],
                 due_date=data.get("due_date"),
             )
-            loaded.order.record_invoice(p.user_id, doc)
+            # Without a due date the customer's payment terms, as they are now, give it one.
+            terms = self._reads(p, o.customer_id).customer.payment_terms if doc.due_date is None else None
+            o.record_invoice(p.user_id, doc, terms)
+
+        return self._mutate(p, order_id, None, change)
+
+    def credit_note(self, p: Principal, order_id: str, data: dict[str, Any]) -> Order:
+        def change(loaded: Loaded, w: Write) -> None:
+            forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record credit notes on")
+            doc = new_document(
+                "credit_note",
+                p.user_id,
+                date=data["date"],
+                number=data["number"],
+                amount=data["amount"],
+                reason=data["reason"],
+            )
+            loaded.order.record_credit_note(p.user_id, doc)
 
         return self._mutate(p, order_id, None, change)
 

@@ -147,9 +147,10 @@ class CustomerItem(BaseItem, discriminator="customer"):
     parent_id = UnicodeAttribute(null=True)
     sales_rep_id = UnicodeAttribute(null=True)
     price_list_id = UnicodeAttribute(null=True)
-    payment_terms = UnicodeAttribute(null=True)
+    payment_terms = NumberAttribute(null=True)  # days
     approval_policy = UnicodeAttribute()
     monthly_budget = UnicodeAttribute(null=True)  # decimal string: money is never a float
+    credit_limit = UnicodeAttribute(null=True)  # decimal string
     status = UnicodeAttribute()
     addresses = JSONAttribute(default=list)
     # Denormalised: the parents above this customer, nearest first, as of its last write (None on

@@ -12,6 +12,7 @@ from chalicelib.api.openapi import QueryParam
 from chalicelib.api.schemas.common import Day, Id
 from chalicelib.api.schemas.orders import (
     ApproveRequest,
+    CreditNoteRequest,
     InvoiceRequest,
     LineAdd,
     LineImportOut,
@@ -387,6 +388,22 @@ def ship(ctx: Ctx, order_id: str) -> Response:
 )
 def invoice(ctx: Ctx, order_id: str) -> Response:
     o = svc().invoice(ctx.principal, order_id, ctx.body(InvoiceRequest).model_dump())
+    return order_response(o, status=201)
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/credit-notes",
+    "POST",
+    summary="Record a credit note (it lowers what is invoiced); answers the order, the note last in `credit_notes`",
+    request_model=CreditNoteRequest,
+    response_model=OrderOut,
+    status=201,
+    tags=TAGS,
+    permissions=(P.ORDERS_FULFIL,),
+)
+def credit_note(ctx: Ctx, order_id: str) -> Response:
+    o = svc().credit_note(ctx.principal, order_id, ctx.body(CreditNoteRequest).model_dump())
     return order_response(o, status=201)
 
 
