@@ -128,6 +128,7 @@ def order_data(o: Order) -> dict[str, Any]:
         "status": o.status.value,
         "invoice_status": o.invoice_status,
         "payment_status": o.payment_status,
+        "credit_hold": o.credit_hold,
         "source": o.source,
         "customer_id": o.customer_id,
         "customer_name": o.customer_name,

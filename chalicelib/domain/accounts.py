@@ -18,7 +18,7 @@ Pure Python, like the rest of the domain.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as Date
 from decimal import Decimal
 
@@ -133,3 +133,74 @@ def check_payment(b: Balance, amount: Decimal) -> None:
         raise invalid_field(
             "amount", f"Payments would exceed the order's total of {b.gross}: at most {room} can still be paid."
         )
+
+
+@dataclass
+class Ledger:
+    """A customer's account: what the invoices, credit notes and payments of all its orders add up to,
+    and what is outstanding by due date (so that what is overdue on any day follows without reading every
+    invoice). Kept by each money action in its own write (`moved`); read by a submit for the credit limit
+    and by the statement."""
+
+    customer_id: str
+    invoiced: Decimal = ZERO
+    paid: Decimal = ZERO
+    outstanding: Decimal = ZERO
+    due: dict[Date, Decimal] = field(default_factory=dict)  # outstanding by due date, no zero entries
+    version: int = 0
+
+    def overdue(self, today: Date) -> Decimal:
+        return sum((amount for day, amount in self.due.items() if day < today), ZERO)
+
+    def moved(self, before: Balance, after: Balance) -> Ledger:
+        """The account once one of its orders went from `before` to `after`."""
+        due = dict(self.due)
+        for share, sign in [*((s, -1) for s in before.invoices), *((s, 1) for s in after.invoices)]:
+            due[share.due_date] = due.get(share.due_date, ZERO) + sign * share.outstanding
+        return Ledger(
+            self.customer_id,
+            invoiced=self.invoiced + after.invoiced - before.invoiced,
+            paid=self.paid + after.paid - before.paid,
+            outstanding=self.outstanding + after.outstanding - before.outstanding,
+            due={day: amount for day, amount in sorted(due.items()) if amount},
+            version=self.version,
+        )
+
+
+def available_credit(limit: Decimal | None, outstanding: Decimal) -> Decimal | None:
+    """What the customer may still owe within its credit limit (None: no limit); never negative."""
+    return None if limit is None else max(limit - outstanding, ZERO)
+
+
+def over_credit_limit(limit: Decimal | None, outstanding: Decimal, gross: Decimal) -> bool:
+    """Whether an order of `gross` on top of what the customer owes takes it past its limit."""
+    return limit is not None and outstanding + gross > limit
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One invoice on the customer's statement, as its last money action left it."""
+
+    order_id: str
+    order_number: str
+    invoice_id: str
+    number: str
+    date: Date
+    due_date: Date
+    amount: Decimal
+    credited: Decimal
+    paid: Decimal
+    outstanding: Decimal
+
+    def overdue(self, today: Date) -> bool:
+        return self.due_date < today and self.outstanding > 0
+
+
+@dataclass(frozen=True)
+class LedgerMove:
+    """What one money action changes in its customer's ledger: the account as it becomes (written on the
+    version read) and the statement lines of the invoices whose amounts moved."""
+
+    ledger: Ledger
+    lines: tuple[StatementLine, ...]
+

@@ -14,11 +14,22 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.domain.accounts import Balance, Billed, balance, check_credit_note, check_invoice, check_payment
+from chalicelib.domain.accounts import (
+    Balance,
+    Billed,
+    Ledger,
+    LedgerMove,
+    StatementLine,
+    balance,
+    check_credit_note,
+    check_invoice,
+    check_payment,
+    over_credit_limit,
+)
 from chalicelib.domain.attachments import MAX_ATTACHMENTS
 from chalicelib.domain.budget import BudgetMove, Counted, settle
 from chalicelib.domain.clock import iso, now_iso
-from chalicelib.domain.errors import InvalidTransitionError, ValidationFailedError, invalid_field
+from chalicelib.domain.errors import ConflictError, InvalidTransitionError, ValidationFailedError, invalid_field
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.money import MAX_AMOUNT, MAX_QUANTITY, ZERO, line_net, line_tax, money
 from chalicelib.domain.order_states import EventType as EventType  # re-exported: the lifecycle names them
@@ -252,6 +263,9 @@ class Order:
     # escalated already (`plan_approval_reminders`, `remind`). Storage indexes the due time (keys.py).
     approval_due_at: str | None = None
     approval_escalated: bool = False
+    # Taken past the customer's credit limit (domain/accounts.py): nothing is confirmed or shipped until staff
+    # release it or payments bring the customer back within the limit.
+    credit_hold: bool = False
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
     version: int = 0
@@ -510,6 +524,7 @@ class Order:
             raise InvalidTransitionError("A customer's draft must be submitted before it is confirmed.")
         if not self.lines:
             raise invalid_field("lines", "An order needs at least one line to be confirmed.")
+        self._check_no_credit_hold("confirmed")
         self._record(Action.CONFIRM, by, S.CONFIRMED)
         self._event(EventType.CONFIRMED, by)
 
@@ -593,6 +608,7 @@ class Order:
     # fulfilment
     def record_shipment(self, by: str, doc: Document, quantities: dict[str, Decimal] | None) -> Document:
         self.check(Action.SHIP)
+        self._check_no_credit_hold("shipped")
         wanted = quantities if quantities else {line.id: line.outstanding for line in self.lines if line.outstanding}
         if not wanted:
             raise invalid_field("lines", "Nothing is left to ship.")
@@ -613,6 +629,34 @@ class Order:
         self._complete_if_done(by)
         return doc
 
+    # credit limits
+    def check_credit(self, by: str, limit: Decimal | None, outstanding: Decimal) -> None:
+        """When the order is taken (a submit, a staff order accepted): on hold if its gross on top of what
+        the customer owes (`outstanding`) passes the customer's credit limit."""
+        if self.credit_hold or not over_credit_limit(limit, outstanding, self.totals.gross):
+            return
+        self.credit_hold = True
+        self._record("credit_hold", by, self.status, changes=["credit_hold"])
+        self._event(EventType.CREDIT_HOLD_PLACED, by, credit_limit=str(limit), outstanding=str(outstanding))
+
+    def release_credit_hold(self, by: str, note: str | None = None) -> None:
+        """Staff release the hold, or (`note` says so) payments brought the customer within its limit."""
+        if not self.credit_hold:
+            raise InvalidTransitionError("The order is not on credit hold.")
+        self.credit_hold = False
+        self._record("release_credit_hold", by, self.status, note=note, changes=["credit_hold"])
+        self._event(EventType.CREDIT_HOLD_RELEASED, by, note=note)
+
+    def credit_within(self, limit: Decimal | None, outstanding: Decimal) -> bool:
+        """Whether the order would now be taken without a hold (what the customer owes went down)."""
+        return not over_credit_limit(limit, outstanding, self.totals.gross)
+
+    def _check_no_credit_hold(self, becoming: str) -> None:
+        if self.credit_hold:
+            raise ConflictError(
+                f"The order is on credit hold and cannot be {becoming} until the hold is released.", code="credit_hold"
+            )
+
     def balance(self, today: Date | None = None) -> Balance:
         """What the order's invoices, credit notes and payments add up to (domain/accounts.py); `today`
         says which invoices are overdue."""
@@ -620,6 +664,30 @@ class Order:
         credits = [d.amount or ZERO for d in self.documents_of("credit_note")]
         payments = [d.amount or ZERO for d in self.documents_of("payment")]
         return balance(self.totals.gross, invoices, credits, payments, today)
+
+    def ledger_move(self, ledger: Ledger, before: Balance) -> LedgerMove:
+        """What a money action that took this order's money from `before` changes in its customer's ledger:
+        the sums, and the statement lines of the invoices whose shares moved."""
+        after = self.balance()
+        old = {i.id: i for i in before.invoices}
+        docs = {d.id: d for d in self.documents_of("invoice")}
+        lines = tuple(
+            StatementLine(
+                self.id,
+                self.number,
+                i.id,
+                docs[i.id].number,
+                docs[i.id].date,
+                i.due_date,
+                i.amount,
+                i.credited,
+                i.paid,
+                i.outstanding,
+            )
+            for i in after.invoices
+            if old.get(i.id) != i
+        )
+        return LedgerMove(ledger.moved(before, after), lines)
 
     def _add_money_document(self, action: Action, by: str, doc: Document, event: EventType) -> Document:
         """The document joins the order and both sub-statuses follow from the new sums alone."""

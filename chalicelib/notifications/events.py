@@ -151,6 +151,7 @@ RECIPIENTS: dict[EventName, Audience] = {
     E.INVOICE_RECORDED: submitter,
     E.PAYMENT_RECORDED: submitter,
     E.CREDIT_NOTE_RECORDED: submitter,
+    E.CREDIT_HOLD_PLACED: sales_rep_or_order_desk,
     E.COMPLETED: submitter,
     E.CANCELLED: the_other_side,
     E.MESSAGE_POSTED: the_other_side,

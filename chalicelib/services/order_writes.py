@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from chalicelib.auth.principal import Principal
+from chalicelib.domain.accounts import Ledger, LedgerMove
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.errors import (
     BudgetExceededError,
@@ -71,6 +72,11 @@ class Found:
     def spent(self, tenant: str, month: str) -> int:
         return self.refs.budgets.get(keys.budget(tenant, self.customer.id, month), 0)
 
+    @property
+    def ledger(self) -> Ledger:
+        """The customer's ledger (read when the action asked for it; none yet: nothing owed)."""
+        return self.refs.ledgers.get(self.customer.id) or Ledger(self.customer.id)
+
 
 @dataclass
 class Write:
@@ -80,6 +86,7 @@ class Write:
     # month → the customer's budget in cents, where this action's moves must stay within it
     budget_limits: dict[str, int] = field(default_factory=dict)
     link: LinkUse | None = None  # the e-mail link a decision came through: spent in the same write
+    ledger: LedgerMove | None = None  # a money action's change to the customer's ledger
 
 
 Change = Callable[[Loaded, Write], None]
@@ -135,6 +142,7 @@ class OrderWrites:
                     budget_limits=write.budget_limits,
                     relied=Relied(site_id=write.site_id),
                     link=write.link,
+                    ledger=write.ledger,
                 )
             except BudgetExceededError:
                 pass  # spent meanwhile: read the month again and decide again
@@ -156,6 +164,7 @@ class OrderWrites:
         sites: Sequence[str] = (),
         counter: bool = False,
         approvers_of: Sequence[str] = (),
+        ledger: bool = False,
     ) -> Found:
         """The action's one BatchGet: the customer and whatever else it names (a line given by sku or
         barcode adds a second read for its product: the catalog port; `approvers_of`: what tells whether
@@ -168,7 +177,11 @@ class OrderWrites:
             sites=list(sites),
             counter=counter,
             approvers_of=list(approvers_of),
-            extra=[*self._catalog.keys(t, customer_id, list(refs)), *(keys.budget(t, customer_id, m) for m in months)],
+            extra=[
+                *self._catalog.keys(t, customer_id, list(refs)),
+                *(keys.budget(t, customer_id, m) for m in months),
+                *([keys.ledger_summary(t, customer_id)] if ledger else []),
+            ],
         )
         found = self._store.read(t, wanted)
         customer = found.customers.get(customer_id)

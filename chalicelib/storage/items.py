@@ -310,6 +310,21 @@ class BudgetItem(BaseItem, discriminator="budget"):
     spent_cents = NumberAttribute(default=0)  # integer cents: DynamoDB adds them exactly
 
 
+class LedgerEntryItem(BaseItem, discriminator="ledger_entry"):
+    """One invoice on its customer's statement (keys.ledger_entry); amounts are decimal strings."""
+
+    entry = JSONAttribute()
+
+
+class LedgerSummaryItem(BaseItem, discriminator="ledger_summary"):
+    """What a customer owes (keys.ledger_summary); amounts are decimal strings, `due` by due date."""
+
+    invoiced = UnicodeAttribute()
+    paid = UnicodeAttribute()
+    outstanding = UnicodeAttribute()
+    due = JSONAttribute(default=dict)
+
+
 class IdempotencyItem(BaseItem, discriminator="idempotency"):
     """The first response to a POST with an Idempotency-Key, kept 24 h (TTL). The stream handler
     ignores these items: they never describe a business change."""

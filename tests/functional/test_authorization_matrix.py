@@ -188,6 +188,17 @@ def staff_draft(m: MatrixWorld) -> Target:
     return {"order_id": o["id"], "line_id": o["lines"][0]["id"]}
 
 
+def credit_hold(m: MatrixWorld) -> Target:
+    """A buyer's order submitted past the customer's credit limit (the limit is lifted again after)."""
+    cid = m.ids["customer"]
+    assert m.admin.patch(f"/customers/{cid}", {"credit_limit": "1.00"}).status_code == 200
+    o = m.world.order(lines=[{"sku": "SKU-1", "quantity": 1}])
+    r = m.world.buyer.post(f"/orders/{o['id']}/submit")
+    assert m.admin.patch(f"/customers/{cid}", {"credit_limit": None}).status_code == 200
+    assert r.status_code == 200 and r.json["credit_hold"] is True, r.body
+    return {"order_id": o["id"], "line_id": o["lines"][0]["id"]}
+
+
 def document(m: MatrixWorld) -> Target:
     """The buyer's purchase order on their submitted order, uploaded (available)."""
     from tests.functional.test_order_documents import upload
@@ -241,6 +252,7 @@ TARGETS: dict[str | None, Arrange] = {
     "confirmed": order("confirmed"),
     "invoiced": order("invoiced"),
     "staff draft": staff_draft,
+    "credit hold": credit_hold,
     "a product group": product_group,
     "a product": product,
     "a price list": price_list,
@@ -325,6 +337,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/customers"):                            row("401 401 201 403 403 403 403 403 403 403 201"),
     ("GET", "/customers/{customer_id}"):               row("401 401 404 200 200 200 200 200 200 200 200", "the customer"),
     ("PATCH", "/customers/{customer_id}"):             row("401 401 404 403 403 403 403 403 403 403 200", "the customer"),
+    # the statement: the customer's users, its sales rep, staff who see every order
+    ("GET", "/customers/{customer_id}/statement"):     row("401 401 404 200 200 200 200 200 200 200 200", "the customer"),
     # orders: the buyer builds and submits, approvers approve, the rep and the desk review, the desk fulfils
     ("GET", "/orders"):                                row("401 401 200 200 200 200 200 200 200 200 200"),
     ("POST", "/orders"):                               row("401 401 404 201 201 201 201 201 201 403 201"),
@@ -350,6 +364,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/orders/{order_id}/invoices"):           row("401 401 404 403 403 403 403 403 403 201 201", "confirmed"),
     ("POST", "/orders/{order_id}/credit-notes"):       row("401 401 404 403 403 403 403 403 403 201 201", "invoiced"),
     ("POST", "/orders/{order_id}/payments"):           row("401 401 404 403 403 403 403 403 403 201 201", "confirmed"),
+    ("POST", "/orders/{order_id}/release-credit-hold"): row("401 401 404 403 403 403 403 403 200 200 200", "credit hold"),
     ("POST", "/orders/{order_id}/reorder"):            row("401 401 404 201 201 201 201 201 201 403 201", "confirmed"),
     ("GET", "/orders/{order_id}/messages"):            row("401 401 404 200 200 200 200 200 200 200 200", "submitted"),
     ("POST", "/orders/{order_id}/messages"):           row("401 401 404 201 201 201 201 201 201 201 201", "submitted"),

@@ -3,13 +3,18 @@ credit"): amounts that cannot be wrong, credit notes, prepayments, and payments 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
-from tests.functional.conftest import Reply
+from bench.counting import storage_counter
+from chalicelib.bootstrap import get_services
+from chalicelib.notifications.sender import FakeEmailSender
+from tests.functional.conftest import USER_PASSWORD, Reply, create_customer, create_user
 from tests.functional.order_world import World
+from tests.stream_tap import StreamTap, run
 
 TODAY = date.today()
 
@@ -179,3 +184,188 @@ def test_an_invoice_without_due_date_is_due_after_the_customers_payment_terms(wo
 def test_payment_terms_are_whole_days(world: World, terms: Any) -> None:
     r = world.admin.patch(f"/customers/{world.customer['id']}", {"payment_terms": terms})
     assert_error(r, 422, "validation_failed")
+
+
+# --- the statement ------------------------------------------------------------------------------------------
+def counted(call: Any) -> tuple[Any, dict[str, int]]:
+    with storage_counter().measure() as tally:
+        reply = call()
+    return reply, tally.summary()["operations"]
+
+
+def test_the_statement_shows_what_the_customer_owes_and_its_invoices_newest_first(world: World) -> None:
+    cid = world.customer["id"]
+    world.admin.patch(f"/customers/{cid}", {"credit_limit": "500.00", "payment_terms": 60})
+    first, second = confirmed(world, quantity=10), confirmed(world, quantity=5)  # 120.00 and 60.00
+    past_due = (TODAY - timedelta(days=3)).isoformat()
+    world.desk.post(
+        f"/orders/{first['id']}/invoices",
+        {"date": "2026-10-01", "number": "FV-OLD", "amount": "120.00", "due_date": past_due},
+    )
+    new = {"date": TODAY.isoformat(), "number": "FV-NEW", "amount": "60.00"}  # due in 60 days: not overdue
+    world.desk.post(f"/orders/{second['id']}/invoices", new)
+    pay(world, first["id"], "20.00")
+    credit(world, first["id"], "10.00")
+    r, cost = counted(lambda: world.desk.get(f"/customers/{cid}/statement"))
+    assert r.status_code == 200, r.body
+    assert cost == {"BatchGetItem": 1, "Query": 1}  # customer, settings and summary; the invoices
+    s = r.json
+    assert {k: s[k] for k in ("customer_id", "currency", "invoiced", "paid", "outstanding", "overdue")} == {
+        "customer_id": cid,
+        "currency": "EUR",
+        "invoiced": "170.00",
+        "paid": "20.00",
+        "outstanding": "150.00",
+        "overdue": "90.00",
+    }
+    assert (s["credit_limit"], s["available_credit"]) == ("500.00", "350.00")
+    assert [
+        (i["number"], i["order_number"], i["amount"], i["credited"], i["paid"], i["outstanding"], i["overdue"])
+        for i in s["invoices"]
+    ] == [
+        ("FV-NEW", second["number"], "60.00", "0.00", "0.00", "60.00", False),
+        ("FV-OLD", first["number"], "120.00", "10.00", "20.00", "90.00", True),
+    ]
+    page = world.desk.get(f"/customers/{cid}/statement?limit=1").json
+    assert [i["number"] for i in page["invoices"]] == ["FV-NEW"] and page["next_cursor"]
+    rest = world.desk.get(f"/customers/{cid}/statement?limit=1&cursor={page['next_cursor']}").json
+    assert [i["number"] for i in rest["invoices"]] == ["FV-OLD"] and rest["outstanding"] == "150.00"
+    # The customer's own users see it too.
+    assert world.buyer.get(f"/customers/{cid}/statement").json["outstanding"] == "150.00"
+
+
+def test_a_customer_without_invoices_owes_nothing(world: World) -> None:
+    s = world.desk.get(f"/customers/{world.customer['id']}/statement").json
+    assert (s["invoiced"], s["outstanding"], s["credit_limit"], s["available_credit"], s["invoices"]) == (
+        "0.00",
+        "0.00",
+        None,
+        None,
+        [],
+    )
+
+
+def test_who_sees_a_statement(world: World) -> None:
+    cid = world.customer["id"]
+    head = create_customer(world.admin, "HQ-9")
+    world.admin.patch(f"/customers/{cid}", {"parent_id": head["id"]})
+    create_user(world.admin, "hq", ["customer-buyers"], customer_ids=[head["id"]])
+    other = create_customer(world.admin, "C-900")
+    create_user(world.admin, "stranger", ["customer-approvers"], customer_ids=[other["id"]])
+    other_rep = create_user(world.admin, "rep2", ["sales-reps"], kind="staff")
+    world.admin.patch(f"/customers/{other['id']}", {"sales_rep_id": other_rep["id"]})
+    hq = world.anon.login("acme", "hq", USER_PASSWORD, "HQ-9")
+    stranger = world.anon.login("acme", "stranger", USER_PASSWORD, "C-900")
+    rep2 = world.anon.login("acme", "rep2", USER_PASSWORD)
+    for api, status in (
+        (world.rep, 200),
+        (world.desk, 200),
+        (world.buyer, 200),
+        (hq, 200),
+        (stranger, 404),
+        (rep2, 404),
+    ):
+        assert api.get(f"/customers/{cid}/statement").status_code == status
+    assert hq.get(f"/customers/{head['id']}/statement").status_code == 200
+    assert world.buyer.get(f"/customers/{head['id']}/statement").status_code == 404  # a branch's users: not above
+    assert world.desk.get("/customers/nope/statement").status_code == 404
+
+
+def test_a_payment_is_three_round_trips_and_keeps_the_ledger_with_concurrent_payments(world: World) -> None:
+    orders = [confirmed(world, quantity=10) for _ in range(4)]
+    for n, o in enumerate(orders):
+        invoice(world, o["id"], "120.00", f"FV-{n}")
+    r, cost = counted(lambda: pay(world, orders[0]["id"], "10.00"))
+    assert r.status_code == 201, r.body
+    assert cost == {"Query": 1, "BatchGetItem": 1, "TransactWriteItems": 1}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        replies = list(pool.map(lambda o: pay(world, o["id"], "20.00", "PAY-C"), orders))
+    assert [x.status_code for x in replies] == [201] * 4
+    s = world.desk.get(f"/customers/{world.customer['id']}/statement").json
+    assert (s["invoiced"], s["paid"], s["outstanding"]) == ("480.00", "90.00", "390.00")  # no payment lost
+
+
+# --- credit limits -----------------------------------------------------------------------------------------
+def owing(world: World, amount: str) -> dict[str, Any]:
+    """An invoiced order of the customer that leaves it owing `amount` (a multiple of 12.00)."""
+    o = confirmed(world, quantity=int(float(amount) // 12))
+    assert invoice(world, o["id"], amount, f"FV-{amount}").status_code == 201
+    return o
+
+
+def submitted(world: World, quantity: int) -> dict[str, Any]:
+    o = world.order(lines=[{"sku": "SKU-1", "quantity": quantity}])
+    r = world.buyer.post(f"/orders/{o['id']}/submit")
+    assert r.status_code == 200, r.body
+    return r.json
+
+
+def test_an_order_past_the_credit_limit_is_taken_on_hold_until_staff_release_it(world: World) -> None:
+    mail = StreamTap()
+    outbox = FakeEmailSender()
+    get_services().email_sender = outbox
+    world.admin.patch(f"/customers/{world.customer['id']}", {"credit_limit": "100.00"})
+    owing(world, "60.00")
+    within = submitted(world, 3)  # 36.00 + 60.00 owed = 96.00: within
+    assert within["credit_hold"] is False
+    mail.drain()
+    draft = world.order(lines=[{"sku": "SKU-1", "quantity": 4}])
+    r, cost = counted(lambda: world.buyer.post(f"/orders/{draft['id']}/submit"))
+    assert cost == {"Query": 1, "BatchGetItem": 1, "TransactWriteItems": 1}  # what it owes: in the one BatchGet
+    held = r.json  # 48.00 + 60.00 = 108.00: over
+    assert (held["status"], held["credit_hold"]) == ("submitted", True)
+    assert held["history"][-1]["action"] == "credit_hold"
+    assert run(mail.event()) == {"batchItemFailures": []}
+    on_hold = [m for m in outbox.sent if m.dedupe_key.startswith("credit_hold_placed")]
+    assert [m.to for m in on_hold] == ["rep@example.test"]  # the sales rep, nobody else
+    assert held["number"] in on_hold[0].subject
+    before = world.desk.get(f"/orders/{held['id']}").json
+    refused = world.desk.post(f"/orders/{held['id']}/confirm")
+    assert_error(refused, 409, "credit_hold")
+    assert world.desk.get(f"/orders/{held['id']}").json == before
+    assert_error(world.buyer.post(f"/orders/{held['id']}/release-credit-hold"), 403, "forbidden")
+    released = world.rep.post(f"/orders/{held['id']}/release-credit-hold")
+    assert released.status_code == 200, released.body
+    assert released.json["credit_hold"] is False and released.json["history"][-1]["action"] == "release_credit_hold"
+    assert_error(world.rep.post(f"/orders/{held['id']}/release-credit-hold"), 409, "invalid_transition")
+    assert world.desk.post(f"/orders/{held['id']}/confirm").json["status"] == "confirmed"
+    recorded = [r["dynamodb"]["NewImage"] for r in mail.event()["Records"] if r["dynamodb"].get("NewImage")]
+    types = [i["event_type"]["S"] for i in recorded if i.get("type", {}).get("S") == "order_event"]
+    assert types == ["order.credit_hold_released", "order.confirmed"]  # the placement was read above
+
+
+def test_payments_that_bring_the_customer_within_its_limit_lift_the_hold(world: World) -> None:
+    world.admin.patch(f"/customers/{world.customer['id']}", {"credit_limit": "100.00"})
+    old = owing(world, "60.00")
+    held = submitted(world, 4)
+    assert held["credit_hold"] is True
+    pay(world, old["id"], "5.00")  # still 55.00 + 48.00 = 103.00
+    assert_error(world.desk.post(f"/orders/{held['id']}/confirm"), 409, "credit_hold")
+    pay(world, old["id"], "10.00", "PAY-2")  # 45.00 + 48.00 = 93.00
+    got = world.desk.post(f"/orders/{held['id']}/confirm").json
+    assert (got["status"], got["credit_hold"]) == ("confirmed", False)
+    assert [h["action"] for h in got["history"][-2:]] == ["release_credit_hold", "confirm"]
+
+
+def test_a_staff_order_accepted_past_the_limit_is_confirmed_on_hold_and_does_not_ship(world: World) -> None:
+    world.admin.patch(f"/customers/{world.customer['id']}", {"credit_limit": "50.00"})
+    owing(world, "24.00")
+    o = world.order(world.rep, lines=[{"sku": "SKU-1", "quantity": 3}], customer_id=world.customer["id"])
+    assert world.rep.post(f"/orders/{o['id']}/send").status_code == 200
+    accepted = world.buyer.post(f"/orders/{o['id']}/accept").json  # 36.00 + 24.00 = 60.00: over
+    assert (accepted["status"], accepted["credit_hold"]) == ("confirmed", True)
+    assert_error(
+        world.desk.post(f"/orders/{o['id']}/shipments", {"date": "2026-11-24", "document_number": "WZ"}),
+        409,
+        "credit_hold",
+    )
+    assert world.rep.post(f"/orders/{o['id']}/release-credit-hold").status_code == 200
+    assert (
+        world.desk.post(f"/orders/{o['id']}/shipments", {"date": "2026-11-24", "document_number": "WZ"}).status_code
+        == 201
+    )
+
+
+def test_without_a_credit_limit_nothing_is_held(world: World) -> None:
+    owing(world, "600.00")
+    assert submitted(world, 50)["credit_hold"] is False

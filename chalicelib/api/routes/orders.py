@@ -425,6 +425,21 @@ def pay(ctx: Ctx, order_id: str) -> Response:
 
 @endpoint(
     bp,
+    "/orders/{order_id}/release-credit-hold",
+    "POST",
+    summary="Release the order's credit hold (staff with orders.review)",
+    response_model=OrderOut,
+    tags=TAGS,
+    if_match=True,
+    permissions=(P.ORDERS_REVIEW,),
+)
+def release_credit_hold(ctx: Ctx, order_id: str) -> Response:
+    with answered():
+        return order_response(svc().release_credit_hold(ctx.principal, order_id, ctx.if_match()))
+
+
+@endpoint(
+    bp,
     "/orders/{order_id}/reorder",
     "POST",
     summary="Copy the lines into a new draft at current prices",

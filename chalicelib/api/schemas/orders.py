@@ -345,6 +345,7 @@ class OrderOut(ResponseModel):
     status: str
     invoice_status: str
     payment_status: str
+    credit_hold: bool  # taken past the customer's credit limit: not confirmed or shipped until released
     source: str
     customer_id: str
     customer_name: str
