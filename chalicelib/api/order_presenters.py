@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.orders import Message
 
 
-def line_out(line: Line) -> LineOut:
+def line_out(line: Line, backordered: Decimal) -> LineOut:
     return LineOut(
         id=line.id,
         product_id=line.product_id,
@@ -39,6 +39,7 @@ def line_out(line: Line) -> LineOut:
         requested_delivery_date=line.requested_delivery_date,
         confirmed_delivery_date=line.confirmed_delivery_date,
         shipped_quantity=line.shipped_quantity,
+        backordered=backordered,
         proposed=dataclasses.asdict(line.proposed) if line.proposed else None,  # type: ignore[arg-type]
     )
 
@@ -146,7 +147,7 @@ def order_data(o: Order) -> dict[str, Any]:
         "currency": o.currency,
         "totals": {"net": t.net, "tax": t.tax, "gross": t.gross},
         "version": o.version,
-        "lines": [line_out(line) for line in o.lines],
+        "lines": [line_out(line, o.backordered(line)) for line in o.lines],
         "proposal": proposal_out(o),
         "revisions": [revision_out(r) for r in o.revisions],
         "shipments": [shipment_out(d) for d in o.documents_of("shipment")],

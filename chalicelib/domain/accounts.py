@@ -203,4 +203,3 @@ class LedgerMove:
 
     ledger: Ledger
     lines: tuple[StatementLine, ...]
-

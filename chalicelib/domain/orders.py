@@ -315,6 +315,10 @@ class Order:
                 return line
         raise invalid_field("lines", f"The order has no line '{line_id}'.")
 
+    def backordered(self, line: Line) -> Decimal:
+        """What a line still waits for once part of the order has shipped (nothing before any shipment)."""
+        return line.outstanding if self.documents_of("shipment") else Decimal("0")
+
     def documents_of(self, kind: str) -> list[Document]:
         return [d for d in self.documents if d.kind == kind]
 
@@ -625,7 +629,10 @@ class Order:
         self.documents.append(doc)
         done = all(line.outstanding == 0 for line in self.lines)
         self._record(Action.SHIP, by, S.SHIPPED if done else S.PARTIALLY_SHIPPED, changes=[f"shipments.{doc.id}"])
-        self._event(EventType.SHIPMENT_RECORDED, by, document=document_json(doc))
+        # What the parcel carries and what is still to ship, by the names people know (the e-mail lists them).
+        parcel = [_shipped_json(self.line(line_id), qty) for line_id, qty in wanted.items()]
+        remaining = [_shipped_json(line, line.outstanding) for line in self.lines if line.outstanding]
+        self._event(EventType.SHIPMENT_RECORDED, by, document=document_json(doc), parcel=parcel, remaining=remaining)
         self._complete_if_done(by)
         return doc
 
@@ -851,6 +858,10 @@ def _next_due(
     if escalation_hours and not escalated:
         candidates.append(max(since + timedelta(hours=escalation_hours), now))
     return iso(min(candidates)) if candidates else None
+
+
+def _shipped_json(line: Line, quantity: Decimal) -> dict[str, str]:
+    return {"id": line.id, "sku": line.sku, "name": line.name, "quantity": str(quantity)}
 
 
 def _line_json(line: Line) -> dict[str, str]:

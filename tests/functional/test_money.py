@@ -369,3 +369,36 @@ def test_a_staff_order_accepted_past_the_limit_is_confirmed_on_hold_and_does_not
 def test_without_a_credit_limit_nothing_is_held(world: World) -> None:
     owing(world, "600.00")
     assert submitted(world, 50)["credit_hold"] is False
+
+
+# --- shipments that say what they carry --------------------------------------------------------------------
+def test_a_partial_shipment_tells_what_the_parcel_carries_and_what_is_backordered(world: World) -> None:
+    tap = StreamTap()
+    outbox = FakeEmailSender()
+    get_services().email_sender = outbox
+    o = world.order(lines=[{"sku": "SKU-1", "quantity": 5}, {"sku": "BOX-6", "quantity": 12}])
+    world.buyer.post(f"/orders/{o['id']}/submit")
+    o = world.desk.post(f"/orders/{o['id']}/confirm").json
+    assert [line["backordered"] for line in o["lines"]] == [0, 0]  # nothing shipped yet: nothing backordered
+    sku1, box = o["lines"][0]["id"], o["lines"][1]["id"]
+    tap.drain()
+    body = {"date": "2026-11-24", "document_number": "WZ-1", "lines": [{"id": sku1, "quantity": 2}]}
+    shipped = world.desk.post(f"/orders/{o['id']}/shipments", body).json
+    assert [(line["sku"], line["shipped_quantity"], line["backordered"]) for line in shipped["lines"]] == [
+        ("SKU-1", 2, 3),
+        ("BOX-6", 0, 12),
+    ]
+    assert run(tap.event()) == {"batchItemFailures": []}
+    (mail,) = [m for m in outbox.sent if m.dedupe_key.startswith("shipment_recorded")]
+    text = mail.text
+    parcel = text.split("In this parcel:\n", 1)[1].split("Still to ship:", 1)[0]
+    assert parcel.splitlines()[0].startswith("SKU-1") and parcel.splitlines()[0].endswith(": 2")
+    still = text.split("Still to ship:\n", 1)[1].splitlines()[:2]
+    assert still[0].startswith("SKU-1") and still[0].endswith(": 3")
+    assert still[1].startswith("BOX-6") and still[1].endswith(": 12")
+    assert len(parcel.strip().splitlines()) == 1  # only what the parcel carries
+    rest = world.desk.post(f"/orders/{o['id']}/shipments", {"date": "2026-11-25", "document_number": "WZ-2"}).json
+    assert [line["backordered"] for line in rest["lines"]] == [0, 0] and rest["status"] == "shipped"
+    assert run(tap.event()) == {"batchItemFailures": []}
+    last = [m for m in outbox.sent if m.dedupe_key.startswith("shipment_recorded")][-1]
+    assert "Still to ship" not in last.text and "In this parcel" in last.text

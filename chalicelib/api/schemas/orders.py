@@ -226,6 +226,7 @@ class LineOut(ResponseModel):
     requested_delivery_date: Date | None
     confirmed_delivery_date: Date | None
     shipped_quantity: QuantityOut
+    backordered: QuantityOut  # still to ship once part of the order has shipped (0 before any shipment)
     proposed: ProposedOut | None
 
 
