@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.accounts import Billed, balance
+from chalicelib.domain.accounts import Billed, Ledger, balance
 from chalicelib.domain.errors import ValidationFailedError
 from chalicelib.domain.orders import Order, OrderStatus, new_document, new_line
 
@@ -161,3 +161,22 @@ def test_an_invoice_without_due_date_is_due_after_the_customers_terms() -> None:
     no_terms = new_document("invoice", "desk", date=date(2026, 11, 2), number="J", amount=D("10.00"))
     o.record_invoice("desk", no_terms, None)
     assert no_terms.due_date == date(2026, 11, 2)  # without terms: due on its date
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1), step), max_size=12))
+def test_the_customers_ledger_always_adds_up_to_its_orders(steps: list[tuple[int, tuple[str, str]]]) -> None:
+    """Two orders of one customer: the ledger each money action moves equals the sum of the orders' own
+    balances, and what it keeps by due date adds up to what is outstanding."""
+    orders = [confirmed_order(), confirmed_order()]
+    ledger = Ledger("c1")
+    for n, s in steps:
+        before = orders[n].balance()
+        with contextlib.suppress(ValidationFailedError):
+            act(orders[n], s)
+            ledger = orders[n].ledger_move(ledger, before).ledger
+    balances = [o.balance() for o in orders]
+    assert ledger.invoiced == sum((b.invoiced for b in balances), D(0))
+    assert ledger.paid == sum((b.paid for b in balances), D(0))
+    assert ledger.outstanding == sum((b.outstanding for b in balances), D(0)) == sum(ledger.due.values(), D(0))
+    assert all(amount > 0 for amount in ledger.due.values())
