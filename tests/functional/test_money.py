@@ -3,6 +3,7 @@ credit"): amounts that cannot be wrong, credit notes, prepayments, and payments 
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from chalicelib.bootstrap import get_services
 from devstack.fakes import FakeEmailSender
 from tests.functional.conftest import USER_PASSWORD, Reply, create_customer, create_user
 from tests.functional.order_world import World
+from tests.functional.test_webhooks import Hooks, hooks  # noqa: F401 - the webhooks' fixture
 from tests.stream_tap import StreamTap, run
 
 TODAY = date.today()
@@ -403,3 +405,29 @@ def test_a_partial_shipment_tells_what_the_parcel_carries_and_what_is_backordere
     assert run(tap.event()) == {"batchItemFailures": []}
     last = [m for m in outbox.sent if m.dedupe_key.startswith("shipment_recorded")][-1]
     assert "Still to ship" not in last.text and "In this parcel" in last.text
+
+
+# --- events and webhooks -----------------------------------------------------------------------------------
+def test_credit_notes_and_holds_reach_the_webhooks_subscribed_to_them(hooks: Hooks) -> None:  # noqa: F811 - fixture
+    w = hooks.world
+    hooks.subscribe(types=["order.credit_note_recorded", "order.credit_hold_placed", "order.credit_hold_released"])
+    cid = w.customer["id"]
+    w.admin.patch(f"/customers/{cid}", {"credit_limit": "10.00"})
+    held = submitted(w, 2)  # 24.00 over 10.00
+    assert w.rep.post(f"/orders/{held['id']}/release-credit-hold").status_code == 200
+    w.admin.patch(f"/customers/{cid}", {"credit_limit": None})
+    o = confirmed(w)
+    invoice(w, o["id"], "24.00")
+    assert credit(w, o["id"], "4.00").status_code == 201
+    queued = hooks.stream()
+    assert hooks.attempt_all(queued) == ["succeeded"] * 3
+    events = [json.loads(body) for _, _, body in hooks.receiver.posts]
+    assert [(e["type"], e["order_id"]) for e in events] == [
+        ("order.credit_hold_placed", held["id"]),
+        ("order.credit_hold_released", held["id"]),
+        ("order.credit_note_recorded", o["id"]),
+    ]
+    placed, _, noted = (e["data"] for e in events)
+    assert (placed["credit_limit"], placed["outstanding"]) == ("10.00", "0.00")
+    assert noted["document"]["reason"] == "Two units arrived broken."
+    assert noted["invoice_status"] == "partially_invoiced"
