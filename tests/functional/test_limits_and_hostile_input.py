@@ -383,6 +383,8 @@ def test_list_limits_are_1_to_100(world: World, path: str) -> None:
     if "{endpoint_id}" in path:
         hook = world.admin.post("/webhook-endpoints", {"url": "https://93.184.216.34/in", "event_types": ["*"]})
         path = path.format(endpoint_id=hook.json["id"])
+    if "{customer_id}" in path:
+        path = path.format(customer_id=world.customer["id"])
     path = path.format(order_id=world.order()["id"])
     for good in ("1", "100", "25"):
         assert_status(world.admin.get(f"{path}?limit={good}"), 200)
