@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -31,29 +33,93 @@ for var in (*_ENDPOINTS, "AWS_PROFILE"):
     os.environ.pop(var, None)
 
 
+# --- the DynamoDB engine: moto in process, or Amazon's DynamoDB Local (issue 26) --------------------
+MOTO = "moto"
+DYNAMODB_LOCAL = "dynamodb-local"
+ENGINES = (MOTO, DYNAMODB_LOCAL)
+ENGINE_VAR = "ORDERGATE_TEST_ENGINE"  # what `--engine` defaults to
+# Each xdist worker runs one JVM: its heap is bounded, and each test's database is dropped after it.
+DYNAMODB_LOCAL_HEAP_MB = 384
+_engine = MOTO
+_dynamodb_local: Any = None  # devstack.dynamodb_local.DynamoDBLocal, started on first use in this process
+
+
+def engine() -> str:
+    """The engine this run's DynamoDB tests use (`pytest --engine ...`)."""
+    return _engine
+
+
+def _server() -> Any:
+    global _dynamodb_local
+    if _dynamodb_local is None:
+        from devstack.dynamodb_local import DynamoDBLocal
+        from devstack.ports import free_port
+
+        server = DynamoDBLocal("127.0.0.1", free_port(), "us-east-1", heap_mb=DYNAMODB_LOCAL_HEAP_MB)
+        try:
+            server.start()
+        except Exception as exc:
+            _dynamodb_local = exc  # every later test of this worker fails at once, not after the timeout
+            raise
+        _dynamodb_local = server
+    if isinstance(_dynamodb_local, Exception):
+        raise _dynamodb_local
+    return _dynamodb_local
+
+
+def dynamodb_client(service: str = "dynamodb") -> Any:
+    """A client of the engine the test runs on (`dynamodb` or `dynamodbstreams`), as the app's own are built."""
+    import boto3
+
+    from chalicelib.config import get_settings
+
+    settings = get_settings()
+    return boto3.client(service, region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
+
+
 @contextmanager
 def aws_environment() -> Iterator[None]:
-    """moto in process, with the OrderGate table created from the item models."""
+    """moto in process (SES, S3, SQS, and DynamoDB on the moto engine), with the OrderGate table
+    created from the item models: on the moto engine in moto, on DynamoDB Local in a database of
+    its own (an access key of its own), dropped afterwards."""
     from moto import mock_aws
 
     from chalicelib import bootstrap
     from chalicelib.config import get_settings
     from chalicelib.storage import table
-    from devstack.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
-    from devstack.key_limits import enforce_dynamodb_key_limits
     from devstack.s3_post_policy import enforce_post_policies
 
-    serialize_dynamodb_operations()  # concurrency tests need DynamoDB's isolation, see the module
-    moto_costs_what_it_touches()  # a transaction or Query costs what it touches; a refused one writes nothing
-    enforce_dynamodb_key_limits()  # and its key-size limits on reads: an oversized id must not pass locally
     enforce_post_policies()  # S3 checks a presigned POST's policy; moto does not (s3_post_policy.py)
+    local = _server() if _engine == DYNAMODB_LOCAL else None
+    if local is None:
+        from devstack.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
+        from devstack.key_limits import enforce_dynamodb_key_limits
+
+        serialize_dynamodb_operations()  # concurrency tests need DynamoDB's isolation, see the module
+        moto_costs_what_it_touches()  # a transaction or Query costs what it touches; a refused one writes nothing
+        enforce_dynamodb_key_limits()  # and its key-size limits on reads: an oversized id must not pass locally
     with mock_aws():
+        if local is not None:
+            # After mock_aws, which sets credentials of its own: DynamoDB Local keeps one database per key.
+            key = f"test{uuid.uuid4().hex}"
+            os.environ.update(
+                {
+                    "AWS_ACCESS_KEY_ID": key,
+                    "AWS_SECRET_ACCESS_KEY": key,
+                    "ORDERGATE_DYNAMODB_ENDPOINT": local.url,
+                }
+            )
         bootstrap.reset()
         bootstrap.configure_storage(get_settings())
         table.create_table()
         _create_documents_bucket()
-        yield
-        bootstrap.reset()
+        try:
+            yield
+        finally:
+            if local is not None:
+                dynamodb_client().delete_table(TableName=get_settings().table_name)  # frees the JVM's memory
+                os.environ.pop("ORDERGATE_DYNAMODB_ENDPOINT", None)
+            bootstrap.reset()
 
 
 def _create_documents_bucket() -> None:
@@ -71,6 +137,65 @@ def aws() -> Iterator[None]:
         yield
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--engine",
+        choices=ENGINES,
+        default=os.environ.get(ENGINE_VAR) or MOTO,
+        help="the DynamoDB the tests use: moto in process (default) or Amazon's DynamoDB Local (a JVM per worker)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _engine
+    _engine = config.getoption("--engine")
+    config.stash[_RUN_KEY] = {"run": 0, "moto_only": 0, "no_dynamodb": 0}
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _dynamodb_local is not None and not isinstance(_dynamodb_local, Exception):
+        _dynamodb_local.stop()
+
+
+def _touches_dynamodb(item: pytest.Item) -> bool:
+    """The tests worth a second engine: they use the `aws` fixture or build their own aws_environment()."""
+    if "aws" in getattr(item, "fixturenames", ()):
+        return True
+    module = getattr(item, "module", None)
+    return getattr(module, "aws_environment", None) is aws_environment
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On DynamoDB Local: only the tests that touch DynamoDB, and not those marked moto-only (each
+    says why). Deselected, not skipped: they ran on moto in the same `make test`."""
+    for item in items:
+        marker = item.get_closest_marker("moto_only")
+        if marker is not None and not (marker.kwargs.get("reason") or marker.args):
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.moto_only needs a reason")
+    counts = config.stash[_RUN_KEY]
+    if _engine != DYNAMODB_LOCAL:
+        counts["run"] = len(items)
+        return
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        if item.get_closest_marker("moto_only") is not None:
+            counts["moto_only"] += 1
+            dropped.append(item)
+        elif not _touches_dynamodb(item):
+            counts["no_dynamodb"] += 1
+            dropped.append(item)
+        else:
+            keep.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+    counts["run"] = len(keep)
+
+
+_RUN_KEY = pytest.StashKey[dict[str, int]]()
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """The fuzz run's request count and statuses (tests/functional/test_fuzz.py), when it ran."""
     fuzz = sys.modules.get("tests.functional.test_fuzz")
@@ -78,3 +203,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if line and not getattr(terminalreporter, "_ordergate_fuzz_reported", False):  # some plugins call this twice
         terminalreporter._ordergate_fuzz_reported = True  # type: ignore[attr-defined]
         terminalreporter.write_line(line)
+    counts = terminalreporter.config.stash.get(_RUN_KEY, None)
+    if counts is not None and not hasattr(terminalreporter.config, "workerinput"):
+        stats = terminalreporter.stats
+        passed, failed = len(stats.get("passed", [])), len(stats.get("failed", [])) + len(stats.get("error", []))
+        extra = (
+            f"; not on this engine: {counts['moto_only']} moto-only, {counts['no_dynamodb']} without DynamoDB"
+            if _engine == DYNAMODB_LOCAL
+            else ""
+        )
+        terminalreporter.write_line(
+            f"DynamoDB engine {_engine}: {counts['run']} tests selected, {passed} passed, {failed} failed{extra}"
+        )
