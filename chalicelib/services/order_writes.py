@@ -27,6 +27,7 @@ from chalicelib.domain.errors import (
     ForbiddenError,
     MalformedRequestError,
     NotFoundError,
+    TransactionConflictError,
     VersionMismatchError,
     invalid_field,
 )
@@ -138,6 +139,8 @@ class OrderWrites:
                 )
             except BudgetExceededError:
                 pass  # spent meanwhile: read the month again and decide again
+            except TransactionConflictError:
+                pass  # nothing written: read again (an If-Match is checked against what is read) and redo
             except VersionMismatchError:
                 if expected is not None:
                     raise
