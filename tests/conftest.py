@@ -149,7 +149,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     global _engine
     _engine = config.getoption("--engine")
-    config.stash[_RUN_KEY] = {"run": 0, "moto_only": 0, "no_dynamodb": 0}
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -172,28 +171,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         marker = item.get_closest_marker("moto_only")
         if marker is not None and not (marker.kwargs.get("reason") or marker.args):
             raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.moto_only needs a reason")
-    counts = config.stash[_RUN_KEY]
     if _engine != DYNAMODB_LOCAL:
-        counts["run"] = len(items)
         return
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
-        if item.get_closest_marker("moto_only") is not None:
-            counts["moto_only"] += 1
-            dropped.append(item)
-        elif not _touches_dynamodb(item):
-            counts["no_dynamodb"] += 1
+        if item.get_closest_marker("moto_only") is not None or not _touches_dynamodb(item):
             dropped.append(item)
         else:
             keep.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
-    counts["run"] = len(keep)
+    workeroutput = getattr(config, "workeroutput", None)  # an xdist worker: tell the controller
+    if workeroutput is not None:
+        workeroutput["ordergate_deselected"] = len(dropped)
 
 
-_RUN_KEY = pytest.StashKey[dict[str, int]]()
+_deselected_on_workers: list[int] = []
+
+
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist's controller collects nothing itself: the workers say how many they deselected."""
+    _deselected_on_workers.append(int(getattr(node, "workeroutput", {}).get("ordergate_deselected", 0)))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -203,15 +203,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if line and not getattr(terminalreporter, "_ordergate_fuzz_reported", False):  # some plugins call this twice
         terminalreporter._ordergate_fuzz_reported = True  # type: ignore[attr-defined]
         terminalreporter.write_line(line)
-    counts = terminalreporter.config.stash.get(_RUN_KEY, None)
-    if counts is not None and not hasattr(terminalreporter.config, "workerinput"):
+    if not hasattr(terminalreporter.config, "workerinput"):  # once, in the process that reports
         stats = terminalreporter.stats
-        passed, failed = len(stats.get("passed", [])), len(stats.get("failed", [])) + len(stats.get("error", []))
-        extra = (
-            f"; not on this engine: {counts['moto_only']} moto-only, {counts['no_dynamodb']} without DynamoDB"
-            if _engine == DYNAMODB_LOCAL
-            else ""
-        )
+        outcomes = {k: len(stats.get(k, [])) for k in ("passed", "failed", "error", "skipped")}
+        run = sum(outcomes.values())
+        # Every worker collects (and deselects) the same tests.
+        dropped = max(_deselected_on_workers, default=len(stats.get("deselected", [])))
+        why = " (moto-only, or not touching DynamoDB)" if _engine == DYNAMODB_LOCAL else ""
         terminalreporter.write_line(
-            f"DynamoDB engine {_engine}: {counts['run']} tests selected, {passed} passed, {failed} failed{extra}"
+            f"DynamoDB engine {_engine}: {run} tests run ({outcomes['passed']} passed, "
+            f"{outcomes['failed'] + outcomes['error']} failed or errors), {dropped} deselected{why}"
         )
