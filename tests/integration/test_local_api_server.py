@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from chalice import Chalice
+from chalice.app import Chalice
 
 from devstack.api import ApiServer
 from devstack.ports import free_port
