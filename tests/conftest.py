@@ -14,6 +14,8 @@ import pytest
 # The order tests' `world` fixture (customers, people, a fake catalog) is shared by several modules.
 pytest_plugins = ["tests.functional.order_world"]
 
+TABLE = "ordergate-test"
+
 # Before anything imports boto3/PynamoDB: fake credentials, one region, no real endpoints.
 os.environ.update(
     {
@@ -22,7 +24,7 @@ os.environ.update(
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",  # see PITFALLS.md: moto and stream ARNs
-        "ORDERGATE_TABLE": "ordergate-test",
+        "ORDERGATE_TABLE": TABLE,
         "ORDERGATE_SIGNING_KEY": "test-signing-key-0123456789abcdef0123456789",
         "ORDERGATE_PASSWORD_HASH_PROFILE": "fast",
         "ORDERGATE_DOCUMENTS_BUCKET": "ordergate-documents-test",
@@ -40,6 +42,7 @@ ENGINES = (MOTO, DYNAMODB_LOCAL)
 ENGINE_VAR = "ORDERGATE_TEST_ENGINE"  # what `--engine` defaults to
 # Each xdist worker runs one JVM: its heap is bounded, and each test's database is dropped after it.
 DYNAMODB_LOCAL_HEAP_MB = 384
+DYNAMODB_LOCAL_KEY = "testing"  # DynamoDB Local takes letters and digits only
 _engine = MOTO
 _dynamodb_local: Any = None  # devstack.dynamodb_local.DynamoDBLocal, started on first use in this process
 
@@ -80,8 +83,8 @@ def dynamodb_client(service: str = "dynamodb") -> Any:
 @contextmanager
 def aws_environment() -> Iterator[None]:
     """moto in process (SES, S3, SQS, and DynamoDB on the moto engine), with the OrderGate table
-    created from the item models: on the moto engine in moto, on DynamoDB Local in a database of
-    its own (an access key of its own), dropped afterwards."""
+    created from the item models: on the moto engine in moto, on DynamoDB Local a table of its own
+    (a name of its own), dropped afterwards."""
     from moto import mock_aws
 
     from chalicelib import bootstrap
@@ -100,13 +103,14 @@ def aws_environment() -> Iterator[None]:
         enforce_dynamodb_key_limits()  # and its key-size limits on reads: an oversized id must not pass locally
     with mock_aws():
         if local is not None:
-            # After mock_aws, which sets credentials of its own: DynamoDB Local keeps one database per key.
-            key = f"test{uuid.uuid4().hex}"
+            # After mock_aws, which sets credentials of its own. One database per worker (an access key:
+            # a new database costs 0.6-2 s, a new table 0.25 s) and a table of its own per test.
             os.environ.update(
                 {
-                    "AWS_ACCESS_KEY_ID": key,
-                    "AWS_SECRET_ACCESS_KEY": key,
+                    "AWS_ACCESS_KEY_ID": DYNAMODB_LOCAL_KEY,
+                    "AWS_SECRET_ACCESS_KEY": DYNAMODB_LOCAL_KEY,
                     "ORDERGATE_DYNAMODB_ENDPOINT": local.url,
+                    "ORDERGATE_TABLE": f"ordergate-test-{uuid.uuid4().hex[:12]}",
                 }
             )
         bootstrap.reset()
@@ -119,6 +123,7 @@ def aws_environment() -> Iterator[None]:
             if local is not None:
                 dynamodb_client().delete_table(TableName=get_settings().table_name)  # frees the JVM's memory
                 os.environ.pop("ORDERGATE_DYNAMODB_ENDPOINT", None)
+                os.environ["ORDERGATE_TABLE"] = TABLE
             bootstrap.reset()
 
 
