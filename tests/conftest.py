@@ -40,16 +40,12 @@ MOTO = "moto"
 DYNAMODB_LOCAL = "dynamodb-local"
 ENGINES = (MOTO, DYNAMODB_LOCAL)
 ENGINE_VAR = "ORDERGATE_TEST_ENGINE"  # what `--engine` defaults to
-# Each xdist worker runs one JVM: its heap is bounded, and each test's database is dropped after it.
+# Each xdist worker runs one JVM with a bounded heap, one database (an access key) and a table per
+# test, dropped after it: the memory in use stays that of one test's table.
 DYNAMODB_LOCAL_HEAP_MB = 384
 DYNAMODB_LOCAL_KEY = "testing"  # DynamoDB Local takes letters and digits only
 _engine = MOTO
 _dynamodb_local: Any = None  # devstack.dynamodb_local.DynamoDBLocal, started on first use in this process
-
-
-def engine() -> str:
-    """The engine this run's DynamoDB tests use (`pytest --engine ...`)."""
-    return _engine
 
 
 def _server() -> Any:
@@ -103,8 +99,7 @@ def aws_environment() -> Iterator[None]:
         enforce_dynamodb_key_limits()  # and its key-size limits on reads: an oversized id must not pass locally
     with mock_aws():
         if local is not None:
-            # After mock_aws, which sets credentials of its own. One database per worker (an access key:
-            # a new database costs 0.6-2 s, a new table 0.25 s) and a table of its own per test.
+            # After mock_aws, which sets credentials of its own: the worker's database, a table of the test's.
             os.environ.update(
                 {
                     "AWS_ACCESS_KEY_ID": DYNAMODB_LOCAL_KEY,
