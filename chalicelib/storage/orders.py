@@ -99,7 +99,7 @@ def _event_item(
         order_number=order.number,
         customer_id=order.customer_id,
         actor={"id": event.by, "kind": actor_kind},
-        data={**event.data, "version": order.version},
+        data=order.event_data(event),
         order={
             "source": order.source,
             "customer_name": order.customer_name,
