@@ -6,7 +6,7 @@ changes the order and records its events; one transaction writes the order, its 
 moves the domain gives (domain/budget.py), conditional on the order's version. A concurrent writer makes
 the transaction fail; without If-Match the action runs again on fresh reads, so concurrent line additions
 never lose one. Nothing is remembered between requests. Drafts: order_drafts.py; the lifecycle:
-order_actions.py; who sees and may do what: order_visibility.py.
+order_actions.py; who sees and may do what: domain/authority.py.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from chalicelib.auth.principal import Principal
+from chalicelib.domain import authority
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.errors import (
     BudgetExceededError,
@@ -36,8 +37,8 @@ from chalicelib.domain.orders import Line, Order, OrderStatus, new_line
 from chalicelib.domain.permissions import Permission
 from chalicelib.services.document_files import DocumentFiles
 from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
-from chalicelib.services.order_store import LinkUse, OrderQuery, OrderStore, Reads, Relied
-from chalicelib.services.order_visibility import sees
+from chalicelib.services.order_store import LinkUse, ListOf, OrderQuery, OrderStore, Reads, Relied
+from chalicelib.services.order_visibility import person, view
 from chalicelib.storage import keys
 from chalicelib.storage.order_codec import Loaded
 from chalicelib.storage.paging import Page
@@ -106,10 +107,19 @@ class OrderWrites:
         return customer is not None and customer.sales_rep_id == p.user_id
 
     def _load(self, p: Principal, order_id: str) -> Loaded:
+        """The order, if the policy lets the caller see it (else 404). The customer's current sales rep is
+        read only for a staff member who does not see it otherwise."""
         loaded = self._store.load(p.tenant, order_id) if order_id else None
-        if loaded is None or not sees(p, loaded.order, loaded.sales_rep_id, lambda c: self._rep_of(p, c)):
+        if loaded is None:
             raise NotFoundError("order")
-        return loaded
+        who, o = person(p), loaded.order
+        if authority.sees(who, view(o, [loaded.sales_rep_id])):
+            return loaded
+        if p.is_staff:  # the customer's rep now, when the order's own is another
+            customer = self._store.customer(p.tenant, o.customer_id)
+            if authority.sees(who, view(o, [loaded.sales_rep_id, customer.sales_rep_id if customer else None])):
+                return loaded
+        raise NotFoundError("order")
 
     # --- the one write path -------------------------------------------------------------------------
     def _mutate(self, p: Principal, order_id: str, expected: int | None, change: Change) -> Order:
@@ -156,15 +166,16 @@ class OrderWrites:
         sites: Sequence[str] = (),
         counter: bool = False,
         approvers_of: Sequence[str] = (),
+        users: Sequence[str] = (),
     ) -> Found:
         """The action's one BatchGet: the customer and whatever else it names (a line given by sku or
         barcode adds a second read for its product: the catalog port; `approvers_of`: what tells whether
-        anyone approves for these customers, OrderStore.anyone_approves)."""
+        approves for these customers, OrderStore.approver_ids)."""
         t = p.tenant
         wanted = Reads(
             customers=[customer_id],
             settings=settings,
-            users=[p.user_id] if caller else [],
+            users=list(dict.fromkeys([*([p.user_id] if caller else []), *users])),
             sites=list(sites),
             counter=counter,
             approvers_of=list(approvers_of),
@@ -206,38 +217,48 @@ class OrderWrites:
                 except ValueError:
                     raise MalformedRequestError(f"'{name}' must be a date (YYYY-MM-DD).") from None
         t = p.tenant
+        who = person(p)
 
-        def query(of: Literal["customer", "rep", "status", "tenant"], key: str, **only: Any) -> Page[OrderSummary]:
-            q = OrderQuery(t, of, key, limit, cursor, created_from=created_from, created_to=created_to, **only)
-            return self._store.list_orders(q)
+        def page(*lists: tuple[ListOf, str]) -> Page[OrderSummary]:
+            """The lists that hold everything the caller may see, keeping what the policy lets them see."""
+            return self._store.list_orders(
+                OrderQuery(
+                    t,
+                    lists,
+                    limit,
+                    cursor,
+                    status=status,
+                    created_from=created_from,
+                    created_to=created_to,
+                    keep=lambda v: authority.sees(who, v),
+                )
+            )
 
         if p.is_staff:
             if customer_id:
                 if not (p.has(P.ORDERS_READ_ALL) or self._rep_of(p, customer_id)):
                     raise NotFoundError("customer")
-                return query("customer", customer_id, status=status)
+                return page(("customer", customer_id))
             if not p.has(P.ORDERS_READ_ALL):
-                return query("rep", p.user_id, status=status)
-            return query("status", status) if status else query("tenant", "")
+                return page(("rep", p.user_id), ("creator", p.user_id))  # their customers', and their own
+            return page(("status", status)) if status else page(("tenant", ""))
         if customer_id is None and status == S.PENDING_APPROVAL.value and p.has(P.ORDERS_APPROVE):
             # What waits for this approver, their branches' orders included: the approval list of each
             # of their customers (one Query each), never the tenant's whole queue.
             return self._store.list_approvals(
                 t, p.customer_ids, limit=limit, cursor=cursor, created_from=created_from, created_to=created_to
             )
-        cid = customer_id or (p.customer_ids[0] if p.customer_ids else "")
-        if cid not in p.customer_ids:
-            raise NotFoundError("customer")
-        own = not p.has(P.ORDERS_VIEW_ORG)
-        return query(
-            "customer",
-            cid,
-            status=status,
-            hide_staff_drafts=True,
-            own_for=p.user_id if own else None,
-            sees_sent=own and p.has(P.ORDERS_PLACE),
-            sees_waiting=own and p.has(P.ORDERS_APPROVE),
-        )
+        # A customer user's orders are those of their organisations: every customer they hold and the
+        # branches below it (gsi5, by top customer), or one customer of them with `customer_id`.
+        wanted = [customer_id] if customer_id else list(p.customer_ids)
+        found = self._store.read(t, Reads(customers=wanted)).customers
+        if customer_id:
+            c = found.get(customer_id)
+            if c is None or not {c.id, *(c.ancestor_ids or [])} & set(p.customer_ids):
+                raise NotFoundError("customer")
+            return page(("customer", customer_id))
+        tops = dict.fromkeys((c.ancestor_ids or [c.id])[-1] for c in found.values())
+        return page(*(("org", top) for top in tops))
 
     def _by_supplier_reference(
         self, p: Principal, reference: str, limit: int, cursor: str | None, status: str | None, customer_id: str | None

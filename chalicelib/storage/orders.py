@@ -25,6 +25,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.model import Customer
 from chalicelib.domain.order_summary import OrderSummary, summary_of
 from chalicelib.domain.orders import Message, Order, OrderEvent, OrderStatus
+from chalicelib.domain.permissions import Permission
 from chalicelib.services.order_store import LinkUse, Reads, Relied
 from chalicelib.storage import action_links, approvers, customers, idempotency, keys, order_lists
 from chalicelib.storage import refs as refs_store
@@ -416,5 +417,5 @@ class DynamoOrderStore:
         except NotFoundError:
             return None
 
-    def anyone_approves(self, tenant: str, path: list[str], besides: str, found: refs_store.Refs | None = None) -> bool:
-        return approvers.anyone_approves(tenant, path, besides=besides, found=found)
+    def approver_ids(self, tenant: str, path: list[str], found: refs_store.Refs) -> set[str]:
+        return approvers.holders(found, path, Permission.ORDERS_APPROVE)

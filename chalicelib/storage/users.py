@@ -136,21 +136,6 @@ def list_page(tenant: str, limit: int, cursor: str | None) -> Page[User]:
     return prefix_page(UserItem, keys.tenant_pk(tenant), keys.USER, limit, cursor, _to_domain)
 
 
-def user_ids_of_customer(tenant: str, customer_id: str, limit: int) -> list[str]:
-    """The ids of up to `limit` users authorized for one customer (one Query on its login guards)."""
-    pk = keys.tenant_pk(tenant)
-    guards = UniqueItem.query(pk, UniqueItem.sk.startswith(keys.customer_login_prefix(customer_id)), limit=limit)
-    return [g.owner_id for g in guards]
-
-
-def all_ids_of_customer(tenant: str, customer_id: str) -> list[str]:
-    """The ids of every user authorized for one customer (its login guards, every page): to build its
-    members record (storage/members.py), never in a request's usual path."""
-    pk = keys.tenant_pk(tenant)
-    guards = UniqueItem.query(pk, UniqueItem.sk.startswith(keys.customer_login_prefix(customer_id)))
-    return [g.owner_id for g in guards]  # the result iterator follows last_evaluated_key
-
-
 def list_of_customer(tenant: str, customer_id: str, limit: int, cursor: str | None) -> Page[User]:
     """The users authorized for one customer: one Query on its login guards, one BatchGet."""
     pk = keys.tenant_pk(tenant)
@@ -187,13 +172,8 @@ def create(tenant: str, u: User) -> User:
 
 
 def _write_again(tenant: str, codes: list[str | None], moved: list[members.Move], *, at: int, attempt: int) -> bool:
-    """Whether a refused user write should simply be written again: a customer's members record was
-    missing (a customer written before records existed: built now), or DynamoDB refused it only for a
+    """Whether a refused user write should simply be written again: DynamoDB refused it only for a
     concurrent transaction on one of the same items (TransactionConflict: nothing was written)."""
-    legacy = members.missing(codes, moved, at)
-    if legacy:
-        members.build(tenant, legacy)
-        return True
     if "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes:
         time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
         return True
