@@ -286,7 +286,7 @@ AUDIENCE: dict[str, tuple[Audience, ...]] = {
     "approved": (Audience.SUBMITTER,),
     "rejected": (Audience.SUBMITTER,),
     "submitted": (Audience.SUPPLIER,),
-    "proposal_sent": (Audience.SUBMITTER, Audience.ACCEPTORS),
+    "proposal_sent": (Audience.ACCEPTORS, Audience.SUBMITTER),  # an approver who also buys: the links
     "proposal_accepted": (Audience.SUPPLIER,),
     "proposal_declined": (Audience.SUPPLIER,),
     "confirmed": (Audience.SUBMITTER,),

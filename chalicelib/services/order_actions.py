@@ -110,8 +110,11 @@ class Lifecycle(OrderWrites):
 
         return self._mutate(p, order_id, expected, change)
 
-    def accept(self, p: Principal, order_id: str, expected: int | None) -> Order:
+    def accept(self, p: Principal, order_id: str, expected: int | None, *, link: LinkUse | None = None) -> Order:
+        """`link`: the e-mail link an approver accepted through, spent in its write (services/action_links.py)."""
+
         def change(loaded: Loaded, w: Write) -> None:
+            w.link = link
             o = loaded.order
             if not may(p, o, Act.ACCEPT):
                 # a buyer of a proposal only an approver may accept is told why
@@ -141,8 +144,11 @@ class Lifecycle(OrderWrites):
 
         return self._mutate(p, order_id, expected, change)
 
-    def decline(self, p: Principal, order_id: str, reason: str, expected: int | None) -> Order:
+    def decline(
+        self, p: Principal, order_id: str, reason: str, expected: int | None, *, link: LinkUse | None = None
+    ) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
+            w.link = link
             o = loaded.order
             allow(p, o, Act.DECLINE, "decline")
             o.decline(p.user_id, reason)

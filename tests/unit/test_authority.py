@@ -139,4 +139,4 @@ def test_a_submitted_order_waits_on_the_supplier_and_a_draft_on_nobody() -> None
 def test_a_proposal_only_approvers_may_accept_reaches_them_with_links() -> None:
     assert audience("proposal_sent", order("awaiting_customer")) == (Audience.SUBMITTER,)
     guarded = order("awaiting_customer", acceptance_reasons=({"code": "policy"},))
-    assert audience("proposal_sent", guarded) == (Audience.SUBMITTER, Audience.ACCEPTORS)
+    assert audience("proposal_sent", guarded) == (Audience.ACCEPTORS, Audience.SUBMITTER)
