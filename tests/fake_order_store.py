@@ -9,6 +9,7 @@ import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from chalicelib.domain.authority import Person
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import (
     BudgetExceededError,
@@ -151,6 +152,12 @@ class InMemoryOrderStore:
 
     def parents(self, tenant: str, parent_id: str, limit: int) -> list[str]:
         return self._line_of_parents(tenant, parent_id, limit)
+
+    def members(self, tenant: str, path: list[str], found: Refs) -> list[Person]:
+        approve = frozenset({"orders.approve", "orders.place"})
+        return [
+            Person(uid, "customer", approve, (cid,)) for cid in path for uid in self.approvers.get((tenant, cid), set())
+        ]
 
     def approver_ids(self, tenant: str, path: list[str], found: Refs) -> set[str]:
         return {uid for cid in path for uid in self.approvers.get((tenant, cid), set())}

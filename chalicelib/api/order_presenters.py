@@ -16,7 +16,9 @@ from chalicelib.api.schemas.orders import (
     ShipmentLineOut,
     ShipmentOut,
 )
+from chalicelib.domain import authority
 from chalicelib.domain.orders import Document, Line, Order, Revision
+from chalicelib.services.order_visibility import view
 
 if TYPE_CHECKING:
     from chalicelib.domain.order_summary import OrderSummary
@@ -98,7 +100,25 @@ def payment_out(d: Document) -> PaymentOut:
     )
 
 
-def order_data(o: Order) -> dict[str, Any]:
+def waiting_out(o: Order, w: authority.WaitingOn | None = None) -> dict[str, Any]:
+    """`waiting_on` (API.md): `w` as GET /orders/{id} found it, with people; else from the order alone."""
+    if w is None:
+        w = authority.waiting_on(view(o), [])
+    return {
+        "kind": w.kind.value if w.kind else None,
+        "reasons": [{"code": r.code, "message": reason_message(r, o.currency), **r.amounts} for r in w.reasons],
+        "people": [{"id": p.user_id, "name": p.name} for p in w.people],
+    }
+
+
+def reason_message(r: authority.Reason, currency: str) -> str:
+    """One sentence per reason: the action page's for approval reasons (one wording everywhere)."""
+    from chalicelib.api.action_page import reason_sentence
+
+    return reason_sentence({"code": r.code, **r.amounts}, currency)
+
+
+def order_data(o: Order, waiting: authority.WaitingOn | None = None) -> dict[str, Any]:
     t = o.totals
     return {
         "id": o.id,
@@ -132,11 +152,12 @@ def order_data(o: Order) -> dict[str, Any]:
         "history": [dataclasses.asdict(h) for h in o.history],
         "created_at": o.created_at,
         "updated_at": o.updated_at,
+        "waiting_on": waiting_out(o, waiting),
     }
 
 
-def order_out(o: Order) -> OrderOut:
-    return OrderOut.model_validate(order_data(o))
+def order_out(o: Order, waiting: authority.WaitingOn | None = None) -> OrderOut:
+    return OrderOut.model_validate(order_data(o, waiting))
 
 
 def summary_out(s: OrderSummary) -> OrderSummaryOut:

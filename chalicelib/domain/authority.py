@@ -192,9 +192,9 @@ def may_accept_as(p: Person, o: OrderView, needs_approval: bool) -> bool:
 
 
 def who_may(people: Iterable[Person], o: OrderView, act: Act, *, besides: str | None = None) -> list[Person]:
-    """The people of `people` the policy lets take `act` (not `besides`: the person whose own order it is,
-    for approval: nobody approves their own order)."""
-    return [p for p in people if p.user_id != besides and may(p, o, act)]
+    """The people of `people` who see the order and whom the policy lets take `act` (not `besides`: the
+    person whose own order it is, for approval: nobody approves their own order)."""
+    return [p for p in people if p.user_id != besides and sees(p, o) and may(p, o, act)]
 
 
 # --- whom an order waits on ------------------------------------------------------------------------------

@@ -46,7 +46,9 @@ class DelegationService:
         if delegate is None or not delegate.active or delegate.kind != UserKind.CUSTOMER or not shares:
             raise invalid_field("delegate_id", "Name an active user of one of your customers.")
         current = delegations.get(p.tenant, p.user_id)
-        wanted = Delegation(p.user_id, delegate_id, starts_on, ends_on, current.version if current else 0)
+        wanted = Delegation(
+            p.user_id, delegate_id, starts_on, ends_on, current.version if current else 0, delegate.name
+        )
         return delegations.put(p.tenant, wanted)
 
     def delete(self, p: Principal) -> None:

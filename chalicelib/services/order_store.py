@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from chalicelib.domain.authority import OrderView
+from chalicelib.domain.authority import OrderView, Person
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import BudgetExceededError, LinkUsedError, NumberTakenError, ParentsMovedError
 from chalicelib.domain.model import Customer
@@ -142,6 +142,11 @@ class OrderStore(Protocol):
         """The active customer users holding orders.approve for a customer on the path, from `found`: a
         `read` whose `approvers_of` named the path (it reads nothing more). Who of them may act on an order
         is the policy's to say (domain/authority.py)."""
+        ...
+
+    def members(self, tenant: str, path: list[str], found: Refs) -> list[Person]:
+        """The active customer users of the path's customers as the policy sees them, from `found` (a `read`
+        whose `approvers_of` named the path), without their names."""
         ...
 
     def list_orders(self, query: OrderQuery) -> Page[OrderSummary]: ...

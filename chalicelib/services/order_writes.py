@@ -14,13 +14,14 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import authority
+from chalicelib.domain.authority import Person
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.errors import (
     BudgetExceededError,
@@ -193,6 +194,36 @@ class OrderWrites:
     # --- reads --------------------------------------------------------------------------------------
     def get(self, p: Principal, order_id: str) -> Order:
         return self._load(p, order_id).order
+
+    def get_with_waiting(self, p: Principal, order_id: str) -> tuple[Order, authority.WaitingOn]:
+        """The order and whom it waits on, with names (API.md `waiting_on`): besides the order's Query, one
+        BatchGet of the path's members records and the group index, one of the people shown and the
+        approvers' delegations (a waiting order: 3 round trips; a settled one: 1)."""
+        loaded = self._load(p, order_id)
+        return loaded.order, self._waiting_on(p.tenant, loaded.order, loaded.sales_rep_id)
+
+    def _waiting_on(self, t: str, o: Order, rep_id: str | None) -> authority.WaitingOn:
+        v = view(o, [rep_id])
+        kind = authority.waiting_kind(v)
+        if kind is None:
+            return authority.WaitingOn(None)
+        if kind == authority.Waiting.SUPPLIER:  # the sales rep, else the order desk (no one by name)
+            rep = self._store.read(t, Reads(users=[rep_id])).users.get(rep_id) if rep_id else None
+            serving = [Person(rep.id, rep.kind.value, frozenset(), (), rep.name)] if rep and rep.active else []
+            return authority.waiting_on(v, [], serving)
+        path = list(v.path)
+        members = self._store.members(t, path, self._store.read(t, Reads(approvers_of=path)))
+        ids = [m.user_id for m in members]
+        named = self._store.read(t, Reads(users=ids, extra=[keys.delegation(t, uid) for uid in ids]))
+        today = self._clock().date()
+        people = [replace(m, name=named.users[m.user_id].name) for m in members if m.user_id in named.users]
+        by_id = {m.user_id: m for m in people}
+        for approver_id, d in named.delegations.items():
+            if d.active_on(today) and approver_id in by_id:
+                people.append(
+                    Person(d.delegate_id, "customer", frozenset(), (), d.delegate_name, (by_id[approver_id],))
+                )
+        return authority.waiting_on(v, people)
 
     def list_orders(
         self,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from chalicelib.domain.authority import Person
 from chalicelib.domain.model import User
 from chalicelib.domain.permissions import Permission, UserKind
 from chalicelib.storage import groups, keys, refs, users
@@ -37,6 +38,20 @@ def holders(found: Refs, path: Sequence[str], permission: Permission) -> set[str
         for uid, group_ids in (found.members.get(cid) or {}).items()
         if wanted in groups.permissions_of(index, UserKind.CUSTOMER, list(group_ids))
     }
+
+
+def people(found: Refs, path: Sequence[str]) -> list[Person]:
+    """The active customer users of these customers as the policy sees them (their permissions from their
+    groups; of their customers, those on the path), from a read of `read_keys`. Names are not in the
+    records: the caller reads the users it shows."""
+    index = found.security_groups
+    held: dict[str, tuple[frozenset[str], list[str]]] = {}
+    for cid in path:
+        for uid, group_ids in (found.members.get(cid) or {}).items():
+            granted = groups.permissions_of(index, UserKind.CUSTOMER, list(group_ids)) if index else frozenset()
+            perms, customers = held.get(uid, (frozenset(), []))
+            held[uid] = (perms | granted, [*customers, cid])
+    return [Person(uid, UserKind.CUSTOMER.value, perms, tuple(cids)) for uid, (perms, cids) in held.items()]
 
 
 def users_with(tenant: str, customer_ids: Sequence[str], permission: Permission) -> list[User]:

@@ -391,6 +391,7 @@ class DelegationItem(BaseItem, discriminator="delegation"):
 
     delegator_id = UnicodeAttribute()
     delegate_id = UnicodeAttribute()
+    delegate_name = UnicodeAttribute(null=True)
     starts_on = UnicodeAttribute()  # YYYY-MM-DD
     ends_on = UnicodeAttribute()
 

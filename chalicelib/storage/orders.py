@@ -14,6 +14,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib.domain.authority import Person
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import (
     BudgetExceededError,
@@ -416,6 +417,9 @@ class DynamoOrderStore:
             return customers.get(tenant, customer_id)
         except NotFoundError:
             return None
+
+    def members(self, tenant: str, path: list[str], found: refs_store.Refs) -> list[Person]:
+        return approvers.people(found, path)
 
     def approver_ids(self, tenant: str, path: list[str], found: refs_store.Refs) -> set[str]:
         return approvers.holders(found, path, Permission.ORDERS_APPROVE)

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from chalicelib.domain.catalog import Product, ProductGroup
-from chalicelib.domain.model import Customer, SecurityGroup, Site, TenantSettings, User
+from chalicelib.domain.model import Customer, Delegation, SecurityGroup, Site, TenantSettings, User
 from chalicelib.domain.pricing import PriceEntry
 from chalicelib.storage import customers as customer_store
+from chalicelib.storage import delegations as delegation_store
 from chalicelib.storage import groups as group_store
 from chalicelib.storage import keys
 from chalicelib.storage import members as member_store
@@ -29,6 +30,7 @@ from chalicelib.storage.items import (
     CounterItem,
     CustomerItem,
     CustomerMembersItem,
+    DelegationItem,
     ListPricesItem,
     PriceEntryItem,
     PriceListItem,
@@ -68,6 +70,7 @@ class Refs:
     # who approves (keys passed in `extra`: storage/members.py, storage/approvers.py)
     members: dict[str, member_store.Members] = field(default_factory=dict)  # customer id → its members record
     security_groups: group_store.GroupIndex | None = None  # None: not asked for, or not written yet
+    delegations: dict[str, Delegation] = field(default_factory=dict)  # approver id → their delegation
 
 
 def fetch(keys_: Iterable[Key], *, consistent: bool = False) -> dict[Key, BaseItem]:
@@ -96,6 +99,7 @@ def merge(first: Refs, second: Refs) -> Refs:
     out.budgets = {**first.budgets, **second.budgets}
     out.members = {**first.members, **second.members}
     out.security_groups = second.security_groups or first.security_groups
+    out.delegations = {**first.delegations, **second.delegations}
     out.price_entries = {pk: dict(entries) for pk, entries in first.price_entries.items()}
     for pk, entries in second.price_entries.items():
         out.price_entries.setdefault(pk, {}).update(entries)
@@ -154,6 +158,8 @@ def load(
             refs.members[member_store.customer_of(key)] = member_store.members_of(item) or {}
         elif isinstance(item, SecurityGroupIndexItem):
             refs.security_groups = group_store.index_of(item)
+        elif isinstance(item, DelegationItem):
+            refs.delegations[item.delegator_id] = delegation_store._domain(item)
         elif isinstance(item, ListPricesItem):
             pid = key[1].removeprefix(keys.PRICE_ENTRY)
             lists: dict[str, str] = item.lists.attribute_values if item.lists is not None else {}
