@@ -118,7 +118,7 @@ class Lifecycle(OrderWrites):
             o = loaded.order
             if not may(p, o, Act.ACCEPT):
                 # a buyer of a proposal only an approver may accept is told why
-                forbid(not may(p, o, Act.DECLINE), "accept")
+                forbid(may(p, o, Act.DECLINE), "accept")
                 raise ForbiddenError(NEEDS_AN_APPROVER)
             o.check(Action.ACCEPT)
             if not approves(p, o):

@@ -110,17 +110,24 @@ class OrderWrites:
     def _load(self, p: Principal, order_id: str) -> Loaded:
         """The order, if the policy lets the caller see it (else 404). The customer's current sales rep is
         read only for a staff member who does not see it otherwise."""
+        loaded, seen = self._read(p, order_id)
+        if loaded is None or not seen:
+            raise NotFoundError("order")
+        return loaded
+
+    def _read(self, p: Principal, order_id: str) -> tuple[Loaded | None, bool]:
+        """The order, and whether the caller sees it."""
         loaded = self._store.load(p.tenant, order_id) if order_id else None
         if loaded is None:
-            raise NotFoundError("order")
+            return None, False
         who, o = person(p), loaded.order
         if authority.sees(who, view(o, [loaded.sales_rep_id])):
-            return loaded
+            return loaded, True
         if p.is_staff:  # the customer's rep now, when the order's own is another
             customer = self._store.customer(p.tenant, o.customer_id)
-            if authority.sees(who, view(o, [loaded.sales_rep_id, customer.sales_rep_id if customer else None])):
-                return loaded
-        raise NotFoundError("order")
+            rep_ids = [loaded.sales_rep_id, customer.sales_rep_id if customer else None]
+            return loaded, authority.sees(who, view(o, rep_ids))
+        return loaded, False
 
     # --- the one write path -------------------------------------------------------------------------
     def _mutate(self, p: Principal, order_id: str, expected: int | None, change: Change) -> Order:
@@ -199,8 +206,18 @@ class OrderWrites:
         """The order and whom it waits on, with names (API.md `waiting_on`): besides the order's Query, one
         BatchGet of the path's members records and the group index, one of the people shown and the
         approvers' delegations (a waiting order: 3 round trips; a settled one: 1)."""
-        loaded = self._load(p, order_id)
-        return loaded.order, self._waiting_on(p.tenant, loaded.order, loaded.sales_rep_id)
+        loaded, seen = self._read(p, order_id)
+        if loaded is None or not (seen or p.is_customer):
+            raise NotFoundError("order")
+        waiting = self._waiting_on(p.tenant, loaded.order, loaded.sales_rep_id)
+        if not seen:
+            # A delegate sees what waits on the approvers they stand in for: found among the people it waits
+            # on, from the same reads (the path's approvers and their delegations in force).
+            covered = tuple(a for w in waiting.people if w.user_id == p.user_id for a in w.stands_in_for)
+            seen = authority.sees(person(p, covered), view(loaded.order, [loaded.sales_rep_id]))
+        if not seen:
+            raise NotFoundError("order")
+        return loaded.order, waiting
 
     def _waiting_on(self, t: str, o: Order, rep_id: str | None) -> authority.WaitingOn:
         v = view(o, [rep_id])
