@@ -45,7 +45,8 @@ def merged_page(
     created_to: str | None = None,
 ) -> Page[OrderSummary]:
     """One page of orders, newest first, from one Query page of each source (usually one), keeping those
-    `keep` lets through (the policy: what the caller sees). An order in two sources is shown once. A page
+    `keep` lets through (the policy: what the caller sees). An order in two sources is shown once (from the
+    first). A page
     may come back short; the cursor holds where each source goes on. Newest first holds across sources:
     a source's items are shown only down to the oldest item read of any source with more to read."""
     partitions = list(dict.fromkeys(s.partition for s in sources))
@@ -74,13 +75,11 @@ def merged_page(
     walked: dict[str, list[OrderItem]] = {p: [] for p in read}
     merged = sorted(((item, p) for p, items in read.items() for item in items), key=lambda x: x[0].gsi3sk or "")
     taken: list[OrderSummary] = []
-    seen: set[str] = set()
     for item, partition in reversed(merged):
         if len(taken) == limit or (item.gsi3sk or "") < floor:
             break
         walked[partition].append(item)
-        if item.id not in seen and keep(item):
-            seen.add(item.id)
+        if _first_source(item, sources) == partition and keep(item):
             taken.append(summary(item))
     following: dict[str, dict[str, Any] | None] = {}
     for partition, start in positions.items():
@@ -93,6 +92,11 @@ def merged_page(
         elif ends[partition]:
             following[partition] = ends[partition]
     return Page(taken, encode_cursors(following))
+
+
+def _first_source(item: OrderItem, sources: Sequence[Source]) -> str:
+    """An order in two of the lists is shown from the first that holds it, on whichever page that is."""
+    return next(s.partition for s in sources if getattr(item, f"{s.index}pk") == s.partition)
 
 
 def _position(source: Source, item: OrderItem) -> dict[str, Any]:
