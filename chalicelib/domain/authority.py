@@ -30,8 +30,8 @@ The table it implements ("org": the customers a customer user holds and every br
 | a delegate, delegation in force   | what waits on the approvers they cover      | as the approver (delegations.py)   |
 | anyone else                       | nothing (404)                               | nothing (403 when they see it)     |
 
-Who is told (`AUDIENCE`) and what an e-mail asks of its reader (`ASKS`): notifications/events.py resolves
-the roles to people and sends an asking e-mail only to those `may` lets take the action.
+Who is told: `AUDIENCE` (event → roles); notifications/events.py resolves the roles to people and sends an
+e-mail that asks its reader to act (approve, accept) only to those `may` lets take the action.
 """
 
 from __future__ import annotations
@@ -108,6 +108,8 @@ class OrderView:
     acceptance_reasons: tuple[dict[str, Any], ...] = ()
     # Why it waits for approval (pending_approval), as submit decided.
     approval_reasons: tuple[dict[str, Any], ...] = ()
+    # Taken on credit hold (API.md "Money"): a submitted order waits on the supplier for that reason too.
+    credit_hold: bool = False
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -185,12 +187,6 @@ def may(p: Person, o: OrderView, act: Act) -> bool:
     }.get(act, False)
 
 
-def may_accept_as(p: Person, o: OrderView, needs_approval: bool) -> bool:
-    """Accepting a proposal: an approver always; a buyer when the proposed total, with their own limit and
-    the month's budget as read now, needs no approval."""
-    return approves(p, o) or (in_org(p, o) and p.has(P.ORDERS_PLACE) and not needs_approval)
-
-
 def who_may(people: Iterable[Person], o: OrderView, act: Act, *, besides: str | None = None) -> list[Person]:
     """The people of `people` who see the order and whom the policy lets take `act` (not `besides`: the
     person whose own order it is, for approval: nobody approves their own order)."""
@@ -238,8 +234,7 @@ def waiting_kind(o: OrderView) -> Waiting | None:
 def waiting_on(o: OrderView, members: Iterable[Person], supplier: Sequence[Person] = ()) -> WaitingOn:
     """Whom the order waits on and why. `members`: the active customer users of the order's path (with the
     delegates in force as `stands_in_for` of each delegate, or the delegates as members); `supplier`: the
-    staff who serve it (its sales rep), empty for the order desk. Extra reasons of kind supplier (a credit
-    hold) are the caller's to add (`with_reason`)."""
+    staff who serve it (its sales rep), empty for the order desk."""
     kind = waiting_kind(o)
     people = list(members)
     if kind == Waiting.APPROVAL:
@@ -247,7 +242,7 @@ def waiting_on(o: OrderView, members: Iterable[Person], supplier: Sequence[Perso
         reasons = o.approval_reasons if o.status == S.PENDING_APPROVAL else o.acceptance_reasons
         return WaitingOn(kind, reasons_of(reasons), tuple(_with_delegates(people, o, asked)))
     if kind == Waiting.SUPPLIER:
-        return WaitingOn(kind, (), tuple(supplier))
+        return WaitingOn(kind, (Reason("credit_hold"),) if o.credit_hold else (), tuple(supplier))
     if kind == Waiting.CUSTOMER:
         return WaitingOn(kind, (), tuple(who_may(people, o, Act.ACCEPT)))
     return WaitingOn(None)
@@ -259,11 +254,6 @@ def _with_delegates(people: list[Person], o: OrderView, act: Act) -> list[Person
     ids = {p.user_id for p in deciding}
     delegates = [p for p in people if p.user_id not in ids and any(a.user_id in ids for a in p.stands_in_for)]
     return deciding + delegates
-
-
-def with_reason(w: WaitingOn, reason: Reason) -> WaitingOn:
-    """`w` with one more reason (the money side's credit hold on an order that waits on the supplier)."""
-    return WaitingOn(w.kind, (*w.reasons, reason), w.people)
 
 
 # --- who is told -----------------------------------------------------------------------------------------
@@ -300,13 +290,6 @@ AUDIENCE: dict[str, tuple[Audience, ...]] = {
     "invoice_document": (Audience.SUBMITTER,),
     "approval_reminder": (Audience.APPROVERS,),
     "approval_escalated": (Audience.ESCALATION,),
-}
-
-# What an e-mail to a role asks its reader to do: only people `may` lets do it receive it.
-ASKS: dict[Audience, Act] = {
-    Audience.APPROVERS: Act.APPROVE,
-    Audience.ESCALATION: Act.APPROVE,
-    Audience.ACCEPTORS: Act.ACCEPT,
 }
 
 

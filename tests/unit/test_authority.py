@@ -140,3 +140,8 @@ def test_a_proposal_only_approvers_may_accept_reaches_them_with_links() -> None:
     assert audience("proposal_sent", order("awaiting_customer")) == (Audience.SUBMITTER,)
     guarded = order("awaiting_customer", acceptance_reasons=({"code": "policy"},))
     assert audience("proposal_sent", guarded) == (Audience.ACCEPTORS, Audience.SUBMITTER)
+
+
+def test_an_order_on_credit_hold_waits_on_the_supplier_for_that_reason() -> None:
+    w = waiting_on(order("submitted", credit_hold=True), [], [REP])
+    assert (w.kind, [r.code for r in w.reasons], w.people) == (Waiting.SUPPLIER, ["credit_hold"], (REP,))
