@@ -311,9 +311,15 @@ class OrderWrites:
             raise ForbiddenError("Only supplier staff may find orders by the supplier's reference.")
         page = self._store.list_by_supplier_reference(p.tenant, reference, limit, cursor)
 
+        who = person(p)
+
         def shown(s: OrderSummary) -> bool:
-            visible = p.has(P.ORDERS_READ_ALL) or s.sales_rep_id == p.user_id or s.created_by == p.user_id
-            return visible and status in (None, s.status) and customer_id in (None, s.customer_id)
+            # staff: what the policy decides from the list entry (who created it, whose customer it is)
+            seen = authority.OrderView(
+                s.status, s.source, s.customer_id, (s.customer_id,), s.created_by, s.submitted_by,
+                frozenset({s.sales_rep_id} if s.sales_rep_id else ()),
+            )  # fmt: skip
+            return authority.sees(who, seen) and status in (None, s.status) and customer_id in (None, s.customer_id)
 
         return Page([s for s in page.items if shown(s)], page.next_cursor)
 
