@@ -65,6 +65,7 @@ class Act(StrEnum):
     SHIP = "ship"
     INVOICE = "invoice"
     PAY = "pay"
+    CREDIT = "credit"  # a credit note
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ def may(p: Person, o: OrderView, act: Act) -> bool:
             Act.SHIP: p.has(P.ORDERS_FULFIL),
             Act.INVOICE: p.has(P.ORDERS_FULFIL),
             Act.PAY: p.has(P.ORDERS_FULFIL),
+            Act.CREDIT: p.has(P.ORDERS_FULFIL),
         }.get(act, False)
     if o.staff_draft:
         return False
@@ -283,6 +285,8 @@ AUDIENCE: dict[str, tuple[Audience, ...]] = {
     "shipment_recorded": (Audience.SUBMITTER,),
     "invoice_recorded": (Audience.SUBMITTER,),
     "payment_recorded": (Audience.SUBMITTER,),
+    "credit_note_recorded": (Audience.SUBMITTER,),
+    "credit_hold_placed": (Audience.SUPPLIER,),
     "completed": (Audience.SUBMITTER,),
     "cancelled": (Audience.OTHER_SIDE,),
     "message_posted": (Audience.OTHER_SIDE,),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from chalicelib.domain.accounts import Ledger
 from chalicelib.domain.catalog import Product, ProductGroup
 from chalicelib.domain.model import Customer, Delegation, SecurityGroup, Site, TenantSettings, User
 from chalicelib.domain.pricing import PriceEntry
@@ -18,6 +19,7 @@ from chalicelib.storage import customers as customer_store
 from chalicelib.storage import delegations as delegation_store
 from chalicelib.storage import groups as group_store
 from chalicelib.storage import keys
+from chalicelib.storage import ledger as ledger_store
 from chalicelib.storage import members as member_store
 from chalicelib.storage import prices as price_store
 from chalicelib.storage import product_groups as pgroup_store
@@ -31,6 +33,7 @@ from chalicelib.storage.items import (
     CustomerItem,
     CustomerMembersItem,
     DelegationItem,
+    LedgerSummaryItem,
     ListPricesItem,
     PriceEntryItem,
     PriceListItem,
@@ -71,6 +74,7 @@ class Refs:
     members: dict[str, member_store.Members] = field(default_factory=dict)  # customer id → its members record
     security_groups: group_store.GroupIndex | None = None  # None: not asked for, or not written yet
     delegations: dict[str, Delegation] = field(default_factory=dict)  # approver id → their delegation
+    ledgers: dict[str, Ledger] = field(default_factory=dict)  # customer id → its ledger (keys.ledger_summary)
 
 
 def fetch(keys_: Iterable[Key], *, consistent: bool = False) -> dict[Key, BaseItem]:
@@ -100,6 +104,7 @@ def merge(first: Refs, second: Refs) -> Refs:
     out.members = {**first.members, **second.members}
     out.security_groups = second.security_groups or first.security_groups
     out.delegations = {**first.delegations, **second.delegations}
+    out.ledgers = {**first.ledgers, **second.ledgers}
     out.price_entries = {pk: dict(entries) for pk, entries in first.price_entries.items()}
     for pk, entries in second.price_entries.items():
         out.price_entries.setdefault(pk, {}).update(entries)
@@ -117,6 +122,7 @@ def load(
     order_counter: bool = False,
     guards: Iterable[Key] = (),
     extra: Iterable[Key] = (),
+    consistent: bool = False,
 ) -> Refs:
     wanted: list[Key] = [keys.group(tenant, g) for g in groups]
     wanted += [keys.customer(tenant, c) for c in customers]
@@ -125,7 +131,7 @@ def load(
     wanted += [keys.tenant_settings(tenant)] if settings else []
     wanted += [keys.order_counter(tenant)] if order_counter else []
     wanted += list(guards) + list(extra)
-    refs = Refs(items=fetch(wanted))
+    refs = Refs(items=fetch(wanted, consistent=consistent))
     for key, item in refs.items.items():
         if isinstance(item, SecurityGroupItem):
             refs.groups[item.id] = group_store._to_domain(item)
@@ -160,6 +166,9 @@ def load(
             refs.security_groups = group_store.index_of(item)
         elif isinstance(item, DelegationItem):
             refs.delegations[item.delegator_id] = delegation_store._domain(item)
+        elif isinstance(item, LedgerSummaryItem):
+            customer_id = key[0].removeprefix(keys.ledger_pk(tenant, ""))
+            refs.ledgers[customer_id] = ledger_store.ledger_of(item, customer_id)
         elif isinstance(item, ListPricesItem):
             pid = key[1].removeprefix(keys.PRICE_ENTRY)
             lists: dict[str, str] = item.lists.attribute_values if item.lists is not None else {}
