@@ -56,8 +56,10 @@ test-moto: $(STAMP)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --engine moto
 
 ## The tests that touch DynamoDB (integration, functional) on DynamoDB Local: a JVM per worker.
+## Narrow it where time is short, e.g. DYNAMODB_LOCAL_TESTS="tests/integration tests/functional/test_order_*.py"
+DYNAMODB_LOCAL_TESTS ?= tests/integration tests/functional
 test-dynamodb-local: $(STAMP) java $(DYNAMODB_LOCAL)
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --engine dynamodb-local tests/integration tests/functional
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --engine dynamodb-local $(DYNAMODB_LOCAL_TESTS)
 
 ## Benchmark against moto in process: round trips per endpoint, list scaling, cold import, a
 ## 1,000-line order, the stream handler. Writes bench/results.json; bench/README.md explains it.
