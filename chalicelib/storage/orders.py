@@ -82,7 +82,7 @@ def _event_item(
 ) -> OrderEventItem:
     """An event as stored: the order's facts that e-mails need beside the event's own data."""
     return OrderEventItem(
-        keys.order_events_pk(tenant, event.occurred_at[:10]),
+        keys.order_events_pk(tenant),
         event.id,
         id=event.id,
         event_type=event.type.value,
