@@ -5,13 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 VERIFIER := tests/webhook_verifier/node_modules/.installed
+CLIENTS := tests/generated_clients/node_modules/.installed
 CFN_LINT := $(VENV)/bin/cfn-lint
 INFRA_TEMPLATES := infra/*.yaml
 STAGE ?= dev
 # Test processes for `make test` (the machines have 2 cores); `make test PYTEST_WORKERS=0` runs in one.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint typecheck unit fuzz install clean tenant deploy package lint-infra rotate-signing-key bench webhook-verifier
+.PHONY: run test lint typecheck unit fuzz install clean tenant deploy package lint-infra rotate-signing-key bench webhook-verifier generated-clients
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,7 +28,7 @@ run: $(STAMP)
 
 ## Lint, type-check and run every test layer. The e2e approval test drives Debian's chromium.
 CHROMIUM ?= /usr/bin/chromium
-test: $(STAMP) $(VERIFIER)
+test: $(STAMP) $(VERIFIER) $(CLIENTS)
 	@test -x $(CHROMIUM) || { echo "make test: the e-mail approval test needs Debian's chromium at $(CHROMIUM), and it is missing."; \
 	  echo "  Install it with: sudo apt-get update && sudo apt-get install -y chromium"; exit 1; }
 	$(PY) -m ruff check .
@@ -97,3 +98,10 @@ $(VERIFIER): tests/webhook_verifier/package-lock.json
 	@if command -v npm >/dev/null; then \
 		cd tests/webhook_verifier && npm ci --no-audit --no-fund --silent && touch node_modules/.installed; \
 	else echo "npm not found: the independent webhook signature test will skip (install Node.js, then make webhook-verifier)"; fi
+
+## The pinned TypeScript client generators (openapi-typescript, openapi-fetch, tsc) that
+## tests/e2e/test_generated_clients.py runs on the served document; README "Generated clients".
+generated-clients: $(CLIENTS)
+
+$(CLIENTS): tests/generated_clients/package-lock.json
+	cd tests/generated_clients && npm ci --no-audit --no-fund --silent && touch node_modules/.installed

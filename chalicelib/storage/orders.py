@@ -80,7 +80,12 @@ def site_exists(tenant: str, site_id: str) -> Check:
 def _event_item(
     tenant: str, order: Order, sales_rep_id: str | None, event: OrderEvent, actor_kind: str
 ) -> OrderEventItem:
-    """An event as stored: the order's facts that e-mails need beside the event's own data."""
+    """An event as stored: the order's facts that e-mails need beside the event's own data, which is
+    checked against its type's published model (event_payloads.py) before anything is written."""
+    from chalicelib import event_payloads  # pydantic: loaded by the request that writes, not at import
+
+    data = {**event.data, "version": order.version}
+    event_payloads.check(event.type.value, data)
     return OrderEventItem(
         keys.order_events_pk(tenant),
         event.id,
@@ -91,7 +96,7 @@ def _event_item(
         order_number=order.number,
         customer_id=order.customer_id,
         actor={"id": event.by, "kind": actor_kind},
-        data={**event.data, "version": order.version},
+        data=data,
         order={
             "source": order.source,
             "customer_name": order.customer_name,

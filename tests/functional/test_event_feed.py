@@ -158,7 +158,7 @@ def test_a_client_that_stops_at_the_first_empty_page_sees_every_event(aws: None)
     """Events on a few days of the 30 kept, quiet days between: from no cursor, the first page starts
     at the oldest event, and every page until the last event is full."""
     now = datetime(2026, 12, 10, 12, 0, 0, tzinfo=UTC)
-    ids = []
+    ids: list[str] = []
     for d in (29, 29, 17, 3, 3, 3, 0):
         at = now - timedelta(days=d, minutes=5 + len(ids))
         ids.append(_id_at(at))

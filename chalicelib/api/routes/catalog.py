@@ -10,7 +10,7 @@ from pydantic import Field
 
 from chalicelib.api.csv_limits import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, patch_changes
-from chalicelib.api.openapi import QueryParam
+from chalicelib.api.openapi import CSV_TYPES, QueryParam
 from chalicelib.api.schemas.catalog import (
     Barcode,
     CustomerPricesIn,
@@ -196,7 +196,8 @@ def export_products(ctx: Ctx) -> Response:
     "POST",
     summary=f"Import products from CSV (at most {MAX_IMPORT_ROWS} rows, 5 MiB; ?dry_run=true)",
     response_model=ImportResultOut,
-    content_type="text/csv",
+    content_type=CSV_TYPES[0],
+    extra_content_types=CSV_TYPES[1:],
     tags=("catalog",),
     max_body_bytes=MAX_IMPORT_BYTES,
     query=(QueryParam("dry_run", Literal["true", "false"], "true: validate and report, write nothing."),),
