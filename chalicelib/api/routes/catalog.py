@@ -179,6 +179,13 @@ def create_product(ctx: Ctx) -> Response:
     summary="Export every product as CSV",
     tags=("catalog",),
     response_content_type="text/csv",
+    query=(
+        QueryParam(
+            "delimiter",
+            Literal[",", ";"],
+            "`;` for a spreadsheet in a language with decimal commas (they are written with commas then).",
+        ),
+    ),
     permissions=(P.CATALOG_MANAGE,),
 )
 def export_products(ctx: Ctx) -> Response:
@@ -187,7 +194,8 @@ def export_products(ctx: Ctx) -> Response:
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": 'attachment; filename="products.csv"',
     }
-    return Response(body=csv_products.render(items, group_names), headers=headers)
+    body = csv_products.render(items, group_names, ctx.query("delimiter") or ",")
+    return Response(body=body, headers=headers)
 
 
 @endpoint(
