@@ -372,6 +372,7 @@ def add_message(tenant: str, order: Order, sales_rep_id: str | None, message: Me
         order_id=order.id,
         author_id=message.author_id,
         author_kind=message.author_kind,
+        author_name=message.author_name,
         body=message.body,
         created_at=message.created_at,
     )
@@ -385,7 +386,11 @@ def add_message(tenant: str, order: Order, sales_rep_id: str | None, message: Me
 def list_messages(tenant: str, order_id: str, limit: int, cursor: str | None) -> Page[Message]:
     pk = keys.order_messages_pk(tenant, order_id)
     return partition_page(
-        OrderMessageItem, pk, limit, cursor, lambda m: Message(m.id, m.author_id, m.author_kind, m.body, m.created_at)
+        OrderMessageItem,
+        pk,
+        limit,
+        cursor,
+        lambda m: Message(m.id, m.author_id, m.author_kind, m.body, m.created_at, m.author_name),
     )
 
 
