@@ -110,7 +110,7 @@ def measure_costs(events: int = 10_000) -> dict[str, Any]:
             reply = w.send("desk", Request("GET", f"/events?after={cursor}&limit=100"))
         summary = tally.summary()
         out["events_feed"] = {
-            "events_in_day": events,
+            "events_kept": events,
             "dynamodb_calls": summary["dynamodb_calls"],
             "operations": summary["operations"],
             "items_read": summary["items_read"],
