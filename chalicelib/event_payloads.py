@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from chalicelib.domain.order_states import EventType, OrderStatus
 
-DecimalString = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", examples=["12.50"])]
+# As Python writes a Decimal: a quantity read as "1e1" (a CSV cell) is written "1E+1", so the exponent
+# form is allowed rather than refused at the write.
+DecimalString = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?(E[+-][0-9]+)?$", examples=["12.50"])]
 
 
 # Named enums, not inline literals: one type each in a generated client, not one per event type.
