@@ -22,7 +22,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.errors import MalformedRequestError
@@ -46,7 +46,13 @@ class Cursor:
     @classmethod
     def decode(cls, cursor: str) -> Cursor:
         try:
-            after = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["a"]
+            data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            after = data["a"]
+            # A client stored a cursor of the day-partitioned feed ({"d": day, "a": null}: the start
+            # of that day): it goes on from that day's first event, not from the oldest kept again.
+            if after is None and "d" in data:
+                start = datetime.combine(date.fromisoformat(data["d"]), time(), UTC)
+                after = encode(decode(floor_id(int(start.timestamp() * 1000))) - 1)
         except (binascii.Error, ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
             raise MalformedRequestError("The cursor is not valid.") from exc
         if not (after is None or (isinstance(after, str) and _ID.fullmatch(after) is not None)):
