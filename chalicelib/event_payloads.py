@@ -117,11 +117,20 @@ class ShippedLine(_Strict):
     quantity: DecimalString
 
 
-class RecordedDocument(_Strict):
-    """A shipment, invoice or payment as recorded."""
+class ParcelLine(_Strict):
+    """A line's quantity in a shipment, by the names people know it by."""
 
     id: str
-    kind: Literal["shipment", "invoice", "payment"]
+    sku: str
+    name: str
+    quantity: DecimalString
+
+
+class RecordedDocument(_Strict):
+    """A shipment, invoice, credit note or payment as recorded."""
+
+    id: str
+    kind: Literal["shipment", "invoice", "credit_note", "payment"]
     date: str = Field(description="YYYY-MM-DD")
     number: str = Field(description="The document number, invoice number or payment reference")
     amount: DecimalString | None
@@ -129,6 +138,7 @@ class RecordedDocument(_Strict):
     carrier: str | None
     tracking_number: str | None
     lines: list[ShippedLine]
+    reason: str | None = Field(None, description="A credit note's reason")
     recorded_by: str
     recorded_at: str
 
@@ -154,7 +164,7 @@ class AddedFile(_Strict):
 
 
 class LinkedDocument(_Strict):
-    kind: Literal["shipment", "invoice", "payment"]
+    kind: Literal["shipment", "invoice", "credit_note", "payment"]
     id: str
     number: str
 
@@ -171,6 +181,7 @@ _SHIPMENT = {
     "carrier": "DHL",
     "tracking_number": "JD0146000012345",
     "lines": [{"id": "01JF0LINE00000000000000000", "quantity": "10"}],
+    "reason": None,
     "recorded_by": "01JF0USER00000000000000000",
     "recorded_at": "2026-12-07T10:00:00Z",
 }
@@ -241,10 +252,16 @@ class OrderCancelledData(EventData):
 
 
 class OrderShipmentRecordedData(EventData):
-    example_status = "shipped"
-    example_details = {"document": _SHIPMENT}
+    example_status = "partially_shipped"
+    example_details = {
+        "document": _SHIPMENT,
+        "parcel": [{"id": "01JF0LINE00000000000000000", "sku": "A-100", "name": "Copy paper A4", "quantity": "10"}],
+        "remaining": [{"id": "01JF0LINE00000000000000001", "sku": "B-200", "name": "Toner", "quantity": "2"}],
+    }
 
     document: RecordedDocument
+    parcel: list[ParcelLine] = Field(description="What this shipment carries")
+    remaining: list[ParcelLine] = Field(description="What is still to ship")
 
 
 class OrderInvoiceRecordedData(EventData):
@@ -259,6 +276,30 @@ class OrderPaymentRecordedData(EventData):
     example_details = {"document": _document("payment", "PAY-1001", "120.00", None)}
 
     document: RecordedDocument
+
+
+class OrderCreditNoteRecordedData(EventData):
+    example_status = "shipped"
+    example_details = {
+        "document": {**_document("credit_note", "CN-1001", "12.00", None), "reason": "One box arrived damaged."},
+        "reason": "One box arrived damaged.",
+    }
+
+    document: RecordedDocument
+    reason: str
+
+
+class OrderCreditHoldPlacedData(EventData):
+    example_details = {"credit_limit": "10000.00", "outstanding": "9950.00"}
+
+    credit_limit: DecimalString = Field(description="The customer's credit limit")
+    outstanding: DecimalString = Field(description="What the customer owed before this order")
+
+
+class OrderCreditHoldReleasedData(EventData):
+    example_details = {"note": "Paid in full."}
+
+    note: str | None = Field(None, description="Absent when staff released it without a note")
 
 
 class OrderCompletedData(EventData):
@@ -308,6 +349,9 @@ DATA: dict[EventType, type[EventData]] = {
     EventType.SHIPMENT_RECORDED: OrderShipmentRecordedData,
     EventType.INVOICE_RECORDED: OrderInvoiceRecordedData,
     EventType.PAYMENT_RECORDED: OrderPaymentRecordedData,
+    EventType.CREDIT_NOTE_RECORDED: OrderCreditNoteRecordedData,
+    EventType.CREDIT_HOLD_PLACED: OrderCreditHoldPlacedData,
+    EventType.CREDIT_HOLD_RELEASED: OrderCreditHoldReleasedData,
     EventType.COMPLETED: OrderCompletedData,
     EventType.MESSAGE_POSTED: OrderMessagePostedData,
     EventType.DOCUMENT_ADDED: OrderDocumentAddedData,

@@ -50,6 +50,20 @@ def every_type(h: Hooks) -> None:
     ok(buyer.post(f"/orders/{oid}/messages", {"body": "Thank you."}), 201)
     upload(w, desk, oid, kind="delivery_note", visible_to_customer=True, shipment_id=shipped["shipments"][0]["id"])
 
+    credited = w.order()
+    ok(buyer.post(f"/orders/{credited['id']}/submit"))
+    ok(desk.post(f"/orders/{credited['id']}/confirm"))
+    invoice = {"date": "2026-12-01", "number": "F-2", "amount": credited["totals"]["gross"]}
+    ok(desk.post(f"/orders/{credited['id']}/invoices", invoice), 201)
+    note = {"date": "2026-12-02", "number": "CN-1", "amount": "1.00", "reason": "A box arrived damaged."}
+    ok(desk.post(f"/orders/{credited['id']}/credit-notes", note), 201)
+
+    ok(w.admin.patch(f"/customers/{w.customer['id']}", {"credit_limit": "1.00"}))
+    held = w.order()
+    assert ok(buyer.post(f"/orders/{held['id']}/submit"))["credit_hold"] is True
+    ok(w.rep.post(f"/orders/{held['id']}/release-credit-hold"))
+    ok(w.admin.patch(f"/customers/{w.customer['id']}", {"credit_limit": None}))
+
     ok(w.admin.patch(f"/customers/{w.customer['id']}", {"approval_policy": "always"}))
     trimmed = w.order(lines=[{"sku": "SKU-1", "quantity": 3}])
     ok(buyer.post(f"/orders/{trimmed['id']}/submit"))
