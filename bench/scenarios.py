@@ -266,6 +266,7 @@ def statement(w: World) -> Request:
     w.ok("desk", "POST", f"/orders/{o['id']}/invoices", {**INVOICE, "amount": o["totals"]["gross"]})
     return Request("GET", f"/customers/{w.ids['branch']}/statement")
 
+
 # Order actions read the order (a Query), what they need besides in one BatchGet (customer, caller,
 # settings, the month's budget, their lines' products, customer prices, list-prices items and the group
 # index) and write one transaction: 3 round trips, in a fresh process as in a warm one.
