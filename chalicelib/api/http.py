@@ -289,6 +289,7 @@ def endpoint(
         errors=errors,
         permissions=tuple(p.value for p in permissions),
         html_errors=html_errors,
+        extra_content_types=extra_content_types,
     )
 
     def decorator(fn: Callable[..., Response]) -> Callable[..., Response]:

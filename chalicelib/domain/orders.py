@@ -221,6 +221,7 @@ class Message:
     author_kind: str
     body: str
     created_at: str
+    author_name: str | None = None  # as it was when posted: the other side cannot look staff ids up
 
 
 @dataclass

@@ -320,6 +320,7 @@ class OrderMessageItem(BaseItem, discriminator="order_message"):
     order_id = UnicodeAttribute()
     author_id = UnicodeAttribute()
     author_kind = UnicodeAttribute()
+    author_name = UnicodeAttribute(null=True)  # the author's display name when they posted it
     body = UnicodeAttribute()
     created_at = UnicodeAttribute()
 

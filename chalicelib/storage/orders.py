@@ -92,9 +92,14 @@ def site_exists(tenant: str, site_id: str) -> Check:
 def _event_item(
     tenant: str, order: Order, sales_rep_id: str | None, event: OrderEvent, actor_kind: str
 ) -> OrderEventItem:
-    """An event as stored: the order's facts that e-mails need beside the event's own data."""
+    """An event as stored: the order's facts that e-mails need beside the event's own data, which is
+    checked against its type's published model (event_payloads.py) before anything is written."""
+    from chalicelib import event_payloads  # pydantic: loaded by the request that writes, not at import
+
+    data = order.event_data(event)
+    event_payloads.check(event.type.value, data)
     return OrderEventItem(
-        keys.order_events_pk(tenant, event.occurred_at[:10]),
+        keys.order_events_pk(tenant),
         event.id,
         id=event.id,
         event_type=event.type.value,
@@ -103,7 +108,7 @@ def _event_item(
         order_number=order.number,
         customer_id=order.customer_id,
         actor={"id": event.by, "kind": actor_kind},
-        data=order.event_data(event),
+        data=data,
         order={
             "source": order.source,
             "customer_name": order.customer_name,
@@ -386,6 +391,7 @@ def add_message(tenant: str, order: Order, sales_rep_id: str | None, message: Me
         order_id=order.id,
         author_id=message.author_id,
         author_kind=message.author_kind,
+        author_name=message.author_name,
         body=message.body,
         created_at=message.created_at,
     )
@@ -399,7 +405,11 @@ def add_message(tenant: str, order: Order, sales_rep_id: str | None, message: Me
 def list_messages(tenant: str, order_id: str, limit: int, cursor: str | None) -> Page[Message]:
     pk = keys.order_messages_pk(tenant, order_id)
     return partition_page(
-        OrderMessageItem, pk, limit, cursor, lambda m: Message(m.id, m.author_id, m.author_kind, m.body, m.created_at)
+        OrderMessageItem,
+        pk,
+        limit,
+        cursor,
+        lambda m: Message(m.id, m.author_id, m.author_kind, m.body, m.created_at, m.author_name),
     )
 
 

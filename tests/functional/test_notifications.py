@@ -413,9 +413,9 @@ POISONED = {  # an order event whose image cannot be decoded
     "awsRegion": "us-east-1",
     "dynamodb": {
         "ApproximateCreationDateTime": 1795000000.0,
-        "Keys": {"pk": {"S": "T#acme#EVENTS#2026-12-05"}, "sk": {"S": "x"}},
+        "Keys": {"pk": {"S": "T#acme#EVENTS"}, "sk": {"S": "x"}},
         "NewImage": {
-            "pk": {"S": "T#acme#EVENTS#2026-12-05"},
+            "pk": {"S": "T#acme#EVENTS"},
             "sk": {"S": "x"},
             "type": {"S": "order_event"},
             "version": {"N": "not-a-number"},

@@ -15,20 +15,34 @@ MONEY_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
 # fullmatch and [0-9], not `$` and \d: Python's `$` also matches before a final newline, and its \d
 # any script's digits ("١٢"), which Decimal() would then read.
 _MONEY = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")
+_SIGNED_DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")  # a number, but not money as written: says why
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _parse_money(value: Any) -> Decimal:
     # Money travels as a decimal string: a JSON float would already have lost precision. Only the
     # plain form: no sign, exponent, underscores or spaces (Decimal() would take "-0" or "1E+2").
+    # Each refusal says what is wrong with the amount given, not only what a good one looks like.
     if isinstance(value, Decimal):  # from the domain, on the way out
         amount = value
     elif isinstance(value, str) and _MONEY.fullmatch(value):
         amount = Decimal(value)
+    elif isinstance(value, str) and _SIGNED_DECIMAL.fullmatch(value):
+        amount = Decimal(value)
+        if amount < 0:
+            raise ValueError("money must not be negative")
+        if value.startswith(("+", "-")):  # "+5", "-0.00"
+            raise ValueError('money is written without a sign, such as "12.50"')
+        places = -int(amount.as_tuple().exponent)
+        if places > 2:
+            raise ValueError(f"money has at most 2 decimal places; {value} has {places}")
+        raise ValueError(f"money must be at most {MAX_MONEY:.2f}")
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError('money must be a string such as "12.50", not a JSON number (a float can lose cents)')
     else:
         raise ValueError('money must be a decimal string such as "12.50"')
     if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
-        raise ValueError("money must be between 0.00 and 1000000000.00")
+        raise ValueError(f"money must be between 0.00 and {MAX_MONEY:.2f}")
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValueError("money has at most 2 decimal places")
     return amount.quantize(Decimal("0.01"))

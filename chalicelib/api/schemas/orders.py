@@ -456,6 +456,7 @@ class MessageOut(ResponseModel):
     id: str
     author_id: str
     author_kind: str
+    author_name: str | None  # the author's display name as it was when they posted
     body: str
     created_at: str
 
