@@ -232,6 +232,10 @@ class OrderProposalSentData(EventData):
 
     note: str | None = None
     proposed_totals: Totals = Field(description="The totals if the proposal is accepted")
+    acceptance_reasons: list[ApprovalReason] = Field(
+        default_factory=list,
+        description="Why only an approver may accept it (absent: its buyers may); the approvers get Accept/Decline links",
+    )
 
 
 class OrderProposalAcceptedData(EventData):
