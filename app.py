@@ -22,6 +22,7 @@ from chalicelib.api.routes import (
     machine,
     order_notifications,
     orders,
+    sender_domains,
     system,
 )
 from chalicelib.auth.principal import Principal
@@ -41,6 +42,7 @@ for blueprint in (
     actions.bp,
     delegation.bp,
     order_notifications.bp,
+    sender_domains.bp,
 ):
     app.register_blueprint(blueprint)
 

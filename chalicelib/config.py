@@ -29,6 +29,9 @@ PACKAGING = "ORDERGATE_PACKAGING"  # local stack / tests only: the emulator, for
 PUBLIC_API_URL = "ORDERGATE_PUBLIC_API_URL"  # base of links in e-mails that lead to the API (action links)
 SES_CONFIGURATION_SET = "ORDERGATE_SES_CONFIGURATION_SET"  # sends report deliveries/bounces through it
 SES_IDENTITY = "ORDERGATE_SES_IDENTITY"  # the verified SES identity (domain or address) mail is sent from
+# The platform's own sender, for tenants without a verified sender domain of their own (API.md); when
+# unset: SES_IDENTITY if it is an address, else orders@ at its domain.
+PLATFORM_SENDER = "ORDERGATE_PLATFORM_SENDER"
 # The event feed serves only events at least this old (seconds): longer than any API invocation may run
 # (lambda_timeout 29 s), so no event can still commit behind a cursor (services/event_feed.py).
 EVENT_SETTLE_SECONDS = "ORDERGATE_EVENT_SETTLE_SECONDS"
@@ -82,6 +85,7 @@ class Settings:
     # None: the tenant's portal_url (which defaults to the API too).
     public_api_url: str | None = None
     ses_configuration_set: str | None = None
+    platform_sender: str = "orders@example.com"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -105,7 +109,12 @@ class Settings:
             sqs_endpoint=env.get(SQS_ENDPOINT) or None,
             public_api_url=(env.get(PUBLIC_API_URL) or "").rstrip("/") or None,
             ses_configuration_set=env.get(SES_CONFIGURATION_SET) or None,
+            platform_sender=env.get(PLATFORM_SENDER) or _platform_sender(env.get(SES_IDENTITY) or "example.com"),
         )
+
+
+def _platform_sender(identity: str) -> str:
+    return identity if "@" in identity else f"orders@{identity}"
 
 
 @lru_cache(maxsize=1)

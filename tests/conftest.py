@@ -41,12 +41,14 @@ def aws_environment() -> Iterator[None]:
     from chalicelib.local.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
     from chalicelib.local.key_limits import enforce_dynamodb_key_limits
     from chalicelib.local.s3_post_policy import enforce_post_policies
+    from chalicelib.local.ses_identities import ses_identities_as_on_aws
     from chalicelib.storage import table
 
     serialize_dynamodb_operations()  # concurrency tests need DynamoDB's isolation, see the module
     moto_costs_what_it_touches()  # a transaction or Query costs what it touches; a refused one writes nothing
     enforce_dynamodb_key_limits()  # and its key-size limits on reads: an oversized id must not pass locally
     enforce_post_policies()  # S3 checks a presigned POST's policy; moto does not (s3_post_policy.py)
+    ses_identities_as_on_aws()  # DKIM tokens, pending until published, one identity per name
     with mock_aws():
         bootstrap.reset()
         bootstrap.configure_storage(get_settings())

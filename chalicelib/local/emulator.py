@@ -13,6 +13,7 @@ from typing import Any
 from moto.server import ThreadedMotoServer
 
 from chalicelib.local.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
+from chalicelib.local.ses_identities import ses_identities_as_on_aws
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class Emulator:
         # A transaction or a Query costs what it touches (not the table's size) and a refused transaction
         # writes nothing, so the stream worker never sees a record of it and keeps reading the same shard.
         moto_costs_what_it_touches()
+        ses_identities_as_on_aws()  # DKIM tokens and verification as SES answers them (ses_identities.py)
         # Werkzeug logs every request at INFO; the worker polls five times a second.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         # ThreadedMotoServer.start() waits without a timeout for its server thread, which never

@@ -169,7 +169,7 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
 
     services = bootstrap.get_services()
     table.create_table()
-    verify_sender_domain(emulator.client("ses"))
+    verify_sender_domain(emulator.client("ses"), services.settings.platform_sender.rpartition("@")[2])
     s3 = emulator.client("s3")
     s3.create_bucket(Bucket=services.settings.documents_bucket)
     # The emulator keeps configuration sets but reports no events from them (PITFALLS.md): the SES event
@@ -196,7 +196,9 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     reminders = PollingThread("approval-reminders", services_reminders_run, interval=local.schedule_seconds)
     _start_loop(cleanup, reminders)
 
-    seeded = seed_demo(services.passwords, portal_url=api_url)
+    from chalicelib.notifications.identities import SesSenderIdentities
+
+    seeded = seed_demo(services.passwords, api_url, SesSenderIdentities(services.sesv2), region)
 
     app = _load_app()
     from chalicelib.local.uploads import feed_uploads

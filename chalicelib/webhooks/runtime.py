@@ -62,6 +62,7 @@ def email_admins(tenant: str, endpoint: Endpoint) -> None:
     """Tell the tenant's administrators (staff holding tenant.admin) that an endpoint was disabled."""
     from chalicelib.bootstrap import get_services
     from chalicelib.domain.permissions import Permission, UserKind
+    from chalicelib.notifications.events import sender_address
     from chalicelib.notifications.sender import OutgoingEmail
     from chalicelib.storage import groups, tenants, users
 
@@ -93,7 +94,8 @@ def email_admins(tenant: str, endpoint: Endpoint) -> None:
     notifications = get_services().notifications
     for admin in admins:
         email = OutgoingEmail(
-            sender=settings.sender_email,
+            sender=sender_address(settings),
+            sender_name=settings.name,
             to=admin.email,
             subject=f"Webhook endpoint disabled: {endpoint.url}"[:200],
             text=text,

@@ -63,7 +63,13 @@ def test_policy_file_grants_each_resource_kind_the_code_uses_and_only_those(stag
 
     services = {action.split(":")[0] for s in policy["Statement"] for action in s["Action"]}
     assert services == {"dynamodb", "ses", "sqs", "ssm", "logs", "s3"}
-    assert all(s["Effect"] == "Allow" for s in policy["Statement"])
+    # One Deny: the tenants' sender domains are granted as every SES identity but the platform's own.
+    denied = [s for s in policy["Statement"] if s["Effect"] != "Allow"]
+    env = json.loads((CHALICE / "config.json").read_text())["stages"][stage]["environment_variables"]
+    identity = f"identity/{env[config.SES_IDENTITY]}"
+    assert [(s["Effect"], s["Action"], [r.rsplit(":", 1)[1] for r in s["Resource"]]) for s in denied] == [
+        ("Deny", ["ses:CreateEmailIdentity", "ses:DeleteEmailIdentity"], [identity])
+    ]
 
 
 def test_wildcard_check_catches_what_it_is_for():

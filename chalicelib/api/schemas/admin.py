@@ -35,7 +35,7 @@ class SettingsOut(ResponseModel):
     currency: str
     default_locale: str
     portal_url: str
-    sender_email: str
+    sender_email: str | None
     order_desk_email: str | None
     order_number_prefix: str
     delivery_methods: list[CodeNameModel]

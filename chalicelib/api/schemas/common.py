@@ -72,6 +72,15 @@ Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]
 # An approver's e-mail link token (services/action_links.py): the tenant, the ids of the users it names and
 # its random part, longer than an id.
 LinkToken = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_\-]+$")]
+# A DNS name of at least two labels (a sender domain): letters, digits and inner hyphens, as SES takes them.
+DomainName = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=253,
+        pattern=r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$",
+    ),
+]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), AfterValidator(_no_control_chars)]
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 # A JSON true or false only (0 and "yes" are not); pydantic.StrictBool would load pydantic.types at import.
