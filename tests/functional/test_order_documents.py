@@ -139,6 +139,9 @@ def test_the_presigned_post_takes_the_declared_file_only(world: World) -> None:
         ({"kind": "contract"}, "kind"),
         ({"filename": ""}, "filename"),
         ({"filename": "a\nb.pdf"}, "filename"),
+        ({"filename": "invoice\u202efdp.exe"}, "filename"),  # shown as "invoiceexe.pdf"
+        ({"filename": "PO\u2067-77\u2069.pdf"}, "filename"),
+        ({"filename": "PO-77.pdf\u2028"}, "filename"),
         ({"filename": "x" * 256}, "filename"),
     ],
 )
