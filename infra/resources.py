@@ -165,7 +165,17 @@ SSM_ACTIONS = ["ssm:GetParameter"]
 # Order documents: presigned POSTs and GETs act with the signer's rights (PutObject, GetObject); the S3
 # event handler reads what arrived (HeadObject is GetObject) and deletes what no document declares.
 # Only under the documents' prefix; no ListBucket (a HEAD of a missing key then answers 403, not 404).
-DOCUMENT_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+# The bucket is versioned (a document is fixed to the first version that arrived): reading and deleting a
+# given version are actions of their own, and the handler lists a key's versions (on the bucket, limited
+# to the documents' prefix by a condition).
+DOCUMENT_ACTIONS = [
+    "s3:PutObject",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+]
+DOCUMENT_LIST_ACTIONS = ["s3:ListBucketVersions"]
 DOCUMENTS_PREFIX = "/t/*"  # services/document_files.py object_key
 LOG_GROUP_ACTIONS = ["logs:CreateLogGroup"]
 LOG_STREAM_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"]
@@ -206,6 +216,10 @@ def lambda_policy(
             _statement("WebhookQueue", WEBHOOK_QUEUE_ACTIONS, [outputs["WebhookQueueArn"]]),
             _statement("SigningKey", SSM_ACTIONS, [outputs["SigningKeyParameterArn"]]),
             _statement("Documents", DOCUMENT_ACTIONS, [_join(outputs["DocumentsBucketArn"], DOCUMENTS_PREFIX)]),
+            {
+                **_statement("DocumentVersions", DOCUMENT_LIST_ACTIONS, [outputs["DocumentsBucketArn"]]),
+                "Condition": {"StringLike": {"s3:prefix": [DOCUMENTS_PREFIX.removeprefix("/")]}},
+            },
             _statement("LogGroups", LOG_GROUP_ACTIONS, list(log_groups)),
             _statement("LogStreams", LOG_STREAM_ACTIONS, [_join(g, ":*") for g in log_groups]),
         ],

@@ -63,7 +63,11 @@ def _create_documents_bucket() -> None:
 
     from chalicelib.config import get_settings
 
-    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=get_settings().documents_bucket)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=get_settings().documents_bucket)
+    # As infra/ordergate.yaml makes it: a document is fixed to the version that arrived first.
+    versioning = {"Status": "Enabled"}
+    s3.put_bucket_versioning(Bucket=get_settings().documents_bucket, VersioningConfiguration=versioning)
 
 
 @pytest.fixture

@@ -172,6 +172,8 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     verify_sender_domain(emulator.client("ses"), services.settings.platform_sender.rpartition("@")[2])
     s3 = emulator.client("s3")
     s3.create_bucket(Bucket=services.settings.documents_bucket)
+    # Versioned, as on AWS (infra/ordergate.yaml): a document is fixed to the version that arrived first.
+    s3.put_bucket_versioning(Bucket=services.settings.documents_bucket, VersioningConfiguration={"Status": "Enabled"})
     # The emulator keeps configuration sets but reports no events from them (PITFALLS.md): the SES event
     # handler is fed by tests with the samples in events/.
     emulator.client("sesv2").create_configuration_set(ConfigurationSetName=LOCAL_CONFIGURATION_SET)
