@@ -16,6 +16,7 @@ file and the signing key are written whole (renamed into place).
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import logging
 import os
@@ -161,11 +162,15 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
             **environment.local_environment(emulator.url, key, region),
             config.SQS_ENDPOINT: emulator.url,
             config.WEBHOOK_QUEUE_URL: queue_url,
-            config.WEBHOOK_ALLOW_LOCAL: "1",  # http://127.0.0.1 receivers on the developer's machine
             config.EVENT_SETTLE_SECONDS: "5",  # no 29 s Lambda limit here, but no real concurrency either
         }
     )
     bootstrap.reset()
+    # http://127.0.0.1 webhook receivers on the developer's machine, but never this stack's own ports.
+    # Given here, not through the environment: no deployed configuration can turn it on.
+    own_ports = frozenset({local.aws_port, local.api_port})
+    settings = dataclasses.replace(config.get_settings(), webhook_local_refused_ports=own_ports)
+    bootstrap.set_services(bootstrap.Services(settings))
 
     services = bootstrap.get_services()
     table.create_table()

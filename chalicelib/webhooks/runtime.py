@@ -41,7 +41,9 @@ def pipeline() -> Pipeline:
 
             raise ConflictError("Webhooks are not set up on this deployment: there is no delivery queue.")
         queue = SqsQueue(aws_client("sqs", settings, endpoint=settings.sqs_endpoint), settings.webhook_queue_url)
-        _pipeline.append(Pipeline(queue, post, allow_local=settings.webhook_allow_local, on_disabled=email_admins))
+        _pipeline.append(
+            Pipeline(queue, post, local_refused_ports=settings.webhook_local_refused_ports, on_disabled=email_admins)
+        )
     return _pipeline[0]
 
 

@@ -42,6 +42,28 @@ def test_stage_environment_names_every_infra_output(stage):
 
 
 @pytest.mark.parametrize("stage", STAGES)
+def test_no_deployed_configuration_allows_webhooks_to_the_loopback(stage, monkeypatch):
+    """Issue 23: the local stack's http://127.0.0.1 allowance is given by the local stack only; neither a
+    stage of .chalice/config.json nor the packaged template, whatever they hold, can turn it on."""
+    from chalicelib.webhooks import urls
+
+    packaged = package.packaged_environment(resources.load_template())
+    env = chalice_config()["stages"][stage]["environment_variables"]
+    assert not [name for name in [*env, *packaged] if "LOCAL" in name.upper()]
+    # Even an environment that tries: every variable either names, the old switch, a local stage.
+    for name in packaged:
+        monkeypatch.setenv(name, "1")
+    for name, value in env.items():
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.setenv("ORDERGATE_WEBHOOK_ALLOW_LOCAL", "1")
+    monkeypatch.setenv(config.STAGE, "local")
+    settings = config.Settings.from_env()
+    assert settings.webhook_local_refused_ports is None
+    with pytest.raises(urls.UrlRefused):
+        urls.check("http://127.0.0.1:9000/hooks", local_refused_ports=settings.webhook_local_refused_ports)
+
+
+@pytest.mark.parametrize("stage", STAGES)
 def test_policy_file_is_the_one_rendered_from_the_stage_environment(stage):
     # `make deploy` writes both from the stack outputs; a hand edit of one of them fails here.
     env = deploy.stage_environment(stage, CHALICE)
