@@ -133,7 +133,7 @@ def create_user(admin: Api, username: str, groups: list[str], kind: str = "custo
 
 def verified_sender_domain(admin: Api, domain: str) -> dict[str, Any]:
     """Adds a sender domain through the API and publishes its DKIM records (what SES then verifies)."""
-    from chalicelib.local.ses_identities import publish_dkim_records
+    from devstack.ses_identities import publish_dkim_records
 
     r = admin.post("/sender-domains", {"domain": domain})
     assert r.status_code == 201, r.body

@@ -14,8 +14,8 @@ from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]
 from moto.ses.models import ses_backends
 
 from chalicelib.bootstrap import get_services
-from chalicelib.local.ses_identities import publish_dkim_records
 from chalicelib.notifications.sender import SesEmailSender
+from devstack.ses_identities import publish_dkim_records
 from tests.functional.conftest import ADMIN_PASSWORD, Api, create_user, make_tenant, verified_sender_domain
 from tests.stream_tap import StreamTap, run
 

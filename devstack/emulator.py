@@ -12,8 +12,8 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
-from chalicelib.local.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
-from chalicelib.local.ses_identities import ses_identities_as_on_aws
+from devstack.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
+from devstack.ses_identities import ses_identities_as_on_aws
 
 log = logging.getLogger(__name__)
 
