@@ -23,6 +23,7 @@ from chalicelib.api.routes import (
     order_notifications,
     orders,
     sender_domains,
+    statements,
     system,
 )
 from chalicelib.auth.principal import Principal
@@ -43,6 +44,7 @@ for blueprint in (
     delegation.bp,
     order_notifications.bp,
     sender_domains.bp,
+    statements.bp,
 ):
     app.register_blueprint(blueprint)
 
