@@ -960,7 +960,7 @@ def _assign(m: MatrixWorld, api: Api, assignment: str, me: str, cid: str) -> Any
     if assignment == "create a customer with themselves as its rep":
         return api.post("/customers", {**new, "sales_rep_id": me})
     change = {
-        "edit a customer's terms": {"payment_terms": "14 days"},
+        "edit a customer's terms": {"payment_terms": 14},
         "make themselves a customer's rep": {"sales_rep_id": me},
         "take a customer's rep away": {"sales_rep_id": None},
     }[assignment]
