@@ -22,6 +22,7 @@ from chalicelib.api.routes import (
     machine,
     order_notifications,
     orders,
+    sender_domains,
     statements,
     system,
 )
@@ -42,6 +43,7 @@ for blueprint in (
     actions.bp,
     delegation.bp,
     order_notifications.bp,
+    sender_domains.bp,
     statements.bp,
 ):
     app.register_blueprint(blueprint)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.services.document_files import DocumentFiles
     from chalicelib.services.order_catalog import Catalog
     from chalicelib.services.orders import OrderService
+    from chalicelib.services.sender_domains import SenderDomains
 
 
 class Services:
@@ -103,11 +104,21 @@ class Services:
         return ApprovalReminders(DynamoOrderStore(), lambda: self.notifications)
 
     @cached_property
+    def sesv2(self) -> Any:
+        return aws_client("sesv2", self.settings, endpoint=self.settings.ses_endpoint)
+
+    @cached_property
     def email_sender(self) -> EmailSender:
         from chalicelib.notifications.sender import SesEmailSender
 
-        client = aws_client("sesv2", self.settings, endpoint=self.settings.ses_endpoint)
-        return SesEmailSender(client, configuration_set=self.settings.ses_configuration_set)
+        return SesEmailSender(self.sesv2, configuration_set=self.settings.ses_configuration_set)
+
+    @cached_property
+    def sender_domains(self) -> SenderDomains:
+        from chalicelib.notifications.identities import SesSenderIdentities
+        from chalicelib.services.sender_domains import SenderDomains
+
+        return SenderDomains(SesSenderIdentities(self.sesv2))
 
     @property
     def notifications(self) -> NotificationService:

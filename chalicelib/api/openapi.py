@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from chalicelib.api.schemas.common import Id, LinkToken
+from chalicelib.api.schemas.common import DomainName, Id, LinkToken
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -278,12 +278,13 @@ def _request_schema_generator() -> type[GenerateJsonSchema]:
 
 @functools.cache
 def path_id(name: str = "") -> TypeAdapter[str]:
-    """Every id the API hands out is an `Id` (an e-mail link's `{token}`, a `LinkToken`); a path parameter
+    """Every id the API hands out is an `Id` (an e-mail link's `{token}`, a `LinkToken`; a sender `{domain}`, a
+    `DomainName`); a path parameter
     that is not one cannot name anything (404). Built on first use: a TypeAdapter builds its schema (and
     loads pydantic's plugins) when made, which a cold start of /health should not pay."""
     from pydantic import TypeAdapter
 
-    return TypeAdapter(LinkToken if name == "token" else Id)
+    return TypeAdapter(LinkToken if name == "token" else DomainName if name == "domain" else Id)
 
 
 def _parameters(r: RouteSpec) -> list[dict[str, Any]]:

@@ -216,7 +216,8 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) 
         values["covered"] = covered.name if covered else None
     rendered = lang.render(template, values)
     return OutgoingEmail(
-        sender=settings.sender_email,
+        sender=sender_address(settings),
+        sender_name=settings.name,
         to=r.email,
         subject=rendered.subject,
         text=rendered.text,
@@ -225,6 +226,14 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) 
         event=event.name.value,
         order_id=event.order.id if event.order else None,
     )
+
+
+def sender_address(settings: TenantSettings) -> str:
+    """The tenant's own sender (always at a domain it proved, API.md), else the platform's: the tenant's
+    name goes beside either as the display name."""
+    from chalicelib.bootstrap import get_services
+
+    return settings.sender_email or get_services().settings.platform_sender
 
 
 def _order_values(

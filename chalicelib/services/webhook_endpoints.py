@@ -31,7 +31,7 @@ def _url(url: str) -> str:
     from chalicelib.bootstrap import get_services
 
     try:
-        urls.check(url, allow_local=get_services().settings.webhook_allow_local)
+        urls.check(url, local_refused_ports=get_services().settings.webhook_local_refused_ports)
     except urls.UrlRefused as exc:
         raise invalid_field("url", str(exc)) from exc
     return url

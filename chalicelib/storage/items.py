@@ -133,7 +133,7 @@ class TenantItem(BaseItem, discriminator="tenant"):
     currency = UnicodeAttribute()
     default_locale = UnicodeAttribute()
     portal_url = UnicodeAttribute()
-    sender_email = UnicodeAttribute()
+    sender_email = UnicodeAttribute(null=True)
     order_desk_email = UnicodeAttribute(null=True)
     order_number_prefix = UnicodeAttribute()
     delivery_methods = JSONAttribute(default=list)
@@ -236,6 +236,14 @@ class RefreshFamilyItem(BaseItem, discriminator="refresh_family"):
 class LoginFailuresItem(BaseItem, discriminator="login_failures"):
     failures = NumberAttribute(default=0)
     window_start = NumberAttribute()
+
+
+class SenderDomainItem(BaseItem, discriminator="sender_domain"):
+    """A domain a tenant started to prove in SES (its status is SES's, asked when shown)."""
+
+    domain = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
 
 
 class CounterItem(BaseItem, discriminator="counter"):

@@ -41,7 +41,9 @@ def pipeline() -> Pipeline:
 
             raise ConflictError("Webhooks are not set up on this deployment: there is no delivery queue.")
         queue = SqsQueue(aws_client("sqs", settings, endpoint=settings.sqs_endpoint), settings.webhook_queue_url)
-        _pipeline.append(Pipeline(queue, post, allow_local=settings.webhook_allow_local, on_disabled=email_admins))
+        _pipeline.append(
+            Pipeline(queue, post, local_refused_ports=settings.webhook_local_refused_ports, on_disabled=email_admins)
+        )
     return _pipeline[0]
 
 
@@ -62,6 +64,7 @@ def email_admins(tenant: str, endpoint: Endpoint) -> None:
     """Tell the tenant's administrators (staff holding tenant.admin) that an endpoint was disabled."""
     from chalicelib.bootstrap import get_services
     from chalicelib.domain.permissions import Permission, UserKind
+    from chalicelib.notifications.events import sender_address
     from chalicelib.notifications.sender import OutgoingEmail
     from chalicelib.storage import groups, tenants, users
 
@@ -93,7 +96,8 @@ def email_admins(tenant: str, endpoint: Endpoint) -> None:
     notifications = get_services().notifications
     for admin in admins:
         email = OutgoingEmail(
-            sender=settings.sender_email,
+            sender=sender_address(settings),
+            sender_name=settings.name,
             to=admin.email,
             subject=f"Webhook endpoint disabled: {endpoint.url}"[:200],
             text=text,

@@ -176,8 +176,10 @@ def test_an_order_keeps_its_files_through_arrival_and_removal(store: OrderStore)
     assert loaded is not None
     assert [a.id for a in loaded.order.attachments] == ["f1", "f2"]
     assert loaded.order.attachments[0] == files[0]
-    assert loaded.order.attachment_arrived("f1", 11, "application/pdf", "2026-12-05T10:05:00Z")
-    assert not loaded.order.attachment_arrived("f2", 99, "application/pdf", "2026-12-05T10:05:00Z")  # not as declared
+    assert loaded.order.attachment_arrived("f1", "v1", 11, "application/pdf", "2026-12-05T10:05:00Z")
+    assert not loaded.order.attachment_arrived(
+        "f2", "v1", 99, "application/pdf", "2026-12-05T10:05:00Z"
+    )  # not as declared
     loaded.order.remove_attachment("f2")
     store.save(T, loaded, loaded.order, loaded.sales_rep_id, actor_kind="customer")
 

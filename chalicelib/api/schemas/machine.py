@@ -2,18 +2,18 @@
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from chalicelib.api.schemas.catalog import StockQuantity
 from chalicelib.api.schemas.common import (
     Code,
     Id,
+    Line,
     Name,
     RequestModel,
     ResponseModel,
     ShortText,
     StrictFlag,
-    _no_control_chars,
 )
 from chalicelib.event_payloads import AnyEvent
 
@@ -85,7 +85,7 @@ class StockSyncResult(ResponseModel):
 
 
 # --- webhooks -------------------------------------------------------------------------------------
-WebhookUrl = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_no_control_chars)]
+WebhookUrl = Annotated[Line, Field(min_length=1, max_length=2000)]
 EventTypes = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=30)]
 
 
