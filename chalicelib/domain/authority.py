@@ -226,8 +226,8 @@ def waiting_kind(o: OrderView) -> Waiting | None:
     its creator's work in progress; after confirmation the supplier fulfils on its own schedule)."""
     if waits_for_approver(o):
         return Waiting.APPROVAL
-    if o.status == S.SUBMITTED:
-        return Waiting.SUPPLIER
+    if o.status == S.SUBMITTED or (o.credit_hold and o.status == S.CONFIRMED):
+        return Waiting.SUPPLIER  # a confirmed order on credit hold ships only once the supplier releases it
     if o.status == S.AWAITING_CUSTOMER:
         return Waiting.CUSTOMER
     return None

@@ -29,6 +29,7 @@ def view(o: Order, rep_ids: Iterable[str | None] = ()) -> OrderView:
         rep_ids=frozenset(r for r in rep_ids if r),
         acceptance_reasons=tuple(o.acceptance_reasons),
         approval_reasons=tuple(o.approval_reasons),
+        credit_hold=o.credit_hold,
     )
 
 

@@ -317,6 +317,9 @@ def test_an_order_past_the_credit_limit_is_taken_on_hold_until_staff_release_it(
     held = r.json  # 48.00 + 60.00 = 108.00: over
     assert (held["status"], held["credit_hold"]) == ("submitted", True)
     assert held["history"][-1]["action"] == "credit_hold"
+    waiting = world.buyer.get(f"/orders/{held['id']}").json["waiting_on"]
+    assert (waiting["kind"], [r["code"] for r in waiting["reasons"]]) == ("supplier", ["credit_hold"])
+    assert "credit limit" in waiting["reasons"][0]["message"]
     assert run(mail.event()) == {"batchItemFailures": []}
     on_hold = [m for m in outbox.sent if m.dedupe_key.startswith("credit_hold_placed")]
     assert [m.to for m in on_hold] == ["rep@example.test"]  # the sales rep, nobody else
@@ -347,6 +350,7 @@ def test_payments_that_bring_the_customer_within_its_limit_lift_the_hold(world: 
     pay(world, old["id"], "10.00", "PAY-2")  # 45.00 + 48.00 = 93.00
     got = world.desk.post(f"/orders/{held['id']}/confirm").json
     assert (got["status"], got["credit_hold"]) == ("confirmed", False)
+    assert world.buyer.get(f"/orders/{held['id']}").json["waiting_on"]["kind"] is None
     assert [h["action"] for h in got["history"][-2:]] == ["release_credit_hold", "confirm"]
 
 
@@ -357,6 +361,8 @@ def test_a_staff_order_accepted_past_the_limit_is_confirmed_on_hold_and_does_not
     assert world.rep.post(f"/orders/{o['id']}/send").status_code == 200
     accepted = world.buyer.post(f"/orders/{o['id']}/accept").json  # 36.00 + 24.00 = 60.00: over
     assert (accepted["status"], accepted["credit_hold"]) == ("confirmed", True)
+    waiting = world.buyer.get(f"/orders/{o['id']}").json["waiting_on"]
+    assert (waiting["kind"], [r["code"] for r in waiting["reasons"]]) == ("supplier", ["credit_hold"])
     assert_error(
         world.desk.post(f"/orders/{o['id']}/shipments", {"date": "2026-11-24", "document_number": "WZ"}),
         409,
