@@ -78,8 +78,8 @@ class Settings:
     webhook_queue_url: str | None = None
     webhook_allow_local: bool = False
     sqs_endpoint: str | None = None
-    # Where e-mails' action links point: the API's public URL on AWS, the local stack's address locally.
-    # None: the tenant's portal_url (which defaults to the API too).
+    # Where e-mails' action, invitation and password-reset links point: the API's public URL on AWS (set by
+    # infra/deploy.py after each deploy), the local stack's address on the local stage when not given.
     public_api_url: str | None = None
     ses_configuration_set: str | None = None
 
@@ -103,7 +103,7 @@ class Settings:
             webhook_queue_url=env.get(WEBHOOK_QUEUE_URL) or None,
             webhook_allow_local=env.get(WEBHOOK_ALLOW_LOCAL) == "1",
             sqs_endpoint=env.get(SQS_ENDPOINT) or None,
-            public_api_url=(env.get(PUBLIC_API_URL) or "").rstrip("/") or None,
+            public_api_url=(env.get(PUBLIC_API_URL) or _local_api_url(env.get(STAGE, "local"))).rstrip("/") or None,
             ses_configuration_set=env.get(SES_CONFIGURATION_SET) or None,
         )
 
@@ -133,6 +133,13 @@ class LocalSettings:
             local_dir=env.get(LOCAL_DIR) or None,
             schedule_seconds=_seconds(env.get(LOCAL_SCHEDULE_SECONDS), 5.0, LOCAL_SCHEDULE_SECONDS),
         )
+
+
+def _local_api_url(stage: str) -> str:
+    if stage != "local":
+        return ""
+    local = LocalSettings.from_env()
+    return f"http://{local.host}:{local.api_port}"
 
 
 def _seconds(raw: str | None, default: float, name: str) -> float:

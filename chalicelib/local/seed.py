@@ -23,7 +23,7 @@ def verify_sender_domain(ses: Any, domain: str = DEMO_DOMAIN) -> None:
     ses.verify_domain_identity(Domain=domain)
 
 
-def seed_demo(passwords: Passwords, portal_url: str) -> bool:
+def seed_demo(passwords: Passwords, portal_url: str | None = None) -> bool:
     """Create tenant `demo` with its administrator; False if it already exists (nothing changed)."""
     try:
         create_tenant(
@@ -34,7 +34,7 @@ def seed_demo(passwords: Passwords, portal_url: str) -> bool:
             admin_password=DEMO_PASSWORD,
             admin_email=f"{DEMO_ADMIN}@{DEMO_DOMAIN}",
             sender_email=DEMO_SENDER,
-            portal_url=portal_url,
+            **({"portal_url": portal_url} if portal_url else {}),
             order_desk_email=f"order-desk@{DEMO_DOMAIN}",
         )
     except DuplicateError:

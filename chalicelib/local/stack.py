@@ -196,7 +196,7 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     reminders = PollingThread("approval-reminders", services_reminders_run, interval=local.schedule_seconds)
     _start_loop(cleanup, reminders)
 
-    seeded = seed_demo(services.passwords, portal_url=api_url)
+    seeded = seed_demo(services.passwords)  # no portal: the API is not one (its e-mails link to none)
 
     app = _load_app()
     from chalicelib.local.uploads import feed_uploads

@@ -27,16 +27,20 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.model import TenantSettings, User
 from chalicelib.domain.orders import OrderStatus
 from chalicelib.domain.permissions import Permission, UserKind
 from chalicelib.logs import logger
-from chalicelib.notifications import templates
 from chalicelib.notifications.changes import Event, EventName, OrderFacts
 from chalicelib.notifications.directory import Directory
 from chalicelib.notifications.sender import OutgoingEmail
+
+if TYPE_CHECKING:
+    from chalicelib.rendering.render import Mail
+    from chalicelib.rendering.words import Words
 
 E = EventName
 
@@ -183,20 +187,23 @@ def emails_for(event: Event, d: Directory) -> list[OutgoingEmail]:
 
 
 def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) -> OutgoingEmail:
-    lang = templates.language(templates.pick(r.locale, settings.default_locale))
-    values = {
-        "recipient": r.name,
-        "supplier": settings.name,
-        "portal": settings.portal_url,
-        "note": event.note,
-        **_order_values(event, lang, settings, d),
-        **_user_values(event, settings, d),
-    }
+    from chalicelib.rendering import render
+    from chalicelib.rendering.words import pick, words
+
+    w = words(pick(r.locale, settings.default_locale))
+    portal = (settings.portal_url or "").rstrip("/") or None
+    o = event.order
+    mail = render.Mail(
+        values={"recipient": r.name, "supplier": settings.name, **_order_values(event, w, settings, d)}
+        | _user_values(event, settings, d),
+        note=_trimmed_text(event, w) if event.name == E.APPROVED else event.note,
+        # Only a portal the tenant named is linked (API.md "Tenant administration"): a guess would lead to an error.
+        order_link=f"{portal}/orders/{o.id}" if portal and o is not None else None,
+        portal_link=f"{portal}/login" if portal and event.user is not None else None,
+    )
     if event.name in (E.APPROVAL_NEEDED, E.APPROVAL_REMINDER, E.APPROVAL_ESCALATED):
-        values |= _approval_values(event, r, lang, settings)
-    if event.name == E.APPROVED:
-        values["note"] = _trimmed_text(event, lang) or None
-    rendered = lang.render(event.name.value, values)
+        mail = _approval_mail(event, r, w, settings, mail)
+    rendered = render.email(event.name.value, w, mail)
     return OutgoingEmail(
         sender=settings.sender_email,
         to=r.email,
@@ -209,9 +216,7 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) 
     )
 
 
-def _order_values(
-    event: Event, lang: templates.Language, settings: TenantSettings, d: Directory
-) -> dict[str, str | None]:
+def _order_values(event: Event, w: Words, settings: TenantSettings, d: Directory) -> dict[str, str | None]:
     o = event.order
     if o is None:
         return {}
@@ -220,24 +225,21 @@ def _order_values(
         "number": o.number,
         "customer": o.customer_name,
         "reference": o.customer_reference,
-        "status": lang.status(o.status),
-        "total": lang.money(o.gross, o.currency),
+        "status": w.status(o.status),
+        "total": w.money(o.gross, o.currency),
         # A proposal: what the order would become, beside what was agreed.
-        "proposed_total": lang.money(o.proposed_gross, o.currency) if o.proposed_gross is not None else None,
-        "link": f"{settings.portal_url.rstrip('/')}/orders/{o.id}",
+        "proposed_total": w.money(o.proposed_gross, o.currency) if o.proposed_gross is not None else None,
         "actor": _actor_name(event, o, settings, d),
         "document": doc.get("number"),
         "file": doc.get("filename"),
-        "amount": lang.money(doc.get("amount"), o.currency) if doc.get("amount") is not None else None,
-        "due_date": lang.date(doc.get("due_date")),
+        "amount": w.money(doc.get("amount"), o.currency) if doc.get("amount") is not None else None,
+        "due_date": w.date(doc.get("due_date")),
         "carrier": doc.get("carrier"),
         "tracking": doc.get("tracking_number"),
     }
 
 
-def _approval_values(
-    event: Event, r: Recipient, lang: templates.Language, settings: TenantSettings
-) -> dict[str, str | None]:
+def _approval_mail(event: Event, r: Recipient, w: Words, settings: TenantSettings, mail: Mail) -> Mail:
     """What the approval e-mail shows besides the order's facts: its lines (the first 25, then how many
     more), net and tax, why approval is needed, and the recipient's own one-time Approve and Reject links
     (API.md "Acting from an e-mail"), issued now for this approver and the order version of the event."""
@@ -245,17 +247,7 @@ def _approval_values(
     data = event.details or {}
     lines = list(data.get("lines") or [])
     more = int(data.get("line_count") or len(lines)) - len(lines)
-    values: dict[str, str | None] = {
-        "lines": "\n".join(
-            f"{line.get('sku')} {line.get('name')}: {line.get('quantity')} x "
-            f"{lang.money(line.get('unit_price'), o.currency)} = {lang.money(line.get('net'), o.currency)}"
-            for line in lines
-        ),
-        "lines_more": lang.data["lines_more"].format(count=more) if more > 0 else None,
-        "net": lang.money(o.net, o.currency),
-        "tax": lang.money(o.tax, o.currency),
-        "reasons": "\n".join(f"- {_reason_text(reason, lang, o.currency)}" for reason in data.get("reasons") or []),
-    }
+    approve_link = reject_link = None
     if r.approves and r.user_id and data.get("version") is not None:
         from chalicelib.bootstrap import get_services
 
@@ -267,41 +259,36 @@ def _approval_values(
             int(data["version"]),
             hours=settings.approval_link_hours,
             on_behalf_of=r.on_behalf_of,
+            locale=w.code,
         )
-        base = services.settings.public_api_url or settings.portal_url.rstrip("/")
-        values["approve_link"] = f"{base}/actions/{token}"
-        values["reject_link"] = f"{base}/actions/{token}#reject"
-    return values
+        base = services.settings.public_api_url or ""
+        approve_link = f"{base}/actions/{token}"
+        reject_link = f"{base}/actions/{token}#reject"
+    return dataclasses.replace(
+        mail,
+        lines=[
+            f"{line.get('sku')} {line.get('name')}: {w.number(line.get('quantity'))} x "
+            f"{w.money(line.get('unit_price'), o.currency)} = {w.money(line.get('net'), o.currency)}"
+            for line in lines
+        ],
+        lines_more=w.say(w.data["lines_more"], count=more) if more > 0 else None,
+        net=w.money(o.net, o.currency),
+        tax=w.money(o.tax, o.currency),
+        reasons=[w.reason(reason, o.currency) for reason in data.get("reasons") or []],
+        approve_link=approve_link,
+        reject_link=reject_link,
+    )
 
 
-def _reason_text(reason: dict[str, object], lang: templates.Language, currency: str) -> str:
-    texts: dict[str, str] = lang.data["reasons"]
-    code = str(reason.get("code"))
-    amounts: dict[str, str] = {
-        k: lang.money(str(reason[k]), currency) for k in ("limit", "budget", "spent", "remaining") if k in reason
-    }
-    if code == "over_limit" and "limit" not in amounts:
-        return texts["no_limit"]
-    # The domain gives every amount its reason names (an over-budget order has a budget); "" if one is missing.
-    return texts.get(code, texts["policy"]).format_map(_Blank(amounts))
-
-
-class _Blank(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-def _trimmed_text(event: Event, lang: templates.Language) -> str:
+def _trimmed_text(event: Event, w: Words) -> str:
     """What the approver changed before approving (the `order.approved` event's `trimmed`)."""
     out = []
     for t in (event.details or {}).get("trimmed") or []:
         if t.get("removed"):
-            out.append(lang.data["line_removed"].format(sku=t.get("sku"), name=t.get("name")))
+            out.append(w.say(w.data["line_removed"], sku=t.get("sku"), name=t.get("name")))
         else:
             out.append(
-                lang.data["line_trimmed"].format(
-                    sku=t.get("sku"), name=t.get("name"), was=t.get("from"), now=t.get("to")
-                )
+                w.say(w.data["line_trimmed"], sku=t.get("sku"), name=t.get("name"), was=t.get("from"), now=t.get("to"))
             )
     return "\n".join(out)
 

@@ -104,7 +104,7 @@ class TenantItem(BaseItem, discriminator="tenant"):
     name = UnicodeAttribute()
     currency = UnicodeAttribute()
     default_locale = UnicodeAttribute()
-    portal_url = UnicodeAttribute()
+    portal_url = UnicodeAttribute(null=True)
     sender_email = UnicodeAttribute()
     order_desk_email = UnicodeAttribute(null=True)
     order_number_prefix = UnicodeAttribute()
@@ -376,6 +376,7 @@ class ActionLinkItem(BaseItem, discriminator="action_link"):
     order_id = UnicodeAttribute()
     approver_id = UnicodeAttribute()  # the user the e-mail went to (a delegate: the delegate)
     on_behalf_of = UnicodeAttribute(null=True)  # the approver a delegate stands in for
+    locale = UnicodeAttribute(null=True)  # the e-mail's language, which the page speaks too
     order_version = NumberAttribute()
     created_at = UnicodeAttribute()
     valid_until = UnicodeAttribute()  # ISO 8601; the TTL attribute deletes the item some time after

@@ -34,7 +34,7 @@ class SettingsOut(ResponseModel):
     name: str
     currency: str
     default_locale: str
-    portal_url: str
+    portal_url: str | None
     sender_email: str
     order_desk_email: str | None
     order_number_prefix: str
@@ -52,7 +52,7 @@ class SettingsPortalOut(ResponseModel):
     name: str
     currency: str
     default_locale: str
-    portal_url: str
+    portal_url: str | None
     delivery_methods: list[CodeNameModel]
     payment_methods: list[CodeNameModel]
 
