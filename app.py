@@ -22,6 +22,7 @@ from chalicelib.api.routes import (
     machine,
     order_notifications,
     orders,
+    password_pages,
     system,
 )
 from chalicelib.auth.principal import Principal
@@ -39,6 +40,7 @@ for blueprint in (
     documents.bp,
     machine.bp,
     actions.bp,
+    password_pages.bp,
     delegation.bp,
     order_notifications.bp,
 ):

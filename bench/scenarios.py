@@ -530,9 +530,7 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "GET /orders/{order_id}/documents/{document_id}/download", "desk", with_document("GET", "/download"), expect=302
     ),
-    Scenario(
-        "DELETE /orders/{order_id}/documents/{document_id}", "buyer", with_document("DELETE", ""), expect=204
-    ),
+    Scenario("DELETE /orders/{order_id}/documents/{document_id}", "buyer", with_document("DELETE", ""), expect=204),
     # --- catalog and prices ----------------------------------------------------------------------------
     Scenario("GET /product-groups", "admin", get("/product-groups")),
     Scenario(

@@ -15,6 +15,7 @@ from chalice.app import Response
 
 from chalicelib.rendering.words import Words, words
 from chalicelib.services.action_links import MAX_REASON, ActionView
+from chalicelib.services.password_links import PasswordView
 
 # Who may load what: nothing but this page's own inline style; the form posts back to this origin only.
 SECURITY_HEADERS = {
@@ -95,3 +96,26 @@ def refused(message: str, status: int, locale: str | None = None) -> Response:
     w = words(locale)
     title = w.page("refused_title")
     return html("page.html", status, w=w, title=title, heading=title, error=message)
+
+
+def password_page(view: PasswordView, *, done: bool = False, error: str | None = None, status: int = 200) -> Response:
+    """An invitation's or reset's page: the form while the link is open; afterwards what became of it."""
+    w = words(view.link.locale)
+    title = w.labels["set_password"]
+    if done:
+        sentences = [w.page("password_done")]
+    elif view.state == "open":
+        sentences = []
+    else:
+        sentences = [w.page("password_used" if view.state == "used" else "password_expired")]
+    return html(
+        "password.html",
+        status,
+        w=w,
+        title=title,
+        heading=title,
+        error=error,
+        open=view.state == "open" and not done,
+        intro=w.page("password_intro", username=view.link.username),
+        sentences=sentences,
+    )

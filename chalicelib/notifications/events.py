@@ -34,7 +34,7 @@ from chalicelib.domain.model import TenantSettings, User
 from chalicelib.domain.orders import OrderStatus
 from chalicelib.domain.permissions import Permission, UserKind
 from chalicelib.logs import logger
-from chalicelib.notifications.changes import Event, EventName, OrderFacts
+from chalicelib.notifications.changes import Event, EventName, NewUser, OrderFacts
 from chalicelib.notifications.directory import Directory
 from chalicelib.notifications.sender import OutgoingEmail
 
@@ -161,6 +161,8 @@ RECIPIENTS: dict[EventName, Audience] = {
     E.INVOICE_DOCUMENT: submitter,
     E.APPROVAL_REMINDER: approvers,
     E.APPROVAL_ESCALATED: approvers_and_the_supplier,
+    E.INVITATION: the_new_user,
+    E.PASSWORD_RESET: the_new_user,
 }
 
 
@@ -203,6 +205,8 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) 
     )
     if event.name in (E.APPROVAL_NEEDED, E.APPROVAL_REMINDER, E.APPROVAL_ESCALATED):
         mail = _approval_mail(event, r, w, settings, mail)
+    if event.name in (E.INVITATION, E.PASSWORD_RESET) and event.user is not None:
+        mail = dataclasses.replace(mail, password_link=_password_link(event, w))
     rendered = render.email(event.name.value, w, mail)
     return OutgoingEmail(
         sender=settings.sender_email,
@@ -278,6 +282,23 @@ def _approval_mail(event: Event, r: Recipient, w: Words, settings: TenantSetting
         approve_link=approve_link,
         reject_link=reject_link,
     )
+
+
+def _password_link(event: Event, w: Words) -> str:
+    """The invitation's or reset's one-time link, issued now (only its hash is stored), in the e-mail's language."""
+    from chalicelib.bootstrap import get_services
+
+    services = get_services()
+    u = _user(event)
+    purpose = "invitation" if event.name == E.INVITATION else "reset"
+    token = services.password_links.issue(event.tenant, u.id, u.username, purpose, w.code)
+    return f"{services.settings.public_api_url or ''}/password-reset/{token}"
+
+
+def _user(event: Event) -> NewUser:
+    if event.user is None:
+        raise ValueError(f"The event {event.name} carries no user.")
+    return event.user
 
 
 def _trimmed_text(event: Event, w: Words) -> str:

@@ -386,6 +386,32 @@ class ActionLinkItem(BaseItem, discriminator="action_link"):
     decision = UnicodeAttribute(null=True)  # approve | reject
 
 
+class PasswordLinkItem(BaseItem, discriminator="password_link"):
+    """An invitation's or a password reset's one-time link (keys.password_link): only the token's hash is
+    stored, as the key; `used_at` set once, in the transaction that sets the password (storage/users.py)."""
+
+    purpose = UnicodeAttribute()  # invitation | reset
+    user_id = UnicodeAttribute()
+    username = UnicodeAttribute()  # shown on the page: whose password is being chosen
+    locale = UnicodeAttribute(null=True)  # the e-mail's language, which the page speaks too
+    created_at = UnicodeAttribute()
+    valid_until = UnicodeAttribute()
+    used_at = UnicodeAttribute(null=True)
+
+
+class PasswordResetItem(BaseItem, discriminator="password_reset"):
+    """Password resets asked in one hour (keys.password_reset_user: for a user, holding what its e-mail
+    needs; keys.password_reset_address: for an e-mail address, a bare counter). Each request adds 1 to
+    `asked`; the stream e-mails a link for each count a user's item reaches."""
+
+    asked = NumberAttribute(default=0)  # requests in this hour
+    user_id = UnicodeAttribute(null=True)
+    username = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(null=True)
+
+
 class ProductGroupItem(BaseItem, discriminator="product_group"):
     id = UnicodeAttribute()
     name = UnicodeAttribute()

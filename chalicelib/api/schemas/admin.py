@@ -150,7 +150,7 @@ class UserCreate(RequestModel):
     username: Username
     name: Name
     email: Email
-    password: Password
+    password: Password | None = None  # none: the user is invited by e-mail to choose one
     locale: Locale | None = None
     status: Literal["active", "inactive"] = "active"
     security_group_ids: Annotated[list[Id], Field(min_length=1, max_length=20)]
