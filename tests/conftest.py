@@ -24,6 +24,8 @@ os.environ.update(
         "ORDERGATE_SIGNING_KEY": "test-signing-key-0123456789abcdef0123456789",
         "ORDERGATE_PASSWORD_HASH_PROFILE": "fast",
         "ORDERGATE_DOCUMENTS_BUCKET": "ordergate-documents-test",
+        # Where e-mails' action, invitation and reset links lead (the local stack's address, as make run sets it).
+        "ORDERGATE_PUBLIC_API_URL": "http://127.0.0.1:8000",
     }
 )
 _ENDPOINTS = ("ORDERGATE_DYNAMODB_ENDPOINT", "ORDERGATE_SES_ENDPOINT", "ORDERGATE_S3_ENDPOINT", "AWS_ENDPOINT_URL")
@@ -38,10 +40,10 @@ def aws_environment() -> Iterator[None]:
 
     from chalicelib import bootstrap
     from chalicelib.config import get_settings
-    from chalicelib.local.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
-    from chalicelib.local.key_limits import enforce_dynamodb_key_limits
-    from chalicelib.local.s3_post_policy import enforce_post_policies
     from chalicelib.storage import table
+    from devstack.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
+    from devstack.key_limits import enforce_dynamodb_key_limits
+    from devstack.s3_post_policy import enforce_post_policies
 
     serialize_dynamodb_operations()  # concurrency tests need DynamoDB's isolation, see the module
     moto_costs_what_it_touches()  # a transaction or Query costs what it touches; a refused one writes nothing

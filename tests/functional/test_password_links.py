@@ -15,10 +15,11 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib.bootstrap import get_services
-from chalicelib.notifications.sender import FakeEmailSender, OutgoingEmail
+from chalicelib.notifications.sender import OutgoingEmail
 from chalicelib.services.password_links import PasswordLinks
 from chalicelib.storage import keys, password_links
 from chalicelib.storage.items import PasswordLinkItem
+from devstack.fakes import FakeEmailSender
 from tests.functional.conftest import USER_PASSWORD, Api, Reply
 from tests.functional.order_world import World
 from tests.stream_tap import StreamTap, run
