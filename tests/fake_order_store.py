@@ -6,6 +6,7 @@ budget limits; the order counter; what a write relied on), checked by one contra
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -112,7 +113,7 @@ class InMemoryOrderStore:
             raise ParentsMovedError()
         # The write.
         order.version = read_version + 1
-        self.events += [(tenant, e, order.version, actor_kind) for e in order.events]
+        self.events += [(tenant, _as_written(order, e), order.version, actor_kind) for e in order.events]
         order.events.clear()
         for move in budget:
             key = keys.budget(tenant, move.customer_id, move.month)
@@ -211,7 +212,7 @@ class InMemoryOrderStore:
         self, tenant: str, order: Order, sales_rep_id: str | None, message: Message, actor_kind: str
     ) -> None:
         self.posted.setdefault((tenant, order.id), []).append(message)
-        self.events += [(tenant, e, order.version, actor_kind) for e in order.events]
+        self.events += [(tenant, _as_written(order, e), order.version, actor_kind) for e in order.events]
         order.events.clear()
 
     def messages(self, tenant: str, order_id: str, limit: int, cursor: str | None) -> Page[Message]:
@@ -228,3 +229,8 @@ class InMemoryOrderStore:
 
 def _summary(s: Stored) -> OrderSummary:
     return summary_of(s.order, s.sales_rep_id)
+
+
+def _as_written(order: Order, event: OrderEvent) -> OrderEvent:
+    """The event with the data the real store writes (the order as the whole action left it)."""
+    return dataclasses.replace(event, data=order.event_data(event))

@@ -184,9 +184,9 @@ class Revision:
 @dataclass
 class OrderEvent:
     """Something that happened to the order, recorded by the action that did it and saved in the same
-    transaction as the order (never sent from here). `data` is the order as this event left it
-    (status, sub-statuses, totals) plus the action's details (reason, document, what an approver
-    trimmed...); the write adds the version the order reaches."""
+    transaction as the order (never sent from here). `data` holds the action's details (reason,
+    document, what an approver trimmed...); the write adds the order as the action left it (status,
+    sub-statuses, totals, the version it reaches: `Order.event_data`)."""
 
     id: str
     type: EventType
@@ -312,18 +312,29 @@ class Order:
         self.updated_at = entry.at
 
     def _event(self, type_: EventType, by: str, **details: Any) -> None:
-        totals = self.totals
+        """An event of the action under way: its details only. What the order is (status, totals...) is
+        added when it is written (`event_data`): the order as the whole action left it, not as it stood
+        when the event was recorded (a create records `order.created` before adding its lines)."""
         last = self.history[-1] if self.history else None
         data: dict[str, Any] = {
-            "status": self.status.value,
             "from_status": last.from_status if last else None,  # where the action that recorded it started
-            "invoice_status": self.invoice_status,
-            "payment_status": self.payment_status,
-            "totals": {"net": str(totals.net), "tax": str(totals.tax), "gross": str(totals.gross)},
             **{k: v for k, v in details.items() if v is not None},
         }
         previous = self.events[-1].id if self.events else None
         self.events.append(OrderEvent(new_id(after=previous), type_, by, now_iso(), data))
+
+    def event_data(self, event: OrderEvent) -> dict[str, Any]:
+        """An event's `data` as it is written, with the order it belongs to (API.md "the order as that event
+        left it"): the order after the whole action, at the version this write gives it."""
+        totals = self.totals
+        return {
+            "status": self.status.value,
+            "invoice_status": self.invoice_status,
+            "payment_status": self.payment_status,
+            "totals": {"net": str(totals.net), "tax": str(totals.tax), "gross": str(totals.gross)},
+            "version": self.version,
+            **event.data,
+        }
 
     def record_created(self, by: str) -> None:
         """A new draft: its first history entry and event."""

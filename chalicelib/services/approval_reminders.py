@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.clock import iso, utcnow
-from chalicelib.domain.errors import VersionMismatchError
+from chalicelib.domain.errors import TransactionConflictError, VersionMismatchError
 from chalicelib.domain.orders import EMAILED_LINES, Order, OrderStatus
 from chalicelib.logs import logger
 from chalicelib.notifications.changes import Event, EventName, OrderFacts
@@ -68,8 +68,8 @@ class ApprovalReminders:
         kind = o.remind(now, settings.approval_reminder_hours, settings.approval_escalation_hours)
         try:
             self._store.save(tenant, loaded, o, loaded.sales_rep_id, actor_kind="system")
-        except VersionMismatchError:
-            return None  # decided or changed meanwhile: the next run looks again
+        except (VersionMismatchError, TransactionConflictError):
+            return None  # decided or changed meanwhile (or busy): the next run looks again
         name = EventName.APPROVAL_ESCALATED if kind == "escalate" else EventName.APPROVAL_REMINDER
         try:
             sent = self._notifications().notify([_event(name, tenant, o, loaded.sales_rep_id)])

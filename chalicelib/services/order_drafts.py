@@ -17,6 +17,7 @@ from chalicelib.domain.errors import (
     NotFoundError,
     NumberTakenError,
     ParentsMovedError,
+    TransactionConflictError,
     ValidationFailedError,
     invalid_field,
 )
@@ -130,7 +131,7 @@ class Drafts(OrderWrites):
                     t, None, order, customer.sales_rep_id, actor_kind=p.kind.value, relied=relied, number=number
                 )
                 return saved, skipped
-            except NumberTakenError:
+            except (NumberTakenError, TransactionConflictError):
                 time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
             except ParentsMovedError:
                 walk = True  # the customer's stored parents are out of date: read them level by level

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,6 +28,7 @@ from chalicelib.domain.errors import (
     ForbiddenError,
     MalformedRequestError,
     NotFoundError,
+    TransactionConflictError,
     VersionMismatchError,
     invalid_field,
 )
@@ -34,6 +36,7 @@ from chalicelib.domain.model import Customer, TenantSettings, User
 from chalicelib.domain.order_summary import OrderSummary
 from chalicelib.domain.orders import Line, Order, OrderStatus, new_line
 from chalicelib.domain.permissions import Permission
+from chalicelib.services.callers import caller_keys, check_token_rights
 from chalicelib.services.document_files import DocumentFiles
 from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
 from chalicelib.services.order_store import LinkUse, OrderQuery, OrderStore, Reads, Relied
@@ -84,6 +87,11 @@ class Write:
 
 Change = Callable[[Loaded, Write], None]
 
+# Whether this attempt's action read its caller as stored now (`_reads` did, in its BatchGet). Set afresh
+# by `_mutate` for each attempt of one request, in that request's own context: never shared between
+# requests. Most actions read something besides the order; those that do not need a read for the caller.
+_caller_read: ContextVar[bool] = ContextVar("caller_read", default=False)
+
 
 class OrderWrites:
     def __init__(
@@ -119,7 +127,15 @@ class OrderWrites:
                 raise VersionMismatchError()
             write = Write()
             recorded = len(loaded.order.history)
-            change(loaded, write)
+            reset = _caller_read.set(False)
+            try:
+                change(loaded, write)
+                if not p.current and not _caller_read.get():
+                    # The action read nothing besides the order: its caller alone, in the round trip the
+                    # others spend on their BatchGet (API.md "Rights come from current data").
+                    check_token_rights(p, self._store.read(p.tenant, Reads(extra=caller_keys(p))))
+            finally:
+                _caller_read.reset(reset)
             o = loaded.order
             name_the_actor(p, o, recorded)
             o.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
@@ -138,6 +154,8 @@ class OrderWrites:
                 )
             except BudgetExceededError:
                 pass  # spent meanwhile: read the month again and decide again
+            except TransactionConflictError:
+                pass  # nothing written: read again (an If-Match is checked against what is read) and redo
             except VersionMismatchError:
                 if expected is not None:
                     raise
@@ -157,10 +175,12 @@ class OrderWrites:
         counter: bool = False,
         approvers_of: Sequence[str] = (),
     ) -> Found:
-        """The action's one BatchGet: the customer and whatever else it names (a line given by sku or
-        barcode adds a second read for its product: the catalog port; `approvers_of`: what tells whether
-        anyone approves for these customers, OrderStore.anyone_approves)."""
+        """The action's one BatchGet: the customer, the caller as stored now (services/callers.py: the
+        action is decided on the token's rights only when they still hold) and whatever else it names (a
+        line given by sku or barcode adds a second read for its product: the catalog port;
+        `approvers_of`: what tells whether anyone approves for these customers, OrderStore.anyone_approves)."""
         t = p.tenant
+        verify = caller_keys(p)
         wanted = Reads(
             customers=[customer_id],
             settings=settings,
@@ -168,9 +188,16 @@ class OrderWrites:
             sites=list(sites),
             counter=counter,
             approvers_of=list(approvers_of),
-            extra=[*self._catalog.keys(t, customer_id, list(refs)), *(keys.budget(t, customer_id, m) for m in months)],
+            extra=[
+                *self._catalog.keys(t, customer_id, list(refs)),
+                *(keys.budget(t, customer_id, m) for m in months),
+                *verify,
+            ],
         )
         found = self._store.read(t, wanted)
+        if verify:
+            check_token_rights(p, found)
+            _caller_read.set(True)
         customer = found.customers.get(customer_id)
         if customer is None:
             raise NotFoundError("customer")

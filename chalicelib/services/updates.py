@@ -7,12 +7,14 @@ change is re-applied to the fresh state, so no update is ever lost.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from chalicelib.domain.errors import ConflictError, VersionMismatchError
 
-ATTEMPTS = 5
+ATTEMPTS = 10  # each round of concurrent writers lets one through: enough for a burst of them
 
 
 class Versioned(Protocol):
@@ -28,7 +30,9 @@ def apply_change(
     change: Callable[[V], V],
     write: Callable[[V, V], V],
 ) -> V:
-    for _ in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
+        if attempt:  # writers that collided spread out before they read again
+            time.sleep(random.uniform(0, 0.01 * attempt))  # noqa: S311 - jitter, not crypto
         current = load()
         if expected is not None and current.version != expected:
             raise VersionMismatchError()

@@ -20,6 +20,7 @@ from chalicelib.domain.errors import (
     LinkUsedError,
     NotFoundError,
     NumberTakenError,
+    TransactionConflictError,
     VersionMismatchError,
 )
 from chalicelib.domain.model import Customer
@@ -53,7 +54,14 @@ from chalicelib.storage.order_codec import (
     pages,
 )
 from chalicelib.storage.paging import Page, partition_page
-from chalicelib.storage.table import Check, add_checks, cancellation_codes, failed_check, transaction
+from chalicelib.storage.table import (
+    Check,
+    add_checks,
+    cancellation_codes,
+    failed_check,
+    is_transaction_conflict,
+    transaction,
+)
 
 EVENT_DAYS = 30  # how long order events are kept (the event feed's window; TTL)
 
@@ -91,7 +99,7 @@ def _event_item(
         order_number=order.number,
         customer_id=order.customer_id,
         actor={"id": event.by, "kind": actor_kind},
-        data={**event.data, "version": order.version},
+        data=order.event_data(event),
         order={
             "source": order.source,
             "customer_name": order.customer_name,
@@ -235,6 +243,8 @@ def save(
     except TransactWriteError as exc:
         order.version = read_version
         codes = cancellation_codes(exc)
+        if is_transaction_conflict(codes):
+            raise TransactionConflictError() from exc  # not a version moved: the caller writes again
         failed = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
         if claim_at in failed:
             raise idempotency.ClaimedError() from exc  # a replay: whatever else failed, nothing to redo
@@ -249,7 +259,7 @@ def save(
             raise check.fails_with() from exc
         # Every other condition is a version (header, pages, revisions) or "not written yet" (history,
         # documents, events): whichever fails, someone else saved this order first.
-        if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes):
+        if "ConditionalCheckFailed" in codes:
             raise VersionMismatchError() from exc
         raise
     if claim is not None:

@@ -113,6 +113,7 @@ def load(
     order_counter: bool = False,
     guards: Iterable[Key] = (),
     extra: Iterable[Key] = (),
+    consistent: bool = False,
 ) -> Refs:
     wanted: list[Key] = [keys.group(tenant, g) for g in groups]
     wanted += [keys.customer(tenant, c) for c in customers]
@@ -121,7 +122,7 @@ def load(
     wanted += [keys.tenant_settings(tenant)] if settings else []
     wanted += [keys.order_counter(tenant)] if order_counter else []
     wanted += list(guards) + list(extra)
-    refs = Refs(items=fetch(wanted))
+    refs = Refs(items=fetch(wanted, consistent=consistent))
     for key, item in refs.items.items():
         if isinstance(item, SecurityGroupItem):
             refs.groups[item.id] = group_store._to_domain(item)
