@@ -23,6 +23,7 @@ from chalicelib.api.routes import (
     order_notifications,
     orders,
     password_pages,
+    statements,
     system,
 )
 from chalicelib.auth.principal import Principal
@@ -43,6 +44,7 @@ for blueprint in (
     password_pages.bp,
     delegation.bp,
     order_notifications.bp,
+    statements.bp,
 ):
     app.register_blueprint(blueprint)
 

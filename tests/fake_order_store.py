@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from chalicelib.domain.accounts import Ledger, LedgerMove
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import (
     BudgetExceededError,
@@ -45,6 +46,7 @@ class InMemoryOrderStore:
     approvers: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (tenant, customer) → user ids
     counters: dict[str, int] = field(default_factory=dict)
     budgets: dict[tuple[str, str], int] = field(default_factory=dict)  # keys.budget(...) → cents spent
+    ledgers: dict[tuple[str, str], Ledger] = field(default_factory=dict)  # (tenant, customer) → its ledger
     events: list[tuple[str, OrderEvent, int, str]] = field(default_factory=list)  # tenant, event, version, kind
     posted: dict[tuple[str, str], list[Message]] = field(default_factory=dict)
     # approvers' e-mail links: (tenant, token hash) → (valid until, the use that spent it)
@@ -89,6 +91,7 @@ class InMemoryOrderStore:
         relied: Relied | None = None,
         number: int | None = None,
         link: LinkUse | None = None,
+        ledger: LedgerMove | None = None,
     ) -> Order:
         # Every condition first, as one transaction would: nothing is written unless all hold.
         if link is not None:
@@ -106,6 +109,11 @@ class InMemoryOrderStore:
                 raise BudgetExceededError()
         if number is not None and self.counters.get(tenant, 0) != number - 1:
             raise NumberTakenError()
+        if (
+            ledger is not None
+            and self.ledgers.get((tenant, ledger.ledger.customer_id), Ledger("")).version != ledger.ledger.version
+        ):
+            raise VersionMismatchError()
         relied = relied or Relied()
         if relied.site_id and (tenant, relied.site_id) not in self.sites:
             raise NotFoundError("site")
@@ -120,6 +128,9 @@ class InMemoryOrderStore:
             self.budgets[key] = self.budgets.get(key, 0) + move.cents
         if number is not None:
             self.counters[tenant] = number
+        if ledger is not None:
+            moved = ledger.ledger
+            self.ledgers[(tenant, moved.customer_id)] = dataclasses.replace(moved, version=moved.version + 1)
         if link is not None:
             self.links[(tenant, link.token_hash)] = (self.links[(tenant, link.token_hash)][0], link)
         self.orders[(tenant, order.id)] = Stored(copy.deepcopy(order), sales_rep_id)
@@ -133,6 +144,11 @@ class InMemoryOrderStore:
         refs.sites = {s: self.sites[(tenant, s)] for s in reads.sites if (tenant, s) in self.sites}
         refs.order_counter = self.counters.get(tenant, 0) if reads.counter else 0
         refs.budgets = {k: self.budgets[k] for k in reads.extra if k in self.budgets}
+        refs.ledgers = {
+            cid: ledger
+            for (t, cid), ledger in self.ledgers.items()
+            if t == tenant and keys.ledger_summary(t, cid) in reads.extra
+        }
         return refs
 
     def counter_value(self, tenant: str) -> int:

@@ -154,6 +154,8 @@ RECIPIENTS: dict[EventName, Audience] = {
     E.SHIPMENT_RECORDED: submitter,
     E.INVOICE_RECORDED: submitter,
     E.PAYMENT_RECORDED: submitter,
+    E.CREDIT_NOTE_RECORDED: submitter,
+    E.CREDIT_HOLD_PLACED: sales_rep_or_order_desk,
     E.COMPLETED: submitter,
     E.CANCELLED: the_other_side,
     E.MESSAGE_POSTED: the_other_side,
@@ -202,6 +204,9 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) 
         # Only a portal the tenant named is linked (API.md "Tenant administration"): a guess would lead to an error.
         order_link=f"{portal}/orders/{o.id}" if portal and o is not None else None,
         portal_link=f"{portal}/login" if portal and event.user is not None else None,
+        # A shipment: what the parcel carries and what is still to ship.
+        parcel=_quantities((event.details or {}).get("parcel"), w),
+        remaining=_quantities((event.details or {}).get("remaining"), w),
     )
     if event.name in (E.APPROVAL_NEEDED, E.APPROVAL_REMINDER, E.APPROVAL_ESCALATED):
         mail = _approval_mail(event, r, w, settings, mail)
@@ -241,6 +246,11 @@ def _order_values(event: Event, w: Words, settings: TenantSettings, d: Directory
         "carrier": doc.get("carrier"),
         "tracking": doc.get("tracking_number"),
     }
+
+
+def _quantities(lines: list[dict[str, str]] | None, w: Words) -> list[str]:
+    """Shipped or still-to-ship lines, one a line: "SKU-1 Thing: 2"."""
+    return [f"{line.get('sku')} {line.get('name')}: {w.number(line.get('quantity'))}" for line in lines or []]
 
 
 def _approval_mail(event: Event, r: Recipient, w: Words, settings: TenantSettings, mail: Mail) -> Mail:

@@ -130,6 +130,8 @@ class Mail:
     values: Mapping[str, str | None]  # SENTENCE_VALUES: single-line
     note: str | None = None  # multi-line: a reason, a proposal note, a message, an approver's changes
     lines: Iterable[str] = ()  # the approval e-mail's order lines (written by the caller, single-line each)
+    parcel: Iterable[str] = ()  # a shipment's lines: in this parcel, and still to ship
+    remaining: Iterable[str] = ()
     lines_more: str | None = None
     reasons: Iterable[str] = ()
     net: str | None = None
@@ -155,6 +157,8 @@ def email(event: str, w: Words, mail: Mail) -> Rendered:
         "note_label": entry.get("note_label", ""),
         "note": mail.note if mail.note and mail.note.strip() else None,
         "lines": [one_line(line) for line in mail.lines],
+        "parcel": [one_line(line) for line in mail.parcel],
+        "remaining": [one_line(line) for line in mail.remaining],
         "lines_more": one_line(mail.lines_more),
         "reasons": [one_line(r) for r in mail.reasons],
         "net": one_line(mail.net),

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from chalicelib.domain.accounts import LedgerMove
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import BudgetExceededError, LinkUsedError, NumberTakenError, ParentsMovedError
 from chalicelib.domain.model import Customer
@@ -113,9 +114,11 @@ class OrderStore(Protocol):
         relied: Relied | None = None,
         number: int | None = None,
         link: LinkUse | None = None,
+        ledger: LedgerMove | None = None,
     ) -> Order:
         """One transaction: the order (conditional on the version loaded: VersionMismatchError), its
-        recorded events, the budget moves (BudgetExceededError past `budget_limits`), the order counter
+        recorded events, the customer's `ledger` as a money action moved it (conditional on the version
+        read: VersionMismatchError too), the budget moves (BudgetExceededError past `budget_limits`), the order counter
         moved to `number` (NumberTakenError), the checks of what it `relied` on, and the e-mail `link`
         whose decision this is, spent (LinkUsedError, which wins over a version mismatch)."""
         ...

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from chalicelib.auth.principal import Principal
+from chalicelib.domain.accounts import Ledger, LedgerMove
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.errors import (
     BudgetExceededError,
@@ -74,6 +75,11 @@ class Found:
     def spent(self, tenant: str, month: str) -> int:
         return self.refs.budgets.get(keys.budget(tenant, self.customer.id, month), 0)
 
+    @property
+    def ledger(self) -> Ledger:
+        """The customer's ledger (read when the action asked for it; none yet: nothing owed)."""
+        return self.refs.ledgers.get(self.customer.id) or Ledger(self.customer.id)
+
 
 @dataclass
 class Write:
@@ -83,6 +89,7 @@ class Write:
     # month → the customer's budget in cents, where this action's moves must stay within it
     budget_limits: dict[str, int] = field(default_factory=dict)
     link: LinkUse | None = None  # the e-mail link a decision came through: spent in the same write
+    ledger: LedgerMove | None = None  # a money action's change to the customer's ledger
 
 
 Change = Callable[[Loaded, Write], None]
@@ -151,6 +158,7 @@ class OrderWrites:
                     budget_limits=write.budget_limits,
                     relied=Relied(site_id=write.site_id),
                     link=write.link,
+                    ledger=write.ledger,
                 )
             except BudgetExceededError:
                 pass  # spent meanwhile: read the month again and decide again
@@ -174,6 +182,7 @@ class OrderWrites:
         sites: Sequence[str] = (),
         counter: bool = False,
         approvers_of: Sequence[str] = (),
+        ledger: bool = False,
     ) -> Found:
         """The action's one BatchGet: the customer, the caller as stored now (services/callers.py: the
         action is decided on the token's rights only when they still hold) and whatever else it names (a
@@ -191,6 +200,7 @@ class OrderWrites:
             extra=[
                 *self._catalog.keys(t, customer_id, list(refs)),
                 *(keys.budget(t, customer_id, m) for m in months),
+                *([keys.ledger_summary(t, customer_id)] if ledger else []),
                 *verify,
             ],
         )

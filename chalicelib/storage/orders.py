@@ -14,6 +14,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib.domain.accounts import LedgerMove
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import (
     BudgetExceededError,
@@ -28,6 +29,7 @@ from chalicelib.domain.order_summary import OrderSummary, summary_of
 from chalicelib.domain.orders import Message, Order, OrderEvent, OrderStatus
 from chalicelib.services.order_store import LinkUse, Reads, Relied
 from chalicelib.storage import action_links, approvers, customers, idempotency, keys, order_lists
+from chalicelib.storage import ledger as ledger_store
 from chalicelib.storage import refs as refs_store
 from chalicelib.storage.items import (
     ApprovalDueItem,
@@ -126,6 +128,7 @@ def save(
     relied: Relied | None = None,
     number: int | None = None,
     link: LinkUse | None = None,
+    ledger: LedgerMove | None = None,
 ) -> Order:
     """Write the order: header conditional on the loaded version, plus only the items that changed, and
     the events the action recorded (`order.events`, cleared once written). Raises VersionMismatchError
@@ -213,7 +216,7 @@ def save(
     # PynamoDB sends a transaction's items grouped by kind (condition checks, deletes, puts, updates),
     # and cancellation reasons come back in that order: where each item ends up.
     header_at = len(checks) + len(deletes)
-    updates_at = header_at + 1 + len(puts)
+    updates_at = header_at + 1 + len(puts) + (ledger is not None)  # the ledger's summary is the last put
     claim_at = updates_at if claim is not None else -1
     link_at = updates_at + (claim is not None) if link is not None else -1
     moves_at = updates_at + (claim is not None) + (link is not None)
@@ -224,6 +227,8 @@ def save(
             tx.save(header)  # version condition: attribute_not_exists on create, equality on update
             for put in puts:
                 tx.save(put)
+            if ledger is not None:
+                ledger_store.put_summary(tx, tenant, ledger.ledger)
             for gone in deletes:
                 tx.delete(gone, add_version_condition=False)
             if claim is not None:
@@ -235,6 +240,8 @@ def save(
                 _add_budget(tx, tenant, move, limit - move.cents if limit is not None and move.cents > 0 else None)
             if number is not None:
                 _claim_number(tx, tenant, number)
+            if ledger is not None:  # after the updates whose place above is counted
+                ledger_store.put_lines(tx, tenant, ledger.ledger.customer_id, ledger.lines)
             if order.supplier_reference:  # the last update: the indexes above stay as they are
                 _put_reference_entry(tx, tenant, order, sales_rep_id)
             if due_moves:

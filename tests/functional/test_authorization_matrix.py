@@ -119,12 +119,17 @@ def order(status: str) -> Arrange:
             "submitted": [(w.buyer, "submit", None)],
             "awaiting_customer": [(w.buyer, "submit", None), (w.desk, "propose", {"note": "Next week"})],
             "confirmed": [(w.buyer, "submit", None), (w.desk, "confirm", None)],
+            "invoiced": [
+                (w.buyer, "submit", None),
+                (w.desk, "confirm", None),
+                (w.desk, "invoices", {"date": TODAY, "number": "INV-0", "amount": "12.00"}),
+            ],
         }
         for api, action, body in plans[status]:
             r = api.post(f"/orders/{o['id']}/{action}", body)
-            assert r.status_code == 200, r.body
+            assert r.status_code in (200, 201), r.body
             o = r.json
-        assert o["status"] == status
+        assert o["status"] == ("confirmed" if status == "invoiced" else status)
         return {"order_id": o["id"], "line_id": o["lines"][0]["id"]}
 
     arrange.__name__ = f"order_{status}"
@@ -193,6 +198,17 @@ def staff_draft(m: MatrixWorld) -> Target:
     return {"order_id": o["id"], "line_id": o["lines"][0]["id"]}
 
 
+def credit_hold(m: MatrixWorld) -> Target:
+    """A buyer's order submitted past the customer's credit limit (the limit is lifted again after)."""
+    cid = m.ids["customer"]
+    assert m.admin.patch(f"/customers/{cid}", {"credit_limit": "1.00"}).status_code == 200
+    o = m.world.order(lines=[{"sku": "SKU-1", "quantity": 1}])
+    r = m.world.buyer.post(f"/orders/{o['id']}/submit")
+    assert m.admin.patch(f"/customers/{cid}", {"credit_limit": None}).status_code == 200
+    assert r.status_code == 200 and r.json["credit_hold"] is True, r.body
+    return {"order_id": o["id"], "line_id": o["lines"][0]["id"]}
+
+
 def document(m: MatrixWorld) -> Target:
     """The buyer's purchase order on their submitted order, uploaded (available)."""
     from tests.functional.test_order_documents import upload
@@ -244,7 +260,9 @@ TARGETS: dict[str | None, Arrange] = {
     "submitted": order("submitted"),
     "awaiting_customer": order("awaiting_customer"),
     "confirmed": order("confirmed"),
+    "invoiced": order("invoiced"),
     "staff draft": staff_draft,
+    "credit hold": credit_hold,
     "a product group": product_group,
     "a product": product,
     "a price list": price_list,
@@ -334,6 +352,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/customers"):                            row("401 401 201 403 403 403 403 403 403 403 201"),
     ("GET", "/customers/{customer_id}"):               row("401 401 404 200 200 200 200 200 200 200 200", "the customer"),
     ("PATCH", "/customers/{customer_id}"):             row("401 401 404 403 403 403 403 403 403 403 200", "the customer"),
+    # the statement: the customer's users, its sales rep, staff who see every order
+    ("GET", "/customers/{customer_id}/statement"):     row("401 401 404 200 200 200 200 200 200 200 200", "the customer"),
     # orders: the buyer builds and submits, approvers approve, the rep and the desk review, the desk fulfils
     ("GET", "/orders"):                                row("401 401 200 200 200 200 200 200 200 200 200"),
     ("POST", "/orders"):                               row("401 401 404 201 201 201 201 201 201 403 201"),
@@ -357,7 +377,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/orders/{order_id}/cancel"):             row("401 401 404 200 200 200 200 403 200 200 200", "draft"),
     ("POST", "/orders/{order_id}/shipments"):          row("401 401 404 403 403 403 403 403 403 201 201", "confirmed"),
     ("POST", "/orders/{order_id}/invoices"):           row("401 401 404 403 403 403 403 403 403 201 201", "confirmed"),
+    ("POST", "/orders/{order_id}/credit-notes"):       row("401 401 404 403 403 403 403 403 403 201 201", "invoiced"),
     ("POST", "/orders/{order_id}/payments"):           row("401 401 404 403 403 403 403 403 403 201 201", "confirmed"),
+    ("POST", "/orders/{order_id}/release-credit-hold"): row("401 401 404 403 403 403 403 403 200 200 200", "credit hold"),
     ("POST", "/orders/{order_id}/reorder"):            row("401 401 404 201 201 201 201 201 201 403 201", "confirmed"),
     ("GET", "/orders/{order_id}/messages"):            row("401 401 404 200 200 200 200 200 200 200 200", "submitted"),
     ("POST", "/orders/{order_id}/messages"):           row("401 401 404 201 201 201 201 201 201 201 201", "submitted"),
@@ -431,7 +453,7 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/users"): new_user,
     ("PATCH", "/users/{user_id}"): {"name": "Member"},
     ("POST", "/customers"): lambda m, c, t: {"number": m.unique("N-"), "name": "New"},
-    ("PATCH", "/customers/{customer_id}"): {"payment_terms": "30 days"},
+    ("PATCH", "/customers/{customer_id}"): {"payment_terms": 30},
     ("POST", "/orders"): lambda m, c, t: {"customer_id": m.ids["customer"], "lines": [{"sku": "SKU-1", "quantity": 1}]},
     ("PATCH", "/orders/{order_id}"): {"notes": "Gate 4"},
     ("POST", "/orders/{order_id}/lines"): {"sku": "SKU-1", "quantity": 1},
@@ -442,6 +464,7 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/orders/{order_id}/cancel"): {"reason": "Not needed"},
     ("POST", "/orders/{order_id}/shipments"): {"date": TODAY, "document_number": "DN-1"},
     ("POST", "/orders/{order_id}/invoices"): {"date": TODAY, "number": "INV-1", "amount": "12.00"},
+    ("POST", "/orders/{order_id}/credit-notes"): {"date": TODAY, "number": "CN-1", "amount": "1.00", "reason": "Late"},
     ("POST", "/orders/{order_id}/payments"): {"date": TODAY, "reference": "PAY-1", "amount": "12.00"},
     ("POST", "/orders/{order_id}/messages"): {"body": "When will it ship?"},
     ("POST", "/orders/{order_id}/documents"): {

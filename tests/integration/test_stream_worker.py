@@ -143,9 +143,7 @@ def test_the_worker_delivers_a_created_item_as_a_lambda_event(aws: None):
     seed_tenant("acme")
     delivered = worker.poll_once()
 
-    stream_arn = dynamodb_client().describe_table(TableName=get_settings().table_name)["Table"][
-        "LatestStreamArn"
-    ]
+    stream_arn = dynamodb_client().describe_table(TableName=get_settings().table_name)["Table"]["LatestStreamArn"]
     assert delivered == len(handler.records) > 0
     assert {r["eventSourceARN"] for r in handler.records} == {stream_arn}
     assert all(isinstance(r["dynamodb"]["ApproximateCreationDateTime"], int) for r in handler.records)

@@ -275,7 +275,9 @@ def patch_user(ctx: Ctx, user_id: str) -> Response:
 
 
 # --- customers --------------------------------------------------------------------------------
-CUSTOMER_NULLABLE = frozenset({"parent_id", "sales_rep_id", "price_list_id", "payment_terms", "monthly_budget"})
+CUSTOMER_NULLABLE = frozenset(
+    {"parent_id", "sales_rep_id", "price_list_id", "payment_terms", "monthly_budget", "credit_limit"}
+)
 
 
 @endpoint(

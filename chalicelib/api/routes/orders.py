@@ -12,6 +12,7 @@ from chalicelib.api.openapi import QueryParam
 from chalicelib.api.schemas.common import Day, Id
 from chalicelib.api.schemas.orders import (
     ApproveRequest,
+    CreditNoteRequest,
     InvoiceRequest,
     LineAdd,
     LineImportOut,
@@ -411,6 +412,22 @@ def invoice(ctx: Ctx, order_id: str) -> Response:
 
 @endpoint(
     bp,
+    "/orders/{order_id}/credit-notes",
+    "POST",
+    summary="Record a credit note (it lowers what is invoiced); answers the order, the note last in `credit_notes`",
+    request_model=CreditNoteRequest,
+    response_model=OrderOut,
+    status=201,
+    tags=TAGS,
+    permissions=(P.ORDERS_FULFIL,),
+)
+def credit_note(ctx: Ctx, order_id: str) -> Response:
+    o = svc().credit_note(ctx.principal, order_id, ctx.body(CreditNoteRequest).model_dump())
+    return order_response(o, status=201)
+
+
+@endpoint(
+    bp,
     "/orders/{order_id}/payments",
     "POST",
     caller="action",
@@ -424,6 +441,21 @@ def invoice(ctx: Ctx, order_id: str) -> Response:
 def pay(ctx: Ctx, order_id: str) -> Response:
     o = svc().pay(ctx.principal, order_id, ctx.body(PaymentRequest).model_dump())
     return order_response(o, status=201)
+
+
+@endpoint(
+    bp,
+    "/orders/{order_id}/release-credit-hold",
+    "POST",
+    summary="Release the order's credit hold (staff with orders.review)",
+    response_model=OrderOut,
+    tags=TAGS,
+    if_match=True,
+    permissions=(P.ORDERS_REVIEW,),
+)
+def release_credit_hold(ctx: Ctx, order_id: str) -> Response:
+    with answered():
+        return order_response(svc().release_credit_hold(ctx.principal, order_id, ctx.if_match()))
 
 
 @endpoint(
