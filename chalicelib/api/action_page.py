@@ -14,7 +14,7 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.rendering.words import Words, words
-from chalicelib.services.action_links import MAX_REASON, ActionView
+from chalicelib.services.action_links import DECISIONS, MAX_REASON, ActionView
 from chalicelib.services.password_links import PasswordView
 
 # Who may load what: nothing but this page's own inline style; the form posts back to this origin only.
@@ -45,8 +45,9 @@ def html(template: str, status: int = 200, **context: Any) -> Response:
 def render(view: ActionView, *, error: str | None = None, status: int = 200) -> Response:
     w = words(view.link.locale)
     number = view.number
-    title = w.page("approval_title", number=number) if number else w.page("approval")
-    heading = w.page("order_title", number=number) if number else w.page("approval")
+    kind = view.link.kind  # approval, or proposal (accept or decline a proposal only an approver may accept)
+    title = w.page(f"{kind}_title", number=number) if number else w.page(kind)
+    heading = w.page("order_title", number=number) if number else w.page(kind)
     o = view.order
     if view.state == "open" and o is not None:
         return html(
@@ -59,7 +60,8 @@ def render(view: ActionView, *, error: str | None = None, status: int = 200) -> 
             order=o,
             submitter=next((h.by_name for h in reversed(o.history) if h.action == "submit"), None),
             reasons=[w.reason(r, o.currency) for r in view.reasons],
-            choices=approval_choices(w),
+            proposed=o.proposed_totals() if kind == "proposal" and o.proposal else None,
+            choices=choices(kind, w),
             max_reason=MAX_REASON,
             sentences=[w.page("open_until", at=w.moment(view.expires_at))],
         )
@@ -68,10 +70,13 @@ def render(view: ActionView, *, error: str | None = None, status: int = 200) -> 
     )
 
 
-def approval_choices(w: Words) -> list[dict[str, Any]]:
+def choices(kind: str, w: Words) -> list[dict[str, Any]]:
+    """A kind of link's choices (services/action_links.py DECISIONS): the first decides as it is, the second
+    (reject, decline) asks for a reason."""
+    yes, no = DECISIONS[kind]
     return [
-        {"decision": "approve", "intro": w.page("approve_intro"), "button": w.page("approve"), "reason": False},
-        {"decision": "reject", "intro": w.page("reject_intro"), "button": w.page("reject"), "reason": True},
+        {"decision": yes, "intro": w.page(f"{yes}_intro"), "button": w.page(yes), "reason": False},
+        {"decision": no, "intro": w.page(f"{no}_intro"), "button": w.page(no), "reason": True},
     ]
 
 

@@ -141,6 +141,12 @@ class Mail:
     approve_link: str | None = None
     reject_link: str | None = None
     password_link: str | None = None  # an invitation's or a reset's {public_api_url}/password-reset/{token}
+    covered: str | None = None  # a delegate's e-mail: the approver they stand in for (single-line)
+
+
+def _covering(w: Words, covered: str | None) -> str:
+    """A delegate's e-mail names the approver they stand in for, after the event's sentence."""
+    return " " + w.say(w.data["on_behalf"], covered=one_line(covered)) if covered and one_line(covered) else ""
 
 
 def email(event: str, w: Words, mail: Mail) -> Rendered:
@@ -152,7 +158,7 @@ def email(event: str, w: Words, mail: Mail) -> Rendered:
         "layout": entry.get("layout", "order"),
         "v": values,
         "greeting": w.say(w.data["greeting"] if values["recipient"] else w.data["greeting_anonymous"], **values),
-        "message": w.say(entry["message"], **values),
+        "message": w.say(entry["message"], **values) + _covering(w, mail.covered),
         "footer": w.say(entry.get("footer", ""), **values),
         "note_label": entry.get("note_label", ""),
         "note": mail.note if mail.note and mail.note.strip() else None,

@@ -110,11 +110,16 @@ class Words:
         return statuses.get(value or "", value or "")
 
     def reason(self, reason: dict[str, Any], currency: str) -> str:
-        """Why an order needs approval (a reason of `approval_reasons`: policy, over_limit, over_budget), as a
-        sentence: the one rendering of a reason, for the e-mails and the action page."""
+        """Why an order waits (a reason of `approval_reasons` or `acceptance_reasons`: policy, over_limit,
+        over_budget; or the supplier's credit_hold), as a sentence: the one rendering of a reason, for the
+        e-mails, the action page and the API's `waiting_on` messages (in English)."""
         texts: dict[str, str] = self.data["reasons"]
         code = str(reason.get("code"))
-        amounts = {k: self.money(reason[k], currency) for k in ("limit", "budget", "spent", "remaining") if k in reason}
+        amounts = {
+            k: self.money(reason[k], currency)
+            for k in ("limit", "budget", "spent", "remaining")
+            if reason.get(k) is not None
+        }
         if code == "over_limit" and "limit" not in amounts:
             return texts["no_limit"]
         return self.say(texts.get(code, texts["policy"]), **amounts)

@@ -69,6 +69,7 @@ def hostile_mail() -> Mail:
         reasons=["The total is over the submitter's approval limit of €500.00."],
         net="€1.00",
         tax="€0.20",
+        covered=f"Boss {HOSTILE}",
         **LINKS,
     )
 
@@ -250,3 +251,25 @@ def test_catalogs_and_templates_ship_with_the_package() -> None:
     assert CATALOGS.is_relative_to(root) and render.TEMPLATES.is_relative_to(
         root
     )  # under chalicelib/: chalice ships it
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        ("en", "You receive this e-mail standing in for Boss."),
+        ("fr", "Vous recevez cet e-mail en remplacement de Boss."),
+        ("pl", "Otrzymujesz tę wiadomość w zastępstwie za Boss."),
+        ("bg", "Получавате този имейл като заместник на Boss."),
+    ],
+)
+def test_a_delegate_s_e_mail_names_whom_they_stand_in_for(code: str, said: str) -> None:
+    w = words(code)
+    for event in ("approval_needed", "proposal_approval"):
+        rendered = render.email(event, w, Mail(values=SAMPLE, covered="Boss", **LINKS))
+        assert rendered.text.count(said) == 1 and rendered.html.count(said) == 1
+    assert said not in render.email("approval_needed", w, Mail(values=SAMPLE, **LINKS)).text
+
+
+def test_a_credit_hold_is_one_sentence_like_any_other_reason() -> None:
+    assert words("en").reason({"code": "credit_hold"}, "EUR").startswith("The order is on credit hold")
+    assert words("fr").reason({"code": "credit_hold"}, "EUR").startswith("La commande est bloquée")
