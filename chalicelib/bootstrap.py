@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.services.document_files import DocumentFiles
     from chalicelib.services.order_catalog import Catalog
     from chalicelib.services.orders import OrderService
+    from chalicelib.services.password_links import PasswordLinks
     from chalicelib.services.sender_domains import SenderDomains
 
 
@@ -95,6 +96,12 @@ class Services:
         from chalicelib.storage.orders import DynamoOrderStore
 
         return ActionLinks(self.orders, DynamoOrderStore())
+
+    @property
+    def password_links(self) -> PasswordLinks:
+        from chalicelib.services.password_links import PasswordLinks
+
+        return PasswordLinks(self.passwords)
 
     @property
     def approval_reminders(self) -> ApprovalReminders:

@@ -79,8 +79,8 @@ class Settings:
     # the emulator's and the API's). None everywhere else: `from_env` never sets it (webhooks/urls.py).
     webhook_local_refused_ports: frozenset[int] | None = None
     sqs_endpoint: str | None = None
-    # Where e-mails' action links point: the API's public URL on AWS, the local stack's address locally.
-    # None: the tenant's portal_url (which defaults to the API too).
+    # Where e-mails' action, invitation and password-reset links point: the API's public URL on AWS (set by
+    # infra/deploy.py after each deploy), the local stack's address locally (devstack sets it).
     public_api_url: str | None = None
     ses_configuration_set: str | None = None
     platform_sender: str = "orders@example.com"

@@ -234,7 +234,7 @@ class OrderProposalSentData(EventData):
     proposed_totals: Totals = Field(description="The totals if the proposal is accepted")
     acceptance_reasons: list[ApprovalReason] = Field(
         default_factory=list,
-        description="Why only an approver may accept it (absent: its buyers may); the approvers get Accept/Decline links",
+        description="Why only an approver may accept it (absent: its buyers may); approvers get Accept/Decline links",
     )
 
 

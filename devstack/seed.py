@@ -36,7 +36,7 @@ def prove_demo_domain(identities: SenderIdentities, admin_id: str, region: str) 
     publish_dkim_records(DEMO_DOMAIN, region)
 
 
-def seed_demo(passwords: Passwords, portal_url: str, identities: SenderIdentities, region: str) -> bool:
+def seed_demo(passwords: Passwords, identities: SenderIdentities, region: str, portal_url: str | None = None) -> bool:
     """Create tenant `demo` with its administrator and its proved sender domain; False if it already
     exists (nothing changed)."""
     try:
@@ -48,7 +48,7 @@ def seed_demo(passwords: Passwords, portal_url: str, identities: SenderIdentitie
             admin_password=DEMO_PASSWORD,
             admin_email=f"{DEMO_ADMIN}@{DEMO_DOMAIN}",
             sender_email=DEMO_SENDER,
-            portal_url=portal_url,
+            **({"portal_url": portal_url} if portal_url else {}),
             order_desk_email=f"order-desk@{DEMO_DOMAIN}",
         )
     except DuplicateError:

@@ -217,7 +217,8 @@ def _start(local: settings.LocalSettings, cleanup: ExitStack) -> Running:
 
     from chalicelib.notifications.identities import SesSenderIdentities
 
-    seeded = seed_demo(services.passwords, api_url, SesSenderIdentities(services.sesv2), region)
+    # No portal: the API is not one (its e-mails link to none).
+    seeded = seed_demo(services.passwords, SesSenderIdentities(services.sesv2), region)
 
     app = _load_app()
     from devstack.uploads import feed_uploads

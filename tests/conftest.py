@@ -28,6 +28,8 @@ os.environ.update(
         "ORDERGATE_SIGNING_KEY": "test-signing-key-0123456789abcdef0123456789",
         "ORDERGATE_PASSWORD_HASH_PROFILE": "fast",
         "ORDERGATE_DOCUMENTS_BUCKET": "ordergate-documents-test",
+        # Where e-mails' action, invitation and reset links lead (the local stack's address, as make run sets it).
+        "ORDERGATE_PUBLIC_API_URL": "http://127.0.0.1:8000",
     }
 )
 _ENDPOINTS = ("ORDERGATE_DYNAMODB_ENDPOINT", "ORDERGATE_SES_ENDPOINT", "ORDERGATE_S3_ENDPOINT", "AWS_ENDPOINT_URL")

@@ -133,19 +133,12 @@ def waiting_out(o: Order, w: authority.WaitingOn | None = None) -> dict[str, Any
     }
 
 
-SUPPLIER_REASONS = {
-    "credit_hold": "The order is on credit hold: the customer's outstanding invoices and this order are over "
-    "their credit limit, until the supplier releases it or payments bring it within the limit.",
-}
-
-
 def reason_message(r: authority.Reason, currency: str) -> str:
-    """One sentence per reason: the action page's for approval reasons (one wording everywhere)."""
-    from chalicelib.api.action_page import reason_sentence
+    """One sentence per reason, in English (the API's language): the one rendering of a reason that the
+    e-mails and the action page use (rendering/words.py), credit_hold included."""
+    from chalicelib.rendering.words import words
 
-    if r.code in SUPPLIER_REASONS:
-        return SUPPLIER_REASONS[r.code]
-    return reason_sentence({"code": r.code, **r.amounts}, currency)
+    return words("en").reason({"code": r.code, **r.amounts}, currency)
 
 
 def order_data(o: Order, waiting: authority.WaitingOn | None = None) -> dict[str, Any]:

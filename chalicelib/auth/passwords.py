@@ -29,6 +29,6 @@ class Passwords:
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         try:
-            return self._ph.verify(password_hash or self._dummy_hash, password) and password_hash is not None
+            return self._ph.verify(password_hash or self._dummy_hash, password) and bool(password_hash)
         except (VerificationError, InvalidHashError):
             return False

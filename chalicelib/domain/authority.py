@@ -294,6 +294,8 @@ AUDIENCE: dict[str, tuple[Audience, ...]] = {
     "invoice_document": (Audience.SUBMITTER,),
     "approval_reminder": (Audience.APPROVERS,),
     "approval_escalated": (Audience.ESCALATION,),
+    "invitation": (Audience.NEW_USER,),
+    "password_reset": (Audience.NEW_USER,),
 }
 
 

@@ -75,6 +75,16 @@ class LinkUsedError(ConflictError):
         super().__init__("This link was used already.")
 
 
+class LinkSpentError(ConflictError):
+    """An invitation or password-reset link was used or ran out when the password it carried was written:
+    nothing was written (services/password_links.py says which)."""
+
+    code = "link_used"
+
+    def __init__(self) -> None:
+        super().__init__("This link was used already.")
+
+
 class GoneError(OrderGateError):
     """What the request names existed but is no longer usable (an expired action link)."""
 

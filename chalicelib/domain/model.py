@@ -24,7 +24,8 @@ class TenantSettings:
     name: str
     currency: str = "EUR"
     default_locale: str = "en"
-    portal_url: str = "http://localhost:8000"
+    # Where the supplier's portal lives; None: it has none we know of, and e-mails link to no portal page.
+    portal_url: str | None = None
     sender_email: str | None = None  # at a verified sender domain of the tenant; None: the platform's sender
     order_desk_email: str | None = None
     order_number_prefix: str = "ORD-"

@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib.domain.orders import EventType
 from chalicelib.storage import keys
-from chalicelib.storage.items import BaseItem, OrderEventItem, UserItem
+from chalicelib.storage.items import BaseItem, OrderEventItem, PasswordResetItem, UserItem
 
 
 class EventName(StrEnum):
@@ -46,6 +46,9 @@ class EventName(StrEnum):
     # From the scheduled function (services/approval_reminders.py), not from a recorded event:
     APPROVAL_REMINDER = "approval_reminder"
     APPROVAL_ESCALATED = "approval_escalated"
+    # Accounts (API.md "Authentication and the caller"): a user created without a password, a reset asked.
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"
 
 
 E = EventName
@@ -73,7 +76,7 @@ EMAILED: dict[EventType, EventName] = {
     T.MESSAGE_POSTED: E.MESSAGE_POSTED,
 }
 # Discriminators of the items detect() looks at; records of any other type are skipped undecoded.
-CONCERNED_TYPES = frozenset({"order_event", "user"})
+CONCERNED_TYPES = frozenset({"order_event", "user", "password_reset"})
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,8 @@ def detect(old: BaseItem | None, new: BaseItem | None) -> list[Event]:
         return _recorded(new)
     if old is None and isinstance(new, UserItem):
         return [_user_created(new)]
+    if isinstance(new, PasswordResetItem) and new.user_id and new.asked != getattr(old, "asked", None):
+        return [_reset_requested(new)]
     return []
 
 
@@ -227,4 +232,21 @@ def _user_created(item: UserItem) -> Event:
         active=item.status == "active",
         customer_ids=tuple(item.customer_ids or []),
     )
-    return Event(E.USER_CREATED, keys.tenant_of(item.pk), key=f"user-created:{item.id}", user=user, actor_id=None)
+    # Created without a password: invited to choose one (the e-mail carries the link).
+    name = E.USER_CREATED if item.password_hash else E.INVITATION
+    return Event(name, keys.tenant_of(item.pk), key=f"user-created:{item.id}", user=user, actor_id=None)
+
+
+def _reset_requested(item: PasswordResetItem) -> Event:
+    """A reset request counted for a user (storage/password_links.py): one e-mail per count reached."""
+    user = NewUser(
+        id=str(item.user_id),
+        name=str(item.name),
+        email=str(item.email),
+        username=str(item.username),
+        locale=item.locale,
+        active=True,  # only an active user's request is counted
+        customer_ids=(),
+    )
+    key = f"password-reset:{item.user_id}:{item.sk}:{int(item.asked)}"
+    return Event(E.PASSWORD_RESET, keys.tenant_of(item.pk), key=key, user=user, actor_id=None)

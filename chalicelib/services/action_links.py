@@ -114,15 +114,24 @@ class Decided:
 
 @dataclass
 class ActionView:
+    """What a link shows. Open: the order and why it needs approval. Spent (used, expired, superseded): only
+    who decided what and when, and the order's number, nothing of its current state (issue 23: an old link
+    must not keep showing a live order to whoever holds it)."""
+
     state: str  # open | used | expired | superseded
     link: ActionLink
     order: Order | None
     reasons: list[dict[str, Any]] = field(default_factory=list)
     decided: Decided | None = None
+    number: str | None = None
 
     @property
     def expires_at(self) -> str:
         return self.link.valid_until
+
+
+def spent(state: str, link: ActionLink, order: Order | None, decided: Decided | None = None) -> ActionView:
+    return ActionView(state, link, None, [], decided, order.number if order else None)
 
 
 class ActionLinks:
@@ -141,9 +150,11 @@ class ActionLinks:
         *,
         hours: int = LINK_HOURS,
         on_behalf_of: str | None = None,
+        locale: str | None = None,
         kind: str = "approval",
     ) -> str:
-        """A new link for this approver and order version; returns the token (never stored)."""
+        """A new link for this approver and order version; returns the token (never stored). `locale`: the
+        language of the e-mail it is sent in, which its page speaks too."""
         token = new_token(tenant, approver_id, on_behalf_of)
         now = self._clock()
         until = now + timedelta(hours=hours)
@@ -157,6 +168,7 @@ class ActionLinks:
             created_at=iso(now),
             valid_until=iso(until),
             on_behalf_of=on_behalf_of,
+            locale=locale,
         )
         # Kept a day past its end: the page of an expired link still explains itself for a while.
         action_links.put(link, until + timedelta(days=1))
@@ -179,17 +191,15 @@ class ActionLinks:
         return link
 
     def _view(self, link: ActionLink, order: Order | None, *, order_known: bool = True) -> ActionView:
-        reasons = _reasons(link, order)
         if link.used_at:
-            decided = Decided(link.used_by_name, link.used_at, link.decision or "")
-            return ActionView("used", link, order, reasons, decided)
+            return spent("used", link, order, Decided(link.used_by_name, link.used_at, link.decision or ""))
         if iso(self._clock()) >= link.valid_until:
-            return ActionView("expired", link, order, reasons)
+            return spent("expired", link, order)
         if not order_known:
             return ActionView("open", link, None)  # as far as the link can tell
         if order is None or order.version != link.order_version or order.status != WAITING_IN[link.kind]:
-            return ActionView("superseded", link, order, reasons, _last_decision(order))
-        return ActionView("open", link, order, reasons)
+            return spent("superseded", link, order, _last_decision(order))
+        return ActionView("open", link, order, _reasons(link, order), number=order.number)
 
     # --- the decision ---------------------------------------------------------------------------------
     def decide(self, token: str, decision: str, reason: str | None) -> ActionView:
@@ -226,7 +236,7 @@ class ActionLinks:
             refuse(self.view(token))  # (or a click that won meanwhile: used, by whom)
             raise superseded() from None
         used = dataclasses.replace(link, used_at=at, used_by=p.user_id, used_by_name=p.name, decision=decision)
-        return ActionView("used", used, order, _reasons(link, order), Decided(p.name, at, decision))
+        return spent("used", used, order, Decided(p.name, at, decision))
 
     @staticmethod
     def _link_and_approver(token: str) -> tuple[ActionLink, Acting]:

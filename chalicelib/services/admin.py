@@ -461,11 +461,13 @@ class UserAdmin:
 
     def create(self, principal: Principal, data: dict[str, Any]) -> User:
         self._require_manager(principal)
-        password = data.pop("password")
+        password = data.pop("password", None)
         user = User(id=new_id(), **{**data, "kind": UserKind(data["kind"])})
         self._validate(principal, user)
         self._check_limit(principal, user.approval_limit, None)
-        user.password_hash = self._passwords.hash(password)
+        # Without a password the user is invited (API.md): the stream e-mails them a link to choose one, and
+        # until then an empty hash logs nobody in.
+        user.password_hash = self._passwords.hash(password) if password is not None else ""
         return users.create(principal.tenant, user)
 
     def update(self, principal: Principal, user_id: str, changes: dict[str, Any], expected: int | None) -> User:

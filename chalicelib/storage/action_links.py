@@ -35,6 +35,7 @@ class ActionLink:
     created_at: str
     valid_until: str
     on_behalf_of: str | None = None
+    locale: str | None = None  # the language of the e-mail that carried it: its page speaks it too
     used_at: str | None = None
     used_by: str | None = None
     used_by_name: str | None = None
@@ -53,6 +54,7 @@ def put(link: ActionLink, expires: datetime) -> None:
         order_id=link.order_id,
         approver_id=link.approver_id,
         on_behalf_of=link.on_behalf_of,
+        locale=link.locale,
         order_version=link.order_version,
         created_at=link.created_at,
         valid_until=link.valid_until,
@@ -80,6 +82,7 @@ def _link(tenant: str, hashed: str, item: ActionLinkItem) -> ActionLink:
         created_at=item.created_at,
         valid_until=item.valid_until,
         on_behalf_of=item.on_behalf_of,
+        locale=item.locale,
         used_at=item.used_at,
         used_by=item.used_by,
         used_by_name=item.used_by_name,

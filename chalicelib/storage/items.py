@@ -132,7 +132,7 @@ class TenantItem(BaseItem, discriminator="tenant"):
     name = UnicodeAttribute()
     currency = UnicodeAttribute()
     default_locale = UnicodeAttribute()
-    portal_url = UnicodeAttribute()
+    portal_url = UnicodeAttribute(null=True)
     sender_email = UnicodeAttribute(null=True)
     order_desk_email = UnicodeAttribute(null=True)
     order_number_prefix = UnicodeAttribute()
@@ -430,6 +430,7 @@ class ActionLinkItem(BaseItem, discriminator="action_link"):
     order_id = UnicodeAttribute()
     approver_id = UnicodeAttribute()  # the user the e-mail went to (a delegate: the delegate)
     on_behalf_of = UnicodeAttribute(null=True)  # the approver a delegate stands in for
+    locale = UnicodeAttribute(null=True)  # the e-mail's language, which the page speaks too
     order_version = NumberAttribute()
     created_at = UnicodeAttribute()
     valid_until = UnicodeAttribute()  # ISO 8601; the TTL attribute deletes the item some time after
@@ -437,6 +438,32 @@ class ActionLinkItem(BaseItem, discriminator="action_link"):
     used_by = UnicodeAttribute(null=True)
     used_by_name = UnicodeAttribute(null=True)
     decision = UnicodeAttribute(null=True)  # approve | reject
+
+
+class PasswordLinkItem(BaseItem, discriminator="password_link"):
+    """An invitation's or a password reset's one-time link (keys.password_link): only the token's hash is
+    stored, as the key; `used_at` set once, in the transaction that sets the password (storage/users.py)."""
+
+    purpose = UnicodeAttribute()  # invitation | reset
+    user_id = UnicodeAttribute()
+    username = UnicodeAttribute()  # shown on the page: whose password is being chosen
+    locale = UnicodeAttribute(null=True)  # the e-mail's language, which the page speaks too
+    created_at = UnicodeAttribute()
+    valid_until = UnicodeAttribute()
+    used_at = UnicodeAttribute(null=True)
+
+
+class PasswordResetItem(BaseItem, discriminator="password_reset"):
+    """Password resets asked in one hour (keys.password_reset_user: for a user, holding what its e-mail
+    needs; keys.password_reset_address: for an e-mail address, a bare counter). Each request adds 1 to
+    `asked`; the stream e-mails a link for each count a user's item reaches."""
+
+    asked = NumberAttribute(default=0)  # requests in this hour
+    user_id = UnicodeAttribute(null=True)
+    username = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(null=True)
 
 
 class ProductGroupItem(BaseItem, discriminator="product_group"):

@@ -334,6 +334,23 @@ def action_link(tenant: str, token_hash: str) -> tuple[str, str]:
     return f"{tenant_pk(tenant)}#ACTION#{token_hash}", "ACTION"
 
 
+# | password link | T#{t}#PWLINK#{sha256(token)}   | PWLINK      | an invitation's or a password reset's one-time link (API.md
+# |               |                                |             | "Authentication and the caller"): as an action link |
+def password_link(tenant: str, token_hash: str) -> tuple[str, str]:
+    return f"{tenant_pk(tenant)}#PWLINK#{token_hash}", "PWLINK"
+
+
+# | reset request | T#{t}#PWRESET#{user_id}        | H#{hour}    | the password resets asked for a user in one UTC hour (a counter, and
+# |               | T#{t}#PWRESET#@{sha256(email)} | H#{hour}    | the stream's cue to e-mail the link), and those asked for one address:
+# |               |                                |             | conditional ADDs in one transaction throttle both; TTL |
+def password_reset_user(tenant: str, user_id: str, hour: int) -> tuple[str, str]:
+    return f"{tenant_pk(tenant)}#PWRESET#{user_id}", f"H#{hour}"
+
+
+def password_reset_address(tenant: str, address_hash: str, hour: int) -> tuple[str, str]:
+    return f"{tenant_pk(tenant)}#PWRESET#@{address_hash}", f"H#{hour}"
+
+
 def notification_sent(tenant: str, key_hash: str) -> tuple[str, str]:
     """One e-mail (event, recipient) claimed before it is sent (see the base table above). A partition
     of its own: written twice at most, never listed; the stream handler ignores these items."""

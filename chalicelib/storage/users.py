@@ -14,10 +14,10 @@ import time
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.domain.errors import ConflictError, DuplicateError, NotFoundError, VersionMismatchError
+from chalicelib.domain.errors import ConflictError, DuplicateError, LinkSpentError, NotFoundError, VersionMismatchError
 from chalicelib.domain.model import User
 from chalicelib.domain.permissions import UserKind
-from chalicelib.storage import keys, members
+from chalicelib.storage import keys, members, password_links
 from chalicelib.storage.items import BaseItem, RefreshFamilyItem, UniqueItem, UserItem
 from chalicelib.storage.mapping import dec, dec_str, item_values
 from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
@@ -58,7 +58,19 @@ def _user_item(tenant: str, u: User) -> UserItem:
 
 # What logging in needs of a user, held by each of its login guards (one place: every user write goes
 # through `_guards`, so the copy is rewritten in the same transaction as the user and never disagrees).
-LOGIN_FIELDS = ("kind", "name", "status", "password_hash", "security_group_ids", "customer_ids", "site_ids")
+# A password reset finds its user the way a login does, and e-mails them: their username, address and locale.
+LOGIN_FIELDS = (
+    "kind",
+    "name",
+    "status",
+    "password_hash",
+    "security_group_ids",
+    "customer_ids",
+    "site_ids",
+    "username",
+    "email",
+    "locale",
+)
 
 
 def _guards(tenant: str, u: User) -> list[UniqueItem]:
@@ -74,9 +86,10 @@ def from_login_guard(item: BaseItem | None) -> User | None:
     return User(
         id=item.owner_id,
         kind=UserKind(data["kind"]),
-        username="",  # not needed to log in
+        username=str(data["username"]),
         name=str(data["name"]),
-        email="",
+        email=str(data["email"]),
+        locale=data["locale"],
         status=str(data["status"]),
         security_group_ids=list(data["security_group_ids"]),
         customer_ids=list(data["customer_ids"]),
@@ -179,20 +192,25 @@ def _write_again(codes: list[str | None], attempt: int) -> bool:
     return False
 
 
-def update(tenant: str, before: User, after: User, keep_session: str | None = None) -> User:
+def update(
+    tenant: str, before: User, after: User, keep_session: str | None = None, link: tuple[str, str] | None = None
+) -> User:
     """Write `after` if the stored user is still at `before.version`; move login guards that changed.
 
     `keep_session` names a login (refresh-token family) of this user that stays valid when the write
     raises `session_epoch`: its epoch moves along in the same transaction, so no refresh ever sees the
-    user and that login disagree."""
+    user and that login disagree. `link` (the token hash and the time) is an invitation or reset link
+    spent in the same transaction: a link already used or expired makes the write fail (LinkSpentError)."""
     for attempt in range(ATTEMPTS):
-        done = _update(tenant, before, after, keep_session, attempt)
+        done = _update(tenant, before, after, keep_session, attempt, link)
         if done is not None:
             return done
     raise ConflictError("The user's customers are being changed by others right now; try again.")
 
 
-def _update(tenant: str, before: User, after: User, keep_session: str | None, attempt: int) -> User | None:
+def _update(
+    tenant: str, before: User, after: User, keep_session: str | None, attempt: int, link: tuple[str, str] | None
+) -> User | None:
     """One attempt of `update` (None: write again)."""
     old_keys = set(_login_keys(tenant, before))
     new_keys = set(_login_keys(tenant, after))
@@ -224,9 +242,13 @@ def _update(tenant: str, before: User, after: User, keep_session: str | None, at
                     condition=RefreshFamilyItem.user_id == before.id,
                     add_version_condition=False,
                 )
+            if link is not None:  # an update too, the last one
+                password_links.spend(tx, tenant, *link)
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
         failed = [i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
+        if link is not None and failed and failed[-1] == len(codes) - 1:
+            raise LinkSpentError() from exc
         if keep_session is not None and failed == [len(codes) - 1]:
             # That login is gone (expired, or it never was this user's): nothing to keep.
             return update(tenant, before, after)

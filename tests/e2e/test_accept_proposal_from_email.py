@@ -70,7 +70,7 @@ def test_an_approver_accepts_a_proposal_from_the_email_in_a_real_browser(stack: 
             assert ok(stack.call("GET", f"/orders/{order['id']}", admin))["status"] == "awaiting_customer"
             page.get_by_role("button", name="Accept").click()
             page.wait_for_load_state()
-            assert "accepted by Dora" in page.content()
+            assert "Accepted by Dora" in page.content()
             page.screenshot(path=str(ARTIFACTS / "proposal-done.png"), full_page=True)
         finally:
             browser.close()

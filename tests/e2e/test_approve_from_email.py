@@ -161,7 +161,7 @@ def test_an_approver_approves_from_the_email_in_a_real_browser(stack: Stack) -> 
 
             page.get_by_role("button", name="Approve").click()
             page.wait_for_load_state()
-            assert "approved by Ann" in page.content()
+            assert "Approved by Ann" in page.content()
             page.screenshot(path=str(ARTIFACTS / "approval-done.png"), full_page=True)
         finally:
             browser.close()

@@ -200,10 +200,10 @@ def test_a_click_that_loses_to_an_approval_through_the_api_changes_nothing_and_s
     link = action_links.get("acme", action_links.token_hash(token))
     assert link is not None and link.used_at is None  # not spent: its decision was not written
     shown = page(w.anon, token)
-    assert shown.status_code == 200 and "approved by Deputy" in text(shown) and "<form" not in text(shown)
+    assert shown.status_code == 200 and "Approved by Deputy" in text(shown) and "<form" not in text(shown)
     assert page(w.anon, token, headers=JSON).json["state"] == "superseded"
     again = decide(w.anon, token, decision="approve")
-    assert again.status_code == 409 and "approved by Deputy" in text(again)
+    assert again.status_code == 409 and "Approved by Deputy" in text(again)
 
 
 def test_an_approval_through_the_api_that_loses_to_a_click_is_refused(inbox: Inbox) -> None:

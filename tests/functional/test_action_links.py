@@ -123,7 +123,7 @@ def test_the_approval_email_carries_a_personal_link_to_a_page_that_shows_the_ord
     assert_safe_headers(r)
     html = text(r)
     assert order["number"] in html and "Customer C-100" in html
-    assert "SKU-1" in html and "24.00 EUR" in html  # a line and the gross total
+    assert "SKU-1" in html and "€24.00" in html  # a line and the gross total
     assert "policy asks for approval" in html  # why approval is needed
     assert '<form method="post"' in html and "<script" not in html.lower()
     assert "PO-&lt;b&gt;7&lt;/b&gt;" in html and "<b>7</b>" not in html  # escaped
@@ -158,7 +158,7 @@ def test_approving_from_the_page_is_the_same_action_as_the_api(inbox: Inbox) -> 
     r = decide(w.anon, token_of(email), decision="approve")
     assert r.status_code == 200, r.body
     assert_safe_headers(r)
-    assert "approved by Boss" in text(r)
+    assert "Approved by Boss" in text(r)
     assert spent(w) - before == api_added == 2400  # the budget counts it as the API does
 
     now = order_now(w, order["id"])
@@ -186,7 +186,7 @@ def test_reject_needs_a_reason_and_then_sends_the_order_back(inbox: Inbox) -> No
 
     r = w.anon.post(f"/actions/{token}", {"decision": "reject", "reason": "Too many <boxes>"}, headers=JSON)
     assert r.status_code == 200, r.body
-    assert r.json["state"] == "used" and r.json["order"]["status"] == "draft"
+    assert r.json["state"] == "used" and r.json["decided"]["action"] == "reject"
     last = order_now(w, order["id"])["history"][-1]
     assert (last["action"], last["note"], last["by_name"]) == ("reject", "Too many <boxes>", "Boss")
 
@@ -201,13 +201,26 @@ def test_a_used_link_says_who_decided_and_when(inbox: Inbox) -> None:
 
     again = decide(w.anon, token, decision="reject", reason="changed my mind")
     assert again.status_code == 409
-    assert "approved by Boss" in text(again)
+    assert "Approved by Boss" in text(again)
     r = w.anon.post(f"/actions/{token}", {"decision": "approve"}, headers=JSON)
     assert r.status_code == 409 and r.json["error"]["code"] == "action_used"
     shown = page(w.anon, token)
     assert shown.status_code == 200 and "has been used" in text(shown) and "<form" not in text(shown)
     assert page(w.anon, token, headers=JSON).json["decided"]["by_name"] == "Boss"
     assert order_now(w, order["id"])["version"] == version
+    assert_shows_nothing_of_the_order(w, token, order)
+
+
+def assert_shows_nothing_of_the_order(w: World, token: str, order: dict[str, Any]) -> None:
+    """A spent link (used, expired, superseded) tells who decided what and when, and the order's number;
+    nothing of its current state (issue 23): no status, lines, totals, reference or history."""
+    w.admin.patch(f"/orders/{order['id']}", {"supplier_reference": "ERP-SECRET-1"})
+    js = page(w.anon, token, headers=JSON).json
+    assert js["order"] is None and js["reasons"] == [] and js["order_number"] == order["number"]
+    html = text(page(w.anon, token))
+    assert order["number"] in html
+    for shown in ("SKU-1", "24.00", "PO-&lt;b&gt;7", "ERP-SECRET-1", "Customer C-100", "<table", "<form"):
+        assert shown not in html, shown
 
 
 def test_an_expired_link_explains_itself_and_acts_no_more(inbox: Inbox) -> None:
@@ -225,6 +238,7 @@ def test_an_expired_link_explains_itself_and_acts_no_more(inbox: Inbox) -> None:
     assert r.status_code == 410 and r.json["error"]["code"] == "action_expired"
     assert decide(w.anon, token, decision="approve").status_code == 410
     assert order_now(w, order["id"])["status"] == "pending_approval"
+    assert_shows_nothing_of_the_order(w, token, order)
 
 
 def test_a_link_to_an_order_changed_since_is_superseded(inbox: Inbox, admin: Api) -> None:
@@ -236,13 +250,14 @@ def test_a_link_to_an_order_changed_since_is_superseded(inbox: Inbox, admin: Api
     assert deputy.post(f"/orders/{order['id']}/approve").status_code == 200  # decided by someone else
 
     shown = page(w.anon, token)
-    assert shown.status_code == 200 and "approved by Deputy" in text(shown) and "<form" not in text(shown)
+    assert shown.status_code == 200 and "Approved by Deputy" in text(shown) and "<form" not in text(shown)
     assert page(w.anon, token, headers=JSON).json["state"] == "superseded"
     version = order_now(w, order["id"])["version"]
     r = w.anon.post(f"/actions/{token}", {"decision": "reject", "reason": "no"}, headers=JSON)
     assert r.status_code == 409 and r.json["error"]["code"] == "superseded"
     assert decide(w.anon, token, decision="approve").status_code == 409
     assert order_now(w, order["id"])["version"] == version
+    assert_shows_nothing_of_the_order(w, token, order)
 
 
 def test_a_cancelled_order_supersedes_its_links(inbox: Inbox) -> None:

@@ -52,11 +52,11 @@ def test_the_approval_email_lists_lines_totals_reasons_and_links(mailbox: Mailbo
     policy(w, approval_policy="always")
     _, mail = mailbox.submit([{"sku": "SKU-1", "quantity": 2}])
     for body in (mail.text, mail.html):
-        assert "SKU-1 Product SKU-1: 2 x 10.00 EUR = 20.00 EUR" in body
-        assert "20.00 EUR" in body and "4.00 EUR" in body and "24.00 EUR" in body  # net, tax, gross
+        assert "SKU-1 Product SKU-1: 2 x €10.00 = €20.00" in body
+        assert "€20.00" in body and "€4.00" in body and "€24.00" in body  # net, tax, gross
         assert "policy asks for approval of every order" in body
         assert "/actions/acme_" in body and "#reject" in body
-    assert "Net: 20.00 EUR" in mail.text and "Tax: 4.00 EUR" in mail.text and "Total (gross): 24.00 EUR" in mail.text
+    assert "Net: €20.00" in mail.text and "Tax: €4.00" in mail.text and "Total (gross): €24.00" in mail.text
     assert "Approve: http" in mail.text and "Reject (with a reason): http" in mail.text
 
 
@@ -75,7 +75,7 @@ def test_over_the_submitter_s_limit_says_the_limit(mailbox: Mailbox) -> None:
     policy(w, approval_policy="over_limit")
     assert w.admin.patch(f"/users/{w.ids['buyer']}", {"approval_limit": "10.00"}).status_code == 200
     _, mail = mailbox.submit()
-    assert "over the submitter's approval limit of 10.00 EUR" in mail.text
+    assert "over the submitter's approval limit of €10.00" in mail.text
 
 
 def test_over_the_budget_says_spent_and_remaining(mailbox: Mailbox) -> None:
@@ -85,7 +85,7 @@ def test_over_the_budget_says_spent_and_remaining(mailbox: Mailbox) -> None:
     assert w.buyer.post(f"/orders/{first['id']}/submit").json["status"] == "submitted"  # 24.00 of 30.00
     mailbox.deliver()
     _, mail = mailbox.submit()
-    assert "over the budget of 30.00 EUR: 24.00 EUR spent, 6.00 EUR remaining" in mail.text
+    assert "over the budget of €30.00: €24.00 spent, €6.00 remaining" in mail.text
 
 
 def test_the_approval_email_is_in_the_approver_s_language(mailbox: Mailbox) -> None:
@@ -94,7 +94,7 @@ def test_the_approval_email_is_in_the_approver_s_language(mailbox: Mailbox) -> N
     assert w.admin.patch(f"/users/{w.ids['approver']}", {"locale": "fr"}).status_code == 200
     _, mail = mailbox.submit()
     assert "La politique de votre organisation" in mail.text and "Approuver" in mail.text
-    assert "20,00 EUR" in mail.text
+    assert "20,00\u00a0€" in mail.text, mail.text
 
 
 def test_the_approved_email_says_what_the_approver_changed(mailbox: Mailbox) -> None:

@@ -167,6 +167,16 @@ def action_link(m: MatrixWorld) -> Target:
     return {**target, "token": token}
 
 
+def password_link(m: MatrixWorld) -> Target:
+    """An invitation link of a user of its own (setting the password changes nobody else's): the link, not
+    the token, decides."""
+    from chalicelib.bootstrap import get_services
+
+    name = m.unique("invited")
+    user = create_user(m.admin, name, ["customer-buyers"], customer_ids=[m.ids["customer"]])
+    return {"token": get_services().password_links.issue("acme", user["id"], name, "invitation", None)}
+
+
 def delegation_body(m: MatrixWorld, caller: str = "", target: Target | None = None) -> dict[str, Any]:
     from datetime import UTC, datetime, timedelta
 
@@ -265,6 +275,7 @@ TARGETS: dict[str | None, Arrange] = {
     "a price list": price_list,
     "a document": document,
     "an action link": action_link,
+    "a password link": password_link,
     "delegations": delegations,
 }
 
@@ -320,6 +331,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/openapi.json"):                          row("200 200 200 200 200 200 200 200 200 200 200"),
     ("POST", "/auth/login"):                           row("200 200 200 200 200 200 200 200 200 200 200"),
     ("POST", "/auth/refresh"):                         row("200 200 200 200 200 200 200 200 200 200 200", "a login"),
+    ("POST", "/auth/password-reset"):                  row("202 202 202 202 202 202 202 202 202 202 202"),
+    ("GET", "/password-reset/{token}"):                row("200 200 200 200 200 200 200 200 200 200 200", "a password link"),
+    ("HEAD", "/password-reset/{token}"):               row("200 200 200 200 200 200 200 200 200 200 200", "a password link"),
+    ("POST", "/password-reset/{token}"):               row("200 200 200 200 200 200 200 200 200 200 200", "a password link"),
     ("POST", "/auth/logout"):                          row("401 401 204 204 204 204 204 204 204 204 204"),
     ("GET", "/me"):                                    row("401 401 200 200 200 200 200 200 200 200 200"),
     ("POST", "/me/password"):                          row("401 401 204 204 204 204 204 204 204 204 204"),
@@ -435,6 +450,8 @@ MATRIX: dict[tuple[str, str], Row] = {
 # What each request carries; a function gets the world, the caller and the target.
 BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/actions/{token}"): {"decision": "approve"},
+    ("POST", "/password-reset/{token}"): {"password": "a-new-password-1"},
+    ("POST", "/auth/password-reset"): {"tenant": "acme", "username": "member", "customer_number": "C-100"},
     ("PUT", "/me/delegation"): delegation_body,
     ("POST", "/auth/login"): login_body,
     ("POST", "/auth/refresh"): refresh_body,

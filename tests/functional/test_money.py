@@ -401,11 +401,11 @@ def test_a_partial_shipment_tells_what_the_parcel_carries_and_what_is_backordere
     (mail,) = [m for m in outbox.sent if m.dedupe_key.startswith("shipment_recorded")]
     text = mail.text
     parcel = text.split("In this parcel:\n", 1)[1].split("Still to ship:", 1)[0]
-    assert parcel.splitlines()[0].startswith("SKU-1") and parcel.splitlines()[0].endswith(": 2")
+    assert parcel.splitlines()[0].startswith("- SKU-1") and parcel.splitlines()[0].endswith(": 2")
     still = text.split("Still to ship:\n", 1)[1].splitlines()[:2]
-    assert still[0].startswith("SKU-1") and still[0].endswith(": 3")
-    assert still[1].startswith("BOX-6") and still[1].endswith(": 12")
-    assert len(parcel.strip().splitlines()) == 1  # only what the parcel carries
+    assert still[0].startswith("- SKU-1") and still[0].endswith(": 3")
+    assert still[1].startswith("- BOX-6") and still[1].endswith(": 12")
+    assert len(parcel.strip().splitlines()) == 1  # only what the parcel carries (a list: "- " before each line)
     rest = world.desk.post(f"/orders/{o['id']}/shipments", {"date": "2026-11-25", "document_number": "WZ-2"}).json
     assert [line["backordered"] for line in rest["lines"]] == [0, 0] and rest["status"] == "shipped"
     assert run(tap.event()) == {"batchItemFailures": []}

@@ -50,9 +50,12 @@ class Mail:
         return self.outbox.sent[before:]
 
 
+PORTAL = "https://shop.acme.test"
+
+
 @pytest.fixture
 def mail(world: World) -> Mail:
-    r = world.admin.patch("/settings", {"order_desk_email": ORDER_DESK})
+    r = world.admin.patch("/settings", {"order_desk_email": ORDER_DESK, "portal_url": PORTAL})
     assert r.status_code == 200, r.body
     outbox = FakeEmailSender()
     get_services().email_sender = outbox
@@ -351,7 +354,7 @@ def test_notification_table(mail: Mail, case: str) -> None:
     spec.action(w, order_id)
     emails = mail.deliver()
     assert told(emails) == spec.expected
-    link = f"/orders/{order_id}"
+    link = f"{PORTAL}/orders/{order_id}"
     for m in emails:
         assert link in m.text and link in m.html
         if spec.says:
@@ -375,12 +378,12 @@ def test_each_reader_gets_the_email_in_their_own_language(mail: Mail) -> None:
     number = ok(w.rep.get(f"/orders/{order_id}"))["number"]
     french, polish, bulgarian = by_reader["amelie"], by_reader["zofia"], by_reader["ivan"]
     assert french.subject == f"La commande {number} attend votre validation"
-    assert "Bonjour Amelie," in french.text and "Total TTC : 36,00 EUR" in french.text
+    assert "Bonjour Amelie," in french.text and "Total TTC : 36,00\u00a0€" in french.text
     assert "Statut : en attente du client" in french.text and 'lang="fr"' in french.html
     assert polish.subject == f"Zamówienie {number} czeka na Twoją decyzję"
-    assert "Wartość brutto: 36,00 EUR" in polish.text and "oczekuje na decyzję klienta" in polish.html
+    assert "Wartość brutto: 36,00\u00a0€" in polish.text and "oczekuje na decyzję klienta" in polish.html
     assert bulgarian.subject == f"Поръчка {number} очаква вашия отговор"
-    assert "Обща сума с ДДС: 36,00 EUR" in bulgarian.text and "Вижте поръчката" in bulgarian.html  # noqa: RUF001
+    assert "Обща сума с ДДС: 36,00\u00a0€" in bulgarian.text and "Вижте поръчката" in bulgarian.html  # noqa: RUF001
     # No locale of their own, or one we do not write: the tenant's default (Polish here).
     assert by_reader["buyer"].subject == by_reader["hans"].subject == polish.subject
 
@@ -525,7 +528,7 @@ def test_an_order_action_reaches_ses_as_one_mime_message_per_reader(mail: Mail) 
     parts: dict[str, str] = {
         p.get_content_type(): bytes(p.get_payload(decode=True)).decode() for p in msg.walk() if not p.is_multipart()
     }
-    assert "Reason: Budget <exceeded> & more" in parts["text/plain"]
+    assert "Reason:\n> Budget <exceeded> & more\n" in parts["text/plain"]
     assert "Budget &lt;exceeded&gt; &amp; more" in parts["text/html"]
     assert f'href="https://shop.acme.test/orders/{order_id}"' in parts["text/html"]
 
@@ -558,3 +561,26 @@ def test_a_delivery_note_or_invoice_attached_for_the_customer_is_mailed_to_them_
     assert "attached WZ-9.pdf to delivery note WZ-9" in by_event["shipment_document"].text
     assert "attached FV-3.pdf to invoice FV-3" in by_event["invoice_document"].text
     assert f"/orders/{oid}" in by_event["invoice_document"].text
+
+
+def test_without_a_portal_url_an_email_links_to_no_portal_and_its_action_links_still_work(mail: Mail) -> None:
+    """API.md "Tenant administration": e-mails link to {portal_url}/orders/{id} and {portal_url}/login only
+    when the tenant set `portal_url`; a guessed portal would lead to an error page. Action links, which lead
+    to this API's own pages, are always there."""
+    w = mail.world
+    ok(w.admin.patch("/settings", {"portal_url": None}))
+    assert ok(w.admin.get("/settings"))["portal_url"] is None
+    head_office_and_approval_always(w)
+    order_id = draft(w)
+    mail.skip()
+    ok(w.buyer.post(f"/orders/{order_id}/submit"))
+    emails = mail.deliver()
+    assert emails
+    for m in emails:
+        assert "/orders/" not in m.text and "/orders/" not in m.html and "View the order" not in m.text
+        assert "http://127.0.0.1:8000/actions/" in m.text  # the approvers' own links: to this API
+    ok(w.admin.patch("/settings", {"portal_url": PORTAL}))
+    order_id = draft(w)
+    mail.skip()
+    ok(w.buyer.post(f"/orders/{order_id}/submit"))
+    assert all(f"{PORTAL}/orders/{order_id}" in m.text for m in mail.deliver())

@@ -84,7 +84,9 @@ def test_a_proposal_that_needs_approval_reaches_the_approvers_with_accept_and_de
     assert wrong.status_code == 422
     done = world.anon.post(f"/actions/{token}", {"decision": "accept"}, headers=JSON)
     assert done.status_code == 200, done.body
-    assert done.json["order"]["status"] == "confirmed"
+    # A spent link tells only what became of it (never the order's state): the order, as its API shows it.
+    assert (done.json["state"], done.json["decided"]["action"], done.json["order"]) == ("used", "accept", None)
+    assert world.buyer.get(f"/orders/{o['id']}").json["status"] == "confirmed"
     assert world.anon.post(f"/actions/{token}", {"decision": "accept"}, headers=JSON).json["error"]["code"] == (
         "action_used"
     )
@@ -203,3 +205,28 @@ def test_an_order_over_the_limit_says_so_with_the_limit(world: World, admin: Api
     reasons = r.json["waiting_on"]["reasons"]
     assert [(x["code"], x["limit"]) for x in reasons] == [("over_limit", "5.00")], r.body
     assert "5.00" in reasons[0]["message"]
+
+
+def test_a_proposal_link_s_page_offers_accept_and_decline_and_once_spent_tells_only_the_outcome(
+    world: World, mail: Mail
+) -> None:
+    from tests.functional.test_action_links import decide, page, text
+
+    o = submitted_order(world)
+    world.admin.patch(f"/customers/{world.customer['id']}", {"approval_policy": "always"})
+    mail.deliver()
+    assert propose(world, o).status_code == 200
+    sent = {m.to: m for m in mail.deliver() if "proposal_sent" in m.dedupe_key}
+    token = token_of(sent["boss@example.test"])
+    shown = text(page(world.anon, token))
+    assert 'name="decision" value="accept"' in shown and 'name="decision" value="decline"' in shown
+    assert 'value="approve"' not in shown and "Proposed total (gross)" in shown
+    assert "Your organisation&#39;s policy asks for approval of every order." in shown
+    done = decide(world.anon, token, decision="accept")
+    assert done.status_code == 200, done.body
+    after = text(done)
+    assert "Accepted by Boss" in after
+    # Only what became of the link: no lines, no totals, no status, no form.
+    assert "<form" not in after and "Proposed total" not in after and o["lines"][0]["sku"] not in after
+    again = text(page(world.anon, token))
+    assert "Accepted by Boss" in again and "<form" not in again

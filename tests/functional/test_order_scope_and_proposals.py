@@ -57,7 +57,7 @@ def test_an_open_proposal_keeps_the_agreed_totals_and_shows_its_own(world: World
 
     assert run(tap.event()) == {"batchItemFailures": []}
     [mail] = outbox.sent
-    assert "Total (gross): 24.00 EUR\nProposed total (gross): 50.40 EUR\n" in mail.text, mail.text
+    assert "Total (gross): €24.00\nProposed total (gross): €50.40\n" in mail.text, mail.text
 
     accepted = world.buyer.post(f"/orders/{o['id']}/accept")
     assert accepted.json["totals"]["gross"] == "50.40" and accepted.json["proposal"] is None

@@ -52,7 +52,7 @@ def test_order_changes_that_tell_nobody_anything_send_nothing(outbox: FakeEmailS
 def test_the_proposal_note_and_the_shipment_tracking_are_in_the_emails(outbox: FakeEmailSender) -> None:
     run(combine("stream_order_proposal_sent", "stream_order_shipment_inserted"))
     proposal, shipment = outbox.sent
-    assert "Remarque : Cups ship on 12 March" in proposal.text
+    assert "Remarque :\n> Cups ship on 12 March\n" in proposal.text  # a note: a quoted block
     assert "Numéro de suivi : 09831122" in shipment.text and "DN-2026-0042" in shipment.html
 
 

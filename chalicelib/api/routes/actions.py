@@ -53,6 +53,7 @@ def as_json(view: ActionView, status: int = 200) -> Response:
         expires_at=view.expires_at,
         reasons=view.reasons,
         order=order_out(view.order) if view.order is not None else None,
+        order_number=view.number,
         decided=view.decided.__dict__ if view.decided else None,  # type: ignore[arg-type]
     ).model_dump(mode="json")
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json", **SECURITY_HEADERS})

@@ -12,6 +12,8 @@ from chalicelib.api.schemas.auth import (
     LoginRequest,
     LogoutRequest,
     MeResponse,
+    PasswordResetAccepted,
+    PasswordResetRequest,
     RefreshRequest,
     TokenPairResponse,
 )
@@ -44,6 +46,23 @@ def _pair(p: TokenPair) -> Response:
 def login(ctx: Ctx) -> Response:
     body = ctx.body(LoginRequest)
     return _pair(get_services().auth.login(body.tenant, body.username, body.password, body.customer_number))
+
+
+@endpoint(
+    bp,
+    "/auth/password-reset",
+    "POST",
+    summary="E-mail a one-time link to choose a new password (202 whatever the identity)",
+    public=True,
+    request_model=PasswordResetRequest,
+    response_model=PasswordResetAccepted,
+    status=202,
+    tags=TAGS,
+)
+def password_reset(ctx: Ctx) -> Response:
+    body = ctx.body(PasswordResetRequest)
+    get_services().password_links.request_reset(body.tenant, body.username, body.customer_number)
+    return json_response(PasswordResetAccepted(), status=202)
 
 
 @endpoint(

@@ -28,5 +28,6 @@ class ActionOut(ResponseModel):
     state: Literal["open", "used", "expired", "superseded"]
     expires_at: str
     reasons: list[dict[str, Any]]
-    order: OrderOut | None
+    order: OrderOut | None  # an open link's order; a spent link shows nothing of the order's state
+    order_number: str | None = None
     decided: ActionDecidedOut | None = None

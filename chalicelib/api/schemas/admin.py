@@ -35,7 +35,7 @@ class SettingsOut(ResponseModel):
     name: str
     currency: str
     default_locale: str
-    portal_url: str
+    portal_url: str | None
     sender_email: str | None
     order_desk_email: str | None
     order_number_prefix: str
@@ -53,7 +53,7 @@ class SettingsPortalOut(ResponseModel):
     name: str
     currency: str
     default_locale: str
-    portal_url: str
+    portal_url: str | None
     delivery_methods: list[CodeNameModel]
     payment_methods: list[CodeNameModel]
 
@@ -153,7 +153,7 @@ class UserCreate(RequestModel):
     username: Username
     name: Name
     email: Email
-    password: Password
+    password: Password | None = None  # none: the user is invited by e-mail to choose one
     locale: Locale | None = None
     status: Literal["active", "inactive"] = "active"
     security_group_ids: Annotated[list[Id], Field(min_length=1, max_length=20)]

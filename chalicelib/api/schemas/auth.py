@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -55,3 +55,30 @@ class ChangePasswordRequest(RequestModel):
 
 class HealthResponse(ResponseModel):
     status: str
+
+
+class PasswordResetRequest(RequestModel):
+    """API.md: answered 202 whatever the identity; a known, active user is e-mailed a one-time link."""
+
+    tenant: Slug
+    username: Annotated[str, Field(min_length=1, max_length=128)]
+    customer_number: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class PasswordResetAccepted(ResponseModel):
+    status: Literal["accepted"] = "accepted"
+
+
+class PasswordSet(RequestModel):
+    """The page's form (`password=...`) or the same as JSON; its length is checked by the service, so the
+    page can say so in a sentence."""
+
+    password: Secret
+
+
+class PasswordLinkOut(ResponseModel):
+    """An invitation or reset link, as JSON: `status` is `password_set` once a POST set it."""
+
+    status: Literal["open", "used", "expired", "password_set"]
+    purpose: Literal["invitation", "reset"]
+    expires_at: str
