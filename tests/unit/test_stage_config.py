@@ -160,15 +160,31 @@ def test_merge_template_names_the_functions_as_chalice_deploy_does(merge):
     assert merge["Parameters"]["Stage"]["Default"] == "prod"
 
 
-def test_the_helpers_know_the_stream_handler_of_app_py():
-    from chalice.app import DynamoDBEventConfig
+@pytest.mark.parametrize("arn", [None, "arn:aws:dynamodb:eu-west-1:123456789012:table/ordergate/stream/2026-12-07"])
+def test_the_helpers_know_the_stream_handler_of_app_py(arn: str | None) -> None:
+    # A fresh interpreter: app.py reads ORDERGATE_STREAM_ARN when it is imported, and this process may have
+    # imported it long ago under another test's environment.
+    import os
+    import subprocess
+    import sys
 
-    from app import app
+    env = {k: v for k, v in os.environ.items() if k != config.STREAM_ARN}
+    if arn:
+        env[config.STREAM_ARN] = arn
+    probe = (
+        "import json; from chalice.app import DynamoDBEventConfig; from app import app; "
+        "print(json.dumps([[e.name, e.stream_arn] for e in app.event_sources if isinstance(e, DynamoDBEventConfig)]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+    ).stdout
 
-    streams = [e for e in app.event_sources if isinstance(e, DynamoDBEventConfig)]
-
-    assert [e.name for e in streams] == [resources.STREAM_HANDLER]
-    assert streams[0].stream_arn == config.stream_arn()  # ORDERGATE_STREAM_ARN, or the placeholder
+    assert json.loads(out) == [[resources.STREAM_HANDLER, arn or config.PLACEHOLDER_STREAM_ARN]]
 
 
 # --- requirements.txt ----------------------------------------------------------------------------
