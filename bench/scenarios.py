@@ -142,15 +142,15 @@ def new_api_key(w: World) -> str:
 
 def new_webhook(w: World) -> str:
     """An endpoint (an address literal: no DNS in the bench), on a pipeline whose queue goes nowhere."""
+    from chalicelib.bootstrap import get_services
     from chalicelib.webhooks.delivery import Pipeline
     from chalicelib.webhooks.post import Outcome
-    from chalicelib.webhooks.runtime import set_pipeline
 
     class Nowhere:
         def send(self, messages: list[dict[str, Any]], delay_seconds: int = 0) -> None:
             pass
 
-    set_pipeline(Pipeline(Nowhere(), lambda target, headers, body: Outcome(200, None)))
+    get_services().webhook_pipeline = Pipeline(Nowhere(), lambda target, headers, body: Outcome(200, None))
     clear_webhooks(w)
     body = {"url": "https://93.184.216.34/in", "event_types": ["*"]}
     return str(w.ok("admin", "POST", "/webhook-endpoints", body)["id"])
@@ -530,9 +530,7 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "GET /orders/{order_id}/documents/{document_id}/download", "desk", with_document("GET", "/download"), expect=302
     ),
-    Scenario(
-        "DELETE /orders/{order_id}/documents/{document_id}", "buyer", with_document("DELETE", ""), expect=204
-    ),
+    Scenario("DELETE /orders/{order_id}/documents/{document_id}", "buyer", with_document("DELETE", ""), expect=204),
     # --- catalog and prices ----------------------------------------------------------------------------
     Scenario("GET /product-groups", "admin", get("/product-groups")),
     Scenario(

@@ -17,6 +17,7 @@ from chalicelib.config import Settings, get_settings
 # and its crypto backend alone cost ~100 ms of a cold start).
 if TYPE_CHECKING:
     from chalicelib.auth.passwords import Passwords
+    from chalicelib.auth.principal import Principal
     from chalicelib.auth.tokens import TokenSigner
     from chalicelib.notifications.sender import EmailSender
     from chalicelib.notifications.service import NotificationService
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
     from chalicelib.services.document_files import DocumentFiles
     from chalicelib.services.order_catalog import Catalog
     from chalicelib.services.orders import OrderService
+    from chalicelib.services.webhook_endpoints import WebhookEndpoints
+    from chalicelib.storage.items import OrderEventItem
+    from chalicelib.storage.webhooks import Endpoint
+    from chalicelib.webhooks.delivery import Pipeline
 
 
 class Services:
@@ -45,6 +50,14 @@ class Services:
         from chalicelib.auth.tokens import TokenSigner
 
         return TokenSigner(_signing_key(self.settings), self.settings.access_token_ttl)
+
+    def authenticate(self, token: str) -> Principal:
+        """The caller of a request, from its bearer token (api/http.py)."""
+        if token.startswith("ogk_"):  # an API key (services/api_keys.py); anything else is an access token
+            from chalicelib.services.api_keys import authenticate
+
+            return authenticate(token)
+        return self.signer.verify(token)
 
     @cached_property
     def auth(self) -> AuthService:
@@ -112,9 +125,53 @@ class Services:
     @property
     def notifications(self) -> NotificationService:
         # Not cached: built around whichever sender is installed now (tests swap in a fake).
+        from chalicelib.notifications.events import Links
         from chalicelib.notifications.service import NotificationService
+        from chalicelib.services.action_links import LinkIssuer
 
-        return NotificationService(self.email_sender)
+        return NotificationService(self.email_sender, Links(LinkIssuer(), self.settings.public_api_url))
+
+    def handle_stream(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A batch of the table's stream (app.py `on_table_change`, the local stack's worker): its e-mails
+        and its events' webhooks."""
+        from chalicelib.notifications.stream import handle_batch
+
+        return handle_batch(event, self.notifications, self._fan_out)
+
+    def _fan_out(self, item: OrderEventItem) -> None:
+        from chalicelib.webhooks.handlers import fan_out
+
+        fan_out(item, self.webhook_pipeline)
+
+    @cached_property
+    def webhook_pipeline(self) -> Pipeline | None:
+        """The webhooks' delivery pipeline; None on a deployment without the queue
+        (ORDERGATE_WEBHOOK_QUEUE_URL), which still sends its e-mails. Tests install one of their own."""
+        if not self.settings.webhook_queue_url:
+            return None
+        from chalicelib.webhooks.delivery import Pipeline
+        from chalicelib.webhooks.post import post
+        from chalicelib.webhooks.runtime import SqsQueue
+
+        sqs = aws_client("sqs", self.settings, endpoint=self.settings.sqs_endpoint)
+        return Pipeline(
+            SqsQueue(sqs, self.settings.webhook_queue_url),
+            post,
+            allow_local=self.settings.webhook_allow_local,
+            on_disabled=self.email_admins,
+        )
+
+    def email_admins(self, tenant: str, endpoint: Endpoint) -> None:
+        """An endpoint was disabled: its tenant's administrators are told (through the sender installed now)."""
+        from chalicelib.notifications.webhook_disabled import email_admins
+
+        email_admins(self.notifications, tenant, endpoint)
+
+    @cached_property
+    def webhook_endpoints(self) -> WebhookEndpoints:
+        from chalicelib.services.webhook_endpoints import WebhookEndpoints
+
+        return WebhookEndpoints(lambda: self.webhook_pipeline, self.settings.webhook_allow_local)
 
 
 _lock = threading.Lock()

@@ -202,23 +202,18 @@ def no_content() -> Response:
     return Response(body="", status_code=204)
 
 
-Authenticator = Callable[[Request], Principal]
 # A route's way to let a caller act for someone the body names (`endpoint(on_behalf=...)`).
 ActingFor = Callable[[Principal, str], Principal]
-_authenticator: list[Authenticator] = []
-
-
-def set_authenticator(fn: Authenticator) -> None:
-    """Bootstrap installs the token verifier; tests may install another."""
-    _authenticator[:] = [fn]
 
 
 def _authenticate(request: Request) -> Principal:
+    from chalicelib.bootstrap import get_services
+
     header = request.headers.get("authorization") or ""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthenticatedError("An access token is required (Authorization: Bearer <token>).")
-    return _authenticator[0](request)
+    return get_services().authenticate(token.strip())
 
 
 def endpoint(

@@ -146,7 +146,6 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     )
 
     from chalicelib import bootstrap  # after the environment is set: settings are read once
-    from chalicelib.notifications.stream import handle_batch
     from chalicelib.storage import table
 
     bootstrap.reset()
@@ -185,7 +184,7 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
         emulator.client("dynamodb"),
         emulator.client("dynamodbstreams"),
         services.settings.table_name,
-        handle_batch,
+        services.handle_stream,
         start="TRIM_HORIZON",  # a fresh emulator: everything in the stream is this run's, seed included
     )
     _start_loop(cleanup, PollingThread("stream-worker", worker.run_step, interval=0.2))

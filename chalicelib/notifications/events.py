@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.model import TenantSettings, User
@@ -52,6 +53,23 @@ class Recipient:
 
 
 Audience = Callable[[Event, Directory], list[Recipient]]
+
+
+class LinkIssuer(Protocol):
+    """Issues an approver's one-time link (services/action_links.py `LinkIssuer`, handed in by bootstrap)."""
+
+    def issue(
+        self, tenant: str, order_id: str, approver_id: str, order_version: int, *, hours: int, on_behalf_of: str | None
+    ) -> str: ...
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where the approval e-mails' links come from, and the API's public address they point at (else the
+    tenant's portal, which serves the same paths)."""
+
+    issuer: LinkIssuer
+    public_api_url: str | None
 
 
 # --- audiences ------------------------------------------------------------------------------------
@@ -174,15 +192,15 @@ def recipients(event: Event, d: Directory) -> list[Recipient]:
 
 
 # --- the e-mails ----------------------------------------------------------------------------------
-def emails_for(event: Event, d: Directory) -> list[OutgoingEmail]:
+def emails_for(event: Event, d: Directory, links: Links) -> list[OutgoingEmail]:
     settings = d.settings(event.tenant)
     if settings is None:
         logger.warning("no tenant settings: nothing sent", extra={"tenant": event.tenant, "event": event.key})
         return []
-    return [compose(event, r, settings, d) for r in recipients(event, d)]
+    return [compose(event, r, settings, d, links) for r in recipients(event, d)]
 
 
-def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) -> OutgoingEmail:
+def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory, links: Links) -> OutgoingEmail:
     lang = templates.language(templates.pick(r.locale, settings.default_locale))
     values = {
         "recipient": r.name,
@@ -193,7 +211,7 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) 
         **_user_values(event, settings, d),
     }
     if event.name in (E.APPROVAL_NEEDED, E.APPROVAL_REMINDER, E.APPROVAL_ESCALATED):
-        values |= _approval_values(event, r, lang, settings)
+        values |= _approval_values(event, r, lang, settings, links)
     if event.name == E.APPROVED:
         values["note"] = _trimmed_text(event, lang) or None
     rendered = lang.render(event.name.value, values)
@@ -236,7 +254,7 @@ def _order_values(
 
 
 def _approval_values(
-    event: Event, r: Recipient, lang: templates.Language, settings: TenantSettings
+    event: Event, r: Recipient, lang: templates.Language, settings: TenantSettings, links: Links
 ) -> dict[str, str | None]:
     """What the approval e-mail shows besides the order's facts: its lines (the first 25, then how many
     more), net and tax, why approval is needed, and the recipient's own one-time Approve and Reject links
@@ -257,10 +275,7 @@ def _approval_values(
         "reasons": "\n".join(f"- {_reason_text(reason, lang, o.currency)}" for reason in data.get("reasons") or []),
     }
     if r.approves and r.user_id and data.get("version") is not None:
-        from chalicelib.bootstrap import get_services
-
-        services = get_services()
-        token = services.action_links.issue(
+        token = links.issuer.issue(
             o.tenant,
             o.id,
             r.user_id,
@@ -268,7 +283,7 @@ def _approval_values(
             hours=settings.approval_link_hours,
             on_behalf_of=r.on_behalf_of,
         )
-        base = services.settings.public_api_url or settings.portal_url.rstrip("/")
+        base = links.public_api_url or settings.portal_url.rstrip("/")
         values["approve_link"] = f"{base}/actions/{token}"
         values["reject_link"] = f"{base}/actions/{token}#reject"
     return values

@@ -25,7 +25,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.clock import utcnow
@@ -40,9 +40,11 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.orders import HistoryEntry, Order, OrderStatus
 from chalicelib.services.delegations import approver_principal, stand_in
 from chalicelib.services.order_store import LinkUse, OrderStore
-from chalicelib.services.orders import OrderService
 from chalicelib.storage import action_links
 from chalicelib.storage.action_links import Acting, ActionLink
+
+if TYPE_CHECKING:  # handed in by bootstrap: issuing links (the stream's e-mails) never imports the order service
+    from chalicelib.services.orders import OrderService
 
 APPROVER_GONE = "The person this link was sent to may no longer approve orders."
 LINK_HOURS = 72  # API.md: `approval_link_hours`, default 72
@@ -119,13 +121,12 @@ class ActionView:
         return self.link.valid_until
 
 
-class ActionLinks:
-    def __init__(self, orders: OrderService, store: OrderStore, clock: Callable[[], datetime] = utcnow) -> None:
-        self._orders = orders
-        self._store = store
+class LinkIssuer:
+    """Issues the links of the approval e-mails (notifications/events.py, through bootstrap)."""
+
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
         self._clock = clock  # when links start and end (tests move it)
 
-    # --- links, from the e-mails ------------------------------------------------------------------------
     def issue(
         self,
         tenant: str,
@@ -154,6 +155,15 @@ class ActionLinks:
         # Kept a day past its end: the page of an expired link still explains itself for a while.
         action_links.put(link, until + timedelta(days=1))
         return token
+
+
+class ActionLinks(LinkIssuer):
+    """The links' page and the decisions taken through them."""
+
+    def __init__(self, orders: OrderService, store: OrderStore, clock: Callable[[], datetime] = utcnow) -> None:
+        super().__init__(clock)
+        self._orders = orders
+        self._store = store
 
     # --- the page ------------------------------------------------------------------------------------
     def view(self, token: str) -> ActionView:

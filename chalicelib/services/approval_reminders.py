@@ -19,6 +19,7 @@ from chalicelib.domain.errors import VersionMismatchError
 from chalicelib.domain.orders import EMAILED_LINES, Order, OrderStatus
 from chalicelib.logs import logger
 from chalicelib.notifications.changes import Event, EventName, OrderFacts
+from chalicelib.notifications.directory import Directory
 from chalicelib.notifications.service import NotificationService
 from chalicelib.services.order_store import OrderStore
 from chalicelib.storage import tenants
@@ -72,7 +73,7 @@ class ApprovalReminders:
             return None  # decided or changed meanwhile: the next run looks again
         name = EventName.APPROVAL_ESCALATED if kind == "escalate" else EventName.APPROVAL_REMINDER
         try:
-            sent = self._notifications().notify([_event(name, tenant, o, loaded.sales_rep_id)])
+            sent = self._notifications().notify([_event(name, tenant, o, loaded.sales_rep_id)], Directory())
         except Exception:  # the history holds the reminder; the next one comes at its time
             logger.exception("approval reminder not sent", extra={"tenant": tenant, "order_id": order_id})
             sent = 0
