@@ -113,7 +113,7 @@ class Services:
         from chalicelib.services.approval_reminders import ApprovalReminders
         from chalicelib.storage.orders import DynamoOrderStore
 
-        return ApprovalReminders(DynamoOrderStore(), lambda: self.notifications)
+        return ApprovalReminders(DynamoOrderStore())
 
     @cached_property
     def email_sender(self) -> EmailSender:

@@ -232,6 +232,12 @@ def order_events_pk(tenant: str, day: str) -> str:
     return f"{tenant_pk(tenant)}#EVENTS#{day}"
 
 
+# | order notice  | T#{t}#NOTICES#{YYYY-MM-DD}     | {event id}  | an order event for e-mails only (reminders, escalations): the stream's
+# |               |                                |             | e-mails, never the feed; written in the action's transaction. 30 days (TTL) |
+def order_notices_pk(tenant: str, day: str) -> str:
+    return f"{tenant_pk(tenant)}#NOTICES#{day}"
+
+
 # | idempotency   | T#{t}#IDEM#{sha256(user, key)} | IDEM        | Idempotency-Key of a POST: its first response, 24 h |
 def idempotency(tenant: str, key_hash: str) -> tuple[str, str]:
     return f"{tenant_pk(tenant)}#IDEM#{key_hash}", "IDEM"

@@ -24,7 +24,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.model import Customer
 from chalicelib.domain.order_summary import OrderSummary, summary_of
-from chalicelib.domain.orders import Message, Order, OrderEvent, OrderStatus
+from chalicelib.domain.orders import EventType, Message, Order, OrderEvent, OrderStatus
 from chalicelib.services.order_store import LinkUse, Reads, Relied
 from chalicelib.storage import action_links, approvers, customers, idempotency, keys, order_lists
 from chalicelib.storage import refs as refs_store
@@ -80,9 +80,11 @@ def site_exists(tenant: str, site_id: str) -> Check:
 def _event_item(
     tenant: str, order: Order, sales_rep_id: str | None, event: OrderEvent, actor_kind: str
 ) -> OrderEventItem:
-    """An event as stored: the order's facts that e-mails need beside the event's own data."""
+    """An event as stored: the order's facts that e-mails need beside the event's own data. A notice
+    (domain NoticeType) is stored apart from the events, which are the feed's."""
+    day = event.occurred_at[:10]
     return OrderEventItem(
-        keys.order_events_pk(tenant, event.occurred_at[:10]),
+        keys.order_events_pk(tenant, day) if isinstance(event.type, EventType) else keys.order_notices_pk(tenant, day),
         event.id,
         id=event.id,
         event_type=event.type.value,

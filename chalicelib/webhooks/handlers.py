@@ -16,10 +16,11 @@ if TYPE_CHECKING:
 
 def fan_out(item: OrderEventItem, pipeline: Pipeline | None) -> None:
     """A new event item (the stream): one delivery per subscribed endpoint, queued. A stack without the
-    queue still sends its e-mails."""
+    queue still sends its e-mails; a notice (reminder, escalation) is for e-mails only."""
+    from chalicelib.domain.order_states import EventType
     from chalicelib.webhooks.delivery import event_json
 
-    if pipeline is not None:
+    if pipeline is not None and item.event_type in {t.value for t in EventType}:
         pipeline.fan_out(keys.tenant_of(item.pk), event_json(item))
 
 

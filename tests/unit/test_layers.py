@@ -65,7 +65,9 @@ def imports(name: str) -> set[str]:
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            out |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module for a in node.names}
+            out |= {
+                f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module for a in node.names
+            }
     return {m for m in out if m in MODULES and m != name}
 
 
@@ -82,13 +84,13 @@ def upward() -> Iterator[str]:
         if name in ENTRY:
             continue
         for dep in deps:
-            if dep in ENTRY and not (dep == "chalicelib.bootstrap" and layer(name) in LOCATOR_USERS):
-                yield f"{name} → {dep} (the composition root is above every layer)"
-            elif dep in ENTRY:
+            if dep in ENTRY:
+                if not (dep == "chalicelib.bootstrap" and layer(name) in LOCATOR_USERS):
+                    yield f"{name} → {dep} (the composition root is above every layer)"
+            elif layer(name) == layer(dep) or (layer(name) == "storage" and dep in PORTS):
                 continue
-            elif layer(name) != layer(dep) and RANK[layer(dep)] >= RANK[layer(name)]:
-                if not (layer(name) == "storage" and dep in PORTS):
-                    yield f"{name} → {dep}"
+            elif RANK[layer(dep)] >= RANK[layer(name)]:
+                yield f"{name} → {dep}"
 
 
 def cycles() -> list[list[str]]:
