@@ -394,7 +394,7 @@ SCENARIOS: list[Scenario] = [
         expect=201,
         variant="with Idempotency-Key",
         why="The key's record, response included, is written by the create's own transaction "
-        "(api/idempotency.py `answer`). Cold: as a create.",
+        "(`claims_in_write`, api/idempotency.py). Cold: as a create.",
     ),
     Scenario("GET /orders/{order_id}", "buyer", on_order("draft", "GET", "")),
     Scenario(

@@ -55,8 +55,7 @@ class Drafts(OrderWrites):
     def create(self, p: Principal, data: dict[str, Any], source: Order | None = None) -> Order:
         """A draft: one BatchGet (customer, settings, site, order counter and what its lines need of the
         catalog), one transaction."""
-        order, _ = self._create(p, data, source)
-        return order
+        return self._idempotent(lambda: self._create(p, data, source)[0])
 
     def _create(self, p: Principal, data: dict[str, Any], source: Order | None) -> tuple[Order, list[dict[str, str]]]:
         """`source`: a reorder's order. Its lines the customer can still order as they were are taken; the
@@ -127,7 +126,14 @@ class Drafts(OrderWrites):
             try:
                 relied = Relied(site_id=site_id, parents=tuple(parents))
                 saved = self._store.save(
-                    t, None, order, customer.sales_rep_id, actor_kind=p.kind.value, relied=relied, number=number
+                    t,
+                    None,
+                    order,
+                    customer.sales_rep_id,
+                    actor_kind=p.kind.value,
+                    relied=relied,
+                    number=number,
+                    claim=self._claim,
                 )
                 return saved, skipped
             except NumberTakenError:

@@ -11,13 +11,14 @@ order_actions.py; who sees and may do what: order_visibility.py.
 
 from __future__ import annotations
 
+import copy
 import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.clock import utcnow
@@ -27,6 +28,7 @@ from chalicelib.domain.errors import (
     ForbiddenError,
     MalformedRequestError,
     NotFoundError,
+    OrderGateError,
     VersionMismatchError,
     invalid_field,
 )
@@ -36,7 +38,7 @@ from chalicelib.domain.orders import Line, Order, OrderStatus, new_line
 from chalicelib.domain.permissions import Permission
 from chalicelib.services.document_files import DocumentFiles
 from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
-from chalicelib.services.order_store import LinkUse, OrderQuery, OrderStore, Reads, Relied
+from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, OrderQuery, OrderStore, Reads, Relied
 from chalicelib.services.order_visibility import sees
 from chalicelib.storage import keys
 from chalicelib.storage.order_codec import Loaded
@@ -86,6 +88,8 @@ Change = Callable[[Loaded, Write], None]
 
 
 class OrderWrites:
+    _claim: Claim | None = None  # the request's Idempotency-Key, claimed by its write (`claiming`)
+
     def __init__(
         self,
         catalog: Catalog,
@@ -97,6 +101,41 @@ class OrderWrites:
         self._store = store
         self._files = files  # where order documents' files live (order_documents.py)
         self._clock = clock  # the month a budget move lands in (tests set it)
+
+    def claiming(self, claim: Claim | None) -> Self:
+        """This service for one request whose order write claims its Idempotency-Key (API.md) in its own
+        transaction, with the order it leaves. A replay writes nothing and is answered that order, which
+        the route presents as it did the first time (`_idempotent`)."""
+        if claim is None:
+            return self
+        bound = copy.copy(self)
+        bound._claim = claim
+        return bound
+
+    def _idempotent(self, write: Callable[[], Order]) -> Order:
+        """The order `write` leaves; for a replay of a claimed request, the order the first one left: when
+        its write fails on the claim, or it is refused first (a submitted order cannot be submitted again)
+        and the key holds an answer."""
+        claim = self._claim
+        if claim is None:
+            return write()
+        try:
+            return write()
+        except ClaimedError:
+            replayed = self._store.replayed(claim, expired_too=True)
+            if replayed is None:  # released since (its request failed): the client may send it again
+                raise ConflictError(
+                    "A request with this Idempotency-Key has just failed; send it again.",
+                    code="idempotency_key_in_progress",
+                ) from None
+            return replayed
+        except OrderGateError:
+            if claim.written:
+                raise
+            replayed = self._store.replayed(claim)
+            if replayed is None:
+                raise
+            return replayed
 
     def _month(self) -> str:
         return self._clock().strftime("%Y-%m")
@@ -113,6 +152,9 @@ class OrderWrites:
 
     # --- the one write path -------------------------------------------------------------------------
     def _mutate(self, p: Principal, order_id: str, expected: int | None, change: Change) -> Order:
+        return self._idempotent(lambda: self._write(p, order_id, expected, change))
+
+    def _write(self, p: Principal, order_id: str, expected: int | None, change: Change) -> Order:
         for attempt in range(ATTEMPTS):
             loaded = self._load(p, order_id)
             if expected is not None and loaded.order.version != expected:
@@ -135,6 +177,7 @@ class OrderWrites:
                     budget_limits=write.budget_limits,
                     relied=Relied(site_id=write.site_id),
                     link=write.link,
+                    claim=self._claim,
                 )
             except BudgetExceededError:
                 pass  # spent meanwhile: read the month again and decide again

@@ -25,8 +25,8 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.model import Customer
 from chalicelib.domain.order_summary import OrderSummary, summary_of
 from chalicelib.domain.orders import EventType, Message, Order, OrderEvent, OrderStatus
-from chalicelib.services.order_store import LinkUse, Reads, Relied
-from chalicelib.storage import action_links, approvers, customers, idempotency, keys, order_lists
+from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, Reads, Relied
+from chalicelib.storage import action_links, approvers, customers, idempotency, keys, order_codec, order_lists
 from chalicelib.storage import refs as refs_store
 from chalicelib.storage.items import (
     ApprovalDueItem,
@@ -120,6 +120,7 @@ def save(
     relied: Relied | None = None,
     number: int | None = None,
     link: LinkUse | None = None,
+    claim: Claim | None = None,
 ) -> Order:
     """Write the order: header conditional on the loaded version, plus only the items that changed, and
     the events the action recorded (`order.events`, cleared once written). Raises VersionMismatchError
@@ -130,7 +131,8 @@ def save(
     still holds `number - 1` (a new order), and `checks` on what the action relied on; a failed one
     raises its own error (`relied`: a site that must exist, a customer's stored parents that must still hold),
     and the approver's e-mail `link` this decision came through, spent (LinkUsedError when it was spent
-    already: whatever else failed, the link's page explains it)."""
+    already: whatever else failed, the link's page explains it), and the request's Idempotency-Key
+    (`claim`) with the order this write leaves (idempotency.ClaimedError when it is taken)."""
     checks = _checks(tenant, relied or Relied())
     pk = keys.order_pk(tenant, order.id)
     read_version = loaded.order.version if loaded else 0
@@ -199,11 +201,6 @@ def save(
     due_moves = order.approval_due_at is not None and order.approval_due_at != due_read
     if order.approval_due_at is None and due_read is not None:
         deletes.append(ApprovalDueItem(pk, keys.APPROVAL_DUE))
-    # The request's Idempotency-Key, claimed in this same transaction (storage/idempotency.py), with the
-    # response the route will give if it says how to build it: the order as this write leaves it.
-    claim = idempotency.pending()
-    if claim is not None and claim.respond is not None:
-        claim.answer = claim.respond(order)
     # PynamoDB sends a transaction's items grouped by kind (condition checks, deletes, puts, updates),
     # and cancellation reasons come back in that order: where each item ends up.
     header_at = len(checks) + len(deletes)
@@ -221,7 +218,8 @@ def save(
             for gone in deletes:
                 tx.delete(gone, add_version_condition=False)
             if claim is not None:
-                idempotency.put_claim(tx, claim)  # the first update: before the budget and the counter
+                # The first update, before the budget and the counter: the order as this write leaves it.
+                idempotency.put_claim(tx, claim, order_codec.snapshot(tenant, order, sales_rep_id))
             if link is not None:
                 action_links.spend(tx, tenant, link)  # the next one
             for move in budget:
@@ -239,7 +237,7 @@ def save(
         codes = cancellation_codes(exc)
         failed = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
         if claim_at in failed:
-            raise idempotency.ClaimedError() from exc  # a replay: whatever else failed, nothing to redo
+            raise ClaimedError() from exc  # a replay: whatever else failed, nothing to redo
         if link_at in failed:
             raise LinkUsedError() from exc  # decided through this link already (or it ran out)
         if failed and failed <= set(budget_at):
@@ -400,6 +398,7 @@ class DynamoOrderStore:
     list_approvals = staticmethod(order_lists.list_approvals)
     list_by_supplier_reference = staticmethod(list_by_supplier_reference)
     due_approvals = staticmethod(due_approvals)
+    replayed = staticmethod(idempotency.replayed_order)
 
     def read(self, tenant: str, reads: Reads) -> refs_store.Refs:
         return refs_store.load(
