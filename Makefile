@@ -23,7 +23,7 @@ install: $(STAMP)
 
 ## Start the local stack: AWS emulator, API on 127.0.0.1:8000, stream worker, demo tenant.
 run: $(STAMP)
-	$(PY) -m chalicelib.local
+	$(PY) -m devstack
 
 ## Lint, type-check and run every test layer. The e2e approval test drives Debian's chromium.
 CHROMIUM ?= /usr/bin/chromium

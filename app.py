@@ -70,7 +70,7 @@ def on_table_change(event: DynamoDBEvent) -> dict[str, Any]:
 
 def documents_arrived(event: dict[str, Any]) -> None:
     """Documents' files arrived (presigned POSTs): each becomes available. The local stack feeds this
-    too, when its emulator stores an object (chalicelib/local/uploads.py)."""
+    too, when its emulator stores an object (devstack/uploads.py)."""
     from urllib.parse import unquote_plus
 
     from chalicelib.bootstrap import get_services

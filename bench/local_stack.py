@@ -6,11 +6,11 @@
   property of the developer stack, not of AWS (where Lambda polls the stream itself).
 - `measure_orders`: an order create + submit as a buyer, with 500 and then 50,000 items in the
   table. moto copied the whole table for each transaction and sorted it for each Query, so this grew
-  with the table (with 4,000 imported products a create took 121 s); chalicelib/local/isolation.py
+  with the table (with 4,000 imported products a create took 121 s); devstack/isolation.py
   makes both cost what they touch. The filler items are copies of a real product item, written
   straight to the emulator with BatchWriteItem (not 50,000 HTTP calls).
 
-The phases that are not moto in process: they start `python -m chalicelib.local` in a subprocess
+The phases that are not moto in process: they start `python -m devstack` in a subprocess
 (moto server and the API on free localhost ports, a temporary .local/) and talk HTTP to it.
 """
 
@@ -87,7 +87,7 @@ class RunningStack:
     table_name: str = "ordergate"
 
     def admin_token(self) -> str:
-        from chalicelib.local.seed import DEMO_ADMIN, DEMO_PASSWORD, DEMO_TENANT
+        from devstack.seed import DEMO_ADMIN, DEMO_PASSWORD, DEMO_TENANT
 
         status, pair = _call(
             f"{self.api}/auth/login", "POST", {"tenant": DEMO_TENANT, "username": DEMO_ADMIN, "password": DEMO_PASSWORD}
@@ -104,17 +104,18 @@ class RunningStack:
 
 @contextmanager
 def running_stack() -> Iterator[RunningStack]:
-    """`python -m chalicelib.local` on free ports with a temporary .local/, stopped afterwards."""
+    """`python -m devstack` on free ports with a temporary .local/, stopped afterwards."""
     from chalicelib import config
+    from devstack import settings
 
     aws_port, api_port = _free_port(), _free_port()
     with tempfile.TemporaryDirectory(prefix="ordergate-bench-") as tmp:
         local_dir = Path(tmp) / ".local"
         env = {
             **os.environ,
-            config.LOCAL_AWS_PORT: str(aws_port),
-            config.LOCAL_API_PORT: str(api_port),
-            config.LOCAL_DIR: str(local_dir),
+            settings.LOCAL_AWS_PORT: str(aws_port),
+            settings.LOCAL_API_PORT: str(api_port),
+            settings.LOCAL_DIR: str(local_dir),
             "PYTHONUNBUFFERED": "1",
         }
         for name in ("ORDERGATE_TABLE", "ORDERGATE_SIGNING_KEY", "POWERTOOLS_LOG_LEVEL"):
@@ -123,7 +124,7 @@ def running_stack() -> Iterator[RunningStack]:
         log = Path(tmp) / "stack.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "chalicelib.local"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+                [sys.executable, "-m", "devstack"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
             )
         api = f"http://127.0.0.1:{api_port}"
         try:

@@ -44,8 +44,8 @@ def aws() -> Iterator[Any]:
     from bench.counting import storage_clients, storage_counter
     from chalicelib import bootstrap
     from chalicelib.config import get_settings
-    from chalicelib.local.isolation import moto_costs_what_it_touches
     from chalicelib.storage import table
+    from devstack.isolation import moto_costs_what_it_touches
 
     moto_costs_what_it_touches()  # moto's wall time and memory only: no DynamoDB figure changes
     with mock_aws():
@@ -427,7 +427,7 @@ def run_stream(records: int, batch_size: int = 100) -> dict[str, Any]:
     from bench import world as world_module
     from chalicelib.bootstrap import get_services
     from chalicelib.notifications import stream
-    from chalicelib.notifications.sender import FakeEmailSender
+    from devstack.fakes import FakeEmailSender
 
     with aws() as counter, client() as c:
         w = world_module.build(c, background_orders=0)
@@ -477,8 +477,8 @@ def run_stream(records: int, batch_size: int = 100) -> dict[str, Any]:
 def run_local_stack(users: int) -> dict[str, Any]:
     import importlib.util
 
-    if importlib.util.find_spec("chalicelib.local.worker") is None:  # the local stack's stream worker
-        return {"skipped": "the local stack (chalicelib/local) is not on this branch"}
+    if importlib.util.find_spec("devstack.worker") is None:  # the local stack's stream worker
+        return {"skipped": "the local stack (devstack) is not on this branch"}
     from bench import local_stack
 
     return local_stack.measure(users)
@@ -487,8 +487,8 @@ def run_local_stack(users: int) -> dict[str, Any]:
 def run_local_orders() -> dict[str, Any]:
     import importlib.util
 
-    if importlib.util.find_spec("chalicelib.local.worker") is None:
-        return {"skipped": "the local stack (chalicelib/local) is not on this branch"}
+    if importlib.util.find_spec("devstack.worker") is None:
+        return {"skipped": "the local stack (devstack) is not on this branch"}
     from bench import local_stack
 
     return local_stack.measure_orders()

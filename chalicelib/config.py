@@ -1,6 +1,7 @@
 """Every environment variable OrderGate reads, by name, and the Settings built from them once.
 
 Nothing else in the code base calls ``os.environ``: a newcomer (or DevOps) finds every knob here.
+The local stack's own knobs (its ports and directory) are in devstack/settings.py, outside the Lambda.
 """
 
 from __future__ import annotations
@@ -42,11 +43,6 @@ SQS_ENDPOINT = "ORDERGATE_SQS_ENDPOINT"  # local stack only
 DLQ_ARN = "ORDERGATE_DLQ_ARN"  # on-failure destination of the stream's event source mapping
 SES_SANDBOX_RECIPIENTS = "ORDERGATE_SES_SANDBOX_RECIPIENTS"  # comma-separated; SES sandbox only
 
-# The local stack (`make run`, chalicelib/local/) only: where it listens and keeps its files.
-LOCAL_AWS_PORT = "ORDERGATE_LOCAL_AWS_PORT"  # the AWS emulator (moto server); default 5000
-LOCAL_API_PORT = "ORDERGATE_LOCAL_API_PORT"  # the Chalice app over HTTP; default 8000
-LOCAL_DIR = "ORDERGATE_LOCAL_DIR"  # signing key and outbox; default .local/ beside app.py
-LOCAL_SCHEDULE_SECONDS = "ORDERGATE_LOCAL_SCHEDULE_SECONDS"  # how often scheduled functions run; default 5
 # AWS SDK variables the local stack sets so boto3/PynamoDB talk to the emulator, never to AWS.
 AWS_REGION_ALT = "AWS_REGION"
 AWS_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
@@ -111,48 +107,6 @@ class Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings.from_env()
-
-
-@dataclass(frozen=True)
-class LocalSettings:
-    """How the local stack is reached and where it keeps its files. Read by chalicelib/local only."""
-
-    host: str
-    aws_port: int
-    api_port: int
-    local_dir: str | None  # None: the project's own .local/
-    schedule_seconds: float = 5.0  # app.py's scheduled functions (hourly on AWS) run this often locally
-
-    @classmethod
-    def from_env(cls) -> LocalSettings:
-        env = os.environ
-        return cls(
-            host="127.0.0.1",
-            aws_port=_port(env.get(LOCAL_AWS_PORT), 5000, LOCAL_AWS_PORT),
-            api_port=_port(env.get(LOCAL_API_PORT), 8000, LOCAL_API_PORT),
-            local_dir=env.get(LOCAL_DIR) or None,
-            schedule_seconds=_seconds(env.get(LOCAL_SCHEDULE_SECONDS), 5.0, LOCAL_SCHEDULE_SECONDS),
-        )
-
-
-def _seconds(raw: str | None, default: float, name: str) -> float:
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not 0.1 <= value <= 3600:
-        raise ValueError(f"{name} must be a number of seconds from 0.1 to 3600, not {raw!r}.")
-    return value
-
-
-def _port(raw: str | None, default: int, name: str) -> int:
-    if not raw:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
-        raise ValueError(f"{name} must be a port number from 1 to 65535, not {raw!r}.")
-    return int(raw)
 
 
 PLACEHOLDER_DOCUMENTS_BUCKET = "ordergate-documents"

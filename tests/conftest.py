@@ -38,10 +38,10 @@ def aws_environment() -> Iterator[None]:
 
     from chalicelib import bootstrap
     from chalicelib.config import get_settings
-    from chalicelib.local.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
-    from chalicelib.local.key_limits import enforce_dynamodb_key_limits
-    from chalicelib.local.s3_post_policy import enforce_post_policies
     from chalicelib.storage import table
+    from devstack.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
+    from devstack.key_limits import enforce_dynamodb_key_limits
+    from devstack.s3_post_policy import enforce_post_policies
 
     serialize_dynamodb_operations()  # concurrency tests need DynamoDB's isolation, see the module
     moto_costs_what_it_touches()  # a transaction or Query costs what it touches; a refused one writes nothing

@@ -6,6 +6,5 @@ changes.py    old/new images → events (status transitions, documents, messages
 events.py     event → recipients: the notification table of PRODUCT.md; composes the e-mails
 templates.py  templates/{en,fr,pl,bg}.json (words, plain text) + templates/layout.json (shape)
 service.py    NotificationService: claim (storage/notified.py) → send → mark sent / release
-sender.py     the EmailSender port: SES v2 (raw MIME, throttling backoff) and an in-memory fake
-replay.py     feed event files to the handler by hand (events/README.md)
+sender.py     the EmailSender port: SES v2 (raw MIME, throttling backoff)
 """

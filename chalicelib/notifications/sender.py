@@ -1,4 +1,4 @@
-"""Sending e-mail: the port (`EmailSender`), the SES v2 adapter, and an in-memory fake for unit tests.
+"""Sending e-mail: the port (`EmailSender`) and the SES v2 adapter (an in-memory fake: devstack/fakes.py).
 
 Messages go to SES as raw MIME (multipart/alternative: text and HTML) so every reader gets both
 bodies, and the local outbox shows exactly what was sent.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Protocol
@@ -118,17 +118,3 @@ class SesEmailSender:
         """Seconds to wait after the `attempt`-th (0-based) throttled try: half fixed, half jitter."""
         delay = min(self._max_delay, self._base_delay * 2.0**attempt)
         return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 - jitter, not crypto
-
-
-@dataclass
-class FakeEmailSender:
-    """Records messages; `refuse` makes it fail like SES refusing a sender."""
-
-    sent: list[OutgoingEmail] = field(default_factory=list)
-    refuse: set[str] = field(default_factory=set)
-
-    def send(self, email: OutgoingEmail) -> str:
-        if email.to in self.refuse or email.sender in self.refuse:
-            raise EmailRefusedError("MessageRejected", f"refused: {email.to}")
-        self.sent.append(email)
-        return f"fake-{len(self.sent)}"

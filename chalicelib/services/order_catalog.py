@@ -4,12 +4,12 @@ this customer may order it, its quantity rules, and its effective price tiers fo
 An order action reads everything it needs in one BatchGet (services/orders.py): it asks the port
 which keys its lines need (`keys`) and, once they are read, for the offers (`offers`). Nothing is
 remembered between requests. The adapter over the product store lives in services/catalog_offers.py;
-unit tests use `FakeCatalog`, and a contract test runs the same checks against both.
+unit tests use devstack/fakes.py's `FakeCatalog`, and a contract test runs the same checks against both.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
@@ -71,38 +71,3 @@ class Catalog(Protocol):
         user, when it is hidden). `found`: what the action's BatchGet read of `keys`. A ref by sku or
         barcode names its product only through its guard, so its product is read now (a second round)."""
         ...
-
-
-@dataclass
-class FakeCatalog:
-    """In-memory catalog for unit tests: products by id, sku and barcode."""
-
-    products: dict[str, Offer] = field(default_factory=dict)
-    barcodes: dict[str, str] = field(default_factory=dict)
-    hidden: set[str] = field(default_factory=set)
-
-    def add(self, offer: Offer, barcode: str | None = None) -> Offer:
-        self.products[offer.product_id] = offer
-        if barcode:
-            self.barcodes[barcode.lower()] = offer.product_id
-        return offer
-
-    def keys(self, tenant: str, customer_id: str, refs: list[ProductRef]) -> list[Key]:
-        return []  # nothing to read: it is all in memory
-
-    def offers(
-        self, tenant: str, customer: Customer, refs: list[ProductRef], *, staff: bool, found: Refs
-    ) -> list[Offer | None]:
-        out: list[Offer | None] = []
-        for ref in refs:
-            # SKUs and barcodes match regardless of case, as in the real catalog.
-            sku = (ref.sku or "").lower()
-            pid = (
-                ref.product_id
-                or self.barcodes.get((ref.barcode or "").lower())
-                or next((p.product_id for p in self.products.values() if sku and p.sku.lower() == sku), None)
-            )
-            offer = self.products.get(pid or "")
-            # Like the real catalog: to a customer user a hidden product does not exist.
-            out.append(None if offer is not None and offer.product_id in self.hidden and not staff else offer)
-        return out

@@ -1,4 +1,4 @@
-"""`python -m chalicelib.local` as a developer runs it: a subprocess on free ports, talked to over HTTP.
+"""`python -m devstack` as a developer runs it: a subprocess on free ports, talked to over HTTP.
 
 The stack's own `.local` folder is a temporary one (ORDERGATE_LOCAL_DIR), so these tests never touch
 the developer's signing key or outbox.
@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib import config
-from chalicelib.local.ports import free_port, port_in_use
+from devstack import settings
+from devstack.ports import free_port, port_in_use
 
 pytestmark = pytest.mark.e2e
 
@@ -80,9 +80,9 @@ def stack_env(aws_port: int, api_port: int, local_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
-            config.LOCAL_AWS_PORT: str(aws_port),
-            config.LOCAL_API_PORT: str(api_port),
-            config.LOCAL_DIR: str(local_dir),
+            settings.LOCAL_AWS_PORT: str(aws_port),
+            settings.LOCAL_API_PORT: str(api_port),
+            settings.LOCAL_DIR: str(local_dir),
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -97,7 +97,7 @@ def start_stack(workdir: Path, local_dir: Path | None = None) -> Stack:
     log = workdir / f"stack-{api_port}.log"
     with log.open("wb") as out:  # a file, not a pipe: a chatty child never blocks on a full pipe
         process = subprocess.Popen(
-            [sys.executable, "-m", "chalicelib.local"],
+            [sys.executable, "-m", "devstack"],
             cwd=ROOT,
             env=stack_env(aws_port, api_port, local_dir),
             stdout=out,
@@ -185,7 +185,7 @@ def test_a_new_customer_user_finds_a_welcome_email_in_the_outbox(stack: Stack):
 
 def test_a_second_start_on_the_same_ports_says_which_port_is_in_use(stack: Stack, tmp_path: Path):
     result = subprocess.run(
-        [sys.executable, "-m", "chalicelib.local"],
+        [sys.executable, "-m", "devstack"],
         cwd=ROOT,
         env=stack_env(stack.aws_port, stack.api_port, tmp_path / ".local"),
         capture_output=True,

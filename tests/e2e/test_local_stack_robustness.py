@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.local.ports import port_in_use
+from devstack.ports import port_in_use
 from tests.e2e.test_local_stack import MAIL_SECONDS, Stack, mail_to, start_stack
 
 pytestmark = pytest.mark.e2e

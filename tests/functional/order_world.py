@@ -14,9 +14,10 @@ import pytest
 
 from chalicelib.bootstrap import get_services
 from chalicelib.domain.pricing import PriceRule, Tier
-from chalicelib.services.order_catalog import FakeCatalog, Offer
+from chalicelib.services.order_catalog import Offer
 from chalicelib.services.orders import OrderService
 from chalicelib.storage.orders import DynamoOrderStore
+from devstack.fakes import FakeCatalog
 from tests.functional.conftest import USER_PASSWORD, Api, create_customer, create_user
 
 D = Decimal

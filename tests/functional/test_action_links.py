@@ -17,11 +17,12 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib.bootstrap import get_services
-from chalicelib.notifications.sender import FakeEmailSender, OutgoingEmail
+from chalicelib.notifications.sender import OutgoingEmail
 from chalicelib.services.action_links import ActionLinks
 from chalicelib.storage import action_links, keys
 from chalicelib.storage.items import ActionLinkItem, BudgetItem
 from chalicelib.storage.orders import DynamoOrderStore
+from devstack.fakes import FakeEmailSender
 from tests.functional.conftest import Api, Reply, create_user
 from tests.functional.order_world import World
 from tests.stream_tap import StreamTap, run

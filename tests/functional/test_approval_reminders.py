@@ -13,11 +13,12 @@ import pytest
 
 from app import approval_reminders
 from chalicelib.bootstrap import get_services
-from chalicelib.notifications.sender import FakeEmailSender, OutgoingEmail
+from chalicelib.notifications.sender import OutgoingEmail
 from chalicelib.services.approval_reminders import ApprovalReminders
 from chalicelib.storage import keys
 from chalicelib.storage.items import ApprovalDueItem
 from chalicelib.storage.orders import DynamoOrderStore
+from devstack.fakes import FakeEmailSender
 from tests.functional.order_world import World
 from tests.functional.test_action_links import JSON, token_of
 from tests.stream_tap import StreamTap, run

@@ -11,9 +11,10 @@ from chalicelib.bootstrap import get_services
 from chalicelib.domain.model import Customer
 from chalicelib.domain.pricing import PriceRule, Tier
 from chalicelib.services.catalog_offers import CatalogOffers
-from chalicelib.services.order_catalog import Catalog, FakeCatalog, Offer, ProductRef
+from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
 from chalicelib.storage import customers
 from chalicelib.storage.refs import load as load_refs
+from devstack.fakes import FakeCatalog
 from tests.functional.conftest import Api, create_customer
 
 D = Decimal

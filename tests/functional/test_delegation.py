@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import get_services
-from chalicelib.notifications.sender import FakeEmailSender
+from devstack.fakes import FakeEmailSender
 from tests.functional.conftest import USER_PASSWORD, Api, create_customer, create_user
 from tests.functional.order_world import World
 from tests.functional.test_action_links import JSON, token_of

@@ -13,8 +13,8 @@ import pytest
 
 from app import on_ses_event
 from chalicelib.bootstrap import get_services
-from chalicelib.notifications.sender import FakeEmailSender
 from chalicelib.storage import notified
+from devstack.fakes import FakeEmailSender
 from tests.functional.order_world import World
 from tests.stream_tap import StreamTap, run
 

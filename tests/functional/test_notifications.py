@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import get_services
-from chalicelib.notifications.sender import FakeEmailSender, OutgoingEmail
+from chalicelib.notifications.sender import OutgoingEmail
+from devstack.fakes import FakeEmailSender
 from tests.functional.conftest import create_customer, create_user
 from tests.functional.order_world import World
 from tests.stream_tap import StreamTap, run

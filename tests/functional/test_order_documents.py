@@ -1,6 +1,6 @@
 """Order documents (API.md "Order documents") through the real app on moto S3: the presigned POST accepts
 exactly the declared file (moto enforces no POST policy: tests/conftest.py puts S3's check in front of it,
-chalicelib/local/s3_post_policy.py), the S3 event makes a document available, downloads are presigned GETs
+devstack/s3_post_policy.py), the S3 event makes a document available, downloads are presigned GETs
 that answer the original filename as an attachment, and every caller sees exactly their documents."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ user would use it, points 8 and 9)."""
 from __future__ import annotations
 
 from chalicelib.bootstrap import get_services
-from chalicelib.notifications.sender import FakeEmailSender
+from devstack.fakes import FakeEmailSender
 from tests.functional.conftest import create_customer
 from tests.functional.order_world import World
 from tests.stream_tap import StreamTap, run

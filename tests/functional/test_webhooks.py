@@ -19,12 +19,12 @@ import pytest
 
 from bench.counting import storage_counter
 from chalicelib.bootstrap import get_services
-from chalicelib.notifications.sender import FakeEmailSender
 from chalicelib.webhooks import urls
 from chalicelib.webhooks.delivery import Pipeline
 from chalicelib.webhooks.handlers import handle_sqs_batch
 from chalicelib.webhooks.post import Outcome
 from chalicelib.webhooks.runtime import SqsQueue
+from devstack.fakes import FakeEmailSender
 from tests.functional.order_world import World
 from tests.stream_tap import StreamTap, run
 

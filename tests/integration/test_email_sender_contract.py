@@ -10,7 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.notifications.sender import EmailSender, FakeEmailSender, OutgoingEmail, SesEmailSender
+from chalicelib.notifications.sender import EmailSender, OutgoingEmail, SesEmailSender
+from devstack.fakes import FakeEmailSender
 
 MAIL = OutgoingEmail(
     sender="orders@acme.example",

@@ -1,5 +1,5 @@
 """DynamoDB's key-size limits, locally: moto is given the limits real DynamoDB enforces on reads
-(chalicelib/local/key_limits.py), and a read refused for its key is a 404 (storage/table.py), the
+(devstack/key_limits.py), and a read refused for its key is a 404 (storage/table.py), the
 one backstop behind the API's own id checks."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """moto's TransactWriteItems as the tests, the bench and the local stack run it
-(`chalicelib/local/isolation.py`): a refused transaction writes nothing and leaves no stream record,
+(`devstack/isolation.py`): a refused transaction writes nothing and leaves no stream record,
 a failed write is undone item by item, and no transaction copies or replaces the table."""
 
 from __future__ import annotations

@@ -8,12 +8,13 @@ import dataclasses
 import pytest
 
 from chalicelib.notifications.events import Links
-from chalicelib.notifications.sender import FakeEmailSender, OutgoingEmail
+from chalicelib.notifications.sender import OutgoingEmail
 from chalicelib.notifications.service import NotificationService
 from chalicelib.services.action_links import LinkIssuer
 from chalicelib.storage import notified
 from chalicelib.storage.items import NotificationSentItem
 from chalicelib.storage.notified import LEASE_SECONDS, ClaimHeldError
+from devstack.fakes import FakeEmailSender
 
 MAIL = OutgoingEmail("orders@acme.example", "Buyer@Bistro.example", "s", "t", "<p>h</p>", "confirmed:order:1:v4")
 NOW = 1_800_000_000.0

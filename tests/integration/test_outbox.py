@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.local.outbox import Outbox
+from devstack.outbox import Outbox
 
 SENDER = "orders@demo.example.com"
 ACCEPTED_AT = datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)

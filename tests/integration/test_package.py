@@ -8,6 +8,7 @@ about a second. Deselect with `-m "not package"` for a quick loop.
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -146,6 +147,32 @@ def test_deployment_zip_holds_the_app_and_linux_wheels_only(packaged):
     assert {"app.py", "chalicelib", "chalice", "pynamodb", "pydantic_core", "argon2", "jwt"} <= top
     assert not top & {"tests", "infra", "moto", "cfnlint", ".chalice"}
     assert any(n.startswith("pydantic_core/") and n.endswith("x86_64-linux-gnu.so") for n in names)
+
+
+def test_deployment_zip_ships_production_code_only(packaged):
+    """The local stack, the emulator patches, the fakes and the tests stay out of the Lambda: not
+    as a folder, not copied into chalicelib/, not imported by what ships."""
+    root = Path(__file__).resolve().parents[2]
+    zipped = zipfile.ZipFile(packaged.with_name("deployment.zip"))
+    ours = [n for n in zipped.namelist() if n == "app.py" or n.startswith("chalicelib/")]
+    development = {
+        path.read_bytes()
+        for folder in ("devstack", "tests", "bench")
+        for path in (root / folder).rglob("*.py")
+        if path.stat().st_size > 0
+    }
+
+    assert not {n.split("/")[0] for n in zipped.namelist()} & {"devstack", "tests", "bench", "events", "scripts"}
+    assert any(n.startswith("chalicelib/storage/") for n in ours)  # the check looks at the real thing
+    for name in (n for n in ours if n.endswith(".py")):
+        source = zipped.read(name)
+        assert source not in development, name
+        tree = ast.parse(source)
+        imported = {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+        imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not {m for m in imported if m.split(".")[0] in {"devstack", "tests", "moto", "bench"}}, name
+        fakes = [n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name.startswith("Fake")]
+        assert fakes == [], name
 
 
 def test_api_gateway_answers_an_unknown_path_with_a_404_in_our_envelope(sam):

@@ -10,8 +10,8 @@ import pytest
 
 from app import on_table_change
 from chalicelib.bootstrap import get_services
-from chalicelib.notifications.sender import FakeEmailSender
 from chalicelib.services.tenants import create_tenant
+from devstack.fakes import FakeEmailSender
 from tests.events import combine, load_event
 
 

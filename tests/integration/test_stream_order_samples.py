@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from chalicelib.bootstrap import get_services
-from chalicelib.notifications.replay import seed
-from chalicelib.notifications.sender import FakeEmailSender
+from devstack.fakes import FakeEmailSender
+from devstack.replay import seed
 from tests.events import combine, load_event
 from tests.stream_tap import run
 

@@ -14,8 +14,8 @@ from chalice.app import DynamoDBEvent
 
 from chalicelib.bootstrap import get_services
 from chalicelib.config import get_settings
-from chalicelib.local.worker import StreamWorker, epoch_seconds, lambda_event, lambda_record
 from chalicelib.services.tenants import create_tenant
+from devstack.worker import StreamWorker, epoch_seconds, lambda_event, lambda_record
 
 STREAM_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/ordergate/stream/2026-01-01T00:00:00.000"
 

@@ -2,7 +2,7 @@
 under TYPE_CHECKING too: a lazy import is still a dependency). One composition root (bootstrap.py) builds
 every service and hands each its collaborators; below it, calls only go down:
 
-    bootstrap.py (and the commands: cli.py, notifications/replay.py)
+    bootstrap.py (and the operator's command, cli.py)
       api/            the HTTP side             notifications/   the stream's side (e-mails)
       services/       use cases
       webhooks/       the delivery pipeline the webhook service and the stream hand events to
@@ -25,9 +25,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "chalicelib"
-DEVELOPMENT = ("chalicelib.local",)  # the local stack: not part of the Lambda's layers
-
-ENTRY = frozenset({"chalicelib.bootstrap", "chalicelib.cli", "chalicelib.notifications.replay"})
+ENTRY = frozenset({"chalicelib.bootstrap", "chalicelib.cli"})
 RANK = {
     "api": 6,
     "notifications": 6,
@@ -49,9 +47,7 @@ LOCATOR_USERS = ("api",)
 def modules() -> dict[str, Path]:
     found = {}
     for path in sorted(PACKAGE.rglob("*.py")):
-        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
-        if not name.startswith(DEVELOPMENT):
-            found[name] = path
+        found[".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")] = path
     return found
 
 

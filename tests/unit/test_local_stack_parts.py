@@ -11,30 +11,30 @@ from pathlib import Path
 import pytest
 
 from chalicelib import config
-from chalicelib.local import environment
-from chalicelib.local.loop import PollingThread
-from chalicelib.local.ports import free_port, port_in_use
-from chalicelib.local.stack import Running, banner, busy_ports
+from devstack import environment, settings
+from devstack.loop import PollingThread
+from devstack.ports import free_port, port_in_use
+from devstack.stack import Running, banner, busy_ports
 
 
 def test_local_settings_default_to_the_documented_ports_and_folder(monkeypatch: pytest.MonkeyPatch):
-    for var in (config.LOCAL_AWS_PORT, config.LOCAL_API_PORT, config.LOCAL_DIR):
+    for var in (settings.LOCAL_AWS_PORT, settings.LOCAL_API_PORT, settings.LOCAL_DIR):
         monkeypatch.delenv(var, raising=False)
-    assert config.LocalSettings.from_env() == config.LocalSettings("127.0.0.1", 5000, 8000, None)
+    assert settings.LocalSettings.from_env() == settings.LocalSettings("127.0.0.1", 5000, 8000, None)
 
 
 def test_local_settings_read_ports_and_folder_from_the_environment(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv(config.LOCAL_AWS_PORT, "5123")
-    monkeypatch.setenv(config.LOCAL_API_PORT, "8123")
-    monkeypatch.setenv(config.LOCAL_DIR, "/tmp/elsewhere")
-    assert config.LocalSettings.from_env() == config.LocalSettings("127.0.0.1", 5123, 8123, "/tmp/elsewhere")
+    monkeypatch.setenv(settings.LOCAL_AWS_PORT, "5123")
+    monkeypatch.setenv(settings.LOCAL_API_PORT, "8123")
+    monkeypatch.setenv(settings.LOCAL_DIR, "/tmp/elsewhere")
+    assert settings.LocalSettings.from_env() == settings.LocalSettings("127.0.0.1", 5123, 8123, "/tmp/elsewhere")
 
 
 @pytest.mark.parametrize("value", ["http", "0", "70000", "-1"])
 def test_a_port_that_is_not_a_port_is_refused_with_its_variable_name(monkeypatch: pytest.MonkeyPatch, value: str):
-    monkeypatch.setenv(config.LOCAL_API_PORT, value)
-    with pytest.raises(ValueError, match=config.LOCAL_API_PORT):
-        config.LocalSettings.from_env()
+    monkeypatch.setenv(settings.LOCAL_API_PORT, value)
+    with pytest.raises(ValueError, match=settings.LOCAL_API_PORT):
+        settings.LocalSettings.from_env()
 
 
 def test_the_signing_key_is_made_once_kept_private_and_reused(tmp_path: Path):
@@ -68,10 +68,10 @@ def test_a_listening_port_is_in_use_and_a_closed_one_is_not():
         listener.listen()
         port = listener.getsockname()[1]
         assert port_in_use("127.0.0.1", port)
-        local = config.LocalSettings("127.0.0.1", port, free_port(), None)
+        local = settings.LocalSettings("127.0.0.1", port, free_port(), None)
         (problem,) = busy_ports(local)
         assert f"port {port} (the AWS emulator) is in use" in problem
-        assert config.LOCAL_AWS_PORT in problem
+        assert settings.LOCAL_AWS_PORT in problem
     assert not port_in_use("127.0.0.1", port)
 
 

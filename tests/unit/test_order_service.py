@@ -15,8 +15,9 @@ from chalicelib.domain.model import Customer, TenantSettings, User
 from chalicelib.domain.orders import EventType, OrderStatus
 from chalicelib.domain.permissions import UserKind
 from chalicelib.domain.pricing import PriceRule
-from chalicelib.services.order_catalog import FakeCatalog, Offer, ProductRef
+from chalicelib.services.order_catalog import Offer, ProductRef
 from chalicelib.services.orders import OrderService
+from devstack.fakes import FakeCatalog
 from tests.fake_order_store import InMemoryOrderStore
 
 D = Decimal

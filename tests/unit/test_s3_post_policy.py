@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.local.s3_post_policy import PolicyRefusal, check_post
+from devstack.s3_post_policy import PolicyRefusal, check_post
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 

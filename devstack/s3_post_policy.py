@@ -10,7 +10,7 @@ refused) and answers as S3 does: 403 AccessDenied "Invalid according to Policy",
 EntityTooSmall. It does not verify the signature (moto knows no secret keys); S3 does.
 
 `after_upload` hooks let the local stack feed the S3 event handler when an object lands
-(chalicelib/local/uploads.py).
+(devstack/uploads.py).
 """
 
 from __future__ import annotations

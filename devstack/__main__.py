@@ -1,4 +1,4 @@
-"""`python -m chalicelib.local` (= `make run`): the whole local stack in one process. See stack.py."""
+"""`python -m devstack` (= `make run`): the whole local stack in one process. See stack.py."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 
-from chalicelib.config import LocalSettings
+from devstack.settings import LocalSettings
 
 
 def main() -> int:
@@ -18,7 +18,7 @@ def main() -> int:
     except ValueError as exc:
         print(f"ordergate local: {exc}", file=sys.stderr)
         return 2
-    from chalicelib.local import stack  # after logging is set up: importing it loads moto and chalice
+    from devstack import stack  # after logging is set up: importing it loads moto and chalice
 
     return stack.run(local)
 

@@ -31,14 +31,14 @@ from types import FrameType
 from typing import Any
 
 from chalicelib import config
-from chalicelib.local import environment
-from chalicelib.local.api import ApiServer
-from chalicelib.local.emulator import Emulator
-from chalicelib.local.loop import PollingThread
-from chalicelib.local.outbox import Outbox
-from chalicelib.local.ports import port_in_use
-from chalicelib.local.seed import DEMO_ADMIN, DEMO_PASSWORD, DEMO_TENANT, seed_demo, verify_sender_domain
-from chalicelib.local.worker import StreamWorker
+from devstack import environment, settings
+from devstack.api import ApiServer
+from devstack.emulator import Emulator
+from devstack.loop import PollingThread
+from devstack.outbox import Outbox
+from devstack.ports import port_in_use
+from devstack.seed import DEMO_ADMIN, DEMO_PASSWORD, DEMO_TENANT, seed_demo, verify_sender_domain
+from devstack.worker import StreamWorker
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +61,10 @@ class Running:
     seeded: bool
 
 
-def busy_ports(local: config.LocalSettings) -> list[str]:
+def busy_ports(local: settings.LocalSettings) -> list[str]:
     wanted = [
-        (local.aws_port, "the AWS emulator", config.LOCAL_AWS_PORT),
-        (local.api_port, "the API", config.LOCAL_API_PORT),
+        (local.aws_port, "the AWS emulator", settings.LOCAL_AWS_PORT),
+        (local.api_port, "the API", settings.LOCAL_API_PORT),
     ]
     return [
         f"port {port} ({what}) is in use on {local.host}; free it or set {var} to another port"
@@ -73,7 +73,7 @@ def busy_ports(local: config.LocalSettings) -> list[str]:
     ]
 
 
-def run(local: config.LocalSettings) -> int:
+def run(local: settings.LocalSettings) -> int:
     """Start everything, wait for Ctrl-C or SIGTERM, stop everything. Returns the exit status."""
     if local.aws_port == local.api_port:
         print(f"ordergate local: the AWS emulator and the API cannot share port {local.api_port}.", file=sys.stderr)
@@ -130,7 +130,7 @@ def _load_app() -> Any:
     return app
 
 
-def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
+def _start(local: settings.LocalSettings, cleanup: ExitStack) -> Running:
     local_dir = Path(local.local_dir).resolve() if local.local_dir else PROJECT_ROOT / ".local"
     region = config.Settings.from_env().region
     emulator = Emulator(local.host, local.aws_port, region)
@@ -152,7 +152,7 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     emulator.start()
     cleanup.callback(emulator.stop)
     # Webhooks (issue 15): the queues in the emulator's SQS, before the settings are read.
-    from chalicelib.local import webhooks as local_webhooks
+    from devstack import webhooks as local_webhooks
 
     queue_url, _ = local_webhooks.create_queues(emulator.client("sqs"), config.webhook_queue_name())
     environment.apply(
@@ -198,7 +198,7 @@ def _start(local: config.LocalSettings, cleanup: ExitStack) -> Running:
     seeded = seed_demo(services.passwords, portal_url=api_url)
 
     app = _load_app()
-    from chalicelib.local.uploads import feed_uploads
+    from devstack.uploads import feed_uploads
 
     handler = sys.modules["app"].on_document_uploaded  # the Lambda handler, as S3 would call it
     feed_uploads(services.settings.documents_bucket, region, handler, s3)
@@ -250,8 +250,9 @@ def banner(r: Running) -> str:
         [
             "",
             "OrderGate local stack is running",
-            f"  API            {r.api_url}   (port: {config.LOCAL_API_PORT})",
-            f"  AWS emulator   {r.aws_url}   (port: {config.LOCAL_AWS_PORT}; DynamoDB, DynamoDB Streams, SES, S3, SQS)",
+            f"  API            {r.api_url}   (port: {settings.LOCAL_API_PORT})",
+            f"  AWS emulator   {r.aws_url}   "
+            f"(port: {settings.LOCAL_AWS_PORT}; DynamoDB, DynamoDB Streams, SES, S3, SQS)",
             f"  Table          {r.table_name}  (its stream feeds the Lambda stream handler)",
             f"  Demo login     tenant {DEMO_TENANT}, username {DEMO_ADMIN}, password {DEMO_PASSWORD}  ({seeded})",
             f"  Outbox         {r.outbox}/  (one .eml per e-mail SES accepted)",

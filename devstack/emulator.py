@@ -12,7 +12,7 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
-from chalicelib.local.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
+from devstack.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
 """Feed stream events from files to the stream handler, by hand (see events/README.md).
 
     # self-contained: an in-process moto, the sample world, e-mails printed instead of sent
-    python -m chalicelib.notifications.replay --moto --seed events/sample_world.json events/stream_order_submitted.json
+    python -m devstack.replay --moto --seed events/sample_world.json events/stream_order_submitted.json
 
     # against the configured table and SES (the local stack's environment, or an AWS profile)
-    python -m chalicelib.notifications.replay events/stream_order_submitted.json
+    python -m devstack.replay events/stream_order_submitted.json
 
 Each file is a Lambda DynamoDB-stream event ({"Records": [...]}); several files are fed in turn.
 The handler's answer (`batchItemFailures`) is printed per file.
@@ -44,8 +44,8 @@ def _in_moto() -> Iterator[Any]:
 
     for name in (config.DYNAMODB_ENDPOINT, config.SES_ENDPOINT):
         os.environ.pop(name, None)  # moto intercepts AWS's own endpoints only
-    from chalicelib.notifications.sender import FakeEmailSender
     from chalicelib.storage import table
+    from devstack.fakes import FakeEmailSender
 
     with mock_aws():
         bootstrap.reset()
@@ -57,7 +57,7 @@ def _in_moto() -> Iterator[Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m chalicelib.notifications.replay", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devstack.replay", description=__doc__)
     parser.add_argument("events", nargs="+", type=Path, help="stream event files (JSON)")
     parser.add_argument(
         "--seed", type=Path, help='items to put first: {"Items": [...]} (e.g. events/sample_world.json)'

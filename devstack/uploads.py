@@ -41,7 +41,7 @@ def s3_event(bucket: str, key: str, size: int, region: str) -> dict[str, Any]:
 
 def feed_uploads(bucket: str, region: str, handler: Callable[[dict[str, Any], Any], Any], s3: Any) -> None:
     """Call `handler(event, context)` for every object uploaded to `bucket` through a presigned POST."""
-    from chalicelib.local.s3_post_policy import after_upload, enforce_post_policies
+    from devstack.s3_post_policy import after_upload, enforce_post_policies
 
     enforce_post_policies()
 
