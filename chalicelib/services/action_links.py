@@ -5,8 +5,7 @@ A link is `{public_api_url}/actions/{token}`. The token is `{tenant}_{approver}_
 tenant (its slugs have no `_`), the user the e-mail went to, the approver they stand in for (empty unless a
 delegate's), and 128 random bits (base64url). The ids are not secret; they let the decision read the link
 and the approver together (see `decide`). Only the token's SHA-256 is stored, as the link's key, bound to one
-approver and to the order version the e-mail was about, valid `LINK_HOURS`. Links issued before tokens named
-their users (`{tenant}_{secret}`) keep working: their users are read after the link.
+approver and to the order version the e-mail was about, valid `LINK_HOURS`.
 
 Opening a link (GET, HEAD) never changes anything: mail scanners open links. The decision is a POST of
 the page's form, and it is exactly `OrderService.approve` / `reject` run as that approver, with the
@@ -57,12 +56,10 @@ DECIDING_ACTIONS = ("approve", "reject", "cancel", "edit", "submit", "remind", "
 
 
 def new_token(tenant: str, approver_id: str, on_behalf_of: str | None = None) -> str:
-    """A token naming the link's users; one that cannot name them (an id with other characters than a
-    ULID's) is issued as before, without them, and costs its decision one more read."""
-    secret = secrets.token_urlsafe(TOKEN_BYTES)
+    """A token naming the link's users (ids are ULIDs: a token can carry them) beside 128 random bits."""
     if not _ID.match(approver_id) or (on_behalf_of is not None and not _ID.match(on_behalf_of)):
-        return f"{tenant}_{secret}"
-    return f"{tenant}_{approver_id}_{on_behalf_of or ''}_{secret}"
+        raise ValueError("A link names users by their ids (ULIDs).")
+    return f"{tenant}_{approver_id}_{on_behalf_of or ''}_{secrets.token_urlsafe(TOKEN_BYTES)}"
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,7 @@ class Named:
     """What a token says of itself; trusted only once the link its whole hash names agrees (`names`)."""
 
     tenant: str
-    approver_id: str | None = None  # None: a token that names no users (issued before they did)
+    approver_id: str
     on_behalf_of: str | None = None
 
     def names(self, link: ActionLink) -> bool:
@@ -78,21 +75,14 @@ class Named:
 
 
 def parse(token: str) -> Named | None:
-    """The tenant, and the users if the token names them. A token of the older form has 22 characters after
-    the tenant, too few to look like one that names users; were one to, no link would agree with its ids
-    (`Named.names`) and it would take the older path all the same."""
+    """The tenant and the users a token names; None for anything that is not a token."""
     m = _TOKEN.match(token)
     if not m:
         return None
     parts = m.group(2).split("_", 2)
     if len(parts) == 3 and _ID.match(parts[0]) and (parts[1] == "" or _ID.match(parts[1])) and len(parts[2]) >= 22:
         return Named(m.group(1), parts[0], parts[1] or None)
-    return Named(m.group(1))
-
-
-def tenant_of(token: str) -> str | None:
-    named = parse(token)
-    return named.tenant if named else None
+    return None
 
 
 def iso(at: datetime) -> str:
@@ -175,9 +165,9 @@ class ActionLinks(LinkIssuer):
 
     @staticmethod
     def _link(token: str) -> ActionLink:
-        tenant = tenant_of(token)
-        link = action_links.get(tenant, action_links.token_hash(token)) if tenant else None
-        if link is None:
+        named = parse(token)
+        link = action_links.get(named.tenant, action_links.token_hash(token)) if named else None
+        if link is None or named is None or not named.names(link):
             raise NotFoundError("link")
         return link
 
@@ -231,13 +221,10 @@ class ActionLinks(LinkIssuer):
         if named is None:
             raise NotFoundError("link")
         hashed = action_links.token_hash(token)
-        user_ids = [u for u in (named.approver_id, named.on_behalf_of) if u]
+        user_ids = [named.approver_id, *([named.on_behalf_of] if named.on_behalf_of else [])]
         link, acting = action_links.read(named.tenant, hashed, user_ids, named.on_behalf_of)
-        if link is None:
+        if link is None or not named.names(link):
             raise NotFoundError("link")
-        if not named.names(link):  # a token of the older form: its users are read now
-            user_ids = [u for u in (link.approver_id, link.on_behalf_of) if u]
-            acting = action_links.acting(link.tenant, user_ids, link.on_behalf_of)
         return link, acting
 
     def _approver(self, link: ActionLink, acting: Acting) -> Principal:
