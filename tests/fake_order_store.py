@@ -154,9 +154,6 @@ class InMemoryOrderStore:
         refs.budgets = {k: self.budgets[k] for k in reads.extra if k in self.budgets}
         return refs
 
-    def counter_value(self, tenant: str) -> int:
-        return self.counters.get(tenant, 0)
-
     def customer(self, tenant: str, customer_id: str) -> Customer | None:
         return self.customers.get((tenant, customer_id))
 

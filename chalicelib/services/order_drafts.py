@@ -97,8 +97,7 @@ class Drafts(OrderWrites):
                 offers = [o for o, line in zip(r.offers, source.lines, strict=True) if _kept(line, lines)]
             else:
                 offers = r.offers
-            last = r.refs.order_counter if r.refs.order_counter is not None else self._store.counter_value(t)
-            number = last + 1
+            number = r.refs.order_counter + 1
             order = Order(
                 id=new_id(),
                 tenant=t,

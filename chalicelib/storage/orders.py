@@ -315,14 +315,6 @@ def _claim_number(tx: Any, tenant: str, number: int) -> None:
     tx.update(counter, actions=actions, condition=read, add_version_condition=False)
 
 
-def counter_value(tenant: str) -> int:
-    """The last order number handed out, read on its own (a counter written before it carried its type)."""
-    try:
-        return int(CounterItem.get(*keys.order_counter(tenant)).value or 0)
-    except CounterItem.DoesNotExist:
-        return 0
-
-
 def bulk_load(tenant: str, orders: list[tuple[Order, str | None]]) -> None:
     """Write new orders (with their sales rep) as BatchWriteItem, without conditions: for loading
     volume only (the benchmark's 10,000 orders), never for a request."""
@@ -390,7 +382,6 @@ class DynamoOrderStore:
     # The module's functions are the store's operations (one definition each).
     load = staticmethod(load)
     save = staticmethod(save)
-    counter_value = staticmethod(counter_value)
     add_message = staticmethod(add_message)
     messages = staticmethod(list_messages)
     parents = staticmethod(customers.walk_ancestors)
