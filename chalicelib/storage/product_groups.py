@@ -64,7 +64,7 @@ def all_groups(tenant: str) -> list[ProductGroup]:
 @dataclass
 class GroupIndex:
     """The tenant's group index item (keys.product_group_index): every group by id. `version` 0: the
-    item does not exist yet (a tenant whose groups were all written before it existed, or none)."""
+    item does not exist yet (a tenant without groups)."""
 
     groups: dict[str, ProductGroup]
     version: int = 0
