@@ -174,6 +174,7 @@ class Services:
         return WebhookEndpoints(lambda: self.webhook_pipeline, self.settings.webhook_allow_local)
 
 
+AWS_ATTEMPTS = 5  # SES answers TooManyRequests when the account's sending rate is exceeded
 _lock = threading.Lock()
 _services: Services | None = None
 
@@ -185,8 +186,13 @@ def configure_storage(settings: Settings) -> None:
 
 
 def aws_client(service: str, settings: Settings, endpoint: str | None = None, config: Any = None) -> Any:
+    """A boto3 client that retries what AWS refuses for throttling or a passing fault itself: botocore's
+    standard retry mode (up to 5 attempts, exponential backoff with jitter), as PynamoDB's client does."""
     import boto3  # imported on first use: cold starts of routes that need no client skip it
+    from botocore.config import Config
 
+    retrying = Config(retries={"mode": "standard", "total_max_attempts": AWS_ATTEMPTS})
+    config = retrying.merge(config) if config is not None else retrying
     return boto3.client(service, region_name=settings.region, endpoint_url=endpoint, config=config)
 
 

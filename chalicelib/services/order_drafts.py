@@ -4,8 +4,6 @@ change."""
 
 from __future__ import annotations
 
-import random
-import time
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,6 +22,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Customer, TenantSettings
 from chalicelib.domain.orders import MAX_LINES, Action, Line, Order
 from chalicelib.domain.permissions import Permission
+from chalicelib.retry import attempts
 from chalicelib.services.order_catalog import Offer, ProductRef
 from chalicelib.services.order_lines_csv import parse_line_csv
 from chalicelib.services.order_store import Relied
@@ -82,7 +81,7 @@ class Drafts(OrderWrites):
         else:
             refs = [ref_of(x) for x in lines]
         walk = False
-        for attempt in range(ATTEMPTS):
+        for _ in attempts(ATTEMPTS, pause=0.005):
             r = self._reads(p, customer_id, refs=refs, settings=True, sites=[site_id] if site_id else [], counter=True)
             customer, settings = r.customer, r.settings
             if customer.status != "active":
@@ -136,7 +135,7 @@ class Drafts(OrderWrites):
                 )
                 return saved, skipped
             except NumberTakenError:
-                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
+                pass  # another order took the number: read the counter again
             except ParentsMovedError:
                 walk = True  # the customer's stored parents are out of date: read them level by level
         raise ConflictError("Orders are being created by others right now; try again.")

@@ -12,8 +12,6 @@ order_actions.py; who sees and may do what: order_visibility.py.
 from __future__ import annotations
 
 import copy
-import random
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -36,6 +34,7 @@ from chalicelib.domain.model import Customer, TenantSettings, User
 from chalicelib.domain.order_summary import OrderSummary
 from chalicelib.domain.orders import Line, Order, OrderStatus, new_line
 from chalicelib.domain.permissions import Permission
+from chalicelib.retry import attempts
 from chalicelib.services.document_files import DocumentFiles
 from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
 from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, OrderQuery, OrderStore, Reads, Relied
@@ -155,7 +154,7 @@ class OrderWrites:
         return self._idempotent(lambda: self._write(p, order_id, expected, change))
 
     def _write(self, p: Principal, order_id: str, expected: int | None, change: Change) -> Order:
-        for attempt in range(ATTEMPTS):
+        for _ in attempts(ATTEMPTS, pause=0.005):
             loaded = self._load(p, order_id)
             if expected is not None and loaded.order.version != expected:
                 raise VersionMismatchError()
@@ -184,7 +183,6 @@ class OrderWrites:
             except VersionMismatchError:
                 if expected is not None:
                     raise
-            time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
         raise ConflictError("The order is being changed by others right now; try again.")
 
     def _reads(

@@ -23,7 +23,6 @@ repaired by sending it again.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +32,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.pricing import PriceEntry, PriceList
+from chalicelib.retry import attempts
 from chalicelib.storage import keys
 from chalicelib.storage.items import (
     BaseItem,
@@ -268,8 +268,7 @@ def _transact(
 ) -> None:
     """One transaction; `copy_only`: just these changes' by-product copies."""
     copy_puts, copy_deletes = copy_only if copy_only is not None else (puts, deletes)
-    attempt = 0
-    while True:
+    for attempt in attempts(TX_RETRIES, pause=0.05):
         tx = LabelledTx()
         for v in verifies:
             tx.check(v.label, v.model, v.key, v.condition)
@@ -291,9 +290,7 @@ def _transact(
             failed, conflict = tx.failed(exc)
             if failed:
                 raise RefusedError(failed) from exc
-            attempt += 1
-            if conflict and attempt < TX_RETRIES:
-                time.sleep(0.05 * attempt)
+            if conflict and attempt + 1 < TX_RETRIES:
                 continue
             if conflict:
                 raise ConflictError("The prices are being changed by someone else; try again.") from exc

@@ -5,8 +5,6 @@ read or an order gets the groups of products it has not read yet in the BatchGet
 from __future__ import annotations
 
 import dataclasses
-import random
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -14,6 +12,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain.catalog import ProductGroup
 from chalicelib.domain.errors import ConflictError, DuplicateError, NotFoundError, VersionMismatchError
+from chalicelib.retry import attempts
 from chalicelib.storage import keys
 from chalicelib.storage.items import BaseItem, ProductGroupIndexItem, ProductGroupItem, UniqueItem
 from chalicelib.storage.mapping import item_values
@@ -107,7 +106,7 @@ def save_group(
     """Create (`group_id` None) or update a group: one BatchGet (the group and the index), one
     transaction (the group, its name guard moved when the name changes, the index). Without
     `expected` a concurrent change is read again and `change` re-applied to it."""
-    for attempt in range(GROUP_TX_RETRIES):
+    for attempt in attempts(GROUP_TX_RETRIES, pause=0.03):
         current, index = _read_for_group_write(tenant, group_id)
         if group_id is not None and current is None:
             raise NotFoundError("product group")
@@ -141,5 +140,4 @@ def save_group(
             if "old-name" in failed or attempt + 1 == GROUP_TX_RETRIES:
                 raise ConflictError("The product group changed while it was being saved; try again.") from exc
             # the group or the index moved (another group write), or a transaction conflict: read again
-            time.sleep(random.uniform(0.01, 0.03) * (attempt + 1))  # noqa: S311 (jitter, not a secret)
     raise ConflictError("The product group changed while it was being saved; try again.")

@@ -9,7 +9,7 @@ every service and hands each its collaborators; below it, calls only go down:
       auth/           tokens, passwords, the caller
       storage/        DynamoDB
       domain/         pure Python
-      config.py, logs.py, lazy.py
+      config.py, logs.py, lazy.py, retry.py
 
 A module may import its own package, and any package below its own. The one way up is a port: a
 storage adapter implements a protocol its service declares (`PORTS`), which imports only the domain.
@@ -37,6 +37,7 @@ RANK = {
     "config": 0,
     "logs": 0,
     "lazy": 0,
+    "retry": 0,
 }
 # Ports: protocols (and their values) a service declares and a storage adapter implements.
 PORTS = frozenset({"chalicelib.services.order_store", "chalicelib.services.document_files"})
