@@ -24,6 +24,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Address, CodeName, Customer, SecurityGroup, Site, TenantSettings, User
 from chalicelib.domain.permissions import BUILTIN_GROUPS, PERMISSION_KIND, Permission, UserKind
+from chalicelib.retry import attempts
 from chalicelib.services.updates import ATTEMPTS, apply_change
 from chalicelib.storage import customers, groups, keys, sites, tenants, users
 from chalicelib.storage.paging import Page
@@ -225,7 +226,7 @@ def _parents(
 def create_customer(principal: Principal, data: dict[str, Any]) -> Customer:
     principal.require_staff(P.CUSTOMERS_MANAGE)
     customer = Customer(id=new_id(), **{**data, "addresses": _addresses(data.get("addresses", []))})
-    for attempt in range(ATTEMPTS):
+    for attempt in attempts(ATTEMPTS, pause=0.01):
         chain, relied = _parents(
             principal,
             customer.id,
@@ -267,7 +268,7 @@ def update_customer(principal: Principal, customer_id: str, changes: dict[str, A
                 relied.extend(path)
         return after
 
-    for _ in range(ATTEMPTS):
+    for _ in attempts(ATTEMPTS, pause=0.01):
         try:
             return apply_change(
                 expected,

@@ -28,6 +28,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Customer
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.pricing import PriceEntry, PriceLevels, PriceList, Quote, effective_price
+from chalicelib.retry import attempts
 from chalicelib.storage import customers, keys, prices, refs, tenants
 from chalicelib.storage.paging import Page
 
@@ -208,7 +209,7 @@ def _replace_price_list(
     """One Query (header copy and entries), one transaction conditional on the header's version, with
     checks of the tenant's currency and of the products new to the list. Without If-Match a concurrent
     change is read again and this one applied on top."""
-    for attempt in range(prices.TX_RETRIES):
+    for attempt in attempts(prices.TX_RETRIES, pause=0.05):
         state = prices.list_state(tenant, list_id)
         if state is None:
             raise NotFoundError("price list")

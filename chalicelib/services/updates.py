@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from chalicelib.domain.errors import ConflictError, VersionMismatchError
+from chalicelib.retry import attempts
 
 ATTEMPTS = 5
 
@@ -28,7 +29,7 @@ def apply_change(
     change: Callable[[V], V],
     write: Callable[[V, V], V],
 ) -> V:
-    for _ in range(ATTEMPTS):
+    for _ in attempts(ATTEMPTS, pause=0.01):
         current = load()
         if expected is not None and current.version != expected:
             raise VersionMismatchError()
