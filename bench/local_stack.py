@@ -5,13 +5,13 @@
   the stream and the outbox polls SES every 0.2 s, so the figure is mostly those two intervals: a
   property of the developer stack, not of AWS (where Lambda polls the stream itself).
 - `measure_orders`: an order create + submit as a buyer, with 500 and then 50,000 items in the
-  table. moto copied the whole table for each transaction and sorted it for each Query, so this grew
-  with the table (with 4,000 imported products a create took 121 s); devstack/isolation.py
-  makes both cost what they touch. The filler items are copies of a real product item, written
-  straight to the emulator with BatchWriteItem (not 50,000 HTTP calls).
+  table. The stack's DynamoDB is DynamoDB Local (issue 26; before it, moto server, which copied the
+  whole table for each transaction until devstack/isolation.py). The filler items are copies of a
+  real product item, written straight to DynamoDB Local with BatchWriteItem (not 50,000 HTTP calls).
 
 The phases that are not moto in process: they start `python -m devstack` in a subprocess
-(moto server and the API on free localhost ports, a temporary .local/) and talk HTTP to it.
+(DynamoDB Local, moto server and the API on free localhost ports, a temporary .local/) and talk HTTP
+to it.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-STARTUP_SECONDS = 30
+STARTUP_SECONDS = 150  # DynamoDB Local's JVM: 5 s on an idle machine, 30-40 s measured on a loaded one
 MAIL_SECONDS = 20
 
 
@@ -84,6 +84,7 @@ class RunningStack:
     log: Path
     startup_s: float
     region: str
+    dynamodb: str
     table_name: str = "ordergate"
 
     def admin_token(self) -> str:
@@ -108,13 +109,14 @@ def running_stack() -> Iterator[RunningStack]:
     from chalicelib import config
     from devstack import settings
 
-    aws_port, api_port = _free_port(), _free_port()
+    aws_port, api_port, dynamodb_port = _free_port(), _free_port(), _free_port()
     with tempfile.TemporaryDirectory(prefix="ordergate-bench-") as tmp:
         local_dir = Path(tmp) / ".local"
         env = {
             **os.environ,
             settings.LOCAL_AWS_PORT: str(aws_port),
             settings.LOCAL_API_PORT: str(api_port),
+            settings.LOCAL_DYNAMODB_PORT: str(dynamodb_port),
             settings.LOCAL_DIR: str(local_dir),
             "PYTHONUNBUFFERED": "1",
         }
@@ -138,7 +140,9 @@ def running_stack() -> Iterator[RunningStack]:
                 except OSError:
                     time.sleep(0.1)
             startup_s = time.perf_counter() - started
-            yield RunningStack(api, f"http://127.0.0.1:{aws_port}", local_dir, log, startup_s, region)
+            yield RunningStack(
+                api, f"http://127.0.0.1:{aws_port}", local_dir, log, startup_s, region, f"http://127.0.0.1:{dynamodb_port}"
+            )
         finally:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -277,10 +281,12 @@ def _emulator_client(stack: RunningStack) -> Any:
 
     return boto3.client(
         "dynamodb",
-        endpoint_url=stack.aws,
+        endpoint_url=stack.dynamodb,
         region_name=stack.region,
+        # The stack's own credentials (devstack/environment.py): DynamoDB Local keeps a database per key.
         aws_access_key_id="local",
-        aws_secret_access_key="local",  # the emulator accepts any
+        aws_secret_access_key="local",
+        aws_session_token="local",
     )
 
 

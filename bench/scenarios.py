@@ -236,6 +236,36 @@ SHIPMENT = {"date": "2025-06-02", "document_number": "DN-1001", "carrier": "DHL"
 INVOICE = {"date": "2025-06-02", "number": "INV-1001", "amount": "120.00", "due_date": "2025-07-02"}
 PAYMENT = {"date": "2025-06-10", "reference": "BANK-7781", "amount": "120.00"}
 REASON = {"reason": "Wrong delivery week, sorry."}
+CREDIT_NOTE = {"date": "2025-06-12", "number": "CN-1001", "amount": "20.00", "reason": "Two units arrived damaged."}
+
+
+def invoiced_order(suffix: str, body: dict[str, Any]) -> Prepare:
+    """A request on a fresh confirmed order with an invoice of its gross."""
+
+    def prepare(w: World) -> Request:
+        o = w.order_in("confirmed")
+        w.ok("desk", "POST", f"/orders/{o['id']}/invoices", {**INVOICE, "amount": o["totals"]["gross"]})
+        return Request("POST", f"/orders/{o['id']}{suffix}", body)
+
+    return prepare
+
+
+def held_order(w: World) -> Request:
+    """A fresh order submitted past the branch's credit limit (lifted again at once)."""
+    branch = f"/customers/{w.ids['branch']}"
+    w.ok("admin", "PATCH", branch, {"credit_limit": "1.00"})
+    o = w.order_in("submitted")
+    w.ok("admin", "PATCH", branch, {"credit_limit": None})
+    assert o["credit_hold"], o
+    return Request("POST", f"/orders/{o['id']}/release-credit-hold")
+
+
+def statement(w: World) -> Request:
+    """The branch's statement with an invoice on it."""
+    o = w.order_in("confirmed")
+    w.ok("desk", "POST", f"/orders/{o['id']}/invoices", {**INVOICE, "amount": o["totals"]["gross"]})
+    return Request("GET", f"/customers/{w.ids['branch']}/statement")
+
 
 # Order actions read the order (a Query), what they need besides in one BatchGet (customer, caller,
 # settings, the month's budget, their lines' products, customer prices, list-prices items and the group
@@ -375,7 +405,7 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "PATCH /customers/{customer_id}",
         "admin",
-        lambda w: Request("PATCH", f"/customers/{new_customer(w)}", {"payment_terms": "60 days"}),
+        lambda w: Request("PATCH", f"/customers/{new_customer(w)}", {"payment_terms": 60}),
     ),
     # --- orders: lists and drafts -----------------------------------------------------------------------
     Scenario("GET /orders", "buyer", get("/orders")),
@@ -500,12 +530,18 @@ SCENARIOS: list[Scenario] = [
         on_order("confirmed", "POST", "/invoices", lambda o: INVOICE),
         expect=201,
     ),
+    # A money action: the order's Query, the customer and its ledger in one BatchGet, the transaction that
+    # writes the order and the ledger: 3.
     Scenario(
         "POST /orders/{order_id}/payments",
         "desk",
         on_order("confirmed", "POST", "/payments", lambda o: PAYMENT),
         expect=201,
     ),
+    Scenario("POST /orders/{order_id}/credit-notes", "desk", invoiced_order("/credit-notes", CREDIT_NOTE), expect=201),
+    Scenario("POST /orders/{order_id}/release-credit-hold", "desk", held_order),
+    # The customer, the settings and the ledger's summary in one BatchGet; the invoices in one Query: 2.
+    Scenario("GET /customers/{customer_id}/statement", "buyer", statement),
     Scenario(
         "POST /orders/{order_id}/reorder",
         "buyer",

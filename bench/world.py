@@ -256,7 +256,7 @@ def build(client: Client, background_orders: int = 30) -> World:
             "name": "Bistro Group Lyon",
             "parent_id": hq["id"],
             "sales_rep_id": world.ids["rep"],
-            "payment_terms": "30 days",
+            "payment_terms": 30,
             "approval_policy": "over_limit",
             "monthly_budget": "1000000.00",
             "price_list_id": world.ids["price_list"],

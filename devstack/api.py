@@ -16,7 +16,7 @@ from http import HTTPStatus
 from typing import Any
 
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalDevServer, LocalGateway, RouteMatcher
+from chalice.local import ChaliceRequestHandler, LocalDevServer, LocalGateway, RouteMatcher, ThreadedHTTPServer
 
 from chalicelib.api.errors import CODE_BY_STATUS, envelope, no_route_response
 
@@ -72,11 +72,22 @@ class _RequestHandler(ChaliceRequestHandler):
             pass
 
 
+class _Server(ThreadedHTTPServer):
+    """chalice's threaded server (a thread per connection) with a listen queue for a burst. socketserver
+    keeps 5 connections waiting to be accepted: the 6th of a burst is dropped (Linux: its client
+    tries again after 1 s, then 3 s, ...) or reset (other systems). 50 clients at once must all be
+    served at once (issue 23); the kernel caps the queue at net.core.somaxconn."""
+
+    request_queue_size = 128
+    daemon_threads = True  # a request in flight never holds up the stop (stack.py's watchdog)
+
+
 class ApiServer:
     def __init__(self, app: Any, host: str, port: int) -> None:
         self.url = f"http://{host}:{port}"
         config = Config.create(chalice_stage="local", app_name=app.app_name)
-        self._local = LocalDevServer(app, config, host, port, handler_cls=_RequestHandler)  # binds the port now
+        # Binds the port now.
+        self._local = LocalDevServer(app, config, host, port, handler_cls=_RequestHandler, server_cls=_Server)
         self._thread = threading.Thread(target=self._serve, name="api", daemon=True)
 
     def start(self) -> None:

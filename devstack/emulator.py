@@ -1,4 +1,5 @@
-"""The AWS emulator: moto's server in a thread of this process, on one port for every service.
+"""The AWS emulator: moto's server in a thread of this process, on one port for SES, S3 and SQS
+(DynamoDB is DynamoDB Local's: dynamodb_local.py).
 
 In process, so the outbox can read the mail SES accepted straight from moto's backends. State lives
 in memory and is fresh on every start.
@@ -11,8 +12,6 @@ import threading
 from typing import Any
 
 from moto.server import ThreadedMotoServer
-
-from devstack.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +28,6 @@ class Emulator:
         self._started = False
 
     def start(self, timeout: float = 15.0) -> None:
-        # The API serves requests on several threads: give moto DynamoDB's transaction isolation.
-        serialize_dynamodb_operations()
-        # A transaction or a Query costs what it touches (not the table's size) and a refused transaction
-        # writes nothing, so the stream worker never sees a record of it and keeps reading the same shard.
-        moto_costs_what_it_touches()
         # Werkzeug logs every request at INFO; the worker polls five times a second.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         # ThreadedMotoServer.start() waits without a timeout for its server thread, which never

@@ -1,4 +1,5 @@
-"""The process environment that points the app, boto3 and PynamoDB at the emulator.
+"""The process environment that points the app, boto3 and PynamoDB at the emulators: DynamoDB Local
+for DynamoDB and its stream, moto server for SES, S3 and SQS.
 
 The app reads its settings from the environment (chalicelib/config.py), exactly as on Lambda, so
 the local stack configures it the same way: by setting variables before anything reads them.
@@ -37,15 +38,16 @@ def signing_key(local_dir: Path) -> str:
     return key
 
 
-def local_environment(aws_url: str, key: str, region: str) -> dict[str, str]:
+def local_environment(aws_url: str, dynamodb_url: str, key: str, region: str) -> dict[str, str]:
     return {
-        config.DYNAMODB_ENDPOINT: aws_url,
+        config.DYNAMODB_ENDPOINT: dynamodb_url,
         config.SES_ENDPOINT: aws_url,
         config.S3_ENDPOINT: aws_url,  # presigned upload and download links point at the emulator
         config.DOCUMENTS_BUCKET: DOCUMENTS_BUCKET,
         config.AWS_REGION: region,
         config.AWS_REGION_ALT: region,
-        # Fake credentials: the emulator accepts any, and real ones must never be used by accident.
+        # Fake credentials: the emulators accept any, and real ones must never be used by accident.
+        # DynamoDB Local keeps a database per access key: every part of the stack uses this one.
         config.AWS_ACCESS_KEY_ID: "local",
         config.AWS_SECRET_ACCESS_KEY: "local",
         config.AWS_SESSION_TOKEN: "local",

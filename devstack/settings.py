@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-LOCAL_AWS_PORT = "ORDERGATE_LOCAL_AWS_PORT"  # the AWS emulator (moto server); default 5000
+LOCAL_AWS_PORT = "ORDERGATE_LOCAL_AWS_PORT"  # the AWS emulator (moto server: SES, S3, SQS); default 5000
 LOCAL_API_PORT = "ORDERGATE_LOCAL_API_PORT"  # the Chalice app over HTTP; default 8000
+LOCAL_DYNAMODB_PORT = "ORDERGATE_LOCAL_DYNAMODB_PORT"  # DynamoDB Local (its JVM); default 8001
 LOCAL_DIR = "ORDERGATE_LOCAL_DIR"  # signing key and outbox; default .local/ beside app.py
 LOCAL_SCHEDULE_SECONDS = "ORDERGATE_LOCAL_SCHEDULE_SECONDS"  # how often scheduled functions run; default 5
 
@@ -22,6 +23,7 @@ class LocalSettings:
     api_port: int
     local_dir: str | None  # None: the project's own .local/
     schedule_seconds: float = 5.0  # app.py's scheduled functions (hourly on AWS) run this often locally
+    dynamodb_port: int = 8001
 
     @classmethod
     def from_env(cls) -> LocalSettings:
@@ -32,6 +34,7 @@ class LocalSettings:
             api_port=_port(env.get(LOCAL_API_PORT), 8000, LOCAL_API_PORT),
             local_dir=env.get(LOCAL_DIR) or None,
             schedule_seconds=_seconds(env.get(LOCAL_SCHEDULE_SECONDS), 5.0, LOCAL_SCHEDULE_SECONDS),
+            dynamodb_port=_port(env.get(LOCAL_DYNAMODB_PORT), 8001, LOCAL_DYNAMODB_PORT),
         )
 
 

@@ -1,17 +1,18 @@
 """Starting and stopping the local stack, in one process:
 
-1. the AWS emulator (moto server: DynamoDB, DynamoDB Streams, SES, S3, SQS) on 127.0.0.1:5000;
-2. the environment that points the app at it, the table with its stream, the documents bucket (its
+1. DynamoDB Local (Amazon's engine, a JVM: DynamoDB and DynamoDB Streams) on 127.0.0.1:8001, and the
+   AWS emulator (moto server: SES, S3, SQS) on 127.0.0.1:5000;
+2. the environment that points the app at them, the table with its stream, the documents bucket (its
    uploads call the S3 event handler: uploads.py);
 3. the outbox, then the stream worker, then the demo tenant (whose records the worker delivers);
 4. the Chalice app over HTTP on 127.0.0.1:8000.
 
 Stopping (Ctrl-C or SIGTERM) runs the same steps backwards: no new requests, the worker finishes
-its batch, the outbox collects the last mail, the emulator frees its port. Whatever is still in
-flight (a slow request, a client that never sends its body), the process is gone within
-STOP_SECONDS of the signal: a watchdog ends it when the orderly stop takes longer, and a second
-Ctrl-C ends it at once. Nothing needs saving: the emulator's state lives in memory, every outbox
-file and the signing key are written whole (renamed into place).
+its batch, the outbox collects the last mail, the emulators free their ports (the JVM ends). Whatever
+is still in flight (a slow request, a client that never sends its body), the process is gone within
+STOP_SECONDS of the signal: a watchdog ends it, and the JVM with it, when the orderly stop takes
+longer, and a second Ctrl-C ends it at once. Nothing needs saving: the emulators keep their state in
+memory, every outbox file and the signing key are written whole (renamed into place).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from types import FrameType
 from typing import Any
 
 from chalicelib import config
-from devstack import environment, settings
+from devstack import dynamodb_local, environment, settings
 from devstack.api import ApiServer
 from devstack.emulator import Emulator
 from devstack.loop import PollingThread
@@ -47,7 +48,7 @@ EXIT_STARTUP_FAILED = 1
 STOP_SECONDS = 4.0  # from the signal to the end of the process, whatever is in flight
 STEP_STOP_SECONDS = 1.0  # what one part (the API, a polling loop) may take to stop
 # The project: app.py and the gitignored .local/ live here, wherever the command is run from.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Running:
 
     api_url: str
     aws_url: str
+    dynamodb_url: str
     table_name: str
     outbox: Path
     seeded: bool
@@ -65,6 +67,7 @@ def busy_ports(local: settings.LocalSettings) -> list[str]:
     wanted = [
         (local.aws_port, "the AWS emulator", settings.LOCAL_AWS_PORT),
         (local.api_port, "the API", settings.LOCAL_API_PORT),
+        (local.dynamodb_port, "DynamoDB Local", settings.LOCAL_DYNAMODB_PORT),
     ]
     return [
         f"port {port} ({what}) is in use on {local.host}; free it or set {var} to another port"
@@ -75,8 +78,10 @@ def busy_ports(local: settings.LocalSettings) -> list[str]:
 
 def run(local: settings.LocalSettings) -> int:
     """Start everything, wait for Ctrl-C or SIGTERM, stop everything. Returns the exit status."""
-    if local.aws_port == local.api_port:
-        print(f"ordergate local: the AWS emulator and the API cannot share port {local.api_port}.", file=sys.stderr)
+    if len({local.aws_port, local.api_port, local.dynamodb_port}) < 3:
+        ports = f"{local.aws_port}, {local.api_port}, {local.dynamodb_port}"
+        message = f"ordergate local: the AWS emulator, the API and DynamoDB Local need 3 ports, not {ports}."
+        print(message, file=sys.stderr)
         return EXIT_PORT_IN_USE
     problems = busy_ports(local)
     if problems:
@@ -92,6 +97,9 @@ def run(local: settings.LocalSettings) -> int:
             if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:  # taken since the check above
                 print(f"ordergate local: a port became in use while starting ({exc}).", file=sys.stderr)
                 return EXIT_PORT_IN_USE
+            if isinstance(exc, dynamodb_local.DynamoDBLocalError):  # Java or the npm package missing
+                print(f"ordergate local: {exc}", file=sys.stderr)
+                return EXIT_STARTUP_FAILED
             log.exception("the local stack failed to start")
             return EXIT_STARTUP_FAILED
         print(banner(running), flush=True)
@@ -107,6 +115,7 @@ def _exit_now(message: str) -> None:
     """End the process without waiting for anything (threads in flight, interpreter clean-up)."""
     print(f"ordergate local: {message}", file=sys.stderr, flush=True)
     sys.stdout.flush()
+    dynamodb_local.kill_all()  # a child process: os._exit alone would leave it running
     os._exit(0)
 
 
@@ -134,12 +143,13 @@ def _start(local: settings.LocalSettings, cleanup: ExitStack) -> Running:
     local_dir = Path(local.local_dir).resolve() if local.local_dir else PROJECT_ROOT / ".local"
     region = config.Settings.from_env().region
     emulator = Emulator(local.host, local.aws_port, region)
+    dynamodb = dynamodb_local.DynamoDBLocal(local.host, local.dynamodb_port, region)
     key = environment.signing_key(local_dir)
     api_url = f"http://{local.host}:{local.api_port}"
     # The approvers' e-mail links lead to this stack's API (on AWS: the API's public URL).
     environment.apply(
         {
-            **environment.local_environment(emulator.url, key, region),
+            **environment.local_environment(emulator.url, dynamodb.url, key, region),
             config.PUBLIC_API_URL: api_url,
             config.SES_CONFIGURATION_SET: LOCAL_CONFIGURATION_SET,  # sends go through one, as on AWS
         }
@@ -149,6 +159,8 @@ def _start(local: settings.LocalSettings, cleanup: ExitStack) -> Running:
     from chalicelib.storage import table
 
     bootstrap.reset()
+    dynamodb.start()  # first: the JVM takes a few seconds, and Java missing is said before anything runs
+    cleanup.callback(dynamodb.stop)
     emulator.start()
     cleanup.callback(emulator.stop)
     # Webhooks (issue 15): the queues in the emulator's SQS, before the settings are read.
@@ -157,7 +169,7 @@ def _start(local: settings.LocalSettings, cleanup: ExitStack) -> Running:
     queue_url, _ = local_webhooks.create_queues(emulator.client("sqs"), config.webhook_queue_name())
     environment.apply(
         {
-            **environment.local_environment(emulator.url, key, region),
+            **environment.local_environment(emulator.url, dynamodb.url, key, region),
             config.SQS_ENDPOINT: emulator.url,
             config.WEBHOOK_QUEUE_URL: queue_url,
             config.WEBHOOK_ALLOW_LOCAL: "1",  # http://127.0.0.1 receivers on the developer's machine
@@ -181,8 +193,8 @@ def _start(local: settings.LocalSettings, cleanup: ExitStack) -> Running:
         log.info("outbox: removed %d e-mail(s) of an earlier run from %s", emptied, outbox.directory)
     _start_loop(cleanup, PollingThread("outbox", outbox.run_step, interval=0.2), final=outbox.collect)
     worker = StreamWorker(
-        emulator.client("dynamodb"),
-        emulator.client("dynamodbstreams"),
+        dynamodb.client("dynamodb"),
+        dynamodb.client("dynamodbstreams"),
         services.settings.table_name,
         services.handle_stream,
         start="TRIM_HORIZON",  # a fresh emulator: everything in the stream is this run's, seed included
@@ -205,7 +217,7 @@ def _start(local: settings.LocalSettings, cleanup: ExitStack) -> Running:
     api = ApiServer(app, local.host, local.api_port)
     api.start()
     cleanup.callback(api.stop)
-    return Running(api_url, emulator.url, services.settings.table_name, outbox.directory, seeded)
+    return Running(api_url, emulator.url, dynamodb.url, services.settings.table_name, outbox.directory, seeded)
 
 
 def services_reminders_run() -> object:
@@ -251,8 +263,8 @@ def banner(r: Running) -> str:
             "",
             "OrderGate local stack is running",
             f"  API            {r.api_url}   (port: {settings.LOCAL_API_PORT})",
-            f"  AWS emulator   {r.aws_url}   "
-            f"(port: {settings.LOCAL_AWS_PORT}; DynamoDB, DynamoDB Streams, SES, S3, SQS)",
+            f"  DynamoDB       {r.dynamodb_url}   (port: {settings.LOCAL_DYNAMODB_PORT}; DynamoDB Local, streams too)",
+            f"  AWS emulator   {r.aws_url}   (port: {settings.LOCAL_AWS_PORT}; moto: SES, S3, SQS)",
             f"  Table          {r.table_name}  (its stream feeds the Lambda stream handler)",
             f"  Demo login     tenant {DEMO_TENANT}, username {DEMO_ADMIN}, password {DEMO_PASSWORD}  ({seeded})",
             f"  Outbox         {r.outbox}/  (one .eml per e-mail SES accepted)",

@@ -6,9 +6,11 @@ budget limits; the order counter; what a write relied on), checked by one contra
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from chalicelib.domain.accounts import Ledger, LedgerMove
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import (
     BudgetExceededError,
@@ -45,6 +47,7 @@ class InMemoryOrderStore:
     approvers: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (tenant, customer) → user ids
     counters: dict[str, int] = field(default_factory=dict)
     budgets: dict[tuple[str, str], int] = field(default_factory=dict)  # keys.budget(...) → cents spent
+    ledgers: dict[tuple[str, str], Ledger] = field(default_factory=dict)  # (tenant, customer) → its ledger
     events: list[tuple[str, OrderEvent, int, str]] = field(default_factory=list)  # tenant, event, version, kind
     posted: dict[tuple[str, str], list[Message]] = field(default_factory=dict)
     # approvers' e-mail links: (tenant, token hash) → (valid until, the use that spent it)
@@ -91,6 +94,7 @@ class InMemoryOrderStore:
         relied: Relied | None = None,
         number: int | None = None,
         link: LinkUse | None = None,
+        ledger: LedgerMove | None = None,
         claim: Claim | None = None,
     ) -> Order:
         # Every condition first, as one transaction would: nothing is written unless all hold.
@@ -111,6 +115,11 @@ class InMemoryOrderStore:
                 raise BudgetExceededError()
         if number is not None and self.counters.get(tenant, 0) != number - 1:
             raise NumberTakenError()
+        if (
+            ledger is not None
+            and self.ledgers.get((tenant, ledger.ledger.customer_id), Ledger("")).version != ledger.ledger.version
+        ):
+            raise VersionMismatchError()
         relied = relied or Relied()
         if relied.site_id and (tenant, relied.site_id) not in self.sites:
             raise NotFoundError("site")
@@ -118,13 +127,16 @@ class InMemoryOrderStore:
             raise ParentsMovedError()
         # The write.
         order.version = read_version + 1
-        self.events += [(tenant, e, order.version, actor_kind) for e in order.events]
+        self.events += [(tenant, _as_written(order, e), order.version, actor_kind) for e in order.events]
         order.events.clear()
         for move in budget:
             key = keys.budget(tenant, move.customer_id, move.month)
             self.budgets[key] = self.budgets.get(key, 0) + move.cents
         if number is not None:
             self.counters[tenant] = number
+        if ledger is not None:
+            moved = ledger.ledger
+            self.ledgers[(tenant, moved.customer_id)] = dataclasses.replace(moved, version=moved.version + 1)
         if link is not None:
             self.links[(tenant, link.token_hash)] = (self.links[(tenant, link.token_hash)][0], link)
         self.orders[(tenant, order.id)] = Stored(copy.deepcopy(order), sales_rep_id)
@@ -152,6 +164,11 @@ class InMemoryOrderStore:
         refs.sites = {s: self.sites[(tenant, s)] for s in reads.sites if (tenant, s) in self.sites}
         refs.order_counter = self.counters.get(tenant, 0) if reads.counter else 0
         refs.budgets = {k: self.budgets[k] for k in reads.extra if k in self.budgets}
+        refs.ledgers = {
+            cid: ledger
+            for (t, cid), ledger in self.ledgers.items()
+            if t == tenant and keys.ledger_summary(t, cid) in reads.extra
+        }
         return refs
 
     def customer(self, tenant: str, customer_id: str) -> Customer | None:
@@ -228,7 +245,7 @@ class InMemoryOrderStore:
         self, tenant: str, order: Order, sales_rep_id: str | None, message: Message, actor_kind: str
     ) -> None:
         self.posted.setdefault((tenant, order.id), []).append(message)
-        self.events += [(tenant, e, order.version, actor_kind) for e in order.events]
+        self.events += [(tenant, _as_written(order, e), order.version, actor_kind) for e in order.events]
         order.events.clear()
 
     def messages(self, tenant: str, order_id: str, limit: int, cursor: str | None) -> Page[Message]:
@@ -245,3 +262,8 @@ class InMemoryOrderStore:
 
 def _summary(s: Stored) -> OrderSummary:
     return summary_of(s.order, s.sales_rep_id)
+
+
+def _as_written(order: Order, event: OrderEvent) -> OrderEvent:
+    """The event with the data the real store writes (the order as the whole action left it)."""
+    return dataclasses.replace(event, data=order.event_data(event))

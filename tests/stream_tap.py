@@ -9,10 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import boto3
-
 from app import on_table_change
 from chalicelib.config import get_settings
+from tests.conftest import dynamodb_client
 
 
 class Context:
@@ -40,9 +39,9 @@ class StreamTap:
     """Everything written to the table since the tap was opened (or last drained)."""
 
     def __init__(self) -> None:
-        table = boto3.client("dynamodb").describe_table(TableName=get_settings().table_name)["Table"]
+        table = dynamodb_client().describe_table(TableName=get_settings().table_name)["Table"]
         self.arn: str = table["LatestStreamArn"]
-        self._streams = boto3.client("dynamodbstreams")
+        self._streams = dynamodb_client("dynamodbstreams")
         shard = self._streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"][0]
         self._iterator: str = self._streams.get_shard_iterator(
             StreamArn=self.arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"

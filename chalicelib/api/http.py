@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, Field, ValidationError
@@ -257,6 +257,7 @@ def endpoint(
     html_errors: bool = False,
     on_behalf: ActingFor | None = None,
     claims_in_write: bool = False,
+    caller: Literal["current", "action", "token"] = "current",
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a view on `bp` with OrderGate's request pipeline and describe it in OpenAPI.
 
@@ -276,7 +277,12 @@ def endpoint(
     `html_errors` that its errors are pages for people too (documented as text/html besides JSON);
     `on_behalf` that a body naming `on_behalf_of` makes the caller act as someone else (a delegate as the
     approver they stand in for): `on_behalf(caller, id)` gives that principal or refuses (403), before the
-    route's permissions and the body are checked, so who may call is still decided first (`_acting`);
+    route's permissions and the body are checked, so who may call is still decided first (`_acting`).
+    `caller` says what a write (any method but GET) is decided on (API.md "Rights come from current
+    data"): "current", the caller as stored now, read here before the route's permissions are checked
+    (services/callers.py, one BatchGet); "action", read by the service in the action's own reads (the
+    order write path: its one BatchGet); "token", the token alone (logging out ends a session whatever
+    became of its user);
     `claims_in_write` that the view hands the request's Idempotency-Key (`Ctx.claim`) to the one order
     write it makes, which stores the order it leaves with the key: the view presents it, and a replay is
     answered the same order (api/idempotency.py). Other POSTs claim the key before the view runs.
@@ -315,6 +321,10 @@ def endpoint(
                 _check_path_params(path_params)
                 if principal is not None and on_behalf is not None:
                     principal = _acting(on_behalf, request, principal)
+                if principal is not None and method != "GET" and caller == "current":
+                    from chalicelib.services.callers import load_current_caller  # storage: writes only
+
+                    principal = load_current_caller(principal)
                 if principal is not None and not _permitted(spec, principal):
                     _probe(spec, request, principal, path_params)  # 404 first when it is not visible
                     raise ForbiddenError("You do not have permission to do this.")

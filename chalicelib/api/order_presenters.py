@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.api.schemas.orders import (
+    CreditNoteOut,
     InvoiceOut,
     LineOut,
     MessageOut,
@@ -16,6 +17,8 @@ from chalicelib.api.schemas.orders import (
     ShipmentLineOut,
     ShipmentOut,
 )
+from chalicelib.domain.accounts import Balance
+from chalicelib.domain.clock import utcnow
 from chalicelib.domain.orders import Document, Line, Order, Revision
 
 if TYPE_CHECKING:
@@ -23,7 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.orders import Message
 
 
-def line_out(line: Line) -> LineOut:
+def line_out(line: Line, backordered: Decimal) -> LineOut:
     return LineOut(
         id=line.id,
         product_id=line.product_id,
@@ -36,6 +39,7 @@ def line_out(line: Line) -> LineOut:
         requested_delivery_date=line.requested_delivery_date,
         confirmed_delivery_date=line.confirmed_delivery_date,
         shipped_quantity=line.shipped_quantity,
+        backordered=backordered,
         proposed=dataclasses.asdict(line.proposed) if line.proposed else None,  # type: ignore[arg-type]
     )
 
@@ -75,13 +79,31 @@ def shipment_out(d: Document) -> ShipmentOut:
     )
 
 
-def invoice_out(d: Document) -> InvoiceOut:
+def invoice_out(d: Document, b: Balance) -> InvoiceOut:
+    share = b.invoice(d.id)
+    amount = d.amount or Decimal(0)
     return InvoiceOut(
         id=d.id,
         date=d.date,
         number=d.number,
-        amount=d.amount or Decimal(0),
+        amount=amount,
         due_date=d.due_date,
+        credited=share.credited if share else Decimal(0),
+        paid=share.paid if share else Decimal(0),
+        outstanding=share.outstanding if share else amount,
+        overdue=share.overdue if share else False,
+        recorded_by=d.recorded_by,
+        recorded_at=d.recorded_at,
+    )
+
+
+def credit_note_out(d: Document) -> CreditNoteOut:
+    return CreditNoteOut(
+        id=d.id,
+        date=d.date,
+        number=d.number,
+        amount=d.amount or Decimal(0),
+        reason=d.reason,
         recorded_by=d.recorded_by,
         recorded_at=d.recorded_at,
     )
@@ -100,12 +122,14 @@ def payment_out(d: Document) -> PaymentOut:
 
 def order_data(o: Order) -> dict[str, Any]:
     t = o.totals
+    b = o.balance(utcnow().date())  # overdue is as of today (UTC)
     return {
         "id": o.id,
         "number": o.number,
         "status": o.status.value,
         "invoice_status": o.invoice_status,
         "payment_status": o.payment_status,
+        "credit_hold": o.credit_hold,
         "source": o.source,
         "customer_id": o.customer_id,
         "customer_name": o.customer_name,
@@ -123,12 +147,21 @@ def order_data(o: Order) -> dict[str, Any]:
         "currency": o.currency,
         "totals": {"net": t.net, "tax": t.tax, "gross": t.gross},
         "version": o.version,
-        "lines": [line_out(line) for line in o.lines],
+        "lines": [line_out(line, o.backordered(line)) for line in o.lines],
         "proposal": proposal_out(o),
         "revisions": [revision_out(r) for r in o.revisions],
         "shipments": [shipment_out(d) for d in o.documents_of("shipment")],
-        "invoices": [invoice_out(d) for d in o.documents_of("invoice")],
+        "invoices": [invoice_out(d, b) for d in o.documents_of("invoice")],
+        "credit_notes": [credit_note_out(d) for d in o.documents_of("credit_note")],
         "payments": [payment_out(d) for d in o.documents_of("payment")],
+        "balance": {
+            "invoiced": b.invoiced,
+            "credited": b.credited,
+            "paid": b.paid,
+            "outstanding": b.outstanding,
+            "overdue": b.overdue,
+            "prepaid": b.prepaid,
+        },
         "history": [dataclasses.asdict(h) for h in o.history],
         "created_at": o.created_at,
         "updated_at": o.updated_at,

@@ -27,6 +27,9 @@ class Principal:
     # approver they stand in for (their permissions and customers are this principal's); "" otherwise.
     # Built server side only, once the approver's delegation is read (services/delegations.py `stand_in`).
     on_behalf_of: str = ""
+    # Read from storage in this request (services/callers.py), not only taken from a token: what a write
+    # may be decided on. Never set from a token.
+    current: bool = False
 
     @property
     def is_staff(self) -> bool:

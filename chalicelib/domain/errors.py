@@ -49,6 +49,14 @@ class ConflictError(OrderGateError):
     code = "conflict"
 
 
+class TransactionConflictError(ConflictError):
+    """DynamoDB cancelled a write for another transaction under way on one of its items: nothing was
+    written and no condition failed, so the write may be tried again; a 409 once the retries run out."""
+
+    def __init__(self) -> None:
+        super().__init__("The data is being changed by others right now; try again.")
+
+
 class DuplicateError(ConflictError):
     code = "duplicate"
 

@@ -77,9 +77,10 @@ class Customer:
     parent_id: str | None = None
     sales_rep_id: str | None = None
     price_list_id: str | None = None
-    payment_terms: str | None = None
+    payment_terms: int | None = None  # days after an invoice's date that it is due
     approval_policy: str = "none"
     monthly_budget: Decimal | None = None
+    credit_limit: Decimal | None = None  # None: no limit
     status: str = "active"
     addresses: list[Address] = field(default_factory=list)
     version: int = 0

@@ -14,10 +14,22 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.domain.accounts import (
+    Balance,
+    Billed,
+    Ledger,
+    LedgerMove,
+    StatementLine,
+    balance,
+    check_credit_note,
+    check_invoice,
+    check_payment,
+    over_credit_limit,
+)
 from chalicelib.domain.attachments import MAX_ATTACHMENTS
 from chalicelib.domain.budget import BudgetMove, Counted, settle
 from chalicelib.domain.clock import iso, now_iso
-from chalicelib.domain.errors import InvalidTransitionError, ValidationFailedError, invalid_field
+from chalicelib.domain.errors import ConflictError, InvalidTransitionError, ValidationFailedError, invalid_field
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.money import MAX_AMOUNT, MAX_QUANTITY, ZERO, line_net, line_tax, money
 from chalicelib.domain.order_states import EventType as EventType  # re-exported: the lifecycle names them
@@ -41,10 +53,13 @@ class Action(StrEnum):
     CANCEL = "cancel"
     SHIP = "ship"
     INVOICE = "invoice"
+    CREDIT = "credit_note"
     PAY = "pay"
 
 
 S = OrderStatus
+# Where each kind of money document appears on the order (API.md), for history entries' `changes`.
+_COLLECTION = {"invoice": "invoices", "credit_note": "credit_notes", "payment": "payments"}
 # The lifecycle of PRODUCT.md: in which statuses each action is allowed. Anything else is a 409.
 ALLOWED_FROM: dict[Action, frozenset[OrderStatus]] = {
     Action.EDIT: frozenset({S.DRAFT}),
@@ -59,6 +74,7 @@ ALLOWED_FROM: dict[Action, frozenset[OrderStatus]] = {
     Action.CANCEL: frozenset({S.DRAFT, S.PENDING_APPROVAL, S.SUBMITTED, S.AWAITING_CUSTOMER}),
     Action.SHIP: frozenset({S.CONFIRMED, S.PARTIALLY_SHIPPED}),
     Action.INVOICE: frozenset({S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED}),
+    Action.CREDIT: frozenset({S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED}),
     Action.PAY: frozenset({S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED}),
 }
 # Statuses in which the order counts against the customer's monthly budget.
@@ -131,10 +147,10 @@ class ProposalInfo:
 
 @dataclass
 class Document:
-    """A shipment, invoice or payment recorded on the order."""
+    """A shipment, invoice, credit note or payment recorded on the order."""
 
     id: str
-    kind: str  # shipment | invoice | payment
+    kind: str  # shipment | invoice | credit_note | payment
     date: Date
     number: str  # document number, invoice number or payment reference
     amount: Decimal | None = None
@@ -142,6 +158,7 @@ class Document:
     carrier: str | None = None
     tracking_number: str | None = None
     lines: list[dict[str, Any]] = field(default_factory=list)  # shipments: [{"id", "quantity"}]
+    reason: str | None = None  # credit notes: why
     recorded_by: str = ""
     recorded_at: str = ""
 
@@ -185,9 +202,9 @@ class Revision:
 @dataclass
 class OrderEvent:
     """Something that happened to the order, recorded by the action that did it and saved in the same
-    transaction as the order (never sent from here). `data` is the order as this event left it
-    (status, sub-statuses, totals) plus the action's details (reason, document, what an approver
-    trimmed...); the write adds the version the order reaches."""
+    transaction as the order (never sent from here). `data` holds the action's details (reason,
+    document, what an approver trimmed...); the write adds the order as the action left it (status,
+    sub-statuses, totals, the version it reaches: `Order.event_data`)."""
 
     id: str
     type: EventType | NoticeType
@@ -247,6 +264,9 @@ class Order:
     # escalated already (`plan_approval_reminders`, `remind`). Storage indexes the due time (keys.py).
     approval_due_at: str | None = None
     approval_escalated: bool = False
+    # Taken past the customer's credit limit (domain/accounts.py): nothing is confirmed or shipped until staff
+    # release it or payments bring the customer back within the limit.
+    credit_hold: bool = False
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
     version: int = 0
@@ -296,6 +316,10 @@ class Order:
                 return line
         raise invalid_field("lines", f"The order has no line '{line_id}'.")
 
+    def backordered(self, line: Line) -> Decimal:
+        """What a line still waits for once part of the order has shipped (nothing before any shipment)."""
+        return line.outstanding if self.documents_of("shipment") else Decimal("0")
+
     def documents_of(self, kind: str) -> list[Document]:
         return [d for d in self.documents if d.kind == kind]
 
@@ -313,18 +337,29 @@ class Order:
         self.updated_at = entry.at
 
     def _event(self, type_: EventType | NoticeType, by: str, **details: Any) -> None:
-        totals = self.totals
+        """An event of the action under way: its details only. What the order is (status, totals...) is
+        added when it is written (`event_data`): the order as the whole action left it, not as it stood
+        when the event was recorded (a create records `order.created` before adding its lines)."""
         last = self.history[-1] if self.history else None
         data: dict[str, Any] = {
-            "status": self.status.value,
             "from_status": last.from_status if last else None,  # where the action that recorded it started
-            "invoice_status": self.invoice_status,
-            "payment_status": self.payment_status,
-            "totals": {"net": str(totals.net), "tax": str(totals.tax), "gross": str(totals.gross)},
             **{k: v for k, v in details.items() if v is not None},
         }
         previous = self.events[-1].id if self.events else None
         self.events.append(OrderEvent(new_id(after=previous), type_, by, now_iso(), data))
+
+    def event_data(self, event: OrderEvent) -> dict[str, Any]:
+        """An event's `data` as it is written, with the order it belongs to (API.md "the order as that event
+        left it"): the order after the whole action, at the version this write gives it."""
+        totals = self.totals
+        return {
+            "status": self.status.value,
+            "invoice_status": self.invoice_status,
+            "payment_status": self.payment_status,
+            "totals": {"net": str(totals.net), "tax": str(totals.tax), "gross": str(totals.gross)},
+            "version": self.version,
+            **event.data,
+        }
 
     def record_created(self, by: str) -> None:
         """A new draft: its first history entry and event."""
@@ -514,6 +549,7 @@ class Order:
             raise InvalidTransitionError("A customer's draft must be submitted before it is confirmed.")
         if not self.lines:
             raise invalid_field("lines", "An order needs at least one line to be confirmed.")
+        self._check_no_credit_hold("confirmed")
         self._record(Action.CONFIRM, by, S.CONFIRMED)
         self._event(EventType.CONFIRMED, by)
 
@@ -597,6 +633,7 @@ class Order:
     # fulfilment
     def record_shipment(self, by: str, doc: Document, quantities: dict[str, Decimal] | None) -> Document:
         self.check(Action.SHIP)
+        self._check_no_credit_hold("shipped")
         wanted = quantities if quantities else {line.id: line.outstanding for line in self.lines if line.outstanding}
         if not wanted:
             raise invalid_field("lines", "Nothing is left to ship.")
@@ -613,26 +650,105 @@ class Order:
         self.documents.append(doc)
         done = all(line.outstanding == 0 for line in self.lines)
         self._record(Action.SHIP, by, S.SHIPPED if done else S.PARTIALLY_SHIPPED, changes=[f"shipments.{doc.id}"])
-        self._event(EventType.SHIPMENT_RECORDED, by, document=document_json(doc))
+        # What the parcel carries and what is still to ship, by the names people know (the e-mail lists them).
+        parcel = [_shipped_json(self.line(line_id), qty) for line_id, qty in wanted.items()]
+        remaining = [_shipped_json(line, line.outstanding) for line in self.lines if line.outstanding]
+        self._event(EventType.SHIPMENT_RECORDED, by, document=document_json(doc), parcel=parcel, remaining=remaining)
         self._complete_if_done(by)
         return doc
 
-    def record_invoice(self, by: str, doc: Document) -> Document:
-        self.check(Action.INVOICE)
+    # credit limits
+    def check_credit(self, by: str, limit: Decimal | None, outstanding: Decimal) -> None:
+        """When the order is taken (a submit, a staff order accepted): on hold if its gross on top of what
+        the customer owes (`outstanding`) passes the customer's credit limit."""
+        if self.credit_hold or not over_credit_limit(limit, outstanding, self.totals.gross):
+            return
+        self.credit_hold = True
+        self._record("credit_hold", by, self.status, changes=["credit_hold"])
+        self._event(EventType.CREDIT_HOLD_PLACED, by, credit_limit=str(limit), outstanding=str(outstanding))
+
+    def release_credit_hold(self, by: str, note: str | None = None) -> None:
+        """Staff release the hold, or (`note` says so) payments brought the customer within its limit."""
+        if not self.credit_hold:
+            raise InvalidTransitionError("The order is not on credit hold.")
+        self.credit_hold = False
+        self._record("release_credit_hold", by, self.status, note=note, changes=["credit_hold"])
+        self._event(EventType.CREDIT_HOLD_RELEASED, by, note=note)
+
+    def credit_within(self, limit: Decimal | None, outstanding: Decimal) -> bool:
+        """Whether the order would now be taken without a hold (what the customer owes went down)."""
+        return not over_credit_limit(limit, outstanding, self.totals.gross)
+
+    def _check_no_credit_hold(self, becoming: str) -> None:
+        if self.credit_hold:
+            raise ConflictError(
+                f"The order is on credit hold and cannot be {becoming} until the hold is released.", code="credit_hold"
+            )
+
+    def balance(self, today: Date | None = None) -> Balance:
+        """What the order's invoices, credit notes and payments add up to (domain/accounts.py); `today`
+        says which invoices are overdue."""
+        invoices = [Billed(d.id, d.date, d.due_date or d.date, d.amount or ZERO) for d in self.documents_of("invoice")]
+        credits = [d.amount or ZERO for d in self.documents_of("credit_note")]
+        payments = [d.amount or ZERO for d in self.documents_of("payment")]
+        return balance(self.totals.gross, invoices, credits, payments, today)
+
+    def ledger_move(self, ledger: Ledger, before: Balance) -> LedgerMove:
+        """What a money action that took this order's money from `before` changes in its customer's ledger:
+        the sums, and the statement lines of the invoices whose shares moved."""
+        after = self.balance()
+        old = {i.id: i for i in before.invoices}
+        docs = {d.id: d for d in self.documents_of("invoice")}
+        lines = tuple(
+            StatementLine(
+                self.id,
+                self.number,
+                i.id,
+                docs[i.id].number,
+                docs[i.id].date,
+                i.due_date,
+                i.amount,
+                i.credited,
+                i.paid,
+                i.outstanding,
+            )
+            for i in after.invoices
+            if old.get(i.id) != i
+        )
+        return LedgerMove(ledger.moved(before, after), lines)
+
+    def _add_money_document(self, action: Action, by: str, doc: Document, event: EventType) -> Document:
+        """The document joins the order and both sub-statuses follow from the new sums alone."""
         self.documents.append(doc)
-        invoiced = sum((d.amount or ZERO for d in self.documents_of("invoice")), ZERO)
-        self.invoice_status = "invoiced" if invoiced >= self.totals.gross else "partially_invoiced"
-        self._record(Action.INVOICE, by, self.status, changes=[f"invoices.{doc.id}"])
-        self._event(EventType.INVOICE_RECORDED, by, document=document_json(doc))
+        b = self.balance()
+        self.invoice_status, self.payment_status = b.invoice_status, b.payment_status
+        self._record(action, by, self.status, changes=[f"{_COLLECTION[doc.kind]}.{doc.id}"])
+        self._event(event, by, document=document_json(doc), reason=doc.reason)
         return doc
 
+    def record_invoice(self, by: str, doc: Document, payment_terms: int | None = None) -> Document:
+        """An invoice without a due date is due `payment_terms` days (the customer's) after its date; the
+        date it gets is kept on the invoice, so later terms never move it."""
+        self.check(Action.INVOICE)
+        if doc.due_date is None:
+            doc.due_date = doc.date + timedelta(days=payment_terms or 0)
+        elif doc.due_date < doc.date:
+            raise invalid_field("due_date", "An invoice cannot be due before its date.")
+        check_invoice(self.balance(), doc.amount or ZERO)
+        return self._add_money_document(Action.INVOICE, by, doc, EventType.INVOICE_RECORDED)
+
+    def record_credit_note(self, by: str, doc: Document) -> Document:
+        """A credit note lowers what is invoiced (the order may be invoiced again up to its total)."""
+        self.check(Action.CREDIT)
+        check_credit_note(self.balance(), doc.amount or ZERO)
+        return self._add_money_document(Action.CREDIT, by, doc, EventType.CREDIT_NOTE_RECORDED)
+
     def record_payment(self, by: str, doc: Document) -> Document:
+        """Payments beyond what is invoiced are a prepayment (the order's balance shows it); beyond the
+        order's total they are refused."""
         self.check(Action.PAY)
-        self.documents.append(doc)
-        paid = sum((d.amount or ZERO for d in self.documents_of("payment")), ZERO)
-        self.payment_status = "paid" if paid >= self.totals.gross else "partially_paid"
-        self._record(Action.PAY, by, self.status, changes=[f"payments.{doc.id}"])
-        self._event(EventType.PAYMENT_RECORDED, by, document=document_json(doc))
+        check_payment(self.balance(), doc.amount or ZERO)
+        self._add_money_document(Action.PAY, by, doc, EventType.PAYMENT_RECORDED)
         self._complete_if_done(by)
         return doc
 
@@ -763,6 +879,10 @@ def _next_due(
     if escalation_hours and not escalated:
         candidates.append(max(since + timedelta(hours=escalation_hours), now))
     return iso(min(candidates)) if candidates else None
+
+
+def _shipped_json(line: Line, quantity: Decimal) -> dict[str, str]:
+    return {"id": line.id, "sku": line.sku, "name": line.name, "quantity": str(quantity)}
 
 
 def _line_json(line: Line) -> dict[str, str]:

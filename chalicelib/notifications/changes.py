@@ -32,6 +32,8 @@ class EventName(StrEnum):
     SHIPMENT_RECORDED = "shipment_recorded"
     INVOICE_RECORDED = "invoice_recorded"
     PAYMENT_RECORDED = "payment_recorded"
+    CREDIT_NOTE_RECORDED = "credit_note_recorded"
+    CREDIT_HOLD_PLACED = "credit_hold_placed"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     MESSAGE_POSTED = "message_posted"
@@ -60,6 +62,8 @@ EMAILED: dict[EventType | NoticeType, EventName] = {
     T.SHIPMENT_RECORDED: E.SHIPMENT_RECORDED,
     T.INVOICE_RECORDED: E.INVOICE_RECORDED,
     T.PAYMENT_RECORDED: E.PAYMENT_RECORDED,
+    T.CREDIT_NOTE_RECORDED: E.CREDIT_NOTE_RECORDED,
+    T.CREDIT_HOLD_PLACED: E.CREDIT_HOLD_PLACED,
     T.COMPLETED: E.COMPLETED,
     T.CANCELLED: E.CANCELLED,
     T.MESSAGE_POSTED: E.MESSAGE_POSTED,

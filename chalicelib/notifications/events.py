@@ -168,6 +168,8 @@ RECIPIENTS: dict[EventName, Audience] = {
     E.SHIPMENT_RECORDED: submitter,
     E.INVOICE_RECORDED: submitter,
     E.PAYMENT_RECORDED: submitter,
+    E.CREDIT_NOTE_RECORDED: submitter,
+    E.CREDIT_HOLD_PLACED: sales_rep_or_order_desk,
     E.COMPLETED: submitter,
     E.CANCELLED: the_other_side,
     E.MESSAGE_POSTED: the_other_side,
@@ -250,7 +252,17 @@ def _order_values(
         "due_date": lang.date(doc.get("due_date")),
         "carrier": doc.get("carrier"),
         "tracking": doc.get("tracking_number"),
+        # A shipment: what the parcel carries and what is still to ship.
+        "parcel": _quantities((event.details or {}).get("parcel")),
+        "remaining": _quantities((event.details or {}).get("remaining")),
     }
+
+
+def _quantities(lines: list[dict[str, str]] | None) -> str | None:
+    """Shipped or still-to-ship lines, one a line: "SKU-1 Thing: 2"."""
+    if not lines:
+        return None
+    return "\n".join(f"{line.get('sku')} {line.get('name')}: {line.get('quantity')}" for line in lines)
 
 
 def _approval_values(

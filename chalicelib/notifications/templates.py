@@ -42,6 +42,8 @@ VALUE_FIELDS = frozenset(
         "due_date",
         "carrier",
         "tracking",
+        "parcel",
+        "remaining",
         "link",
         "portal",
         "company_code",

@@ -25,6 +25,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Address, CodeName, Customer, SecurityGroup, Site, TenantSettings, User
 from chalicelib.domain.permissions import BUILTIN_GROUPS, PERMISSION_KIND, Permission, UserKind
 from chalicelib.retry import attempts
+from chalicelib.services.callers import caller_keys, check_token_rights
 from chalicelib.services.updates import ATTEMPTS, apply_change
 from chalicelib.storage import customers, groups, keys, sites, tenants, users
 from chalicelib.storage.paging import Page
@@ -95,18 +96,43 @@ def get_group(principal: Principal, group_id: str) -> SecurityGroup:
     raise ForbiddenError("You do not have permission to do this.")
 
 
+def _group_write_reads(principal: Principal, group_id: str | None) -> tuple[SecurityGroup | None, Any]:
+    """What a group write reads, in one BatchGet: the group (None: a new one, or not found), the index the
+    write rewrites (as read: storage/groups.py takes it back), and the caller as stored now
+    (services/callers.py)."""
+    tenant = principal.tenant
+    index_key = keys.security_group_index(tenant)
+    found = load_refs(tenant, groups=[group_id] if group_id else [], extra=[index_key, *caller_keys(principal)])
+    check_token_rights(principal, found)
+    return (found.groups.get(group_id) if group_id else None), found.items.get(index_key)
+
+
 def create_group(principal: Principal, name: str, kind: str, permissions: list[str]) -> SecurityGroup:
     principal.require_staff(P.TENANT_ADMIN)
     user_kind = UserKind(kind)
     _check_group_permissions(user_kind, permissions)
     group = SecurityGroup(new_id(), name, user_kind, sorted(set(permissions)), builtin=False)
-    return groups.create(principal.tenant, group)
+    for _ in range(ATTEMPTS):
+        _, index = _group_write_reads(principal, None)
+        try:
+            return groups.create(principal.tenant, index, group)
+        except VersionMismatchError:
+            continue  # another group's write moved the index: read it again
+    raise ConflictError("The security groups are being changed by others right now; try again.")
 
 
 def replace_group(
     principal: Principal, group_id: str, name: str, kind: str | None, permissions: list[str], expected: int | None
 ) -> SecurityGroup:
     principal.require_staff(P.TENANT_ADMIN)
+    read: list[Any] = []
+
+    def load() -> SecurityGroup:
+        current, index = _group_write_reads(principal, group_id)
+        if current is None:
+            raise NotFoundError("security group")
+        read[:] = [index]
+        return current
 
     def change(current: SecurityGroup) -> SecurityGroup:
         if current.builtin:
@@ -116,22 +142,27 @@ def replace_group(
         _check_group_permissions(current.kind, permissions)
         return _replace(current, {"name": name, "permissions": sorted(set(permissions))})
 
-    return apply_change(
-        expected,
-        lambda: groups.get(principal.tenant, group_id),
-        change,
-        lambda before, after: groups.replace(principal.tenant, after),
-    )
+    return apply_change(expected, load, change, lambda before, after: groups.replace(principal.tenant, read[0], after))
 
 
 def delete_group(principal: Principal, group_id: str, expected: int | None) -> None:
     principal.require_staff(P.TENANT_ADMIN)
-    current = groups.get(principal.tenant, group_id)
-    if current.builtin:
-        raise ForbiddenError("Built-in security groups cannot be deleted.")
-    if expected is not None and expected != current.version:
-        raise VersionMismatchError()
-    groups.delete(principal.tenant, current)
+    read: list[Any] = []
+
+    def load() -> SecurityGroup:
+        current, index = _group_write_reads(principal, group_id)
+        if current is None:
+            raise NotFoundError("security group")
+        if current.builtin:
+            raise ForbiddenError("Built-in security groups cannot be deleted.")
+        read[:] = [index]
+        return current
+
+    def remove(before: SecurityGroup, after: SecurityGroup) -> SecurityGroup:
+        groups.delete(principal.tenant, read[0], before)
+        return before
+
+    apply_change(expected, load, lambda current: current, remove)
 
 
 # --- sites ------------------------------------------------------------------------------------
@@ -223,8 +254,20 @@ def _parents(
     return chain, chain
 
 
+def _check_rep_assignment(principal: Principal) -> None:
+    """A customer's sales rep reads all its orders: assigning one (or another, or none) takes the rights
+    of reading the customer's orders, `orders.read_all`, besides `customers.manage` (else someone who
+    manages customers could make themselves the rep of any and read its orders)."""
+    if not principal.has(P.ORDERS_READ_ALL):
+        raise ForbiddenError(
+            "Assigning a sales rep needs the orders.read_all permission: a rep reads the customer's orders."
+        )
+
+
 def create_customer(principal: Principal, data: dict[str, Any]) -> Customer:
     principal.require_staff(P.CUSTOMERS_MANAGE)
+    if data.get("sales_rep_id") is not None:
+        _check_rep_assignment(principal)
     customer = Customer(id=new_id(), **{**data, "addresses": _addresses(data.get("addresses", []))})
     for attempt in attempts(ATTEMPTS, pause=0.01):
         chain, relied = _parents(
@@ -252,6 +295,8 @@ def update_customer(principal: Principal, customer_id: str, changes: dict[str, A
 
     def change(current: Customer) -> Customer:
         after: Customer = _replace(current, changes)
+        if after.sales_rep_id != current.sales_rep_id:
+            _check_rep_assignment(principal)
         relied.clear()
         new_list = changes.get("price_list_id")
         if "parent_id" in changes or "sales_rep_id" in changes or new_list is not None:
@@ -376,7 +421,9 @@ class UserAdmin:
             if principal.site_ids and not set(user.site_ids) <= set(principal.site_ids):
                 raise ForbiddenError("You cannot grant sites you may not use.")
 
-    def _check_limit(self, principal: Principal, limit: Decimal | None, before: Decimal | None) -> None:
+    def _check_limit(
+        self, principal: Principal, limit: Decimal | None, before: Decimal | None, found: Refs | None = None
+    ) -> None:
         """A customer admin's grant of an approval limit (PRODUCT.md: orders up to it skip approval
         under `over_limit`). Only a holder of `orders.approve` sets one, at most their own limit when
         they have one. Keeping the limit a user has is no grant, and clearing it takes away only (no
@@ -385,9 +432,10 @@ class UserAdmin:
             return
         if not principal.has(P.ORDERS_APPROVE):
             raise ForbiddenError("Only users who may approve orders can set an approval limit.")
-        # The manager's own limit as stored now (read only when a limit is granted): a copy in the token
-        # could be 15 minutes old.
-        own = users.get(principal.tenant, principal.user_id).approval_limit
+        # The manager's own limit as stored now: read with the caller (`found`, services/callers.py), else
+        # only when a limit is granted; a copy in the token could be 15 minutes old.
+        me = found.users.get(principal.user_id) if found is not None else None
+        own = (me or users.get(principal.tenant, principal.user_id)).approval_limit
         if own is not None and limit > own:
             raise ForbiddenError(f"You cannot grant an approval limit above your own ({own:.2f}).")
 
@@ -414,14 +462,17 @@ class UserAdmin:
         group_ids = changes.get("security_group_ids") or speculated
 
         def load() -> User:
-            # The user and whatever the change names (or is likely to need), in one BatchGet.
+            # The user, the caller as stored now (services/callers.py) and whatever the change names (or
+            # is likely to need), in one BatchGet.
             refs = load_refs(
                 principal.tenant,
                 users=[user_id],
                 groups=group_ids,
                 customers=changes.get("customer_ids") or [],
                 sites=changes.get("site_ids") or [],
+                extra=caller_keys(principal),
             )
+            check_token_rights(principal, refs)
             user = refs.users.get(user_id)
             if user is None or not (self._is_admin(principal) or self._in_org(principal, user)):
                 raise NotFoundError("user")
@@ -430,8 +481,13 @@ class UserAdmin:
 
         def change(current: User) -> User:
             after: User = _replace(current, changes)
+            if current.id == principal.user_id and (
+                after.status != current.status or set(after.security_group_ids) != set(current.security_group_ids)
+            ):
+                # Nobody raises their own rights or ends someone else's deactivation of them (API.md).
+                raise ForbiddenError("You cannot change your own status or security groups.")
             self._validate(principal, after, read[0], only=named)
-            self._check_limit(principal, after.approval_limit, current.approval_limit)
+            self._check_limit(principal, after.approval_limit, current.approval_limit, read[0])
             if password_hash is not None:
                 after.password_hash = password_hash
             if password_hash is not None or (current.active and not after.active):

@@ -97,4 +97,5 @@ def authenticate(token: str) -> Principal:
         kind=UserKind.STAFF,
         permissions=frozenset(stored.permissions) & GRANTABLE,
         name=stored.name,
+        current=True,  # the key as read in this request, with its own permissions: services/callers.py
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.clock import iso, utcnow
-from chalicelib.domain.errors import VersionMismatchError
+from chalicelib.domain.errors import TransactionConflictError, VersionMismatchError
 from chalicelib.domain.orders import OrderStatus
 from chalicelib.services.order_store import OrderStore
 from chalicelib.storage import tenants
@@ -59,6 +59,6 @@ class ApprovalReminders:
         kind = o.remind(now, settings.approval_reminder_hours, settings.approval_escalation_hours)
         try:
             self._store.save(tenant, loaded, o, loaded.sales_rep_id, actor_kind="system")
-        except VersionMismatchError:
-            return None  # decided or changed meanwhile: the next run looks again
+        except (VersionMismatchError, TransactionConflictError):
+            return None  # decided or changed meanwhile (or busy): the next run looks again
         return Reminded(tenant, order_id, kind)

@@ -18,7 +18,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import User
-from chalicelib.domain.permissions import UserKind
+from chalicelib.services.callers import principal_of
 from chalicelib.services.tenants import SLUG
 from chalicelib.storage import groups, keys, sessions, users
 from chalicelib.storage.refs import Refs
@@ -86,7 +86,7 @@ class AuthService:
             user_id = refs.owners.get(staff_guard)
             if not user_id:
                 return None
-            return users.from_login_guard(refs.items.get(staff_guard)) or users.find(tenant, user_id)
+            return users.from_login_guard(refs.items.get(staff_guard))
         customer_id = refs.owners.get(keys.customer_number_guard(tenant, customer_number))
         if not customer_id:
             return None
@@ -100,24 +100,8 @@ class AuthService:
             return None
         if not user_id:
             return None
-        user = users.from_login_guard(found.items.get(login)) or users.find(tenant, user_id)
+        user = users.from_login_guard(found.items.get(login))
         return user if user is not None and customer_id in user.customer_ids else None
-
-    def principal_for(self, tenant: str, user: User, session_id: str, index: groups.GroupIndex | None) -> Principal:
-        """The caller as their token describes them: permissions from the group index read with the user
-        (a tenant whose groups were written before the index existed: read the groups)."""
-        perms = groups.user_permissions(tenant, user.kind, user.security_group_ids, index)
-        is_customer = user.kind == UserKind.CUSTOMER
-        return Principal(
-            tenant=tenant,
-            user_id=user.id,
-            kind=user.kind,
-            permissions=frozenset(perms),
-            customer_ids=tuple(user.customer_ids) if is_customer else (),
-            site_ids=tuple(user.site_ids) if is_customer else (),
-            session_id=session_id,
-            name=user.name,
-        )
 
     def _start_session(
         self, tenant: str, user: User, index: groups.GroupIndex | None, clear_failures_of: str | None = None
@@ -133,7 +117,7 @@ class AuthService:
             user.session_epoch,
             clear_failures_of,
         )
-        access = self._signer.issue(self.principal_for(tenant, user, family_id, index))
+        access = self._signer.issue(principal_of(tenant, user, family_id, index))
         return TokenPair(access, self._signer.access_ttl, refresh)
 
     # --- refresh and logout -----------------------------------------------------------------------
@@ -171,7 +155,7 @@ class AuthService:
             sessions.revoke_family(tenant, stored.family_id)
             raise UnauthenticatedError("The refresh token is not valid.")
         index = groups.index_of(found.items.get(index_key))
-        access = self._signer.issue(self.principal_for(tenant, user, stored.family_id, index))
+        access = self._signer.issue(principal_of(tenant, user, stored.family_id, index))
         return TokenPair(access, self._signer.access_ttl, new_refresh)
 
     def logout(self, principal: Principal, refresh_token: str | None) -> None:

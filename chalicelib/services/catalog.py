@@ -44,6 +44,8 @@ from chalicelib.domain.model import Customer
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.pricing import PriceEntry, Quote
 from chalicelib.services import pricing
+from chalicelib.services.callers import caller_keys, check_token_rights
+from chalicelib.services.updates import apply_change
 from chalicelib.storage import keys, product_groups, products, refs
 from chalicelib.storage.paging import Page
 
@@ -67,20 +69,30 @@ def get_group(principal: Principal, group_id: str) -> ProductGroup:
 
 def create_group(principal: Principal, name: str, portal: bool) -> ProductGroup:
     principal.require_staff(P.CATALOG_MANAGE)
-    group_id = new_id()
-    return product_groups.save_group(principal.tenant, None, lambda _: ProductGroup(group_id, name, portal), None)
+    return product_groups.create_group(principal.tenant, ProductGroup(new_id(), name, portal))
 
 
 def update_group(principal: Principal, group_id: str, changes: dict[str, Any], expected: int | None) -> ProductGroup:
     """Switching `portal` rewrites only the group (and the group index): products read their group's
-    flag when read."""
+    flag when read. One BatchGet (the group and the index), one transaction; without If-Match, again on
+    a concurrent change."""
     principal.require_staff(P.CATALOG_MANAGE)
+    tenant = principal.tenant
+    index: list[product_groups.GroupIndex] = []
 
-    def change(current: ProductGroup | None) -> ProductGroup:
-        assert current is not None  # save_group answers 404 first
-        return dataclasses.replace(current, **changes)
+    def load() -> ProductGroup:
+        current, read = product_groups.read_for_write(tenant, group_id)
+        if current is None:
+            raise NotFoundError("product group")
+        index[:] = [read]
+        return current
 
-    return product_groups.save_group(principal.tenant, group_id, change, expected)
+    return apply_change(
+        expected,
+        load,
+        lambda current: dataclasses.replace(current, **changes),
+        lambda before, after: product_groups.write_group(tenant, before, index[0], after),
+    )
 
 
 # --- product reads ----------------------------------------------------------------------------
@@ -340,21 +352,31 @@ def create_product(principal: Principal, data: dict[str, Any]) -> CatalogPage:
 
 
 def update_product(principal: Principal, product_id: str, changes: dict[str, Any], expected: int | None) -> CatalogPage:
-    """One BatchGet (the product, the group index, and a group or sites the change names), one
-    transaction."""
+    """One BatchGet (the product, the group index, a group or sites the change names, and the caller as
+    stored now: services/callers.py), one transaction; without If-Match, again on a concurrent change."""
     principal.require_staff(P.CATALOG_MANAGE)
     tenant = principal.tenant
-    wanted = [keys.product(tenant, product_id), keys.product_group_index(tenant)]
+    wanted = [keys.product(tenant, product_id), keys.product_group_index(tenant), *caller_keys(principal)]
     if changes.get("group_id"):
         wanted.append(keys.product_group(tenant, changes["group_id"]))
-    r = refs.load(tenant, sites=list(changes.get("stock") or {}), extra=wanted)
-    current = r.products.get(product_id)
-    if current is None:
-        raise NotFoundError("product")
-    after = catalog.normalized(dataclasses.replace(current, **changes))
-    _check_product(after, r, changes)
-    before = current if expected is None else dataclasses.replace(current, version=expected)
-    return _staff_page(tenant, products.update(tenant, before, after), r)
+    read: list[refs.Refs] = []
+
+    def load() -> Product:
+        r = refs.load(tenant, sites=list(changes.get("stock") or {}), extra=wanted)
+        check_token_rights(principal, r)
+        current = r.products.get(product_id)
+        if current is None:
+            raise NotFoundError("product")
+        read[:] = [r]
+        return current
+
+    def change(current: Product) -> Product:
+        after = catalog.normalized(dataclasses.replace(current, **changes))
+        _check_product(after, read[0], changes)
+        return after
+
+    saved = apply_change(expected, load, change, lambda before, after: products.update(tenant, before, after))
+    return _staff_page(tenant, saved, read[0])
 
 
 # --- CSV export and import --------------------------------------------------------------------

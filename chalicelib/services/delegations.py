@@ -16,8 +16,11 @@ from chalicelib.domain.clock import utcnow
 from chalicelib.domain.errors import ForbiddenError, NotFoundError, invalid_field
 from chalicelib.domain.model import Delegation
 from chalicelib.domain.permissions import Permission, UserKind
-from chalicelib.storage import action_links, delegations, groups, users
+from chalicelib.services.callers import caller_keys, check_token_rights
+from chalicelib.services.updates import apply_change
+from chalicelib.storage import action_links, delegations, groups, keys
 from chalicelib.storage.action_links import Acting
+from chalicelib.storage.refs import load as load_refs
 
 NOT_IN_FORCE = "No delegation from this approver to you is in force today (none, ended or not yet started)."
 DELEGATE_GONE = "You may no longer approve orders on anyone's behalf: your account is not active."
@@ -41,13 +44,24 @@ class DelegationService:
             raise invalid_field("ends_on", "The last day comes on or after the first day.")
         if ends_on < self._clock().date():
             raise invalid_field("ends_on", "The period is over already: give a last day from today on.")
-        delegate = users.find(p.tenant, delegate_id)
-        shares = delegate is not None and bool(set(delegate.customer_ids) & set(p.customer_ids))
-        if delegate is None or not delegate.active or delegate.kind != UserKind.CUSTOMER or not shares:
-            raise invalid_field("delegate_id", "Name an active user of one of your customers.")
-        current = delegations.get(p.tenant, p.user_id)
-        wanted = Delegation(p.user_id, delegate_id, starts_on, ends_on, current.version if current else 0)
-        return delegations.put(p.tenant, wanted)
+        mine = keys.delegation(p.tenant, p.user_id)
+
+        def load() -> Delegation:
+            # The delegate, the caller's delegation and the caller as stored now: one strongly consistent
+            # BatchGet (a stale version would only make the conditional put fail and read again).
+            found = load_refs(p.tenant, users=[delegate_id], extra=[mine, *caller_keys(p)], consistent=True)
+            now = check_token_rights(p, found)
+            delegate = found.users.get(delegate_id)
+            shares = delegate is not None and bool(set(delegate.customer_ids) & set(now.customer_ids))
+            if delegate is None or not delegate.active or delegate.kind != UserKind.CUSTOMER or not shares:
+                raise invalid_field("delegate_id", "Name an active user of one of your customers.")
+            current = delegations.of(found.items.get(mine))
+            return current or Delegation(p.user_id, delegate_id, starts_on, ends_on, 0)
+
+        def change(current: Delegation) -> Delegation:
+            return Delegation(p.user_id, delegate_id, starts_on, ends_on, current.version)
+
+        return apply_change(None, load, change, lambda before, after: delegations.put(p.tenant, after))
 
     def delete(self, p: Principal) -> None:
         self.get(p)  # 404 when there is none
@@ -89,7 +103,7 @@ def approver_principal(tenant: str, user_id: str, acting: Acting, refused: str) 
     user = acting.users.get(user_id)
     if user is None or not user.active or user.kind != UserKind.CUSTOMER:
         raise ForbiddenError(refused)
-    permissions = groups.user_permissions(tenant, user.kind, user.security_group_ids, acting.index)
+    permissions = groups.permissions_of(acting.index or {}, user.kind, user.security_group_ids)
     if Permission.ORDERS_APPROVE.value not in permissions:
         raise ForbiddenError(refused)
     return Principal(
@@ -100,4 +114,5 @@ def approver_principal(tenant: str, user_id: str, acting: Acting, refused: str) 
         customer_ids=tuple(user.customer_ids),
         site_ids=tuple(user.site_ids),
         name=user.name,
+        current=True,  # read in this request (`acting`): services/callers.py
     )

@@ -46,7 +46,9 @@ class Lifecycle(OrderWrites):
             # Whether anyone else approves is read now, in the one BatchGet, in case approval is needed (an
             # approver's own order never needs it).
             asked = () if can_approve else path
-            r = self._reads(p, o.customer_id, refs=refs, caller=True, months=[month], settings=True, approvers_of=asked)
+            r = self._reads(
+                p, o.customer_id, refs=refs, caller=True, months=[month], settings=True, approvers_of=asked, ledger=True
+            )
             customer = r.customer
             _reprice(o, r.offers)
             total = o.totals.gross
@@ -69,6 +71,7 @@ class Lifecycle(OrderWrites):
                     code="no_approver",
                 )
             o.submit(p.user_id, need)
+            o.check_credit(p.user_id, customer.credit_limit, r.ledger.outstanding)
             if need:
                 s = r.refs.settings or TenantSettings(p.tenant, p.tenant)  # defaults where none are stored
                 o.plan_approval_reminders(self._clock(), s.approval_reminder_hours, s.approval_escalation_hours)
@@ -111,11 +114,18 @@ class Lifecycle(OrderWrites):
             o = loaded.order
             forbid(p.is_customer and p.has(P.ORDERS_PLACE), "accept")
             o.check(Action.ACCEPT)
-            if not approves(p, o):
+            checks_approval = not approves(p, o)
+            # A staff order is taken when the customer accepts it: then its credit is checked too.
+            checks_credit = o.source == "staff"
+            month = o.budget.month if o.budget else self._month()
+            r = (
+                self._reads(p, o.customer_id, caller=True, months=[month], ledger=checks_credit)
+                if checks_approval or checks_credit
+                else None
+            )
+            if r is not None and checks_approval:
                 # The proposed total may need approval: the policy, the buyer's limit, or the month's budget
                 # (what accepting adds to the month the order counts in).
-                month = o.budget.month if o.budget else self._month()
-                r = self._reads(p, o.customer_id, caller=True, months=[month])
                 customer = r.customer
                 proposed = o.proposed_totals().gross
                 adds = budgets.cents(proposed) - (o.budget.cents if o.budget else 0)
@@ -131,6 +141,8 @@ class Lifecycle(OrderWrites):
                 if customer.monthly_budget is not None:
                     w.budget_limits[month] = budgets.cents(customer.monthly_budget)
             o.accept(p.user_id)
+            if r is not None and checks_credit:
+                o.check_credit(p.user_id, r.customer.credit_limit, r.ledger.outstanding)
 
         return self._mutate(p, order_id, expected, change)
 
@@ -162,9 +174,27 @@ class Lifecycle(OrderWrites):
     def confirm(self, p: Principal, order_id: str, expected: int | None) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             forbid(p.is_staff and p.has(P.ORDERS_REVIEW), "confirm")
+            loaded.order.check(Action.CONFIRM)
+            self._lift_hold_if_paid(p, loaded.order)
             loaded.order.confirm(p.user_id)  # a phone order confirmed from its draft now counts
 
         return self._mutate(p, order_id, expected, change)
+
+    def release_credit_hold(self, p: Principal, order_id: str, expected: int | None) -> Order:
+        def change(loaded: Loaded, w: Write) -> None:
+            forbid(p.is_staff and p.has(P.ORDERS_REVIEW), "release the credit hold of")
+            loaded.order.release_credit_hold(p.user_id)
+
+        return self._mutate(p, order_id, expected, change)
+
+    def _lift_hold_if_paid(self, p: Principal, o: Order) -> None:
+        """An order on credit hold is released once payments brought what the customer owes down far enough
+        for it to be taken now: checked (one more read) when it is confirmed or shipped."""
+        if not o.credit_hold:
+            return
+        r = self._reads(p, o.customer_id, ledger=True)
+        if o.credit_within(r.customer.credit_limit, r.ledger.outstanding):
+            o.release_credit_hold(p.user_id, "Payments brought the customer within its credit limit.")
 
     def propose(
         self,
@@ -208,13 +238,21 @@ class Lifecycle(OrderWrites):
             quantities = {line["id"]: line["quantity"] for line in data.get("lines") or []}
             for line_id in quantities:
                 line_or_404(loaded.order, line_id)
+            loaded.order.check(Action.SHIP)
+            self._lift_hold_if_paid(p, loaded.order)
             loaded.order.record_shipment(p.user_id, doc, quantities or None)
 
         return self._mutate(p, order_id, None, change)
 
+    # Each money action reads the customer and its ledger in its one BatchGet and writes the ledger as the
+    # order's money moved in the order's transaction (storage/ledger.py).
     def invoice(self, p: Principal, order_id: str, data: dict[str, Any]) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record invoices on")
+            o = loaded.order
+            o.check(Action.INVOICE)
+            r = self._reads(p, o.customer_id, ledger=True)
+            before = o.balance()
             doc = new_document(
                 "invoice",
                 p.user_id,
@@ -223,15 +261,41 @@ class Lifecycle(OrderWrites):
                 amount=data["amount"],
                 due_date=data.get("due_date"),
             )
-            loaded.order.record_invoice(p.user_id, doc)
+            o.record_invoice(p.user_id, doc, r.customer.payment_terms)  # the terms as they are now
+            w.ledger = o.ledger_move(r.ledger, before)
+
+        return self._mutate(p, order_id, None, change)
+
+    def credit_note(self, p: Principal, order_id: str, data: dict[str, Any]) -> Order:
+        def change(loaded: Loaded, w: Write) -> None:
+            forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record credit notes on")
+            o = loaded.order
+            o.check(Action.CREDIT)
+            r = self._reads(p, o.customer_id, ledger=True)
+            before = o.balance()
+            doc = new_document(
+                "credit_note",
+                p.user_id,
+                date=data["date"],
+                number=data["number"],
+                amount=data["amount"],
+                reason=data["reason"],
+            )
+            o.record_credit_note(p.user_id, doc)
+            w.ledger = o.ledger_move(r.ledger, before)
 
         return self._mutate(p, order_id, None, change)
 
     def pay(self, p: Principal, order_id: str, data: dict[str, Any]) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record payments on")
+            o = loaded.order
+            o.check(Action.PAY)
+            r = self._reads(p, o.customer_id, ledger=True)
+            before = o.balance()
             doc = new_document("payment", p.user_id, date=data["date"], number=data["reference"], amount=data["amount"])
-            loaded.order.record_payment(p.user_id, doc)
+            o.record_payment(p.user_id, doc)
+            w.ledger = o.ledger_move(r.ledger, before)
 
         return self._mutate(p, order_id, None, change)
 

@@ -18,7 +18,13 @@ from typing import Any
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.clock import iso, now_iso, utcnow
-from chalicelib.domain.errors import ConflictError, ForbiddenError, NotFoundError, VersionMismatchError
+from chalicelib.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    TransactionConflictError,
+    VersionMismatchError,
+)
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.orders import Attachment, Order
 from chalicelib.domain.permissions import Permission
@@ -144,6 +150,6 @@ class Documents(OrderWrites):
             try:
                 self._store.save(tenant, loaded, o, loaded.sales_rep_id, actor_kind=a.uploader_kind)
                 return True
-            except VersionMismatchError:
-                pass  # changed meanwhile: load it again
+            except (VersionMismatchError, TransactionConflictError):
+                pass  # changed meanwhile (or busy): load it again
         raise ConflictError("The order is being changed by others right now.")

@@ -15,6 +15,7 @@ from chalicelib.domain.errors import (
     NotFoundError,
     NumberTakenError,
     ParentsMovedError,
+    TransactionConflictError,
     ValidationFailedError,
     invalid_field,
 )
@@ -134,8 +135,8 @@ class Drafts(OrderWrites):
                     claim=self._claim,
                 )
                 return saved, skipped
-            except NumberTakenError:
-                pass  # another order took the number: read the counter again
+            except (NumberTakenError, TransactionConflictError):
+                pass  # another order took the number (or busy): read the counter again
             except ParentsMovedError:
                 walk = True  # the customer's stored parents are out of date: read them level by level
         raise ConflictError("Orders are being created by others right now; try again.")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from chalicelib.domain.accounts import LedgerMove
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import BudgetExceededError, LinkUsedError, NumberTakenError, ParentsMovedError
 from chalicelib.domain.model import Customer
@@ -130,13 +131,15 @@ class OrderStore(Protocol):
         relied: Relied | None = None,
         number: int | None = None,
         link: LinkUse | None = None,
+        ledger: LedgerMove | None = None,
         claim: Claim | None = None,
     ) -> Order:
         """One transaction: the order (conditional on the version loaded: VersionMismatchError), its
-        recorded events, the budget moves (BudgetExceededError past `budget_limits`), the order counter
-        moved to `number` (NumberTakenError), the checks of what it `relied` on, the e-mail `link`
-        whose decision this is, spent (LinkUsedError, which wins over a version mismatch), and the
-        request's Idempotency-Key `claim` with the order as written (ClaimedError, which wins over all)."""
+        recorded events, the customer's `ledger` as a money action moved it (conditional on the version
+        read: VersionMismatchError too), the budget moves (BudgetExceededError past `budget_limits`), the order
+        counter moved to `number` (NumberTakenError), the checks of what it `relied` on, the e-mail `link`
+        whose decision this is, spent (LinkUsedError, which wins over a version mismatch), and the request's
+        Idempotency-Key `claim` with the order as written (ClaimedError, which wins over all)."""
         ...
 
     def replayed(self, claim: Claim, *, expired_too: bool = False) -> Order | None:

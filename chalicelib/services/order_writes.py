@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, Self
 
 from chalicelib.auth.principal import Principal
+from chalicelib.domain.accounts import Ledger, LedgerMove
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.errors import (
     BudgetExceededError,
@@ -27,6 +29,7 @@ from chalicelib.domain.errors import (
     MalformedRequestError,
     NotFoundError,
     OrderGateError,
+    TransactionConflictError,
     VersionMismatchError,
     invalid_field,
 )
@@ -35,6 +38,7 @@ from chalicelib.domain.order_summary import OrderSummary
 from chalicelib.domain.orders import Line, Order, OrderStatus, new_line
 from chalicelib.domain.permissions import Permission
 from chalicelib.retry import attempts
+from chalicelib.services.callers import caller_keys, check_token_rights
 from chalicelib.services.document_files import DocumentFiles
 from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
 from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, OrderQuery, OrderStore, Reads, Relied
@@ -72,6 +76,11 @@ class Found:
     def spent(self, tenant: str, month: str) -> int:
         return self.refs.budgets.get(keys.budget(tenant, self.customer.id, month), 0)
 
+    @property
+    def ledger(self) -> Ledger:
+        """The customer's ledger (read when the action asked for it; none yet: nothing owed)."""
+        return self.refs.ledgers.get(self.customer.id) or Ledger(self.customer.id)
+
 
 @dataclass
 class Write:
@@ -81,9 +90,15 @@ class Write:
     # month → the customer's budget in cents, where this action's moves must stay within it
     budget_limits: dict[str, int] = field(default_factory=dict)
     link: LinkUse | None = None  # the e-mail link a decision came through: spent in the same write
+    ledger: LedgerMove | None = None  # a money action's change to the customer's ledger
 
 
 Change = Callable[[Loaded, Write], None]
+
+# Whether this attempt's action read its caller as stored now (`_reads` did, in its BatchGet). Set afresh
+# by `_mutate` for each attempt of one request, in that request's own context: never shared between
+# requests. Most actions read something besides the order; those that do not need a read for the caller.
+_caller_read: ContextVar[bool] = ContextVar("caller_read", default=False)
 
 
 class OrderWrites:
@@ -160,7 +175,15 @@ class OrderWrites:
                 raise VersionMismatchError()
             write = Write()
             recorded = len(loaded.order.history)
-            change(loaded, write)
+            reset = _caller_read.set(False)
+            try:
+                change(loaded, write)
+                if not p.current and not _caller_read.get():
+                    # The action read nothing besides the order: its caller alone, in the round trip the
+                    # others spend on their BatchGet (API.md "Rights come from current data").
+                    check_token_rights(p, self._store.read(p.tenant, Reads(extra=caller_keys(p))))
+            finally:
+                _caller_read.reset(reset)
             o = loaded.order
             name_the_actor(p, o, recorded)
             o.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
@@ -177,9 +200,12 @@ class OrderWrites:
                     relied=Relied(site_id=write.site_id),
                     link=write.link,
                     claim=self._claim,
+                    ledger=write.ledger,
                 )
             except BudgetExceededError:
                 pass  # spent meanwhile: read the month again and decide again
+            except TransactionConflictError:
+                pass  # nothing written: read again (an If-Match is checked against what is read) and redo
             except VersionMismatchError:
                 if expected is not None:
                     raise
@@ -197,11 +223,14 @@ class OrderWrites:
         sites: Sequence[str] = (),
         counter: bool = False,
         approvers_of: Sequence[str] = (),
+        ledger: bool = False,
     ) -> Found:
-        """The action's one BatchGet: the customer and whatever else it names (a line given by sku or
-        barcode adds a second read for its product: the catalog port; `approvers_of`: what tells whether
-        anyone approves for these customers, OrderStore.anyone_approves)."""
+        """The action's one BatchGet: the customer, the caller as stored now (services/callers.py: the
+        action is decided on the token's rights only when they still hold) and whatever else it names (a
+        line given by sku or barcode adds a second read for its product: the catalog port;
+        `approvers_of`: what tells whether anyone approves for these customers, OrderStore.anyone_approves)."""
         t = p.tenant
+        verify = caller_keys(p)
         wanted = Reads(
             customers=[customer_id],
             settings=settings,
@@ -209,9 +238,17 @@ class OrderWrites:
             sites=list(sites),
             counter=counter,
             approvers_of=list(approvers_of),
-            extra=[*self._catalog.keys(t, customer_id, list(refs)), *(keys.budget(t, customer_id, m) for m in months)],
+            extra=[
+                *self._catalog.keys(t, customer_id, list(refs)),
+                *(keys.budget(t, customer_id, m) for m in months),
+                *([keys.ledger_summary(t, customer_id)] if ledger else []),
+                *verify,
+            ],
         )
         found = self._store.read(t, wanted)
+        if verify:
+            check_token_rights(p, found)
+            _caller_read.set(True)
         customer = found.customers.get(customer_id)
         if customer is None:
             raise NotFoundError("customer")

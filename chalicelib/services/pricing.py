@@ -28,7 +28,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Customer
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.pricing import PriceEntry, PriceLevels, PriceList, Quote, effective_price
-from chalicelib.retry import attempts
+from chalicelib.services.updates import apply_change
 from chalicelib.storage import customers, keys, prices, refs, tenants
 from chalicelib.storage.paging import Page
 
@@ -208,14 +208,18 @@ def _replace_price_list(
 ) -> PriceList:
     """One Query (header copy and entries), one transaction conditional on the header's version, with
     checks of the tenant's currency and of the products new to the list. Without If-Match a concurrent
-    change is read again and this one applied on top."""
-    for attempt in attempts(prices.TX_RETRIES, pause=0.05):
+    change is read again and this one applied on top (services/updates.py)."""
+    read: list[prices.ListState] = []
+
+    def load() -> PriceList:
         state = prices.list_state(tenant, list_id)
         if state is None:
             raise NotFoundError("price list")
-        if expected is not None and expected != state.header.version:
-            raise VersionMismatchError()
-        after = PriceList(id=list_id, name=name, currency=currency or state.header.currency)
+        read[:] = [state]
+        return state.header
+
+    def write(before: PriceList, after: PriceList) -> PriceList:
+        state = read[0]
         puts, deletes = prices.changes(state.entries, entries)
         verifies = _new_products(tenant, entries, state.entries)
         verifies.append(prices.currency_still(tenant, after.currency))
@@ -228,14 +232,16 @@ def _replace_price_list(
         try:
             return prices.write_list(tenant, state, after, puts, deletes, verifies)
         except prices.RefusedError as exc:
-            if "header" in exc.failed and (expected is not None or attempt + 1 == prices.TX_RETRIES):
-                raise VersionMismatchError() from exc
             if "header" in exc.failed:
-                continue
+                raise VersionMismatchError() from exc
             if "settings" in exc.failed:
                 raise _currency_error(tenant) from exc
             raise _refused(exc) from exc
-    raise VersionMismatchError()
+
+    def change(current: PriceList) -> PriceList:
+        return PriceList(id=list_id, name=name, currency=currency or current.currency)
+
+    return apply_change(expected, load, change, write)
 
 
 def get_customer_prices(principal: Principal, customer_id: str) -> list[PriceEntry]:

@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 from chalicelib.domain.errors import ConflictError, VersionMismatchError
 from chalicelib.retry import attempts
 
-ATTEMPTS = 5
+ATTEMPTS = 10  # each round of concurrent writers lets one through: enough for a burst of them
 
 
 class Versioned(Protocol):
@@ -29,7 +29,7 @@ def apply_change(
     change: Callable[[V], V],
     write: Callable[[V, V], V],
 ) -> V:
-    for _ in attempts(ATTEMPTS, pause=0.01):
+    for _ in attempts(ATTEMPTS, pause=0.01):  # writers that collided spread out before they read again
         current = load()
         if expected is not None and current.version != expected:
             raise VersionMismatchError()

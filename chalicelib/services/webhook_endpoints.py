@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.clock import iso, utcnow
-from chalicelib.domain.errors import ConflictError, invalid_field
+from chalicelib.domain.errors import ConflictError, NotFoundError, invalid_field
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.orders import EventType
 from chalicelib.domain.permissions import Permission
@@ -129,7 +129,11 @@ class WebhookEndpoints:
 
     def retry(self, p: Principal, endpoint_id: str, delivery_id: str) -> Delivery:
         _check(p)
-        endpoint = store.get_endpoint(p.tenant, endpoint_id)
+        endpoint, delivery = store.endpoint_and_delivery(p.tenant, endpoint_id, delivery_id)  # one BatchGet
+        if endpoint is None:
+            raise NotFoundError("webhook endpoint")
+        if delivery is None:
+            raise NotFoundError("delivery")
         if not endpoint.enabled:
             raise ConflictError("The endpoint is disabled; enable it before retrying a delivery.")
-        return self._pipeline().retry(p.tenant, store.get_delivery(p.tenant, endpoint_id, delivery_id))
+        return self._pipeline().retry(p.tenant, delivery)

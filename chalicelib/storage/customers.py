@@ -31,6 +31,7 @@ def _item(tenant: str, c: Customer) -> CustomerItem:
         payment_terms=c.payment_terms,
         approval_policy=c.approval_policy,
         monthly_budget=dec_str(c.monthly_budget),
+        credit_limit=dec_str(c.credit_limit),
         status=c.status,
         addresses=[dataclasses.asdict(a) for a in c.addresses],
         ancestor_ids=list(c.ancestor_ids) if c.ancestor_ids is not None else None,
@@ -48,6 +49,8 @@ def _to_domain(item: CustomerItem) -> Customer:
         item,
         Customer,
         monthly_budget=dec(item.monthly_budget),
+        credit_limit=dec(item.credit_limit),
+        payment_terms=int(item.payment_terms) if item.payment_terms is not None else None,
         addresses=[Address(**a) for a in item.addresses or []],
         ancestor_ids=list(item.ancestor_ids) if item.ancestor_ids is not None else None,
     )

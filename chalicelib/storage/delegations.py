@@ -9,7 +9,7 @@ from pynamodb.exceptions import DeleteError, PutError
 from chalicelib.domain.errors import VersionMismatchError
 from chalicelib.domain.model import Delegation
 from chalicelib.storage import keys
-from chalicelib.storage.items import DelegationItem
+from chalicelib.storage.items import BaseItem, DelegationItem
 from chalicelib.storage.table import is_condition_failure
 
 Item = DelegationItem
@@ -23,6 +23,11 @@ def _domain(item: DelegationItem) -> Delegation:
         ends_on=date.fromisoformat(item.ends_on),
         version=int(item.version or 0),
     )
+
+
+def of(item: BaseItem | None) -> Delegation | None:
+    """The delegation an item read with others holds (None: there is none)."""
+    return _domain(item) if isinstance(item, DelegationItem) else None
 
 
 def get(tenant: str, user_id: str) -> Delegation | None:

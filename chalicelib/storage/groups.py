@@ -59,7 +59,7 @@ def index_item(tenant: str, groups: list[SecurityGroup]) -> SecurityGroupIndexIt
 
 
 def index_of(item: BaseItem | None) -> GroupIndex | None:
-    """The index as read (None: the tenant's groups were all written before it existed)."""
+    """The index as read (None: not read; every tenant has one from its creation, services/tenants.py)."""
     if not isinstance(item, SecurityGroupIndexItem):
         return None
     raw: dict[str, Any] = item.groups or {}
@@ -72,27 +72,16 @@ def permissions_of(index: GroupIndex, kind: UserKind, group_ids: list[str]) -> f
     return frozenset(p for k, perms in held if k == kind for p in perms)
 
 
-def user_permissions(tenant: str, kind: UserKind, group_ids: list[str], index: GroupIndex | None) -> frozenset[str]:
-    """A user's permissions from the group index read with them; a tenant whose groups were all written
-    before the index existed has none: its groups are read (one BatchGet)."""
-    if index is not None:
-        return permissions_of(index, kind, group_ids)
-    return frozenset(p for g in get_many(tenant, group_ids) if g.kind == kind for p in g.permissions)
-
-
-def _write(tenant: str, put: SecurityGroupItem | None, gone: SecurityGroupItem | None) -> None:
-    """One group write with the index rewritten to match, conditional on the index read (and the group's
-    own version): a concurrent group write makes it fail, and the caller's version check decides."""
-    try:
-        current = SecurityGroupIndexItem.get(*keys.security_group_index(tenant))
-        groups = dict(current.groups or {})
-        index = SecurityGroupIndexItem(*keys.security_group_index(tenant), groups=groups)
-        index.version = current.version
-    except SecurityGroupIndexItem.DoesNotExist:  # written before the index existed: build it once
-        found = SecurityGroupItem.query(keys.tenant_pk(tenant), SecurityGroupItem.sk.startswith(keys.GROUP))
-        every = [_to_domain(i) for i in found]
-        index = index_item(tenant, every)
-        groups = index.groups
+def _write(tenant: str, read: BaseItem | None, put: SecurityGroupItem | None, gone: SecurityGroupItem | None) -> None:
+    """One group write with the index rewritten to match, conditional on the index as `read` (the item
+    under keys.security_group_index, read with the write's other reads) and the group's own version: a
+    concurrent group write makes it fail (VersionMismatchError), and the caller reads again
+    (services/updates.py) or, with If-Match, answers 412."""
+    if not isinstance(read, SecurityGroupIndexItem):  # every tenant is created with its index
+        raise NotFoundError("tenant")
+    groups = dict(read.groups or {})
+    index = SecurityGroupIndexItem(*keys.security_group_index(tenant), groups=groups)
+    index.version = read.version
     if put is not None:
         groups[put.id] = {"kind": put.kind, "permissions": sorted(put.permissions or [])}
     if gone is not None:
@@ -111,20 +100,20 @@ def _write(tenant: str, put: SecurityGroupItem | None, gone: SecurityGroupItem |
         raise
 
 
-def create(tenant: str, g: SecurityGroup) -> SecurityGroup:
+def create(tenant: str, read: BaseItem | None, g: SecurityGroup) -> SecurityGroup:
     item = group_item(tenant, g)
-    _write(tenant, item, None)  # new id, version condition makes it a create-only write
+    _write(tenant, read, item, None)  # new id, version condition makes it a create-only write
     return _to_domain(item)
 
 
-def replace(tenant: str, g: SecurityGroup) -> SecurityGroup:
+def replace(tenant: str, read: BaseItem | None, g: SecurityGroup) -> SecurityGroup:
     item = group_item(tenant, g)
     item.version = g.version
-    _write(tenant, item, None)
+    _write(tenant, read, item, None)
     return _to_domain(item)
 
 
-def delete(tenant: str, g: SecurityGroup) -> None:
+def delete(tenant: str, read: BaseItem | None, g: SecurityGroup) -> None:
     item = group_item(tenant, g)
     item.version = g.version
-    _write(tenant, None, item)
+    _write(tenant, read, None, item)

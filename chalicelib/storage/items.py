@@ -147,9 +147,10 @@ class CustomerItem(BaseItem, discriminator="customer"):
     parent_id = UnicodeAttribute(null=True)
     sales_rep_id = UnicodeAttribute(null=True)
     price_list_id = UnicodeAttribute(null=True)
-    payment_terms = UnicodeAttribute(null=True)
+    payment_terms = NumberAttribute(null=True)  # days
     approval_policy = UnicodeAttribute()
     monthly_budget = UnicodeAttribute(null=True)  # decimal string: money is never a float
+    credit_limit = UnicodeAttribute(null=True)  # decimal string
     status = UnicodeAttribute()
     addresses = JSONAttribute(default=list)
     # Denormalised: the parents above this customer, nearest first, as of its last write (None on
@@ -307,6 +308,21 @@ class BudgetItem(BaseItem, discriminator="budget"):
     """What a customer's orders committed in one month, counted atomically at submit."""
 
     spent_cents = NumberAttribute(default=0)  # integer cents: DynamoDB adds them exactly
+
+
+class LedgerEntryItem(BaseItem, discriminator="ledger_entry"):
+    """One invoice on its customer's statement (keys.ledger_entry); amounts are decimal strings."""
+
+    entry = JSONAttribute()
+
+
+class LedgerSummaryItem(BaseItem, discriminator="ledger_summary"):
+    """What a customer owes (keys.ledger_summary); amounts are decimal strings, `due` by due date."""
+
+    invoiced = UnicodeAttribute()
+    paid = UnicodeAttribute()
+    outstanding = UnicodeAttribute()
+    due = JSONAttribute(default=dict)
 
 
 class IdempotencyItem(BaseItem, discriminator="idempotency"):

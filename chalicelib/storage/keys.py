@@ -238,6 +238,30 @@ def order_notices_pk(tenant: str, day: str) -> str:
     return f"{tenant_pk(tenant)}#NOTICES#{day}"
 
 
+# | ledger entry  | T#{t}#LEDGER#{customer}        | INV#{date}#{order id}#{invoice id} | one invoice of the customer as its order's last
+# |               |                                |             | money action left it (paid, outstanding): GET /customers/{id}/statement is
+# |               |                                |             | one Query of INV#, newest first. Rewritten in the transaction of each
+# |               |                                |             | invoice, credit note and payment that changes it (a copy of the order's
+# |               |                                |             | invoice: the order's version condition keeps them in step) |
+# | ledger summary| T#{t}#LEDGER#{customer}        | SUMMARY     | what the customer owes (invoiced, paid, outstanding, outstanding by due
+# |               |                                |             | date): rewritten in each money action's transaction, conditional on its
+# |               |                                |             | version; read in a submit's BatchGet (credit limit) and the statement's |
+LEDGER_ENTRY = "INV#"
+LEDGER_SUMMARY = "SUMMARY"
+
+
+def ledger_pk(tenant: str, customer_id: str) -> str:
+    return f"{tenant_pk(tenant)}#LEDGER#{customer_id}"
+
+
+def ledger_entry(tenant: str, customer_id: str, day: str, order_id: str, invoice_id: str) -> tuple[str, str]:
+    return ledger_pk(tenant, customer_id), f"{LEDGER_ENTRY}{day}#{order_id}#{invoice_id}"
+
+
+def ledger_summary(tenant: str, customer_id: str) -> tuple[str, str]:
+    return ledger_pk(tenant, customer_id), LEDGER_SUMMARY
+
+
 # | idempotency   | T#{t}#IDEM#{sha256(user, key)} | IDEM        | Idempotency-Key of a POST: its first response, 24 h |
 def idempotency(tenant: str, key_hash: str) -> tuple[str, str]:
     return f"{tenant_pk(tenant)}#IDEM#{key_hash}", "IDEM"

@@ -15,12 +15,14 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib.domain.accounts import LedgerMove
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import (
     BudgetExceededError,
     LinkUsedError,
     NotFoundError,
     NumberTakenError,
+    TransactionConflictError,
     VersionMismatchError,
 )
 from chalicelib.domain.model import Customer
@@ -28,6 +30,7 @@ from chalicelib.domain.order_summary import OrderSummary, summary_of
 from chalicelib.domain.orders import EventType, Message, Order, OrderEvent, OrderStatus
 from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, Reads, Relied
 from chalicelib.storage import action_links, approvers, customers, idempotency, keys, order_codec, order_lists
+from chalicelib.storage import ledger as ledger_store
 from chalicelib.storage import refs as refs_store
 from chalicelib.storage.items import (
     ApprovalDueItem,
@@ -56,7 +59,14 @@ from chalicelib.storage.order_codec import (
     revision_json,
 )
 from chalicelib.storage.paging import Page, partition_page
-from chalicelib.storage.table import Check, add_checks, cancellation_codes, failed_check, transaction
+from chalicelib.storage.table import (
+    Check,
+    add_checks,
+    cancellation_codes,
+    failed_check,
+    is_transaction_conflict,
+    transaction,
+)
 
 EVENT_DAYS = 30  # how long order events are kept (the event feed's window; TTL)
 
@@ -96,7 +106,7 @@ def _event_item(
         order_number=order.number,
         customer_id=order.customer_id,
         actor={"id": event.by, "kind": actor_kind},
-        data={**event.data, "version": order.version},
+        data=order.event_data(event),
         order={
             "source": order.source,
             "customer_name": order.customer_name,
@@ -123,6 +133,7 @@ def save(
     relied: Relied | None = None,
     number: int | None = None,
     link: LinkUse | None = None,
+    ledger: LedgerMove | None = None,
     claim: Claim | None = None,
 ) -> Order:
     """Write the order: header conditional on the loaded version, plus only the items that changed, and
@@ -146,6 +157,7 @@ def save(
         changed=changed,
         claim=claim,
         link=link,
+        ledger=ledger,
         budget=budget,
         budget_limits=budget_limits or {},
         number=number,
@@ -249,6 +261,7 @@ class _Write:
     changed: _Changed
     claim: Claim | None
     link: LinkUse | None
+    ledger: LedgerMove | None
     budget: Sequence[BudgetMove]
     budget_limits: dict[str, int]
     number: int | None
@@ -261,7 +274,7 @@ class _Write:
 
     @property
     def updates_at(self) -> int:
-        return self.header_at + 1 + len(self.changed.puts)
+        return self.header_at + 1 + len(self.changed.puts) + (self.ledger is not None)  # the summary: last put
 
     @property
     def claim_at(self) -> int:
@@ -286,6 +299,8 @@ def _transact(tenant: str, order: Order, sales_rep_id: str | None, w: _Write) ->
         tx.save(w.changed.header)  # version condition: attribute_not_exists on create, equality on update
         for put in w.changed.puts:
             tx.save(put)
+        if w.ledger is not None:
+            ledger_store.put_summary(tx, tenant, w.ledger.ledger)
         for gone in w.changed.deletes:
             tx.delete(gone, add_version_condition=False)
         if w.claim is not None:
@@ -298,6 +313,8 @@ def _transact(tenant: str, order: Order, sales_rep_id: str | None, w: _Write) ->
             _add_budget(tx, tenant, move, limit - move.cents if limit is not None and move.cents > 0 else None)
         if w.number is not None:
             _claim_number(tx, tenant, w.number)
+        if w.ledger is not None:  # after the updates whose place above is counted
+            ledger_store.put_lines(tx, tenant, w.ledger.ledger.customer_id, w.ledger.lines)
         if order.supplier_reference:  # the last update: the indexes above stay as they are
             _put_reference_entry(tx, tenant, order, sales_rep_id)
         if w.changed.due_moves:
@@ -308,6 +325,8 @@ def _transact(tenant: str, order: Order, sales_rep_id: str | None, w: _Write) ->
 def _refusal(exc: TransactWriteError, w: _Write) -> Exception:
     """The error of a refused order transaction, from which of its conditions failed."""
     codes = cancellation_codes(exc)
+    if is_transaction_conflict(codes):
+        return TransactionConflictError()  # not a version moved: the caller writes again
     failed = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
     if w.claim_at in failed:
         return ClaimedError()  # a replay: whatever else failed, nothing to redo
@@ -322,7 +341,7 @@ def _refusal(exc: TransactWriteError, w: _Write) -> Exception:
         return check.fails_with()
     # Every other condition is a version (header, pages, revisions) or "not written yet" (history,
     # documents, events): whichever fails, someone else saved this order first.
-    if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes):
+    if "ConditionalCheckFailed" in codes:
         return VersionMismatchError()
     return exc
 

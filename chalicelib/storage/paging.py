@@ -107,11 +107,19 @@ def page_from(results: Iterable[T], last_key: Callable[[], dict[str, Any] | None
 
 
 def prefix_page(
-    model: Any, pk: str, sk_prefix: str, limit: int, cursor: str | None, convert: Callable[[Any], T]
+    model: Any,
+    pk: str,
+    sk_prefix: str,
+    limit: int,
+    cursor: str | None,
+    convert: Callable[[Any], T],
+    *,
+    newest_first: bool = False,
 ) -> Page[T]:
     """One Query page of the items of `model` in partition `pk` whose sort key starts with
     `sk_prefix`, converted to domain objects: the list access pattern of most collections."""
-    return partition_page(model, pk, limit, cursor, convert, condition=model.sk.startswith(sk_prefix))
+    condition = model.sk.startswith(sk_prefix)
+    return partition_page(model, pk, limit, cursor, convert, condition=condition, newest_first=newest_first)
 
 
 def partition_page(

@@ -5,7 +5,7 @@ read or an order gets the groups of products it has not read yet in the BatchGet
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pynamodb.exceptions import TransactWriteError
@@ -79,7 +79,7 @@ def index_of(item: BaseItem | None) -> GroupIndex:
     return GroupIndex(groups, int(item.version or 0))
 
 
-def _read_for_group_write(tenant: str, group_id: str | None) -> tuple[ProductGroup | None, GroupIndex]:
+def read_for_write(tenant: str, group_id: str | None) -> tuple[ProductGroup | None, GroupIndex]:
     """The group (if any) and the index in one BatchGet. A tenant without an index yet gets one built
     from its groups (one Query, once: every later group write keeps it whole)."""
     wanted = [keys.product_group_index(tenant)] + ([keys.product_group(tenant, group_id)] if group_id else [])
@@ -100,44 +100,45 @@ def _index_item(tenant: str, index: GroupIndex, group: ProductGroup) -> ProductG
     return item
 
 
-def save_group(
-    tenant: str, group_id: str | None, change: Callable[[ProductGroup | None], ProductGroup], expected: int | None
-) -> ProductGroup:
-    """Create (`group_id` None) or update a group: one BatchGet (the group and the index), one
-    transaction (the group, its name guard moved when the name changes, the index). Without
-    `expected` a concurrent change is read again and `change` re-applied to it."""
-    for attempt in attempts(GROUP_TX_RETRIES, pause=0.03):
-        current, index = _read_for_group_write(tenant, group_id)
-        if group_id is not None and current is None:
-            raise NotFoundError("product group")
-        if current is not None and expected is not None and expected != current.version:
-            raise VersionMismatchError()
-        after = change(current)
-        saved = dataclasses.replace(after, version=(current.version if current else 0) + 1)
-        renamed = current is None or current.name.strip().lower() != after.name.strip().lower()
-        tx = LabelledTx()
-        if current is not None and renamed:
-            old = UniqueItem(*keys.product_group_name_guard(tenant, current.name))
-            tx.delete("old-name", old, UniqueItem.owner_id == current.id)
-        tx.put("group", _group_item(tenant, dataclasses.replace(after, version=current.version if current else 0)))
-        if renamed:
-            tx.put("name", UniqueItem(*keys.product_group_name_guard(tenant, after.name), owner_id=after.id))
-        tx.put("index", _index_item(tenant, index, saved))
+def create_group(tenant: str, group: ProductGroup) -> ProductGroup:
+    """A new group: written with its name guard and the index, again when the index moved meanwhile
+    (another group's write)."""
+    for _ in attempts(GROUP_TX_RETRIES, pause=0.03):
+        _, index = read_for_write(tenant, None)
         try:
-            tx.run()
-            return saved
-        except TransactWriteError as exc:
-            failed, conflict = tx.failed(exc)
-            if "name" in failed:
-                raise DuplicateError(
-                    f"A product group named '{after.name}' already exists.",
-                    details=[{"field": "name", "message": "is already taken"}],
-                ) from exc
-            if "group" in failed and expected is not None:
-                raise VersionMismatchError() from exc
-            if not (failed or conflict):
-                raise
-            if "old-name" in failed or attempt + 1 == GROUP_TX_RETRIES:
-                raise ConflictError("The product group changed while it was being saved; try again.") from exc
-            # the group or the index moved (another group write), or a transaction conflict: read again
-    raise ConflictError("The product group changed while it was being saved; try again.")
+            return write_group(tenant, None, index, group)
+        except VersionMismatchError:
+            pass  # the index moved: read it again
+    raise ConflictError("The product groups are being changed by others right now; try again.")
+
+
+def write_group(tenant: str, current: ProductGroup | None, index: GroupIndex, after: ProductGroup) -> ProductGroup:
+    """One transaction: the group (conditional on `current`'s version; a create on its absence), its
+    name guard moved when the name changes, and the index (conditional on the version read).
+    VersionMismatchError when the group or the index moved since they were read (the caller reads them
+    again: services/updates.py), DuplicateError when another group holds the name."""
+    saved = dataclasses.replace(after, version=(current.version if current else 0) + 1)
+    renamed = current is None or current.name.strip().lower() != after.name.strip().lower()
+    tx = LabelledTx()
+    if current is not None and renamed:
+        old = UniqueItem(*keys.product_group_name_guard(tenant, current.name))
+        tx.delete("old-name", old, UniqueItem.owner_id == current.id)
+    tx.put("group", _group_item(tenant, dataclasses.replace(after, version=current.version if current else 0)))
+    if renamed:
+        tx.put("name", UniqueItem(*keys.product_group_name_guard(tenant, after.name), owner_id=after.id))
+    tx.put("index", _index_item(tenant, index, saved))
+    try:
+        tx.run()
+    except TransactWriteError as exc:
+        failed, conflict = tx.failed(exc)
+        # This group or the index moved: the name may be taken by this very group's other write, so
+        # only a write on what is still current can tell a name another group holds.
+        if failed & {"group", "old-name", "index"} or (conflict and not failed):
+            raise VersionMismatchError() from exc
+        if "name" in failed:
+            raise DuplicateError(
+                f"A product group named '{after.name}' already exists.",
+                details=[{"field": "name", "message": "is already taken"}],
+            ) from exc
+        raise
+    return saved

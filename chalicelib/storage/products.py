@@ -42,7 +42,7 @@ from chalicelib.storage.items import (
 )
 from chalicelib.storage.mapping import item_values
 from chalicelib.storage.paging import Page, decode_cursor, page_from
-from chalicelib.storage.table import cancellation_codes, is_condition_failure, transaction
+from chalicelib.storage.table import cancellation_codes, is_condition_failure, is_transaction_conflict, transaction
 
 LEASE_SECONDS = 120  # longer than any Lambda behind API Gateway (29 s) can run an import
 TX_RETRIES = 3  # TransactionConflict (another transaction on the lease item) is retried
@@ -471,6 +471,9 @@ def set_stock(tenant: str, changes: list[tuple[Product, dict[str, Decimal]]]) ->
                 codes = cancellation_codes(exc)
                 if codes and codes[0] == "ConditionalCheckFailed":
                     failed.update({product.id: "import" for product, _ in chunk})
+                    break
+                if is_transaction_conflict(codes):  # another transaction on one of them: nothing written
+                    failed.update({product.id: "changed" for product, _ in chunk})  # read again, retried
                     break
                 stale = {chunk[i - 1][0].id for i, c in enumerate(codes) if i > 0 and c == "ConditionalCheckFailed"}
                 if not stale:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from chalicelib.domain.accounts import Ledger
 from chalicelib.domain.catalog import Product, ProductGroup
 from chalicelib.domain.model import Customer, SecurityGroup, Site, TenantSettings, User
 from chalicelib.domain.pricing import PriceEntry
 from chalicelib.storage import customers as customer_store
 from chalicelib.storage import groups as group_store
 from chalicelib.storage import keys
+from chalicelib.storage import ledger as ledger_store
 from chalicelib.storage import members as member_store
 from chalicelib.storage import prices as price_store
 from chalicelib.storage import product_groups as pgroup_store
@@ -29,6 +31,7 @@ from chalicelib.storage.items import (
     CounterItem,
     CustomerItem,
     CustomerMembersItem,
+    LedgerSummaryItem,
     ListPricesItem,
     PriceEntryItem,
     PriceListItem,
@@ -68,6 +71,7 @@ class Refs:
     # who approves (keys passed in `extra`: storage/members.py, storage/approvers.py)
     members: dict[str, member_store.Members] = field(default_factory=dict)  # customer id → its members record
     security_groups: group_store.GroupIndex | None = None  # None: not asked for, or not written yet
+    ledgers: dict[str, Ledger] = field(default_factory=dict)  # customer id → its ledger (keys.ledger_summary)
 
 
 def fetch(keys_: Iterable[Key], *, consistent: bool = False) -> dict[Key, BaseItem]:
@@ -96,6 +100,7 @@ def merge(first: Refs, second: Refs) -> Refs:
     out.budgets = {**first.budgets, **second.budgets}
     out.members = {**first.members, **second.members}
     out.security_groups = second.security_groups or first.security_groups
+    out.ledgers = {**first.ledgers, **second.ledgers}
     out.price_entries = {pk: dict(entries) for pk, entries in first.price_entries.items()}
     for pk, entries in second.price_entries.items():
         out.price_entries.setdefault(pk, {}).update(entries)
@@ -113,6 +118,7 @@ def load(
     order_counter: bool = False,
     guards: Iterable[Key] = (),
     extra: Iterable[Key] = (),
+    consistent: bool = False,
 ) -> Refs:
     wanted: list[Key] = [keys.group(tenant, g) for g in groups]
     wanted += [keys.customer(tenant, c) for c in customers]
@@ -121,7 +127,7 @@ def load(
     wanted += [keys.tenant_settings(tenant)] if settings else []
     wanted += [keys.order_counter(tenant)] if order_counter else []
     wanted += list(guards) + list(extra)
-    refs = Refs(items=fetch(wanted))
+    refs = Refs(items=fetch(wanted, consistent=consistent))
     for key, item in refs.items.items():
         if isinstance(item, SecurityGroupItem):
             refs.groups[item.id] = group_store._to_domain(item)
@@ -153,6 +159,9 @@ def load(
             refs.members[member_store.customer_of(key)] = member_store.members_of(item) or {}
         elif isinstance(item, SecurityGroupIndexItem):
             refs.security_groups = group_store.index_of(item)
+        elif isinstance(item, LedgerSummaryItem):
+            customer_id = key[0].removeprefix(keys.ledger_pk(tenant, ""))
+            refs.ledgers[customer_id] = ledger_store.ledger_of(item, customer_id)
         elif isinstance(item, ListPricesItem):
             pid = key[1].removeprefix(keys.PRICE_ENTRY)
             lists: dict[str, str] = item.lists.attribute_values if item.lists is not None else {}

@@ -84,6 +84,12 @@ def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
     return [reason.code if reason else None for reason in (exc.cancellation_reasons or [])]
 
 
+def is_transaction_conflict(codes: Sequence[str | None]) -> bool:
+    """A transaction cancelled only for another one under way on one of its items: nothing was written
+    and no condition failed, so the same write may simply be tried again (TransactionConflictError)."""
+    return "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes
+
+
 def is_condition_failure(exc: Exception) -> bool:
     code = getattr(exc, "cause_response_code", None)
     return code in ("ConditionalCheckFailedException", "TransactionCanceledException")

@@ -23,7 +23,7 @@ from chalicelib.storage.mapping import dec, dec_str, item_values
 from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
 from chalicelib.storage.table import cancellation_codes, transaction
 
-ATTEMPTS = 10  # a record built for a legacy customer, or a TransactionConflict on a busy record: write again
+ATTEMPTS = 10  # a TransactionConflict on a busy record: write again
 
 
 def _login_keys(tenant: str, user: User) -> list[tuple[str, str]]:
@@ -67,8 +67,7 @@ def _guards(tenant: str, u: User) -> list[UniqueItem]:
 
 
 def from_login_guard(item: BaseItem | None) -> User | None:
-    """The user a login guard read points to, from the copy it holds (None: no guard, or a guard written
-    before it held one: read the user)."""
+    """The user a login guard read points to, from the copy it holds (None: no such guard)."""
     if not isinstance(item, UniqueItem) or not item.login:
         return None
     data = dict(item.login)
@@ -83,7 +82,7 @@ def from_login_guard(item: BaseItem | None) -> User | None:
         customer_ids=list(data["customer_ids"]),
         site_ids=list(data["site_ids"]),
         password_hash=str(data["password_hash"]),
-        session_epoch=int(data.get("session_epoch") or 0),
+        session_epoch=int(data["session_epoch"]),
     )
 
 
@@ -177,7 +176,7 @@ def create(tenant: str, u: User) -> User:
                 members.add_moves(tx, tenant, moved)  # updates: PynamoDB sends them after the puts
         except TransactWriteError as exc:
             codes = cancellation_codes(exc)
-            if _write_again(tenant, codes, moved, at=len(codes) - len(moved), attempt=attempt):
+            if _write_again(codes, attempt):
                 continue
             if any(c == "ConditionalCheckFailed" for c in codes):
                 raise DuplicateError(f"The username '{u.username}' is already taken.") from exc
@@ -186,14 +185,9 @@ def create(tenant: str, u: User) -> User:
     raise ConflictError("The user's customers are being changed by others right now; try again.")
 
 
-def _write_again(tenant: str, codes: list[str | None], moved: list[members.Move], *, at: int, attempt: int) -> bool:
-    """Whether a refused user write should simply be written again: a customer's members record was
-    missing (a customer written before records existed: built now), or DynamoDB refused it only for a
+def _write_again(codes: list[str | None], attempt: int) -> bool:
+    """Whether a refused user write should simply be written again: DynamoDB refused it only for a
     concurrent transaction on one of the same items (TransactionConflict: nothing was written)."""
-    legacy = members.missing(codes, moved, at)
-    if legacy:
-        members.build(tenant, legacy)
-        return True
     if "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes:
         time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
         return True
@@ -251,8 +245,7 @@ def _update(tenant: str, before: User, after: User, keep_session: str | None, at
         if keep_session is not None and failed == [len(codes) - 1]:
             # That login is gone (expired, or it never was this user's): nothing to keep.
             return update(tenant, before, after)
-        moves_at = len(codes) - len(moved) - (1 if keep_session is not None else 0)
-        if _write_again(tenant, codes, moved, at=moves_at, attempt=attempt):
+        if _write_again(codes, attempt):
             return None
         user_at = len(old_keys - new_keys)  # PynamoDB sends the deletes before the puts
         if len(codes) > user_at and codes[user_at] == "ConditionalCheckFailed":

@@ -29,7 +29,7 @@ from devstack.ports import free_port, port_in_use
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-STARTUP_SECONDS = 20
+STARTUP_SECONDS = 150  # DynamoDB Local's JVM: 5 s idle, 30-40 s measured on a loaded 2-core machine
 MAIL_SECONDS = 10
 
 
@@ -41,6 +41,7 @@ class Stack:
     api_port: int
     local_dir: Path
     log: Path
+    dynamodb_port: int
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
@@ -76,12 +77,13 @@ class Stack:
             raise
 
 
-def stack_env(aws_port: int, api_port: int, local_dir: Path) -> dict[str, str]:
+def stack_env(aws_port: int, api_port: int, local_dir: Path, dynamodb_port: int) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
             settings.LOCAL_AWS_PORT: str(aws_port),
             settings.LOCAL_API_PORT: str(api_port),
+            settings.LOCAL_DYNAMODB_PORT: str(dynamodb_port),
             settings.LOCAL_DIR: str(local_dir),
             "PYTHONUNBUFFERED": "1",
         }
@@ -90,20 +92,20 @@ def stack_env(aws_port: int, api_port: int, local_dir: Path) -> dict[str, str]:
 
 
 def start_stack(workdir: Path, local_dir: Path | None = None) -> Stack:
-    aws_port, api_port = free_port(), free_port()
-    while api_port == aws_port:
-        api_port = free_port()
+    aws_port, api_port, dynamodb_port = free_port(), free_port(), free_port()
+    while len({aws_port, api_port, dynamodb_port}) < 3:
+        api_port, dynamodb_port = free_port(), free_port()
     local_dir = local_dir or workdir / ".local"
     log = workdir / f"stack-{api_port}.log"
     with log.open("wb") as out:  # a file, not a pipe: a chatty child never blocks on a full pipe
         process = subprocess.Popen(
             [sys.executable, "-m", "devstack"],
             cwd=ROOT,
-            env=stack_env(aws_port, api_port, local_dir),
+            env=stack_env(aws_port, api_port, local_dir, dynamodb_port),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    stack = Stack(process, f"http://127.0.0.1:{api_port}", aws_port, api_port, local_dir, log)
+    stack = Stack(process, f"http://127.0.0.1:{api_port}", aws_port, api_port, local_dir, log, dynamodb_port)
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -187,7 +189,7 @@ def test_a_second_start_on_the_same_ports_says_which_port_is_in_use(stack: Stack
     result = subprocess.run(
         [sys.executable, "-m", "devstack"],
         cwd=ROOT,
-        env=stack_env(stack.aws_port, stack.api_port, tmp_path / ".local"),
+        env=stack_env(stack.aws_port, stack.api_port, tmp_path / ".local", stack.dynamodb_port),
         capture_output=True,
         text=True,
         timeout=30,
@@ -195,7 +197,20 @@ def test_a_second_start_on_the_same_ports_says_which_port_is_in_use(stack: Stack
     assert result.returncode != 0
     assert f"port {stack.aws_port} (the AWS emulator) is in use" in result.stderr
     assert f"port {stack.api_port} (the API) is in use" in result.stderr
+    assert f"port {stack.dynamodb_port} (DynamoDB Local) is in use" in result.stderr
     assert stack.process.poll() is None  # the first one runs on
+
+
+def test_without_java_it_stops_at_once_and_says_how_to_install_it(tmp_path: Path):
+    env = stack_env(free_port(), free_port(), tmp_path / ".local", free_port())
+    env["PATH"] = str(tmp_path)  # an empty folder: no `java` on PATH (python is started by its full path)
+    result = subprocess.run(
+        [sys.executable, "-m", "devstack"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 1
+    assert "needs Java 17" in result.stderr
+    assert "apt-get install -y openjdk-17-jre-headless" in result.stderr
 
 
 def test_sigterm_stops_it_within_seconds_and_frees_its_ports_and_a_restart_works(tmp_path: Path):
@@ -208,6 +223,7 @@ def test_sigterm_stops_it_within_seconds_and_frees_its_ports_and_a_restart_works
     assert time.monotonic() - started < 5
     assert not port_in_use("127.0.0.1", first.api_port)
     assert not port_in_use("127.0.0.1", first.aws_port)
+    assert not port_in_use("127.0.0.1", first.dynamodb_port)  # the JVM is gone too
     assert "stopped" in first.output()
 
     second = start_stack(tmp_path, first.local_dir)  # same .local: same signing key, fresh emulator

@@ -173,8 +173,8 @@ def test_a_signal_ends_the_stack_within_5_s_whatever_is_in_flight(tmp_path: Path
     running = start_stack(tmp_path)
     token = running.login()
     _ok(running.call("GET", "/me", token))
-    hanging = [_hang_a_request(running.api_port), _hang_a_request(running.aws_port)]
-    time.sleep(0.3)  # both servers have picked the requests up
+    hanging = [_hang_a_request(port) for port in (running.api_port, running.aws_port, running.dynamodb_port)]
+    time.sleep(0.3)  # the servers have picked the requests up
     try:
         started = time.monotonic()
         running.process.send_signal(sig)
@@ -190,6 +190,7 @@ def test_a_signal_ends_the_stack_within_5_s_whatever_is_in_flight(tmp_path: Path
     assert "stopped" in running.output()
     assert not port_in_use("127.0.0.1", running.api_port)
     assert not port_in_use("127.0.0.1", running.aws_port)
+    assert not port_in_use("127.0.0.1", running.dynamodb_port)  # DynamoDB Local's JVM ended too
 
 
 def test_each_start_has_an_empty_outbox(tmp_path: Path):

@@ -93,7 +93,7 @@ def test_a_customer_keeps_addresses_parent_rep_and_approval_settings(admin: Api)
         sales_rep_id=rep["id"],
         approval_policy="over_limit",
         monthly_budget="5000.00",
-        payment_terms="30 days",
+        payment_terms=30,
         addresses=[{"kind": "delivery", "label": "Dock", "line1": "1 Road", "city": "Lyon", "country": "FR"}],
     )
     got = admin.get(f"/customers/{branch['id']}").json
@@ -101,6 +101,7 @@ def test_a_customer_keeps_addresses_parent_rep_and_approval_settings(admin: Api)
     assert got["sales_rep_id"] == rep["id"]
     assert got["approval_policy"] == "over_limit"
     assert got["monthly_budget"] == "5000.00"
+    assert got["payment_terms"] == 30
     assert got["addresses"][0]["id"] and got["addresses"][0]["city"] == "Lyon"
     assert [c["id"] for c in admin.get(f"/customers?sales_rep_id={rep['id']}").json["items"]] == [branch["id"]]
 

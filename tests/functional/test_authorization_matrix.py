@@ -119,12 +119,17 @@ def order(status: str) -> Arrange:
             "submitted": [(w.buyer, "submit", None)],
             "awaiting_customer": [(w.buyer, "submit", None), (w.desk, "propose", {"note": "Next week"})],
             "confirmed": [(w.buyer, "submit", None), (w.desk, "confirm", None)],
+            "invoiced": [
+                (w.buyer, "submit", None),
+                (w.desk, "confirm", None),
+                (w.desk, "invoices", {"date": TODAY, "number": "INV-0", "amount": "12.00"}),
+            ],
         }
         for api, action, body in plans[status]:
             r = api.post(f"/orders/{o['id']}/{action}", body)
-            assert r.status_code == 200, r.body
+            assert r.status_code in (200, 201), r.body
             o = r.json
-        assert o["status"] == status
+        assert o["status"] == ("confirmed" if status == "invoiced" else status)
         return {"order_id": o["id"], "line_id": o["lines"][0]["id"]}
 
     arrange.__name__ = f"order_{status}"
@@ -183,6 +188,17 @@ def staff_draft(m: MatrixWorld) -> Target:
     return {"order_id": o["id"], "line_id": o["lines"][0]["id"]}
 
 
+def credit_hold(m: MatrixWorld) -> Target:
+    """A buyer's order submitted past the customer's credit limit (the limit is lifted again after)."""
+    cid = m.ids["customer"]
+    assert m.admin.patch(f"/customers/{cid}", {"credit_limit": "1.00"}).status_code == 200
+    o = m.world.order(lines=[{"sku": "SKU-1", "quantity": 1}])
+    r = m.world.buyer.post(f"/orders/{o['id']}/submit")
+    assert m.admin.patch(f"/customers/{cid}", {"credit_limit": None}).status_code == 200
+    assert r.status_code == 200 and r.json["credit_hold"] is True, r.body
+    return {"order_id": o["id"], "line_id": o["lines"][0]["id"]}
+
+
 def document(m: MatrixWorld) -> Target:
     """The buyer's purchase order on their submitted order, uploaded (available)."""
     from tests.functional.test_order_documents import upload
@@ -234,7 +250,9 @@ TARGETS: dict[str | None, Arrange] = {
     "submitted": order("submitted"),
     "awaiting_customer": order("awaiting_customer"),
     "confirmed": order("confirmed"),
+    "invoiced": order("invoiced"),
     "staff draft": staff_draft,
+    "credit hold": credit_hold,
     "a product group": product_group,
     "a product": product,
     "a price list": price_list,
@@ -319,6 +337,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/customers"):                            row("401 401 201 403 403 403 403 403 403 403 201"),
     ("GET", "/customers/{customer_id}"):               row("401 401 404 200 200 200 200 200 200 200 200", "the customer"),
     ("PATCH", "/customers/{customer_id}"):             row("401 401 404 403 403 403 403 403 403 403 200", "the customer"),
+    # the statement: the customer's users, its sales rep, staff who see every order
+    ("GET", "/customers/{customer_id}/statement"):     row("401 401 404 200 200 200 200 200 200 200 200", "the customer"),
     # orders: the buyer builds and submits, approvers approve, the rep and the desk review, the desk fulfils
     ("GET", "/orders"):                                row("401 401 200 200 200 200 200 200 200 200 200"),
     ("POST", "/orders"):                               row("401 401 404 201 201 201 201 201 201 403 201"),
@@ -342,7 +362,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/orders/{order_id}/cancel"):             row("401 401 404 200 200 200 200 403 200 200 200", "draft"),
     ("POST", "/orders/{order_id}/shipments"):          row("401 401 404 403 403 403 403 403 403 201 201", "confirmed"),
     ("POST", "/orders/{order_id}/invoices"):           row("401 401 404 403 403 403 403 403 403 201 201", "confirmed"),
+    ("POST", "/orders/{order_id}/credit-notes"):       row("401 401 404 403 403 403 403 403 403 201 201", "invoiced"),
     ("POST", "/orders/{order_id}/payments"):           row("401 401 404 403 403 403 403 403 403 201 201", "confirmed"),
+    ("POST", "/orders/{order_id}/release-credit-hold"): row("401 401 404 403 403 403 403 403 200 200 200", "credit hold"),
     ("POST", "/orders/{order_id}/reorder"):            row("401 401 404 201 201 201 201 201 201 403 201", "confirmed"),
     ("GET", "/orders/{order_id}/messages"):            row("401 401 404 200 200 200 200 200 200 200 200", "submitted"),
     ("POST", "/orders/{order_id}/messages"):           row("401 401 404 201 201 201 201 201 201 201 201", "submitted"),
@@ -414,7 +436,7 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/users"): new_user,
     ("PATCH", "/users/{user_id}"): {"name": "Member"},
     ("POST", "/customers"): lambda m, c, t: {"number": m.unique("N-"), "name": "New"},
-    ("PATCH", "/customers/{customer_id}"): {"payment_terms": "30 days"},
+    ("PATCH", "/customers/{customer_id}"): {"payment_terms": 30},
     ("POST", "/orders"): lambda m, c, t: {"customer_id": m.ids["customer"], "lines": [{"sku": "SKU-1", "quantity": 1}]},
     ("PATCH", "/orders/{order_id}"): {"notes": "Gate 4"},
     ("POST", "/orders/{order_id}/lines"): {"sku": "SKU-1", "quantity": 1},
@@ -425,6 +447,7 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/orders/{order_id}/cancel"): {"reason": "Not needed"},
     ("POST", "/orders/{order_id}/shipments"): {"date": TODAY, "document_number": "DN-1"},
     ("POST", "/orders/{order_id}/invoices"): {"date": TODAY, "number": "INV-1", "amount": "12.00"},
+    ("POST", "/orders/{order_id}/credit-notes"): {"date": TODAY, "number": "CN-1", "amount": "1.00", "reason": "Late"},
     ("POST", "/orders/{order_id}/payments"): {"date": TODAY, "reference": "PAY-1", "amount": "12.00"},
     ("POST", "/orders/{order_id}/messages"): {"body": "When will it ship?"},
     ("POST", "/orders/{order_id}/documents"): {
@@ -517,10 +540,28 @@ def matrix_world(w: World) -> MatrixWorld:
     return MatrixWorld(w, apis, passwords, ids)
 
 
+# Who each signed-in caller is, to sign them in again: (tenant, username, customer number).
+LOGINS = {
+    "other_tenant": ("globex", "admin", None),
+    "buyer": ("acme", "buyer", "C-100"),
+    "approver": ("acme", "boss", "C-100"),
+    "customer_admin": ("acme", "cadmin", "C-100"),
+    "site_admin": ("acme", "sadmin", "C-100"),
+    "manager": ("acme", "manager", "C-100"),
+    "sales_rep": ("acme", "rep", None),
+    "order_desk": ("acme", "desk", None),
+    "admin": ("acme", "admin", None),
+}
+
+
 def _call(m: MatrixWorld, route: tuple[str, str], caller: str, target: Target) -> Any:
     method, template = route
     path = template.format(**target)
     api = m.apis[caller]
+    if route == ("POST", "/auth/logout") and caller in LOGINS:
+        # Logging out ends the session the token belongs to, its writes too: end a session of its own.
+        tenant, username, number = LOGINS[caller]
+        api = m.world.anon.login(tenant, username, m.passwords.get(caller, USER_PASSWORD), number)
     if route in CSV_BODIES:
         return api.call(method, path, raw=CSV_BODIES[route], headers={"Content-Type": "text/csv"})
     body = BODIES.get(route)
@@ -691,7 +732,8 @@ GRANTS: dict[str, Grant] = {
     "oneself given every site":          grant("200 403 200 200", "self", lambda m: {"site_ids": []}),
     "oneself given another site":        grant("200 403 200 -",   "self", lambda m: {"site_ids": [m.ids["other_site"]]}),
     "oneself given another customer":    grant("403 403 403 -",   "self", lambda m: {"customer_ids": [m.ids["customer"], m.ids["other_customer"]]}),
-    "oneself made an approver":          grant("200 200 403 -",   "self", lambda m: {"security_group_ids": ["customer-approvers"]}),
+    # Nobody changes their own security groups (API.md), not even within what they hold.
+    "oneself made an approver":          grant("403 403 403 -",   "self", lambda m: {"security_group_ids": ["customer-approvers"]}),
     "oneself given a limit of 999999":   grant("200 403 403 200", "self", lambda m: {"approval_limit": "999999.00"}),
     "oneself given a limit of 400":      grant("200 200 403 200", "self", lambda m: {"approval_limit": "400.00"}),
 }
@@ -820,3 +862,121 @@ def test_a_key_with_a_permission_gets_what_staff_with_it_get(matrix: MatrixWorld
     if as_key != as_person and not (as_key == 200 and as_person == 409):  # the key confirmed it first
         wrong.append(f"  POST confirm: staff {as_person}, key {as_key}")
     assert not wrong, f"{permission}\n" + "\n".join(wrong)
+
+
+# --- callers whose rights ended after their token was issued (API.md "Rights come from current data") -----
+# Every write the administrator may make, tried with the token of an administrator deactivated since, and of
+# one demoted to the order desk since: the first is refused (401) on every one of them, the second on every
+# one the order desk may not make (401, or 403 where the route's permission is checked on the user as stored
+# now), and neither refusal changes anything. Logging out ends a session whatever became of its user.
+ADMIN_WRITES = sorted(
+    route
+    for route, r in MATRIX.items()
+    if route[0] != "GET"
+    and not SPECS[route].public
+    and route != ("POST", "/auth/logout")
+    and 200 <= r.status_for("admin") < 400
+)
+
+
+def _former_admin(m: MatrixWorld, fate: str) -> Api:
+    username = m.unique(fate)
+    made = create_user(m.admin, username, ["administrators"], kind="staff")
+    api = m.world.anon.login("acme", username, USER_PASSWORD)
+    change = {"status": "inactive"} if fate == "deactivated" else {"security_group_ids": ["order-desk"]}
+    assert m.admin.patch(f"/users/{made['id']}", change).status_code == 200
+    return api
+
+
+@pytest.mark.parametrize("route", ADMIN_WRITES, ids=[f"{m} {p}" for m, p in ADMIN_WRITES])
+def test_a_deactivated_or_demoted_administrator_writes_nothing_more(
+    matrix: MatrixWorld, route: tuple[str, str]
+) -> None:
+    m = matrix
+    method, template = route
+    wrong = []
+    target = TARGETS[MATRIX[route].about](m)  # both are refused: one target for both
+    before = _order_state(m, target)
+    for fate in ("deactivated", "demoted"):
+        if fate == "demoted" and 200 <= MATRIX[route].status_for("order_desk") < 400:
+            continue  # the order desk may do this: the demoted administrator still may
+        api = _former_admin(m, fate)
+        body = BODIES.get(route)
+        if route in CSV_BODIES:
+            reply = api.call(
+                method, template.format(**target), raw=CSV_BODIES[route], headers={"Content-Type": "text/csv"}
+            )
+        else:
+            reply = api.call(method, template.format(**target), body(m, "admin", target) if callable(body) else body)
+        allowed = {401} if fate == "deactivated" else {401, 403}
+        if reply.status_code not in allowed:
+            wrong.append(f"  {fate}: expected {sorted(allowed)}, got {reply.status_code} {reply.body[:200]!r}")
+        elif _order_state(m, target) != before:
+            wrong.append(f"  {fate}: the refused request changed the order")
+        if api.get("/me").status_code != 200:
+            wrong.append(f"  {fate}: the token no longer reads (reads end with the token, not before)")
+    if "endpoint_id" in target:  # a tenant holds at most 20 webhook endpoints: give this one back
+        m.admin.delete(f"/webhook-endpoints/{target['endpoint_id']}")
+    assert not wrong, f"{method} {template}\n" + "\n".join(wrong)
+
+
+# --- assigning a sales rep: the rights of reading the customer's orders -----------------------------------
+# A customer's sales rep reads all its orders, so setting `sales_rep_id` (on POST or PATCH /customers, to
+# someone, someone else or nobody) takes `orders.read_all` besides `customers.manage`: the status for a staff
+# user holding the permissions of each column (the administrators hold both).
+REP_ASSIGNERS = {
+    "customers.manage": ["customers.manage"],
+    "and orders.read_all": ["customers.manage", "orders.read_all"],
+}
+REP_ASSIGNMENTS = {
+    # what the request does: (status with customers.manage alone, status with orders.read_all too)
+    "create a customer without a rep": (201, 201),
+    "create a customer with themselves as its rep": (403, 201),
+    "edit a customer's terms": (200, 200),
+    "make themselves a customer's rep": (403, 200),
+    "take a customer's rep away": (403, 200),
+}
+
+
+def _assign(m: MatrixWorld, api: Api, assignment: str, me: str, cid: str) -> Any:
+    new = {"number": m.unique("N-"), "name": "New"}
+    if assignment == "create a customer without a rep":
+        return api.post("/customers", new)
+    if assignment == "create a customer with themselves as its rep":
+        return api.post("/customers", {**new, "sales_rep_id": me})
+    change = {
+        "edit a customer's terms": {"payment_terms": 14},
+        "make themselves a customer's rep": {"sales_rep_id": me},
+        "take a customer's rep away": {"sales_rep_id": None},
+    }[assignment]
+    return api.patch(f"/customers/{cid}", change)
+
+
+@pytest.mark.parametrize("assignment", list(REP_ASSIGNMENTS))
+def test_assigning_a_sales_rep_takes_the_rights_of_reading_the_customers_orders(
+    matrix: MatrixWorld, assignment: str
+) -> None:
+    m = matrix
+    wrong = []
+    for column, (name, permissions) in enumerate(REP_ASSIGNERS.items()):
+        group = m.admin.post(
+            "/security-groups", {"name": m.unique("Reps "), "kind": "staff", "permissions": permissions}
+        )
+        assert group.status_code == 201, group.body
+        username = m.unique("manager")
+        me = create_user(m.admin, username, [group.json["id"]], kind="staff")["id"]
+        api = m.world.anon.login("acme", username, USER_PASSWORD)
+        rep = m.world.ids["rep"]
+        number = m.unique("R-")
+        made = m.admin.post("/customers", {"number": number, "name": "Shop", "sales_rep_id": rep})
+        assert made.status_code == 201, made.body
+        cid = made.json["id"]
+        reply = _assign(m, api, assignment, me, cid)
+        expected = REP_ASSIGNMENTS[assignment][column]
+        if reply.status_code != expected:
+            wrong.append(f"  with {name}: expected {expected}, got {reply.status_code} {reply.body[:200]!r}")
+        elif expected == 403 and m.admin.get(f"/customers/{cid}").json["sales_rep_id"] != rep:
+            wrong.append(f"  with {name}: a refused request changed the customer's rep")
+        if expected == 403 and api.get(f"/orders?customer_id={cid}").status_code != 404:
+            wrong.append(f"  with {name}: reads the orders of a customer they are not the rep of")
+    assert not wrong, f"{assignment}\n" + "\n".join(wrong)

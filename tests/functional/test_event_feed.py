@@ -68,6 +68,20 @@ def test_events_of_actions_in_order_with_their_shape_and_a_type_filter(world: Wo
     assert again == []
 
 
+def test_a_created_event_states_the_order_its_create_made(world: World) -> None:
+    """The event carries the order as the whole action committed it: `order.created` for a two-line create
+    states the two lines' totals (it is recorded before the lines are added)."""
+    settle(0.2)
+    order = world.order(lines=[{"sku": "SKU-1", "quantity": 2}, {"sku": "BOX-6", "quantity": 12}])
+    assert order["totals"]["net"] == "44.00"
+    time.sleep(0.3)
+    events, _ = follow(world.desk)
+    [created] = [e for e in events if e["order_id"] == order["id"]]
+    assert created["type"] == "order.created"
+    assert created["data"]["totals"] == order["totals"]
+    assert (created["data"]["status"], created["data"]["version"]) == ("draft", 1)
+
+
 def test_who_may_read_the_feed_and_forged_cursors(world: World) -> None:
     assert world.buyer.get("/events").status_code == 403
     assert world.rep.get("/events").status_code == 403

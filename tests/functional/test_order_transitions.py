@@ -24,6 +24,7 @@ ACT: dict[Action, tuple[str, str, Any]] = {  # action → (actor, path suffix, b
     Action.CANCEL: ("desk", "/cancel", {"reason": "no"}),
     Action.SHIP: ("desk", "/shipments", {"date": "2026-11-24", "document_number": "WZ"}),
     Action.INVOICE: ("desk", "/invoices", {"date": "2026-11-24", "number": "FV", "amount": "1.00"}),
+    Action.CREDIT: ("desk", "/credit-notes", {"date": "2026-11-24", "number": "CN", "amount": "1.00", "reason": "x"}),
     Action.PAY: ("desk", "/payments", {"date": "2026-11-24", "reference": "P", "amount": "1.00"}),
 }
 
@@ -73,7 +74,7 @@ def reach(world: World, status: OrderStatus) -> str:
             lambda: do(w, Action.CONFIRM, oid),
             lambda: do(w, Action.SHIP, oid),
             lambda: w.desk.post(
-                f"/orders/{oid}/payments", {"date": "2026-11-24", "reference": "P", "amount": "999.00"}
+                f"/orders/{oid}/payments", {"date": "2026-11-24", "reference": "P", "amount": o["totals"]["gross"]}
             ),
         ],
     }

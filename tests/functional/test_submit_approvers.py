@@ -104,6 +104,7 @@ def test_who_approves_follows_every_user_and_group_write(world: World) -> None:
     gid = r.json["id"]
     patch({"security_group_ids": ["customer-buyers", gid]})
     assert submitted(world, solo) == "pending_approval"
+
     def permit(*permissions: str) -> None:
         r = admin.put(f"/security-groups/{gid}", {"name": "Signers", "permissions": list(permissions)})
         assert r.status_code == 200, r.body

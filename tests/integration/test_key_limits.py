@@ -20,7 +20,13 @@ OVERSIZED_PARTITION_KEY_PART = "x" * 2100
     [
         lambda: customers.get("acme", OVERSIZED_SORT_KEY_PART),
         lambda: customers.get_many("acme", ["c1", OVERSIZED_SORT_KEY_PART]),
-        lambda: customers.list_page("acme", 10, None, sales_rep_id=OVERSIZED_PARTITION_KEY_PART),
+        pytest.param(
+            lambda: customers.list_page("acme", 10, None, sales_rep_id=OVERSIZED_PARTITION_KEY_PART),
+            marks=pytest.mark.moto_only(
+                reason="DynamoDB Local answers an index Query on an oversized key with no items; AWS and our moto "
+                "patch refuse it (either way: not found)"
+            ),
+        ),
         lambda: customers.get(OVERSIZED_PARTITION_KEY_PART, "c1"),
     ],
     ids=["GetItem", "BatchGetItem", "Query on an index", "GetItem, partition key"],

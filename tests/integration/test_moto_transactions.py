@@ -13,6 +13,8 @@ from botocore.exceptions import ClientError
 from chalicelib.config import get_settings
 from tests.integration.test_stream_worker import Recorder, make_worker
 
+pytestmark = pytest.mark.moto_only(reason="tests of our patches of moto (devstack/isolation.py) and of moto's backend")
+
 
 def _table() -> Any:
     from moto.dynamodb.models import dynamodb_backends

@@ -4,6 +4,7 @@ the DynamoDB one (storage/orders.py on moto) answer alike where a use case can t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import BudgetExceededError, LinkUsedError, NumberTakenError, VersionMismatchError
 from chalicelib.domain.model import Customer, SecurityGroup, TenantSettings, User
-from chalicelib.domain.orders import Message, Order, OrderStatus, new_line
+from chalicelib.domain.orders import Document, Message, Order, OrderStatus, new_line
 from chalicelib.domain.permissions import BUILTIN_GROUPS, UserKind
 from chalicelib.services.order_store import LinkUse, OrderQuery, OrderStore, Reads
 from chalicelib.storage import keys
@@ -301,3 +302,81 @@ def test_an_email_link_past_its_end_or_unknown_spends_nothing(store: OrderStore)
         with pytest.raises(LinkUsedError):
             store.save(T, loaded, loaded.order, "rep", actor_kind="customer", link=use)
     assert store.load(T, "order1").order.status == OrderStatus.DRAFT  # type: ignore[union-attr]
+
+
+# --- events carry the order as committed -------------------------------------------------------------
+def written_events(store: OrderStore) -> list[tuple[str, dict[str, Any]]]:
+    """Every event the store wrote, oldest first: (type, data as written)."""
+    if isinstance(store, InMemoryOrderStore):
+        return [(e.type.value, e.data) for _, e, _, _ in store.events]
+    from chalicelib.domain.clock import now_iso
+    from chalicelib.storage.events import day_page
+
+    page = day_page(T, now_iso()[:10], None, "~", 100, None)
+    return [(e.type, e.data) for e in page.events]
+
+
+def as_committed(o: Order) -> dict[str, Any]:
+    t = o.totals
+    return {
+        "status": o.status.value,
+        "invoice_status": o.invoice_status,
+        "payment_status": o.payment_status,
+        "totals": {"net": str(t.net), "tax": str(t.tax), "gross": str(t.gross)},
+        "version": o.version,
+    }
+
+
+def _doc(kind: str, number: str, amount: str | None = None) -> Document:
+    return Document(f"{kind}-{number}", kind, date(2026, 12, 7), number, D(amount) if amount else None)
+
+
+# Every action, as the service applies it to the order it loaded, on two orders: one through approval,
+# a proposal declined and one accepted to payment; one submitted without approval and cancelled, one confirmed.
+PATHS: dict[int, list[tuple[str, Any]]] = {
+    1: [
+        ("submit", lambda o: o.submit("buyer", needs_approval=True)),
+        ("reject", lambda o: o.reject("boss", "Too much")),
+        ("submit", lambda o: o.submit("buyer", needs_approval=True)),
+        ("approve", lambda o: o.approve("boss", [{"id": o.lines[0].id, "quantity": D(1)}])),
+        ("propose", lambda o: o.propose("rep", "Less", [{"id": o.lines[1].id, "quantity": D(2)}], [])),
+        ("decline", lambda o: o.decline("buyer", "No")),
+        ("propose", lambda o: o.propose("rep", "Less", [{"id": o.lines[1].id, "quantity": D(2)}], [])),
+        ("accept", lambda o: o.accept("buyer")),
+        ("ship", lambda o: o.record_shipment("desk", _doc("shipment", "DN-1"), None)),
+        ("invoice", lambda o: o.record_invoice("desk", _doc("invoice", "INV-1", "12.00"))),
+        ("pay", lambda o: o.record_payment("desk", _doc("payment", "PAY-1", "12.00"))),
+    ],
+    2: [
+        ("submit", lambda o: o.submit("buyer", needs_approval=False)),
+        ("cancel", lambda o: o.cancel("desk", "No longer needed")),
+    ],
+    3: [
+        ("submit", lambda o: o.submit("buyer", needs_approval=False)),
+        ("confirm", lambda o: o.confirm("desk")),
+    ],
+}
+
+
+def test_every_event_carries_the_order_as_the_whole_action_left_it(store: OrderStore) -> None:
+    """API.md's event feed: `data` is the order as that event left it — after the whole action, at the
+    version it reached (a create with two lines states their totals, not those of an empty draft)."""
+    for number, path in PATHS.items():
+        o = new_order(number)  # `order.created` is recorded before its lines are added
+        o.add_line(new_line("p2", "SKU-2", "Tea", D(1), D("28.00"), D("0.20")), "buyer", record=False)
+        before = len(written_events(store))
+        saved = store.save(T, None, o, "rep", actor_kind="customer", number=number)
+        created = written_events(store)[before:]
+        assert created == [("order.created", {**as_committed(saved), "from_status": None})]
+        assert created[0][1]["totals"] == {"net": "48.00", "tax": "9.60", "gross": "57.60"}
+        for name, action in path:
+            loaded = store.load(T, saved.id)
+            assert loaded is not None
+            before = len(written_events(store))
+            action(loaded.order)
+            saved = store.save(T, loaded, loaded.order, "rep", actor_kind="staff")
+            new = written_events(store)[before:]
+            assert new, f"{name} recorded no event"
+            for event_type, data in new:
+                shown = {k: data[k] for k in as_committed(saved)}
+                assert shown == as_committed(saved), f"{name}: {event_type} does not carry the order as committed"

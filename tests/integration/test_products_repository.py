@@ -115,10 +115,10 @@ def test_bulk_writes_create_update_and_move_barcodes_between_products() -> None:
 
 
 def test_group_names_are_unique_per_tenant() -> None:
-    product_groups.save_group(T, None, lambda _: ProductGroup("g1", "Tools"), None)
+    product_groups.create_group(T, ProductGroup("g1", "Tools"))
     with pytest.raises(DuplicateError):
-        product_groups.save_group(T, None, lambda _: ProductGroup("g2", " tools "), None)
-    product_groups.save_group("globex", None, lambda _: ProductGroup("g3", "Tools"), None)
+        product_groups.create_group(T, ProductGroup("g2", " tools "))
+    product_groups.create_group("globex", ProductGroup("g3", "Tools"))
     assert [g.id for g in product_groups.all_groups(T)] == ["g1"]
 
 

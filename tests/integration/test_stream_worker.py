@@ -7,7 +7,6 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import pytest
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from chalice.app import DynamoDBEvent
@@ -16,6 +15,7 @@ from chalicelib.bootstrap import get_services
 from chalicelib.config import get_settings
 from chalicelib.services.tenants import create_tenant
 from devstack.worker import StreamWorker, epoch_seconds, lambda_event, lambda_record
+from tests.conftest import dynamodb_client
 
 STREAM_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/ordergate/stream/2026-01-01T00:00:00.000"
 
@@ -108,8 +108,8 @@ class Recorder:
 
 def make_worker(handler: Recorder, table_name: str | None = None, **kw: Any) -> StreamWorker:
     return StreamWorker(
-        boto3.client("dynamodb"),
-        boto3.client("dynamodbstreams"),
+        dynamodb_client(),
+        dynamodb_client("dynamodbstreams"),
         table_name or get_settings().table_name,
         handler,
         retry_delay=0,
@@ -143,9 +143,7 @@ def test_the_worker_delivers_a_created_item_as_a_lambda_event(aws: None):
     seed_tenant("acme")
     delivered = worker.poll_once()
 
-    stream_arn = boto3.client("dynamodb").describe_table(TableName=get_settings().table_name)["Table"][
-        "LatestStreamArn"
-    ]
+    stream_arn = dynamodb_client().describe_table(TableName=get_settings().table_name)["Table"]["LatestStreamArn"]
     assert delivered == len(handler.records) > 0
     assert {r["eventSourceARN"] for r in handler.records} == {stream_arn}
     assert all(isinstance(r["dynamodb"]["ApproximateCreationDateTime"], int) for r in handler.records)

@@ -55,7 +55,7 @@ def test_arrival_makes_it_available_once_and_records_the_event_with_the_linked_n
     assert event.type == EventType.DOCUMENT_ADDED and event.by == "desk"
     assert event.data["linked"] == {"kind": "shipment", "id": shipment.id, "number": "WZ-1"}
     assert event.data["document"]["filename"] == "WZ-1.pdf" and "expires_at" not in event.data["document"]
-    assert event.data["from_status"] == event.data["status"] == o.status.value
+    assert event.data["from_status"] == o.event_data(event)["status"] == o.status.value
     assert not o.attachment_arrived("f1", 100, "application/pdf", "2026-12-05T10:02:00Z")  # once
     assert len(o.events) == 1
 

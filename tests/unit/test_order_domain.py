@@ -78,7 +78,7 @@ def test_an_approver_may_only_lower_quantities() -> None:
     assert o.status == OrderStatus.SUBMITTED and len(o.lines) == 1
     assert [e.type for e in o.events] == ["order.approval_requested", "order.approved", "order.submitted"]
     approved = o.events[1]
-    assert approved.by == "boss" and approved.data["status"] == "submitted"
+    assert approved.by == "boss" and o.event_data(approved)["status"] == "submitted"
     assert approved.data["trimmed"] == [{"sku": "B", "name": "B", "from": "1.5", "removed": True}]
 
 

@@ -23,12 +23,21 @@ from tests.fake_order_store import InMemoryOrderStore
 D = Decimal
 T = "acme"
 S = OrderStatus
-BUYER = Principal(T, "buyer", UserKind.CUSTOMER, frozenset({"orders.place"}), customer_ids=("c1",))
+# `current`: the callers as the service would read them now (the fake store holds no sessions; reading
+# the caller is tests/functional/test_current_rights.py's, through the API on the real store).
+BUYER = Principal(T, "buyer", UserKind.CUSTOMER, frozenset({"orders.place"}), customer_ids=("c1",), current=True)
 BOSS = Principal(
-    T, "boss", UserKind.CUSTOMER, frozenset({"orders.place", "orders.approve", "orders.view_org"}), customer_ids=("c1",)
+    T,
+    "boss",
+    UserKind.CUSTOMER,
+    frozenset({"orders.place", "orders.approve", "orders.view_org"}),
+    customer_ids=("c1",),
+    current=True,
 )
-DESK = Principal(T, "desk", UserKind.STAFF, frozenset({"orders.read_all", "orders.review", "orders.fulfil"}))
-STRANGER = Principal(T, "other", UserKind.CUSTOMER, frozenset({"orders.place"}), customer_ids=("c2",))
+DESK = Principal(
+    T, "desk", UserKind.STAFF, frozenset({"orders.read_all", "orders.review", "orders.fulfil"}), current=True
+)
+STRANGER = Principal(T, "other", UserKind.CUSTOMER, frozenset({"orders.place"}), customer_ids=("c2",), current=True)
 
 
 @pytest.fixture

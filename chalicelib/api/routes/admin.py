@@ -97,6 +97,7 @@ def list_groups(ctx: Ctx) -> Response:
     bp,
     "/security-groups",
     "POST",
+    caller="action",  # the caller is read with the group and the index (services/admin.py)
     summary="Create a security group",
     request_model=GroupCreate,
     response_model=GroupOut,
@@ -128,6 +129,7 @@ def get_group(ctx: Ctx, group_id: str) -> Response:
     bp,
     "/security-groups/{group_id}",
     "PUT",
+    caller="action",  # the caller is read with the group and the index (services/admin.py)
     summary="Replace a security group",
     request_model=GroupReplace,
     response_model=GroupOut,
@@ -145,6 +147,7 @@ def put_group(ctx: Ctx, group_id: str) -> Response:
     bp,
     "/security-groups/{group_id}",
     "DELETE",
+    caller="action",  # the caller is read with the group and the index (services/admin.py)
     summary="Delete a security group",
     status=204,
     tags=("security-groups",),
@@ -257,6 +260,7 @@ def get_user(ctx: Ctx, user_id: str) -> Response:
     bp,
     "/users/{user_id}",
     "PATCH",
+    caller="action",  # UserAdmin.update reads the caller with the user (one BatchGet)
     summary="Change a user",
     request_model=UserPatch,
     response_model=UserOut,
@@ -271,7 +275,9 @@ def patch_user(ctx: Ctx, user_id: str) -> Response:
 
 
 # --- customers --------------------------------------------------------------------------------
-CUSTOMER_NULLABLE = frozenset({"parent_id", "sales_rep_id", "price_list_id", "payment_terms", "monthly_budget"})
+CUSTOMER_NULLABLE = frozenset(
+    {"parent_id", "sales_rep_id", "price_list_id", "payment_terms", "monthly_budget", "credit_limit"}
+)
 
 
 @endpoint(

@@ -70,6 +70,7 @@ def refresh(ctx: Ctx) -> Response:
     status=204,
     tags=TAGS,
     body_optional=True,
+    caller="token",  # ending a session needs no rights: it works whatever became of the user
 )
 def logout(ctx: Ctx) -> Response:
     get_services().auth.logout(ctx.principal, ctx.body(LogoutRequest).refresh_token)

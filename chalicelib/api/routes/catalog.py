@@ -229,6 +229,7 @@ def get_product(ctx: Ctx, product_id: str) -> Response:
     bp,
     "/products/{product_id}",
     "PATCH",
+    caller="action",  # catalog.update_product reads the caller with the product (one BatchGet)
     summary="Change a product",
     request_model=ProductPatch,
     response_model=ProductOut,

@@ -48,6 +48,7 @@ def get_delegation(ctx: Ctx) -> Response:
     bp,
     PATH,
     "PUT",
+    caller="action",  # read with the delegate and the delegation (services/delegations.py)
     summary="Name a delegate for a period (approvers)",
     request_model=DelegationIn,
     response_model=DelegationOut,

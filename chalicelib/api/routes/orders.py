@@ -11,6 +11,7 @@ from chalicelib.api.openapi import QueryParam
 from chalicelib.api.schemas.common import Day, Id
 from chalicelib.api.schemas.orders import (
     ApproveRequest,
+    CreditNoteRequest,
     InvoiceRequest,
     LineAdd,
     LineImportOut,
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 
 bp = Blueprint(__name__)
 TAGS = ("orders",)
+# The order writes registered with `caller="action"` are decided on the caller as stored now, read in the
+# write path's one BatchGet (services/order_writes.py `_reads`), not in a read of the pipeline's own.
 
 
 def present() -> Any:
@@ -108,6 +111,7 @@ def list_orders(ctx: Ctx) -> Response:
     bp,
     "/orders",
     "POST",
+    caller="action",
     summary="Create a draft order",
     request_model=OrderCreate,
     response_model=OrderOut,
@@ -129,6 +133,7 @@ def get_order(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}",
     "PATCH",
+    caller="action",
     summary="Change a draft's header; staff with orders.review set supplier_reference in any status",
     request_model=OrderPatch,
     response_model=OrderOut,
@@ -145,6 +150,7 @@ def patch_order(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/lines",
     "POST",
+    caller="action",
     summary="Add a line (same product: adds to its quantity)",
     request_model=LineAdd,
     response_model=OrderOut,
@@ -167,6 +173,7 @@ def add_line(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/lines/{line_id}",
     "PATCH",
+    caller="action",
     summary="Change a line",
     request_model=LinePatch,
     response_model=OrderOut,
@@ -183,6 +190,7 @@ def patch_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
     bp,
     "/orders/{order_id}/lines/{line_id}",
     "DELETE",
+    caller="action",
     summary="Remove a line",
     response_model=OrderOut,
     tags=TAGS,
@@ -197,6 +205,7 @@ def delete_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
     bp,
     "/orders/{order_id}/lines/import",
     "POST",
+    caller="action",
     summary="Add lines from CSV (code,quantity)",
     response_model=LineImportOut,
     content_type="text/csv",
@@ -214,6 +223,7 @@ def import_lines(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/submit",
     "POST",
+    caller="action",
     summary="Submit a draft (buyer)",
     response_model=OrderOut,
     tags=TAGS,
@@ -228,6 +238,7 @@ def submit(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/approve",
     "POST",
+    caller="action",
     summary="Approve, optionally trimming lines",
     request_model=ApproveRequest,
     response_model=OrderOut,
@@ -247,6 +258,7 @@ def approve(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/reject",
     "POST",
+    caller="action",
     summary="Reject back to draft, with a reason",
     request_model=RejectRequest,
     response_model=OrderOut,
@@ -265,6 +277,7 @@ def reject(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/send",
     "POST",
+    caller="action",
     summary="Send a staff-created order to the customer",
     response_model=OrderOut,
     tags=TAGS,
@@ -279,6 +292,7 @@ def send(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/confirm",
     "POST",
+    caller="action",
     summary="Confirm (supplier)",
     response_model=OrderOut,
     tags=TAGS,
@@ -293,6 +307,7 @@ def confirm(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/propose",
     "POST",
+    caller="action",
     summary="Propose changes to the customer",
     request_model=ProposeRequest,
     response_model=OrderOut,
@@ -311,6 +326,7 @@ def propose(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/accept",
     "POST",
+    caller="action",
     summary="Accept the supplier's proposal",
     response_model=OrderOut,
     tags=TAGS,
@@ -325,6 +341,7 @@ def accept(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/decline",
     "POST",
+    caller="action",
     summary="Decline the proposal, with a reason",
     request_model=ReasonRequest,
     response_model=OrderOut,
@@ -342,6 +359,7 @@ def decline(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/cancel",
     "POST",
+    caller="action",
     summary="Cancel, with a reason",
     request_model=ReasonRequest,
     response_model=OrderOut,
@@ -359,6 +377,7 @@ def cancel(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/shipments",
     "POST",
+    caller="action",
     summary="Record a shipment; answers the order, the new shipment last in its `shipments`",
     request_model=ShipmentRequest,
     response_model=OrderOut,
@@ -376,6 +395,7 @@ def ship(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/invoices",
     "POST",
+    caller="action",
     summary="Record an invoice; answers the order, the new invoice last in its `invoices`",
     request_model=InvoiceRequest,
     response_model=OrderOut,
@@ -391,8 +411,25 @@ def invoice(ctx: Ctx, order_id: str) -> Response:
 
 @endpoint(
     bp,
+    "/orders/{order_id}/credit-notes",
+    "POST",
+    summary="Record a credit note (it lowers what is invoiced); answers the order, the note last in `credit_notes`",
+    request_model=CreditNoteRequest,
+    response_model=OrderOut,
+    status=201,
+    tags=TAGS,
+    permissions=(P.ORDERS_FULFIL,),
+)
+def credit_note(ctx: Ctx, order_id: str) -> Response:
+    o = svc().credit_note(ctx.principal, order_id, ctx.body(CreditNoteRequest).model_dump())
+    return order_response(o, status=201)
+
+
+@endpoint(
+    bp,
     "/orders/{order_id}/payments",
     "POST",
+    caller="action",
     summary="Record a payment; answers the order, the new payment last in its `payments`",
     request_model=PaymentRequest,
     response_model=OrderOut,
@@ -408,8 +445,24 @@ def pay(ctx: Ctx, order_id: str) -> Response:
 
 @endpoint(
     bp,
+    "/orders/{order_id}/release-credit-hold",
+    "POST",
+    summary="Release the order's credit hold (staff with orders.review)",
+    response_model=OrderOut,
+    tags=TAGS,
+    if_match=True,
+    permissions=(P.ORDERS_REVIEW,),
+    claims_in_write=True,
+)
+def release_credit_hold(ctx: Ctx, order_id: str) -> Response:
+    return order_response(writing(ctx).release_credit_hold(ctx.principal, order_id, ctx.if_match()))
+
+
+@endpoint(
+    bp,
     "/orders/{order_id}/reorder",
     "POST",
+    caller="action",
     summary="Copy the lines into a new draft at current prices",
     response_model=ReorderOut,
     status=201,

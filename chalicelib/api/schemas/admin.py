@@ -58,6 +58,8 @@ class SettingsPortalOut(ResponseModel):
 
 
 Hours = Annotated[int, Field(ge=1, le=24 * 30, strict=True)]
+# A customer's payment terms: the days after an invoice's date that it is due (0: on receipt).
+TermDays = Annotated[int, Field(ge=0, le=365, strict=True)]
 
 
 class SettingsPatch(RequestModel):
@@ -211,9 +213,10 @@ class CustomerOut(ResponseModel):
     parent_id: str | None
     sales_rep_id: str | None
     price_list_id: str | None
-    payment_terms: str | None
+    payment_terms: int | None
     approval_policy: ApprovalPolicy
     monthly_budget: Money | None
+    credit_limit: Money | None
     status: Literal["active", "inactive"]
     addresses: list[AddressOut]
 
@@ -225,7 +228,8 @@ class CustomerPortalOut(ResponseModel):
     number: str
     name: str
     parent_id: str | None
-    payment_terms: str | None
+    payment_terms: int | None
+    credit_limit: Money | None
     status: Literal["active", "inactive"]
     addresses: list[AddressOut]
 
@@ -236,9 +240,10 @@ class CustomerCreate(RequestModel):
     parent_id: Id | None = None
     sales_rep_id: Id | None = None
     price_list_id: Id | None = None
-    payment_terms: ShortText | None = None
+    payment_terms: TermDays | None = None
     approval_policy: ApprovalPolicy = "none"
     monthly_budget: Money | None = None
+    credit_limit: Money | None = None
     status: Literal["active", "inactive"] = "active"
     addresses: Addresses = []
 
@@ -249,9 +254,10 @@ class CustomerPatch(RequestModel):
     parent_id: Id | None = None
     sales_rep_id: Id | None = None
     price_list_id: Id | None = None
-    payment_terms: ShortText | None = None
+    payment_terms: TermDays | None = None
     approval_policy: ApprovalPolicy | None = None
     monthly_budget: Money | None = None
+    credit_limit: Money | None = None
     status: Literal["active", "inactive"] | None = None
     addresses: Addresses | None = None
 

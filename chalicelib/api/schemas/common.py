@@ -42,6 +42,16 @@ Money = Annotated[
 ]
 
 
+def _positive(amount: Decimal) -> Decimal:
+    if amount <= 0:
+        raise ValueError("money must be more than 0.00")
+    return amount
+
+
+# An amount that records something (an invoice, a credit note, a payment): zero records nothing.
+PositiveMoney = Annotated[Money, AfterValidator(_positive)]
+
+
 def _parse_day(value: Any) -> date:
     # Only "YYYY-MM-DD": pydantic alone would also read 0 or 1700000000 as a Unix time.
     if isinstance(value, date):

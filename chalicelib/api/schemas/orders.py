@@ -18,6 +18,7 @@ from chalicelib.api.schemas.common import (
     Day,
     Id,
     Money,
+    PositiveMoney,
     RequestModel,
     ResponseModel,
     ShortText,
@@ -183,14 +184,21 @@ class ShipmentRequest(RequestModel):
 class InvoiceRequest(RequestModel):
     date: Day
     number: DocumentRef
-    amount: Money
-    due_date: Day | None = None
+    amount: PositiveMoney
+    due_date: Day | None = None  # else the customer's payment_terms days after `date`
+
+
+class CreditNoteRequest(RequestModel):
+    date: Day
+    number: DocumentRef
+    amount: PositiveMoney
+    reason: Reason
 
 
 class PaymentRequest(RequestModel):
     date: Day
     reference: DocumentRef
-    amount: Money
+    amount: PositiveMoney
 
 
 class MessageRequest(RequestModel):
@@ -218,6 +226,7 @@ class LineOut(ResponseModel):
     requested_delivery_date: Date | None
     confirmed_delivery_date: Date | None
     shipped_quantity: QuantityOut
+    backordered: QuantityOut  # still to ship once part of the order has shipped (0 before any shipment)
     proposed: ProposedOut | None
 
 
@@ -256,9 +265,35 @@ class InvoiceOut(ResponseModel):
     date: Date
     number: str
     amount: Money
-    due_date: Date | None
+    due_date: Date | None  # as given, or from the customer's payment_terms when recorded
+    credited: Money  # what credit notes took off it
+    paid: Money  # what payments settled of it (oldest due date first)
+    outstanding: Money
+    overdue: bool  # past its due date and not settled
     recorded_by: str
     recorded_at: str
+
+
+class CreditNoteOut(ResponseModel):
+    id: str
+    date: Date
+    number: str
+    amount: Money
+    reason: str | None
+    recorded_by: str
+    recorded_at: str
+
+
+class BalanceOut(ResponseModel):
+    """What the order's money adds up to: `invoiced` is the invoices less the credit notes; `prepaid` what
+    was paid beyond what is invoiced (it settles the invoices to come)."""
+
+    invoiced: Money
+    credited: Money
+    paid: Money
+    outstanding: Money
+    overdue: Money
+    prepaid: Money
 
 
 class PaymentOut(ResponseModel):
@@ -311,6 +346,7 @@ class OrderOut(ResponseModel):
     status: str
     invoice_status: str
     payment_status: str
+    credit_hold: bool  # taken past the customer's credit limit: not confirmed or shipped until released
     source: str
     customer_id: str
     customer_name: str
@@ -333,7 +369,9 @@ class OrderOut(ResponseModel):
     revisions: list[RevisionOut]
     shipments: list[ShipmentOut]
     invoices: list[InvoiceOut]
+    credit_notes: list[CreditNoteOut]
     payments: list[PaymentOut]
+    balance: BalanceOut
     history: list[HistoryOut]
     created_at: str
     updated_at: str
