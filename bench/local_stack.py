@@ -141,7 +141,13 @@ def running_stack() -> Iterator[RunningStack]:
                     time.sleep(0.1)
             startup_s = time.perf_counter() - started
             yield RunningStack(
-                api, f"http://127.0.0.1:{aws_port}", local_dir, log, startup_s, region, f"http://127.0.0.1:{dynamodb_port}"
+                api,
+                f"http://127.0.0.1:{aws_port}",
+                local_dir,
+                log,
+                startup_s,
+                region,
+                f"http://127.0.0.1:{dynamodb_port}",
             )
         finally:
             if process.poll() is None:

@@ -95,6 +95,19 @@ def on_behalf(suffix: str, body: dict[str, Any]) -> Prepare:
     return prepare
 
 
+def delegate_get(w: World) -> Request:
+    """The approver's delegate for the coming week (a buyer of the branch) opening a fresh order that waits
+    for the approver: seen through whom it waits on (the order's Query, the path's members records, their
+    users and delegations)."""
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).date()
+    period = {"starts_on": str(today), "ends_on": str(today + timedelta(days=7))}
+    w.ok("approver", "PUT", "/me/delegation", {"delegate_id": w.ids["deputy"], **period})
+    o = w.order_in("pending_approval")
+    return Request("GET", f"/orders/{o['id']}")
+
+
 def session(username: str, customer_number: str | None = None) -> Prepare:
     """Log in afresh as `username` into the actor "session" (logout and password change end it)."""
 
@@ -414,6 +427,7 @@ SCENARIOS: list[Scenario] = [
         "GET /orders", "approver", get("/orders?status=pending_approval"), variant="approver: what waits for them"
     ),
     Scenario("GET /orders", "desk", get("/orders?status=submitted"), variant="order desk: status work queue"),
+    Scenario("GET /orders", "hqapprover", get("/orders"), variant="head-office approver: the branches' orders (gsi5)"),
     Scenario("GET /orders", "rep", get("/orders"), variant="sales rep: their customers' orders"),
     Scenario("POST /orders", "buyer", new_order, expect=201),
     Scenario("POST /orders", "rep", lambda w: new_order(w, "rep"), expect=201, variant="staff, on behalf"),
@@ -427,6 +441,18 @@ SCENARIOS: list[Scenario] = [
         "(`claims_in_write`, api/idempotency.py). Cold: as a create.",
     ),
     Scenario("GET /orders/{order_id}", "buyer", on_order("draft", "GET", "")),
+    Scenario(
+        "GET /orders/{order_id}",
+        "buyer",
+        on_order("pending_approval", "GET", ""),
+        variant="waiting for approval: whom it waits on, by name",
+    ),
+    Scenario(
+        "GET /orders/{order_id}",
+        "deputy",
+        delegate_get,
+        variant="a delegate: what waits on the approver they stand in for",
+    ),
     Scenario(
         "PATCH /orders/{order_id}",
         "buyer",

@@ -277,6 +277,8 @@ def build(client: Client, background_orders: int = 30) -> World:
         ("buyer", "customer-buyers", [branch["id"]], "5000.00"),
         ("approver", "customer-approvers", [branch["id"]], None),
         ("orgadmin", "customer-admins", [branch["id"]], None),
+        ("hqapprover", "customer-approvers", [hq["id"]], None),  # the head office's: sees the branch's orders
+        ("deputy", "customer-buyers", [branch["id"]], None),  # a buyer who stands in for the approver
     ):
         body: dict[str, Any] = {
             "kind": "customer",
@@ -289,7 +291,7 @@ def build(client: Client, background_orders: int = 30) -> World:
             "approval_limit": limit,
         }
         world.ids[actor] = world.ok("admin", "POST", "/users", body)["id"]
-        world.login(actor, actor, "C-101")
+        world.login(actor, actor, "C-100" if customers == [hq["id"]] else "C-101")
     for i in range(background_orders):
         world.order_in("submitted" if i % 3 == 0 else "draft")
     return world

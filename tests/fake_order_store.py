@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from chalicelib.domain.accounts import Ledger, LedgerMove
+from chalicelib.domain.authority import Person
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import (
     BudgetExceededError,
@@ -25,6 +26,7 @@ from chalicelib.domain.model import Customer, Site, TenantSettings, User
 from chalicelib.domain.order_summary import OrderSummary, summary_of
 from chalicelib.domain.orders import Message, Order, OrderEvent, OrderStatus
 from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, OrderQuery, Reads, Relied
+from chalicelib.services.order_visibility import view
 from chalicelib.storage import keys
 from chalicelib.storage.order_codec import Loaded
 from chalicelib.storage.paging import Page
@@ -185,27 +187,34 @@ class InMemoryOrderStore:
     def parents(self, tenant: str, parent_id: str, limit: int) -> list[str]:
         return self._line_of_parents(tenant, parent_id, limit)
 
-    def anyone_approves(self, tenant: str, path: list[str], besides: str, found: Refs | None = None) -> bool:
-        return any(self.approvers.get((tenant, cid), set()) - {besides} for cid in path)
+    def members(self, tenant: str, path: list[str], found: Refs) -> list[Person]:
+        approve = frozenset({"orders.approve", "orders.place"})
+        return [
+            Person(uid, "customer", approve, (cid,)) for cid in path for uid in self.approvers.get((tenant, cid), set())
+        ]
+
+    def approver_ids(self, tenant: str, path: list[str], found: Refs) -> set[str]:
+        return {uid for cid in path for uid in self.approvers.get((tenant, cid), set())}
 
     def list_orders(self, query: OrderQuery) -> Page[OrderSummary]:
-        def belongs(s: Stored) -> bool:
+        def listed(s: Stored, of: str, key: str) -> bool:
             o = s.order
-            if query.of == "customer" and o.customer_id != query.key:
+            path = o.customer_path or [o.customer_id]
+            return {
+                "customer": o.customer_id == key,
+                "rep": s.sales_rep_id == key,
+                "status": o.status.value == key,
+                "tenant": True,
+                "org": path[-1] == key,
+                "creator": o.source == "staff" and o.created_by == key,
+            }[of]
+
+        def belongs(s: Stored) -> bool:
+            if not any(listed(s, of, key) for of, key in query.lists):
                 return False
-            if query.of == "rep" and s.sales_rep_id != query.key:
+            if query.status and s.order.status.value != query.status:
                 return False
-            if query.of == "status" and o.status.value != query.key:
-                return False
-            if query.status and o.status.value != query.status:
-                return False
-            if query.hide_staff_drafts and o.source == "staff" and o.status == OrderStatus.DRAFT:
-                return False
-            if query.own_for is not None:
-                sent = query.sees_sent and o.source == "staff" and o.status != OrderStatus.DRAFT
-                waiting = query.sees_waiting and o.status == OrderStatus.PENDING_APPROVAL
-                return o.created_by == query.own_for or sent or waiting
-            return True
+            return query.keep(view(s.order, [s.sales_rep_id]))
 
         found = [s for (t, _), s in self.orders.items() if t == query.tenant and belongs(s)]
         found.sort(key=lambda s: (s.order.created_at, s.order.id), reverse=True)

@@ -28,11 +28,11 @@ from chalicelib.domain import orders as domain
 from chalicelib.domain.model import Customer, SecurityGroup, TenantSettings, User
 from chalicelib.domain.orders import HistoryEntry, Order, new_document, new_line
 from chalicelib.domain.permissions import BUILTIN_GROUPS, UserKind
-from chalicelib.storage import keys
+from chalicelib.storage import keys, members
 from chalicelib.storage import order_codec as codec
 from chalicelib.storage import orders as stored
 from chalicelib.storage.customers import _item as customer_item
-from chalicelib.storage.groups import group_item
+from chalicelib.storage.groups import group_item, index_item
 from chalicelib.storage.items import (
     BaseItem,
     OrderHistoryItem,
@@ -104,8 +104,14 @@ def world_items(final_orders: list[BaseItem]) -> list[BaseItem]:
         for g in BUILTIN_GROUPS
     ]
     customer = Customer(CUSTOMER_ID, "C-100", "Bistro Lumière", sales_rep_id=REP_ID, approval_policy="over_limit")
-    items: list[BaseItem] = [tenant, *groups, customer_item(TENANT, customer)]
+    builtin = [SecurityGroup(g.id, g.name, g.kind, sorted(g.permissions), builtin=True) for g in BUILTIN_GROUPS]
+    items: list[BaseItem] = [tenant, *groups, index_item(TENANT, builtin), customer_item(TENANT, customer)]
     items.append(UniqueItem(*keys.customer_number_guard(TENANT, customer.number), owner_id=CUSTOMER_ID))
+    record = members.new_record(TENANT, CUSTOMER_ID)  # as the customer's create and its users' writes keep it
+    record.members = {
+        u.id: groups_of for u in people() for groups_of in [members.memberships(u).get(CUSTOMER_ID)] if groups_of
+    }
+    items.append(record)
     for user in people():
         items += user_items(TENANT, user)
     return items + final_orders

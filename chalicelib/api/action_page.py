@@ -38,11 +38,26 @@ STYLE = (
 DECISION_WORDS = {
     "approve": "approved",
     "reject": "rejected",
+    "accept": "accepted",
+    "decline": "declined",
     "cancel": "cancelled",
     "edit": "edited",
     "submit": "submitted again",
     "remind": "reminded with a fresh link (use the newest e-mail)",
     "escalate": "escalated with a fresh link (use the newest e-mail)",
+}
+
+
+# Each kind of link's two forms: (decision, button, what it does).
+FORMS = {
+    "approval": (
+        ("approve", "Approve", "Approve this order: it goes to the supplier as it is."),
+        ("reject", "Reject", "Reject this order: it goes back to the submitter's drafts."),
+    ),
+    "proposal": (
+        ("accept", "Accept", "Accept the supplier's proposal: the order is confirmed with the proposed values."),
+        ("decline", "Decline", "Decline the proposal: the order goes back to the supplier as it was requested."),
+    ),
 }
 
 
@@ -111,7 +126,13 @@ def _order_block(o: Order, reasons: list[dict[str, Any]]) -> str:
         f'<tr><td>Net</td><td class="n">{e(amount(t.net, o.currency))}</td></tr>'
         f'<tr><td>Tax</td><td class="n">{e(amount(t.tax, o.currency))}</td></tr>'
         f'<tr><th>Total (gross)</th><th class="n">{e(amount(t.gross, o.currency))}</th></tr>'
-        "</tbody></table>"
+        + (
+            f'<tr><th>Proposed total (gross)</th><th class="n">{e(amount(o.proposed_totals().gross, o.currency))}'
+            "</th></tr>"
+            if o.proposal
+            else ""
+        )
+        + "</tbody></table>"
     )
 
 
@@ -122,14 +143,15 @@ def render(view: ActionView, *, error: str | None = None, status: int = 200) -> 
     head = f"<h1>Order {e(number)}</h1>" if number else "<h1>Approval</h1>"
     notice = f'<p class="box" role="alert"><strong>{e(error)}</strong></p>' if error else ""
     if view.state == "open" and o is not None:
+        yes, no = FORMS[view.link.kind]
         forms = (
-            '<form method="post" class="box"><input type="hidden" name="decision" value="approve">'
-            "<p>Approve this order: it goes to the supplier as it is.</p>"
-            '<button type="submit" name="approve">Approve</button></form>'
-            '<form method="post" class="box" id="reject"><input type="hidden" name="decision" value="reject">'
-            '<p><label for="reason">Reject this order: it goes back to the submitter\'s drafts. Reason:</label></p>'
+            f'<form method="post" class="box"><input type="hidden" name="decision" value="{yes[0]}">'
+            f"<p>{yes[2]}</p>"
+            f'<button type="submit" name="{yes[0]}">{yes[1]}</button></form>'
+            f'<form method="post" class="box" id="reject"><input type="hidden" name="decision" value="{no[0]}">'
+            f'<p><label for="reason">{no[2]} Reason:</label></p>'
             f'<textarea id="reason" name="reason" rows="3" maxlength="{MAX_REASON}" required></textarea>'
-            '<button type="submit" name="reject">Reject</button></form>'
+            f'<button type="submit" name="{no[0]}">{no[1]}</button></form>'
             f"<p>This link works once and until {e(view.expires_at)}.</p>"
         )
         return page(title, head + notice + _order_block(o, view.reasons) + forms, status)

@@ -17,9 +17,11 @@ from chalicelib.api.schemas.orders import (
     ShipmentLineOut,
     ShipmentOut,
 )
+from chalicelib.domain import authority
 from chalicelib.domain.accounts import Balance
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.orders import Document, Line, Order, Revision
+from chalicelib.services.order_visibility import view
 
 if TYPE_CHECKING:
     from chalicelib.domain.order_summary import OrderSummary
@@ -120,7 +122,33 @@ def payment_out(d: Document) -> PaymentOut:
     )
 
 
-def order_data(o: Order) -> dict[str, Any]:
+def waiting_out(o: Order, w: authority.WaitingOn | None = None) -> dict[str, Any]:
+    """`waiting_on` (API.md): `w` as GET /orders/{id} found it, with people; else from the order alone."""
+    if w is None:
+        w = authority.waiting_on(view(o), [])
+    return {
+        "kind": w.kind.value if w.kind else None,
+        "reasons": [{"code": r.code, "message": reason_message(r, o.currency), **r.amounts} for r in w.reasons],
+        "people": [{"id": p.user_id, "name": p.name} for p in w.people],
+    }
+
+
+SUPPLIER_REASONS = {
+    "credit_hold": "The order is on credit hold: the customer's outstanding invoices and this order are over "
+    "their credit limit, until the supplier releases it or payments bring it within the limit.",
+}
+
+
+def reason_message(r: authority.Reason, currency: str) -> str:
+    """One sentence per reason: the action page's for approval reasons (one wording everywhere)."""
+    from chalicelib.api.action_page import reason_sentence
+
+    if r.code in SUPPLIER_REASONS:
+        return SUPPLIER_REASONS[r.code]
+    return reason_sentence({"code": r.code, **r.amounts}, currency)
+
+
+def order_data(o: Order, waiting: authority.WaitingOn | None = None) -> dict[str, Any]:
     t = o.totals
     b = o.balance(utcnow().date())  # overdue is as of today (UTC)
     return {
@@ -165,11 +193,12 @@ def order_data(o: Order) -> dict[str, Any]:
         "history": [dataclasses.asdict(h) for h in o.history],
         "created_at": o.created_at,
         "updated_at": o.updated_at,
+        "waiting_on": waiting_out(o, waiting),
     }
 
 
-def order_out(o: Order) -> OrderOut:
-    return OrderOut.model_validate(order_data(o))
+def order_out(o: Order, waiting: authority.WaitingOn | None = None) -> OrderOut:
+    return OrderOut.model_validate(order_data(o, waiting))
 
 
 def summary_out(s: OrderSummary) -> OrderSummaryOut:

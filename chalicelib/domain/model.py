@@ -124,6 +124,9 @@ class Delegation:
     starts_on: date
     ends_on: date
     version: int = 0
+    # The delegate's display name when the delegation was written: what an order waiting on the approver
+    # shows of whom else it waits on (`waiting_on`), without reading the delegate.
+    delegate_name: str = ""
 
     def active_on(self, day: date) -> bool:
         return self.starts_on <= day <= self.ends_on

@@ -260,6 +260,9 @@ class Order:
     # Why the order waits for approval (`approval_reasons`), kept while it waits: the approval e-mail, its
     # reminders and the action page say it without recomputing it from since-changed limits or budgets.
     approval_reasons: list[dict[str, Any]] = field(default_factory=list)
+    # Why accepting the open proposal needs an approver (empty: a buyer may accept it), decided when it is
+    # sent with the submitter's limit and the month's budget (domain/authority.py: who may accept, who is told).
+    acceptance_reasons: list[dict[str, Any]] = field(default_factory=list)
     # While it waits: when its approvers are next reminded (or it is escalated), and whether it was
     # escalated already (`plan_approval_reminders`, `remind`). Storage indexes the due time (keys.py).
     approval_due_at: str | None = None
@@ -577,6 +580,15 @@ class Order:
         self._record(Action.PROPOSE, by, S.AWAITING_CUSTOMER, note=note, changes=touched)
         self._event(EventType.PROPOSAL_SENT, by, note=note, proposed_totals=self._proposed_json())
 
+    def guard_acceptance(self, reasons: list[dict[str, Any]]) -> None:
+        """Right after a proposal is sent (`send`, `propose`): why accepting it needs an approver (empty: its
+        buyer may), which its `order.proposal_sent` event says too (the approvers are e-mailed Accept and
+        Decline links; domain/authority.py)."""
+        self.check(Action.ACCEPT)
+        self.acceptance_reasons = list(reasons)
+        if reasons and self.events and self.events[-1].type == EventType.PROPOSAL_SENT:
+            self.events[-1].data["acceptance_reasons"] = self.acceptance_reasons
+
     def _open_revision(self, by: str, note: str | None, lines: list[dict[str, Any]]) -> None:
         number = len(self.revisions) + 1
         at = now_iso()
@@ -622,6 +634,7 @@ class Order:
         if self.revisions and self.revisions[-1].outcome == "open":
             self.revisions[-1].outcome = outcome
         self.proposal = None
+        self.acceptance_reasons = []
 
     def cancel(self, by: str, reason: str) -> None:
         self.check(Action.CANCEL)

@@ -39,6 +39,10 @@ class EventName(StrEnum):
     MESSAGE_POSTED = "message_posted"
     SHIPMENT_DOCUMENT = "shipment_document"  # a file attached to a shipment (a delivery note), shown to the customer
     INVOICE_DOCUMENT = "invoice_document"  # a file attached to an invoice, shown to the customer
+    # The proposal_sent e-mail when only an approver may accept it: to the approvers (with Accept and Decline
+    # links), and to the buyers (it waits for an approver). Templates, never events of their own.
+    PROPOSAL_APPROVAL = "proposal_approval"
+    PROPOSAL_WAITING = "proposal_waiting"
     # From the notices the scheduled function records (services/approval_reminders.py):
     APPROVAL_REMINDER = "approval_reminder"
     APPROVAL_ESCALATED = "approval_escalated"

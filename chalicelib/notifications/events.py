@@ -1,17 +1,6 @@
-"""Who is told what: the notification table of PRODUCT.md, as code.
-
-| event                                   | recipients (RECIPIENTS below)                               |
-|-----------------------------------------|-------------------------------------------------------------|
-| user created (active)                   | the new user: how to log in                                 |
-| order needs approval                    | the order's approvers (customer and its ancestors)          |
-| order approved / rejected (with reason) | the submitter                                               |
-| order reached `submitted`               | the sales rep, else the tenant's order-desk address         |
-| proposal sent (`awaiting_customer`)     | the submitter; staff-created: the customer's orderers       |
-| proposal accepted / declined            | the sales rep, else the order desk                          |
-| confirmed, shipment, invoice, payment,  | the submitter; staff-created: the customer's orderers       |
-| completed                               |                                                             |
-| order cancelled, message posted         | the other side of whoever acted (a customer's order         |
-|                                         | cancelled before it was submitted: its submitter)           |
+"""Who is told what: the notification table of PRODUCT.md is the one authority's (domain/authority.py
+`AUDIENCE`: event → roles); this module resolves each role to people and addresses, and sends an e-mail
+that asks its reader to act (approve, accept) only to people the policy lets take that action.
 
 Everywhere: inactive users receive nothing, the person who acted never receives their own
 notification, and each address is told once per event.
@@ -29,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from chalicelib.domain import authority
+from chalicelib.domain.authority import Act, OrderView, Person
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.model import TenantSettings, User
 from chalicelib.domain.orders import OrderStatus
@@ -52,14 +43,22 @@ class Recipient:
     approves: bool = False  # gets personal Approve/Reject links (an approver or their delegate)
 
 
-Audience = Callable[[Event, Directory], list[Recipient]]
+Resolver = Callable[[Event, Directory], list[Recipient]]
 
 
 class LinkIssuer(Protocol):
     """Issues an approver's one-time link (services/action_links.py `LinkIssuer`, handed in by bootstrap)."""
 
     def issue(
-        self, tenant: str, order_id: str, approver_id: str, order_version: int, *, hours: int, on_behalf_of: str | None
+        self,
+        tenant: str,
+        order_id: str,
+        approver_id: str,
+        order_version: int,
+        *,
+        hours: int,
+        on_behalf_of: str | None,
+        kind: str,
     ) -> str: ...
 
 
@@ -87,18 +86,46 @@ def the_new_user(event: Event, d: Directory) -> list[Recipient]:
 
 
 def approvers(event: Event, d: Directory) -> list[Recipient]:
-    """Active customer users holding orders.approve for the order's customer or an ancestor, and the
-    delegate of each approver whose delegation covers today (API.md: the delegate receives the approval
-    e-mails; the approver still gets theirs, to read on return)."""
+    """Whom the policy lets decide the order (approve it, or accept a proposal only an approver may accept):
+    the active customer users holding orders.approve for the order's customer or an ancestor, not its
+    submitter, and the delegate of each whose delegation covers today (API.md: the delegate receives the
+    approval e-mails; the approver still gets theirs, to read on return). Each gets personal links."""
     o = _order(event)
+    v = view_of(event)
+    act = Act.APPROVE if v.status == OrderStatus.PENDING_APPROVAL else Act.ACCEPT
     holders = d.users_with(o.tenant, o.customer_path, Permission.ORDERS_APPROVE)
-    out = [dataclasses.replace(r, approves=True) for u in holders for r in person(u)]
+    members = [_as_person(u, Permission.ORDERS_APPROVE) for u in holders]
+    deciding = {m.user_id for m in authority.who_may(members, v, act, besides=o.submitted_by)}
+    allowed = [u for u in holders if u.id in deciding]
+    out = [dataclasses.replace(r, approves=True) for u in allowed for r in person(u)]
     today = utcnow().date()
-    for approver_id, delegation in d.delegations(o.tenant, [u.id for u in holders if u.active]).items():
-        if delegation.active_on(today):
+    for approver_id, delegation in d.delegations(o.tenant, [u.id for u in allowed if u.active]).items():
+        if delegation.active_on(today) and delegation.delegate_id != o.submitted_by:
             for r in person(d.user(o.tenant, delegation.delegate_id)):
                 out.append(dataclasses.replace(r, on_behalf_of=approver_id, approves=True))
     return out
+
+
+def _as_person(u: User, holding: Permission) -> Person:
+    """A member as the policy sees them: `holding` is what they were found by (the records hold no more)."""
+    return Person(u.id, u.kind.value, frozenset({holding.value}), tuple(u.customer_ids), u.name)
+
+
+def view_of(event: Event) -> OrderView:
+    """The order as its event left it, as the policy reads it."""
+    o = _order(event)
+    data = event.details or {}
+    return OrderView(
+        status=o.status,
+        source=o.source,
+        customer_id=o.customer_id,
+        customer_path=o.customer_path,
+        created_by=o.created_by,
+        submitted_by=o.submitted_by,
+        rep_ids=frozenset({o.sales_rep_id} if o.sales_rep_id else ()),
+        acceptance_reasons=tuple(data.get("acceptance_reasons") or ()),
+        approval_reasons=tuple(data.get("reasons") or ()),
+    )
 
 
 def approvers_and_the_supplier(event: Event, d: Directory) -> list[Recipient]:
@@ -155,28 +182,15 @@ def reached_supplier(event: Event) -> bool:
     return o.source == "staff" or event.from_status not in (OrderStatus.DRAFT, OrderStatus.PENDING_APPROVAL)
 
 
-RECIPIENTS: dict[EventName, Audience] = {
-    E.USER_CREATED: the_new_user,
-    E.APPROVAL_NEEDED: approvers,
-    E.APPROVED: submitter,
-    E.REJECTED: submitter,
-    E.SUBMITTED: sales_rep_or_order_desk,
-    E.PROPOSAL_SENT: submitter,
-    E.PROPOSAL_ACCEPTED: sales_rep_or_order_desk,
-    E.PROPOSAL_DECLINED: sales_rep_or_order_desk,
-    E.CONFIRMED: submitter,
-    E.SHIPMENT_RECORDED: submitter,
-    E.INVOICE_RECORDED: submitter,
-    E.PAYMENT_RECORDED: submitter,
-    E.CREDIT_NOTE_RECORDED: submitter,
-    E.CREDIT_HOLD_PLACED: sales_rep_or_order_desk,
-    E.COMPLETED: submitter,
-    E.CANCELLED: the_other_side,
-    E.MESSAGE_POSTED: the_other_side,
-    E.SHIPMENT_DOCUMENT: submitter,
-    E.INVOICE_DOCUMENT: submitter,
-    E.APPROVAL_REMINDER: approvers,
-    E.APPROVAL_ESCALATED: approvers_and_the_supplier,
+# How each role of the policy's notification table (domain/authority.py AUDIENCE) is found.
+RESOLVE: dict[authority.Audience, Resolver] = {
+    authority.Audience.NEW_USER: the_new_user,
+    authority.Audience.APPROVERS: approvers,
+    authority.Audience.ACCEPTORS: approvers,
+    authority.Audience.SUBMITTER: submitter,
+    authority.Audience.SUPPLIER: sales_rep_or_order_desk,
+    authority.Audience.OTHER_SIDE: the_other_side,
+    authority.Audience.ESCALATION: approvers_and_the_supplier,
 }
 
 
@@ -184,7 +198,8 @@ def recipients(event: Event, d: Directory) -> list[Recipient]:
     """The event's audience, without the person who acted, each address once."""
     seen: set[str] = set()
     out: list[Recipient] = []
-    for r in RECIPIENTS[event.name](event, d):
+    roles = authority.audience(event.name.value, view_of(event) if event.order else None)
+    for r in (r for role in roles for r in RESOLVE[role](event, d)):
         address = r.email.strip().lower()
         if not address or address in seen or (event.actor_id and r.user_id == event.actor_id):
             continue
@@ -212,11 +227,20 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory, 
         **_order_values(event, lang, settings, d),
         **_user_values(event, settings, d),
     }
+    template = event.name.value
     if event.name in (E.APPROVAL_NEEDED, E.APPROVAL_REMINDER, E.APPROVAL_ESCALATED):
         values |= _approval_values(event, r, lang, settings, links)
+    if event.name == E.PROPOSAL_SENT and view_of(event).acceptance_reasons:
+        # Only an approver may accept it: they decide from their e-mail, the buyers are told it waits for them.
+        template = (E.PROPOSAL_APPROVAL if r.approves else E.PROPOSAL_WAITING).value
+        if r.approves:
+            values |= _approval_values(event, r, lang, settings, links, kind="proposal")
     if event.name == E.APPROVED:
         values["note"] = _trimmed_text(event, lang) or None
-    rendered = lang.render(event.name.value, values)
+    if r.on_behalf_of:
+        covered = d.user(event.tenant, r.on_behalf_of)
+        values["covered"] = covered.name if covered else None
+    rendered = lang.render(template, values)
     return OutgoingEmail(
         sender=settings.sender_email,
         to=r.email,
@@ -266,7 +290,12 @@ def _quantities(lines: list[dict[str, str]] | None) -> str | None:
 
 
 def _approval_values(
-    event: Event, r: Recipient, lang: templates.Language, settings: TenantSettings, links: Links
+    event: Event,
+    r: Recipient,
+    lang: templates.Language,
+    settings: TenantSettings,
+    links: Links,
+    kind: str = "approval",
 ) -> dict[str, str | None]:
     """What the approval e-mail shows besides the order's facts: its lines (the first 25, then how many
     more), net and tax, why approval is needed, and the recipient's own one-time Approve and Reject links
@@ -284,7 +313,10 @@ def _approval_values(
         "lines_more": lang.data["lines_more"].format(count=more) if more > 0 else None,
         "net": lang.money(o.net, o.currency),
         "tax": lang.money(o.tax, o.currency),
-        "reasons": "\n".join(f"- {_reason_text(reason, lang, o.currency)}" for reason in data.get("reasons") or []),
+        "reasons": "\n".join(
+            f"- {_reason_text(reason, lang, o.currency)}"
+            for reason in data.get("acceptance_reasons" if kind == "proposal" else "reasons") or []
+        ),
     }
     if r.approves and r.user_id and data.get("version") is not None:
         token = links.issuer.issue(
@@ -294,6 +326,7 @@ def _approval_values(
             int(data["version"]),
             hours=settings.approval_link_hours,
             on_behalf_of=r.on_behalf_of,
+            kind=kind,
         )
         base = links.public_api_url or settings.portal_url.rstrip("/")
         values["approve_link"] = f"{base}/actions/{token}"

@@ -142,7 +142,7 @@ class Language:
         greeting = self.data["greeting"] if plain["recipient"] else self.data["greeting_anonymous"]
         parts = {
             "greeting": fill(greeting, plain),
-            "message": fill(entry["message"], plain),
+            "message": fill(entry["message"], plain) + _covering(self.data, plain),
             "footer": fill(entry.get("footer", ""), plain),
             "note_label": entry.get("note_label", ""),
         }
@@ -153,6 +153,11 @@ class Language:
         text = _assemble(shape["text"], text_values, "text")
         html = _assemble(shape["html"], html_values, "html")
         return Rendered(subject, text, html)
+
+
+def _covering(data: dict[str, Any], values: dict[str, str]) -> str:
+    """A delegate's e-mail names the approver they stand in for."""
+    return " " + fill(data["on_behalf"], values) if values.get("covered") else ""
 
 
 def _html(value: str) -> str:

@@ -7,10 +7,13 @@ delegate's), and 128 random bits (base64url). The ids are not secret; they let t
 and the approver together (see `decide`). Only the token's SHA-256 is stored, as the link's key, bound to one
 approver and to the order version the e-mail was about, valid `LINK_HOURS`.
 
+A link is of one kind: `approval` (an order waiting for approval: approve or reject) or `proposal` (a
+proposal only an approver may accept, domain/authority.py: accept or decline).
+
 Opening a link (GET, HEAD) never changes anything: mail scanners open links. The decision is a POST of
-the page's form, and it is exactly `OrderService.approve` / `reject` run as that approver, with the
-version the link is bound to as its If-Match: an order changed since the e-mail refuses (superseded) and
-nothing changes. The link is spent in the decision's own transaction (a conditional update beside the
+the page's form, and it is exactly `OrderService.approve` / `reject` (`accept` / `decline`) run as that
+approver, with the version the link is bound to as its If-Match: an order changed since the e-mail refuses
+(superseded) and nothing changes. The link is spent in the decision's own transaction (a conditional update beside the
 order's items), so a link is never spent without its decision and works once even when two clicks race:
 3 round trips (the link, the approver's user and the tenant's group index in one BatchGet; the order's
 Query; the transaction).
@@ -52,7 +55,10 @@ MAX_REASON = 2000
 _TOKEN = re.compile(r"^([a-z0-9-]{1,40})_([A-Za-z0-9_-]{22,})$")
 _ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")  # ids a token can name (ULIDs; never `_`)
 # What makes a link superseded, as its page tells it (a reminder sends fresh links and retires the old).
-DECIDING_ACTIONS = ("approve", "reject", "cancel", "edit", "submit", "remind", "escalate")
+DECIDING_ACTIONS = ("approve", "reject", "accept", "decline", "cancel", "edit", "submit", "remind", "escalate")
+# The decisions each kind of link takes, and the status the order waits in for them.
+DECISIONS = {"approval": ("approve", "reject"), "proposal": ("accept", "decline")}
+WAITING_IN = {"approval": OrderStatus.PENDING_APPROVAL, "proposal": OrderStatus.AWAITING_CUSTOMER}
 
 
 def new_token(tenant: str, approver_id: str, on_behalf_of: str | None = None) -> str:
@@ -126,6 +132,7 @@ class LinkIssuer:
         *,
         hours: int = LINK_HOURS,
         on_behalf_of: str | None = None,
+        kind: str = "approval",
     ) -> str:
         """A new link for this approver and order version; returns the token (never stored)."""
         token = new_token(tenant, approver_id, on_behalf_of)
@@ -134,7 +141,7 @@ class LinkIssuer:
         link = ActionLink(
             tenant=tenant,
             token_hash=action_links.token_hash(token),
-            kind="approval",
+            kind=kind,
             order_id=order_id,
             approver_id=approver_id,
             order_version=order_version,
@@ -172,7 +179,7 @@ class ActionLinks(LinkIssuer):
         return link
 
     def _view(self, link: ActionLink, order: Order | None, *, order_known: bool = True) -> ActionView:
-        reasons = list(order.approval_reasons) if order else []
+        reasons = _reasons(link, order)
         if link.used_at:
             decided = Decided(link.used_by_name, link.used_at, link.decision or "")
             return ActionView("used", link, order, reasons, decided)
@@ -180,7 +187,7 @@ class ActionLinks(LinkIssuer):
             return ActionView("expired", link, order, reasons)
         if not order_known:
             return ActionView("open", link, None)  # as far as the link can tell
-        if order is None or order.version != link.order_version or order.status != OrderStatus.PENDING_APPROVAL:
+        if order is None or order.version != link.order_version or order.status != WAITING_IN[link.kind]:
             return ActionView("superseded", link, order, reasons, _last_decision(order))
         return ActionView("open", link, order, reasons)
 
@@ -192,20 +199,26 @@ class ActionLinks(LinkIssuer):
         bound to. The link alone says whether it is used or expired; whether the order changed since, the
         approval's own write says. A refused write changes nothing, and the page says why."""
         reason = (reason or "").strip() or None
-        if decision not in ("approve", "reject"):
-            raise invalid_field("decision", "Choose approve or reject.")
-        if decision == "reject" and (reason is None or len(reason) > MAX_REASON):
-            raise invalid_field("reason", f"Give a reason of 1 to {MAX_REASON:,} characters.")
         link, acting = self._link_and_approver(token)
+        yes, no = DECISIONS[link.kind]
+        if decision not in (yes, no):
+            raise invalid_field("decision", f"Choose {yes} or {no}.")
+        if decision == no and (reason is None or len(reason) > MAX_REASON):
+            raise invalid_field("reason", f"Give a reason of 1 to {MAX_REASON:,} characters.")
         refuse(self._view(link, None, order_known=False))
         p = self._approver(link, acting)
         at = iso(self._clock())
         use = LinkUse(link.token_hash, at=at, by=p.user_id, by_name=p.name, decision=decision)
         try:
+            version = link.order_version
             if decision == "approve":
-                order = self._orders.approve(p, link.order_id, [], link.order_version, link=use)
+                order = self._orders.approve(p, link.order_id, [], version, link=use)
+            elif decision == "reject":
+                order = self._orders.reject(p, link.order_id, reason or "", version, link=use)
+            elif decision == "accept":
+                order = self._orders.accept(p, link.order_id, version, link=use)
             else:
-                order = self._orders.reject(p, link.order_id, reason or "", link.order_version, link=use)
+                order = self._orders.decline(p, link.order_id, reason or "", version, link=use)
         except LinkUsedError:  # used meanwhile (another click won): say by whom
             refuse(self.view(token))
             raise
@@ -213,7 +226,7 @@ class ActionLinks(LinkIssuer):
             refuse(self.view(token))  # (or a click that won meanwhile: used, by whom)
             raise superseded() from None
         used = dataclasses.replace(link, used_at=at, used_by=p.user_id, used_by_name=p.name, decision=decision)
-        return ActionView("used", used, order, list(order.approval_reasons), Decided(p.name, at, decision))
+        return ActionView("used", used, order, _reasons(link, order), Decided(p.name, at, decision))
 
     @staticmethod
     def _link_and_approver(token: str) -> tuple[ActionLink, Acting]:
@@ -255,6 +268,13 @@ def refuse(view: ActionView) -> None:
         raise GoneError(f"This link expired at {view.link.valid_until}.", code="action_expired")
     if view.state == "superseded":
         raise superseded()
+
+
+def _reasons(link: ActionLink, order: Order | None) -> list[dict[str, Any]]:
+    """Why the order waits for an approver: approval, or accepting its proposal."""
+    if order is None:
+        return []
+    return list(order.acceptance_reasons if link.kind == "proposal" else order.approval_reasons)
 
 
 def _last_decision(order: Order | None) -> Decided | None:

@@ -344,14 +344,30 @@ class UserAdmin:
         if not (self._is_admin(principal) or self._is_org_manager(principal)):
             raise ForbiddenError("You do not have permission to manage users.")
 
-    def _in_org(self, principal: Principal, user: User) -> bool:
-        return user.kind == UserKind.CUSTOMER and set(user.customer_ids) <= set(principal.customer_ids)
+    def _in_org(self, principal: Principal, user: User, known: Mapping[str, Customer] | None = None) -> bool:
+        """A customer user of the manager's organisation: each of their customers is one of the manager's or
+        a branch below one (a head office manages its branches' users). The branches' parents are read
+        only when the user has a customer the manager does not hold directly (unless `known`)."""
+        if user.kind != UserKind.CUSTOMER:
+            return False
+        return self._within(principal, [c for c in user.customer_ids if c not in principal.customer_ids], known)
+
+    def _within(self, principal: Principal, branches: list[str], known: Mapping[str, Customer] | None = None) -> bool:
+        if not branches:
+            return True
+        found = dict(known or {})
+        missing = [c for c in branches if c not in found]
+        if missing:
+            found.update(load_refs(principal.tenant, customers=missing).customers)
+        held = set(principal.customer_ids)
+        return all(c in found and held & set(found[c].ancestor_ids or []) for c in branches)
 
     def list(self, principal: Principal, limit: int, cursor: str | None, customer_id: str | None) -> Page[User]:
         self._require_manager(principal)
         if self._is_org_manager(principal):
             customer_id = customer_id or principal.customer_ids[0]
-            principal.check_customer_visible(customer_id)
+            if not self._within(principal, [customer_id] if customer_id not in principal.customer_ids else []):
+                raise NotFoundError("customer")
         if customer_id:
             return users.list_of_customer(principal.tenant, customer_id, limit, cursor)
         return users.list_page(principal.tenant, limit, cursor)
@@ -410,7 +426,7 @@ class UserAdmin:
                 if sid not in refs.sites:
                     raise invalid_field(f"site_ids[{i}]", "No site has this id.")
         if self._is_org_manager(principal):
-            if user.kind != UserKind.CUSTOMER or not self._in_org(principal, user):
+            if user.kind != UserKind.CUSTOMER or not self._in_org(principal, user, refs.customers):
                 raise ForbiddenError("You may only manage users of your own organisation.")
             granted = {p for g in held.values() for p in g.permissions}
             if not granted <= principal.permissions:

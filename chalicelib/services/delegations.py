@@ -45,6 +45,7 @@ class DelegationService:
         if ends_on < self._clock().date():
             raise invalid_field("ends_on", "The period is over already: give a last day from today on.")
         mine = keys.delegation(p.tenant, p.user_id)
+        named: list[str] = []  # the delegate's name as read: what waiting orders show of them
 
         def load() -> Delegation:
             # The delegate, the caller's delegation and the caller as stored now: one strongly consistent
@@ -56,10 +57,11 @@ class DelegationService:
             if delegate is None or not delegate.active or delegate.kind != UserKind.CUSTOMER or not shares:
                 raise invalid_field("delegate_id", "Name an active user of one of your customers.")
             current = delegations.of(found.items.get(mine))
+            named[:] = [delegate.name]
             return current or Delegation(p.user_id, delegate_id, starts_on, ends_on, 0)
 
         def change(current: Delegation) -> Delegation:
-            return Delegation(p.user_id, delegate_id, starts_on, ends_on, current.version)
+            return Delegation(p.user_id, delegate_id, starts_on, ends_on, current.version, named[0])
 
         return apply_change(None, load, change, lambda before, after: delegations.put(p.tenant, after))
 

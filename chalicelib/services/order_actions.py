@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import budget as budgets
+from chalicelib.domain.authority import Act
 from chalicelib.domain.errors import ConflictError, ForbiddenError, ValidationFailedError, invalid_field
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import TenantSettings
@@ -24,12 +25,18 @@ from chalicelib.domain.orders import (
 from chalicelib.domain.permissions import Permission
 from chalicelib.services.order_catalog import Offer, ProductRef
 from chalicelib.services.order_store import LinkUse
-from chalicelib.services.order_visibility import approves, forbid, may_edit
-from chalicelib.services.order_writes import OrderWrites, Write, line_from, line_or_404, ref_of
+from chalicelib.services.order_visibility import allow, approves, forbid, may
+from chalicelib.services.order_writes import Found, OrderWrites, Write, line_from, line_or_404, ref_of
 from chalicelib.storage.order_codec import Loaded
 from chalicelib.storage.paging import Page
 
 P = Permission
+NEEDS_AN_APPROVER = "The proposed total needs approval: an approver must accept it."
+NOBODY_APPROVES = "This order needs approval, but nobody in your organisation can approve orders."
+NOBODY_ACCEPTS = (
+    "Accepting this proposal needs approval ({why}), but the customer has no approver who could accept it: "
+    "change the proposal or ask the customer to name an approver first."
+)
 
 
 class Lifecycle(OrderWrites):
@@ -37,7 +44,7 @@ class Lifecycle(OrderWrites):
     def submit(self, p: Principal, order_id: str, expected: int | None) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             o = loaded.order
-            forbid(p.is_customer and may_edit(p, o), "submit")
+            allow(p, o, Act.SUBMIT, "submit")
             o.check(Action.SUBMIT)
             month = self._month()
             refs = [ProductRef(product_id=line.product_id) for line in o.lines]
@@ -65,11 +72,8 @@ class Lifecycle(OrderWrites):
                 budget=customer.monthly_budget,
                 spent=Decimal(spent) / 100,
             )
-            if need and not self._store.anyone_approves(p.tenant, path, p.user_id, r.refs):
-                raise ConflictError(
-                    "This order needs approval, but nobody in your organisation can approve orders.",
-                    code="no_approver",
-                )
+            if need and not self._store.approver_ids(p.tenant, path, r.refs) - {p.user_id}:
+                raise ConflictError(NOBODY_APPROVES, code="no_approver")
             o.submit(p.user_id, need)
             o.check_credit(p.user_id, customer.credit_limit, r.ledger.outstanding)
             if need:
@@ -93,7 +97,7 @@ class Lifecycle(OrderWrites):
 
         def change(loaded: Loaded, w: Write) -> None:
             w.link = link
-            forbid(approves(p, loaded.order), "approve")
+            allow(p, loaded.order, Act.APPROVE, "approve")
             # an approver may take the month over its budget
             loaded.order.approve(p.user_id, trims, p.on_behalf_of or None)
 
@@ -104,15 +108,21 @@ class Lifecycle(OrderWrites):
     ) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             w.link = link
-            forbid(approves(p, loaded.order), "reject")
+            allow(p, loaded.order, Act.REJECT, "reject")
             loaded.order.reject(p.user_id, reason, p.on_behalf_of or None)
 
         return self._mutate(p, order_id, expected, change)
 
-    def accept(self, p: Principal, order_id: str, expected: int | None) -> Order:
+    def accept(self, p: Principal, order_id: str, expected: int | None, *, link: LinkUse | None = None) -> Order:
+        """`link`: the e-mail link an approver accepted through, spent in its write (services/action_links.py)."""
+
         def change(loaded: Loaded, w: Write) -> None:
+            w.link = link
             o = loaded.order
-            forbid(p.is_customer and p.has(P.ORDERS_PLACE), "accept")
+            if not may(p, o, Act.ACCEPT):
+                # a buyer of a proposal only an approver may accept is told why
+                forbid(may(p, o, Act.DECLINE), "accept")
+                raise ForbiddenError(NEEDS_AN_APPROVER)
             o.check(Action.ACCEPT)
             checks_approval = not approves(p, o)
             # A staff order is taken when the customer accepts it: then its credit is checked too.
@@ -137,7 +147,7 @@ class Lifecycle(OrderWrites):
                     approval_limit=r.caller(p.user_id).approval_limit,
                     over_budget=over_budget,
                 ):
-                    raise ForbiddenError("The proposed total needs approval: an approver must accept it.")
+                    raise ForbiddenError(NEEDS_AN_APPROVER)
                 if customer.monthly_budget is not None:
                     w.budget_limits[month] = budgets.cents(customer.monthly_budget)
             o.accept(p.user_id)
@@ -146,10 +156,13 @@ class Lifecycle(OrderWrites):
 
         return self._mutate(p, order_id, expected, change)
 
-    def decline(self, p: Principal, order_id: str, reason: str, expected: int | None) -> Order:
+    def decline(
+        self, p: Principal, order_id: str, reason: str, expected: int | None, *, link: LinkUse | None = None
+    ) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
+            w.link = link
             o = loaded.order
-            forbid(p.is_customer and (p.has(P.ORDERS_PLACE) or approves(p, o)), "decline")
+            allow(p, o, Act.DECLINE, "decline")
             o.decline(p.user_id, reason)
 
         return self._mutate(p, order_id, expected, change)
@@ -157,8 +170,7 @@ class Lifecycle(OrderWrites):
     def cancel(self, p: Principal, order_id: str, reason: str, expected: int | None) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             o = loaded.order
-            allowed = o.created_by == p.user_id or approves(p, o) or (p.is_staff and p.has(P.ORDERS_REVIEW))
-            forbid(allowed, "cancel")
+            allow(p, o, Act.CANCEL, "cancel")
             o.cancel(p.user_id, reason)  # what it counted goes back to the month it was counted in
 
         return self._mutate(p, order_id, expected, change)
@@ -166,14 +178,18 @@ class Lifecycle(OrderWrites):
     # --- supplier side ------------------------------------------------------------------------------
     def send(self, p: Principal, order_id: str, expected: int | None) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
-            forbid(p.is_staff and p.has(P.ORDERS_CREATE_ON_BEHALF), "send")
-            loaded.order.send(p.user_id)
+            o = loaded.order
+            allow(p, o, Act.SEND, "send")
+            o.check(Action.SEND)
+            r = self._reads(p, o.customer_id, **self._acceptance_reads(o))
+            o.send(p.user_id)
+            o.guard_acceptance(self._acceptance(p, o, r, o.proposed_totals().gross))
 
         return self._mutate(p, order_id, expected, change)
 
     def confirm(self, p: Principal, order_id: str, expected: int | None) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
-            forbid(p.is_staff and p.has(P.ORDERS_REVIEW), "confirm")
+            allow(p, loaded.order, Act.CONFIRM, "confirm")
             loaded.order.check(Action.CONFIRM)
             self._lift_hold_if_paid(p, loaded.order)
             loaded.order.confirm(p.user_id)  # a phone order confirmed from its draft now counts
@@ -207,26 +223,61 @@ class Lifecycle(OrderWrites):
     ) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
             o = loaded.order
-            forbid(p.is_staff and p.has(P.ORDERS_REVIEW), "propose changes to")
+            allow(p, o, Act.PROPOSE, "propose changes to")
             o.check(Action.PROPOSE)
             for c in changes:
                 line_or_404(o, c["id"])
             added: list[Line] = []
+            r = self._reads(p, o.customer_id, refs=[ref_of(a) for a in add_lines], **self._acceptance_reads(o))
             if add_lines:
-                offers = self._reads(p, o.customer_id, refs=[ref_of(a) for a in add_lines]).offers
+                offers = r.offers
                 for i, (a, offer) in enumerate(zip(add_lines, offers, strict=True)):
                     if offer is None:
                         raise invalid_field(f"add_lines[{i}]", "No product matches this reference.")
                     price = a.get("unit_price") if a.get("unit_price") is not None else offer.unit_price(a["quantity"])
                     added.append(line_from(offer, a["quantity"], None, price))
             o.propose(p.user_id, note, changes, added)
+            o.guard_acceptance(self._acceptance(p, o, r, o.proposed_totals().gross))
 
         return self._mutate(p, order_id, expected, change)
+
+    def _acceptance_reads(self, o: Order) -> dict[str, Any]:
+        """What deciding whether accepting a proposal needs an approver reads, in the action's one BatchGet:
+        the customer (its policy and budget), the submitter (their limit), the month the order counts in and
+        who approves on its path."""
+        month = o.budget.month if o.budget else self._month()
+        submitter = [o.submitted_by] if o.source == "portal" and o.submitted_by else []
+        return {"users": submitter, "months": [month], "approvers_of": o.customer_path or [o.customer_id]}
+
+    def _acceptance(self, p: Principal, o: Order, r: Found, proposed: Decimal) -> list[dict[str, Any]]:
+        """Why accepting the proposal being sent needs an approver (empty: its buyer may accept it), as
+        accepting would decide it for the submitter now (a staff order: for a buyer without a limit). 409
+        `no_approver` when it does and nobody could approve: an order never waits on nobody."""
+        customer = r.customer
+        month = o.budget.month if o.budget else self._month()
+        submitter = r.refs.users.get(o.submitted_by or "") if o.source == "portal" else None
+        path = o.customer_path or [o.customer_id]
+        approver_ids = self._store.approver_ids(p.tenant, path, r.refs)
+        spent = r.spent(p.tenant, month)
+        adds = budgets.cents(proposed) - (o.budget.cents if o.budget else 0)
+        reasons = approval_reasons(
+            submitter_can_approve=submitter is not None and submitter.id in approver_ids,
+            policy=customer.approval_policy,
+            total=proposed,
+            approval_limit=submitter.approval_limit if submitter else None,
+            over_budget=not budgets.within(spent, adds, customer.monthly_budget),
+            budget=customer.monthly_budget,
+            spent=Decimal(spent) / 100,
+        )
+        if reasons and not approver_ids:
+            why = ", ".join(str(reason["code"]).replace("_", " ") for reason in reasons)
+            raise ConflictError(NOBODY_ACCEPTS.format(why=why), code="no_approver")
+        return reasons
 
     # --- fulfilment ---------------------------------------------------------------------------------
     def ship(self, p: Principal, order_id: str, data: dict[str, Any]) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
-            forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record shipments on")
+            allow(p, loaded.order, Act.SHIP, "record shipments on")
             doc = new_document(
                 "shipment",
                 p.user_id,
@@ -248,7 +299,7 @@ class Lifecycle(OrderWrites):
     # order's money moved in the order's transaction (storage/ledger.py).
     def invoice(self, p: Principal, order_id: str, data: dict[str, Any]) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
-            forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record invoices on")
+            allow(p, loaded.order, Act.INVOICE, "record invoices on")
             o = loaded.order
             o.check(Action.INVOICE)
             r = self._reads(p, o.customer_id, ledger=True)
@@ -268,7 +319,7 @@ class Lifecycle(OrderWrites):
 
     def credit_note(self, p: Principal, order_id: str, data: dict[str, Any]) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
-            forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record credit notes on")
+            allow(p, loaded.order, Act.CREDIT, "record credit notes on")
             o = loaded.order
             o.check(Action.CREDIT)
             r = self._reads(p, o.customer_id, ledger=True)
@@ -288,7 +339,7 @@ class Lifecycle(OrderWrites):
 
     def pay(self, p: Principal, order_id: str, data: dict[str, Any]) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
-            forbid(p.is_staff and p.has(P.ORDERS_FULFIL), "record payments on")
+            allow(p, loaded.order, Act.PAY, "record payments on")
             o = loaded.order
             o.check(Action.PAY)
             r = self._reads(p, o.customer_id, ledger=True)

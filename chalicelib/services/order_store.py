@@ -8,11 +8,12 @@ runs one suite against both.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from chalicelib.domain.accounts import LedgerMove
+from chalicelib.domain.authority import OrderView, Person
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import BudgetExceededError, LinkUsedError, NumberTakenError, ParentsMovedError
 from chalicelib.domain.model import Customer
@@ -65,24 +66,29 @@ class ClaimedError(Exception):
     """The write carried the claim of a key that is taken: nothing was written; replay what is stored."""
 
 
+ListOf = Literal["customer", "rep", "status", "tenant", "org", "creator"]
+
+
+def _everything(view: OrderView) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class OrderQuery:
-    """One page of a list of orders, newest first (storage picks the index: keys.py)."""
+    """One page of a list of orders, newest first, from one or more lists (storage picks the index of
+    each: keys.py), keeping what `keep` lets through: the policy's "sees" for the caller
+    (domain/authority.py), so a list shows exactly what GET shows."""
 
     tenant: str
-    of: Literal["customer", "rep", "status", "tenant"]
-    key: str  # the customer id, the rep's user id, the status; unused for "tenant"
+    # (list, key): a customer's orders, a sales rep's customers', a status queue, the tenant's, a customer
+    # organisation's (key: its top customer), a staff member's own
+    lists: tuple[tuple[ListOf, str], ...]
     limit: int
     cursor: str | None = None
     status: str | None = None  # only orders in this status
     created_from: str | None = None
     created_to: str | None = None
-    # A customer user without orders.view_org sees their own orders, a sent staff order (with
-    # orders.place) and what waits for approval (with orders.approve).
-    own_for: str | None = None
-    sees_sent: bool = False
-    sees_waiting: bool = False
-    hide_staff_drafts: bool = False  # a customer user's list: the supplier's drafts are not theirs
+    keep: Callable[[OrderView], bool] = _everything
 
 
 @dataclass
@@ -95,7 +101,7 @@ class Reads:
     sites: list[str] = field(default_factory=list)
     counter: bool = False
     extra: list[Key] = field(default_factory=list)
-    # customers whose approvers `anyone_approves` may be asked about (the order's path): read with the rest
+    # customers whose approvers `approver_ids` may be asked about (the order's path): read with the rest
     approvers_of: list[str] = field(default_factory=list)
 
 
@@ -157,10 +163,15 @@ class OrderStore(Protocol):
         """The line of parents from `parent_id` up, read level by level."""
         ...
 
-    def anyone_approves(self, tenant: str, path: list[str], besides: str, found: Refs | None = None) -> bool:
-        """Whether an active customer user other than `besides` holds orders.approve for a customer on the
-        path. With `found`, a `read` whose `approvers_of` named the path, it reads nothing more (except
-        for a customer stored before the store could answer so: storage/members.py)."""
+    def approver_ids(self, tenant: str, path: list[str], found: Refs) -> set[str]:
+        """The active customer users holding orders.approve for a customer on the path, from `found`: a
+        `read` whose `approvers_of` named the path (it reads nothing more). Who of them may act on an order
+        is the policy's to say (domain/authority.py)."""
+        ...
+
+    def members(self, tenant: str, path: list[str], found: Refs) -> list[Person]:
+        """The active customer users of the path's customers as the policy sees them, from `found` (a `read`
+        whose `approvers_of` named the path), without their names."""
         ...
 
     def list_orders(self, query: OrderQuery) -> Page[OrderSummary]: ...

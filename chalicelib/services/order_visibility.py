@@ -1,49 +1,52 @@
-"""Who sees an order and who may do what with it (PRODUCT.md "Who sees what" and the lifecycle's "who").
-Anything outside the caller's scope answers 404 as if it did not exist; a visible order the caller may
-not change answers 403."""
+"""The order services' side of the one authority (domain/authority.py): the caller and the loaded order
+as the policy sees them, and its answers as errors. Anything outside the caller's scope answers 404 as if
+it did not exist; a visible order the caller may not change answers 403. Nothing here decides."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 
 from chalicelib.auth.principal import Principal
+from chalicelib.domain import authority
+from chalicelib.domain.authority import Act, OrderView, Person
 from chalicelib.domain.errors import ForbiddenError
-from chalicelib.domain.orders import Order, OrderStatus
-from chalicelib.domain.permissions import Permission
-
-P = Permission
-S = OrderStatus
+from chalicelib.domain.orders import Order
 
 
-def sees(p: Principal, o: Order, sales_rep_id: str | None, rep_of: Callable[[str], bool]) -> bool:
-    """Staff: every order with orders.read_all, else those they created and their customers' (the order's
-    rep, or the customer's current one: `rep_of`). Customer users: their customers' orders, all with
-    orders.view_org, else their own and the supplier's sent ones (orders.place); approvers also what waits
-    for them. A staff draft is no customer user's business."""
-    if p.is_staff:
-        mine = o.created_by == p.user_id  # an order taken for a customer who is not theirs, too
-        return p.has(P.ORDERS_READ_ALL) or mine or sales_rep_id == p.user_id or rep_of(o.customer_id)
-    if o.source == "staff" and o.status == S.DRAFT:
-        return False  # the supplier's own work until it is sent or confirmed
-    if o.customer_id in p.customer_ids:
-        if p.has(P.ORDERS_VIEW_ORG) or o.created_by == p.user_id:
-            return True
-        if o.source == "staff" and p.has(P.ORDERS_PLACE) and o.status != S.DRAFT:
-            return True
-    return o.status == S.PENDING_APPROVAL and approves(p, o)
+def person(p: Principal, stands_in_for: tuple[Person, ...] = ()) -> Person:
+    return Person(p.user_id, p.kind.value, p.permissions, p.customer_ids, p.name, stands_in_for)
+
+
+def view(o: Order, rep_ids: Iterable[str | None] = ()) -> OrderView:
+    """The order's header as the policy reads it; `rep_ids`: the order's sales rep and its customer's."""
+    return OrderView(
+        status=o.status.value,
+        source=o.source,
+        customer_id=o.customer_id,
+        customer_path=tuple(o.customer_path or [o.customer_id]),
+        created_by=o.created_by,
+        submitted_by=o.submitted_by,
+        rep_ids=frozenset(r for r in rep_ids if r),
+        acceptance_reasons=tuple(o.acceptance_reasons),
+        approval_reasons=tuple(o.approval_reasons),
+    )
+
+
+def may(p: Principal, o: Order, act: Act) -> bool:
+    return authority.may(person(p), view(o), act)
 
 
 def approves(p: Principal, o: Order) -> bool:
-    """An approver of the order's customer or of one of its parents."""
-    return p.is_customer and p.has(P.ORDERS_APPROVE) and bool(set(o.customer_path) & set(p.customer_ids))
+    return authority.approves(person(p), view(o))
 
 
 def may_edit(p: Principal, o: Order) -> bool:
-    """A draft is edited by whoever made it: the supplier's by staff who order on behalf, a customer's
-    by its creator."""
-    if o.source == "staff":
-        return p.is_staff and p.has(P.ORDERS_CREATE_ON_BEHALF)
-    return o.created_by == p.user_id and p.has(P.ORDERS_PLACE)
+    return may(p, o, Act.EDIT)
+
+
+def allow(p: Principal, o: Order, act: Act, what: str) -> None:
+    """403 unless the policy lets the caller take `act` (`what`: the action in the message's words)."""
+    forbid(may(p, o, act), what)
 
 
 def forbid(allowed: bool, what: str) -> None:

@@ -6,7 +6,7 @@ changes the order and records its events; one transaction writes the order, its 
 moves the domain gives (domain/budget.py), conditional on the order's version. A concurrent writer makes
 the transaction fail; without If-Match the action runs again on fresh reads, so concurrent line additions
 never lose one. Nothing is remembered between requests. Drafts: order_drafts.py; the lifecycle:
-order_actions.py; who sees and may do what: order_visibility.py.
+order_actions.py; who sees and may do what: domain/authority.py.
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 from chalicelib.auth.principal import Principal
+from chalicelib.domain import authority
 from chalicelib.domain.accounts import Ledger, LedgerMove
+from chalicelib.domain.authority import Person
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.errors import (
     BudgetExceededError,
@@ -41,8 +43,8 @@ from chalicelib.retry import attempts
 from chalicelib.services.callers import caller_keys, check_token_rights
 from chalicelib.services.document_files import DocumentFiles
 from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
-from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, OrderQuery, OrderStore, Reads, Relied
-from chalicelib.services.order_visibility import sees
+from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, ListOf, OrderQuery, OrderStore, Reads, Relied
+from chalicelib.services.order_visibility import person, view
 from chalicelib.storage import keys
 from chalicelib.storage.order_codec import Loaded
 from chalicelib.storage.paging import Page
@@ -154,15 +156,27 @@ class OrderWrites:
     def _month(self) -> str:
         return self._clock().strftime("%Y-%m")
 
-    def _rep_of(self, p: Principal, customer_id: str) -> bool:
-        customer = self._store.customer(p.tenant, customer_id)
-        return customer is not None and customer.sales_rep_id == p.user_id
-
     def _load(self, p: Principal, order_id: str) -> Loaded:
-        loaded = self._store.load(p.tenant, order_id) if order_id else None
-        if loaded is None or not sees(p, loaded.order, loaded.sales_rep_id, lambda c: self._rep_of(p, c)):
+        """The order, if the policy lets the caller see it (else 404). The customer's current sales rep is
+        read only for a staff member who does not see it otherwise."""
+        loaded, seen = self._read(p, order_id)
+        if loaded is None or not seen:
             raise NotFoundError("order")
         return loaded
+
+    def _read(self, p: Principal, order_id: str) -> tuple[Loaded | None, bool]:
+        """The order, and whether the caller sees it."""
+        loaded = self._store.load(p.tenant, order_id) if order_id else None
+        if loaded is None:
+            return None, False
+        who, o = person(p), loaded.order
+        if authority.sees(who, view(o, [loaded.sales_rep_id])):
+            return loaded, True
+        if p.is_staff:  # the customer's rep now, when the order's own is another
+            customer = self._store.customer(p.tenant, o.customer_id)
+            rep_ids = [loaded.sales_rep_id, customer.sales_rep_id if customer else None]
+            return loaded, authority.sees(who, view(o, rep_ids))
+        return loaded, False
 
     # --- the one write path -------------------------------------------------------------------------
     def _mutate(self, p: Principal, order_id: str, expected: int | None, change: Change) -> Order:
@@ -224,17 +238,18 @@ class OrderWrites:
         counter: bool = False,
         approvers_of: Sequence[str] = (),
         ledger: bool = False,
+        users: Sequence[str] = (),
     ) -> Found:
         """The action's one BatchGet: the customer, the caller as stored now (services/callers.py: the
         action is decided on the token's rights only when they still hold) and whatever else it names (a
         line given by sku or barcode adds a second read for its product: the catalog port;
-        `approvers_of`: what tells whether anyone approves for these customers, OrderStore.anyone_approves)."""
+        `approvers_of`: who approves for these customers, OrderStore.approver_ids; `users`: others)."""
         t = p.tenant
         verify = caller_keys(p)
         wanted = Reads(
             customers=[customer_id],
             settings=settings,
-            users=[p.user_id] if caller else [],
+            users=list(dict.fromkeys([*([p.user_id] if caller else []), *users])),
             sites=list(sites),
             counter=counter,
             approvers_of=list(approvers_of),
@@ -261,6 +276,46 @@ class OrderWrites:
     def get(self, p: Principal, order_id: str) -> Order:
         return self._load(p, order_id).order
 
+    def get_with_waiting(self, p: Principal, order_id: str) -> tuple[Order, authority.WaitingOn]:
+        """The order and whom it waits on, with names (API.md `waiting_on`): besides the order's Query, one
+        BatchGet of the path's members records and the group index, one of the people shown and the
+        approvers' delegations (a waiting order: 3 round trips; a settled one: 1)."""
+        loaded, seen = self._read(p, order_id)
+        if loaded is None or not (seen or p.is_customer):
+            raise NotFoundError("order")
+        waiting = self._waiting_on(p.tenant, loaded.order, loaded.sales_rep_id)
+        if not seen:
+            # A delegate sees what waits on the approvers they stand in for: found among the people it waits
+            # on, from the same reads (the path's approvers and their delegations in force).
+            covered = tuple(a for w in waiting.people if w.user_id == p.user_id for a in w.stands_in_for)
+            seen = authority.sees(person(p, covered), view(loaded.order, [loaded.sales_rep_id]))
+        if not seen:
+            raise NotFoundError("order")
+        return loaded.order, waiting
+
+    def _waiting_on(self, t: str, o: Order, rep_id: str | None) -> authority.WaitingOn:
+        v = view(o, [rep_id])
+        kind = authority.waiting_kind(v)
+        if kind is None:
+            return authority.WaitingOn(None)
+        if kind == authority.Waiting.SUPPLIER:  # the sales rep, else the order desk (no one by name)
+            rep = self._store.read(t, Reads(users=[rep_id])).users.get(rep_id) if rep_id else None
+            serving = [Person(rep.id, rep.kind.value, frozenset(), (), rep.name)] if rep and rep.active else []
+            return authority.waiting_on(v, [], serving)
+        path = list(v.path)
+        members = self._store.members(t, path, self._store.read(t, Reads(approvers_of=path)))
+        ids = [m.user_id for m in members]
+        named = self._store.read(t, Reads(users=ids, extra=[keys.delegation(t, uid) for uid in ids]))
+        today = self._clock().date()
+        people = [replace(m, name=named.users[m.user_id].name) for m in members if m.user_id in named.users]
+        by_id = {m.user_id: m for m in people}
+        for approver_id, d in named.delegations.items():
+            if d.active_on(today) and approver_id in by_id:
+                people.append(
+                    Person(d.delegate_id, "customer", frozenset(), (), d.delegate_name, (by_id[approver_id],))
+                )
+        return authority.waiting_on(v, people)
+
     def list_orders(
         self,
         p: Principal,
@@ -284,38 +339,46 @@ class OrderWrites:
                 except ValueError:
                     raise MalformedRequestError(f"'{name}' must be a date (YYYY-MM-DD).") from None
         t = p.tenant
+        who = person(p)
 
-        def query(of: Literal["customer", "rep", "status", "tenant"], key: str, **only: Any) -> Page[OrderSummary]:
-            q = OrderQuery(t, of, key, limit, cursor, created_from=created_from, created_to=created_to, **only)
-            return self._store.list_orders(q)
+        def page(*lists: tuple[ListOf, str]) -> Page[OrderSummary]:
+            """The lists that hold everything the caller may see, keeping what the policy lets them see."""
+            return self._store.list_orders(
+                OrderQuery(
+                    t,
+                    lists,
+                    limit,
+                    cursor,
+                    status=status,
+                    created_from=created_from,
+                    created_to=created_to,
+                    keep=lambda v: authority.sees(who, v),
+                )
+            )
 
         if p.is_staff:
-            if customer_id:
-                if not (p.has(P.ORDERS_READ_ALL) or self._rep_of(p, customer_id)):
-                    raise NotFoundError("customer")
-                return query("customer", customer_id, status=status)
+            if customer_id:  # staff see every customer; the policy keeps the orders they see
+                return page(("customer", customer_id))
             if not p.has(P.ORDERS_READ_ALL):
-                return query("rep", p.user_id, status=status)
-            return query("status", status) if status else query("tenant", "")
+                return page(("rep", p.user_id), ("creator", p.user_id))  # their customers', and their own
+            return page(("status", status)) if status else page(("tenant", ""))
         if customer_id is None and status == S.PENDING_APPROVAL.value and p.has(P.ORDERS_APPROVE):
             # What waits for this approver, their branches' orders included: the approval list of each
             # of their customers (one Query each), never the tenant's whole queue.
             return self._store.list_approvals(
                 t, p.customer_ids, limit=limit, cursor=cursor, created_from=created_from, created_to=created_to
             )
-        cid = customer_id or (p.customer_ids[0] if p.customer_ids else "")
-        if cid not in p.customer_ids:
-            raise NotFoundError("customer")
-        own = not p.has(P.ORDERS_VIEW_ORG)
-        return query(
-            "customer",
-            cid,
-            status=status,
-            hide_staff_drafts=True,
-            own_for=p.user_id if own else None,
-            sees_sent=own and p.has(P.ORDERS_PLACE),
-            sees_waiting=own and p.has(P.ORDERS_APPROVE),
-        )
+        # A customer user's orders are those of their organisations: every customer they hold and the
+        # branches below it (gsi5, by top customer), or one customer of them with `customer_id`.
+        wanted = [customer_id] if customer_id else list(p.customer_ids)
+        found = self._store.read(t, Reads(customers=wanted)).customers
+        if customer_id:
+            c = found.get(customer_id)
+            if c is None or not {c.id, *(c.ancestor_ids or [])} & set(p.customer_ids):
+                raise NotFoundError("customer")
+            return page(("customer", customer_id))
+        tops = dict.fromkeys((c.ancestor_ids or [c.id])[-1] for c in found.values())
+        return page(*(("org", top) for top in tops))
 
     def _by_supplier_reference(
         self, p: Principal, reference: str, limit: int, cursor: str | None, status: str | None, customer_id: str | None
@@ -326,9 +389,15 @@ class OrderWrites:
             raise ForbiddenError("Only supplier staff may find orders by the supplier's reference.")
         page = self._store.list_by_supplier_reference(p.tenant, reference, limit, cursor)
 
+        who = person(p)
+
         def shown(s: OrderSummary) -> bool:
-            visible = p.has(P.ORDERS_READ_ALL) or s.sales_rep_id == p.user_id or s.created_by == p.user_id
-            return visible and status in (None, s.status) and customer_id in (None, s.customer_id)
+            # staff: what the policy decides from the list entry (who created it, whose customer it is)
+            seen = authority.OrderView(
+                s.status, s.source, s.customer_id, (s.customer_id,), s.created_by, s.submitted_by,
+                frozenset({s.sales_rep_id} if s.sales_rep_id else ()),
+            )  # fmt: skip
+            return authority.sees(who, seen) and status in (None, s.status) and customer_id in (None, s.customer_id)
 
         return Page([s for s in page.items if shown(s)], page.next_cursor)
 

@@ -1,107 +1,62 @@
-"""Who approves a customer's orders: the active customer users holding `orders.approve` whose
-customers include the order's customer or one of its ancestors (PRODUCT.md). Used by submit (is there
-anyone?) and to find who to e-mail. Read every time: nothing is remembered between requests.
+"""Who belongs to the customers of an order's path, with which permissions: read from each customer's
+members record (storage/members.py, created with the customer and kept by every user write) and the
+security group index (storage/groups.py). Read every time: nothing is remembered between requests.
+Whether someone may approve, accept or is told is the policy's to say (domain/authority.py); this module
+only says who holds what.
 
-Submit decides from what its one BatchGet read (`anyone_approves` with `found`): each path customer's
-members record (storage/members.py) and the security group index (storage/groups.py). Only a customer
-written before members records existed (or a tenant without a group index) is looked up as before: a
-Query of its users' login guards, a BatchGet of the users, a BatchGet of their groups. The e-mails find
-their approvers from the same records (`users_with`).
+Submit and the proposal actions decide from what their one BatchGet read (`holders` of a `found` read
+of `read_keys`); the e-mails find their people from the same records (`users_with`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chalicelib.domain.model import Customer, User
+from chalicelib.domain.authority import Person
+from chalicelib.domain.model import User
 from chalicelib.domain.permissions import Permission, UserKind
-from chalicelib.storage import customers, groups, keys, refs, users
-from chalicelib.storage.members import Members
+from chalicelib.storage import groups, keys, refs, users
 from chalicelib.storage.refs import Key, Refs
 
-MAX_DEPTH = 20
-MAX_USERS_PER_CUSTOMER = 100
 
-
-def customer_path(tenant: str, customer: Customer) -> list[str]:
-    """The customer and its ancestors, nearest first."""
-    path = [customer.id]
-    parent = customer.parent_id
-    while parent and parent not in path and len(path) < MAX_DEPTH:
-        path.append(parent)
-        parent = customers.get(tenant, parent).parent_id
-    return path
-
-
-def _holders(tenant: str, customer_ids: list[str], permission: Permission) -> list[tuple[User, str]]:
-    """Active users of these customers holding `permission`, each with a group that gives it to them:
-    one Query per customer for its users' login guards, then one BatchGet for all of the users and one
-    for their groups."""
-    owner_ids: list[str] = []
-    for cid in customer_ids:
-        owner_ids += users.user_ids_of_customer(tenant, cid, MAX_USERS_PER_CUSTOMER)
-    found = {u.id: u for u in users.get_many(tenant, list(dict.fromkeys(owner_ids))) if u.active}
-    group_ids = sorted({g for u in found.values() for g in u.security_group_ids})
-    perms_of_group = {g.id: set(g.permissions) for g in groups.get_many(tenant, group_ids)}
-    out: list[tuple[User, str]] = []
-    for u in found.values():
-        giving = [g for g in u.security_group_ids if permission.value in perms_of_group.get(g, set())]
-        if giving:
-            out.append((u, giving[0]))
-    return out
-
-
-def users_with(tenant: str, customer_ids: list[str], permission: Permission) -> list[User]:
-    """Active users of these customers holding `permission` (whom the e-mails go to): one BatchGet of the
-    customers' members records and the security group index, one of the users they name. A customer
-    without a record (written before records existed) is looked up as `_holders` does."""
-    found = refs.load(tenant, extra=read_keys(tenant, customer_ids))
-    index = found.security_groups
-    named: list[str] = []
-    legacy: list[str] = []
-    for cid in customer_ids:
-        record = found.members.get(cid)
-        if record is None or index is None:
-            legacy.append(cid)
-            continue
-        named += [uid for uid, gids in record.items() if permission.value in _granted(index, gids)]
-    out = [u for u in users.get_many(tenant, list(dict.fromkeys(named))) if u.active] if named else []
-    seen = {u.id for u in out}
-    out += [u for u, _ in _holders(tenant, legacy, permission) if u.id not in seen] if legacy else []
-    return out
-
-
-def _granted(index: groups.GroupIndex, group_ids: Sequence[str]) -> frozenset[str]:
-    return groups.permissions_of(index, UserKind.CUSTOMER, list(group_ids))
-
-
-def approvers(tenant: str, path: list[str]) -> list[User]:
-    return users_with(tenant, path, Permission.ORDERS_APPROVE)
-
-
-def read_keys(tenant: str, path: list[str]) -> list[Key]:
-    """What `anyone_approves` decides from, for the action's one BatchGet: the path's members records and
-    the security group index."""
+def read_keys(tenant: str, path: Sequence[str]) -> list[Key]:
+    """What `holders` decides from, for an action's one BatchGet: the path's members records and the
+    security group index."""
     return [*(keys.customer_members(tenant, cid) for cid in path), keys.security_group_index(tenant)]
 
 
-def approves_in(members: Members, index: groups.GroupIndex, besides: str | None) -> bool:
-    """Whether a member other than `besides` holds orders.approve through one of their groups."""
-    wanted = Permission.ORDERS_APPROVE.value
-    return any(uid != besides and wanted in _granted(index, group_ids) for uid, group_ids in members.items())
+def holders(found: Refs, path: Sequence[str], permission: Permission) -> set[str]:
+    """The ids of the active customer users of these customers holding `permission` through one of
+    their groups, from a read of `read_keys`."""
+    index = found.security_groups
+    if index is None:
+        return set()  # a tenant without groups: nobody holds anything
+    wanted = permission.value
+    return {
+        uid
+        for cid in path
+        for uid, group_ids in (found.members.get(cid) or {}).items()
+        if wanted in groups.permissions_of(index, UserKind.CUSTOMER, list(group_ids))
+    }
 
 
-def anyone_approves(tenant: str, path: list[str], *, besides: str | None = None, found: Refs | None = None) -> bool:
-    """Whether someone other than `besides` (the submitter) approves for the order's customer or a
-    parent: nearest first, stopping at the first customer that has one (usually the order's own). With
-    `found` (a read of `read_keys`), a customer whose members record was read costs no more reads."""
-    index = found.security_groups if found is not None else None
+def people(found: Refs, path: Sequence[str]) -> list[Person]:
+    """The active customer users of these customers as the policy sees them (their permissions from their
+    groups; of their customers, those on the path), from a read of `read_keys`. Names are not in the
+    records: the caller reads the users it shows."""
+    index = found.security_groups
+    held: dict[str, tuple[frozenset[str], list[str]]] = {}
+    for cid in path:
+        for uid, group_ids in (found.members.get(cid) or {}).items():
+            granted = groups.permissions_of(index, UserKind.CUSTOMER, list(group_ids)) if index else frozenset()
+            perms, customers = held.get(uid, (frozenset(), []))
+            held[uid] = (perms | granted, [*customers, cid])
+    return [Person(uid, UserKind.CUSTOMER.value, perms, tuple(cids)) for uid, (perms, cids) in held.items()]
 
-    def someone(cid: str) -> bool:
-        record = found.members.get(cid) if found is not None else None
-        if record is not None and index is not None:
-            return approves_in(record, index, besides)
-        # A customer written before its record existed: look its users up (lazily: nearest first).
-        return any(u.id != besides for u, _ in _holders(tenant, [cid], Permission.ORDERS_APPROVE))
 
-    return any(someone(cid) for cid in path)
+def users_with(tenant: str, customer_ids: Sequence[str], permission: Permission) -> list[User]:
+    """Active users of these customers holding `permission` (whom the e-mails go to): one BatchGet of the
+    customers' members records and the security group index, one of the users they name."""
+    found = refs.load(tenant, extra=read_keys(tenant, customer_ids))
+    named = sorted(holders(found, customer_ids, permission))
+    return [u for u in users.get_many(tenant, named) if u.active] if named else []

@@ -22,6 +22,7 @@ def _domain(item: DelegationItem) -> Delegation:
         starts_on=date.fromisoformat(item.starts_on),
         ends_on=date.fromisoformat(item.ends_on),
         version=int(item.version or 0),
+        delegate_name=item.delegate_name or "",
     )
 
 
@@ -53,6 +54,7 @@ def put(tenant: str, d: Delegation) -> Delegation:
         *keys.delegation(tenant, d.delegator_id),
         delegator_id=d.delegator_id,
         delegate_id=d.delegate_id,
+        delegate_name=d.delegate_name or None,
         starts_on=d.starts_on.isoformat(),
         ends_on=d.ends_on.isoformat(),
     )

@@ -71,6 +71,28 @@ class Gsi4(GlobalSecondaryIndex["BaseItem"]):
     gsi4sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi5(GlobalSecondaryIndex["BaseItem"]):
+    """Orders of a customer organisation (its top customer and every branch below), newest first."""
+
+    class Meta:
+        index_name = "gsi5"
+        projection = AllProjection()
+
+    gsi5pk = UnicodeAttribute(hash_key=True)
+    gsi5sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi6(GlobalSecondaryIndex["BaseItem"]):
+    """Orders a staff member created, whatever the customer, newest first."""
+
+    class Meta:
+        index_name = "gsi6"
+        projection = AllProjection()
+
+    gsi6pk = UnicodeAttribute(hash_key=True)
+    gsi6sk = UnicodeAttribute(range_key=True)
+
+
 class BaseItem(Model):
     class Meta:
         table_name = "ordergate"
@@ -90,6 +112,10 @@ class BaseItem(Model):
     gsi3sk = UnicodeAttribute(null=True)
     gsi4pk = UnicodeAttribute(null=True)
     gsi4sk = UnicodeAttribute(null=True)
+    gsi5pk = UnicodeAttribute(null=True)
+    gsi5sk = UnicodeAttribute(null=True)
+    gsi6pk = UnicodeAttribute(null=True)
+    gsi6sk = UnicodeAttribute(null=True)
     # TTL: DynamoDB deletes expired refresh tokens, throttling windows and idempotency records.
     expires_at = TTLAttribute(null=True)
 
@@ -97,6 +123,8 @@ class BaseItem(Model):
     gsi2 = Gsi2()
     gsi3 = Gsi3()
     gsi4 = Gsi4()
+    gsi5 = Gsi5()
+    gsi6 = Gsi6()
 
 
 class TenantItem(BaseItem, discriminator="tenant"):
@@ -381,6 +409,7 @@ class DelegationItem(BaseItem, discriminator="delegation"):
 
     delegator_id = UnicodeAttribute()
     delegate_id = UnicodeAttribute()
+    delegate_name = UnicodeAttribute(null=True)
     starts_on = UnicodeAttribute()  # YYYY-MM-DD
     ends_on = UnicodeAttribute()
 

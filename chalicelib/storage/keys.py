@@ -154,6 +154,8 @@ def tenant_of(pk: str) -> str:
 # | gsi2  | T#{t}#ORDERS#CUSTOMER#{customer}   | one customer's orders: customer users, ?customer_id= |
 # | gsi3  | T#{t}#ORDERS                       | every order of the tenant (orders.read_all, no filter) |
 # | gsi4  | T#{t}#ORDERS#REP#{rep}             | orders of a sales rep's customers (no orders.read_all) |
+# | gsi5  | T#{t}#ORDERS#ORG#{top customer}    | a customer organisation's orders, every branch: customer users' lists (the policy, domain/authority.py, keeps what the caller sees) |
+# | gsi6  | T#{t}#ORDERS#BY#{staff user}       | the orders a staff member created (staff-created orders only): a sales rep's list, whatever the customer |
 ORDER_HEADER = "ORDER"
 ORDER_LINES = "LINES#"
 ORDER_HISTORY = "HIST#"
@@ -214,6 +216,16 @@ def orders_of_customer(tenant: str, customer_id: str) -> str:
 
 def orders_of_tenant(tenant: str) -> str:
     return f"{tenant_pk(tenant)}#ORDERS"
+
+
+def orders_of_org(tenant: str, top_customer_id: str) -> str:
+    """GSI5 partition: the orders of a top customer and every customer below it."""
+    return f"{tenant_pk(tenant)}#ORDERS#ORG#{top_customer_id}"
+
+
+def orders_created_by(tenant: str, user_id: str) -> str:
+    """GSI6 partition: the orders a staff member created."""
+    return f"{tenant_pk(tenant)}#ORDERS#BY#{user_id}"
 
 
 def orders_of_rep(tenant: str, rep_id: str) -> str:

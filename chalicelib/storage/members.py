@@ -5,9 +5,7 @@ index for what each group permits) instead of looking users and groups up.
 
 Kept true by the writes themselves, never by a cache: the record is created (empty) in the customer's
 create transaction, and every user write SETs or REMOVEs the user's own key of the records it changes,
-in the user's transaction, conditional on the map existing. A customer written before these records
-existed has none: submit falls back to looking its users up (storage/approvers.py), and the first user
-write that touches it builds the record from the customer's login guards, then writes again.
+in the user's transaction, conditional on the map existing (every customer has one from its creation).
 """
 
 from __future__ import annotations
@@ -16,13 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import PutError
-
 from chalicelib.domain.model import User
 from chalicelib.domain.permissions import UserKind
 from chalicelib.storage import keys
 from chalicelib.storage.items import BaseItem, CustomerMembersItem
-from chalicelib.storage.table import is_condition_failure
 
 # user id → the security group ids the user holds
 Members = Mapping[str, Sequence[str]]
@@ -80,40 +75,9 @@ def moves(before: User | None, after: User | None) -> list[Move]:
 
 def add_moves(tx: Any, tenant: str, found: Sequence[Move]) -> None:
     """The moves as updates of `tx`, one per record, each conditional on the record's map existing (a
-    nested SET fails on a missing map; a legacy customer's record is built first: `missing`, `build`)."""
+    nested SET fails on a missing map: a customer deleted meanwhile refuses the write)."""
     for move in found:
         path: Any = CustomerMembersItem.members[move.user_id]  # a document path (the stubs type it as the value)
         action = path.remove() if move.groups is None else path.set(move.groups)
         item = CustomerMembersItem(*keys.customer_members(tenant, move.customer_id))
         tx.update(item, actions=[action], condition=CustomerMembersItem.members.exists(), add_version_condition=False)
-
-
-def missing(codes: Sequence[str | None], found: Sequence[Move], at: int) -> list[str]:
-    """The customers whose record was missing when a transaction added `found` as its updates from
-    index `at` (their condition failed)."""
-    return [
-        move.customer_id
-        for i, move in enumerate(found)
-        if at + i < len(codes) and codes[at + i] == "ConditionalCheckFailed"
-    ]
-
-
-def build(tenant: str, customer_ids: Sequence[str]) -> None:
-    """Create the records of customers written before they existed, from the customers' login guards
-    (which hold each user's status and groups), put only if still absent. Safe against concurrent user
-    writes: every one of them needs the record to exist to commit, so none can land between this read
-    and this put; a concurrent build makes this put fail, which is as good."""
-    from chalicelib.storage import users  # users writes records through this module
-
-    for cid in dict.fromkeys(customer_ids):
-        found: dict[str, list[str]] = {}
-        for user in users.get_many(tenant, users.all_ids_of_customer(tenant, cid)):
-            held = memberships(user).get(cid)
-            if held is not None:
-                found[user.id] = held
-        record = CustomerMembersItem(*keys.customer_members(tenant, cid), members=found)
-        try:
-            record.save(condition=CustomerMembersItem.pk.does_not_exist(), add_version_condition=False)
-        except PutError as exc:
-            if not is_condition_failure(exc):
-                raise

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.domain.authority import OrderView
 from chalicelib.domain.budget import Counted
 from chalicelib.domain.clock import now_iso
 from chalicelib.domain.order_summary import OrderSummary, summary_of
@@ -167,6 +168,7 @@ def header_item(tenant: str, order: Order, sales_rep_id: str | None, page_count:
             "supplier_reference": order.supplier_reference,
             "budget": dataclasses.asdict(order.budget) if order.budget else None,
             "approval_reasons": order.approval_reasons or None,
+            "acceptance_reasons": order.acceptance_reasons or None,
             "approval_due_at": order.approval_due_at,
             "approval_escalated": order.approval_escalated or None,
             "credit_hold": order.credit_hold or None,
@@ -189,6 +191,10 @@ def header_item(tenant: str, order: Order, sales_rep_id: str | None, page_count:
     if sales_rep_id:
         item.gsi4pk = keys.orders_of_rep(tenant, sales_rep_id)
         item.gsi4sk = list_sk
+    path = order.customer_path or [order.customer_id]
+    item.gsi5pk, item.gsi5sk = keys.orders_of_org(tenant, path[-1]), list_sk
+    if order.source == "staff":
+        item.gsi6pk, item.gsi6sk = keys.orders_created_by(tenant, order.created_by), list_sk
     return item
 
 
@@ -274,6 +280,7 @@ def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         history=[HistoryEntry(**e.entry) for e in history],
         budget=Counted(**h["budget"]) if h.get("budget") else None,
         approval_reasons=list(h.get("approval_reasons") or []),
+        acceptance_reasons=list(h.get("acceptance_reasons") or []),
         approval_due_at=h.get("approval_due_at"),
         approval_escalated=bool(h.get("approval_escalated")),
         credit_hold=bool(h.get("credit_hold")),
@@ -292,6 +299,22 @@ def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:
         files={f.file["id"]: (json.dumps(f.file, sort_keys=True), f.version or 0) for f in files},
         history_count=len(history),
         due_read=order.approval_due_at,
+    )
+
+
+def view_of(item: OrderItem) -> OrderView:
+    """The header as the policy reads it (domain/authority.py), for a list to keep what the caller sees."""
+    h = item.header or {}
+    return OrderView(
+        status=item.status,
+        source=item.source,
+        customer_id=item.customer_id,
+        customer_path=tuple(h.get("customer_path_order") or sorted(item.customer_path or {item.customer_id})),
+        created_by=item.created_by,
+        submitted_by=item.submitted_by,
+        rep_ids=frozenset({item.sales_rep_id} if item.sales_rep_id else ()),
+        acceptance_reasons=tuple(h.get("acceptance_reasons") or ()),
+        approval_reasons=tuple(h.get("approval_reasons") or ()),
     )
 
 

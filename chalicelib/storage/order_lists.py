@@ -3,18 +3,111 @@ customers. Which index serves which list is in keys.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain.order_summary import OrderSummary
-from chalicelib.domain.orders import OrderStatus
 from chalicelib.services.order_store import OrderQuery
 from chalicelib.storage import keys
 from chalicelib.storage.items import ApprovalEntryItem, OrderItem
-from chalicelib.storage.order_codec import summary
-from chalicelib.storage.paging import Page, decode_cursor, decode_cursors, encode_cursors, page_from
+from chalicelib.storage.order_codec import summary, view_of
+from chalicelib.storage.paging import Page, decode_cursors, encode_cursors
+
+INDEXES = {
+    "gsi1": OrderItem.gsi1,
+    "gsi2": OrderItem.gsi2,
+    "gsi3": OrderItem.gsi3,
+    "gsi4": OrderItem.gsi4,
+    "gsi5": OrderItem.gsi5,
+    "gsi6": OrderItem.gsi6,
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One partition of an order index that a list reads (keys.py), with a DynamoDB filter."""
+
+    index: str
+    partition: str
+    filter_condition: Condition | None = None
+
+
+def merged_page(
+    sources: Sequence[Source],
+    *,
+    limit: int,
+    cursor: str | None,
+    keep: Callable[[OrderItem], bool],
+    created_from: str | None = None,
+    created_to: str | None = None,
+) -> Page[OrderSummary]:
+    """One page of orders, newest first, from one Query page of each source (usually one), keeping those
+    `keep` lets through (the policy: what the caller sees). An order in two sources is shown once (from the
+    first). A page
+    may come back short; the cursor holds where each source goes on. Newest first holds across sources:
+    a source's items are shown only down to the oldest item read of any source with more to read."""
+    partitions = list(dict.fromkeys(s.partition for s in sources))
+    by_partition = {s.partition: s for s in sources}
+    attrs = {p: f"{by_partition[p].index}pk" for p in partitions}
+    positions = decode_cursors(cursor, partitions, attrs)
+    read: dict[str, list[OrderItem]] = {}
+    ends: dict[str, dict[str, Any] | None] = {}
+    for partition, start in positions.items():
+        source = by_partition[partition]
+        idx: Any = INDEXES[source.index]
+        sk_attr = getattr(OrderItem, f"{source.index}sk")
+        result = idx.query(
+            partition,
+            _created_range(sk_attr, created_from, created_to),
+            filter_condition=source.filter_condition,
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start,
+        )
+        read[partition] = list(result)
+        ends[partition] = result.last_evaluated_key
+    # Below the oldest item read of a source with more to read, another source's items cannot be placed yet.
+    floor = max((read[p][-1].gsi3sk or "" for p in read if ends[p] and read[p]), default="")
+    walked: dict[str, list[OrderItem]] = {p: [] for p in read}
+    merged = sorted(((item, p) for p, items in read.items() for item in items), key=lambda x: x[0].gsi3sk or "")
+    taken: list[OrderSummary] = []
+    for item, partition in reversed(merged):
+        if len(taken) == limit or (item.gsi3sk or "") < floor:
+            break
+        walked[partition].append(item)
+        if _first_source(item, sources) == partition and keep(item):
+            taken.append(summary(item))
+    following: dict[str, dict[str, Any] | None] = {}
+    for partition, start in positions.items():
+        done, got = walked[partition], read[partition]
+        if len(done) < len(got):  # stopped inside this source's page: go on after its last item walked
+            if done:
+                following[partition] = _position(by_partition[partition], done[-1])
+            else:
+                following[partition] = start
+        elif ends[partition]:
+            following[partition] = ends[partition]
+    return Page(taken, encode_cursors(following))
+
+
+def _first_source(item: OrderItem, sources: Sequence[Source]) -> str:
+    """An order in two of the lists is shown from the first that holds it, on whichever page that is."""
+    return next(s.partition for s in sources if getattr(item, f"{s.index}pk") == s.partition)
+
+
+def _position(source: Source, item: OrderItem) -> dict[str, Any]:
+    """The LastEvaluatedKey a Query of `source` would give after `item`."""
+    sk = getattr(item, f"{source.index}sk")
+    return {
+        "pk": {"S": item.pk},
+        "sk": {"S": item.sk},
+        f"{source.index}pk": {"S": source.partition},
+        f"{source.index}sk": {"S": sk},
+    }
 
 
 def list_approvals(
@@ -80,66 +173,28 @@ def _created_range(sk_attr: Any, created_from: str | None, created_to: str | Non
     return None
 
 
-INDEXES = {"gsi1": OrderItem.gsi1, "gsi2": OrderItem.gsi2, "gsi3": OrderItem.gsi3, "gsi4": OrderItem.gsi4}
-
-
-def list_page(
-    index: str,
-    partition: str,
-    *,
-    limit: int,
-    cursor: str | None,
-    created_from: str | None = None,
-    created_to: str | None = None,
-    filter_condition: Condition | None = None,
-) -> Page[OrderSummary]:
-    """One Query page on an order index, newest first. With a filter a page may come back short
-    (DynamoDB applies Limit before filters): clients follow `next_cursor`, never page length."""
-    idx: Any = INDEXES[index]
-    range_condition = _created_range(getattr(OrderItem, f"{index}sk"), created_from, created_to)
-    result = idx.query(
-        partition,
-        range_condition,
-        filter_condition=filter_condition,
-        scan_index_forward=False,
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, partition_attr=f"{index}pk", partition_value=partition),
-    )
-    return page_from((summary(i) for i in result), lambda: result.last_evaluated_key)
-
-
 def list_orders(q: OrderQuery) -> Page[OrderSummary]:
-    """The page `q` asks for, on the index that serves it (keys.py: gsi1 a status work queue, gsi2 a
-    customer's orders, gsi3 the tenant's, gsi4 a sales rep's customers')."""
+    """The page `q` asks for, from the indexes that serve its lists (keys.py: gsi1 a status work queue, gsi2
+    a customer's orders, gsi3 the tenant's, gsi4 a sales rep's customers', gsi5 a customer organisation's,
+    gsi6 a staff member's own), keeping what `q.keep` lets through."""
     t = q.tenant
-    index, partition = {
-        "customer": ("gsi2", keys.orders_of_customer(t, q.key)),
-        "rep": ("gsi4", keys.orders_of_rep(t, q.key)),
-        "status": ("gsi1", keys.orders_by_status(t, q.key)),
-        "tenant": ("gsi3", keys.orders_of_tenant(t)),
-    }[q.of]
-    conditions: list[Condition] = []
-    if q.own_for is not None:
-        mine = OrderItem.created_by == q.own_for
-        if q.sees_sent:
-            mine = mine | ((OrderItem.source == "staff") & (OrderItem.status != OrderStatus.DRAFT.value))
-        if q.sees_waiting:
-            mine = mine | (OrderItem.status == OrderStatus.PENDING_APPROVAL.value)
-        conditions.append(mine)
-    if q.hide_staff_drafts:
-        conditions.append((OrderItem.source != "staff") | (OrderItem.status != OrderStatus.DRAFT.value))
-    if q.status and q.of != "status":
-        conditions.append(OrderItem.status == q.status)
-    filter_condition: Condition | None = None
-    for each in conditions:
-        filter_condition = each if filter_condition is None else filter_condition & each
-    return list_page(
-        index,
-        partition,
+    sources = []
+    for of, key in q.lists:
+        index, partition = {
+            "customer": ("gsi2", keys.orders_of_customer(t, key)),
+            "rep": ("gsi4", keys.orders_of_rep(t, key)),
+            "status": ("gsi1", keys.orders_by_status(t, key)),
+            "tenant": ("gsi3", keys.orders_of_tenant(t)),
+            "org": ("gsi5", keys.orders_of_org(t, key)),
+            "creator": ("gsi6", keys.orders_created_by(t, key)),
+        }[of]
+        only = OrderItem.status == q.status if q.status and of != "status" else None
+        sources.append(Source(index, partition, only))
+    return merged_page(
+        sources,
         limit=q.limit,
         cursor=q.cursor,
+        keep=lambda item: q.keep(view_of(item)),
         created_from=q.created_from,
         created_to=q.created_to,
-        filter_condition=filter_condition,
     )

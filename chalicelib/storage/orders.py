@@ -16,6 +16,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain.accounts import LedgerMove
+from chalicelib.domain.authority import Person
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import (
     BudgetExceededError,
@@ -28,6 +29,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.model import Customer
 from chalicelib.domain.order_summary import OrderSummary, summary_of
 from chalicelib.domain.orders import EventType, Message, Order, OrderEvent, OrderStatus
+from chalicelib.domain.permissions import Permission
 from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, Reads, Relied
 from chalicelib.storage import action_links, approvers, customers, idempotency, keys, order_codec, order_lists
 from chalicelib.storage import ledger as ledger_store
@@ -496,5 +498,8 @@ class DynamoOrderStore:
         except NotFoundError:
             return None
 
-    def anyone_approves(self, tenant: str, path: list[str], besides: str, found: refs_store.Refs | None = None) -> bool:
-        return approvers.anyone_approves(tenant, path, besides=besides, found=found)
+    def members(self, tenant: str, path: list[str], found: refs_store.Refs) -> list[Person]:
+        return approvers.people(found, path)
+
+    def approver_ids(self, tenant: str, path: list[str], found: refs_store.Refs) -> set[str]:
+        return approvers.holders(found, path, Permission.ORDERS_APPROVE)

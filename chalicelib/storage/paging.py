@@ -76,9 +76,12 @@ def encode_cursors(positions: dict[str, dict[str, Any] | None]) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursors(cursor: str | None, partitions: list[str]) -> dict[str, dict[str, Any] | None]:
+def decode_cursors(
+    cursor: str | None, partitions: list[str], attrs: dict[str, str] | None = None
+) -> dict[str, dict[str, Any] | None]:
     """The positions of encode_cursors, each checked to belong to its partition (and the partitions to
-    be the caller's own): a forged cursor is a 400, never a read elsewhere."""
+    be the caller's own; `attrs`: the key attribute naming each partition, default `pk`): a forged cursor
+    is a 400, never a read elsewhere."""
     if not cursor:
         return dict.fromkeys(partitions)
     try:
@@ -95,7 +98,9 @@ def decode_cursors(cursor: str | None, partitions: list[str]) -> dict[str, dict[
             None
             if key is None
             else decode_cursor(
-                encode_cursor(key) if isinstance(key, dict) else "!", partition_attr="pk", partition_value=partition
+                encode_cursor(key) if isinstance(key, dict) else "!",
+                partition_attr=(attrs or {}).get(partition, "pk"),
+                partition_value=partition,
             )
         )
     return out

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from chalicelib.domain.accounts import Ledger
 from chalicelib.domain.catalog import Product, ProductGroup
-from chalicelib.domain.model import Customer, SecurityGroup, Site, TenantSettings, User
+from chalicelib.domain.model import Customer, Delegation, SecurityGroup, Site, TenantSettings, User
 from chalicelib.domain.pricing import PriceEntry
 from chalicelib.storage import customers as customer_store
+from chalicelib.storage import delegations as delegation_store
 from chalicelib.storage import groups as group_store
 from chalicelib.storage import keys
 from chalicelib.storage import ledger as ledger_store
@@ -31,6 +32,7 @@ from chalicelib.storage.items import (
     CounterItem,
     CustomerItem,
     CustomerMembersItem,
+    DelegationItem,
     LedgerSummaryItem,
     ListPricesItem,
     PriceEntryItem,
@@ -71,6 +73,7 @@ class Refs:
     # who approves (keys passed in `extra`: storage/members.py, storage/approvers.py)
     members: dict[str, member_store.Members] = field(default_factory=dict)  # customer id → its members record
     security_groups: group_store.GroupIndex | None = None  # None: not asked for, or not written yet
+    delegations: dict[str, Delegation] = field(default_factory=dict)  # approver id → their delegation
     ledgers: dict[str, Ledger] = field(default_factory=dict)  # customer id → its ledger (keys.ledger_summary)
 
 
@@ -100,6 +103,7 @@ def merge(first: Refs, second: Refs) -> Refs:
     out.budgets = {**first.budgets, **second.budgets}
     out.members = {**first.members, **second.members}
     out.security_groups = second.security_groups or first.security_groups
+    out.delegations = {**first.delegations, **second.delegations}
     out.ledgers = {**first.ledgers, **second.ledgers}
     out.price_entries = {pk: dict(entries) for pk, entries in first.price_entries.items()}
     for pk, entries in second.price_entries.items():
@@ -159,6 +163,8 @@ def load(
             refs.members[member_store.customer_of(key)] = member_store.members_of(item) or {}
         elif isinstance(item, SecurityGroupIndexItem):
             refs.security_groups = group_store.index_of(item)
+        elif isinstance(item, DelegationItem):
+            refs.delegations[item.delegator_id] = delegation_store._domain(item)
         elif isinstance(item, LedgerSummaryItem):
             customer_id = key[0].removeprefix(keys.ledger_pk(tenant, ""))
             refs.ledgers[customer_id] = ledger_store.ledger_of(item, customer_id)

@@ -135,21 +135,6 @@ def list_page(tenant: str, limit: int, cursor: str | None) -> Page[User]:
     return prefix_page(UserItem, keys.tenant_pk(tenant), keys.USER, limit, cursor, _to_domain)
 
 
-def user_ids_of_customer(tenant: str, customer_id: str, limit: int) -> list[str]:
-    """The ids of up to `limit` users authorized for one customer (one Query on its login guards)."""
-    pk = keys.tenant_pk(tenant)
-    guards = UniqueItem.query(pk, UniqueItem.sk.startswith(keys.customer_login_prefix(customer_id)), limit=limit)
-    return [g.owner_id for g in guards]
-
-
-def all_ids_of_customer(tenant: str, customer_id: str) -> list[str]:
-    """The ids of every user authorized for one customer (its login guards, every page): to build its
-    members record (storage/members.py), never in a request's usual path."""
-    pk = keys.tenant_pk(tenant)
-    guards = UniqueItem.query(pk, UniqueItem.sk.startswith(keys.customer_login_prefix(customer_id)))
-    return [g.owner_id for g in guards]  # the result iterator follows last_evaluated_key
-
-
 def list_of_customer(tenant: str, customer_id: str, limit: int, cursor: str | None) -> Page[User]:
     """The users authorized for one customer: one Query on its login guards, one BatchGet."""
     pk = keys.tenant_pk(tenant)

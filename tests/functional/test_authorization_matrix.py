@@ -977,6 +977,14 @@ def test_assigning_a_sales_rep_takes_the_rights_of_reading_the_customers_orders(
             wrong.append(f"  with {name}: expected {expected}, got {reply.status_code} {reply.body[:200]!r}")
         elif expected == 403 and m.admin.get(f"/customers/{cid}").json["sales_rep_id"] != rep:
             wrong.append(f"  with {name}: a refused request changed the customer's rep")
-        if expected == 403 and api.get(f"/orders?customer_id={cid}").status_code != 404:
-            wrong.append(f"  with {name}: reads the orders of a customer they are not the rep of")
+        if expected == 403:  # the customer's orders stay out of their lists (the policy keeps what they see)
+            theirs = m.admin.post("/orders", {"customer_id": cid, "lines": [{"sku": "SKU-1", "quantity": 1}]})
+            assert theirs.status_code == 201, theirs.body
+            listed = api.get(f"/orders?customer_id={cid}")
+            if (
+                listed.status_code != 200
+                or listed.json["items"]
+                or api.get(f"/orders/{theirs.json['id']}").status_code != 404
+            ):
+                wrong.append(f"  with {name}: reads the orders of a customer they are not the rep of")
     assert not wrong, f"{assignment}\n" + "\n".join(wrong)

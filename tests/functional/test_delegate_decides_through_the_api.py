@@ -150,18 +150,18 @@ def test_a_delegate_s_decision_is_one_batch_read_one_query_and_one_transaction(
 
 
 # --- the refusals ---------------------------------------------------------------------------------------
-def test_without_on_behalf_of_the_delegate_is_refused_as_before(
-    world: World, deputy: dict[str, Any], deputy_api: Api
-) -> None:
-    """As before: a buyer may not approve, and does not see other buyers' orders (404, API.md: outside the
-    caller's scope); an invalid body changes nothing for a caller the route does not accept."""
+def test_without_on_behalf_of_the_delegate_is_refused(world: World, deputy: dict[str, Any], deputy_api: Api) -> None:
+    """A buyer may not approve: the delegate sees the order that waits on whom they cover (PRODUCT.md), so
+    acting on it as themselves is a 403 (a visible thing they may not change); an invalid body changes
+    nothing for a caller the route does not accept."""
     delegate(world, deputy)
     order = submit(world)
-    refused_and_unchanged(world, deputy_api.post(f"/orders/{order['id']}/approve"), order, 404)
-    refused_and_unchanged(world, deputy_api.post(f"/orders/{order['id']}/reject", {"reason": "No"}), order, 404)
-    refused_and_unchanged(world, deputy_api.post(f"/orders/{order['id']}/approve", {"lines": "x"}), order, 404)
+    assert deputy_api.get(f"/orders/{order['id']}").status_code == 200
+    refused_and_unchanged(world, deputy_api.post(f"/orders/{order['id']}/approve"), order, 403)
+    refused_and_unchanged(world, deputy_api.post(f"/orders/{order['id']}/reject", {"reason": "No"}), order, 403)
+    refused_and_unchanged(world, deputy_api.post(f"/orders/{order['id']}/approve", {"lines": "x"}), order, 403)
     bad = {"on_behalf_of": "../x", "lines": "x"}  # not an id: names nobody
-    refused_and_unchanged(world, deputy_api.post(f"/orders/{order['id']}/approve", bad), order, 404)
+    refused_and_unchanged(world, deputy_api.post(f"/orders/{order['id']}/approve", bad), order, 403)
 
 
 @pytest.mark.parametrize(

@@ -31,8 +31,13 @@ def test_sixteen_concurrent_line_additions_lose_none(world: World) -> None:
     for i in range(16):
         world.catalog.add(offer(f"c{i}", f"CON-{i}", "1.00"))
     o = world.order()
-    buyer = Principal(
-        "acme", world.ids["buyer"], UserKind.CUSTOMER, frozenset({"orders.place"}), (world.customer["id"],)
+    buyer = Principal(  # as stored now: the service decides on it as given (services/callers.py)
+        "acme",
+        world.ids["buyer"],
+        UserKind.CUSTOMER,
+        frozenset({"orders.place"}),
+        (world.customer["id"],),
+        current=True,
     )
     service = get_services().orders
 
@@ -48,8 +53,13 @@ def test_sixteen_concurrent_line_additions_lose_none(world: World) -> None:
 
 def test_concurrent_additions_of_one_product_add_up(world: World) -> None:
     o = world.order(lines=[{"sku": "SKU-1", "quantity": 1}])
-    buyer = Principal(
-        "acme", world.ids["buyer"], UserKind.CUSTOMER, frozenset({"orders.place"}), (world.customer["id"],)
+    buyer = Principal(  # as stored now: the service decides on it as given (services/callers.py)
+        "acme",
+        world.ids["buyer"],
+        UserKind.CUSTOMER,
+        frozenset({"orders.place"}),
+        (world.customer["id"],),
+        current=True,
     )
     service = get_services().orders
     with ThreadPoolExecutor(max_workers=8) as pool:

@@ -81,4 +81,10 @@ def test_a_head_office_approver_approves_a_branch_order(world: World) -> None:
     assert buyer.post(f"/orders/{o['id']}/submit").json["status"] == "pending_approval"
     assert ids(boss.get("/orders?status=pending_approval")) == [o["id"]]
     assert boss.post(f"/orders/{o['id']}/approve").json["status"] == "submitted"
-    assert boss.get(f"/orders/{o['id']}").status_code == 404  # no longer waiting for them
+    # A head office sees its branches' orders as its own customer's: still after approving, in its list and
+    # through the branch's filter.
+    assert boss.get(f"/orders/{o['id']}").json["status"] == "submitted"
+    assert ids(boss.get("/orders")) == [o["id"]]
+    assert ids(boss.get(f"/orders?customer_id={branch['id']}")) == [o["id"]]
+    assert ids(boss.get(f"/orders?customer_id={hq['id']}")) == []
+    assert buyer.get(f"/orders?customer_id={hq['id']}").status_code == 404  # above the branch: not theirs

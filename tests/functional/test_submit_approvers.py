@@ -38,10 +38,6 @@ def record(customer_id: str) -> dict[str, list[str]] | None:
     return {uid: list(groups) for uid, groups in item.members.attribute_values.items()}
 
 
-def forget_record(customer_id: str) -> None:
-    CustomerMembersItem(*keys.customer_members("acme", customer_id)).delete(add_version_condition=False)
-
-
 def test_a_submit_that_needs_approval_is_one_query_one_batch_read_and_one_transaction(world: World) -> None:
     world.admin.patch(f"/customers/{world.customer['id']}", {"approval_policy": "always"})
     o = world.order()
@@ -133,31 +129,6 @@ def test_an_approver_of_another_customer_does_not_count(world: World) -> None:
     assert len(record(customer["id"]) or {}) == 1  # the buyer alone
 
 
-def test_a_customer_written_before_its_members_record_still_finds_its_approvers(world: World) -> None:
-    customer, solo = lonely(world, "C-200")
-    boss = create_user(world.admin, "boss2", ["customer-approvers"], customer_ids=[customer["id"]])
-    forget_record(customer["id"])  # as a customer written before members records existed
-    o = world.order(api=solo)
-    r, tally = counted(lambda: solo.post(f"/orders/{o['id']}/submit"))
-    assert r.json["status"] == "pending_approval", r.body
-    # The old lookup for that customer only: its users' guards, the users, their groups.
-    assert ops(tally) == {"Query": 2, "BatchGetItem": 3, "TransactWriteItems": 1}
-
-    # The first user write that touches the customer builds its record (here: the approver leaves).
-    assert world.admin.patch(f"/users/{boss['id']}", {"status": "inactive"}).status_code == 200
-    assert record(customer["id"]) == {solo_id(world.admin, customer["id"]): ["customer-buyers"]}
-    o = world.order(api=solo)
-    r, tally = counted(lambda: solo.post(f"/orders/{o['id']}/submit"))
-    assert (r.status_code, r.json["error"]["code"]) == (409, "no_approver")
-    assert ops(tally) == {"Query": 1, "BatchGetItem": 1}
-
-    # A new user of a legacy customer builds it too, and is in it.
-    forget_record(customer["id"])
-    again = create_user(world.admin, "boss3", ["customer-approvers"], customer_ids=[customer["id"]])
-    assert set(record(customer["id"]) or {}) == {solo_id(world.admin, customer["id"]), again["id"]}
-    assert submitted(world, solo) == "pending_approval"
-
-
 def test_the_approval_emails_find_their_approvers_from_the_same_records(world: World) -> None:
     from chalicelib.domain.permissions import Permission
     from chalicelib.storage import approvers
@@ -176,7 +147,3 @@ def test_the_approval_emails_find_their_approvers_from_the_same_records(world: W
     off = create_user(world.admin, "away", ["customer-approvers"], customer_ids=[branch["id"]])
     world.admin.patch(f"/users/{off['id']}", {"status": "inactive"})
     assert whom(path)[0] == {"sous", "boss"}
-
-    # A parent written before records existed is looked up as before, beside the branch's record.
-    forget_record(world.customer["id"])
-    assert whom(path) == ({"sous", "boss"}, {"BatchGetItem": 4, "Query": 1})

@@ -128,24 +128,24 @@ def test_one_read_brings_what_it_names(store: OrderStore) -> None:
 
 
 def test_approvers_and_parents(store: OrderStore) -> None:
-    assert store.anyone_approves(T, ["c1"], besides="buyer")
-    assert not store.anyone_approves(T, ["c1"], besides="boss")  # the only approver is the submitter
-    # Decided from a read that named the path (submit's one BatchGet), alike.
+    # Decided from a read that named the path (submit's one BatchGet).
     found = store.read(T, Reads(customers=["c1"], approvers_of=["c1", "ghost"]))
-    assert store.anyone_approves(T, ["c1"], "buyer", found)
-    assert not store.anyone_approves(T, ["c1"], "boss", found)
-    assert not store.anyone_approves(T, ["ghost"], "buyer", found)  # a customer nobody belongs to
+    assert store.approver_ids(T, ["c1"], found) == {"boss"}  # the buyer holds no orders.approve
+    assert store.approver_ids(T, ["ghost"], found) == set()  # a customer nobody belongs to
     assert store.customer(T, "c1") is not None and store.customer(T, "ghost") is None
 
 
 def test_lists_are_newest_first_and_a_buyer_sees_their_own(store: OrderStore) -> None:
     create(store, 1)
     create(store, 2, created_by="boss")
-    everyone = store.list_orders(OrderQuery(T, "customer", "c1", 10))
+    everyone = store.list_orders(OrderQuery(T, (("customer", "c1"),), 10))
     assert [s.id for s in everyone.items] == ["order2", "order1"]
-    own = store.list_orders(OrderQuery(T, "customer", "c1", 10, own_for="buyer"))
+    own = store.list_orders(OrderQuery(T, (("customer", "c1"),), 10, keep=lambda v: v.created_by == "buyer"))
     assert [s.id for s in own.items] == ["order1"]
-    assert [s.id for s in store.list_orders(OrderQuery(T, "rep", "rep", 10)).items] == ["order2", "order1"]
+    assert [s.id for s in store.list_orders(OrderQuery(T, (("rep", "rep"),), 10)).items] == ["order2", "order1"]
+    # an organisation's list (by its top customer) and a staff member's own list, merged: each order once
+    both = store.list_orders(OrderQuery(T, (("org", "c1"), ("customer", "c1")), 10))
+    assert [s.id for s in both.items] == ["order2", "order1"]
 
 
 def test_messages_come_back_in_order(store: OrderStore) -> None:

@@ -8,9 +8,10 @@ import dataclasses
 import pytest
 
 from chalicelib.domain.model import User
-from chalicelib.domain.permissions import UserKind
-from chalicelib.storage.approvers import approves_in
+from chalicelib.domain.permissions import Permission, UserKind
+from chalicelib.storage.approvers import holders
 from chalicelib.storage.members import Move, moves
+from chalicelib.storage.refs import Refs
 
 BUYERS, APPROVERS = ["customer-buyers"], ["customer-approvers"]
 COOK = User("u1", UserKind.CUSTOMER, "cook", "Cook", "c@x.test", security_group_ids=BUYERS, customer_ids=["a"])
@@ -45,13 +46,13 @@ def test_a_user_write_moves_only_its_own_keys_that_changed(
     assert moves(before, after) == expected
 
 
-def test_someone_else_approves_when_a_member_holds_orders_approve_through_a_customer_group() -> None:
+def test_the_approvers_are_the_members_holding_orders_approve_through_a_customer_group() -> None:
     index = {
         "customer-buyers": (UserKind.CUSTOMER, frozenset({"orders.place"})),
         "customer-approvers": (UserKind.CUSTOMER, frozenset({"orders.approve"})),
         "odd": (UserKind.STAFF, frozenset({"orders.approve"})),  # not of the members' kind
     }
-    assert approves_in({"u1": BUYERS, "u2": APPROVERS}, index, besides="u1")
-    assert not approves_in({"u1": BUYERS, "u2": APPROVERS}, index, besides="u2")  # the submitter never counts
-    assert not approves_in({"u1": BUYERS, "u3": ["odd", "deleted-group"]}, index, besides="u1")
-    assert not approves_in({}, index, besides=None)
+    found = Refs(members={"a": {"u1": BUYERS, "u2": APPROVERS}, "b": {"u3": ["odd", "deleted-group"]}})
+    found.security_groups = index
+    assert holders(found, ["a", "b"], Permission.ORDERS_APPROVE) == {"u2"}
+    assert holders(found, ["b", "nobody"], Permission.ORDERS_APPROVE) == set()

@@ -48,7 +48,7 @@ def as_json(view: ActionView, status: int = 200) -> Response:
     from chalicelib.api.order_presenters import order_out
 
     body = ActionOut(
-        action="approval",
+        action=view.link.kind,  # type: ignore[arg-type]
         state=view.state,  # type: ignore[arg-type]
         expires_at=view.expires_at,
         reasons=view.reasons,
@@ -118,7 +118,7 @@ def action_page_head(ctx: Ctx, token: str) -> Response:
     bp,
     PATH,
     "POST",
-    summary="Approve or reject from an approver's e-mail link (the page's form, or JSON)",
+    summary="Approve or reject (a proposal: accept or decline) from an approver's e-mail link (form or JSON)",
     public=True,
     request_model=ActionDecision,
     response_model=ActionOut,

@@ -37,6 +37,7 @@ from chalicelib.domain.permissions import Permission as P
 
 if TYPE_CHECKING:
     from chalicelib.auth.principal import Principal
+    from chalicelib.domain.authority import WaitingOn
     from chalicelib.domain.orders import Order
     from chalicelib.services.orders import OrderService
 
@@ -64,8 +65,8 @@ def writing(ctx: Ctx) -> OrderService:
     return get_services().orders.claiming(ctx.claim)
 
 
-def order_response(o: Order, status: int = 200) -> Response:
-    return json_response(present().order_out(o), status=status, etag=o.version)
+def order_response(o: Order, status: int = 200, waiting: WaitingOn | None = None) -> Response:
+    return json_response(present().order_out(o, waiting), status=status, etag=o.version)
 
 
 def standing_in(caller: Principal, approver_id: str) -> Principal:
@@ -126,7 +127,8 @@ def create_order(ctx: Ctx) -> Response:
 
 @endpoint(bp, "/orders/{order_id}", "GET", summary="An order", response_model=OrderOut, tags=TAGS)
 def get_order(ctx: Ctx, order_id: str) -> Response:
-    return order_response(svc().get(ctx.principal, order_id))
+    order, waiting = svc().get_with_waiting(ctx.principal, order_id)
+    return order_response(order, waiting=waiting)
 
 
 @endpoint(

@@ -9,10 +9,11 @@ from chalicelib.api.schemas.orders import OrderOut
 
 
 class ActionDecision(RequestModel):
-    """The page's form (`decision=approve` or `decision=reject&reason=...`), or the same as JSON. The
-    reason is checked by the action (a reject needs one), so that the page can say so in a sentence."""
+    """The page's form (`decision=approve` or `decision=reject&reason=...`; a proposal's link: `accept` or
+    `decline`), or the same as JSON. The reason is checked by the action (a reject or decline needs one), so
+    that the page can say so in a sentence."""
 
-    decision: Literal["approve", "reject"]
+    decision: Literal["approve", "reject", "accept", "decline"]
     reason: Annotated[Text, Field(max_length=2000)] | None = None
 
 
@@ -23,7 +24,7 @@ class ActionDecidedOut(ResponseModel):
 
 
 class ActionOut(ResponseModel):
-    action: Literal["approval"]
+    action: Literal["approval", "proposal"]
     state: Literal["open", "used", "expired", "superseded"]
     expires_at: str
     reasons: list[dict[str, Any]]

@@ -2,7 +2,7 @@
 
 from datetime import date as Date
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -340,6 +340,33 @@ class RevisionOut(ResponseModel):
     lines: list[RevisionLineOut]
 
 
+class WaitingReasonOut(ResponseModel):
+    """Why the order waits: `policy`, `over_limit` (with `limit`), `over_budget` (with `budget`, `spent`,
+    `remaining`), and for the supplier `credit_hold`."""
+
+    code: str
+    message: str
+    limit: Money | None = None
+    budget: Money | None = None
+    spent: Money | None = None
+    remaining: Money | None = None
+
+
+class WaitingPersonOut(ResponseModel):
+    id: str
+    name: str
+
+
+class WaitingOnOut(ResponseModel):
+    """Whom the order waits on now and why (domain/authority.py): the approvers and the delegates in force,
+    the sales rep (none by name: the order desk), or the customer users who may accept a proposal. `people`
+    is given by GET /orders/{id}; an action's answer gives the kind and the reasons only."""
+
+    kind: Literal["approval", "supplier", "customer"] | None
+    reasons: list[WaitingReasonOut]
+    people: list[WaitingPersonOut]
+
+
 class OrderOut(ResponseModel):
     id: str
     number: str
@@ -375,6 +402,7 @@ class OrderOut(ResponseModel):
     history: list[HistoryOut]
     created_at: str
     updated_at: str
+    waiting_on: WaitingOnOut
 
 
 class SkippedOut(ResponseModel):
