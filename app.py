@@ -21,6 +21,7 @@ from chalicelib.api.routes import (
     machine,
     order_notifications,
     orders,
+    sender_domains,
     statements,
     system,
 )
@@ -40,6 +41,7 @@ for blueprint in (
     actions.bp,
     delegation.bp,
     order_notifications.bp,
+    sender_domains.bp,
     statements.bp,
 ):
     app.register_blueprint(blueprint)

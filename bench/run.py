@@ -613,8 +613,8 @@ def summary_text(results: dict[str, Any], misses: list[str]) -> str:
         feed = costs["events_feed"]
         out.append(
             f"webhooks: fan-out to 10 endpoints {costs['fan_out_10_endpoints']['dynamodb_calls']} round trips, "
-            f"an attempt {costs['attempt']['dynamodb_calls']}; GET /events with {feed['events_in_day']} events in "
-            f"the day: {feed['operations']}, {feed['items_read']} items read; local stack delivery "
+            f"an attempt {costs['attempt']['dynamodb_calls']}; GET /events with {feed['events_kept']} events "
+            f"kept: {feed['operations']}, {feed['items_read']} items read; local stack delivery "
             + (f"p50 {local['p50_s']} s (max {local['max_s']} s)" if "p50_s" in local else local.get("skipped", "?"))
         )
     out.append("")

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.services.document_files import DocumentFiles
     from chalicelib.services.order_catalog import Catalog
     from chalicelib.services.orders import OrderService
+    from chalicelib.services.sender_domains import SenderDomains
     from chalicelib.services.webhook_endpoints import WebhookEndpoints
     from chalicelib.storage.items import OrderEventItem
     from chalicelib.storage.webhooks import Endpoint
@@ -116,11 +117,21 @@ class Services:
         return ApprovalReminders(DynamoOrderStore())
 
     @cached_property
+    def sesv2(self) -> Any:
+        return aws_client("sesv2", self.settings, endpoint=self.settings.ses_endpoint)
+
+    @cached_property
     def email_sender(self) -> EmailSender:
         from chalicelib.notifications.sender import SesEmailSender
 
-        client = aws_client("sesv2", self.settings, endpoint=self.settings.ses_endpoint)
-        return SesEmailSender(client, configuration_set=self.settings.ses_configuration_set)
+        return SesEmailSender(self.sesv2, configuration_set=self.settings.ses_configuration_set)
+
+    @cached_property
+    def sender_domains(self) -> SenderDomains:
+        from chalicelib.services.sender_domains import SenderDomains
+        from chalicelib.services.sender_identities import SesSenderIdentities
+
+        return SenderDomains(SesSenderIdentities(self.sesv2))
 
     @property
     def notifications(self) -> NotificationService:
@@ -129,7 +140,11 @@ class Services:
         from chalicelib.notifications.service import NotificationService
         from chalicelib.services.action_links import LinkIssuer
 
-        return NotificationService(self.email_sender, Links(LinkIssuer(), self.settings.public_api_url))
+        return NotificationService(
+            self.email_sender,
+            Links(LinkIssuer(), self.settings.public_api_url),
+            platform_sender=self.settings.platform_sender,
+        )
 
     def handle_stream(self, event: dict[str, Any]) -> dict[str, Any]:
         """A batch of the table's stream (app.py `on_table_change`, the local stack's worker): its e-mails
@@ -157,7 +172,7 @@ class Services:
         return Pipeline(
             SqsQueue(sqs, self.settings.webhook_queue_url),
             post,
-            allow_local=self.settings.webhook_allow_local,
+            local_refused_ports=self.settings.webhook_local_refused_ports,
             on_disabled=self.email_admins,
         )
 
@@ -171,7 +186,7 @@ class Services:
     def webhook_endpoints(self) -> WebhookEndpoints:
         from chalicelib.services.webhook_endpoints import WebhookEndpoints
 
-        return WebhookEndpoints(lambda: self.webhook_pipeline, self.settings.webhook_allow_local)
+        return WebhookEndpoints(lambda: self.webhook_pipeline, self.settings.webhook_local_refused_ports)
 
 
 AWS_ATTEMPTS = 5  # SES answers TooManyRequests when the account's sending rate is exceeded

@@ -30,14 +30,17 @@ PACKAGING = "ORDERGATE_PACKAGING"  # local stack / tests only: the emulator, for
 PUBLIC_API_URL = "ORDERGATE_PUBLIC_API_URL"  # base of links in e-mails that lead to the API (action links)
 SES_CONFIGURATION_SET = "ORDERGATE_SES_CONFIGURATION_SET"  # sends report deliveries/bounces through it
 SES_IDENTITY = "ORDERGATE_SES_IDENTITY"  # the verified SES identity (domain or address) mail is sent from
+# The platform's own sender, for tenants without a verified sender domain of their own (API.md); when
+# unset: SES_IDENTITY if it is an address, else orders@ at its domain.
+PLATFORM_SENDER = "ORDERGATE_PLATFORM_SENDER"
 # The event feed serves only events at least this old (seconds): longer than any API invocation may run
 # (lambda_timeout 29 s), so no event can still commit behind a cursor (services/event_feed.py).
 EVENT_SETTLE_SECONDS = "ORDERGATE_EVENT_SETTLE_SECONDS"
-# Webhooks (issue 15): the delivery queue (its name is read by app.py at import, for the SQS trigger),
-# and whether http://127.0.0.1 URLs are allowed (the local stack only).
+# Webhooks (issue 15): the delivery queue (its name is read by app.py at import, for the SQS trigger).
+# Whether http://127.0.0.1 URLs are allowed is no environment variable: only the local stack turns that on
+# (Settings.webhook_local_refused_ports), so no deployed configuration can.
 WEBHOOK_QUEUE_URL = "ORDERGATE_WEBHOOK_QUEUE_URL"
 WEBHOOK_QUEUE_NAME = "ORDERGATE_WEBHOOK_QUEUE_NAME"
-WEBHOOK_ALLOW_LOCAL = "ORDERGATE_WEBHOOK_ALLOW_LOCAL"
 SQS_ENDPOINT = "ORDERGATE_SQS_ENDPOINT"  # local stack only
 # Deploy-time only (infra/deploy.py reads them from .chalice/config.json; the Lambda code does not):
 DLQ_ARN = "ORDERGATE_DLQ_ARN"  # on-failure destination of the stream's event source mapping
@@ -72,12 +75,15 @@ class Settings:
     s3_endpoint: str | None = None
     event_settle_seconds: float = 35.0
     webhook_queue_url: str | None = None
-    webhook_allow_local: bool = False
+    # The local stack's allowance of http://127.0.0.1 webhook receivers, but on these ports (its own:
+    # the emulator's and the API's). None everywhere else: `from_env` never sets it (webhooks/urls.py).
+    webhook_local_refused_ports: frozenset[int] | None = None
     sqs_endpoint: str | None = None
     # Where e-mails' action links point: the API's public URL on AWS, the local stack's address locally.
     # None: the tenant's portal_url (which defaults to the API too).
     public_api_url: str | None = None
     ses_configuration_set: str | None = None
+    platform_sender: str = "orders@example.com"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -97,11 +103,15 @@ class Settings:
             s3_endpoint=env.get(S3_ENDPOINT) or None,
             event_settle_seconds=float(env.get(EVENT_SETTLE_SECONDS, "35")),
             webhook_queue_url=env.get(WEBHOOK_QUEUE_URL) or None,
-            webhook_allow_local=env.get(WEBHOOK_ALLOW_LOCAL) == "1",
             sqs_endpoint=env.get(SQS_ENDPOINT) or None,
             public_api_url=(env.get(PUBLIC_API_URL) or "").rstrip("/") or None,
             ses_configuration_set=env.get(SES_CONFIGURATION_SET) or None,
+            platform_sender=env.get(PLATFORM_SENDER) or _platform_sender(env.get(SES_IDENTITY) or "example.com"),
         )
+
+
+def _platform_sender(identity: str) -> str:
+    return identity if "@" in identity else f"orders@{identity}"
 
 
 @lru_cache(maxsize=1)

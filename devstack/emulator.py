@@ -13,6 +13,8 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
+from devstack.ses_identities import ses_identities_as_on_aws
+
 log = logging.getLogger(__name__)
 
 
@@ -28,6 +30,7 @@ class Emulator:
         self._started = False
 
     def start(self, timeout: float = 15.0) -> None:
+        ses_identities_as_on_aws()  # DKIM tokens and verification as SES answers them (ses_identities.py)
         # Werkzeug logs every request at INFO; the worker polls five times a second.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         # ThreadedMotoServer.start() waits without a timeout for its server thread, which never

@@ -14,6 +14,7 @@ LOCAL_DYNAMODB_PORT = "ORDERGATE_LOCAL_DYNAMODB_PORT"  # DynamoDB Local (its JVM
 LOCAL_DIR = "ORDERGATE_LOCAL_DIR"  # signing key and outbox; default .local/ beside app.py
 LOCAL_SCHEDULE_SECONDS = "ORDERGATE_LOCAL_SCHEDULE_SECONDS"  # how often scheduled functions run; default 5
 
+
 @dataclass(frozen=True)
 class LocalSettings:
     """How the local stack is reached and where it keeps its files."""
@@ -56,5 +57,3 @@ def _port(raw: str | None, default: int, name: str) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 65535:
         raise ValueError(f"{name} must be a port number from 1 to 65535, not {raw!r}.")
     return int(raw)
-
-

@@ -17,6 +17,7 @@ memory, every outbox file and the signing key are written whole (renamed into pl
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import logging
 import os
@@ -172,17 +173,23 @@ def _start(local: settings.LocalSettings, cleanup: ExitStack) -> Running:
             **environment.local_environment(emulator.url, dynamodb.url, key, region),
             config.SQS_ENDPOINT: emulator.url,
             config.WEBHOOK_QUEUE_URL: queue_url,
-            config.WEBHOOK_ALLOW_LOCAL: "1",  # http://127.0.0.1 receivers on the developer's machine
             config.EVENT_SETTLE_SECONDS: "5",  # no 29 s Lambda limit here, but no real concurrency either
         }
     )
     bootstrap.reset()
+    # http://127.0.0.1 webhook receivers on the developer's machine, but never this stack's own ports.
+    # Given here, not through the environment: no deployed configuration can turn it on.
+    own_ports = frozenset({local.aws_port, local.api_port})
+    settings = dataclasses.replace(config.get_settings(), webhook_local_refused_ports=own_ports)
+    bootstrap.set_services(bootstrap.Services(settings))
 
     services = bootstrap.get_services()
     table.create_table()
-    verify_sender_domain(emulator.client("ses"))
+    verify_sender_domain(emulator.client("ses"), services.settings.platform_sender.rpartition("@")[2])
     s3 = emulator.client("s3")
     s3.create_bucket(Bucket=services.settings.documents_bucket)
+    # Versioned, as on AWS (infra/ordergate.yaml): a document is fixed to the version that arrived first.
+    s3.put_bucket_versioning(Bucket=services.settings.documents_bucket, VersioningConfiguration={"Status": "Enabled"})
     # The emulator keeps configuration sets but reports no events from them (PITFALLS.md): the SES event
     # handler is fed by tests with the samples in events/.
     emulator.client("sesv2").create_configuration_set(ConfigurationSetName=LOCAL_CONFIGURATION_SET)
@@ -207,7 +214,9 @@ def _start(local: settings.LocalSettings, cleanup: ExitStack) -> Running:
     reminders = PollingThread("approval-reminders", services_reminders_run, interval=local.schedule_seconds)
     _start_loop(cleanup, reminders)
 
-    seeded = seed_demo(services.passwords, portal_url=api_url)
+    from chalicelib.services.sender_identities import SesSenderIdentities
+
+    seeded = seed_demo(services.passwords, api_url, SesSenderIdentities(services.sesv2), region)
 
     app = _load_app()
     from devstack.uploads import feed_uploads

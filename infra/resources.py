@@ -105,6 +105,7 @@ def outputs_from_environment(env: Mapping[str, str]) -> dict[str, str]:
     where = Arn.of(stream_arn)
     outputs["TableArn"] = stream_arn.split("/stream/")[0]
     outputs["SesIdentityArn"] = where.make("ses", f"identity/{outputs['SesIdentity']}")
+    outputs["SesIdentitiesArn"] = where.make("ses", "identity/*")
     outputs["SesConfigurationSetArn"] = where.make("ses", f"configuration-set/{outputs['SesConfigurationSet']}")
     outputs["SigningKeyParameterArn"] = where.make("ssm", f"parameter{outputs['SigningKeyParameterName']}")
     outputs["DocumentsBucketArn"] = f"arn:{where.partition}:s3:::{outputs['DocumentsBucketName']}"
@@ -143,6 +144,11 @@ STREAM_ACTIONS = [
 # SES v2 SendEmail with Raw content (the sender sends multipart MIME) is authorised as
 # ses:SendEmail; SendRawEmail is granted too, as AWS's own identity grants do.
 SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
+# Tenants' sender domains (services/sender_domains.py): the API starts, reads and deletes their SES
+# identities, and mail is sent from them. Their names are the tenants' own, so the grant is every
+# identity of the account but the platform's, which the code never creates or deletes and IAM keeps so.
+SENDER_DOMAIN_ACTIONS = ["ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:DeleteEmailIdentity"]
+PLATFORM_IDENTITY_KEPT = ["ses:CreateEmailIdentity", "ses:DeleteEmailIdentity"]
 DLQ_ACTIONS = ["sqs:SendMessage"]
 # The webhook queue: the stream handler, the API (test, retry) and the delivery function send to it;
 # Lambda reads it for the delivery function with the function's role (the SQS event source's needs).
@@ -159,7 +165,17 @@ SSM_ACTIONS = ["ssm:GetParameter"]
 # Order documents: presigned POSTs and GETs act with the signer's rights (PutObject, GetObject); the S3
 # event handler reads what arrived (HeadObject is GetObject) and deletes what no document declares.
 # Only under the documents' prefix; no ListBucket (a HEAD of a missing key then answers 403, not 404).
-DOCUMENT_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+# The bucket is versioned (a document is fixed to the first version that arrived): reading and deleting a
+# given version are actions of their own, and the handler lists a key's versions (on the bucket, limited
+# to the documents' prefix by a condition).
+DOCUMENT_ACTIONS = [
+    "s3:PutObject",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+]
+DOCUMENT_LIST_ACTIONS = ["s3:ListBucketVersions"]
 DOCUMENTS_PREFIX = "/t/*"  # services/document_files.py object_key
 LOG_GROUP_ACTIONS = ["logs:CreateLogGroup"]
 LOG_STREAM_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"]
@@ -171,8 +187,8 @@ def _join(value: CfnValue, suffix: str) -> CfnValue:
     return {"Fn::Join": ["", [value, suffix]]}
 
 
-def _statement(sid: str, actions: list[str], resources: list[CfnValue]) -> dict[str, Any]:
-    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
+def _statement(sid: str, actions: list[str], resources: list[CfnValue], effect: str = "Allow") -> dict[str, Any]:
+    return {"Sid": sid, "Effect": effect, "Action": actions, "Resource": resources}
 
 
 def lambda_policy(
@@ -194,10 +210,16 @@ def lambda_policy(
             _statement("TableIndexes", INDEX_ACTIONS, [_join(outputs["TableArn"], "/index/*")]),
             _statement("TableStream", STREAM_ACTIONS, [_join(outputs["TableArn"], "/stream/*")]),
             _statement("SendEmail", SES_ACTIONS, ses_resources),
+            _statement("SenderDomains", SENDER_DOMAIN_ACTIONS + SES_ACTIONS, [outputs["SesIdentitiesArn"]]),
+            _statement("PlatformIdentityKept", PLATFORM_IDENTITY_KEPT, [outputs["SesIdentityArn"]], effect="Deny"),
             _statement("StreamDeadLetterQueue", DLQ_ACTIONS, [outputs["DeadLetterQueueArn"]]),
             _statement("WebhookQueue", WEBHOOK_QUEUE_ACTIONS, [outputs["WebhookQueueArn"]]),
             _statement("SigningKey", SSM_ACTIONS, [outputs["SigningKeyParameterArn"]]),
             _statement("Documents", DOCUMENT_ACTIONS, [_join(outputs["DocumentsBucketArn"], DOCUMENTS_PREFIX)]),
+            {
+                **_statement("DocumentVersions", DOCUMENT_LIST_ACTIONS, [outputs["DocumentsBucketArn"]]),
+                "Condition": {"StringLike": {"s3:prefix": [DOCUMENTS_PREFIX.removeprefix("/")]}},
+            },
             _statement("LogGroups", LOG_GROUP_ACTIONS, list(log_groups)),
             _statement("LogStreams", LOG_STREAM_ACTIONS, [_join(g, ":*") for g in log_groups]),
         ],

@@ -87,8 +87,10 @@ def aws_environment() -> Iterator[None]:
     from chalicelib.config import get_settings
     from chalicelib.storage import table
     from devstack.s3_post_policy import enforce_post_policies
+    from devstack.ses_identities import ses_identities_as_on_aws
 
     enforce_post_policies()  # S3 checks a presigned POST's policy; moto does not (s3_post_policy.py)
+    ses_identities_as_on_aws()  # DKIM tokens, pending until published, one identity per name
     local = _server() if _engine == DYNAMODB_LOCAL else None
     if local is None:
         from devstack.isolation import moto_costs_what_it_touches, serialize_dynamodb_operations
@@ -127,7 +129,11 @@ def _create_documents_bucket() -> None:
 
     from chalicelib.config import get_settings
 
-    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=get_settings().documents_bucket)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=get_settings().documents_bucket)
+    # As infra/ordergate.yaml makes it: a document is fixed to the version that arrived first.
+    versioning = {"Status": "Enabled"}
+    s3.put_bucket_versioning(Bucket=get_settings().documents_bucket, VersioningConfiguration=versioning)
 
 
 @pytest.fixture

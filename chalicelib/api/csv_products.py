@@ -10,12 +10,14 @@ Formula injection (OWASP, "CSV Injection"): a spreadsheet runs a cell that start
 `@`, a tab or a carriage return as a formula, so export writes such a cell with a leading `'` (which
 spreadsheets show as text). To keep the export reversible, a cell that already starts with `'`s before
 one of those characters gets one more; import takes one `'` off any cell of that shape, and only those.
+
+Both ways as spreadsheets write CSV (domain/spreadsheet.py): `,` or `;` read from the header, and in a
+`;` file decimal commas in the numeric columns; export writes either (`?delimiter=;`).
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterable, Mapping
 
@@ -26,6 +28,9 @@ from chalicelib.api.messages import describe
 from chalicelib.api.schemas.catalog import ProductCsvRow, rate_text
 from chalicelib.domain.catalog import CSV_COLUMNS, ImportRow, Product, RowError, num_str
 from chalicelib.domain.errors import MalformedRequestError, PayloadTooLargeError, ValidationFailedError
+from chalicelib.domain.spreadsheet import number, reader, write
+
+NUMERIC = frozenset({"min_quantity", "order_multiple", "base_price", "tax_rate"})
 
 # A cell a spreadsheet would run, with any number of `'` already in front (see the module's doc).
 _FORMULA = re.compile("'*[=+\\-@\t\r]")
@@ -44,10 +49,8 @@ def restore(cell: str) -> str:
     return stripped[1:] if _ESCAPED_FORMULA.match(stripped) else cell
 
 
-def render(products: Iterable[Product], group_names: Mapping[str, str]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+def render(products: Iterable[Product], group_names: Mapping[str, str], delimiter: str = ",") -> str:
+    rows = [list(CSV_COLUMNS)]
     for p in products:
         cells = [
             p.sku,
@@ -63,20 +66,21 @@ def render(products: Iterable[Product], group_names: Mapping[str, str]) -> str:
             "true" if p.portal else "false",
             p.status,
         ]
-        writer.writerow([neutralise(c) for c in cells])
-    return out.getvalue()
+        rows.append([neutralise(c) for c in cells])
+    return write(rows, delimiter, frozenset(i for i, c in enumerate(CSV_COLUMNS) if c in NUMERIC))
 
 
-def _records(raw: bytes) -> list[list[str]]:
+def _records(raw: bytes) -> tuple[list[list[str]], str]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise MalformedRequestError("The CSV file is not UTF-8 text.") from exc
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records, delimiter = reader(text)
     try:
-        return list(reader)
+        return list(records), delimiter
     except csv.Error as exc:
-        raise MalformedRequestError(f"The CSV file cannot be parsed near line {reader.line_num}: {exc}.") from exc
+        line = getattr(records, "line_num", 0)
+        raise MalformedRequestError(f"The CSV file cannot be parsed near line {line}: {exc}.") from exc
 
 
 def _header(cells: list[str]) -> list[str]:
@@ -97,7 +101,7 @@ def _header(cells: list[str]) -> list[str]:
 def parse(raw: bytes) -> tuple[list[ImportRow], list[RowError]]:
     """Every valid row, and the errors of every invalid one (the service adds the errors that need
     the catalog: unknown group, duplicate sku or barcode)."""
-    records = _records(raw)
+    records, delimiter = _records(raw)
     numbered = [(n, cells) for n, cells in enumerate(records, start=1) if any(c.strip() for c in cells)]
     if not numbered:
         raise ValidationFailedError(
@@ -114,7 +118,10 @@ def parse(raw: bytes) -> tuple[list[ImportRow], list[RowError]]:
             errors.append(RowError(n, "row", f"has {len(cells)} cells; the header has {len(header)}"))
             continue
         # A cell the export neutralised as a formula comes back as it was (`restore`).
-        cells_by_column = dict(zip(header, map(restore, cells), strict=True))
+        cells_by_column = {
+            column: number(cell, delimiter) if column in NUMERIC else cell
+            for column, cell in zip(header, map(restore, cells), strict=True)
+        }
         try:
             parsed = ProductCsvRow.model_validate(cells_by_column)
         except ValidationError as exc:

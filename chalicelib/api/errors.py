@@ -73,7 +73,7 @@ def envelope(code: str, message: str, details: list[dict[str, Any]] | None = Non
 def error_response(error: e.OrderGateError) -> Response:
     headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if isinstance(error, e.TooManyAttemptsError):
-        headers["Retry-After"] = str(max(1, error.retry_after))
+        headers["Retry-After"] = str(error.retry_after)
     if isinstance(error, e.UnauthenticatedError):
         headers["WWW-Authenticate"] = "Bearer"
     return Response(

@@ -306,6 +306,7 @@ def endpoint(
         permissions=tuple(p.value for p in permissions),
         html_errors=html_errors,
         claims_in_write=claims_in_write,
+        extra_content_types=extra_content_types,
     )
 
     def decorator(fn: Callable[..., Response]) -> Callable[..., Response]:

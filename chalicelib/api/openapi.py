@@ -10,6 +10,7 @@ POSTs), request and response models, and the error statuses it can answer, each 
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,13 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from chalicelib.api.schemas.common import Id, LinkToken
+from chalicelib.api.schemas.common import DomainName, Id, LinkToken
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
-    from pydantic.json_schema import JsonSchemaMode
+    from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
+    from pydantic_core.core_schema import WithDefaultSchema
 
 JSON = "application/json"
+# A CSV body is read as text/csv, or as the same bytes sent as a file (application/octet-stream): many
+# client generators (openapi-python-client among them) cannot send a text/csv body at all.
+CSV_TYPES = ("text/csv", "application/octet-stream")
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class RouteSpec:
     permissions: tuple[str, ...] = ()  # the caller needs one of them; checked before the body is read
     html_errors: bool = False  # a page for people (/actions): its errors are pages too, JSON on request
     claims_in_write: bool = False  # its order write claims the Idempotency-Key (api/idempotency.py)
+    extra_content_types: tuple[str, ...] = ()  # request bodies the view reads besides content_type
     query_names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -175,10 +181,21 @@ def document(title: str = "OrderGate API", version: str = "1.0.0") -> dict[str, 
         for model in (r.response_model, *r.response_one_of):
             if model is not None:
                 wanted.add((model, "serialization"))
+    from chalicelib.event_payloads import EVENTS, PingEvent
+
+    hooks = {t.value: m for t, m in EVENTS.items()} | {"ping": PingEvent}
+    wanted |= {(m, "serialization") for m in hooks.values()}
     refs, defs = models_json_schema(
-        sorted(wanted, key=lambda m: (m[0].__name__, m[1])), ref_template="#/components/schemas/{model}"
+        sorted(wanted, key=lambda m: (m[0].__name__, m[1])),
+        ref_template="#/components/schemas/{model}",
+        schema_generator=_request_schema_generator(),
     )
     schemas: dict[str, Any] = dict(defs.get("$defs", {}))
+    for name, schema in schemas.items():
+        # pydantic documents a model used both ways as `X-Input` and `X-Output`, both titled `X`, and client
+        # generators name their types after the title: two types of one name, and one of them dropped.
+        if name.endswith(("-Input", "-Output")):
+            schema["title"] = name.replace("-", "")
     schemas["Error"] = ERROR_SCHEMA
     paths: dict[str, Any] = {}
     for r in sorted(ROUTES, key=lambda r: (r.path, r.method)):
@@ -205,12 +222,16 @@ def document(title: str = "OrderGate API", version: str = "1.0.0") -> dict[str, 
                 "content": {r.content_type: {"schema": refs[(r.request_model, "validation")]}},
             }
         elif r.content_type != JSON:
-            op["requestBody"] = {"required": True, "content": {r.content_type: {"schema": {"type": "string"}}}}
+            content = {r.content_type: {"schema": {"type": "string"}}}
+            # The same bytes as a file: what generated clients send when they know no text/csv (CSV_TYPES).
+            content |= {t: {"schema": {"type": "string", "format": "binary"}} for t in r.extra_content_types}
+            op["requestBody"] = {"required": True, "content": content}
         paths.setdefault(r.path, {})[r.method.lower()] = op
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
         "paths": paths,
+        "webhooks": {name: _webhook(name, refs[(m, "serialization")]) for name, m in hooks.items()},
         "components": {
             "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
@@ -219,14 +240,52 @@ def document(title: str = "OrderGate API", version: str = "1.0.0") -> dict[str, 
     }
 
 
+def _webhook(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """What a subscribed endpoint receives for one event type (API.md "Machine clients")."""
+    signed = "Signed as Standard Webhooks: headers `webhook-id`, `webhook-timestamp`, `webhook-signature`."
+    return {
+        "post": {
+            "operationId": "webhook" + "".join(w[:1].upper() + w[1:] for w in re.split(r"[._]", name)),
+            "summary": f"The `{name}` event",
+            "description": signed,
+            "tags": ["webhooks"],
+            "requestBody": {"required": True, "content": {JSON: {"schema": schema}}},
+            "responses": {"200": {"description": "Received (any 2xx within 10 s); 410 disables the endpoint"}},
+            "security": [],
+        }
+    }
+
+
+@functools.cache
+def _request_schema_generator() -> type[GenerateJsonSchema]:
+    from pydantic.json_schema import GenerateJsonSchema
+
+    class RequestDefaults(GenerateJsonSchema):
+        """A request field's default says what the server assumes when the field is left out, in words:
+        as a JSON Schema `default`, typed-client generators (openapi-typescript) make the field one the
+        client must send."""
+
+        def default_schema(self, schema: WithDefaultSchema) -> JsonSchemaValue:
+            json_schema = super().default_schema(schema)
+            if self.mode == "validation" and "default" in json_schema:
+                default = json_schema.pop("default")
+                if default is not None and default != []:
+                    said = f"Left out: `{json.dumps(default)}`."
+                    json_schema["description"] = f"{json_schema.get('description', '')} {said}".strip()
+            return json_schema
+
+    return RequestDefaults
+
+
 @functools.cache
 def path_id(name: str = "") -> TypeAdapter[str]:
-    """Every id the API hands out is an `Id` (an e-mail link's `{token}`, a `LinkToken`); a path parameter
+    """Every id the API hands out is an `Id` (an e-mail link's `{token}`, a `LinkToken`; a sender `{domain}`, a
+    `DomainName`); a path parameter
     that is not one cannot name anything (404). Built on first use: a TypeAdapter builds its schema (and
     loads pydantic's plugins) when made, which a cold start of /health should not pay."""
     from pydantic import TypeAdapter
 
-    return TypeAdapter(LinkToken if name == "token" else Id)
+    return TypeAdapter(LinkToken if name == "token" else DomainName if name == "domain" else Id)
 
 
 def _parameters(r: RouteSpec) -> list[dict[str, Any]]:

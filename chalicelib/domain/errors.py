@@ -100,8 +100,16 @@ class TooManyAttemptsError(OrderGateError):
     code = "too_many_attempts"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__("Too many failed logins for this user; try again later.")
-        self.retry_after = retry_after
+        self.retry_after = max(1, retry_after)  # seconds: the Retry-After header says the same
+        super().__init__(f"Too many failed logins for this user; try again in {_wait(self.retry_after)}.")
+
+
+def _wait(seconds: int) -> str:
+    """45 → "45 seconds", 600 → "10 minutes", 601 → "11 minutes": never sooner than the header says."""
+    if seconds < 60:
+        return "1 second" if seconds == 1 else f"{seconds} seconds"
+    minutes = -(-seconds // 60)
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def invalid_field(field: str, message: str) -> ValidationFailedError:

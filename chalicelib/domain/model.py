@@ -25,7 +25,7 @@ class TenantSettings:
     currency: str = "EUR"
     default_locale: str = "en"
     portal_url: str = "http://localhost:8000"
-    sender_email: str = "orders@example.com"
+    sender_email: str | None = None  # at a verified sender domain of the tenant; None: the platform's sender
     order_desk_email: str | None = None
     order_number_prefix: str = "ORD-"
     delivery_methods: list[CodeName] = field(default_factory=list)

@@ -26,7 +26,7 @@ from chalicelib.domain.accounts import (
     check_payment,
     over_credit_limit,
 )
-from chalicelib.domain.attachments import MAX_ATTACHMENTS
+from chalicelib.domain.attachments import EXTENSIONS, MAX_ATTACHMENTS, MAX_PENDING_ATTACHMENTS
 from chalicelib.domain.budget import BudgetMove, Counted, settle
 from chalicelib.domain.clock import iso, now_iso
 from chalicelib.domain.errors import ConflictError, InvalidTransitionError, ValidationFailedError, invalid_field
@@ -185,6 +185,9 @@ class Attachment:
     shipment_id: str | None = None
     invoice_id: str | None = None
     expires_at: str | None = None  # a pending file is forgotten after this (TTL); None once available
+    # The object version that arrived first: the bytes every download serves (a later upload through the
+    # same form is never served).
+    version_id: str | None = None
 
 
 @dataclass
@@ -222,6 +225,7 @@ class Message:
     author_kind: str
     body: str
     created_at: str
+    author_name: str | None = None  # as it was when posted: the other side cannot look staff ids up
 
 
 @dataclass
@@ -776,18 +780,36 @@ class Order:
             raise invalid_field("shipment_id", f"The order has no shipment '{a.shipment_id}'.")
         if a.invoice_id is not None and a.invoice_id not in {d.id for d in self.documents_of("invoice")}:
             raise invalid_field("invoice_id", f"The order has no invoice '{a.invoice_id}'.")
-        if len(self.attachments) >= MAX_ATTACHMENTS:
+        extensions = EXTENSIONS[a.content_type]
+        if not a.filename.lower().endswith(extensions):
+            raise invalid_field("filename", f"A {a.content_type} file's name ends in {' or '.join(extensions)}.")
+        # Declared files that never arrive count against their uploader only (issue 23: a buyer's 99
+        # declarations blocked the supplier's attachments for a day): the cap counts the files that
+        # arrived and the uploader's own pending ones, and nobody has more than a few pending.
+        own_pending = [x for x in self.attachments if x.status == "pending" and x.uploaded_by == a.uploaded_by]
+        if len(own_pending) >= MAX_PENDING_ATTACHMENTS:
+            raise invalid_field(
+                "filename", f"Upload the {MAX_PENDING_ATTACHMENTS} files you declared before declaring more."
+            )
+        if self._available_attachments() + len(own_pending) >= MAX_ATTACHMENTS:
             raise invalid_field("filename", f"An order holds at most {MAX_ATTACHMENTS} documents.")
         self.attachments.append(a)
 
-    def attachment_arrived(self, attachment_id: str, size: int, content_type: str, at: str) -> bool:
-        """The file's object is in S3: the document becomes available and `order.document_added` is
-        recorded (its uploader is the actor). False when there is nothing to do: unknown, already
-        available, or not what was declared (S3's POST policy refuses that; checked again here)."""
+    def _available_attachments(self) -> int:
+        return sum(1 for x in self.attachments if x.status == "available")
+
+    def attachment_arrived(self, attachment_id: str, version_id: str, size: int, content_type: str, at: str) -> bool:
+        """The file's object is in S3: the document becomes available, fixed to that version of the object,
+        and `order.document_added` is recorded (its uploader is the actor). False when there is nothing to
+        do: unknown, already available, not what was declared (S3's POST policy refuses that; checked again
+        here), or the order holds its most documents already (others' files arrived first)."""
         a = self.attachment(attachment_id)
         if a is None or a.status == "available" or size != a.size or content_type != a.content_type:
             return False
+        if self._available_attachments() >= MAX_ATTACHMENTS:
+            return False
         a.status = "available"
+        a.version_id = version_id
         a.uploaded_at = at
         a.expires_at = None
         self.updated_at = at
@@ -834,6 +856,7 @@ def attachment_json(a: Attachment) -> dict[str, Any]:
     """A file as the event feed and the e-mails see it (no expiry: an event is about an available file)."""
     data = dataclasses.asdict(a)
     data.pop("expires_at", None)
+    data.pop("version_id", None)  # where the bytes are stored: nobody's business outside the order
     return data
 
 

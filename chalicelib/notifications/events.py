@@ -209,15 +209,18 @@ def recipients(event: Event, d: Directory) -> list[Recipient]:
 
 
 # --- the e-mails ----------------------------------------------------------------------------------
-def emails_for(event: Event, d: Directory, links: Links) -> list[OutgoingEmail]:
+def emails_for(event: Event, d: Directory, links: Links, platform_sender: str) -> list[OutgoingEmail]:
     settings = d.settings(event.tenant)
     if settings is None:
         logger.warning("no tenant settings: nothing sent", extra={"tenant": event.tenant, "event": event.key})
         return []
-    return [compose(event, r, settings, d, links) for r in recipients(event, d)]
+    sender = sender_address(settings, platform_sender)
+    return [compose(event, r, settings, d, links, sender) for r in recipients(event, d)]
 
 
-def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory, links: Links) -> OutgoingEmail:
+def compose(
+    event: Event, r: Recipient, settings: TenantSettings, d: Directory, links: Links, sender: str
+) -> OutgoingEmail:
     lang = templates.language(templates.pick(r.locale, settings.default_locale))
     values = {
         "recipient": r.name,
@@ -242,7 +245,8 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory, 
         values["covered"] = covered.name if covered else None
     rendered = lang.render(template, values)
     return OutgoingEmail(
-        sender=settings.sender_email,
+        sender=sender,
+        sender_name=settings.name,
         to=r.email,
         subject=rendered.subject,
         text=rendered.text,
@@ -251,6 +255,12 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory, 
         event=event.name.value,
         order_id=event.order.id if event.order else None,
     )
+
+
+def sender_address(settings: TenantSettings, platform_sender: str) -> str:
+    """The tenant's own sender (always at a domain it proved, API.md), else the platform's (config
+    `platform_sender`, handed down by bootstrap): the tenant's name goes beside either as the display name."""
+    return settings.sender_email or platform_sender
 
 
 def _order_values(

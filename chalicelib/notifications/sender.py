@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from typing import Any, Protocol
 
 
@@ -35,10 +35,16 @@ class OutgoingEmail:
     # Message tags the mail service hands back with its delivery, bounce and complaint events, so they
     # find their e-mail: (name, value) with values of letters, digits, `_` and `-` only.
     tags: tuple[tuple[str, str], ...] = ()
+    # Shown beside the address (the tenant's name): what a reader sees when the address is the platform's.
+    sender_name: str = ""
+
+    @property
+    def from_header(self) -> str:
+        return formataddr((self.sender_name, self.sender)) if self.sender_name else self.sender
 
     def to_mime(self) -> EmailMessage:
         msg = EmailMessage()
-        msg["From"] = self.sender
+        msg["From"] = self.from_header
         msg["To"] = self.to
         msg["Subject"] = self.subject
         msg["Date"] = formatdate(usegmt=True)
@@ -77,7 +83,7 @@ class SesEmailSender:
             extra["EmailTags"] = [{"Name": k, "Value": v} for k, v in email.tags]
         try:
             response = self._client.send_email(
-                FromEmailAddress=email.sender,
+                FromEmailAddress=email.from_header,
                 Destination={"ToAddresses": [email.to]},
                 Content={"Raw": {"Data": email.to_mime().as_bytes()}},
                 **extra,

@@ -32,9 +32,17 @@ class NotificationFailedError(Exception):
 
 
 class NotificationService:
-    def __init__(self, sender: EmailSender, links: events.Links, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        sender: EmailSender,
+        links: events.Links,
+        *,
+        platform_sender: str,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._sender = sender
         self._links = links
+        self.platform_sender = platform_sender  # From: of a tenant without a proved sender of its own
         self._clock = clock
 
     def notify(self, happened: Iterable[Event], directory: Directory) -> int:
@@ -43,7 +51,7 @@ class NotificationService:
         sent = 0
         failures: list[tuple[OutgoingEmail, Exception]] = []
         for event in happened:
-            for email in events.emails_for(event, directory, self._links):
+            for email in events.emails_for(event, directory, self._links, self.platform_sender):
                 try:
                     sent += self.send_once(event.tenant, email)
                 except Exception as exc:  # every e-mail gets its chance; the record fails below

@@ -7,6 +7,7 @@ import html
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.permissions import Permission, UserKind
+from chalicelib.notifications.events import sender_address
 from chalicelib.notifications.sender import OutgoingEmail
 from chalicelib.storage import groups, tenants, users
 
@@ -44,7 +45,8 @@ def email_admins(notifications: NotificationService, tenant: str, endpoint: Endp
     )
     for admin in admins:
         email = OutgoingEmail(
-            sender=settings.sender_email,
+            sender=sender_address(settings, notifications.platform_sender),
+            sender_name=settings.name,
             to=admin.email,
             subject=f"Webhook endpoint disabled: {endpoint.url}"[:200],
             text=text,

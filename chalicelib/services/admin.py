@@ -26,6 +26,7 @@ from chalicelib.domain.model import Address, CodeName, Customer, SecurityGroup, 
 from chalicelib.domain.permissions import BUILTIN_GROUPS, PERMISSION_KIND, Permission, UserKind
 from chalicelib.retry import attempts
 from chalicelib.services.callers import caller_keys, check_token_rights
+from chalicelib.services.sender_domains import SenderDomains
 from chalicelib.services.updates import ATTEMPTS, apply_change
 from chalicelib.storage import customers, groups, keys, sites, tenants, users
 from chalicelib.storage.paging import Page
@@ -52,8 +53,12 @@ def get_settings(principal: Principal) -> TenantSettings:
     return settings
 
 
-def update_settings(principal: Principal, changes: dict[str, Any], expected_version: int | None) -> TenantSettings:
+def update_settings(
+    principal: Principal, changes: dict[str, Any], expected_version: int | None, sender_domains: SenderDomains
+) -> TenantSettings:
     principal.require_staff(P.TENANT_ADMIN)
+    if changes.get("sender_email") is not None:  # None: back to the platform's sender
+        sender_domains.require_verified(principal.tenant, changes["sender_email"])
     for key in ("delivery_methods", "payment_methods"):
         if key in changes:
             changes[key] = [CodeName(**m) for m in changes[key]]

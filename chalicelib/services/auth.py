@@ -43,31 +43,37 @@ class AuthService:
 
     # --- login ----------------------------------------------------------------------------------
     def login(self, tenant: str, username: str, password: str, customer_number: str | None) -> TokenPair:
-        login_key = self._login_key(customer_number, username)
-        # One BatchGet: the failure counter, the tenant, the security group index (the token's permissions)
-        # and the guard of the login name (staff: it holds the user's login fields) or of the customer
-        # number (customer users: it points to the customer, read with the login name's guard). Then the
-        # session's write: 2 round trips for staff, 3 for customer users.
-        failures_key = keys.login_failures(tenant, login_key)
+        # One BatchGet: the tenant, the security group index (the token's permissions) and the guard of
+        # the login name (staff: it holds the user's login fields) or of the customer number (customer
+        # users: it points to the customer, read with the login name's guard in a second BatchGet). Then
+        # the attempt's claim, and on success the session's write: 3 round trips for staff, 4 for
+        # customer users.
         index_key = keys.security_group_index(tenant)
         guard = (
             keys.staff_login(tenant, username)
             if customer_number is None
             else keys.customer_number_guard(tenant, customer_number)
         )
-        refs = load_refs(tenant, settings=True, guards=[guard], extra=[failures_key, index_key])
-        failures, retry_after = sessions.failures_of(refs.items.get(failures_key), FAILURE_WINDOW_SECONDS)
-        if failures >= MAX_FAILURES:
-            raise TooManyAttemptsError(retry_after)
-
+        refs = load_refs(tenant, settings=True, guards=[guard], extra=[index_key])
         user = self._find_login(tenant, username, customer_number, refs) if refs.settings is not None else None
+        # Attempts are counted per user, whichever of their customers' numbers or spelling reached them
+        # (a user of N customers would otherwise have 5 x N guesses), and claimed before the password is
+        # checked, so concurrent attempts cannot all read a count below the limit.
+        attempts_key = self._attempts_key(customer_number, username, user)
+        retry_after = sessions.claim_attempt(tenant, attempts_key, FAILURE_WINDOW_SECONDS, MAX_FAILURES)
+        if retry_after:
+            raise TooManyAttemptsError(retry_after)
         # Always verify a hash (a dummy one when there is no user) so every failure costs the same.
         password_ok = self._passwords.verify(user.password_hash if user else None, password)
         if user is None or not password_ok or not user.active:
-            sessions.record_failure(tenant, login_key, FAILURE_WINDOW_SECONDS)
             raise InvalidCredentialsError()
         index = groups.index_of(refs.items.get(index_key))
-        return self._start_session(tenant, user, index, clear_failures_of=login_key if failures else None)
+        return self._start_session(tenant, user, index, clear_failures_of=attempts_key)
+
+    @classmethod
+    def _attempts_key(cls, customer_number: str | None, username: str, user: User | None) -> str:
+        """A login that reaches a user counts on the user; one that reaches nobody on what it names."""
+        return f"user#{user.id}" if user is not None else cls._login_key(customer_number, username)
 
     @staticmethod
     def _login_key(customer_number: str | None, username: str) -> str:

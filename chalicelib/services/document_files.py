@@ -1,5 +1,10 @@
 """What the order documents need from object storage, as a port: presigned uploads and downloads, a look
-at an object that arrived, and deleting one. The S3 adapter is storage/files.py `S3DocumentFiles`."""
+at an object that arrived, and deleting one. The S3 adapter is storage/files.py `S3DocumentFiles`.
+
+A document is fixed on arrival (issue 23): the presigned POST works for its whole 15 minutes, so the same
+form can upload again. The bucket keeps every version (versioning on); the first version that arrived is
+the document's (its id recorded on it), a download asks for exactly that version, and later ones are
+deleted as they arrive: never served."""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ class Upload:
 
 @dataclass(frozen=True)
 class Stored:
+    version_id: str
     size: int
     content_type: str
 
@@ -33,15 +39,22 @@ class DocumentFiles(Protocol):
         """A presigned POST that accepts exactly `size` bytes of `content_type` under `key`."""
         ...
 
-    def download_url(self, key: str, filename: str, content_type: str) -> str:
-        """A presigned GET, valid DOWNLOAD_SECONDS, that answers the object as an attachment named `filename`."""
+    def download_url(self, key: str, version_id: str, filename: str, content_type: str) -> str:
+        """A presigned GET, valid DOWNLOAD_SECONDS, that answers that version of the object as an attachment
+        named `filename`."""
         ...
 
-    def stored(self, key: str) -> Stored | None:
-        """What arrived under `key`, or None."""
+    def versions(self, key: str) -> list[str]:
+        """The ids of the versions stored under `key`, the first that arrived first."""
         ...
 
-    def delete(self, key: str) -> None: ...
+    def stored(self, key: str, version_id: str) -> Stored | None:
+        """What that version of `key` holds, or None."""
+        ...
+
+    def delete(self, key: str, version_id: str | None = None) -> None:
+        """That version of `key`, or every version (None)."""
+        ...
 
 
 def object_key(tenant: str, order_id: str, document_id: str) -> str:

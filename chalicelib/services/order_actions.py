@@ -355,7 +355,7 @@ class Lifecycle(OrderWrites):
         from chalicelib.domain.clock import now_iso
 
         loaded = self._load(p, order_id)
-        message = Message(new_id(), p.user_id, p.kind.value, body, now_iso())
+        message = Message(new_id(), p.user_id, p.kind.value, body, now_iso(), p.name or None)
         loaded.order.record_message(p.user_id, message.id, body)
         self._store.add_message(p.tenant, loaded.order, loaded.sales_rep_id, message, p.kind.value)
         return message

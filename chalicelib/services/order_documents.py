@@ -102,9 +102,10 @@ class Documents(OrderWrites):
 
     def download_url(self, p: Principal, order_id: str, document_id: str) -> str:
         a = self._shown(p, self._load(p, order_id).order, document_id)
-        if a.status != "available":
+        if a.status != "available" or a.version_id is None:  # available: fixed to the version that arrived
             raise ConflictError("The document's file has not arrived yet; try again once it is uploaded.")
-        return self._documents.download_url(object_key(p.tenant, order_id, a.id), a.filename, a.content_type)
+        key = object_key(p.tenant, order_id, a.id)
+        return self._documents.download_url(key, a.version_id, a.filename, a.content_type)
 
     def delete_document(self, p: Principal, order_id: str, document_id: str) -> None:
         def change(loaded: Loaded, w: Write) -> None:
@@ -124,16 +125,21 @@ class Documents(OrderWrites):
 
     # --- the S3 event ---------------------------------------------------------------------------------
     def document_arrived(self, key: str) -> bool:
-        """An object was created under `key`: its document becomes available (and `order.document_added`
-        is recorded, with the uploader as actor). An object no live document declares (unknown, expired, or
-        not the declared size and type) is deleted. True when the document is available."""
+        """An object was created under `key`: its document becomes available, fixed to the first version
+        that arrived (and `order.document_added` is recorded, with the uploader as actor); any later version
+        (the same presigned form used again) is deleted, never served. An object no live document declares
+        (unknown, expired, or not the declared size and type) is deleted. True when the document is available.
+
+        The first version is read from the bucket's list, not from the event: S3 may deliver the events of
+        two uploads in either order."""
         parsed = parse_object_key(key)
         if parsed is None:
             logger.warning("object outside the documents' layout", extra={"key": key})
             return False
         tenant, order_id, document_id = parsed
-        stored = self._documents.stored(key)
-        if stored is None:
+        versions = self._documents.versions(key)
+        first = self._documents.stored(key, versions[0]) if versions else None
+        if first is None:
             return False  # deleted meanwhile
         for _ in attempts(ATTEMPTS, pause=0.005):
             loaded = self._store.load(tenant, order_id)
@@ -141,15 +147,22 @@ class Documents(OrderWrites):
             if loaded is None or a is None:
                 self._documents.delete(key)
                 return False
-            if a.status == "available":
-                return True  # S3 delivers an event at least once
+            if a.status == "available":  # S3 delivers an event at least once; or a later upload arrived
+                self._keep_only(key, versions, a.version_id)
+                return True
             o = loaded.order
-            if not o.attachment_arrived(document_id, stored.size, stored.content_type, now_iso()):
+            if not o.attachment_arrived(document_id, first.version_id, first.size, first.content_type, now_iso()):
                 self._documents.delete(key)
                 return False
             try:
                 self._store.save(tenant, loaded, o, loaded.sales_rep_id, actor_kind=a.uploader_kind)
-                return True
             except (VersionMismatchError, TransactionConflictError):
-                pass  # changed meanwhile (or busy): load it again
+                continue  # changed meanwhile (or busy): load it again
+            self._keep_only(key, versions, first.version_id)
+            return True
         raise ConflictError("The order is being changed by others right now.")
+
+    def _keep_only(self, key: str, versions: list[str], kept: str | None) -> None:
+        for version in versions:
+            if version != kept:
+                self._documents.delete(key, version)

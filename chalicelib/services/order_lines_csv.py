@@ -1,13 +1,14 @@
-"""The line import's CSV (`code,quantity`, API.md): parsed into rows, each with its problem if it has one."""
+"""The line import's CSV (`code,quantity`, API.md): parsed into rows, each with its problem if it has one.
+Read as spreadsheets write it (`;` and decimal commas too: domain/spreadsheet.py)."""
 
 from __future__ import annotations
 
 import csv
-import io
 from decimal import Decimal, InvalidOperation
 
 from chalicelib.domain.errors import MalformedRequestError, ValidationFailedError
 from chalicelib.domain.money import MAX_QUANTITY
+from chalicelib.domain.spreadsheet import number, reader
 
 MAX_IMPORT_ROWS = 1000
 MAX_CODE_LENGTH = 64  # as a product reference in a JSON body (api/schemas/orders.py `Ref`)
@@ -15,16 +16,16 @@ MAX_CODE_LENGTH = 64  # as a product reference in a JSON body (api/schemas/order
 
 def parse_line_csv(text: str) -> list[tuple[int, str, Decimal, str | None]]:
     """(row number, code, quantity, error) per data row; the header is row 1."""
-    reader = csv.reader(io.StringIO(text))
+    records, delimiter = reader(text)
     try:
-        header = next(reader)
+        header = next(records)
     except (StopIteration, csv.Error) as exc:
-        raise MalformedRequestError("The CSV has no header row 'code,quantity'.") from exc
+        raise MalformedRequestError("The CSV has no header row 'code,quantity' (or 'code;quantity').") from exc
     if [h.strip().lower() for h in header] != ["code", "quantity"]:
-        raise MalformedRequestError("The CSV header must be 'code,quantity'.")
+        raise MalformedRequestError("The CSV header must be 'code,quantity' (or 'code;quantity').")
     rows: list[tuple[int, str, Decimal, str | None]] = []
     try:
-        for n, row in enumerate(reader, start=2):
+        for n, row in enumerate(records, start=2):
             if not any(cell.strip() for cell in row):
                 continue
             if len(rows) >= MAX_IMPORT_ROWS:
@@ -33,7 +34,7 @@ def parse_line_csv(text: str) -> list[tuple[int, str, Decimal, str | None]]:
                     details=[{"row": n, "field": "row", "message": f"more than {MAX_IMPORT_ROWS} rows"}],
                 )
             code = row[0].strip() if row else ""
-            raw = row[1].strip() if len(row) > 1 else ""
+            raw = number(row[1].strip(), delimiter) if len(row) > 1 else ""
             if len(row) != 2 or not code:
                 rows.append((n, code, Decimal(0), "A row has a code and a quantity."))
                 continue

@@ -41,9 +41,9 @@ def _types(event_types: list[str]) -> tuple[str, ...]:
 
 
 class WebhookEndpoints:
-    def __init__(self, pipeline: Callable[[], Pipeline | None], allow_local: bool) -> None:
+    def __init__(self, pipeline: Callable[[], Pipeline | None], local_refused_ports: frozenset[int] | None) -> None:
         self._built = pipeline  # built on first use (an SQS client): listing endpoints needs none
-        self._allow_local = allow_local
+        self._local_refused_ports = local_refused_ports
 
     def _pipeline(self) -> Pipeline:
         built = self._built()
@@ -53,7 +53,7 @@ class WebhookEndpoints:
 
     def _url(self, url: str) -> str:
         try:
-            urls.check(url, allow_local=self._allow_local)
+            urls.check(url, local_refused_ports=self._local_refused_ports)
         except urls.UrlRefused as exc:
             raise invalid_field("url", str(exc)) from exc
         return url

@@ -1,5 +1,5 @@
-"""The tenant's order events as a feed: one Query page of one day's event partition (keys.py, "order
-event"), oldest first, bounded above by an id (what has settled) and filtered by type if asked."""
+"""The tenant's order events as a feed: one Query page of the tenant's event partition (keys.py, "order
+event"), oldest first, between two ids (what is kept, what has settled) and filtered by type if asked."""
 
 from __future__ import annotations
 
@@ -41,22 +41,24 @@ def to_event(item: OrderEventItem) -> FeedEvent:
     )
 
 
-def day_page(tenant: str, day: str, after: str | None, before: str, limit: int, event_type: str | None) -> FeedPage:
-    """Events of `day` with `after` < id < `before`, oldest first: exactly one Query (the connection's,
-    not the model's iterator, which would fetch more pages to fill a filtered one). Strongly
-    consistent: a committed event is never missed by a replica that has not seen it yet."""
-    pk = keys.order_events_pk(tenant, day)
-    start = {"pk": {"S": pk}, "sk": {"S": after}} if after else None
+def page(tenant: str, low: str, high: str, limit: int, event_type: str | None) -> FeedPage:
+    """Up to `limit` events with `low` <= id <= `high`, oldest first: exactly one Query (the
+    connection's, not the model's iterator, which would fetch more pages to fill a filtered one).
+    Without a type, `Limit` is the page size. With one, DynamoDB applies `Limit` before the filter, so
+    the Query reads without it (up to its 1 MB) and the page keeps the first `limit` matches: a page
+    comes back empty with more to read only past 1 MB of events of other types.
+    Strongly consistent: a committed event is never missed by a replica that has not seen it yet."""
     connection: Any = BaseItem._get_connection()
     raw = connection.query(
-        pk,
-        range_key_condition=OrderEventItem.sk < before,
+        keys.order_events_pk(tenant),
+        range_key_condition=OrderEventItem.sk.between(low, high),
         filter_condition=(OrderEventItem.event_type == event_type) if event_type else None,
         consistent_read=True,
-        exclusive_start_key=start,
-        limit=limit,
+        limit=None if event_type else limit,
         scan_index_forward=True,
     )
     events = [to_event(OrderEventItem.from_raw_data(i)) for i in raw.get("Items", [])]
+    if len(events) > limit:
+        return FeedPage(events[:limit], events[limit - 1].id)
     last = raw.get("LastEvaluatedKey")
     return FeedPage(events, last["sk"]["S"] if last else None)

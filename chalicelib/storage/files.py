@@ -36,12 +36,13 @@ class S3DocumentFiles:
         )
         return Upload(url=str(post["url"]), fields=dict(post["fields"]), expires_at=iso(expires))
 
-    def download_url(self, key: str, filename: str, content_type: str) -> str:
+    def download_url(self, key: str, version_id: str, filename: str, content_type: str) -> str:
         url: str = self._s3.generate_presigned_url(
             "get_object",
             Params={
                 "Bucket": self._bucket,
                 "Key": key,
+                "VersionId": version_id,
                 "ResponseContentDisposition": content_disposition(filename),
                 "ResponseContentType": content_type,
             },
@@ -49,16 +50,25 @@ class S3DocumentFiles:
         )
         return url
 
-    def stored(self, key: str) -> Stored | None:
+    def versions(self, key: str) -> list[str]:
+        # A document's object has a few versions at most (one form, 15 minutes): one page holds them.
+        listed = self._s3.list_object_versions(Bucket=self._bucket, Prefix=key, MaxKeys=1000)
+        mine = [v for v in listed.get("Versions", []) if v["Key"] == key]
+        # S3 lists a key's versions newest first; LastModified has one-second precision, so keep that order
+        # for versions of the same second.
+        return [str(v["VersionId"]) for v in reversed(mine)]
+
+    def stored(self, key: str, version_id: str) -> Stored | None:
         from botocore.exceptions import ClientError
 
         try:
-            head = self._s3.head_object(Bucket=self._bucket, Key=key)
+            head = self._s3.head_object(Bucket=self._bucket, Key=key, VersionId=version_id)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "NoSuchVersion"):
                 return None
             raise
-        return Stored(size=int(head["ContentLength"]), content_type=str(head.get("ContentType", "")))
+        return Stored(version_id, size=int(head["ContentLength"]), content_type=str(head.get("ContentType", "")))
 
-    def delete(self, key: str) -> None:
-        self._s3.delete_object(Bucket=self._bucket, Key=key)
+    def delete(self, key: str, version_id: str | None = None) -> None:
+        for version in [version_id] if version_id is not None else self.versions(key):
+            self._s3.delete_object(Bucket=self._bucket, Key=key, VersionId=version)

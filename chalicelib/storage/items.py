@@ -133,7 +133,7 @@ class TenantItem(BaseItem, discriminator="tenant"):
     currency = UnicodeAttribute()
     default_locale = UnicodeAttribute()
     portal_url = UnicodeAttribute()
-    sender_email = UnicodeAttribute()
+    sender_email = UnicodeAttribute(null=True)
     order_desk_email = UnicodeAttribute(null=True)
     order_number_prefix = UnicodeAttribute()
     delivery_methods = JSONAttribute(default=list)
@@ -238,6 +238,14 @@ class LoginFailuresItem(BaseItem, discriminator="login_failures"):
     window_start = NumberAttribute()
 
 
+class SenderDomainItem(BaseItem, discriminator="sender_domain"):
+    """A domain a tenant started to prove in SES (its status is SES's, asked when shown)."""
+
+    domain = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+
+
 class CounterItem(BaseItem, discriminator="counter"):
     """A per-tenant sequence (order numbers), advanced with an atomic ADD."""
 
@@ -320,6 +328,7 @@ class OrderMessageItem(BaseItem, discriminator="order_message"):
     order_id = UnicodeAttribute()
     author_id = UnicodeAttribute()
     author_kind = UnicodeAttribute()
+    author_name = UnicodeAttribute(null=True)  # the author's display name when they posted it
     body = UnicodeAttribute()
     created_at = UnicodeAttribute()
 

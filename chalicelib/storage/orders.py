@@ -95,11 +95,20 @@ def site_exists(tenant: str, site_id: str) -> Check:
 def _event_item(
     tenant: str, order: Order, sales_rep_id: str | None, event: OrderEvent, actor_kind: str
 ) -> OrderEventItem:
-    """An event as stored: the order's facts that e-mails need beside the event's own data. A notice
-    (domain NoticeType) is stored apart from the events, which are the feed's."""
-    day = event.occurred_at[:10]
+    """An event as stored: the order's facts that e-mails need beside the event's own data. An event
+    (domain EventType) goes to the tenant's one feed partition and its data is checked against its type's
+    published model (event_payloads.py) before anything is written; a notice (domain NoticeType: reminders,
+    escalations, e-mailed by the stream, never in the feed) is stored apart, per day, and not checked."""
+    data = order.event_data(event)
+    if isinstance(event.type, EventType):
+        from chalicelib import event_payloads  # pydantic: loaded by the request that writes, not at import
+
+        event_payloads.check(event.type.value, data)
+        pk = keys.order_events_pk(tenant)
+    else:
+        pk = keys.order_notices_pk(tenant, event.occurred_at[:10])
     return OrderEventItem(
-        keys.order_events_pk(tenant, day) if isinstance(event.type, EventType) else keys.order_notices_pk(tenant, day),
+        pk,
         event.id,
         id=event.id,
         event_type=event.type.value,
@@ -108,7 +117,7 @@ def _event_item(
         order_number=order.number,
         customer_id=order.customer_id,
         actor={"id": event.by, "kind": actor_kind},
-        data=order.event_data(event),
+        data=data,
         order={
             "source": order.source,
             "customer_name": order.customer_name,
@@ -449,6 +458,7 @@ def add_message(tenant: str, order: Order, sales_rep_id: str | None, message: Me
         order_id=order.id,
         author_id=message.author_id,
         author_kind=message.author_kind,
+        author_name=message.author_name,
         body=message.body,
         created_at=message.created_at,
     )
@@ -462,7 +472,11 @@ def add_message(tenant: str, order: Order, sales_rep_id: str | None, message: Me
 def list_messages(tenant: str, order_id: str, limit: int, cursor: str | None) -> Page[Message]:
     pk = keys.order_messages_pk(tenant, order_id)
     return partition_page(
-        OrderMessageItem, pk, limit, cursor, lambda m: Message(m.id, m.author_id, m.author_kind, m.body, m.created_at)
+        OrderMessageItem,
+        pk,
+        limit,
+        cursor,
+        lambda m: Message(m.id, m.author_id, m.author_kind, m.body, m.created_at, m.author_name),
     )
 
 

@@ -15,13 +15,17 @@ fails. Checking the user item's epoch in the rotation too would close that, for 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from chalicelib.storage import keys
-from chalicelib.storage.items import BaseItem, LoginFailuresItem, RefreshFamilyItem, RefreshTokenItem
+from chalicelib.storage.items import LoginFailuresItem, RefreshFamilyItem, RefreshTokenItem
 from chalicelib.storage.table import is_condition_failure, transaction
 
 
@@ -122,32 +126,56 @@ def rotate(
     return True
 
 
-# --- failed logins ------------------------------------------------------------------------------
+# --- login attempts -----------------------------------------------------------------------------
 
 
-def failures_of(item: BaseItem | None, window: int) -> tuple[int, int]:
-    """(failures, seconds until the window ends) from a counter item read already (None: no failures)."""
-    if not isinstance(item, LoginFailuresItem):
-        return 0, 0
-    remaining = int(item.window_start + window - time.time())
-    return (int(item.failures), remaining) if remaining > 0 else (0, 0)
+def claim_attempt(tenant: str, login_key: str, window: int, limit: int) -> int:
+    """Claims one of the `limit` attempts a login has in a window, before its password is checked:
+    0 when claimed, else the seconds until the window ends (nothing claimed).
 
-
-def record_failure(tenant: str, login_key: str, window: int) -> None:
+    Reading a counter and counting a failure afterwards lets every concurrent request read the same
+    count, so a burst of any size was evaluated. Here each attempt is a conditional write that either
+    takes a slot or is refused, so no more than `limit` passwords are ever checked in a window. The
+    write answers the counter it was refused on (ReturnValuesOnConditionCheckFailure, inside a one-item
+    transaction, the only place PynamoDB passes it), so a refusal needs no read of its own."""
     now = int(time.time())
     pk, sk = keys.login_failures(tenant, login_key)
-    item = LoginFailuresItem(pk, sk)
+    current = (LoginFailuresItem.window_start > now - window) & (LoginFailuresItem.failures < limit)
+    fresh = LoginFailuresItem.pk.does_not_exist() | (LoginFailuresItem.window_start <= now - window)
+    # Starting a window (a login with no failures behind it, the usual case: one write), else counting
+    # up in the current one; a concurrent attempt may change the counter between the two, so try again
+    # (each round lost means another attempt took a slot, so this ends within `limit` rounds).
+    start = [
+        LoginFailuresItem.failures.set(1),
+        LoginFailuresItem.window_start.set(now),
+        LoginFailuresItem.expires_at.set(datetime.fromtimestamp(now + window, UTC)),
+    ]
+    for _ in range(limit + 1):
+        refused_on = _conditional_claim(pk, sk, start, fresh)
+        if refused_on is None:
+            return 0
+        started = int(float(refused_on.get("window_start", {}).get("N", "0")))
+        if int(float(refused_on.get("failures", {}).get("N", "0"))) >= limit and started > now - window:
+            return max(1, started + window - now)
+        if _conditional_claim(pk, sk, [LoginFailuresItem.failures.add(1)], current) is None:
+            return 0
+    return window
+
+
+def _conditional_claim(pk: str, sk: str, actions: Sequence[Action], condition: Condition) -> dict[str, Any] | None:
+    """None when the update applied; else the item as the refusing condition saw it ({} when absent)."""
     try:
-        # Inside the current window: count up atomically (concurrent failures all count).
-        item.update(
-            actions=[LoginFailuresItem.failures.add(1)],
-            condition=LoginFailuresItem.window_start > now - window,
-            add_version_condition=False,
-        )
-    except UpdateError as exc:
-        if not is_condition_failure(exc):
+        with transaction() as tx:
+            tx.update(
+                LoginFailuresItem(pk, sk),
+                list(actions),
+                condition,
+                return_values="ALL_OLD",
+                add_version_condition=False,
+            )
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons or []
+        if not reasons or reasons[0] is None or reasons[0].code != "ConditionalCheckFailed":
             raise
-        # No window or an old one: start a new window with this failure.
-        LoginFailuresItem(pk, sk, failures=1, window_start=now, expires_at=timedelta(seconds=window)).save(
-            add_version_condition=False
-        )
+        return reasons[0].raw_item or {}
+    return None

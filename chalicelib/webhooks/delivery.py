@@ -46,7 +46,7 @@ class Pipeline:
 
     queue: Queue
     post: Poster
-    allow_local: bool = False
+    local_refused_ports: frozenset[int] | None = None  # the local stack's allowance (webhooks/urls.py)
     resolve: urls.Resolver = urls.system_resolver
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     on_disabled: Callable[[str, Endpoint], None] | None = None  # e-mails the tenant's administrators
@@ -115,7 +115,7 @@ class Pipeline:
             store.record_attempt(tenant, delivery, after, None)
             return "disabled"
         try:
-            target = urls.check(endpoint.url, allow_local=self.allow_local, resolve=self.resolve)
+            target = urls.check(endpoint.url, local_refused_ports=self.local_refused_ports, resolve=self.resolve)
         except urls.UrlRefused as exc:  # it resolves inward now (DNS rebinding): never posted
             outcome = Outcome(None, str(exc))
         else:

@@ -1,7 +1,13 @@
 """Which URLs a webhook may be posted to: https to public addresses only (no SSRF into the VPC, the
 metadata service or the loopback). The host is resolved and every address it resolves to must be
 public; delivery resolves again and connects to the address it checked (DNS rebinding: a name that
-was public at registration may point inward later). The local stack also allows http://127.0.0.1."""
+was public at registration may point inward later). An IPv6 address that carries an IPv4 address
+(IPv4-mapped, -compatible or -translated, NAT64, 6to4, Teredo) is judged by the IPv4 address it carries:
+`https://[2002:7f00:1::]/` is 127.0.0.1 reached through 6to4.
+
+The local stack also allows http://127.0.0.1, but never on its own ports (its AWS emulator and its API:
+a webhook to the emulator's reset URL wiped the whole stack, issue 23). That allowance is not a setting
+of the environment: only the local stack can give it (config.Settings.webhook_local_refused_ports)."""
 
 from __future__ import annotations
 
@@ -35,22 +41,45 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+_COMPATIBLE = ipaddress.ip_network("::/96")  # IPv4-compatible (deprecated): ::a.b.c.d
+_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # IPv4-translated (SIIT): ::ffff:0:a.b.c.d
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # NAT64's well-known prefix (RFC 6052)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries (empty when it carries none)."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)  # its server and its (de-obfuscated) client
+    if ip in _NAT64 or ip in _TRANSLATED or (ip in _COMPATIBLE and int(ip) > 1):  # not :: and ::1
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return []
+
+
 def _public(address: str) -> bool:
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        carried = embedded_ipv4(ip)
+        if carried:
+            return all(_public(str(v4)) for v4 in carried)
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback)
 
 
-def check(url: str, *, allow_local: bool = False, resolve: Resolver = system_resolver) -> Target:
-    """The target `url` names, or UrlRefused saying why it may not be used."""
+def check(
+    url: str, *, local_refused_ports: frozenset[int] | None = None, resolve: Resolver = system_resolver
+) -> Target:
+    """The target `url` names, or UrlRefused saying why it may not be used. `local_refused_ports`: the local
+    stack's allowance of http://127.0.0.1 but on these ports (None: no allowance, as on AWS)."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
         raise UrlRefused("The URL is not valid.") from exc
     host = parts.hostname or ""
-    local = allow_local and parts.scheme == "http" and host == "127.0.0.1"
+    local = local_refused_ports is not None and parts.scheme == "http" and host == "127.0.0.1"
     if parts.scheme != "https" and not local:
         raise UrlRefused("Use an https URL.")
     if not host:
@@ -62,6 +91,8 @@ def check(url: str, *, allow_local: bool = False, resolve: Resolver = system_res
     port = port or (443 if parts.scheme == "https" else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if local:
+        if local_refused_ports is not None and port in local_refused_ports:
+            raise UrlRefused(f"Port {port} of 127.0.0.1 is the local stack's own; use your receiver's port.")
         return Target(parts.scheme, host, port, path, "127.0.0.1")
     try:
         literal = ipaddress.ip_address(host)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import getaddresses
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +182,7 @@ def test_a_new_customer_user_finds_a_welcome_email_in_the_outbox(stack: Stack):
         time.sleep(0.2)
     messages = mail_to(outbox, email)
     assert messages, f"no e-mail to {email} in {outbox} after {MAIL_SECONDS} s:\n{stack.output()}"
-    assert messages[0]["From"] == "orders@demo.example.com"
+    assert parseaddr(messages[0]["From"]) == ("Demo Supplies Ltd", "orders@demo.example.com")
 
 
 def test_a_second_start_on_the_same_ports_says_which_port_is_in_use(stack: Stack, tmp_path: Path):

@@ -168,3 +168,18 @@ def test_a_receiver_answering_500_then_200_gets_the_same_webhook_id_twice(
     deliveries = ok(stack.call("GET", f"/webhook-endpoints/{hook['id']}/deliveries", admin))["items"]
     assert [(d["status"], d["attempts"], d["last_status_code"]) for d in deliveries] == [("succeeded", 2, 200)]
     assert got
+
+
+def test_the_stacks_own_ports_are_never_webhook_targets(stack: Stack) -> None:
+    """Issue 23: a tenant administrator registered the emulator's reset URL, pinged it, and wiped the stack."""
+    admin = stack.login()
+    for url in (
+        f"http://127.0.0.1:{stack.aws_port}/moto-api/reset",
+        f"http://127.0.0.1:{stack.api_port}/health",
+        f"https://[2002:7f00:1::]:{stack.aws_port}/moto-api/reset",  # 6to4 of 127.0.0.1
+        f"http://[::ffff:127.0.0.1]:{stack.aws_port}/moto-api/reset",
+    ):
+        r = stack.call("POST", "/webhook-endpoints", admin, {"url": url, "event_types": ["*"]})
+        assert r.status_code == 422, (url, r.text)
+        assert r.json()["error"]["details"][0]["field"] == "url"
+    assert stack.call("GET", "/health", admin).status_code == 200

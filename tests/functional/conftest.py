@@ -129,3 +129,15 @@ def create_user(admin: Api, username: str, groups: list[str], kind: str = "custo
     r = admin.post("/users", body)
     assert r.status_code == 201, r.body
     return r.json
+
+
+def verified_sender_domain(admin: Api, domain: str) -> dict[str, Any]:
+    """Adds a sender domain through the API and publishes its DKIM records (what SES then verifies)."""
+    from devstack.ses_identities import publish_dkim_records
+
+    r = admin.post("/sender-domains", {"domain": domain})
+    assert r.status_code == 201, r.body
+    publish_dkim_records(domain)
+    shown = admin.get(f"/sender-domains/{domain}")
+    assert shown.status_code == 200 and shown.json["status"] == "verified", shown.body
+    return dict(shown.json)

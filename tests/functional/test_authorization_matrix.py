@@ -224,6 +224,12 @@ def webhook(m: MatrixWorld) -> Target:
     return {"endpoint_id": r.json["id"], "delivery_id": ping.json["id"]}
 
 
+def sender_domain(m: MatrixWorld) -> Target:
+    r = m.admin.post("/sender-domains", {"domain": f"{m.unique('mail')}.acme.test"})
+    assert r.status_code == 201, r.body
+    return {"domain": r.json["domain"]}
+
+
 def _webhook_pipeline() -> None:
     from chalicelib.bootstrap import get_services
     from chalicelib.webhooks.delivery import Pipeline
@@ -239,6 +245,7 @@ def _webhook_pipeline() -> None:
 TARGETS: dict[str | None, Arrange] = {
     "an api key": api_key,
     "a webhook": webhook,
+    "a sender domain": sender_domain,
     None: nothing,
     "a login": fresh_login,
     "a group": group,
@@ -319,6 +326,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     # tenant administration
     ("GET", "/settings"):                              row("401 401 200 200 200 200 200 200 200 200 200"),
     ("PATCH", "/settings"):                            row("401 401 200 403 403 403 403 403 403 403 200"),
+    ("GET", "/sender-domains"):                        row("401 401 200 403 403 403 403 403 403 403 200"),
+    ("POST", "/sender-domains"):                       row("401 401 201 403 403 403 403 403 403 403 201"),
+    ("GET", "/sender-domains/{domain}"):               row("401 401 404 403 403 403 403 403 403 403 200", "a sender domain"),
+    ("DELETE", "/sender-domains/{domain}"):            row("401 401 404 403 403 403 403 403 403 403 204", "a sender domain"),
     ("GET", "/security-groups"):                       row("401 401 200 403 403 200 200 200 403 403 200"),
     ("POST", "/security-groups"):                      row("401 401 201 403 403 403 403 403 403 403 201"),
     ("GET", "/security-groups/{group_id}"):            row("401 401 404 403 403 200 200 200 403 403 200", "a group"),
@@ -429,6 +440,7 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/auth/refresh"): refresh_body,
     ("POST", "/me/password"): own_password,
     ("PATCH", "/settings"): {"default_locale": "en"},
+    ("POST", "/sender-domains"): lambda m, c, t: {"domain": f"{m.unique('new')}.{c.replace('_', '-')}.test"},
     ("POST", "/security-groups"): lambda m, c, t: {"name": m.unique("G"), "kind": "customer", "permissions": []},
     ("PUT", "/security-groups/{group_id}"): {"name": "Renamed", "permissions": ["orders.place"]},
     ("POST", "/sites"): lambda m, c, t: {"code": m.unique("S"), "name": "Site"},

@@ -3,6 +3,7 @@ cursor that serves every event exactly once even when writers commit out of id o
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import random
 import threading
@@ -85,7 +86,13 @@ def test_a_created_event_states_the_order_its_create_made(world: World) -> None:
 def test_who_may_read_the_feed_and_forged_cursors(world: World) -> None:
     assert world.buyer.get("/events").status_code == 403
     assert world.rep.get("/events").status_code == 403
-    for bad in ("x", "eyJkIjoiMjAyNi0xMy0wMSIsImEiOm51bGx9", "eyJkIjoiMjAyNi0wMS0wMSIsImEiOiIuLiJ9"):
+    for bad in (
+        "x",
+        "eyJhIjoiLi4ifQ",
+        "eyJkIjoiMjAyNi0xMy0wMSIsImEiOm51bGx9",
+        "eyJkIjoiMjAyNi0wMS0wMSIsImEiOiIuLiJ9",
+        "eyJiIjpudWxsfQ",
+    ):
         r = world.desk.get(f"/events?after={bad}")
         assert r.status_code == 400, (bad, r.body)
     assert world.desk.get("/events?type=order.nothing").status_code == 400
@@ -102,7 +109,7 @@ def test_one_query_per_call(world: World) -> None:
 
 def _put_event(tenant: str, id_: str, at: datetime) -> None:
     OrderEventItem(
-        keys.order_events_pk(tenant, at.date().isoformat()),
+        keys.order_events_pk(tenant),
         id_,
         id=id_,
         event_type="order.message_posted",
@@ -163,9 +170,50 @@ def test_the_feed_walks_the_days_kept_and_drops_expired_cursors(aws: None) -> No
     got, cursor = _read_all(now, 5.0, None)
     assert got == ids
     assert _read_all(now + timedelta(hours=1), 5.0, cursor)[0] == []
-    # A cursor older than what is kept continues from the oldest day kept.
-    old = event_feed.Cursor("2026-01-01", None).encode()
+    # A cursor a client stored from the day-partitioned feed goes on from its day.
+    stored = base64.urlsafe_b64encode(b'{"d":"2026-12-07","a":null}').decode().rstrip("=")
+    assert _read_all(now, 5.0, stored)[0] == ids[1:]
+    # A cursor older than what is kept continues from the oldest event kept.
+    old = event_feed.Cursor(_id_at(now - timedelta(days=60))).encode()
     assert _read_all(now, 5.0, old)[0] == ids
+
+
+def test_a_client_that_stops_at_the_first_empty_page_sees_every_event(aws: None) -> None:
+    """Events on a few days of the 30 kept, quiet days between: from no cursor, the first page starts
+    at the oldest event, and every page until the last event is full."""
+    now = datetime(2026, 12, 10, 12, 0, 0, tzinfo=UTC)
+    ids: list[str] = []
+    for d in (29, 29, 17, 3, 3, 3, 0):
+        at = now - timedelta(days=d, minutes=5 + len(ids))
+        ids.append(_id_at(at))
+        _put_event("acme", ids[-1], at)
+    ids.sort()
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        r = event_feed.read(DESK, cursor, None, 2, settle_seconds=5.0, now=now)
+        pages += 1
+        if not r.events:
+            assert not r.has_more  # empty means nothing follows, and it says so
+            break
+        seen += [e.id for e in r.events]
+        cursor = r.next_cursor
+    assert seen == ids and pages == 5  # 2 + 2 + 2 + 1, then the empty page
+
+
+def test_the_first_page_over_http_holds_the_oldest_event(world: World) -> None:
+    settle(0.0)
+    order = world.order()
+    assert world.buyer.post(f"/orders/{order['id']}/submit").status_code == 200
+    r = world.desk.get("/events?limit=1")
+    assert r.status_code == 200
+    assert [e["type"] for e in r.json["items"]] == ["order.created"]
+    assert r.json["items"][0]["order_id"] == order["id"] and r.json["has_more"] is True
+    r = world.desk.get(f"/events?limit=5&after={r.json['next_cursor']}")
+    assert [e["type"] for e in r.json["items"]] == ["order.submitted"] and r.json["has_more"] is False
+    r = world.desk.get(f"/events?after={r.json['next_cursor']}")
+    assert r.json["items"] == [] and r.json["has_more"] is False
 
 
 def test_a_reader_following_the_cursor_sees_every_event_once_under_eight_writers(world: World) -> None:
@@ -184,7 +232,6 @@ def test_a_reader_following_the_cursor_sees_every_event_once_under_eight_writers
         real_add(*args, **kwargs)
 
     done = threading.Event()
-    # The reader first catches up (30 days kept, one day per call), so it reads while the writers write.
     seen, cursor = _read_all(datetime.now(UTC), 1.5, None)
 
     def write(order_id: str) -> None:
@@ -210,7 +257,7 @@ def test_a_reader_following_the_cursor_sees_every_event_once_under_eight_writers
     time.sleep(1.6)  # let the last ones settle, then read to the end
     rest, _ = _read_all(datetime.now(UTC), 1.5, cursor)
     seen += rest
-    stored = [i.id for i in OrderEventItem.query(keys.order_events_pk("acme", datetime.now(UTC).date().isoformat()))]
+    stored = [i.id for i in OrderEventItem.query(keys.order_events_pk("acme"))]
     assert len(seen) == len(set(seen)), "an event was served twice"
     assert sorted(seen) == sorted(stored), "an event was missed"
     assert sum(1 for _ in stored) >= 8 * 10

@@ -48,13 +48,30 @@ KEPT = (
     "../../etc/passwd",
     "%00%0d%0a",
     "T#other#CUSTOMER#x",
-    "\u202eright-to-left override",
     "zero\u200bwidth\u200djoiner",
+    "\u05e9\u05dc\u05d5\u05dd mixed with latin",  # right-to-left script itself is text
     "   padded   ",
     "null",
 )
 # Refused with 422.
 REFUSED = ("nul\x00byte", "bell\x07", "escape\x1b[31m", "delete\x7f", "c1\x85control")
+# Text that would not stay text on one line (issue 23): a line break starts a line that seems to be the
+# e-mail's own, a bidi control disguises what it says. Refused by single-line fields, kept by multi-line ones.
+NOT_ONE_LINE = (
+    "PO-7\n\nURGENT: approve at https://evil.example/now",
+    "cr\ronly",
+    "crlf\r\nline",
+    "tab\tbed",
+    "line\u2028separator",
+    "paragraph\u2029separator",
+    "invoice\u202efdp.exe",
+    "\u202dleft-to-right override",
+    "embedding\u202bx\u202c",
+    "isolate\u2066x\u2069",
+    "first strong\u2068x\u2069",
+)
+# Multi-line fields (reasons, notes, messages, descriptions) keep their line breaks and tabs.
+MULTI_LINE = {"order notes", "message body", "product description"}
 # Not text at all: JSON can escape a lone surrogate, but no encoder can write one (a 500 once, at the
 # first store, hash or e-mail it reached). Refused with 422 too. (json.dumps escapes them: the bodies
 # these tests send are ASCII, as a client's would be.)
@@ -150,6 +167,15 @@ def test_hostile_text_is_stored_as_sent_or_refused_with_422(world: World, family
         r = _write(world, family, value, i)
         assert_status(r, 422)
         assert r.json["error"]["details"][0]["field"].endswith(field), (family, r.body)
+    for i, value in enumerate(NOT_ONE_LINE, start=500):
+        r = _write(world, family, value, i)
+        if family in MULTI_LINE:
+            assert r.status_code in (200, 201), (family, value, r.body[:300])
+            assert r.json[field] == (value.strip() if family in TRIMMED else value), (family, value)
+        else:
+            assert_status(r, 422)
+            [detail] = r.json["error"]["details"]
+            assert detail["field"].endswith(field) and field in detail["message"], (family, r.body)
     limit = MAX_LENGTH.get(family, 200)
     assert _write(world, family, "y" * limit, 900).status_code in (200, 201), family
     assert_status(_write(world, family, "y" * (limit + 1), 901), 422)
@@ -250,12 +276,13 @@ def test_every_text_field_of_every_body_refuses_broken_unicode_with_a_422_naming
 
 
 def test_stored_hostile_text_reads_back_the_same_through_every_view(world: World) -> None:
-    value = "<b>Zoë</b> ' OR 1=1; -- 🦄 \u202e"
-    o = world.order(notes=value, customer_reference=value)
-    reason = world.buyer.post(f"/orders/{o['id']}/cancel", {"reason": value})
+    value = "<b>Zoë</b> ' OR 1=1; -- 🦄"
+    lines = f"{value}\nsecond line \u202e"
+    o = world.order(notes=lines, customer_reference=value)
+    reason = world.buyer.post(f"/orders/{o['id']}/cancel", {"reason": lines})
     assert_status(reason, 200)
     full = world.admin.get(f"/orders/{o['id']}").json
-    assert (full["notes"], full["customer_reference"], full["history"][-1]["note"]) == (value, value, value)
+    assert (full["notes"], full["customer_reference"], full["history"][-1]["note"]) == (lines, value, lines)
     listed = world.admin.get("/orders").json["items"]
     assert [x["customer_reference"] for x in listed if x["id"] == o["id"]] == [value]
 
@@ -529,7 +556,8 @@ def test_csv_rows_with_hostile_codes_are_reported_not_fatal(world: World) -> Non
 
 @pytest.mark.parametrize(
     "text",
-    [b"", b"code;quantity\nSKU-1;1\n", b"\xff\xfe\x00c", "code,quantity\n" + "x" * 200_000 + ",1\n"],
+    # (`code;quantity` is read since issue 24: tests/functional/test_spreadsheet_csv.py; `code|quantity` is not)
+    [b"", b"code|quantity\nSKU-1|1\n", b"\xff\xfe\x00c", "code,quantity\n" + "x" * 200_000 + ",1\n"],
 )
 def test_a_csv_that_cannot_be_read_is_a_400(world: World, text: bytes | str) -> None:
     assert_status(_import(world, text), 400)

@@ -100,14 +100,14 @@ def test_a_buyer_uploads_a_purchase_order_and_the_supplier_downloads_it_byte_for
     assert 'filename="Bestellung Nr. 7 _ _Lyon_.pdf"' in disposition  # ASCII fallback: no quote breaks out
 
     # The arrival is the event the feed and webhooks carry, with the uploader as actor.
-    events = list(OrderEventItem.query(keys.order_events_pk("acme", iso(utcnow())[:10])))
+    events = list(OrderEventItem.query(keys.order_events_pk("acme")))
     added = [e for e in events if e.event_type == "order.document_added"]
     assert len(added) == 1 and added[0].order_id == oid
     assert added[0].actor == {"id": world.ids["buyer"], "kind": "customer"}
     assert added[0].data["document"]["filename"] == 'Bestellung Nr. 7 \u2013 "Lyon".pdf'
     # S3 delivers events at least once: a second delivery records nothing more.
     arrived(world, up["fields"]["key"])
-    events = list(OrderEventItem.query(keys.order_events_pk("acme", iso(utcnow())[:10])))
+    events = list(OrderEventItem.query(keys.order_events_pk("acme")))
     assert len([e for e in events if e.event_type == "order.document_added"]) == 1
 
 
@@ -139,6 +139,11 @@ def test_the_presigned_post_takes_the_declared_file_only(world: World) -> None:
         ({"kind": "contract"}, "kind"),
         ({"filename": ""}, "filename"),
         ({"filename": "a\nb.pdf"}, "filename"),
+        ({"filename": "invoice\u202efdp.exe"}, "filename"),  # shown as "invoiceexe.pdf"
+        ({"filename": "setup.exe"}, "filename"),  # declared as application/pdf
+        ({"filename": "PO-77.pdf", "content_type": "image/png"}, "filename"),
+        ({"filename": "PO\u2067-77\u2069.pdf"}, "filename"),
+        ({"filename": "PO-77.pdf\u2028"}, "filename"),
         ({"filename": "x" * 256}, "filename"),
     ],
 )
@@ -148,6 +153,68 @@ def test_a_declaration_outside_the_contract_is_a_422_naming_the_field(world: Wor
     assert r.status_code == 422, r.body
     assert [d["field"] for d in r.json["error"]["details"]] == [field]
     assert world.buyer.get(f"/orders/{oid}/documents").json["items"] == []
+
+
+def _versions(key: str) -> list[str]:
+    listed = boto3.client("s3").list_object_versions(Bucket=get_settings().documents_bucket, Prefix=key)
+    return [v["VersionId"] for v in listed.get("Versions", [])]
+
+
+def _downloaded(world: World, oid: str, document_id: str) -> bytes:
+    link = world.desk.get(f"/orders/{oid}/documents/{document_id}/download")
+    assert link.status_code == 302, link.body
+    got = requests.get(link.headers["Location"], timeout=10)
+    assert got.status_code == 200
+    return got.content
+
+
+FORGED = PDF[:9] + b"replaced after arrival".ljust(len(PDF) - 9, b"!")  # the same size and type
+
+
+def test_a_second_upload_through_the_same_form_is_never_served(world: World) -> None:
+    oid = world.order()["id"]
+    r = declare(world.buyer, oid)
+    doc, up = r.json["document"], r.json["upload"]
+    assert post_file(up, PDF).status_code == 204
+    arrived(world, up["fields"]["key"])
+    # The form still works for its 15 minutes, and S3 takes the bytes; the document keeps the first ones.
+    assert post_file(up, FORGED).status_code == 204
+    arrived(world, up["fields"]["key"])
+    assert _downloaded(world, oid, doc["id"]) == PDF
+    assert len(_versions(up["fields"]["key"])) == 1  # the later upload is deleted, not kept
+    events = list(OrderEventItem.query(keys.order_events_pk("acme")))
+    assert len([e for e in events if e.event_type == "order.document_added" and e.order_id == oid]) == 1
+
+
+def test_of_two_uploads_before_the_first_event_the_first_is_the_documents(world: World) -> None:
+    oid = world.order()["id"]
+    r = declare(world.buyer, oid)
+    doc, up = r.json["document"], r.json["upload"]
+    assert post_file(up, PDF).status_code == 204
+    assert post_file(up, FORGED).status_code == 204
+    arrived(world, up["fields"]["key"])  # S3's events, in whichever order: both name the key
+    arrived(world, up["fields"]["key"])
+    assert _downloaded(world, oid, doc["id"]) == PDF
+    assert len(_versions(up["fields"]["key"])) == 1
+
+
+def test_declared_files_that_never_arrive_count_against_their_uploader_not_the_order(world: World) -> None:
+    from chalicelib.domain.attachments import MAX_PENDING_ATTACHMENTS
+
+    oid = world.order()["id"]
+    forms = [declare(world.buyer, oid) for _ in range(MAX_PENDING_ATTACHMENTS)]
+    assert [f.status_code for f in forms] == [201] * MAX_PENDING_ATTACHMENTS
+    more = declare(world.buyer, oid)
+    assert more.status_code == 422 and more.json["error"]["details"][0]["field"] == "filename", more.body
+    # The supplier's attachments are not in the buyer's way.
+    staff = upload(world, world.admin, oid, kind="delivery_note")
+    listed = world.admin.get(f"/orders/{oid}/documents").json["items"]
+    assert [d["status"] for d in listed if d["id"] == staff["id"]] == ["available"]
+    # Once one of the buyer's files arrives, the buyer may declare one more.
+    up = forms[0].json["upload"]
+    assert post_file(up, PDF).status_code == 204
+    arrived(world, up["fields"]["key"])
+    assert declare(world.buyer, oid).status_code == 201
 
 
 def test_twenty_megabytes_is_accepted(world: World) -> None:

@@ -166,6 +166,16 @@ def test_the_secret_is_shown_once_and_endpoints_are_the_administrators(hooks: Ho
         "https://127.0.0.1/hooks",  # loopback
         "https://[::1]/hooks",
         "https://[::ffff:10.0.0.1]/hooks",  # a private IPv4 address inside IPv6
+        # IPv6 forms that carry an IPv4 address are judged by it (issue 23)
+        "https://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+        "https://[2002:a9fe:a9fe::]/",  # 6to4 of 169.254.169.254, the metadata service
+        "https://[64:ff9b::a9fe:a9fe]/",  # NAT64 of 169.254.169.254
+        "https://[64:ff9b::7f00:1]/",  # NAT64 of 127.0.0.1
+        "https://[2001:0:5db8:d822::80ff:fffe]/",  # Teredo: a public server, the client 127.0.0.1
+        "https://[::a9fe:a9fe]/",  # IPv4-compatible 169.254.169.254
+        "https://[::ffff:0:a00:1]/",  # IPv4-translated 10.0.0.1
+        "https://[::ffff:127.0.0.1]/",  # IPv4-mapped loopback
+        "https://six.example.com/hooks",  # resolves to a 6to4 address of the metadata service (below)
         "https://inside.example.com/hooks",  # resolves to a private address (below)
         "https://nowhere.example.com/hooks",  # does not resolve
         "https://user:pw@erp.example.com/hooks",
@@ -176,10 +186,19 @@ def test_the_secret_is_shown_once_and_endpoints_are_the_administrators(hooks: Ho
 )
 def test_urls_that_lead_inward_are_refused(hooks: Hooks, url: str) -> None:
     hooks.dns["inside.example.com"] = [PUBLIC, "192.168.1.20"]
+    hooks.dns["six.example.com"] = ["2002:a9fe:a9fe::1"]
     r = hooks.world.admin.post("/webhook-endpoints", {"url": url, "event_types": ["*"]})
     assert r.status_code == 422, r.body
     assert r.json["error"]["details"][0]["field"] == "url"
     assert hooks.world.admin.get("/webhook-endpoints").json["items"] == []
+
+
+@pytest.mark.parametrize(
+    "host", ["[2002:5db8:d822::1]", "[64:ff9b::5db8:d822]", "[2606:2800:220:1:248:1893:25c8:1946]"]
+)
+def test_ipv6_forms_carrying_a_public_ipv4_address_are_public(hooks: Hooks, host: str) -> None:
+    r = hooks.world.admin.post("/webhook-endpoints", {"url": f"https://{host}/hooks", "event_types": ["*"]})
+    assert r.status_code == 201, r.body
 
 
 def test_event_types_must_be_the_feeds(hooks: Hooks) -> None:

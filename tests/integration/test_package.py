@@ -121,11 +121,22 @@ def test_the_documents_bucket_is_private_tls_only_and_calls_the_handler_on_new_o
     assert notification["Event"] == "s3:ObjectCreated:*"
     [deny] = resources_["DocumentsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    # The handler may reach the documents' objects and nothing else of S3.
+    # Versioned: a document is fixed to the version that arrived first (a later upload is never served).
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    # The handler may reach the documents' objects and their versions, and list versions under their
+    # prefix only: nothing else of S3.
     policy = template_policies(sam)[f"{package.DOCUMENTS_ROLE}/{package.DOCUMENTS_ROLE}Policy"]
-    [s3] = [s for s in policy["Statement"] if any(a.startswith("s3:") for a in s["Action"])]
-    assert sorted(s3["Action"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    s3, listing = [s for s in policy["Statement"] if any(a.startswith("s3:") for a in s["Action"])]
+    assert sorted(s3["Action"]) == [
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "s3:PutObject",
+    ]
     assert json.dumps(s3["Resource"]).count("/t/*") == 1
+    assert listing["Action"] == ["s3:ListBucketVersions"]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["t/*"]}}
 
 
 def test_no_literal_from_the_stage_config_survives(packaged, sam):

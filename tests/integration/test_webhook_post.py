@@ -44,7 +44,7 @@ def port() -> Iterator[int]:
 
 
 def target(port: int, path: str) -> Target:
-    return check(f"http://127.0.0.1:{port}{path}", allow_local=True)
+    return check(f"http://127.0.0.1:{port}{path}", local_refused_ports=frozenset())
 
 
 def test_a_2xx_is_delivered_with_the_headers_given(port: int) -> None:

@@ -8,6 +8,7 @@ every service and hands each its collaborators; below it, calls only go down:
       webhooks/       the delivery pipeline the webhook service and the stream hand events to
       auth/           tokens, passwords, the caller
       storage/        DynamoDB
+      event_payloads  the published models of the domain's events (storage checks each before writing it)
       domain/         pure Python
       config.py, logs.py, lazy.py, retry.py
 
@@ -27,12 +28,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "chalicelib"
 ENTRY = frozenset({"chalicelib.bootstrap", "chalicelib.cli"})
 RANK = {
-    "api": 6,
-    "notifications": 6,
-    "services": 5,
-    "webhooks": 4,
-    "auth": 3,
-    "storage": 2,
+    "api": 7,
+    "notifications": 7,
+    "services": 6,
+    "webhooks": 5,
+    "auth": 4,
+    "storage": 3,
+    "event_payloads": 2,
     "domain": 1,
     "config": 0,
     "logs": 0,

@@ -62,3 +62,19 @@ def test_a_view_cannot_read_a_query_parameter_its_registration_does_not_declare(
 def test_a_view_cannot_honour_if_match_without_declaring_it() -> None:
     with pytest.raises(RuntimeError, match="does not declare If-Match"):
         _ctx().if_match()
+
+
+def test_a_429_says_when_in_its_header_and_its_message() -> None:
+    from chalicelib.api.errors import error_response
+    from chalicelib.domain.errors import TooManyAttemptsError
+
+    for seconds, words in (
+        (1, "1 second"),
+        (45, "45 seconds"),
+        (60, "1 minute"),
+        (61, "2 minutes"),
+        (900, "15 minutes"),
+    ):
+        r = error_response(TooManyAttemptsError(seconds))
+        assert r.status_code == 429 and r.headers["Retry-After"] == str(seconds)
+        assert r.body["error"]["message"] == f"Too many failed logins for this user; try again in {words}."

@@ -42,6 +42,28 @@ def test_stage_environment_names_every_infra_output(stage):
 
 
 @pytest.mark.parametrize("stage", STAGES)
+def test_no_deployed_configuration_allows_webhooks_to_the_loopback(stage, monkeypatch):
+    """Issue 23: the local stack's http://127.0.0.1 allowance is given by the local stack only; neither a
+    stage of .chalice/config.json nor the packaged template, whatever they hold, can turn it on."""
+    from chalicelib.webhooks import urls
+
+    packaged = package.packaged_environment(resources.load_template())
+    env = chalice_config()["stages"][stage]["environment_variables"]
+    assert not [name for name in [*env, *packaged] if "LOCAL" in name.upper()]
+    # Even an environment that tries: every variable either names, the old switch, a local stage.
+    for name in packaged:
+        monkeypatch.setenv(name, "1")
+    for name, value in env.items():
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.setenv("ORDERGATE_WEBHOOK_ALLOW_LOCAL", "1")
+    monkeypatch.setenv(config.STAGE, "local")
+    settings = config.Settings.from_env()
+    assert settings.webhook_local_refused_ports is None
+    with pytest.raises(urls.UrlRefused):
+        urls.check("http://127.0.0.1:9000/hooks", local_refused_ports=settings.webhook_local_refused_ports)
+
+
+@pytest.mark.parametrize("stage", STAGES)
 def test_policy_file_is_the_one_rendered_from_the_stage_environment(stage):
     # `make deploy` writes both from the stack outputs; a hand edit of one of them fails here.
     env = deploy.stage_environment(stage, CHALICE)
@@ -63,7 +85,13 @@ def test_policy_file_grants_each_resource_kind_the_code_uses_and_only_those(stag
 
     services = {action.split(":")[0] for s in policy["Statement"] for action in s["Action"]}
     assert services == {"dynamodb", "ses", "sqs", "ssm", "logs", "s3"}
-    assert all(s["Effect"] == "Allow" for s in policy["Statement"])
+    # One Deny: the tenants' sender domains are granted as every SES identity but the platform's own.
+    denied = [s for s in policy["Statement"] if s["Effect"] != "Allow"]
+    env = json.loads((CHALICE / "config.json").read_text())["stages"][stage]["environment_variables"]
+    identity = f"identity/{env[config.SES_IDENTITY]}"
+    assert [(s["Effect"], s["Action"], [r.rsplit(":", 1)[1] for r in s["Resource"]]) for s in denied] == [
+        ("Deny", ["ses:CreateEmailIdentity", "ses:DeleteEmailIdentity"], [identity])
+    ]
 
 
 def test_wildcard_check_catches_what_it_is_for():

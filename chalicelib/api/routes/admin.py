@@ -71,9 +71,9 @@ def get_settings(ctx: Ctx) -> Response:
     permissions=(P.TENANT_ADMIN,),
 )
 def patch_settings(ctx: Ctx) -> Response:
-    nullable = frozenset({"order_desk_email", "approval_reminder_hours", "approval_escalation_hours"})
+    nullable = frozenset({"sender_email", "order_desk_email", "approval_reminder_hours", "approval_escalation_hours"})
     changes = patch_changes(ctx.body(SettingsPatch), nullable)
-    s = admin.update_settings(ctx.principal, changes, ctx.if_match())
+    s = admin.update_settings(ctx.principal, changes, ctx.if_match(), get_services().sender_domains)
     return json_response(presenters.settings_out(s), etag=s.version)
 
 

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from chalicelib.api.csv_limits import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, patch_changes
-from chalicelib.api.openapi import QueryParam
+from chalicelib.api.openapi import CSV_TYPES, QueryParam
 from chalicelib.api.schemas.catalog import (
     Barcode,
     CustomerPricesIn,
@@ -179,6 +179,13 @@ def create_product(ctx: Ctx) -> Response:
     summary="Export every product as CSV",
     tags=("catalog",),
     response_content_type="text/csv",
+    query=(
+        QueryParam(
+            "delimiter",
+            Literal[",", ";"],
+            "`;` for a spreadsheet in a language with decimal commas (they are written with commas then).",
+        ),
+    ),
     permissions=(P.CATALOG_MANAGE,),
 )
 def export_products(ctx: Ctx) -> Response:
@@ -187,7 +194,8 @@ def export_products(ctx: Ctx) -> Response:
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": 'attachment; filename="products.csv"',
     }
-    return Response(body=csv_products.render(items, group_names), headers=headers)
+    body = csv_products.render(items, group_names, ctx.query("delimiter") or ",")
+    return Response(body=body, headers=headers)
 
 
 @endpoint(
@@ -196,7 +204,8 @@ def export_products(ctx: Ctx) -> Response:
     "POST",
     summary=f"Import products from CSV (at most {MAX_IMPORT_ROWS} rows, 5 MiB; ?dry_run=true)",
     response_model=ImportResultOut,
-    content_type="text/csv",
+    content_type=CSV_TYPES[0],
+    extra_content_types=CSV_TYPES[1:],
     tags=("catalog",),
     max_body_bytes=MAX_IMPORT_BYTES,
     query=(QueryParam("dry_run", Literal["true", "false"], "true: validate and report, write nothing."),),

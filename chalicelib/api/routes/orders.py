@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, patch_changes
-from chalicelib.api.openapi import QueryParam
+from chalicelib.api.openapi import CSV_TYPES, QueryParam
 from chalicelib.api.schemas.common import Day, Id
 from chalicelib.api.schemas.orders import (
     ApproveRequest,
@@ -210,7 +210,8 @@ def delete_line(ctx: Ctx, order_id: str, line_id: str) -> Response:
     caller="action",
     summary="Add lines from CSV (code,quantity)",
     response_model=LineImportOut,
-    content_type="text/csv",
+    content_type=CSV_TYPES[0],
+    extra_content_types=CSV_TYPES[1:],
     tags=TAGS,
     permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
 )

@@ -8,6 +8,7 @@ from chalicelib.api.schemas.common import (
     Code,
     Email,
     Id,
+    Line,
     Locale,
     Money,
     Name,
@@ -35,7 +36,7 @@ class SettingsOut(ResponseModel):
     currency: str
     default_locale: str
     portal_url: str
-    sender_email: str
+    sender_email: str | None
     order_desk_email: str | None
     order_number_prefix: str
     delivery_methods: list[CodeNameModel]
@@ -187,7 +188,7 @@ class AddressIn(RequestModel):
     line1: ShortText | None = None
     line2: ShortText | None = None
     city: ShortText | None = None
-    postal_code: Annotated[Text, Field(max_length=20)] | None = None
+    postal_code: Annotated[Line, Field(max_length=20)] | None = None
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
 
 

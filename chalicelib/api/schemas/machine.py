@@ -2,19 +2,20 @@
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from chalicelib.api.schemas.catalog import StockQuantity
 from chalicelib.api.schemas.common import (
     Code,
     Id,
+    Line,
     Name,
     RequestModel,
     ResponseModel,
     ShortText,
     StrictFlag,
-    _no_control_chars,
 )
+from chalicelib.event_payloads import AnyEvent
 
 PermissionName = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -43,24 +44,8 @@ class ApiKeyList(ResponseModel):
     next_cursor: str | None
 
 
-class EventActor(ResponseModel):
-    id: str
-    kind: str
-
-
-class EventOut(ResponseModel):
-    id: str
-    type: str
-    occurred_at: str
-    order_id: str
-    order_number: str
-    customer_id: str
-    actor: EventActor
-    data: dict[str, Any]
-
-
 class EventFeed(ResponseModel):
-    items: list[EventOut]
+    items: list[AnyEvent]  # each type's payload: chalicelib/event_payloads.py
     next_cursor: str  # always given: store it and ask again later
     has_more: bool  # more events can be read at once (otherwise: ask again later)
 
@@ -100,7 +85,7 @@ class StockSyncResult(ResponseModel):
 
 
 # --- webhooks -------------------------------------------------------------------------------------
-WebhookUrl = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_no_control_chars)]
+WebhookUrl = Annotated[Line, Field(min_length=1, max_length=2000)]
 EventTypes = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=30)]
 
 

@@ -17,6 +17,7 @@ from chalicelib.api.schemas.common import (
     Code,
     Day,
     Id,
+    Line,
     Money,
     PositiveMoney,
     RequestModel,
@@ -24,7 +25,6 @@ from chalicelib.api.schemas.common import (
     ShortText,
     StrictFlag,
     Text,
-    _no_control_chars,
 )
 from chalicelib.domain.money import MAX_QUANTITY
 
@@ -58,8 +58,8 @@ QuantityOut = Annotated[
     PlainSerializer(lambda d: float(d) if d != d.to_integral_value() else int(d), return_type=float, when_used="json"),
 ]
 Reason = Annotated[Text, Field(min_length=1, max_length=2000)]  # reasons, notes, messages: multi-line text
-DocumentRef = Annotated[Text, Field(min_length=1, max_length=100)]
-Ref = Annotated[str, Field(min_length=1, max_length=64)]
+DocumentRef = Annotated[Line, Field(min_length=1, max_length=100)]
+Ref = Annotated[Line, Field(min_length=1, max_length=64)]
 LongText = Annotated[Text, Field(max_length=2000)]
 
 
@@ -94,7 +94,7 @@ class OrderCreate(RequestModel):
     lines: Annotated[list[LineIn], Field(max_length=1000)] = []
 
 
-SupplierReference = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_no_control_chars)]
+SupplierReference = Annotated[Line, Field(min_length=1, max_length=100)]
 
 
 class OrderPatch(RequestModel):
@@ -177,7 +177,7 @@ class ShipmentRequest(RequestModel):
     date: Day
     document_number: DocumentRef
     carrier: ShortText | None = None
-    tracking_number: Annotated[Text, Field(max_length=100)] | None = None
+    tracking_number: Annotated[Line, Field(max_length=100)] | None = None
     lines: Annotated[list[ShipmentLine], Field(max_length=1000)] = []
 
 
@@ -456,6 +456,7 @@ class MessageOut(ResponseModel):
     id: str
     author_id: str
     author_kind: str
+    author_name: str | None  # the author's display name as it was when they posted
     body: str
     created_at: str
 
