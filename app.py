@@ -11,7 +11,6 @@ from chalice.app import Chalice, CloudWatchEvent, DynamoDBEvent, Rate, Request, 
 
 from chalicelib import config
 from chalicelib.api.errors import CODE_BY_STATUS, envelope, method_not_allowed_message
-from chalicelib.api.http import set_authenticator
 from chalicelib.api.routes import (
     actions,
     admin,
@@ -27,7 +26,6 @@ from chalicelib.api.routes import (
     statements,
     system,
 )
-from chalicelib.auth.principal import Principal
 from chalicelib.logs import logger
 
 app = Chalice(app_name="ordergate")
@@ -51,20 +49,6 @@ for blueprint in (
     app.register_blueprint(blueprint)
 
 
-def _authenticate(request: Request) -> Principal:
-    from chalicelib.bootstrap import get_services
-
-    token = (request.headers.get("authorization") or "").partition(" ")[2].strip()
-    if token.startswith("ogk_"):  # an API key (services/api_keys.py); anything else is an access token
-        from chalicelib.services.api_keys import authenticate
-
-        return authenticate(token)
-    return get_services().signer.verify(token)
-
-
-set_authenticator(_authenticate)
-
-
 @app.middleware("http")
 def error_envelope(event: Request, get_response: Any) -> Response:
     """Chalice answers some errors itself (415, 405, ...) as {"Code", "Message"}: give them our envelope."""
@@ -85,9 +69,9 @@ def error_envelope(event: Request, get_response: Any) -> Response:
 
 @app.on_dynamodb_record(stream_arn=config.stream_arn(), batch_size=100)
 def on_table_change(event: DynamoDBEvent) -> dict[str, Any]:
-    from chalicelib.notifications.stream import handle_batch
+    from chalicelib.bootstrap import get_services
 
-    return handle_batch(event.to_dict())
+    return get_services().handle_stream(event.to_dict())
 
 
 def documents_arrived(event: dict[str, Any]) -> None:
@@ -120,16 +104,18 @@ else:
 # --- webhooks (issue 15): the delivery function and the scheduled one ------------------------------------
 @app.on_sqs_message(queue=config.webhook_queue_name(), batch_size=10)
 def deliver_webhooks(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.bootstrap import get_services
     from chalicelib.webhooks.handlers import handle_sqs_batch
 
-    return handle_sqs_batch(event.to_dict())
+    return handle_sqs_batch(event.to_dict(), get_services().webhook_pipeline)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def queue_due_webhooks(event: CloudWatchEvent) -> None:
+    from chalicelib.bootstrap import get_services
     from chalicelib.webhooks.handlers import queue_due
 
-    queue_due()
+    queue_due(get_services().webhook_pipeline)
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))

@@ -437,10 +437,12 @@ def run_stream(records: int, batch_size: int = 100) -> dict[str, Any]:
         per_record: list[float] = []
         original = stream.handle_record
 
-        def timed_record(record: Any) -> None:  # Powertools needs the parameter named `record`
+        def timed_record(  # Powertools needs the parameter named `record`
+            record: Any, notifications: Any, directory: Any, fan_out: Any
+        ) -> None:
             start = time.perf_counter()
             try:
-                original(record)
+                original(record, notifications, directory, fan_out)
             finally:
                 per_record.append((time.perf_counter() - start) * 1000)
 

@@ -155,15 +155,15 @@ def new_api_key(w: World) -> str:
 
 def new_webhook(w: World) -> str:
     """An endpoint (an address literal: no DNS in the bench), on a pipeline whose queue goes nowhere."""
+    from chalicelib.bootstrap import get_services
     from chalicelib.webhooks.delivery import Pipeline
     from chalicelib.webhooks.post import Outcome
-    from chalicelib.webhooks.runtime import set_pipeline
 
     class Nowhere:
         def send(self, messages: list[dict[str, Any]], delay_seconds: int = 0) -> None:
             pass
 
-    set_pipeline(Pipeline(Nowhere(), lambda target, headers, body: Outcome(200, None)))
+    get_services().webhook_pipeline = Pipeline(Nowhere(), lambda target, headers, body: Outcome(200, None))
     clear_webhooks(w)
     body = {"url": "https://93.184.216.34/in", "event_types": ["*"]}
     return str(w.ok("admin", "POST", "/webhook-endpoints", body)["id"])
@@ -441,7 +441,7 @@ SCENARIOS: list[Scenario] = [
         expect=201,
         variant="with Idempotency-Key",
         why="The key's record, response included, is written by the create's own transaction "
-        "(api/idempotency.py `answer`). Cold: as a create.",
+        "(`claims_in_write`, api/idempotency.py). Cold: as a create.",
     ),
     Scenario("GET /orders/{order_id}", "buyer", on_order("draft", "GET", "")),
     Scenario(

@@ -41,7 +41,6 @@ def measure_costs(events: int = 10_000) -> dict[str, Any]:
     from chalicelib.storage.webhooks import Endpoint, create_endpoint
     from chalicelib.webhooks.delivery import Pipeline
     from chalicelib.webhooks.post import Outcome
-    from chalicelib.webhooks.runtime import set_pipeline
 
     out: dict[str, Any] = {}
     with aws() as counter, client() as c:
@@ -62,26 +61,22 @@ def measure_costs(events: int = 10_000) -> dict[str, Any]:
             )
         queue = _Queue()
         pipeline = Pipeline(queue, lambda target, headers, body: Outcome(200, None), resolve=lambda h, p: [h])
-        set_pipeline(pipeline)
-        try:
-            event = {
-                "id": "01JEVENT000000000000000000",
-                "type": "order.submitted",
-                "occurred_at": "2026-12-01T00:00:00Z",
-                "order_id": "o",
-                "order_number": "1",
-                "customer_id": "c",
-                "actor": {"id": "u", "kind": "customer"},
-                "data": {"status": "submitted"},
-            }
-            with counter.measure() as tally:
-                pipeline.fan_out(tenant, event)
-            out["fan_out_10_endpoints"] = {"dynamodb_calls": tally.round_trips, "target": TARGET_FAN_OUT}
-            with counter.measure() as tally:
-                pipeline.attempt(queue.sent[0])
-            out["attempt"] = {"dynamodb_calls": tally.round_trips, "target": TARGET_ATTEMPT}
-        finally:
-            set_pipeline(None)
+        event = {
+            "id": "01JEVENT000000000000000000",
+            "type": "order.submitted",
+            "occurred_at": "2026-12-01T00:00:00Z",
+            "order_id": "o",
+            "order_number": "1",
+            "customer_id": "c",
+            "actor": {"id": "u", "kind": "customer"},
+            "data": {"status": "submitted"},
+        }
+        with counter.measure() as tally:
+            pipeline.fan_out(tenant, event)
+        out["fan_out_10_endpoints"] = {"dynamodb_calls": tally.round_trips, "target": TARGET_FAN_OUT}
+        with counter.measure() as tally:
+            pipeline.attempt(queue.sent[0])
+        out["attempt"] = {"dynamodb_calls": tally.round_trips, "target": TARGET_ATTEMPT}
         # 10,000 events of yesterday (settled), written directly; the feed reads from just before them.
         day = datetime.now(UTC) - timedelta(days=1)
         base = int(day.replace(hour=1).timestamp() * 1000)

@@ -17,6 +17,7 @@ from chalicelib.config import Settings, get_settings
 # and its crypto backend alone cost ~100 ms of a cold start).
 if TYPE_CHECKING:
     from chalicelib.auth.passwords import Passwords
+    from chalicelib.auth.principal import Principal
     from chalicelib.auth.tokens import TokenSigner
     from chalicelib.notifications.sender import EmailSender
     from chalicelib.notifications.service import NotificationService
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
     from chalicelib.services.orders import OrderService
     from chalicelib.services.password_links import PasswordLinks
     from chalicelib.services.sender_domains import SenderDomains
+    from chalicelib.services.webhook_endpoints import WebhookEndpoints
+    from chalicelib.storage.items import OrderEventItem
+    from chalicelib.storage.webhooks import Endpoint
+    from chalicelib.webhooks.delivery import Pipeline
 
 
 class Services:
@@ -47,6 +52,14 @@ class Services:
         from chalicelib.auth.tokens import TokenSigner
 
         return TokenSigner(_signing_key(self.settings), self.settings.access_token_ttl)
+
+    def authenticate(self, token: str) -> Principal:
+        """The caller of a request, from its bearer token (api/http.py)."""
+        if token.startswith("ogk_"):  # an API key (services/api_keys.py); anything else is an access token
+            from chalicelib.services.api_keys import authenticate
+
+            return authenticate(token)
+        return self.signer.verify(token)
 
     @cached_property
     def auth(self) -> AuthService:
@@ -108,7 +121,7 @@ class Services:
         from chalicelib.services.approval_reminders import ApprovalReminders
         from chalicelib.storage.orders import DynamoOrderStore
 
-        return ApprovalReminders(DynamoOrderStore(), lambda: self.notifications)
+        return ApprovalReminders(DynamoOrderStore())
 
     @cached_property
     def sesv2(self) -> Any:
@@ -122,19 +135,68 @@ class Services:
 
     @cached_property
     def sender_domains(self) -> SenderDomains:
-        from chalicelib.notifications.identities import SesSenderIdentities
         from chalicelib.services.sender_domains import SenderDomains
+        from chalicelib.services.sender_identities import SesSenderIdentities
 
         return SenderDomains(SesSenderIdentities(self.sesv2))
 
     @property
     def notifications(self) -> NotificationService:
         # Not cached: built around whichever sender is installed now (tests swap in a fake).
+        from chalicelib.notifications.events import Links
         from chalicelib.notifications.service import NotificationService
+        from chalicelib.services.action_links import LinkIssuer
 
-        return NotificationService(self.email_sender)
+        return NotificationService(
+            self.email_sender,
+            Links(LinkIssuer(), self.settings.public_api_url, self.password_links),
+            platform_sender=self.settings.platform_sender,
+        )
+
+    def handle_stream(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A batch of the table's stream (app.py `on_table_change`, the local stack's worker): its e-mails
+        and its events' webhooks."""
+        from chalicelib.notifications.stream import handle_batch
+
+        return handle_batch(event, self.notifications, self._fan_out)
+
+    def _fan_out(self, item: OrderEventItem) -> None:
+        from chalicelib.webhooks.handlers import fan_out
+
+        fan_out(item, self.webhook_pipeline)
+
+    @cached_property
+    def webhook_pipeline(self) -> Pipeline | None:
+        """The webhooks' delivery pipeline; None on a deployment without the queue
+        (ORDERGATE_WEBHOOK_QUEUE_URL), which still sends its e-mails. Tests install one of their own."""
+        if not self.settings.webhook_queue_url:
+            return None
+        from chalicelib.webhooks.delivery import Pipeline
+        from chalicelib.webhooks.post import post
+        from chalicelib.webhooks.runtime import SqsQueue
+
+        sqs = aws_client("sqs", self.settings, endpoint=self.settings.sqs_endpoint)
+        return Pipeline(
+            SqsQueue(sqs, self.settings.webhook_queue_url),
+            post,
+            local_refused_ports=self.settings.webhook_local_refused_ports,
+            on_disabled=self.email_admins,
+        )
+
+    def email_admins(self, tenant: str, endpoint: Endpoint) -> None:
+        """An endpoint was disabled: its tenant's administrators are told (through the sender installed now)."""
+        from chalicelib.notifications.webhook_disabled import email_admins
+
+        email_admins(self.notifications, tenant, endpoint)
+
+    @cached_property
+    def webhook_endpoints(self) -> WebhookEndpoints:
+        from chalicelib.services.webhook_endpoints import WebhookEndpoints
+
+        return WebhookEndpoints(lambda: self.webhook_pipeline, self.settings.webhook_local_refused_ports)
 
 
+AWS_ATTEMPTS = 5  # SES answers TooManyRequests when the account's sending rate is exceeded
 _lock = threading.Lock()
 _services: Services | None = None
 
@@ -146,8 +208,13 @@ def configure_storage(settings: Settings) -> None:
 
 
 def aws_client(service: str, settings: Settings, endpoint: str | None = None, config: Any = None) -> Any:
+    """A boto3 client that retries what AWS refuses for throttling or a passing fault itself: botocore's
+    standard retry mode (up to 5 attempts, exponential backoff with jitter), as PynamoDB's client does."""
     import boto3  # imported on first use: cold starts of routes that need no client skip it
+    from botocore.config import Config
 
+    retrying = Config(retries={"mode": "standard", "total_max_attempts": AWS_ATTEMPTS})
+    config = retrying.merge(config) if config is not None else retrying
     return boto3.client(service, region_name=settings.region, endpoint_url=endpoint, config=config)
 
 

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eml", type=Path, help="with --moto: also write each e-mail as a .eml file here")
     args = parser.parse_args(argv)
 
-    from chalicelib.notifications.stream import handle_batch
+    from chalicelib.bootstrap import get_services
 
     with _in_moto() if args.moto else nullcontext() as outbox:
         if args.seed:
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in args.events:
             event = json.loads(path.read_text(encoding="utf-8"))
             try:
-                result: Any = handle_batch(event)
+                result: Any = get_services().handle_stream(event)
             except Exception as exc:  # Powertools raises when every record of the batch failed
                 result = {"error": repr(exc)}
                 failed += len(event.get("Records", []))

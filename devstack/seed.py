@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.auth.passwords import Passwords
 from chalicelib.domain.clock import now_iso
 from chalicelib.domain.errors import DuplicateError
-from chalicelib.notifications.identities import SenderIdentities
+from chalicelib.services.sender_identities import SenderIdentities
 from chalicelib.services.tenants import create_tenant
 from chalicelib.storage import sender_domains
 from devstack.ses_identities import publish_dkim_records

@@ -157,7 +157,6 @@ def _start(local: settings.LocalSettings, cleanup: ExitStack) -> Running:
     )
 
     from chalicelib import bootstrap  # after the environment is set: settings are read once
-    from chalicelib.notifications.stream import handle_batch
     from chalicelib.storage import table
 
     bootstrap.reset()
@@ -204,7 +203,7 @@ def _start(local: settings.LocalSettings, cleanup: ExitStack) -> Running:
         dynamodb.client("dynamodb"),
         dynamodb.client("dynamodbstreams"),
         services.settings.table_name,
-        handle_batch,
+        services.handle_stream,
         start="TRIM_HORIZON",  # a fresh emulator: everything in the stream is this run's, seed included
     )
     _start_loop(cleanup, PollingThread("stream-worker", worker.run_step, interval=0.2))
@@ -215,7 +214,7 @@ def _start(local: settings.LocalSettings, cleanup: ExitStack) -> Running:
     reminders = PollingThread("approval-reminders", services_reminders_run, interval=local.schedule_seconds)
     _start_loop(cleanup, reminders)
 
-    from chalicelib.notifications.identities import SesSenderIdentities
+    from chalicelib.services.sender_identities import SesSenderIdentities
 
     # No portal: the API is not one (its e-mails link to none).
     seeded = seed_demo(services.passwords, SesSenderIdentities(services.sesv2), region)

@@ -58,7 +58,9 @@ class WebhookWorker:
             }
             for m in received
         ]
-        result = handle_sqs_batch({"Records": records})
+        from chalicelib.bootstrap import get_services
+
+        result = handle_sqs_batch({"Records": records}, get_services().webhook_pipeline)
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         done = [m for m in received if m["MessageId"] not in failed]
         if done:
@@ -74,6 +76,7 @@ class WebhookWorker:
 
 
 def run_schedule() -> int:
+    from chalicelib.bootstrap import get_services
     from chalicelib.webhooks.handlers import queue_due
 
-    return queue_due()
+    return queue_due(get_services().webhook_pipeline)

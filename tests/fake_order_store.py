@@ -15,6 +15,7 @@ from chalicelib.domain.authority import Person
 from chalicelib.domain.budget import BudgetMove
 from chalicelib.domain.errors import (
     BudgetExceededError,
+    ConflictError,
     LinkUsedError,
     NotFoundError,
     NumberTakenError,
@@ -24,7 +25,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.model import Customer, Site, TenantSettings, User
 from chalicelib.domain.order_summary import OrderSummary, summary_of
 from chalicelib.domain.orders import Message, Order, OrderEvent, OrderStatus
-from chalicelib.services.order_store import LinkUse, OrderQuery, Reads, Relied
+from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, OrderQuery, Reads, Relied
 from chalicelib.services.order_visibility import view
 from chalicelib.storage import keys
 from chalicelib.storage.order_codec import Loaded
@@ -53,6 +54,8 @@ class InMemoryOrderStore:
     posted: dict[tuple[str, str], list[Message]] = field(default_factory=dict)
     # approvers' e-mail links: (tenant, token hash) → (valid until, the use that spent it)
     links: dict[tuple[str, str], tuple[str, LinkUse | None]] = field(default_factory=dict)
+    # Idempotency-Keys claimed in order writes: (tenant, key hash) → (fingerprint, the order written)
+    claims: dict[tuple[str, str], tuple[str, Order]] = field(default_factory=dict)
 
     # --- setting up a world ---------------------------------------------------------------------
     def add_settings(self, s: TenantSettings) -> None:
@@ -94,8 +97,11 @@ class InMemoryOrderStore:
         number: int | None = None,
         link: LinkUse | None = None,
         ledger: LedgerMove | None = None,
+        claim: Claim | None = None,
     ) -> Order:
         # Every condition first, as one transaction would: nothing is written unless all hold.
+        if claim is not None and (tenant, claim.key_hash) in self.claims:
+            raise ClaimedError()  # wins over everything, as in the DynamoDB store
         if link is not None:
             valid_until, used = self.links.get((tenant, link.token_hash), ("", None))
             if used is not None or not link.at < valid_until:
@@ -136,7 +142,21 @@ class InMemoryOrderStore:
         if link is not None:
             self.links[(tenant, link.token_hash)] = (self.links[(tenant, link.token_hash)][0], link)
         self.orders[(tenant, order.id)] = Stored(copy.deepcopy(order), sales_rep_id)
+        if claim is not None:
+            self.claims[(tenant, claim.key_hash)] = (claim.fingerprint, copy.deepcopy(order))
+            claim.written = True
         return order
+
+    def replayed(self, claim: Claim, *, expired_too: bool = False) -> Order | None:
+        found = self.claims.get((claim.tenant, claim.key_hash))
+        if found is None:
+            return None
+        if found[0] != claim.fingerprint:
+            raise ConflictError(
+                "This Idempotency-Key was used with a different request.", code="idempotency_key_reused"
+            )
+        claim.replayed = True
+        return copy.deepcopy(found[1])
 
     def read(self, tenant: str, reads: Reads) -> Refs:
         refs = Refs()
@@ -152,9 +172,6 @@ class InMemoryOrderStore:
             if t == tenant and keys.ledger_summary(t, cid) in reads.extra
         }
         return refs
-
-    def counter_value(self, tenant: str) -> int:
-        return self.counters.get(tenant, 0)
 
     def customer(self, tenant: str, customer_id: str) -> Customer | None:
         return self.customers.get((tenant, customer_id))

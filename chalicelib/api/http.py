@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, Field, ValidationError
@@ -32,6 +32,9 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.permissions import Permission
 from chalicelib.logs import logger
 from chalicelib.storage.paging import DEFAULT_LIMIT, MAX_CURSOR_LENGTH, MAX_LIMIT
+
+if TYPE_CHECKING:  # the order store's port is imported with the first order write, not with app.py
+    from chalicelib.services.order_store import Claim
 
 M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 1024 * 1024
@@ -108,6 +111,15 @@ class Ctx:
     # Set when the body could not be read or failed validation: the pipeline then makes sure the
     # caller may see what the path names before it describes the body's problems (see `_probe`).
     body_refused: bool = False
+    claim_or_none: Claim | None = None  # the request's Idempotency-Key, when its write claims it
+
+    @property
+    def claim(self) -> Claim | None:
+        """The Idempotency-Key the view hands to its order write (None: the request has none)."""
+        if not self.spec.claims_in_write:
+            # Claimed before the view runs instead: a second claim in the write would refuse the request.
+            raise RuntimeError(f"{self.spec.method} {self.spec.path} does not declare claims_in_write")
+        return self.claim_or_none
 
     @property
     def principal(self) -> Principal:
@@ -202,23 +214,23 @@ def no_content() -> Response:
     return Response(body="", status_code=204)
 
 
-Authenticator = Callable[[Request], Principal]
 # A route's way to let a caller act for someone the body names (`endpoint(on_behalf=...)`).
 ActingFor = Callable[[Principal, str], Principal]
-_authenticator: list[Authenticator] = []
-
-
-def set_authenticator(fn: Authenticator) -> None:
-    """Bootstrap installs the token verifier; tests may install another."""
-    _authenticator[:] = [fn]
 
 
 def _authenticate(request: Request) -> Principal:
+    from chalicelib.bootstrap import get_services
+
     header = request.headers.get("authorization") or ""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthenticatedError("An access token is required (Authorization: Bearer <token>).")
-    return _authenticator[0](request)
+    return get_services().authenticate(token.strip())
+
+
+def _view_claiming(fn: Callable[..., Response], ctx: Ctx, path_params: dict[str, str], claim: Claim | None) -> Response:
+    ctx.claim_or_none = claim
+    return fn(ctx, **path_params)
 
 
 def endpoint(
@@ -244,6 +256,7 @@ def endpoint(
     extra_content_types: tuple[str, ...] = (),
     html_errors: bool = False,
     on_behalf: ActingFor | None = None,
+    claims_in_write: bool = False,
     caller: Literal["current", "action", "token"] = "current",
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a view on `bp` with OrderGate's request pipeline and describe it in OpenAPI.
@@ -269,7 +282,10 @@ def endpoint(
     data"): "current", the caller as stored now, read here before the route's permissions are checked
     (services/callers.py, one BatchGet); "action", read by the service in the action's own reads (the
     order write path: its one BatchGet); "token", the token alone (logging out ends a session whatever
-    became of its user).
+    became of its user);
+    `claims_in_write` that the view hands the request's Idempotency-Key (`Ctx.claim`) to the one order
+    write it makes, which stores the order it leaves with the key: the view presents it, and a replay is
+    answered the same order (api/idempotency.py). Other POSTs claim the key before the view runs.
     """
     spec = RouteSpec(
         path=path,
@@ -289,6 +305,7 @@ def endpoint(
         errors=errors,
         permissions=tuple(p.value for p in permissions),
         html_errors=html_errors,
+        claims_in_write=claims_in_write,
         extra_content_types=extra_content_types,
     )
 
@@ -322,7 +339,9 @@ def endpoint(
                     return fn(ctx, **path_params)
                 from chalicelib.api import idempotency  # storage: imported with the first POST
 
-                return idempotency.run(principal, request, path, lambda: fn(ctx, **path_params))
+                return idempotency.run(
+                    principal, request, spec.claims_in_write, functools.partial(_view_claiming, fn, ctx, path_params)
+                )
             except OrderGateError as exc:
                 if ctx is not None and ctx.body_refused and principal is not None and path_params:
                     try:

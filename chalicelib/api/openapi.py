@@ -68,6 +68,7 @@ class RouteSpec:
     response_one_of: tuple[type[BaseModel], ...] = ()
     permissions: tuple[str, ...] = ()  # the caller needs one of them; checked before the body is read
     html_errors: bool = False  # a page for people (/actions): its errors are pages too, JSON on request
+    claims_in_write: bool = False  # its order write claims the Idempotency-Key (api/idempotency.py)
     extra_content_types: tuple[str, ...] = ()  # request bodies the view reads besides content_type
     query_names: frozenset[str] = field(init=False)
 

@@ -41,3 +41,11 @@ class EventType(StrEnum):
     COMPLETED = "order.completed"
     MESSAGE_POSTED = "order.message_posted"
     DOCUMENT_ADDED = "order.document_added"
+
+
+class NoticeType(StrEnum):
+    """Recorded on an order for its e-mails only, like its events and in the same transaction; API.md's
+    event feed and webhooks carry none of them (storage keeps them in a partition of their own)."""
+
+    APPROVAL_REMINDED = "order.approval_reminded"
+    APPROVAL_ESCALATED = "order.approval_escalated"

@@ -33,6 +33,7 @@ from chalicelib.domain.errors import ConflictError, InvalidTransitionError, Vali
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.money import MAX_AMOUNT, MAX_QUANTITY, ZERO, line_net, line_tax, money
 from chalicelib.domain.order_states import EventType as EventType  # re-exported: the lifecycle names them
+from chalicelib.domain.order_states import NoticeType as NoticeType
 from chalicelib.domain.order_states import OrderStatus as OrderStatus
 
 MAX_LINES = 1000
@@ -209,7 +210,7 @@ class OrderEvent:
     sub-statuses, totals, the version it reaches: `Order.event_data`)."""
 
     id: str
-    type: EventType
+    type: EventType | NoticeType
     by: str
     occurred_at: str
     data: dict[str, Any]
@@ -342,7 +343,7 @@ class Order:
         self.status = to
         self.updated_at = entry.at
 
-    def _event(self, type_: EventType, by: str, **details: Any) -> None:
+    def _event(self, type_: EventType | NoticeType, by: str, **details: Any) -> None:
         """An event of the action under way: its details only. What the order is (status, totals...) is
         added when it is written (`event_data`): the order as the whole action left it, not as it stood
         when the event was recorded (a create records `order.created` before adding its lines)."""
@@ -504,7 +505,7 @@ class Order:
 
     def remind(self, now: datetime, reminder_hours: int | None, escalation_hours: int | None) -> str:
         """The scheduled function found it due: "escalate" once past the escalation time, else "remind";
-        a history entry either way, and the next due time (None: nothing more to do)."""
+        a history entry and a notice either way, and the next due time (None: nothing more to do)."""
         if self.status != S.PENDING_APPROVAL:
             raise InvalidTransitionError("Only an order waiting for approval is reminded.")
         since = _waiting_since(self)
@@ -517,6 +518,15 @@ class Order:
         self._record(kind, "system", self.status)
         self.approval_escalated = self.approval_escalated or escalate
         self.approval_due_at = _next_due(since, now, self.approval_escalated, reminder_hours, escalation_hours)
+        # Its e-mails (the approvers again, with links bound to the version this write gives the order;
+        # on escalation the supplier too) are composed from this notice alone, like the first request's.
+        self._event(
+            NoticeType.APPROVAL_ESCALATED if escalate else NoticeType.APPROVAL_REMINDED,
+            "system",
+            reasons=self.approval_reasons,
+            lines=[_line_json(line) for line in self.lines[:EMAILED_LINES]],
+            line_count=len(self.lines),
+        )
         return kind
 
     def reject(self, by: str, reason: str, on_behalf_of: str | None = None) -> None:

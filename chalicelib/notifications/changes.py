@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.domain.orders import EventType
+from chalicelib.domain.orders import EventType, NoticeType
 from chalicelib.storage import keys
 from chalicelib.storage.items import BaseItem, OrderEventItem, PasswordResetItem, UserItem
 
@@ -43,7 +43,7 @@ class EventName(StrEnum):
     # links), and to the buyers (it waits for an approver). Templates, never events of their own.
     PROPOSAL_APPROVAL = "proposal_approval"
     PROPOSAL_WAITING = "proposal_waiting"
-    # From the scheduled function (services/approval_reminders.py), not from a recorded event:
+    # From the notices the scheduled function records (services/approval_reminders.py):
     APPROVAL_REMINDER = "approval_reminder"
     APPROVAL_ESCALATED = "approval_escalated"
     # Accounts (API.md "Authentication and the caller"): a user created without a password, a reset asked.
@@ -57,7 +57,7 @@ T = EventType
 # The recorded event types that call for e-mails, and the e-mail each one is. order.created tells
 # nobody; order.document_added only when the file belongs to a shipment or invoice the customer was
 # told about and they may see it (`_document_email`).
-EMAILED: dict[EventType, EventName] = {
+EMAILED: dict[EventType | NoticeType, EventName] = {
     T.APPROVAL_REQUESTED: E.APPROVAL_NEEDED,
     T.APPROVED: E.APPROVED,
     T.REJECTED: E.REJECTED,
@@ -74,7 +74,10 @@ EMAILED: dict[EventType, EventName] = {
     T.COMPLETED: E.COMPLETED,
     T.CANCELLED: E.CANCELLED,
     T.MESSAGE_POSTED: E.MESSAGE_POSTED,
+    NoticeType.APPROVAL_REMINDED: E.APPROVAL_REMINDER,
+    NoticeType.APPROVAL_ESCALATED: E.APPROVAL_ESCALATED,
 }
+RECORDED = {t.value: t for t in (*EventType, *NoticeType)}
 # Discriminators of the items detect() looks at; records of any other type are skipped undecoded.
 CONCERNED_TYPES = frozenset({"order_event", "user", "password_reset"})
 
@@ -159,9 +162,8 @@ def detect(old: BaseItem | None, new: BaseItem | None) -> list[Event]:
 
 def _recorded(item: OrderEventItem) -> list[Event]:
     data = dict(item.data or {})
-    try:
-        type_ = EventType(item.event_type)
-    except ValueError:
+    type_ = RECORDED.get(item.event_type)
+    if type_ is None:
         return []  # a type this release does not know: nothing to send
     name = _document_email(data) if type_ == T.DOCUMENT_ADDED else EMAILED.get(type_)
     if name is None:

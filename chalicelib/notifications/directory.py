@@ -2,16 +2,12 @@
 
 One record can call for several events (an approval is also a submission) and each asks for
 overlapping people; a batch of up to 100 records is usually about one tenant and a few customers.
-The cache keeps that to one read per thing per batch (`batch_scope`, opened by the stream handler):
-a batch lasts seconds, too short for a copy to go stale in a way that matters. Outside a batch each
-record gets a Directory of its own.
+The cache keeps that to one read per thing per batch (the stream handler makes one Directory per batch
+and hands it to each record): a batch lasts seconds, too short for a copy to go stale in a way that
+matters.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 
 from chalicelib.domain.model import Customer, Delegation, TenantSettings, User
 from chalicelib.domain.permissions import Permission
@@ -67,22 +63,3 @@ class Directory:
         if key not in self._holders:
             self._holders[key] = approvers.users_with(tenant, list(customer_ids), permission)
         return self._holders[key]
-
-
-_batch: ContextVar[Directory | None] = ContextVar("notification_directory", default=None)
-
-
-@contextmanager
-def batch_scope() -> Iterator[Directory]:
-    """One Directory for every record of a stream batch."""
-    directory = Directory()
-    token = _batch.set(directory)
-    try:
-        yield directory
-    finally:
-        _batch.reset(token)
-
-
-def current() -> Directory:
-    """The batch's Directory, or a fresh one outside a batch."""
-    return _batch.get() or Directory()

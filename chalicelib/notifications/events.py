@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.domain import authority
 from chalicelib.domain.authority import Act, OrderView, Person
@@ -47,6 +47,39 @@ class Recipient:
 
 
 Resolver = Callable[[Event, Directory], list[Recipient]]
+
+
+class LinkIssuer(Protocol):
+    """Issues an approver's one-time link (services/action_links.py `LinkIssuer`, handed in by bootstrap)."""
+
+    def issue(
+        self,
+        tenant: str,
+        order_id: str,
+        approver_id: str,
+        order_version: int,
+        *,
+        hours: int,
+        on_behalf_of: str | None,
+        locale: str | None,
+        kind: str,
+    ) -> str: ...
+
+
+class PasswordLinkIssuer(Protocol):
+    """Issues an invitation's or a reset's one-time link (services/password_links.py, handed in by bootstrap)."""
+
+    def issue(self, tenant: str, user_id: str, username: str, purpose: str, locale: str | None) -> str: ...
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where the approval e-mails' links come from, and the API's public address they point at (else the
+    tenant's portal, which serves the same paths)."""
+
+    issuer: LinkIssuer
+    public_api_url: str | None
+    passwords: PasswordLinkIssuer | None = None  # the invitation and reset e-mails' links
 
 
 # --- audiences ------------------------------------------------------------------------------------
@@ -187,15 +220,18 @@ def recipients(event: Event, d: Directory) -> list[Recipient]:
 
 
 # --- the e-mails ----------------------------------------------------------------------------------
-def emails_for(event: Event, d: Directory) -> list[OutgoingEmail]:
+def emails_for(event: Event, d: Directory, links: Links, platform_sender: str) -> list[OutgoingEmail]:
     settings = d.settings(event.tenant)
     if settings is None:
         logger.warning("no tenant settings: nothing sent", extra={"tenant": event.tenant, "event": event.key})
         return []
-    return [compose(event, r, settings, d) for r in recipients(event, d)]
+    sender = sender_address(settings, platform_sender)
+    return [compose(event, r, settings, d, links, sender) for r in recipients(event, d)]
 
 
-def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) -> OutgoingEmail:
+def compose(
+    event: Event, r: Recipient, settings: TenantSettings, d: Directory, links: Links, sender: str
+) -> OutgoingEmail:
     from chalicelib.rendering import render
     from chalicelib.rendering.words import pick, words
 
@@ -218,17 +254,17 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) 
     )
     template = event.name.value
     if event.name in (E.APPROVAL_NEEDED, E.APPROVAL_REMINDER, E.APPROVAL_ESCALATED):
-        mail = _approval_mail(event, r, w, settings, mail)
+        mail = _approval_mail(event, r, w, settings, mail, links)
     if event.name == E.PROPOSAL_SENT and view_of(event).acceptance_reasons:
         # Only an approver may accept it: they decide from their e-mail, the buyers are told it waits for them.
         template = (E.PROPOSAL_APPROVAL if r.approves else E.PROPOSAL_WAITING).value
         if r.approves:
-            mail = _approval_mail(event, r, w, settings, mail, kind="proposal")
+            mail = _approval_mail(event, r, w, settings, mail, links, kind="proposal")
     if event.name in (E.INVITATION, E.PASSWORD_RESET) and event.user is not None:
-        mail = dataclasses.replace(mail, password_link=_password_link(event, w))
+        mail = dataclasses.replace(mail, password_link=_password_link(event, w, links))
     rendered = render.email(template, w, mail)
     return OutgoingEmail(
-        sender=sender_address(settings),
+        sender=sender,
         sender_name=settings.name,
         to=r.email,
         subject=rendered.subject,
@@ -240,12 +276,10 @@ def compose(event: Event, r: Recipient, settings: TenantSettings, d: Directory) 
     )
 
 
-def sender_address(settings: TenantSettings) -> str:
-    """The tenant's own sender (always at a domain it proved, API.md), else the platform's: the tenant's
-    name goes beside either as the display name."""
-    from chalicelib.bootstrap import get_services
-
-    return settings.sender_email or get_services().settings.platform_sender
+def sender_address(settings: TenantSettings, platform_sender: str) -> str:
+    """The tenant's own sender (always at a domain it proved, API.md), else the platform's (config
+    `platform_sender`, handed down by bootstrap): the tenant's name goes beside either as the display name."""
+    return settings.sender_email or platform_sender
 
 
 def _order_values(event: Event, w: Words, settings: TenantSettings, d: Directory) -> dict[str, str | None]:
@@ -277,7 +311,13 @@ def _quantities(lines: list[dict[str, str]] | None, w: Words) -> list[str]:
 
 
 def _approval_mail(
-    event: Event, r: Recipient, w: Words, settings: TenantSettings, mail: Mail, kind: str = "approval"
+    event: Event,
+    r: Recipient,
+    w: Words,
+    settings: TenantSettings,
+    mail: Mail,
+    links: Links,
+    kind: str = "approval",
 ) -> Mail:
     """What the approval e-mail shows besides the order's facts: its lines (the first 25, then how many
     more), net and tax, why approval is needed, and the recipient's own one-time Approve and Reject links
@@ -288,10 +328,7 @@ def _approval_mail(
     more = int(data.get("line_count") or len(lines)) - len(lines)
     approve_link = reject_link = None
     if r.approves and r.user_id and data.get("version") is not None:
-        from chalicelib.bootstrap import get_services
-
-        services = get_services()
-        token = services.action_links.issue(
+        token = links.issuer.issue(
             o.tenant,
             o.id,
             r.user_id,
@@ -301,7 +338,7 @@ def _approval_mail(
             locale=w.code,
             kind=kind,
         )
-        base = services.settings.public_api_url or ""
+        base = links.public_api_url or ""
         approve_link = f"{base}/actions/{token}"
         reject_link = f"{base}/actions/{token}#reject"
     return dataclasses.replace(
@@ -323,15 +360,14 @@ def _approval_mail(
     )
 
 
-def _password_link(event: Event, w: Words) -> str:
+def _password_link(event: Event, w: Words, links: Links) -> str:
     """The invitation's or reset's one-time link, issued now (only its hash is stored), in the e-mail's language."""
-    from chalicelib.bootstrap import get_services
-
-    services = get_services()
+    if links.passwords is None:
+        raise ValueError("No password-link issuer was handed to the notifications.")
     u = _user(event)
     purpose = "invitation" if event.name == E.INVITATION else "reset"
-    token = services.password_links.issue(event.tenant, u.id, u.username, purpose, w.code)
-    return f"{services.settings.public_api_url or ''}/password-reset/{token}"
+    token = links.passwords.issue(event.tenant, u.id, u.username, purpose, w.code)
+    return f"{links.public_api_url or ''}/password-reset/{token}"
 
 
 def _user(event: Event) -> NewUser:

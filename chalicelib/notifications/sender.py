@@ -6,23 +6,15 @@ bodies, and the local outbox shows exactly what was sent.
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any, Protocol
 
-# SES answers these when the account's sending rate is exceeded: worth a few retries, spaced out.
-THROTTLING_CODES = frozenset(
-    {"TooManyRequestsException", "Throttling", "ThrottlingException", "LimitExceededException"}
-)
-
 
 class EmailRefusedError(Exception):
     """The mail service did not accept the message (unverified sender, bad address, suspended
-    account, or still throttled after the retries)."""
+    account, or still throttled after the client's retries)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
@@ -72,55 +64,31 @@ class EmailSender(Protocol):
 
 
 class SesEmailSender:
-    """SES v2 SendEmail with raw MIME. Throttling is retried `attempts` times in all with exponential
-    backoff (`base_delay` doubling, capped at `max_delay`, with jitter); anything else is refused
-    at once. `sleep` is injected so tests do not wait."""
+    """SES v2 SendEmail with raw MIME. Throttling (the account's sending rate exceeded) is retried by the
+    client itself (botocore's standard retry mode, bootstrap.py `aws_client`); what SES still refuses is an
+    EmailRefusedError."""
 
-    def __init__(
-        self,
-        client: Any,
-        *,
-        configuration_set: str | None = None,
-        attempts: int = 5,
-        base_delay: float = 0.2,
-        max_delay: float = 3.0,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
+    def __init__(self, client: Any, *, configuration_set: str | None = None) -> None:
         self._client = client  # a boto3 "sesv2" client, injected by bootstrap or tests
         # Its event destination reports deliveries, bounces, complaints and rejections (app.py on_ses_event).
         self._configuration_set = configuration_set
-        self._attempts = max(1, attempts)
-        self._base_delay = base_delay
-        self._max_delay = max_delay
-        self._sleep = sleep
 
     def send(self, email: OutgoingEmail) -> str:
         from botocore.exceptions import ClientError
 
-        raw = email.to_mime().as_bytes()
-        for attempt in range(self._attempts):
-            try:
-                extra: dict[str, Any] = {}
-                if self._configuration_set:
-                    extra["ConfigurationSetName"] = self._configuration_set
-                if email.tags:
-                    extra["EmailTags"] = [{"Name": k, "Value": v} for k, v in email.tags]
-                response = self._client.send_email(
-                    FromEmailAddress=email.from_header,
-                    Destination={"ToAddresses": [email.to]},
-                    Content={"Raw": {"Data": raw}},
-                    **extra,
-                )
-                return str(response["MessageId"])
-            except ClientError as exc:
-                error = exc.response.get("Error", {})
-                code = str(error.get("Code", "Unknown"))
-                if code not in THROTTLING_CODES or attempt + 1 >= self._attempts:
-                    raise EmailRefusedError(code, str(error.get("Message", ""))) from exc
-                self._sleep(self.backoff(attempt))
-        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
-
-    def backoff(self, attempt: int) -> float:
-        """Seconds to wait after the `attempt`-th (0-based) throttled try: half fixed, half jitter."""
-        delay = min(self._max_delay, self._base_delay * 2.0**attempt)
-        return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 - jitter, not crypto
+        extra: dict[str, Any] = {}
+        if self._configuration_set:
+            extra["ConfigurationSetName"] = self._configuration_set
+        if email.tags:
+            extra["EmailTags"] = [{"Name": k, "Value": v} for k, v in email.tags]
+        try:
+            response = self._client.send_email(
+                FromEmailAddress=email.from_header,
+                Destination={"ToAddresses": [email.to]},
+                Content={"Raw": {"Data": email.to_mime().as_bytes()}},
+                **extra,
+            )
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise EmailRefusedError(str(error.get("Code", "Unknown")), str(error.get("Message", ""))) from exc
+        return str(response["MessageId"])

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 
 from chalicelib.domain.clock import now_iso
 from chalicelib.logs import logger
-from chalicelib.notifications import directory as directories
 from chalicelib.notifications import events
 from chalicelib.notifications.changes import Event
+from chalicelib.notifications.directory import Directory
 from chalicelib.notifications.sender import EmailSender, OutgoingEmail
 from chalicelib.storage import mail_log, notified
 
@@ -32,17 +32,26 @@ class NotificationFailedError(Exception):
 
 
 class NotificationService:
-    def __init__(self, sender: EmailSender, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        sender: EmailSender,
+        links: events.Links,
+        *,
+        platform_sender: str,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._sender = sender
+        self._links = links
+        self.platform_sender = platform_sender  # From: of a tenant without a proved sender of its own
         self._clock = clock
 
-    def notify(self, happened: Iterable[Event]) -> int:
-        """Send what the events call for; returns how many e-mails went out now."""
-        directory = directories.current()  # shared by the records of one stream batch
+    def notify(self, happened: Iterable[Event], directory: Directory) -> int:
+        """Send what the events call for (people and settings read through the batch's `directory`);
+        returns how many e-mails went out now."""
         sent = 0
         failures: list[tuple[OutgoingEmail, Exception]] = []
         for event in happened:
-            for email in events.emails_for(event, directory):
+            for email in events.emails_for(event, directory, self._links, self.platform_sender):
                 try:
                     sent += self.send_once(event.tenant, email)
                 except Exception as exc:  # every e-mail gets its chance; the record fails below

@@ -8,9 +8,14 @@ record on, so records after it may come again: the service's claims make that ha
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from chalicelib.notifications.directory import Directory
 from chalicelib.storage.items import BaseItem, OrderEventItem
+
+if TYPE_CHECKING:
+    from chalicelib.notifications.service import NotificationService
 
 
 def decode_image(image: dict[str, Any] | None) -> BaseItem | None:
@@ -20,7 +25,12 @@ def decode_image(image: dict[str, Any] | None) -> BaseItem | None:
     return BaseItem.from_raw_data(image)
 
 
-def handle_record(record: Any) -> None:
+def handle_record(
+    record: Any,
+    notifications: NotificationService,
+    directory: Directory,
+    fan_out: Callable[[OrderEventItem], None],
+) -> None:
     """One stream record. The parameter must be named `record` for Powertools."""
     from chalicelib.notifications import changes
 
@@ -34,20 +44,20 @@ def handle_record(record: Any) -> None:
         return  # moto emits MODIFY records for writes that change nothing; real DynamoDB does not
     happened = changes.detect(old, new)
     if happened:
-        from chalicelib.bootstrap import get_services
-
-        get_services().notifications.notify(happened)
+        notifications.notify(happened, directory)
     if old is None and isinstance(new, OrderEventItem):  # and to the tenant's webhooks (issue 15)
-        from chalicelib.webhooks.handlers import fan_out
-
         fan_out(new)
 
 
-def handle_batch(event: dict[str, Any]) -> dict[str, Any]:
+def handle_batch(
+    event: dict[str, Any], notifications: NotificationService, fan_out: Callable[[OrderEventItem], None]
+) -> dict[str, Any]:
+    """A batch of stream records, with the notification service and the webhooks' fan-out bootstrap built."""
+    from functools import partial
+
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-    from chalicelib.notifications.directory import batch_scope
-
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-    with batch_scope():  # settings, people and customers read once per batch, not per record
-        return dict(process_partial_response(event=event, record_handler=handle_record, processor=processor))
+    # One Directory for the batch: settings, people and customers read once per batch, not per record.
+    handler = partial(handle_record, notifications=notifications, directory=Directory(), fan_out=fan_out)
+    return dict(process_partial_response(event=event, record_handler=handler, processor=processor))

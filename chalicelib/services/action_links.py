@@ -5,8 +5,7 @@ A link is `{public_api_url}/actions/{token}`. The token is `{tenant}_{approver}_
 tenant (its slugs have no `_`), the user the e-mail went to, the approver they stand in for (empty unless a
 delegate's), and 128 random bits (base64url). The ids are not secret; they let the decision read the link
 and the approver together (see `decide`). Only the token's SHA-256 is stored, as the link's key, bound to one
-approver and to the order version the e-mail was about, valid `LINK_HOURS`. Links issued before tokens named
-their users (`{tenant}_{secret}`) keep working: their users are read after the link.
+approver and to the order version the e-mail was about, valid `LINK_HOURS`.
 
 A link is of one kind: `approval` (an order waiting for approval: approve or reject) or `proposal` (a
 proposal only an approver may accept, domain/authority.py: accept or decline).
@@ -28,7 +27,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.clock import utcnow
@@ -43,9 +42,11 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.orders import HistoryEntry, Order, OrderStatus
 from chalicelib.services.delegations import approver_principal, stand_in
 from chalicelib.services.order_store import LinkUse, OrderStore
-from chalicelib.services.orders import OrderService
 from chalicelib.storage import action_links
 from chalicelib.storage.action_links import Acting, ActionLink
+
+if TYPE_CHECKING:  # handed in by bootstrap: issuing links (the stream's e-mails) never imports the order service
+    from chalicelib.services.orders import OrderService
 
 APPROVER_GONE = "The person this link was sent to may no longer approve orders."
 LINK_HOURS = 72  # API.md: `approval_link_hours`, default 72
@@ -61,12 +62,10 @@ WAITING_IN = {"approval": OrderStatus.PENDING_APPROVAL, "proposal": OrderStatus.
 
 
 def new_token(tenant: str, approver_id: str, on_behalf_of: str | None = None) -> str:
-    """A token naming the link's users; one that cannot name them (an id with other characters than a
-    ULID's) is issued as before, without them, and costs its decision one more read."""
-    secret = secrets.token_urlsafe(TOKEN_BYTES)
+    """A token naming the link's users (ids are ULIDs: a token can carry them) beside 128 random bits."""
     if not _ID.match(approver_id) or (on_behalf_of is not None and not _ID.match(on_behalf_of)):
-        return f"{tenant}_{secret}"
-    return f"{tenant}_{approver_id}_{on_behalf_of or ''}_{secret}"
+        raise ValueError("A link names users by their ids (ULIDs).")
+    return f"{tenant}_{approver_id}_{on_behalf_of or ''}_{secrets.token_urlsafe(TOKEN_BYTES)}"
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ class Named:
     """What a token says of itself; trusted only once the link its whole hash names agrees (`names`)."""
 
     tenant: str
-    approver_id: str | None = None  # None: a token that names no users (issued before they did)
+    approver_id: str
     on_behalf_of: str | None = None
 
     def names(self, link: ActionLink) -> bool:
@@ -82,21 +81,14 @@ class Named:
 
 
 def parse(token: str) -> Named | None:
-    """The tenant, and the users if the token names them. A token of the older form has 22 characters after
-    the tenant, too few to look like one that names users; were one to, no link would agree with its ids
-    (`Named.names`) and it would take the older path all the same."""
+    """The tenant and the users a token names; None for anything that is not a token."""
     m = _TOKEN.match(token)
     if not m:
         return None
     parts = m.group(2).split("_", 2)
     if len(parts) == 3 and _ID.match(parts[0]) and (parts[1] == "" or _ID.match(parts[1])) and len(parts[2]) >= 22:
         return Named(m.group(1), parts[0], parts[1] or None)
-    return Named(m.group(1))
-
-
-def tenant_of(token: str) -> str | None:
-    named = parse(token)
-    return named.tenant if named else None
+    return None
 
 
 def iso(at: datetime) -> str:
@@ -134,13 +126,12 @@ def spent(state: str, link: ActionLink, order: Order | None, decided: Decided | 
     return ActionView(state, link, None, [], decided, order.number if order else None)
 
 
-class ActionLinks:
-    def __init__(self, orders: OrderService, store: OrderStore, clock: Callable[[], datetime] = utcnow) -> None:
-        self._orders = orders
-        self._store = store
+class LinkIssuer:
+    """Issues the links of the approval e-mails (notifications/events.py, through bootstrap)."""
+
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
         self._clock = clock  # when links start and end (tests move it)
 
-    # --- links, from the e-mails ------------------------------------------------------------------------
     def issue(
         self,
         tenant: str,
@@ -174,6 +165,15 @@ class ActionLinks:
         action_links.put(link, until + timedelta(days=1))
         return token
 
+
+class ActionLinks(LinkIssuer):
+    """The links' page and the decisions taken through them."""
+
+    def __init__(self, orders: OrderService, store: OrderStore, clock: Callable[[], datetime] = utcnow) -> None:
+        super().__init__(clock)
+        self._orders = orders
+        self._store = store
+
     # --- the page ------------------------------------------------------------------------------------
     def view(self, token: str) -> ActionView:
         """What the link shows; reads only (a GetItem and the order's Query)."""
@@ -184,9 +184,9 @@ class ActionLinks:
 
     @staticmethod
     def _link(token: str) -> ActionLink:
-        tenant = tenant_of(token)
-        link = action_links.get(tenant, action_links.token_hash(token)) if tenant else None
-        if link is None:
+        named = parse(token)
+        link = action_links.get(named.tenant, action_links.token_hash(token)) if named else None
+        if link is None or named is None or not named.names(link):
             raise NotFoundError("link")
         return link
 
@@ -244,13 +244,10 @@ class ActionLinks:
         if named is None:
             raise NotFoundError("link")
         hashed = action_links.token_hash(token)
-        user_ids = [u for u in (named.approver_id, named.on_behalf_of) if u]
+        user_ids = [named.approver_id, *([named.on_behalf_of] if named.on_behalf_of else [])]
         link, acting = action_links.read(named.tenant, hashed, user_ids, named.on_behalf_of)
-        if link is None:
+        if link is None or not named.names(link):
             raise NotFoundError("link")
-        if not named.names(link):  # a token of the older form: its users are read now
-            user_ids = [u for u in (link.approver_id, link.on_behalf_of) if u]
-            acting = action_links.acting(link.tenant, user_ids, link.on_behalf_of)
         return link, acting
 
     def _approver(self, link: ActionLink, acting: Acting) -> Principal:

@@ -24,6 +24,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Address, CodeName, Customer, SecurityGroup, Site, TenantSettings, User
 from chalicelib.domain.permissions import BUILTIN_GROUPS, PERMISSION_KIND, Permission, UserKind
+from chalicelib.retry import attempts
 from chalicelib.services.callers import caller_keys, check_token_rights
 from chalicelib.services.sender_domains import SenderDomains
 from chalicelib.services.updates import ATTEMPTS, apply_change
@@ -273,7 +274,7 @@ def create_customer(principal: Principal, data: dict[str, Any]) -> Customer:
     if data.get("sales_rep_id") is not None:
         _check_rep_assignment(principal)
     customer = Customer(id=new_id(), **{**data, "addresses": _addresses(data.get("addresses", []))})
-    for attempt in range(ATTEMPTS):
+    for attempt in attempts(ATTEMPTS, pause=0.01):
         chain, relied = _parents(
             principal,
             customer.id,
@@ -317,7 +318,7 @@ def update_customer(principal: Principal, customer_id: str, changes: dict[str, A
                 relied.extend(path)
         return after
 
-    for _ in range(ATTEMPTS):
+    for _ in attempts(ATTEMPTS, pause=0.01):
         try:
             return apply_change(
                 expected,

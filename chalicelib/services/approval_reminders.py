@@ -2,8 +2,9 @@
 
 A scheduled function (hourly on AWS, every few seconds in the local stack) asks the order store what is
 due by now (an index on each waiting order's next due time, never a scan), and for each order still
-waiting: records the reminder or the escalation in its history (one conditional write: a decision made
-meanwhile makes it fail, and nothing is sent), then e-mails its approvers again with fresh links (bound to
+waiting records the reminder or the escalation: a history entry and a notice (`Order.remind`), in one
+conditional write, so a decision made meanwhile makes it fail and nothing is recorded. The stream sends
+the notice's e-mails like every other (notifications/): the approvers again with fresh links (bound to
 the version this write gives the order), and on escalation the sales rep (else the order desk) too.
 A decision stops them: it removes the due item in its own transaction.
 """
@@ -16,10 +17,7 @@ from datetime import datetime
 
 from chalicelib.domain.clock import iso, utcnow
 from chalicelib.domain.errors import TransactionConflictError, VersionMismatchError
-from chalicelib.domain.orders import EMAILED_LINES, Order, OrderStatus
-from chalicelib.logs import logger
-from chalicelib.notifications.changes import Event, EventName, OrderFacts
-from chalicelib.notifications.service import NotificationService
+from chalicelib.domain.orders import OrderStatus
 from chalicelib.services.order_store import OrderStore
 from chalicelib.storage import tenants
 
@@ -31,18 +29,11 @@ class Reminded:
     tenant: str
     order_id: str
     kind: str  # remind | escalate
-    emails: int
 
 
 class ApprovalReminders:
-    def __init__(
-        self,
-        store: OrderStore,
-        notifications: Callable[[], NotificationService],
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
+    def __init__(self, store: OrderStore, clock: Callable[[], datetime] = utcnow) -> None:
         self._store = store
-        self._notifications = notifications
         self._clock = clock  # tests drive it
 
     def run(self, limit: int = BATCH) -> list[Reminded]:
@@ -70,49 +61,4 @@ class ApprovalReminders:
             self._store.save(tenant, loaded, o, loaded.sales_rep_id, actor_kind="system")
         except (VersionMismatchError, TransactionConflictError):
             return None  # decided or changed meanwhile (or busy): the next run looks again
-        name = EventName.APPROVAL_ESCALATED if kind == "escalate" else EventName.APPROVAL_REMINDER
-        try:
-            sent = self._notifications().notify([_event(name, tenant, o, loaded.sales_rep_id)])
-        except Exception:  # the history holds the reminder; the next one comes at its time
-            logger.exception("approval reminder not sent", extra={"tenant": tenant, "order_id": order_id})
-            sent = 0
-        return Reminded(tenant, order_id, kind, sent)
-
-
-def _event(name: EventName, tenant: str, o: Order, sales_rep_id: str | None) -> Event:
-    totals = o.totals
-    facts = OrderFacts(
-        tenant=tenant,
-        id=o.id,
-        number=o.number,
-        status=o.status.value,
-        source=o.source,
-        customer_id=o.customer_id,
-        customer_name=o.customer_name,
-        customer_path=tuple(o.customer_path or [o.customer_id]),
-        sales_rep_id=sales_rep_id,
-        created_by=o.created_by,
-        submitted_by=o.submitted_by,
-        currency=o.currency,
-        gross=str(totals.gross),
-        customer_reference=o.customer_reference,
-        net=str(totals.net),
-        tax=str(totals.tax),
-    )
-    details = {
-        "reasons": o.approval_reasons,
-        "lines": [
-            {
-                "sku": line.sku,
-                "name": line.name,
-                "quantity": str(line.quantity),
-                "unit_price": str(line.unit_price),
-                "net": str(line.net),
-            }
-            for line in o.lines[:EMAILED_LINES]
-        ],
-        "line_count": len(o.lines),
-        "version": o.version,  # the links are bound to the version this reminder's write gave the order
-    }
-    # One key per reminder (the version moves with each): a retried run never sends the same one twice.
-    return Event(name, tenant, key=f"{name}:{o.id}:{o.version}", order=facts, details=details)
+        return Reminded(tenant, order_id, kind)

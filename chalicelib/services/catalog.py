@@ -151,9 +151,8 @@ def _read(
     One BatchGet for every key known now: the products not read yet, the group index, and when pricing
     the customer, the settings, the customer's own prices of the products and the products' prices in
     every price list (keys.list_prices: the customer's price_list_id is not known before this read).
-    When `first` has brought the customer already, its list's entries are read instead. A second call
-    only for what the first could not know: a group the index lacks and the list entries of products
-    without a list-prices item (both: data written before those copies existed)."""
+    When `first` has brought the customer already, its list's entries are read instead. Every group is in
+    the index and every product has its list-prices item (both are written with their originals)."""
     ids = list(dict.fromkeys(ids))
     if not ids and customer_id is None:
         return _Reads({}, {})  # an empty page: nothing to read
@@ -183,18 +182,11 @@ def _read(
     groups = {g: index[g] for g in used if g in index}
     own = r.price_entries.get(keys.customer_prices_pk(tenant, customer_id), {}) if customer_id else {}
     listed: dict[str, PriceEntry] = {}
-    second: list[refs.Key] = [keys.product_group(tenant, g) for g in sorted(used - groups.keys())]
     if list_id is not None and listed_asked:
         listed = r.price_entries.get(keys.price_list_entries_pk(tenant, list_id), {})
     elif list_id is not None:
         by_product = {p: r.list_prices[p].get(list_id) for p in found if p not in own and p in r.list_prices}
         listed = {p: e for p, e in by_product.items() if e is not None}
-        second += [keys.price_list_entry(tenant, list_id, p) for p in found if p not in own and p not in r.list_prices]
-    if second:
-        r = refs.merge(r, refs.load(tenant, extra=second))
-        groups.update({g: r.product_groups[g] for g in used if g in r.product_groups})
-        if list_id is not None:
-            listed.update(r.price_entries.get(keys.price_list_entries_pk(tenant, list_id), {}))
     reads = _Reads(found, groups, customer)
     if customer is not None:
         if r.settings is None:

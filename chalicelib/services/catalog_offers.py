@@ -6,7 +6,7 @@ own price for it, its list-prices item (its entry in every price list, keyed by 
 customer's price_list_id is not known before that same read) and the tenant's group index (every
 group's portal flag). So orders are priced from exactly what the customer's catalog page shows. A
 line given by sku or barcode is known by its guard only: its product and prices are a second
-BatchGet. Data written before the list-prices items or the group index existed costs one more read.
+BatchGet.
 Above one BatchGet's worth of lines (a large order's submit), the customer's own prices and its
 price list are read whole instead: fewer round trips and read units than 3 keys a line.
 """
@@ -89,21 +89,7 @@ class CatalogOffers:
                 entry = found.list_prices.get(pid, {}).get(list_id or "")
                 if entry is not None:
                     listed[pid] = entry
-        index = found.group_index.groups if found.group_index is not None else {}
-        # Written before the list-prices items or the group index existed: read what is missing.
-        legacy: list[Key] = []
-        if list_id and not whole:
-            legacy += [
-                keys.price_list_entry(tenant, list_id, p) for p in named if p not in own and p not in found.list_prices
-            ]
-        missing_groups = {found.products[pid].group_id for pid in named} - index.keys() - {None}
-        legacy += sorted(keys.product_group(tenant, gid) for gid in missing_groups if gid)
-        groups = dict(index)
-        if legacy:
-            late = reads.load(tenant, extra=legacy)
-            groups.update(late.product_groups)
-            if list_id:
-                listed.update(late.price_entries.get(keys.price_list_entries_pk(tenant, list_id), {}))
+        groups = found.group_index.groups if found.group_index is not None else {}
         out: list[Offer | None] = []
         for named_id in ids:
             product = found.products.get(named_id or "")

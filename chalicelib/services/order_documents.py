@@ -13,8 +13,6 @@ always); anything they may not see is a 404.
 
 from __future__ import annotations
 
-import random
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +29,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.orders import Attachment, Order
 from chalicelib.domain.permissions import Permission
 from chalicelib.logs import logger
+from chalicelib.retry import attempts
 from chalicelib.services.document_files import PENDING_HOURS, DocumentFiles, Upload, object_key, parse_object_key
 from chalicelib.services.order_visibility import forbid, may_edit
 from chalicelib.services.order_writes import ATTEMPTS, OrderWrites, Write
@@ -142,7 +141,7 @@ class Documents(OrderWrites):
         first = self._documents.stored(key, versions[0]) if versions else None
         if first is None:
             return False  # deleted meanwhile
-        for attempt in range(ATTEMPTS):
+        for _ in attempts(ATTEMPTS, pause=0.005):
             loaded = self._store.load(tenant, order_id)
             a = loaded.order.attachment(document_id) if loaded else None
             if loaded is None or a is None:
@@ -158,8 +157,7 @@ class Documents(OrderWrites):
             try:
                 self._store.save(tenant, loaded, o, loaded.sales_rep_id, actor_kind=a.uploader_kind)
             except (VersionMismatchError, TransactionConflictError):
-                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
-                continue
+                continue  # changed meanwhile (or busy): load it again
             self._keep_only(key, versions, first.version_id)
             return True
         raise ConflictError("The order is being changed by others right now.")

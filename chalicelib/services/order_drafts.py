@@ -4,8 +4,6 @@ change."""
 
 from __future__ import annotations
 
-import random
-import time
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -25,6 +23,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import Customer, TenantSettings
 from chalicelib.domain.orders import MAX_LINES, Action, Line, Order
 from chalicelib.domain.permissions import Permission
+from chalicelib.retry import attempts
 from chalicelib.services.order_catalog import Offer, ProductRef
 from chalicelib.services.order_lines_csv import parse_line_csv
 from chalicelib.services.order_store import Relied
@@ -56,8 +55,7 @@ class Drafts(OrderWrites):
     def create(self, p: Principal, data: dict[str, Any], source: Order | None = None) -> Order:
         """A draft: one BatchGet (customer, settings, site, order counter and what its lines need of the
         catalog), one transaction."""
-        order, _ = self._create(p, data, source)
-        return order
+        return self._idempotent(lambda: self._create(p, data, source)[0])
 
     def _create(self, p: Principal, data: dict[str, Any], source: Order | None) -> tuple[Order, list[dict[str, str]]]:
         """`source`: a reorder's order. Its lines the customer can still order as they were are taken; the
@@ -84,7 +82,7 @@ class Drafts(OrderWrites):
         else:
             refs = [ref_of(x) for x in lines]
         walk = False
-        for attempt in range(ATTEMPTS):
+        for _ in attempts(ATTEMPTS, pause=0.005):
             r = self._reads(p, customer_id, refs=refs, settings=True, sites=[site_id] if site_id else [], counter=True)
             customer, settings = r.customer, r.settings
             if customer.status != "active":
@@ -99,8 +97,7 @@ class Drafts(OrderWrites):
                 offers = [o for o, line in zip(r.offers, source.lines, strict=True) if _kept(line, lines)]
             else:
                 offers = r.offers
-            last = r.refs.order_counter if r.refs.order_counter is not None else self._store.counter_value(t)
-            number = last + 1
+            number = r.refs.order_counter + 1
             order = Order(
                 id=new_id(),
                 tenant=t,
@@ -128,11 +125,18 @@ class Drafts(OrderWrites):
             try:
                 relied = Relied(site_id=site_id, parents=tuple(parents))
                 saved = self._store.save(
-                    t, None, order, customer.sales_rep_id, actor_kind=p.kind.value, relied=relied, number=number
+                    t,
+                    None,
+                    order,
+                    customer.sales_rep_id,
+                    actor_kind=p.kind.value,
+                    relied=relied,
+                    number=number,
+                    claim=self._claim,
                 )
                 return saved, skipped
             except (NumberTakenError, TransactionConflictError):
-                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
+                pass  # another order took the number (or busy): read the counter again
             except ParentsMovedError:
                 walk = True  # the customer's stored parents are out of date: read them level by level
         raise ConflictError("Orders are being created by others right now; try again.")

@@ -49,6 +49,23 @@ class LinkUse:
     decision: str
 
 
+@dataclass
+class Claim:
+    """A request's Idempotency-Key (API.md), claimed by the order write it causes, in the same transaction,
+    together with the order that write leaves: `written` once it is. A replay's write fails on it
+    (ClaimedError) and the request is answered the stored order (`OrderStore.replayed`: `replayed`)."""
+
+    tenant: str
+    key_hash: str
+    fingerprint: str
+    written: bool = False
+    replayed: bool = False
+
+
+class ClaimedError(Exception):
+    """The write carried the claim of a key that is taken: nothing was written; replay what is stored."""
+
+
 ListOf = Literal["customer", "rep", "status", "tenant", "org", "creator"]
 
 
@@ -121,19 +138,24 @@ class OrderStore(Protocol):
         number: int | None = None,
         link: LinkUse | None = None,
         ledger: LedgerMove | None = None,
+        claim: Claim | None = None,
     ) -> Order:
         """One transaction: the order (conditional on the version loaded: VersionMismatchError), its
         recorded events, the customer's `ledger` as a money action moved it (conditional on the version
-        read: VersionMismatchError too), the budget moves (BudgetExceededError past `budget_limits`), the order counter
-        moved to `number` (NumberTakenError), the checks of what it `relied` on, and the e-mail `link`
-        whose decision this is, spent (LinkUsedError, which wins over a version mismatch)."""
+        read: VersionMismatchError too), the budget moves (BudgetExceededError past `budget_limits`), the order
+        counter moved to `number` (NumberTakenError), the checks of what it `relied` on, the e-mail `link`
+        whose decision this is, spent (LinkUsedError, which wins over a version mismatch), and the request's
+        Idempotency-Key `claim` with the order as written (ClaimedError, which wins over all)."""
+        ...
+
+    def replayed(self, claim: Claim, *, expired_too: bool = False) -> Order | None:
+        """The order the first request with the claim's key wrote (None: nothing stored, or expired unless
+        `expired_too`), the claim marked replayed; a different request with that key is a 409."""
         ...
 
     def read(self, tenant: str, reads: Reads) -> Refs:
         """Everything named, in one BatchGet."""
         ...
-
-    def counter_value(self, tenant: str) -> int: ...
 
     def customer(self, tenant: str, customer_id: str) -> Customer | None: ...
 

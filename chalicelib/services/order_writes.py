@@ -11,14 +11,13 @@ order_actions.py; who sees and may do what: domain/authority.py.
 
 from __future__ import annotations
 
-import random
-import time
+import copy
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import authority
@@ -31,6 +30,7 @@ from chalicelib.domain.errors import (
     ForbiddenError,
     MalformedRequestError,
     NotFoundError,
+    OrderGateError,
     TransactionConflictError,
     VersionMismatchError,
     invalid_field,
@@ -39,10 +39,11 @@ from chalicelib.domain.model import Customer, TenantSettings, User
 from chalicelib.domain.order_summary import OrderSummary
 from chalicelib.domain.orders import Line, Order, OrderStatus, new_line
 from chalicelib.domain.permissions import Permission
+from chalicelib.retry import attempts
 from chalicelib.services.callers import caller_keys, check_token_rights
 from chalicelib.services.document_files import DocumentFiles
 from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
-from chalicelib.services.order_store import LinkUse, ListOf, OrderQuery, OrderStore, Reads, Relied
+from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, ListOf, OrderQuery, OrderStore, Reads, Relied
 from chalicelib.services.order_visibility import person, view
 from chalicelib.storage import keys
 from chalicelib.storage.order_codec import Loaded
@@ -103,6 +104,8 @@ _caller_read: ContextVar[bool] = ContextVar("caller_read", default=False)
 
 
 class OrderWrites:
+    _claim: Claim | None = None  # the request's Idempotency-Key, claimed by its write (`claiming`)
+
     def __init__(
         self,
         catalog: Catalog,
@@ -114,6 +117,41 @@ class OrderWrites:
         self._store = store
         self._files = files  # where order documents' files live (order_documents.py)
         self._clock = clock  # the month a budget move lands in (tests set it)
+
+    def claiming(self, claim: Claim | None) -> Self:
+        """This service for one request whose order write claims its Idempotency-Key (API.md) in its own
+        transaction, with the order it leaves. A replay writes nothing and is answered that order, which
+        the route presents as it did the first time (`_idempotent`)."""
+        if claim is None:
+            return self
+        bound = copy.copy(self)
+        bound._claim = claim
+        return bound
+
+    def _idempotent(self, write: Callable[[], Order]) -> Order:
+        """The order `write` leaves; for a replay of a claimed request, the order the first one left: when
+        its write fails on the claim, or it is refused first (a submitted order cannot be submitted again)
+        and the key holds an answer."""
+        claim = self._claim
+        if claim is None:
+            return write()
+        try:
+            return write()
+        except ClaimedError:
+            replayed = self._store.replayed(claim, expired_too=True)
+            if replayed is None:  # released since (its request failed): the client may send it again
+                raise ConflictError(
+                    "A request with this Idempotency-Key has just failed; send it again.",
+                    code="idempotency_key_in_progress",
+                ) from None
+            return replayed
+        except OrderGateError:
+            if claim.written:
+                raise
+            replayed = self._store.replayed(claim)
+            if replayed is None:
+                raise
+            return replayed
 
     def _month(self) -> str:
         return self._clock().strftime("%Y-%m")
@@ -142,7 +180,10 @@ class OrderWrites:
 
     # --- the one write path -------------------------------------------------------------------------
     def _mutate(self, p: Principal, order_id: str, expected: int | None, change: Change) -> Order:
-        for attempt in range(ATTEMPTS):
+        return self._idempotent(lambda: self._write(p, order_id, expected, change))
+
+    def _write(self, p: Principal, order_id: str, expected: int | None, change: Change) -> Order:
+        for _ in attempts(ATTEMPTS, pause=0.005):
             loaded = self._load(p, order_id)
             if expected is not None and loaded.order.version != expected:
                 raise VersionMismatchError()
@@ -172,6 +213,7 @@ class OrderWrites:
                     budget_limits=write.budget_limits,
                     relied=Relied(site_id=write.site_id),
                     link=write.link,
+                    claim=self._claim,
                     ledger=write.ledger,
                 )
             except BudgetExceededError:
@@ -181,7 +223,6 @@ class OrderWrites:
             except VersionMismatchError:
                 if expected is not None:
                     raise
-            time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not crypto
         raise ConflictError("The order is being changed by others right now; try again.")
 
     def _reads(

@@ -12,7 +12,7 @@ from chalicelib.auth.principal import Principal
 from chalicelib.domain.clock import now_iso
 from chalicelib.domain.errors import ConflictError, DuplicateError, NotFoundError, VersionMismatchError, invalid_field
 from chalicelib.domain.permissions import Permission
-from chalicelib.notifications.identities import DnsRecord, Identity, IdentityExistsError, SenderIdentities, Status
+from chalicelib.services.sender_identities import DnsRecord, Identity, IdentityExistsError, SenderIdentities, Status
 from chalicelib.services.updates import ATTEMPTS
 from chalicelib.storage import sender_domains, tenants
 from chalicelib.storage.paging import Page

@@ -13,6 +13,7 @@ from decimal import Decimal
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.catalog import Product
 from chalicelib.domain.permissions import Permission
+from chalicelib.retry import attempts
 from chalicelib.storage import keys, products
 from chalicelib.storage.items import SiteItem, UniqueItem
 from chalicelib.storage.refs import fetch
@@ -55,7 +56,7 @@ def sync(p: Principal, entries: list[StockEntry], refused: list[dict[str, object
         else:
             wanted.setdefault(owner[e.sku], []).append(e)
 
-    for attempt in range(ATTEMPTS):
+    for attempt in attempts(ATTEMPTS, pause=0.01):
         current = {pr.id: pr for pr in products.get_many(tenant, wanted)}
         changes: list[tuple[Product, dict[str, Decimal]]] = []
         counts: dict[str, tuple[int, int]] = {}

@@ -7,12 +7,11 @@ change is re-applied to the fresh state, so no update is ever lost.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from chalicelib.domain.errors import ConflictError, VersionMismatchError
+from chalicelib.retry import attempts
 
 ATTEMPTS = 10  # each round of concurrent writers lets one through: enough for a burst of them
 
@@ -30,9 +29,7 @@ def apply_change(
     change: Callable[[V], V],
     write: Callable[[V, V], V],
 ) -> V:
-    for attempt in range(ATTEMPTS):
-        if attempt:  # writers that collided spread out before they read again
-            time.sleep(random.uniform(0, 0.01 * attempt))  # noqa: S311 - jitter, not crypto
+    for _ in attempts(ATTEMPTS, pause=0.01):  # writers that collided spread out before they read again
         current = load()
         if expected is not None and current.version != expected:
             raise VersionMismatchError()

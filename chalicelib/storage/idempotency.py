@@ -1,28 +1,32 @@
 """Idempotency records: claimed with a conditional put, completed with the response, expired by TTL.
 
-A claim is made either on its own before the action (`claim`), or inside the action's own transaction
-(`claim_in_write`): storage/orders.py `save` writes the pending claim with the order's items, conditional
-on the key being free, so a request that writes an order pays no round trip for the claim and a replay
-writes nothing (its transaction fails on the claim: `ClaimedError`).
+A claim is made either on its own before the action (`claim`, then `complete` with the response's bytes),
+or inside an order write's own transaction (a `Claim` the route hands to the order service, which hands
+it to storage/orders.py `save`): the record is written complete, with the order as the write left it
+(`result`, encoded by order_codec.snapshot), conditional on the key being free. Such a request pays no
+round trip for its key, and a replay writes nothing (its transaction fails on the claim: `ClaimedError`);
+the service answers it the order stored (`replayed_order`), which the route presents as the first time.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.domain.errors import ConflictError
+from chalicelib.services.order_store import Claim  # the port's: a key claimed in an order write
 from chalicelib.storage import keys
 from chalicelib.storage.items import IdempotencyItem
 from chalicelib.storage.table import is_condition_failure
+
+if TYPE_CHECKING:  # the order codec is imported by the order routes' replays only
+    from chalicelib.domain.orders import Order
 
 TTL_SECONDS = 24 * 3600
 
@@ -32,46 +36,8 @@ class Stored:
     fingerprint: str
     done: bool
     status_code: int | None
-    response: dict[str, Any] | None
-
-
-@dataclass
-class Claim:
-    """A claim waiting to join the request's write; `written` once a transaction carrying it succeeded.
-
-    With `respond` (the route's response as a function of what is written: status code and payload) the
-    claim is written complete, response included, so no write follows: `answer` holds what was stored."""
-
-    tenant: str
-    key_hash: str
-    fingerprint: str
-    written: bool = False
-    respond: Callable[[Any], tuple[int, dict[str, Any]]] | None = None
-    answer: tuple[int, dict[str, Any]] | None = None
-
-
-class ClaimedError(Exception):
-    """The write carried the claim of a key that is taken: nothing was written; replay what is stored."""
-
-
-_pending: ContextVar[Claim | None] = ContextVar("idempotency_claim", default=None)
-
-
-@contextmanager
-def claim_in_write(tenant: str, key_hash: str, fingerprint: str) -> Iterator[Claim]:
-    """While the block runs, the first order write of this request claims the key in its transaction."""
-    claim = Claim(tenant, key_hash, fingerprint)
-    token = _pending.set(claim)
-    try:
-        yield claim
-    finally:
-        _pending.reset(token)
-
-
-def pending() -> Claim | None:
-    """The claim a write of this request must carry, if there is one not written yet."""
-    claim = _pending.get()
-    return claim if claim is not None and not claim.written else None
+    response: dict[str, Any] | None  # the response's body and headers (a claim before the action)
+    result: bytes | None = None  # the order an order write left (a claim in its write)
 
 
 def _item(claim: Claim) -> IdempotencyItem:
@@ -87,30 +53,48 @@ def _free() -> Condition:
     return free
 
 
-def put_claim(tx: Any, claim: Claim) -> None:
-    """Add the claim to a transaction, as its first update (a transaction's put always adds "no version
-    yet", which an expired record not yet removed by TTL would fail). An update writes no discriminator
-    by itself: set it."""
+def put_claim(tx: Any, claim: Claim, result: bytes) -> None:
+    """Add the claim to a transaction, complete with the write's `result`, as its first update (a
+    transaction's put always adds "no version yet", which an expired record not yet removed by TTL would
+    fail). An update writes no discriminator by itself: set it."""
     item = IdempotencyItem(*keys.idempotency(claim.tenant, claim.key_hash))
     actions: list[Any] = [
         IdempotencyItem.type.set(IdempotencyItem),
         IdempotencyItem.fingerprint.set(claim.fingerprint),
         IdempotencyItem.expires_at.set(datetime.now(UTC) + timedelta(seconds=TTL_SECONDS)),
+        IdempotencyItem.state.set("done"),
+        IdempotencyItem.result.set(result),
+        IdempotencyItem.status_code.remove(),
+        IdempotencyItem.response.remove(),
     ]
-    if claim.answer is not None:
-        status_code, response = claim.answer
-        actions += [
-            IdempotencyItem.state.set("done"),
-            IdempotencyItem.status_code.set(status_code),
-            IdempotencyItem.response.set(_compressed(response)),
-        ]
-    else:
-        actions += [
-            IdempotencyItem.state.set("in_progress"),
-            IdempotencyItem.status_code.remove(),
-            IdempotencyItem.response.remove(),
-        ]
     tx.update(item, actions=actions, condition=_free(), add_version_condition=False)
+
+
+def replayable(found: Stored, fingerprint: str) -> Stored:
+    """What is stored, if this request may be answered it: the same request, finished."""
+    if found.fingerprint != fingerprint:
+        raise ConflictError("This Idempotency-Key was used with a different request.", code="idempotency_key_reused")
+    if not found.done:
+        raise ConflictError(
+            "A request with this Idempotency-Key is still in progress.", code="idempotency_key_in_progress"
+        )
+    return found
+
+
+def replayed_order(claim: Claim, *, expired_too: bool = False) -> Order | None:
+    """The order the first request with this claim's key wrote, if one did (None: nothing stored, or
+    expired unless `expired_too`); marks the claim replayed. A different request with the key, or one
+    still running, is a 409."""
+    found = stored(claim.tenant, claim.key_hash, expired_too=expired_too)
+    if found is None:
+        return None
+    result = replayable(found, claim.fingerprint).result
+    if result is None:  # the key answered a request of another route
+        raise ConflictError("This Idempotency-Key was used with a different request.", code="idempotency_key_reused")
+    from chalicelib.storage import order_codec
+
+    claim.replayed = True
+    return order_codec.from_snapshot(claim.tenant, result)
 
 
 def claim(tenant: str, key_hash: str, fingerprint: str) -> Stored | None:
@@ -134,7 +118,7 @@ def stored(tenant: str, key_hash: str, *, expired_too: bool = False) -> Stored |
         return None
     body = json.loads(zlib.decompress(existing.response)) if existing.response else None
     status = int(existing.status_code) if existing.status_code is not None else None
-    return Stored(existing.fingerprint, existing.state == "done", status, body)
+    return Stored(existing.fingerprint, existing.state == "done", status, body, existing.result)
 
 
 def complete(tenant: str, key_hash: str, status_code: int, response: dict[str, Any]) -> None:

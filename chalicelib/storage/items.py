@@ -363,13 +363,15 @@ class LedgerSummaryItem(BaseItem, discriminator="ledger_summary"):
 
 
 class IdempotencyItem(BaseItem, discriminator="idempotency"):
-    """The first response to a POST with an Idempotency-Key, kept 24 h (TTL). The stream handler
+    """The first response to a POST with an Idempotency-Key, kept 24 h (TTL): its bytes, or for a key
+    claimed in an order's write the order it left, which the route presents again. The stream handler
     ignores these items: they never describe a business change."""
 
     fingerprint = UnicodeAttribute()
     state = UnicodeAttribute()  # in_progress | done
     status_code = NumberAttribute(null=True)
     response = BinaryAttribute(null=True, legacy_encoding=False)  # zlib-compressed JSON
+    result = BinaryAttribute(null=True, legacy_encoding=False)  # storage/order_codec.py `snapshot`
 
 
 class NotificationSentItem(BaseItem, discriminator="notification_sent"):

@@ -33,7 +33,7 @@ Base table
 | search term         | T#{t}#PTERM#{c}             | {term}#{product_id}          | GET /products?q= : Query begins_with {prefix} in the partition of the prefix's first character `c`. One item per distinct word of the name and one for the sku (per word, not per prefix: a product costs ~5 items, not ~40); results grow with matches, never with the catalog |
 | price list entry    | T#{t}#PL#{list_id}          | P#{product_id}               | pricing: BatchGet of a page of products; GET /price-lists/{id}: Query the partition |
 | price list header copy | T#{t}#PL#{list_id}       | LIST                         | the header again, written in the same transaction as the one in T#{t}: GET and PUT /price-lists/{id} get header and entries from one Query of the partition (entry reads use begins_with P#, which leaves it out) |
-| list prices of a product | T#{t}#LISTPRICES       | P#{product_id}               | the product's entry in every price list ({list_id: rule}), written in the transaction of each list write (a copy of the entries by product): a catalog page gets a customer's list prices in the BatchGet that reads the customer, before its price_list_id is known. Created with the product; a product written before it existed has none (its entries are read instead) |
+| list prices of a product | T#{t}#LISTPRICES       | P#{product_id}               | the product's entry in every price list ({list_id: rule}), written in the transaction of each list write (a copy of the entries by product): a catalog page gets a customer's list prices in the BatchGet that reads the customer, before its price_list_id is known. Created with the product |
 | customer price      | T#{t}#CPRICE#{customer_id}  | P#{product_id}               | pricing: BatchGet of a page of products; GET /customers/{id}/prices: Query the partition |
 | catalog lease       | T#{t}#CATALOGLEASE          | LEASE                        | CSV import holds it; every single product write checks it in its transaction (see storage/products.py) |
 
@@ -258,6 +258,12 @@ def order_events_pk(tenant: str) -> str:
     made a first sync 30 calls of empty pages). Its writes are the tenant's order actions, far below
     a partition's 1,000 writes per second."""
     return f"{tenant_pk(tenant)}#EVENTS"
+
+
+# | order notice  | T#{t}#NOTICES#{YYYY-MM-DD}     | {event id}  | an order event for e-mails only (reminders, escalations): the stream's
+# |               |                                |             | e-mails, never the feed; written in the action's transaction. 30 days (TTL) |
+def order_notices_pk(tenant: str, day: str) -> str:
+    return f"{tenant_pk(tenant)}#NOTICES#{day}"
 
 
 # | ledger entry  | T#{t}#LEDGER#{customer}        | INV#{date}#{order id}#{invoice id} | one invoice of the customer as its order's last

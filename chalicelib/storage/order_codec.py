@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -203,6 +204,38 @@ def pages(order: Order) -> dict[str, str]:
         keys.order_lines(n): json.dumps([line_to_json(line) for line in chunk], sort_keys=True)
         for n, chunk in enumerate(chunks)
     }
+
+
+def revision_json(rev: Revision) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(rev), sort_keys=True))
+    return result
+
+
+def snapshot(tenant: str, order: Order, sales_rep_id: str | None) -> bytes:
+    """The order as one value (its items as stored, compressed): what an order write keeps with an
+    Idempotency-Key claimed in it, so that a replay answers the same order (`from_snapshot`)."""
+    pk = keys.order_pk(tenant, order.id)
+    bodies = pages(order)
+    header = header_item(tenant, order, sales_rep_id, len(bodies), len(order.history))
+    header.version = order.version
+    items: list[BaseItem] = [header]
+    items += [OrderLinesItem(pk, sk, lines=json.loads(body)) for sk, body in bodies.items()]
+    items += [
+        OrderHistoryItem(pk, keys.order_history(n), entry=dataclasses.asdict(e)) for n, e in enumerate(order.history)
+    ]
+    items += [
+        OrderRevisionItem(pk, keys.order_revision(r.revision), revision=revision_json(r)) for r in order.revisions
+    ]
+    items += [OrderDocumentItem(pk, keys.order_document(d.id), document=doc_to_json(d)) for d in order.documents]
+    items += [OrderFileItem(pk, keys.order_file(a.id), file=file_to_json(a)) for a in order.attachments]
+    return zlib.compress(json.dumps([item.serialize() for item in items]).encode())
+
+
+def from_snapshot(tenant: str, data: bytes) -> Order:
+    loaded = order_from_items(tenant, [BaseItem.from_raw_data(raw) for raw in json.loads(zlib.decompress(data))])
+    if loaded is None:
+        raise ValueError("An order snapshot without its header.")
+    return loaded.order
 
 
 def order_from_items(tenant: str, items: list[BaseItem]) -> Loaded | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,10 +28,10 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.model import Customer
 from chalicelib.domain.order_summary import OrderSummary, summary_of
-from chalicelib.domain.orders import Message, Order, OrderEvent, OrderStatus
+from chalicelib.domain.orders import EventType, Message, Order, OrderEvent, OrderStatus
 from chalicelib.domain.permissions import Permission
-from chalicelib.services.order_store import LinkUse, Reads, Relied
-from chalicelib.storage import action_links, approvers, customers, idempotency, keys, order_lists
+from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, Reads, Relied
+from chalicelib.storage import action_links, approvers, customers, idempotency, keys, order_codec, order_lists
 from chalicelib.storage import ledger as ledger_store
 from chalicelib.storage import refs as refs_store
 from chalicelib.storage.items import (
@@ -42,6 +43,7 @@ from chalicelib.storage.items import (
     OrderEventItem,
     OrderFileItem,
     OrderHistoryItem,
+    OrderItem,
     OrderLinesItem,
     OrderMessageItem,
     OrderRevisionItem,
@@ -56,6 +58,7 @@ from chalicelib.storage.order_codec import (
     header_item,
     order_from_items,
     pages,
+    revision_json,
 )
 from chalicelib.storage.paging import Page, partition_page
 from chalicelib.storage.table import (
@@ -92,14 +95,20 @@ def site_exists(tenant: str, site_id: str) -> Check:
 def _event_item(
     tenant: str, order: Order, sales_rep_id: str | None, event: OrderEvent, actor_kind: str
 ) -> OrderEventItem:
-    """An event as stored: the order's facts that e-mails need beside the event's own data, which is
-    checked against its type's published model (event_payloads.py) before anything is written."""
-    from chalicelib import event_payloads  # pydantic: loaded by the request that writes, not at import
-
+    """An event as stored: the order's facts that e-mails need beside the event's own data. An event
+    (domain EventType) goes to the tenant's one feed partition and its data is checked against its type's
+    published model (event_payloads.py) before anything is written; a notice (domain NoticeType: reminders,
+    escalations, e-mailed by the stream, never in the feed) is stored apart, per day, and not checked."""
     data = order.event_data(event)
-    event_payloads.check(event.type.value, data)
+    if isinstance(event.type, EventType):
+        from chalicelib import event_payloads  # pydantic: loaded by the request that writes, not at import
+
+        event_payloads.check(event.type.value, data)
+        pk = keys.order_events_pk(tenant)
+    else:
+        pk = keys.order_notices_pk(tenant, event.occurred_at[:10])
     return OrderEventItem(
-        keys.order_events_pk(tenant),
+        pk,
         event.id,
         id=event.id,
         event_type=event.type.value,
@@ -136,6 +145,7 @@ def save(
     number: int | None = None,
     link: LinkUse | None = None,
     ledger: LedgerMove | None = None,
+    claim: Claim | None = None,
 ) -> Order:
     """Write the order: header conditional on the loaded version, plus only the items that changed, and
     the events the action recorded (`order.events`, cleared once written). Raises VersionMismatchError
@@ -146,40 +156,71 @@ def save(
     still holds `number - 1` (a new order), and `checks` on what the action relied on; a failed one
     raises its own error (`relied`: a site that must exist, a customer's stored parents that must still hold),
     and the approver's e-mail `link` this decision came through, spent (LinkUsedError when it was spent
-    already: whatever else failed, the link's page explains it)."""
-    checks = _checks(tenant, relied or Relied())
-    pk = keys.order_pk(tenant, order.id)
+    already: whatever else failed, the link's page explains it), and the request's Idempotency-Key
+    (`claim`) with the order this write leaves (ClaimedError when it is taken)."""
     read_version = loaded.order.version if loaded else 0
     order.version = read_version + 1  # what this write makes it: the events carry it
-    page_bodies = pages(order)
-    old_pages = loaded.pages if loaded else {}
-    old_history = loaded.history_count if loaded else 0
-    header = header_item(tenant, order, sales_rep_id, len(page_bodies), len(order.history))
+    changed = _changed_items(tenant, loaded, order, sales_rep_id, actor_kind)
     if loaded is not None:
-        header.version = read_version
-    # Every item carries a version: a rewritten page or revision is conditional on the version
-    # read, a new one on not existing yet. The header's condition alone would do; these cost nothing.
+        changed.header.version = read_version
+    write = _Write(
+        checks=_checks(tenant, relied or Relied()),
+        changed=changed,
+        claim=claim,
+        link=link,
+        ledger=ledger,
+        budget=budget,
+        budget_limits=budget_limits or {},
+        number=number,
+    )
+    try:
+        _transact(tenant, order, sales_rep_id, write)
+    except TransactWriteError as exc:
+        order.version = read_version
+        refused = _refusal(exc, write)
+        if refused is exc:
+            raise
+        raise refused from exc
+    if claim is not None:
+        claim.written = True
+    order.events.clear()
+    return order
+
+
+@dataclass
+class _Changed:
+    """The order's items a write puts or deletes: the header always, the rest only where they changed."""
+
+    header: OrderItem
+    puts: list[BaseItem]
+    deletes: list[BaseItem]
+    due_moves: bool  # the approval due item moves to the order's next due time
+
+
+def _changed_items(
+    tenant: str, loaded: Loaded | None, order: Order, sales_rep_id: str | None, actor_kind: str
+) -> _Changed:
+    """Every item carries a version: a rewritten page, revision or file is conditional on the version read,
+    a new one on not existing yet. The header's condition alone would do; these cost nothing."""
+    pk = keys.order_pk(tenant, order.id)
+    page_bodies = pages(order)
+    header = header_item(tenant, order, sales_rep_id, len(page_bodies), len(order.history))
     puts: list[BaseItem] = []
     deletes: list[BaseItem] = []
+    old_pages = loaded.pages if loaded else {}
     for sk, body in page_bodies.items():
-        old_body, old_version = old_pages.get(sk, ("", 0))
-        if old_body != body:
-            page = OrderLinesItem(pk, sk, lines=json.loads(body))
-            if old_version:
-                page.version = old_version
-            puts.append(page)
+        if old_pages.get(sk, ("", 0))[0] != body:
+            puts.append(_versioned(OrderLinesItem(pk, sk, lines=json.loads(body)), old_pages.get(sk)))
     deletes += [OrderLinesItem(pk, sk) for sk in old_pages.keys() - page_bodies.keys()]
+    old_history = loaded.history_count if loaded else 0
     for seq, entry in enumerate(order.history[old_history:], start=old_history):
         puts.append(OrderHistoryItem(pk, keys.order_history(seq), entry=dataclasses.asdict(entry)))
     old_revisions = loaded.revisions if loaded else {}
     for rev in order.revisions:
-        body = json.dumps(dataclasses.asdict(rev), sort_keys=True)
-        old_body, old_version = old_revisions.get(rev.revision, ("", 0))
-        if old_body != body:
+        body = json.dumps(revision_json(rev), sort_keys=True)
+        if old_revisions.get(rev.revision, ("", 0))[0] != body:
             item = OrderRevisionItem(pk, keys.order_revision(rev.revision), revision=json.loads(body))
-            if old_version:
-                item.version = old_version
-            puts.append(item)
+            puts.append(_versioned(item, old_revisions.get(rev.revision)))
     known_docs = loaded.document_ids if loaded else set()
     puts += [
         OrderDocumentItem(pk, keys.order_document(doc.id), document=doc_to_json(doc))
@@ -189,16 +230,14 @@ def save(
     old_files = loaded.files if loaded else {}
     for a in order.attachments:
         body = json.dumps(file_to_json(a), sort_keys=True)
-        old_body, old_version = old_files.get(a.id, ("", 0))
-        if old_body != body:
-            expires = _expiry(a.expires_at)
-            file_item = OrderFileItem(pk, keys.order_file(a.id), file=json.loads(body), expires_at=expires)
-            if old_version:
-                file_item.version = old_version
-            puts.append(file_item)
-    kept_files = {a.id for a in order.attachments}
-    deletes += [OrderFileItem(pk, keys.order_file(fid)) for fid in old_files.keys() - kept_files]
+        if old_files.get(a.id, ("", 0))[0] != body:
+            file_item = OrderFileItem(
+                pk, keys.order_file(a.id), file=json.loads(body), expires_at=_expiry(a.expires_at)
+            )
+            puts.append(_versioned(file_item, old_files.get(a.id)))
+    deletes += [OrderFileItem(pk, keys.order_file(fid)) for fid in old_files.keys() - {a.id for a in order.attachments}]
     puts += [_event_item(tenant, order, sales_rep_id, event, actor_kind) for event in order.events]
+    # The order's entry in the approval list of each customer on its path while it waits.
     was_waiting = loaded is not None and loaded.status_read == OrderStatus.PENDING_APPROVAL
     waits = order.status == OrderStatus.PENDING_APPROVAL
     if waits and not was_waiting:
@@ -212,74 +251,110 @@ def save(
         deletes.append(SupplierRefItem(keys.supplier_reference(tenant, old_reference), header.gsi3sk))
     # The approval reminders' due item (keys.py): moved when the due time changes, removed by a decision.
     due_read = loaded.due_read if loaded else None
-    due_moves = order.approval_due_at is not None and order.approval_due_at != due_read
     if order.approval_due_at is None and due_read is not None:
         deletes.append(ApprovalDueItem(pk, keys.APPROVAL_DUE))
-    # The request's Idempotency-Key, claimed in this same transaction (storage/idempotency.py), with the
-    # response the route will give if it says how to build it: the order as this write leaves it.
-    claim = idempotency.pending()
-    if claim is not None and claim.respond is not None:
-        claim.answer = claim.respond(order)
-    # PynamoDB sends a transaction's items grouped by kind (condition checks, deletes, puts, updates),
-    # and cancellation reasons come back in that order: where each item ends up.
-    header_at = len(checks) + len(deletes)
-    updates_at = header_at + 1 + len(puts) + (ledger is not None)  # the ledger's summary is the last put
-    claim_at = updates_at if claim is not None else -1
-    link_at = updates_at + (claim is not None) if link is not None else -1
-    moves_at = updates_at + (claim is not None) + (link is not None)
-    budget_at = {moves_at + i: move for i, move in enumerate(budget)}
-    number_at = moves_at + len(budget) if number is not None else -1
-    try:
-        with transaction() as tx:
-            tx.save(header)  # version condition: attribute_not_exists on create, equality on update
-            for put in puts:
-                tx.save(put)
-            if ledger is not None:
-                ledger_store.put_summary(tx, tenant, ledger.ledger)
-            for gone in deletes:
-                tx.delete(gone, add_version_condition=False)
-            if claim is not None:
-                idempotency.put_claim(tx, claim)  # the first update: before the budget and the counter
-            if link is not None:
-                action_links.spend(tx, tenant, link)  # the next one
-            for move in budget:
-                limit = (budget_limits or {}).get(move.month)
-                _add_budget(tx, tenant, move, limit - move.cents if limit is not None and move.cents > 0 else None)
-            if number is not None:
-                _claim_number(tx, tenant, number)
-            if ledger is not None:  # after the updates whose place above is counted
-                ledger_store.put_lines(tx, tenant, ledger.ledger.customer_id, ledger.lines)
-            if order.supplier_reference:  # the last update: the indexes above stay as they are
-                _put_reference_entry(tx, tenant, order, sales_rep_id)
-            if due_moves:
-                _move_due(tx, tenant, order)  # an update after the others too
-            add_checks(tx, checks)
-    except TransactWriteError as exc:
-        order.version = read_version
-        codes = cancellation_codes(exc)
-        if is_transaction_conflict(codes):
-            raise TransactionConflictError() from exc  # not a version moved: the caller writes again
-        failed = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
-        if claim_at in failed:
-            raise idempotency.ClaimedError() from exc  # a replay: whatever else failed, nothing to redo
-        if link_at in failed:
-            raise LinkUsedError() from exc  # decided through this link already (or it ran out)
-        if failed and failed <= set(budget_at):
-            raise BudgetExceededError() from exc
-        if failed and failed <= {number_at}:
-            raise NumberTakenError() from exc
-        check = failed_check(exc, checks)
-        if check is not None and header_at not in failed:
-            raise check.fails_with() from exc
-        # Every other condition is a version (header, pages, revisions) or "not written yet" (history,
-        # documents, events): whichever fails, someone else saved this order first.
-        if "ConditionalCheckFailed" in codes:
-            raise VersionMismatchError() from exc
-        raise
-    if claim is not None:
-        claim.written = True
-    order.events.clear()
-    return order
+    due_moves = order.approval_due_at is not None and order.approval_due_at != due_read
+    return _Changed(header, puts, deletes, due_moves)
+
+
+def _versioned(item: BaseItem, read: tuple[str, int] | None) -> BaseItem:
+    """A rewritten item is conditional on the version read (PynamoDB's VersionAttribute)."""
+    if read and read[1]:
+        item.version = read[1]
+    return item
+
+
+@dataclass
+class _Write:
+    """What one order transaction writes besides the order's items, and where each part lands."""
+
+    checks: list[Check]
+    changed: _Changed
+    claim: Claim | None
+    link: LinkUse | None
+    ledger: LedgerMove | None
+    budget: Sequence[BudgetMove]
+    budget_limits: dict[str, int]
+    number: int | None
+
+    # PynamoDB sends a transaction's items grouped by kind (condition checks, deletes, puts, updates), and
+    # cancellation reasons come back in that order: where each item ends up.
+    @property
+    def header_at(self) -> int:
+        return len(self.checks) + len(self.changed.deletes)
+
+    @property
+    def updates_at(self) -> int:
+        return self.header_at + 1 + len(self.changed.puts) + (self.ledger is not None)  # the summary: last put
+
+    @property
+    def claim_at(self) -> int:
+        return self.updates_at if self.claim is not None else -1
+
+    @property
+    def link_at(self) -> int:
+        return self.updates_at + (self.claim is not None) if self.link is not None else -1
+
+    @property
+    def budget_at(self) -> set[int]:
+        moves_at = self.updates_at + (self.claim is not None) + (self.link is not None)
+        return set(range(moves_at, moves_at + len(self.budget)))
+
+    @property
+    def number_at(self) -> int:
+        return self.updates_at + (self.claim is not None) + (self.link is not None) + len(self.budget)
+
+
+def _transact(tenant: str, order: Order, sales_rep_id: str | None, w: _Write) -> None:
+    with transaction() as tx:
+        tx.save(w.changed.header)  # version condition: attribute_not_exists on create, equality on update
+        for put in w.changed.puts:
+            tx.save(put)
+        if w.ledger is not None:
+            ledger_store.put_summary(tx, tenant, w.ledger.ledger)
+        for gone in w.changed.deletes:
+            tx.delete(gone, add_version_condition=False)
+        if w.claim is not None:
+            # The first update, before the budget and the counter: the order as this write leaves it.
+            idempotency.put_claim(tx, w.claim, order_codec.snapshot(tenant, order, sales_rep_id))
+        if w.link is not None:
+            action_links.spend(tx, tenant, w.link)  # the next one
+        for move in w.budget:
+            limit = w.budget_limits.get(move.month)
+            _add_budget(tx, tenant, move, limit - move.cents if limit is not None and move.cents > 0 else None)
+        if w.number is not None:
+            _claim_number(tx, tenant, w.number)
+        if w.ledger is not None:  # after the updates whose place above is counted
+            ledger_store.put_lines(tx, tenant, w.ledger.ledger.customer_id, w.ledger.lines)
+        if order.supplier_reference:  # the last update: the indexes above stay as they are
+            _put_reference_entry(tx, tenant, order, sales_rep_id)
+        if w.changed.due_moves:
+            _move_due(tx, tenant, order)  # an update after the others too
+        add_checks(tx, w.checks)
+
+
+def _refusal(exc: TransactWriteError, w: _Write) -> Exception:
+    """The error of a refused order transaction, from which of its conditions failed."""
+    codes = cancellation_codes(exc)
+    if is_transaction_conflict(codes):
+        return TransactionConflictError()  # not a version moved: the caller writes again
+    failed = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
+    if w.claim_at in failed:
+        return ClaimedError()  # a replay: whatever else failed, nothing to redo
+    if w.link_at in failed:
+        return LinkUsedError()  # decided through this link already (or it ran out)
+    if failed and failed <= w.budget_at:
+        return BudgetExceededError()
+    if failed and failed <= {w.number_at}:
+        return NumberTakenError()
+    check = failed_check(exc, w.checks)
+    if check is not None and w.header_at not in failed:
+        return check.fails_with()
+    # Every other condition is a version (header, pages, revisions) or "not written yet" (history,
+    # documents, events): whichever fails, someone else saved this order first.
+    if "ConditionalCheckFailed" in codes:
+        return VersionMismatchError()
+    return exc
 
 
 def _checks(tenant: str, relied: Relied) -> list[Check]:
@@ -337,14 +412,6 @@ def _claim_number(tx: Any, tenant: str, number: int) -> None:
     read = CounterItem.value.does_not_exist() if number == 1 else CounterItem.value == number - 1
     actions = [CounterItem.value.set(number), CounterItem.type.set(CounterItem)]
     tx.update(counter, actions=actions, condition=read, add_version_condition=False)
-
-
-def counter_value(tenant: str) -> int:
-    """The last order number handed out, read on its own (a counter written before it carried its type)."""
-    try:
-        return int(CounterItem.get(*keys.order_counter(tenant)).value or 0)
-    except CounterItem.DoesNotExist:
-        return 0
 
 
 def bulk_load(tenant: str, orders: list[tuple[Order, str | None]]) -> None:
@@ -419,7 +486,6 @@ class DynamoOrderStore:
     # The module's functions are the store's operations (one definition each).
     load = staticmethod(load)
     save = staticmethod(save)
-    counter_value = staticmethod(counter_value)
     add_message = staticmethod(add_message)
     messages = staticmethod(list_messages)
     parents = staticmethod(customers.walk_ancestors)
@@ -427,6 +493,7 @@ class DynamoOrderStore:
     list_approvals = staticmethod(order_lists.list_approvals)
     list_by_supplier_reference = staticmethod(list_by_supplier_reference)
     due_approvals = staticmethod(due_approvals)
+    replayed = staticmethod(idempotency.replayed_order)
 
     def read(self, tenant: str, reads: Reads) -> refs_store.Refs:
         return refs_store.load(

@@ -23,7 +23,6 @@ repaired by sending it again.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +32,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.pricing import PriceEntry, PriceList
+from chalicelib.retry import attempts
 from chalicelib.storage import keys
 from chalicelib.storage.items import (
     BaseItem,
@@ -180,18 +180,14 @@ def fits_one_transaction(verifies: int, puts: int, deletes: int, headers: int = 
 HeaderPut = tuple[PriceListItem, Any, bool]  # item, extra condition, versioned
 
 
-def _header_puts(tenant: str, before: PriceList | None, has_copy: bool, after: PriceList) -> list[HeaderPut]:
-    """The header and its copy, both written with the version `before` + 1 and conditional on it (a
-    copy not written yet: on its absence)."""
+def _header_puts(tenant: str, before: PriceList | None, after: PriceList) -> list[HeaderPut]:
+    """The header and its copy, both written with the version `before` + 1 and conditional on it."""
     out: list[HeaderPut] = []
-    for key, is_copy in ((keys.price_list(tenant, after.id), False), (keys.price_list_copy(tenant, after.id), True)):
+    for key in (keys.price_list(tenant, after.id), keys.price_list_copy(tenant, after.id)):
         item = PriceListItem(*key, id=after.id, name=after.name, currency=after.currency)
         if before is not None:
             item.version = before.version
-        if before is not None and is_copy and not has_copy:
-            out.append((item, PriceListItem.pk.does_not_exist(), False))
-        else:
-            out.append((item, None, True))
+        out.append((item, None, True))
     return out
 
 
@@ -199,7 +195,7 @@ def _header_puts(tenant: str, before: PriceList | None, has_copy: bool, after: P
 class ByProduct:
     """The price list whose entries are copied, by product, into each product's ListPricesItem
     (keys.list_prices) in the same writes: a SET or REMOVE of the list's key, conditional on the item
-    existing (a product written before these items existed has none and is left so: its entry is read)."""
+    existing (it is created with its product)."""
 
     tenant: str
     list_id: str
@@ -217,16 +213,16 @@ def entry_from_json(product_id: str, raw: str) -> PriceEntry:
 
 
 def _by_product_updates(
-    by_product: ByProduct | None, puts: Sequence[PriceEntry], deletes: Sequence[str], skip: set[str]
+    by_product: ByProduct | None, puts: Sequence[PriceEntry], deletes: Sequence[str]
 ) -> list[tuple[str, ListPricesItem, list[Any]]]:
     if by_product is None:
         return []
-    out: list[tuple[str, ListPricesItem, list[Any]]] = []
     path: Any = ListPricesItem.lists[by_product.list_id]  # a document path (the stubs type it as the value)
-    for pid, action in [(e.product_id, path.set(rule_json(e))) for e in puts] + [(p, path.remove()) for p in deletes]:
-        if pid not in skip:
-            out.append((f"by-product:{pid}", ListPricesItem(*keys.list_prices(by_product.tenant, pid)), [action]))
-    return out
+    changes = [(e.product_id, path.set(rule_json(e))) for e in puts] + [(p, path.remove()) for p in deletes]
+    return [
+        (f"by-product:{pid}", ListPricesItem(*keys.list_prices(by_product.tenant, pid)), [action])
+        for pid, action in changes
+    ]
 
 
 def write_entries(
@@ -271,10 +267,8 @@ def _transact(
     copy_only: tuple[Sequence[PriceEntry], Sequence[str]] | None = None,
 ) -> None:
     """One transaction; `copy_only`: just these changes' by-product copies."""
-    skip: set[str] = set()  # products without a ListPricesItem (written before they existed)
     copy_puts, copy_deletes = copy_only if copy_only is not None else (puts, deletes)
-    attempt = 0
-    while True:
+    for attempt in attempts(TX_RETRIES, pause=0.05):
         tx = LabelledTx()
         for v in verifies:
             tx.check(v.label, v.model, v.key, v.condition)
@@ -285,7 +279,7 @@ def _transact(
         for e in puts:
             # Written as version 1, unconditionally: the header's version (or the owner's check) orders writers.
             tx.put("entry", _entry_item(pk, e, batch=False), versioned=False)
-        for label, item, actions in _by_product_updates(by_product, copy_puts, copy_deletes, skip):
+        for label, item, actions in _by_product_updates(by_product, copy_puts, copy_deletes):
             tx.update(label, item, actions, ListPricesItem.lists.exists())
         if not len(tx):
             return
@@ -294,15 +288,9 @@ def _transact(
             return
         except TransactWriteError as exc:
             failed, conflict = tx.failed(exc)
-            missing = {label.split(":", 1)[1] for label in failed if label.startswith("by-product:")}
-            if failed - {f"by-product:{pid}" for pid in missing}:
-                raise RefusedError(failed - {f"by-product:{pid}" for pid in missing}) from exc
-            if missing:
-                skip |= missing  # not retried as a conflict: each round leaves out at least one more
-                continue
-            attempt += 1
-            if conflict and attempt < TX_RETRIES:
-                time.sleep(0.05 * attempt)
+            if failed:
+                raise RefusedError(failed) from exc
+            if conflict and attempt + 1 < TX_RETRIES:
                 continue
             if conflict:
                 raise ConflictError("The prices are being changed by someone else; try again.") from exc
@@ -314,12 +302,11 @@ def _transact(
 class ListState:
     header: PriceList
     entries: list[PriceEntry]
-    has_copy: bool  # False: a list written before the header copy existed (its next write adds it)
 
 
 def list_state(tenant: str, list_id: str) -> ListState | None:
-    """Header and entries from one Query of the list's partition (its pages: ~1 MB each). A list
-    without the header copy (written before it existed) costs a GetItem of the header as well."""
+    """Header (its copy, kept in the partition) and entries from one Query of the list's partition (its
+    pages: ~1 MB each)."""
     pk = keys.price_list_entries_pk(tenant, list_id)
     header: PriceList | None = None
     entries: list[PriceEntry] = []
@@ -328,10 +315,7 @@ def list_state(tenant: str, list_id: str) -> ListState | None:
             header = _to_list(item)
         elif isinstance(item, PriceEntryItem):
             entries.append(_to_entry(item))
-    if header is not None:
-        return ListState(header, entries, True)
-    found = find_list(tenant, list_id)
-    return ListState(found, entries, False) if found else None
+    return ListState(header, entries) if header is not None else None
 
 
 def write_list(
@@ -344,7 +328,7 @@ def write_list(
 ) -> PriceList:
     """Create (`before` None) or replace a list: header and its copy conditional on the version read,
     the entries' changes, `verifies`; see write_entries. Raises RefusedError ("header": it moved)."""
-    headers = _header_puts(tenant, before.header if before else None, before.has_copy if before else False, after)
+    headers = _header_puts(tenant, before.header if before else None, after)
     pk = keys.price_list_entries_pk(tenant, after.id)
     write_entries(pk, puts, deletes, verifies, headers, ByProduct(tenant, after.id))
     return PriceList(after.id, after.name, after.currency, (before.header.version if before else 0) + 1)

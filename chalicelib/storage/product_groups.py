@@ -5,8 +5,6 @@ read or an order gets the groups of products it has not read yet in the BatchGet
 from __future__ import annotations
 
 import dataclasses
-import random
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -14,6 +12,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain.catalog import ProductGroup
 from chalicelib.domain.errors import ConflictError, DuplicateError, NotFoundError, VersionMismatchError
+from chalicelib.retry import attempts
 from chalicelib.storage import keys
 from chalicelib.storage.items import BaseItem, ProductGroupIndexItem, ProductGroupItem, UniqueItem
 from chalicelib.storage.mapping import item_values
@@ -64,7 +63,7 @@ def all_groups(tenant: str) -> list[ProductGroup]:
 @dataclass
 class GroupIndex:
     """The tenant's group index item (keys.product_group_index): every group by id. `version` 0: the
-    item does not exist yet (a tenant whose groups were all written before it existed, or none)."""
+    item does not exist yet (a tenant without groups)."""
 
     groups: dict[str, ProductGroup]
     version: int = 0
@@ -104,12 +103,12 @@ def _index_item(tenant: str, index: GroupIndex, group: ProductGroup) -> ProductG
 def create_group(tenant: str, group: ProductGroup) -> ProductGroup:
     """A new group: written with its name guard and the index, again when the index moved meanwhile
     (another group's write)."""
-    for attempt in range(GROUP_TX_RETRIES):
+    for _ in attempts(GROUP_TX_RETRIES, pause=0.03):
         _, index = read_for_write(tenant, None)
         try:
             return write_group(tenant, None, index, group)
         except VersionMismatchError:
-            time.sleep(random.uniform(0.01, 0.03) * (attempt + 1))  # noqa: S311 (jitter, not a secret)
+            pass  # the index moved: read it again
     raise ConflictError("The product groups are being changed by others right now; try again.")
 
 

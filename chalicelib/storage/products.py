@@ -30,6 +30,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.catalog import Product, num_str, search_terms
 from chalicelib.domain.errors import ConflictError, DuplicateError, NotFoundError, VersionMismatchError
 from chalicelib.domain.pricing import Tier
+from chalicelib.retry import attempts
 from chalicelib.storage import keys
 from chalicelib.storage.items import (
     BaseItem,
@@ -297,7 +298,7 @@ def _put_unversioned(tx: TransactWrite, item: BaseItem, condition: Any) -> None:
 
 
 def _run_product_tx(tx: LabelledTx, p: Product) -> None:
-    for attempt in range(TX_RETRIES):
+    for attempt in attempts(TX_RETRIES, pause=0.05):
         try:
             tx.run()
             return
@@ -321,7 +322,6 @@ def _run_product_tx(tx: LabelledTx, p: Product) -> None:
             if failed:
                 raise ConflictError("The product changed while it was being saved; try again.") from exc
             if conflict and attempt + 1 < TX_RETRIES:
-                time.sleep(0.05 * (attempt + 1))
                 continue
             if conflict:
                 raise ConflictError("The catalog is busy; try again.") from exc

@@ -59,7 +59,7 @@ class Refs:
     sites: dict[str, Site] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     settings: TenantSettings | None = None
-    order_counter: int | None = 0  # the last order number handed out (0: none yet; None: read it alone)
+    order_counter: int = 0  # the last order number handed out (0: none yet)
     owners: dict[Key, str] = field(default_factory=dict)  # uniqueness guard → the id it points to
     items: dict[Key, BaseItem] = field(default_factory=dict)  # everything read, by key
     # the catalog's kinds (keys passed in `extra`)
@@ -144,8 +144,7 @@ def load(
         elif isinstance(item, TenantItem):
             refs.settings = tenant_store._to_domain(item)
         elif key == keys.order_counter(tenant):
-            # A counter last written by an older release has no `type`: it reads back as a BaseItem.
-            refs.order_counter = int(item.value or 0) if isinstance(item, CounterItem) else None
+            refs.order_counter = int(item.value or 0) if isinstance(item, CounterItem) else 0
         elif isinstance(item, UniqueItem):
             refs.owners[key] = item.owner_id
         elif isinstance(item, ProductItem):

@@ -104,8 +104,7 @@ def rotate(
     old token was already used (a concurrent or replayed refresh): the caller ends the family."""
     old = RefreshTokenItem(*keys.refresh_token(tenant, old_hash))
     epoch = RefreshFamilyItem.session_epoch
-    # A family written before epochs existed has none: it belongs to generation 0.
-    same_epoch = (epoch == session_epoch) if session_epoch else (epoch.does_not_exist() | (epoch == 0))
+    same_epoch = epoch == session_epoch
     try:
         with transaction() as tx:
             tx.update(

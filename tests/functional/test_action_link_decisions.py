@@ -43,8 +43,8 @@ def ops(call: Any) -> tuple[Any, dict[str, int]]:
     return reply, dict(tally.summary()["operations"])
 
 
-def old_format_link(w: World, order: dict[str, Any], secret: str | None = None) -> str:
-    """A link as issued before tokens named their users: `{tenant}_{128 random bits}`."""
+def unnamed_link(w: World, order: dict[str, Any], secret: str | None = None) -> str:
+    """A link stored under a token that names no users: `{tenant}_{128 random bits}`."""
     token = f"acme_{secret or secrets.token_urlsafe(16)}"
     now = datetime.now(UTC)
     link = ActionLink(
@@ -108,26 +108,23 @@ def test_the_token_names_its_users_beside_128_random_bits_and_only_its_hash_is_s
     assert parse(token) == Named("acme", "01ABCDEFGHJKMNPQRSTVWXYZ00", None)
     delegated = new_token("acme", "01ABCDEFGHJKMNPQRSTVWXYZ00", "01ABCDEFGHJKMNPQRSTVWXYZ11")
     assert parse(delegated) == Named("acme", "01ABCDEFGHJKMNPQRSTVWXYZ00", "01ABCDEFGHJKMNPQRSTVWXYZ11")
-    # An id a token cannot carry (not a ULID's characters): the token names no users, as before.
-    plain = new_token("acme", "odd_id", None)
-    assert len(plain.split("_", 1)[1]) == 22 and parse(plain) == Named("acme")
+    with pytest.raises(ValueError):  # ids are ULIDs: one a token could not carry is a bug, not a token
+        new_token("acme", "odd_id", None)
     assert parse("nonsense") is None
+    assert parse(f"acme_{secrets.token_urlsafe(16)}") is None  # a tenant and a secret name nobody
 
 
-# --- links issued before tokens named their users ------------------------------------------------------------
+# --- tokens that name nobody ------------------------------------------------------------------------------
 @pytest.mark.parametrize("secret", [None, "ab_cd_" + "x" * 22])  # the second looks like ids: it is not
-def test_a_link_issued_in_the_older_form_still_decides(inbox: Inbox, secret: str | None) -> None:
+def test_a_link_stored_under_a_token_that_names_no_users_is_not_found(inbox: Inbox, secret: str | None) -> None:
+    """Every token names its users (one BatchGet reads the link with them): a stored link whose token does
+    not is nobody's, and nothing is decided through it."""
     w = inbox.world
     order, _ = inbox.waiting_order()
-    token = old_format_link(w, order, secret)
-    assert page(w.anon, token, headers=JSON).json["state"] == "open"
-    r, counted = ops(lambda: w.anon.post(f"/actions/{token}", {"decision": "approve"}, headers=JSON))
-    assert r.status_code == 200, r.body
-    # Its users are read after the link: one BatchGet more.
-    assert counted == {"BatchGetItem": 2, "Query": 1, "TransactWriteItems": 1}
-    assert order_now(w, order["id"])["status"] == "submitted"
-    again = w.anon.post(f"/actions/{token}", {"decision": "approve"}, headers=JSON)
-    assert again.status_code == 409 and again.json["error"]["code"] == "action_used"
+    token = unnamed_link(w, order, secret)
+    assert page(w.anon, token, headers=JSON).status_code == 404
+    assert w.anon.post(f"/actions/{token}", {"decision": "approve"}, headers=JSON).status_code == 404
+    assert order_now(w, order["id"])["status"] == "pending_approval"
 
 
 def test_a_token_whose_named_users_were_changed_names_nothing(inbox: Inbox) -> None:

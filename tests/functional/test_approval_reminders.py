@@ -1,6 +1,7 @@
 """Approval reminders and escalation, driven by a controllable clock: the scheduled function finds what is
-due through its index, reminds the approvers with fresh links, escalates to the sales rep once past the
-escalation time, records each in the history, and stops at a decision."""
+due through its index and records each reminder or escalation on the order (its history, and a notice the
+stream turns into e-mails like every other: the approvers with fresh links, the sales rep once past the
+escalation time), and stops at a decision."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from chalicelib.storage.orders import DynamoOrderStore
 from devstack.fakes import FakeEmailSender
 from tests.functional.order_world import World
 from tests.functional.test_action_links import JSON, token_of
+from tests.stream_tap import StreamTap, run
 
 
 @pytest.fixture
@@ -32,13 +34,19 @@ def outbox(world: World) -> FakeEmailSender:
 
 
 def scheduler(start: datetime) -> tuple[Callable[[float], list[Any]], FakeEmailSender]:
+    """The scheduled function at a time of the test's choosing, then the stream's batch of what it wrote."""
     sender: FakeEmailSender = get_services().email_sender  # type: ignore[assignment]
     at = {"now": start}
-    reminders = ApprovalReminders(DynamoOrderStore(), lambda: get_services().notifications, clock=lambda: at["now"])
+    reminders = ApprovalReminders(DynamoOrderStore(), clock=lambda: at["now"])
+    tap = StreamTap()
 
     def run_at(hours: float) -> list[Any]:
         at["now"] = start + timedelta(hours=hours)
-        return reminders.run()
+        done = reminders.run()
+        written = tap.event()
+        if written["Records"]:  # Lambda is not invoked with an empty batch
+            assert run(written) == {"batchItemFailures": []}
+        return done
 
     return run_at, sender
 
@@ -91,12 +99,10 @@ def test_reminders_then_escalation_then_nothing_after_the_decision(world: World,
     assert ApprovalDueItem.count(keys.order_pk("acme", order["id"])) == 0
     seen = len(sender.sent)
     assert run_at(500) == []
-    assert mails(sender, seen) == []
+    assert sorted({m.event for m in mails(sender, seen)}) == ["approved", "submitted"]  # the decision's only
 
 
 def test_a_reminder_s_fresh_link_works_and_the_first_one_is_superseded(world: World, outbox: FakeEmailSender) -> None:
-    from tests.stream_tap import StreamTap, run
-
     tap = StreamTap()
     tap.drain()
     _order, start = waiting(world)
@@ -152,3 +158,33 @@ def test_the_scheduled_function_of_app_py_runs(world: World, outbox: FakeEmailSe
     waiting(world)  # due in 24 hours: nothing yet at the real time
     event = json.loads((Path(__file__).parents[2] / "events" / "scheduled_approval_reminders.json").read_text())
     assert approval_reminders(event, None) == {"reminded": 0}
+
+
+def test_a_reminder_is_e_mailed_but_neither_in_the_event_feed_nor_sent_to_webhooks(
+    world: World, outbox: FakeEmailSender
+) -> None:
+    import dataclasses
+    import time
+
+    from tests.functional.test_event_feed import follow
+
+    services = get_services()
+    services.settings = dataclasses.replace(services.settings, event_settle_seconds=0.1)
+    fanned: list[str] = []
+
+    class Recording:  # the webhooks' pipeline, as the stream's fan-out reaches it
+        def fan_out(self, tenant: str, event: dict[str, Any]) -> int:
+            fanned.append(str(event["type"]))
+            return 0
+
+    services.webhook_pipeline = Recording()  # type: ignore[assignment]
+    order, start = waiting(world)
+    run_at, sender = scheduler(start)
+    seen = len(sender.sent)
+    assert [d.kind for d in run_at(24.5)] == ["remind"]
+    assert [m.dedupe_key.split(":")[0] for m in mails(sender, seen)] == ["approval_reminder"]
+    assert fanned == []  # the submit's events were written before the test's stream tap opened
+    time.sleep(0.2)
+    events, _ = follow(world.desk)
+    assert [e["type"] for e in events if e["order_id"] == order["id"]] == ["order.created", "order.approval_requested"]
+    assert history(world, order["id"])[-1] == "remind"

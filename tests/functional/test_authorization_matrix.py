@@ -241,15 +241,15 @@ def sender_domain(m: MatrixWorld) -> Target:
 
 
 def _webhook_pipeline() -> None:
+    from chalicelib.bootstrap import get_services
     from chalicelib.webhooks.delivery import Pipeline
     from chalicelib.webhooks.post import Outcome
-    from chalicelib.webhooks.runtime import set_pipeline
 
     class Nowhere:
         def send(self, messages: list[dict[str, Any]], delay_seconds: int = 0) -> None:
             pass
 
-    set_pipeline(Pipeline(Nowhere(), lambda target, headers, body: Outcome(200, None)))
+    get_services().webhook_pipeline = Pipeline(Nowhere(), lambda target, headers, body: Outcome(200, None))
 
 
 TARGETS: dict[str | None, Arrange] = {
@@ -607,9 +607,6 @@ def matrix() -> Iterator[MatrixWorld]:
         anon = Api(Client(app))
         make_tenant("acme")
         yield matrix_world(build_world(anon.login("acme", "admin", ADMIN_PASSWORD), anon))
-    from chalicelib.webhooks.runtime import set_pipeline
-
-    set_pipeline(None)  # the webhook target's pipeline (`_webhook_pipeline`)
 
 
 @pytest.mark.parametrize("route", list(MATRIX), ids=[f"{m} {p}" for m, p in MATRIX])

@@ -23,7 +23,7 @@ from chalicelib.webhooks import urls
 from chalicelib.webhooks.delivery import Pipeline
 from chalicelib.webhooks.handlers import handle_sqs_batch
 from chalicelib.webhooks.post import Outcome
-from chalicelib.webhooks.runtime import SqsQueue, set_pipeline
+from chalicelib.webhooks.runtime import SqsQueue
 from devstack.fakes import FakeEmailSender
 from tests.functional.order_world import World
 from tests.stream_tap import StreamTap, run
@@ -98,10 +98,9 @@ def hooks(world: World) -> Any:
             raise urls.UrlRefused(f"The host '{host}' cannot be resolved.")
         return dns[host]
 
-    from chalicelib.webhooks.runtime import email_admins
-
-    pipeline = Pipeline(queue, receiver, resolve=resolve, clock=lambda: now[0], on_disabled=email_admins)
-    set_pipeline(pipeline)
+    services = get_services()
+    pipeline = Pipeline(queue, receiver, resolve=resolve, clock=lambda: now[0], on_disabled=services.email_admins)
+    services.webhook_pipeline = pipeline
     outbox = FakeEmailSender()
     get_services().email_sender = outbox
     # The URL check at registration resolves through `check`'s default resolver: the same table.
@@ -113,7 +112,6 @@ def hooks(world: World) -> Any:
     check_defaults["resolve"] = resolve
     yield Hooks(world, StreamTap(), queue, receiver, pipeline, outbox, now, dns)
     check_defaults.update(saved)
-    set_pipeline(None)
 
 
 def submitted_order(h: Hooks) -> str:
@@ -276,7 +274,7 @@ def test_fan_out_to_ten_endpoints_and_an_attempt_stay_within_their_round_trips(h
         if r["eventName"] == "INSERT" and r["dynamodb"]["NewImage"].get("type", {}).get("S") == "order_event"
     ]
     with storage_counter().measure() as tally:
-        fan_out(items[-1])
+        fan_out(items[-1], hooks.pipeline)
     assert tally.round_trips <= 3, tally.summary()["operations"]
     queued = hooks.queue.take()
     assert len(queued) == 10
@@ -413,7 +411,7 @@ def test_the_delivery_function_reads_the_queue_and_reports_only_failing_messages
         {**poisoned, "messageId": m["MessageId"], "body": m["Body"], "receiptHandle": m["ReceiptHandle"]}
         for m in received
     ]
-    result = handle_sqs_batch({"Records": [*records, poisoned]})
+    result = handle_sqs_batch({"Records": [*records, poisoned]}, hooks.pipeline)
     assert result == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
     assert len(hooks.receiver.posts) == 1
 

@@ -7,8 +7,10 @@ import dataclasses
 
 import pytest
 
+from chalicelib.notifications.events import Links
 from chalicelib.notifications.sender import OutgoingEmail
 from chalicelib.notifications.service import NotificationService
+from chalicelib.services.action_links import LinkIssuer
 from chalicelib.storage import notified
 from chalicelib.storage.items import NotificationSentItem
 from chalicelib.storage.notified import LEASE_SECONDS, ClaimHeldError
@@ -51,7 +53,9 @@ def test_an_abandoned_claim_is_taken_over_after_its_lease(aws: None) -> None:
 
 def test_a_refused_email_is_released_so_the_retry_sends_it_once(aws: None) -> None:
     outbox = FakeEmailSender(refuse={MAIL.to})
-    service = NotificationService(outbox, clock=lambda: NOW)
+    service = NotificationService(
+        outbox, Links(LinkIssuer(), None), platform_sender="orders@example.com", clock=lambda: NOW
+    )
     with pytest.raises(Exception, match="refused"):
         service.send_once("acme", MAIL)
     assert not notified.is_sent("acme", MAIL.dedupe_key, MAIL.to)

@@ -10,7 +10,8 @@ from chalicelib.domain.model import Customer
 from chalicelib.domain.pricing import PriceEntry, PriceSource, Tier
 from chalicelib.services import pricing
 from chalicelib.services.tenants import create_tenant
-from chalicelib.storage import prices
+from chalicelib.storage import keys, prices
+from chalicelib.storage.items import ListPricesItem
 
 D = Decimal
 
@@ -40,6 +41,8 @@ def _product(pid: str, base: str, *tiers: tuple[int, str]) -> Product:
 def test_each_product_of_a_batch_is_priced_from_the_first_level_that_has_it(aws: None) -> None:
     _tenant()
     a, b, c = _product("a", "10.00"), _product("b", "20.00", (10, "18.00")), _product("c", "30.00")
+    for pid in ("a", "b", "c"):  # each product's list-prices item, written with the product
+        ListPricesItem(*keys.list_prices("acme", pid), lists={}).save()
     prices.replace_list_entries("acme", "list", [PriceEntry("b", D("19.00"), []), PriceEntry("c", D("29.00"), [])])
     prices.replace_customer_entries("acme", "cust", [PriceEntry("c", D("25.00"), [Tier(D(5), D("24.00"))])])
     customer = Customer(id="cust", number="C-1", name="C", price_list_id="list")

@@ -13,7 +13,7 @@ from chalicelib.domain.catalog import Product, ProductGroup
 from chalicelib.domain.errors import DuplicateError, VersionMismatchError
 from chalicelib.domain.pricing import PriceEntry, Tier
 from chalicelib.storage import keys, prices, product_groups, products
-from chalicelib.storage.items import CatalogLeaseItem
+from chalicelib.storage.items import CatalogLeaseItem, ListPricesItem
 
 T = "acme"
 
@@ -128,6 +128,7 @@ def test_price_entries_are_replaced_and_read_for_many_products() -> None:
     prices.replace_customer_entries(T, "c1", [one, two])
     prices.replace_customer_entries(T, "c1", [PriceEntry("p2", Decimal("1.50"), [])])
     assert prices.customer_entries(T, "c1") == [PriceEntry("p2", Decimal("1.50"), [])]
+    ListPricesItem(*keys.list_prices(T, "p1"), lists={}).save()  # written with the product
     prices.replace_list_entries(T, "l1", [one])
     assert prices.list_entries_for(T, "l1", ["p1", "p2"]) == {"p1": one}
     assert prices.customer_entries_for("globex", "c1", ["p2"]) == {}

@@ -35,12 +35,11 @@ from chalicelib.lazy import LazyModule
 from chalicelib.storage.paging import DEFAULT_LIMIT, MAX_CURSOR_LENGTH
 
 if TYPE_CHECKING:
-    from chalicelib.services import api_keys, event_feed, stock, webhook_endpoints
+    from chalicelib.services import api_keys, event_feed, stock
     from chalicelib.services.stock import StockEntry
     from chalicelib.storage.api_keys import ApiKey
     from chalicelib.storage.webhooks import Delivery, Endpoint
 else:
-    webhook_endpoints = LazyModule("chalicelib.services.webhook_endpoints")
     api_keys = LazyModule("chalicelib.services.api_keys")
     event_feed = LazyModule("chalicelib.services.event_feed")
     stock = LazyModule("chalicelib.services.stock")
@@ -224,7 +223,7 @@ def delivery_out(d: Delivery) -> dict[str, Any]:
 )
 def create_webhook(ctx: Ctx) -> Response:
     body = ctx.body(WebhookCreate)
-    e = webhook_endpoints.create(ctx.principal, body.url, body.event_types, body.description)
+    e = get_services().webhook_endpoints.create(ctx.principal, body.url, body.event_types, body.description)
     return json_response({**endpoint_out(e), "secret": e.secrets[0]["secret"]}, status=201)
 
 
@@ -240,7 +239,7 @@ def create_webhook(ctx: Ctx) -> Response:
 )
 def list_webhooks(ctx: Ctx) -> Response:
     limit, cursor = ctx.page_args()
-    page = webhook_endpoints.list_page(ctx.principal, limit, cursor)
+    page = get_services().webhook_endpoints.list_page(ctx.principal, limit, cursor)
     return json_response({"items": [endpoint_out(e) for e in page.items], "next_cursor": page.next_cursor})
 
 
@@ -254,7 +253,7 @@ def list_webhooks(ctx: Ctx) -> Response:
     permissions=(P.TENANT_ADMIN,),
 )
 def get_webhook(ctx: Ctx, endpoint_id: str) -> Response:
-    return json_response(endpoint_out(webhook_endpoints.get(ctx.principal, endpoint_id)))
+    return json_response(endpoint_out(get_services().webhook_endpoints.get(ctx.principal, endpoint_id)))
 
 
 @endpoint(
@@ -269,7 +268,7 @@ def get_webhook(ctx: Ctx, endpoint_id: str) -> Response:
 )
 def patch_webhook(ctx: Ctx, endpoint_id: str) -> Response:
     changes = patch_changes(ctx.body(WebhookPatch), frozenset({"description"}))
-    return json_response(endpoint_out(webhook_endpoints.update(ctx.principal, endpoint_id, changes)))
+    return json_response(endpoint_out(get_services().webhook_endpoints.update(ctx.principal, endpoint_id, changes)))
 
 
 @endpoint(
@@ -282,7 +281,7 @@ def patch_webhook(ctx: Ctx, endpoint_id: str) -> Response:
     permissions=(P.TENANT_ADMIN,),
 )
 def delete_webhook(ctx: Ctx, endpoint_id: str) -> Response:
-    webhook_endpoints.delete(ctx.principal, endpoint_id)
+    get_services().webhook_endpoints.delete(ctx.principal, endpoint_id)
     return no_content()
 
 
@@ -296,7 +295,7 @@ def delete_webhook(ctx: Ctx, endpoint_id: str) -> Response:
     permissions=(P.TENANT_ADMIN,),
 )
 def rotate_webhook_secret(ctx: Ctx, endpoint_id: str) -> Response:
-    e = webhook_endpoints.rotate_secret(ctx.principal, endpoint_id)
+    e = get_services().webhook_endpoints.rotate_secret(ctx.principal, endpoint_id)
     return json_response({"secret": e.secrets[0]["secret"]})
 
 
@@ -312,7 +311,7 @@ def rotate_webhook_secret(ctx: Ctx, endpoint_id: str) -> Response:
     permissions=(P.TENANT_ADMIN,),
 )
 def test_webhook(ctx: Ctx, endpoint_id: str) -> Response:
-    return json_response(delivery_out(webhook_endpoints.test(ctx.principal, endpoint_id)), status=202)
+    return json_response(delivery_out(get_services().webhook_endpoints.test(ctx.principal, endpoint_id)), status=202)
 
 
 @endpoint(
@@ -327,7 +326,7 @@ def test_webhook(ctx: Ctx, endpoint_id: str) -> Response:
 )
 def list_deliveries(ctx: Ctx, endpoint_id: str) -> Response:
     limit, cursor = ctx.page_args()
-    page = webhook_endpoints.deliveries(ctx.principal, endpoint_id, limit, cursor)
+    page = get_services().webhook_endpoints.deliveries(ctx.principal, endpoint_id, limit, cursor)
     return json_response({"items": [delivery_out(d) for d in page.items], "next_cursor": page.next_cursor})
 
 
@@ -343,4 +342,6 @@ def list_deliveries(ctx: Ctx, endpoint_id: str) -> Response:
     permissions=(P.TENANT_ADMIN,),
 )
 def retry_delivery(ctx: Ctx, endpoint_id: str, delivery_id: str) -> Response:
-    return json_response(delivery_out(webhook_endpoints.retry(ctx.principal, endpoint_id, delivery_id)), status=202)
+    return json_response(
+        delivery_out(get_services().webhook_endpoints.retry(ctx.principal, endpoint_id, delivery_id)), status=202
+    )

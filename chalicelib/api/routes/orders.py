@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
@@ -60,6 +59,12 @@ def svc() -> OrderService:
     return get_services().orders
 
 
+def writing(ctx: Ctx) -> OrderService:
+    """The order service for a view whose one order write claims the request's Idempotency-Key
+    (`claims_in_write`): a replay is answered the order the first request left, presented the same way."""
+    return get_services().orders.claiming(ctx.claim)
+
+
 def order_response(o: Order, status: int = 200, waiting: WaitingOn | None = None) -> Response:
     return json_response(present().order_out(o, waiting), status=status, etag=o.version)
 
@@ -70,14 +75,6 @@ def standing_in(caller: Principal, approver_id: str) -> Principal:
     from chalicelib.services.delegations import DelegationService
 
     return DelegationService().acting_for(caller, approver_id)
-
-
-def answered(status: int = 200) -> AbstractContextManager[None]:
-    """With an Idempotency-Key, the order's own write stores this route's response (the order as it leaves
-    it), so the key costs no round trip (api/idempotency.py `answer`)."""
-    from chalicelib.api import idempotency  # storage: imported with the first POST anyway
-
-    return idempotency.answer(lambda o: order_response(o, status))
 
 
 @endpoint(
@@ -122,10 +119,10 @@ def list_orders(ctx: Ctx) -> Response:
     status=201,
     tags=TAGS,
     permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
+    claims_in_write=True,
 )
 def create_order(ctx: Ctx) -> Response:
-    with answered(201):
-        return order_response(svc().create(ctx.principal, ctx.body(OrderCreate).model_dump()), 201)
+    return order_response(writing(ctx).create(ctx.principal, ctx.body(OrderCreate).model_dump()), 201)
 
 
 @endpoint(bp, "/orders/{order_id}", "GET", summary="An order", response_model=OrderOut, tags=TAGS)
@@ -163,15 +160,15 @@ def patch_order(ctx: Ctx, order_id: str) -> Response:
     tags=TAGS,
     if_match=True,
     permissions=(P.ORDERS_PLACE, P.ORDERS_CREATE_ON_BEHALF),
+    claims_in_write=True,
 )
 def add_line(ctx: Ctx, order_id: str) -> Response:
     from chalicelib.services.order_catalog import ProductRef  # the order service imports it anyway
 
     b = ctx.body(LineAdd)
     ref = ProductRef(b.product_id, b.sku, b.barcode)
-    with answered(201):
-        o = svc().add_line(ctx.principal, order_id, ref, b.quantity, b.requested_delivery_date, ctx.if_match())
-        return order_response(o, 201)
+    o = writing(ctx).add_line(ctx.principal, order_id, ref, b.quantity, b.requested_delivery_date, ctx.if_match())
+    return order_response(o, 201)
 
 
 @endpoint(
@@ -234,10 +231,10 @@ def import_lines(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    claims_in_write=True,
 )
 def submit(ctx: Ctx, order_id: str) -> Response:
-    with answered():
-        return order_response(svc().submit(ctx.principal, order_id, ctx.if_match()))
+    return order_response(writing(ctx).submit(ctx.principal, order_id, ctx.if_match()))
 
 
 @endpoint(
@@ -253,11 +250,11 @@ def submit(ctx: Ctx, order_id: str) -> Response:
     if_match=True,
     permissions=(P.ORDERS_APPROVE,),
     on_behalf=standing_in,
+    claims_in_write=True,
 )
 def approve(ctx: Ctx, order_id: str) -> Response:
     trims = ctx.body(ApproveRequest).model_dump()["lines"]
-    with answered():
-        return order_response(svc().approve(ctx.principal, order_id, trims, ctx.if_match()))
+    return order_response(writing(ctx).approve(ctx.principal, order_id, trims, ctx.if_match()))
 
 
 @endpoint(
@@ -272,11 +269,11 @@ def approve(ctx: Ctx, order_id: str) -> Response:
     if_match=True,
     permissions=(P.ORDERS_APPROVE,),
     on_behalf=standing_in,
+    claims_in_write=True,
 )
 def reject(ctx: Ctx, order_id: str) -> Response:
     reason = ctx.body(RejectRequest).reason
-    with answered():
-        return order_response(svc().reject(ctx.principal, order_id, reason, ctx.if_match()))
+    return order_response(writing(ctx).reject(ctx.principal, order_id, reason, ctx.if_match()))
 
 
 @endpoint(
@@ -288,10 +285,10 @@ def reject(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    claims_in_write=True,
 )
 def send(ctx: Ctx, order_id: str) -> Response:
-    with answered():
-        return order_response(svc().send(ctx.principal, order_id, ctx.if_match()))
+    return order_response(writing(ctx).send(ctx.principal, order_id, ctx.if_match()))
 
 
 @endpoint(
@@ -303,10 +300,10 @@ def send(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    claims_in_write=True,
 )
 def confirm(ctx: Ctx, order_id: str) -> Response:
-    with answered():
-        return order_response(svc().confirm(ctx.principal, order_id, ctx.if_match()))
+    return order_response(writing(ctx).confirm(ctx.principal, order_id, ctx.if_match()))
 
 
 @endpoint(
@@ -320,12 +317,12 @@ def confirm(ctx: Ctx, order_id: str) -> Response:
     tags=TAGS,
     if_match=True,
     permissions=(P.ORDERS_REVIEW,),
+    claims_in_write=True,
 )
 def propose(ctx: Ctx, order_id: str) -> Response:
     b = ctx.body(ProposeRequest).model_dump()
-    with answered():
-        o = svc().propose(ctx.principal, order_id, b["note"], b["lines"], b["add_lines"], ctx.if_match())
-        return order_response(o)
+    o = writing(ctx).propose(ctx.principal, order_id, b["note"], b["lines"], b["add_lines"], ctx.if_match())
+    return order_response(o)
 
 
 @endpoint(
@@ -337,10 +334,10 @@ def propose(ctx: Ctx, order_id: str) -> Response:
     response_model=OrderOut,
     tags=TAGS,
     if_match=True,
+    claims_in_write=True,
 )
 def accept(ctx: Ctx, order_id: str) -> Response:
-    with answered():
-        return order_response(svc().accept(ctx.principal, order_id, ctx.if_match()))
+    return order_response(writing(ctx).accept(ctx.principal, order_id, ctx.if_match()))
 
 
 @endpoint(
@@ -354,11 +351,11 @@ def accept(ctx: Ctx, order_id: str) -> Response:
     tags=TAGS,
     if_match=True,
     permissions=(P.ORDERS_PLACE, P.ORDERS_APPROVE),
+    claims_in_write=True,
 )
 def decline(ctx: Ctx, order_id: str) -> Response:
     reason = ctx.body(ReasonRequest).reason
-    with answered():
-        return order_response(svc().decline(ctx.principal, order_id, reason, ctx.if_match()))
+    return order_response(writing(ctx).decline(ctx.principal, order_id, reason, ctx.if_match()))
 
 
 @endpoint(
@@ -372,11 +369,11 @@ def decline(ctx: Ctx, order_id: str) -> Response:
     tags=TAGS,
     if_match=True,
     permissions=(P.ORDERS_PLACE, P.ORDERS_APPROVE, P.ORDERS_REVIEW, P.ORDERS_CREATE_ON_BEHALF),
+    claims_in_write=True,
 )
 def cancel(ctx: Ctx, order_id: str) -> Response:
     reason = ctx.body(ReasonRequest).reason
-    with answered():
-        return order_response(svc().cancel(ctx.principal, order_id, reason, ctx.if_match()))
+    return order_response(writing(ctx).cancel(ctx.principal, order_id, reason, ctx.if_match()))
 
 
 @endpoint(
@@ -390,9 +387,10 @@ def cancel(ctx: Ctx, order_id: str) -> Response:
     status=201,
     tags=TAGS,
     permissions=(P.ORDERS_FULFIL,),
+    claims_in_write=True,
 )
 def ship(ctx: Ctx, order_id: str) -> Response:
-    o = svc().ship(ctx.principal, order_id, ctx.body(ShipmentRequest).model_dump())
+    o = writing(ctx).ship(ctx.principal, order_id, ctx.body(ShipmentRequest).model_dump())
     return order_response(o, status=201)
 
 
@@ -407,9 +405,10 @@ def ship(ctx: Ctx, order_id: str) -> Response:
     status=201,
     tags=TAGS,
     permissions=(P.ORDERS_FULFIL,),
+    claims_in_write=True,
 )
 def invoice(ctx: Ctx, order_id: str) -> Response:
-    o = svc().invoice(ctx.principal, order_id, ctx.body(InvoiceRequest).model_dump())
+    o = writing(ctx).invoice(ctx.principal, order_id, ctx.body(InvoiceRequest).model_dump())
     return order_response(o, status=201)
 
 
@@ -440,9 +439,10 @@ def credit_note(ctx: Ctx, order_id: str) -> Response:
     status=201,
     tags=TAGS,
     permissions=(P.ORDERS_FULFIL,),
+    claims_in_write=True,
 )
 def pay(ctx: Ctx, order_id: str) -> Response:
-    o = svc().pay(ctx.principal, order_id, ctx.body(PaymentRequest).model_dump())
+    o = writing(ctx).pay(ctx.principal, order_id, ctx.body(PaymentRequest).model_dump())
     return order_response(o, status=201)
 
 
@@ -455,10 +455,10 @@ def pay(ctx: Ctx, order_id: str) -> Response:
     tags=TAGS,
     if_match=True,
     permissions=(P.ORDERS_REVIEW,),
+    claims_in_write=True,
 )
 def release_credit_hold(ctx: Ctx, order_id: str) -> Response:
-    with answered():
-        return order_response(svc().release_credit_hold(ctx.principal, order_id, ctx.if_match()))
+    return order_response(writing(ctx).release_credit_hold(ctx.principal, order_id, ctx.if_match()))
 
 
 @endpoint(
