@@ -138,13 +138,20 @@ def waits_for_approver(o: OrderView) -> bool:
     return o.status == S.PENDING_APPROVAL or (o.status == S.AWAITING_CUSTOMER and bool(o.acceptance_reasons))
 
 
+def waits_on(a: Person, o: OrderView) -> bool:
+    """The order waits on this approver's decision: it waits for an approver, they approve for its customer,
+    and it is not their own order waiting for approval (nobody approves their own order)."""
+    own = o.status == S.PENDING_APPROVAL and o.submitted_by == a.user_id
+    return waits_for_approver(o) and approves(a, o) and not own
+
+
 def sees(p: Person, o: OrderView) -> bool:
     """PRODUCT.md "Who sees what"."""
     if p.is_staff:
         return p.has(P.ORDERS_READ_ALL) or o.created_by == p.user_id or p.user_id in o.rep_ids
     if o.staff_draft:
         return False  # the supplier's own work until it is sent or confirmed
-    if any(waits_for_approver(o) and approves(a, o) for a in p.stands_in_for):
+    if any(waits_on(a, o) for a in p.stands_in_for):
         return True  # a delegate: what waits on the approver they stand in for
     if not in_org(p, o):
         return False

@@ -131,3 +131,30 @@ class Delegation:
 
     def active_on(self, day: date) -> bool:
         return self.starts_on <= day <= self.ends_on
+
+
+@dataclass(frozen=True)
+class Cover:
+    """One approver a delegate stands in for, as the approver's delegation says (`Delegation`), with the
+    approver's customers when they named the delegate: where the orders waiting on them are listed."""
+
+    approver_id: str
+    starts_on: date
+    ends_on: date
+    customer_ids: tuple[str, ...] = ()
+
+    def active_on(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+@dataclass
+class Covers:
+    """Every approver whose delegation names this delegate (the reverse of `Delegation`, kept in the same
+    transaction): what a delegate's order list reads to find whom they stand in for."""
+
+    delegate_id: str
+    approvers: dict[str, Cover] = field(default_factory=dict)  # approver id → their delegation to this delegate
+    version: int = 0  # 0: none stored yet
+
+    def in_force(self, day: date) -> list[Cover]:
+        return [c for c in self.approvers.values() if c.active_on(day)]

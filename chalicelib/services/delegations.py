@@ -10,16 +10,19 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.clock import utcnow
-from chalicelib.domain.errors import ForbiddenError, NotFoundError, invalid_field
-from chalicelib.domain.model import Delegation
+from chalicelib.domain.errors import ConflictError, ForbiddenError, NotFoundError, VersionMismatchError, invalid_field
+from chalicelib.domain.model import Cover, Covers, Delegation
 from chalicelib.domain.permissions import Permission, UserKind
+from chalicelib.retry import attempts
 from chalicelib.services.callers import caller_keys, check_token_rights
-from chalicelib.services.updates import apply_change
+from chalicelib.services.updates import ATTEMPTS, apply_change
 from chalicelib.storage import action_links, delegations, groups, keys
 from chalicelib.storage.action_links import Acting
+from chalicelib.storage.refs import fetch
 from chalicelib.storage.refs import load as load_refs
 
 NOT_IN_FORCE = "No delegation from this approver to you is in force today (none, ended or not yet started)."
@@ -44,30 +47,57 @@ class DelegationService:
             raise invalid_field("ends_on", "The last day comes on or after the first day.")
         if ends_on < self._clock().date():
             raise invalid_field("ends_on", "The period is over already: give a last day from today on.")
+        t, today = p.tenant, self._clock().date()
         mine = keys.delegation(p.tenant, p.user_id)
-        named: list[str] = []  # the delegate's name as read: what waiting orders show of them
+        read: dict[str, Any] = {}  # what `load` found besides the delegation, for `change` and `write`
 
         def load() -> Delegation:
-            # The delegate, the caller's delegation and the caller as stored now: one strongly consistent
-            # BatchGet (a stale version would only make the conditional put fail and read again).
-            found = load_refs(p.tenant, users=[delegate_id], extra=[mine, *caller_keys(p)], consistent=True)
+            # The delegate, their covers, the caller's delegation and the caller as stored now: one strongly
+            # consistent BatchGet (a stale version would only make the conditional write fail and read again);
+            # a second read only when the caller's delegation named someone else (their covers lose it).
+            covers = keys.delegations_to(t, delegate_id)
+            found = load_refs(t, users=[delegate_id], extra=[mine, covers, *caller_keys(p)], consistent=True)
             now = check_token_rights(p, found)
             delegate = found.users.get(delegate_id)
             shares = delegate is not None and bool(set(delegate.customer_ids) & set(now.customer_ids))
             if delegate is None or not delegate.active or delegate.kind != UserKind.CUSTOMER or not shares:
                 raise invalid_field("delegate_id", "Name an active user of one of your customers.")
             current = delegations.of(found.items.get(mine))
-            named[:] = [delegate.name]
+            was = None
+            if current is not None and current.delegate_id != delegate_id:
+                before = keys.delegations_to(t, current.delegate_id)
+                was = delegations.covers_of(fetch([before], consistent=True).get(before), current.delegate_id)
+            read.update(
+                name=delegate.name,
+                customers=tuple(now.customer_ids),
+                to=delegations.covers_of(found.items.get(covers), delegate_id),
+                was=was,
+            )
             return current or Delegation(p.user_id, delegate_id, starts_on, ends_on, 0)
 
         def change(current: Delegation) -> Delegation:
-            return Delegation(p.user_id, delegate_id, starts_on, ends_on, current.version, named[0])
+            return Delegation(p.user_id, delegate_id, starts_on, ends_on, current.version, read["name"])
 
-        return apply_change(None, load, change, lambda before, after: delegations.put(p.tenant, after))
+        def write(before: Delegation, after: Delegation) -> Delegation:
+            cover = Cover(p.user_id, starts_on, ends_on, read["customers"])
+            was = read["was"] and _without(read["was"], p.user_id, today)
+            return delegations.put(t, after, _with(read["to"], cover, today), was)
+
+        return apply_change(None, load, change, write)
 
     def delete(self, p: Principal) -> None:
-        self.get(p)  # 404 when there is none
-        delegations.delete(p.tenant, p.user_id)
+        """The caller's delegation and its delegate's cover of them, in one transaction (404: none)."""
+        today = self._clock().date()
+        for _ in attempts(ATTEMPTS, pause=0.01):
+            current = self.get(p)
+            covers = keys.delegations_to(p.tenant, current.delegate_id)
+            to = delegations.covers_of(fetch([covers], consistent=True).get(covers), current.delegate_id)
+            try:
+                delegations.delete(p.tenant, current, _without(to, p.user_id, today))
+                return
+            except VersionMismatchError:
+                continue  # changed meanwhile: read both again
+        raise ConflictError("The delegation is being changed by others right now; try again.")
 
     def acting_for(self, caller: Principal, approver_id: str) -> Principal:
         """The caller standing in for `approver_id` (the API's `on_behalf_of`): one strongly consistent
@@ -118,3 +148,15 @@ def approver_principal(tenant: str, user_id: str, acting: Acting, refused: str) 
         name=user.name,
         current=True,  # read in this request (`acting`): services/callers.py
     )
+
+
+def _with(covers: Covers, cover: Cover, today: date) -> Covers:
+    """The delegate's covers with the approver's delegation as it now is (ended ones dropped)."""
+    kept = {a: c for a, c in covers.approvers.items() if c.ends_on >= today and a != cover.approver_id}
+    return Covers(covers.delegate_id, {**kept, cover.approver_id: cover}, covers.version)
+
+
+def _without(covers: Covers, approver_id: str, today: date) -> Covers:
+    """The delegate's covers without this approver's delegation (ended ones dropped)."""
+    kept = {a: c for a, c in covers.approvers.items() if c.ends_on >= today and a != approver_id}
+    return Covers(covers.delegate_id, kept, covers.version)

@@ -35,12 +35,12 @@ from chalicelib.domain.errors import (
     VersionMismatchError,
     invalid_field,
 )
-from chalicelib.domain.model import Customer, TenantSettings, User
+from chalicelib.domain.model import Cover, Customer, TenantSettings, User
 from chalicelib.domain.order_summary import OrderSummary
 from chalicelib.domain.orders import Line, Order, OrderStatus, new_line
-from chalicelib.domain.permissions import Permission
+from chalicelib.domain.permissions import Permission, UserKind
 from chalicelib.retry import attempts
-from chalicelib.services.callers import caller_keys, check_token_rights
+from chalicelib.services.callers import caller_keys, check_token_rights, principal_of
 from chalicelib.services.document_files import DocumentFiles
 from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
 from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, ListOf, OrderQuery, OrderStore, Reads, Relied
@@ -48,7 +48,7 @@ from chalicelib.services.order_visibility import person, view
 from chalicelib.storage import keys
 from chalicelib.storage.order_codec import Loaded
 from chalicelib.storage.paging import Page
-from chalicelib.storage.refs import Refs
+from chalicelib.storage.refs import Refs, merge
 
 P = Permission
 S = OrderStatus
@@ -339,9 +339,8 @@ class OrderWrites:
                 except ValueError:
                     raise MalformedRequestError(f"'{name}' must be a date (YYYY-MM-DD).") from None
         t = p.tenant
-        who = person(p)
 
-        def page(*lists: tuple[ListOf, str]) -> Page[OrderSummary]:
+        def page(who: Person, *lists: tuple[ListOf, str]) -> Page[OrderSummary]:
             """The lists that hold everything the caller may see, keeping what the policy lets them see."""
             return self._store.list_orders(
                 OrderQuery(
@@ -357,28 +356,65 @@ class OrderWrites:
             )
 
         if p.is_staff:
+            who = person(p)
             if customer_id:  # staff see every customer; the policy keeps the orders they see
-                return page(("customer", customer_id))
+                return page(who, ("customer", customer_id))
             if not p.has(P.ORDERS_READ_ALL):
-                return page(("rep", p.user_id), ("creator", p.user_id))  # their customers', and their own
-            return page(("status", status)) if status else page(("tenant", ""))
-        if customer_id is None and status == S.PENDING_APPROVAL.value and p.has(P.ORDERS_APPROVE):
+                return page(who, ("rep", p.user_id), ("creator", p.user_id))  # their customers', and their own
+            return page(who, ("status", status)) if status else page(who, ("tenant", ""))
+        # A customer user's orders are those of their organisations: every customer they hold and the
+        # branches below it (gsi5, by top customer), or one customer of them with `customer_id`; and, for a
+        # delegate, what waits on the approvers they stand in for today (keys.delegations_to, read with them).
+        approving = customer_id is None and status == S.PENDING_APPROVAL.value and p.has(P.ORDERS_APPROVE)
+        wanted = [] if approving else [customer_id] if customer_id else list(p.customer_ids)
+        found = self._store.read(t, Reads(customers=wanted, extra=[keys.delegations_to(t, p.user_id)]))
+        covers = found.covers.get(p.user_id)
+        in_force = covers.in_force(self._clock().date()) if covers else []
+        if approving and not in_force:
             # What waits for this approver, their branches' orders included: the approval list of each
             # of their customers (one Query each), never the tenant's whole queue.
             return self._store.list_approvals(
                 t, p.customer_ids, limit=limit, cursor=cursor, created_from=created_from, created_to=created_to
             )
-        # A customer user's orders are those of their organisations: every customer they hold and the
-        # branches below it (gsi5, by top customer), or one customer of them with `customer_id`.
-        wanted = [customer_id] if customer_id else list(p.customer_ids)
-        found = self._store.read(t, Reads(customers=wanted)).customers
+        covered: tuple[Person, ...] = ()
+        if in_force:
+            covered, found = self._covered(p, in_force, found, [customer_id] if customer_id else list(p.customer_ids))
+        who = person(p, covered)
         if customer_id:
-            c = found.get(customer_id)
-            if c is None or not {c.id, *(c.ancestor_ids or [])} & set(p.customer_ids):
+            c = found.customers.get(customer_id)
+            holders = [p.customer_ids, *(a.customer_ids for a in covered)]
+            if c is None or not any({c.id, *(c.ancestor_ids or [])} & set(held) for held in holders):
                 raise NotFoundError("customer")
-            return page(("customer", customer_id))
-        tops = dict.fromkeys((c.ancestor_ids or [c.id])[-1] for c in found.values())
-        return page(*(("org", top) for top in tops))
+            return page(who, ("customer", customer_id))
+        held = [*p.customer_ids, *(cid for a in covered for cid in a.customer_ids)]
+        tops = dict.fromkeys((c.ancestor_ids or [c.id])[-1] for cid in held if (c := found.customers.get(cid)))
+        return page(who, *(("org", top) for top in tops))
+
+    def _covered(
+        self, p: Principal, in_force: Sequence[Cover], found: Refs, theirs: Sequence[str]
+    ) -> tuple[tuple[Person, ...], Refs]:
+        """The approvers a delegate stands in for today, as they are now (an approver deactivated or no
+        longer holding orders.approve is not covered), and the customers the list needs (`theirs`, and the
+        approvers' customers: where what waits on them is listed), read with the approvers in one BatchGet
+        (a second only for customers an approver gained since naming the delegate)."""
+        t = p.tenant
+        stored = [cid for c in in_force for cid in c.customer_ids]
+        wanted = [cid for cid in dict.fromkeys([*theirs, *stored]) if cid not in found.customers]
+        index = keys.security_group_index(t)
+        approvers = Reads(users=[c.approver_id for c in in_force], customers=wanted, extra=[index])
+        found = merge(found, self._store.read(t, approvers))
+        covered = []
+        for c in in_force:
+            user = found.users.get(c.approver_id)
+            if user is None or not user.active or user.kind != UserKind.CUSTOMER:
+                continue
+            approver = principal_of(t, user, "", found.security_groups)
+            if approver.has(P.ORDERS_APPROVE):
+                covered.append(person(approver))
+        gained = [cid for a in covered for cid in a.customer_ids if cid not in found.customers]
+        if gained:
+            found = merge(found, self._store.read(t, Reads(customers=list(dict.fromkeys(gained)))))
+        return tuple(covered), found
 
     def _by_supplier_reference(
         self, p: Principal, reference: str, limit: int, cursor: str | None, status: str | None, customer_id: str | None

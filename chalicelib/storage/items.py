@@ -423,6 +423,14 @@ class DelegationItem(BaseItem, discriminator="delegation"):
     ends_on = UnicodeAttribute()
 
 
+class DelegationsToItem(BaseItem, discriminator="delegations_to"):
+    """The approvers whose delegation names one delegate (keys.delegations_to), written in the transaction
+    of each delegation put and delete: approver id → {"starts_on", "ends_on", "customer_ids"}."""
+
+    delegate_id = UnicodeAttribute()
+    approvers = JSONAttribute()
+
+
 class ActionLinkItem(BaseItem, discriminator="action_link"):
     """An approver's one-time link (keys.action_link): only the token's hash is stored, as the key. Bound to
     the order version the e-mail was about; `used_*` set once, by a conditional update in the transaction of

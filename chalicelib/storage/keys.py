@@ -315,6 +315,14 @@ def delegation(tenant: str, user_id: str) -> tuple[str, str]:
     return tenant_pk(tenant), f"DELEGATION#{user_id}"
 
 
+# | delegations to| T#{t}                          | DELEGATIONS_TO#{user} | the approvers whose delegation names this user (approver → period and
+# |               |                                |             | the approver's customers), written in each delegation's transaction:
+# |               |                                |             | a delegate's GET /orders reads it in the BatchGet of their customers,
+# |               |                                |             | and lists what waits on the approvers in force today |
+def delegations_to(tenant: str, delegate_id: str) -> tuple[str, str]:
+    return tenant_pk(tenant), f"DELEGATIONS_TO#{delegate_id}"
+
+
 # | order e-mail  | T#{t}#ORDER#{id}#MAIL          | MAIL#{claim}| each e-mail about the order (event, recipient, status: sent, delivered,
 # |               |                                |             | bounced, complained, suppressed, failed): GET /orders/{id}/notifications
 # |               |                                |             | Queries the partition; an SES event finds its item by the tags the send

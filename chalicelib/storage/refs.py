@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from chalicelib.domain.accounts import Ledger
 from chalicelib.domain.catalog import Product, ProductGroup
-from chalicelib.domain.model import Customer, Delegation, SecurityGroup, Site, TenantSettings, User
+from chalicelib.domain.model import Covers, Customer, Delegation, SecurityGroup, Site, TenantSettings, User
 from chalicelib.domain.pricing import PriceEntry
 from chalicelib.storage import customers as customer_store
 from chalicelib.storage import delegations as delegation_store
@@ -33,6 +33,7 @@ from chalicelib.storage.items import (
     CustomerItem,
     CustomerMembersItem,
     DelegationItem,
+    DelegationsToItem,
     LedgerSummaryItem,
     ListPricesItem,
     PriceEntryItem,
@@ -74,6 +75,7 @@ class Refs:
     members: dict[str, member_store.Members] = field(default_factory=dict)  # customer id → its members record
     security_groups: group_store.GroupIndex | None = None  # None: not asked for, or not written yet
     delegations: dict[str, Delegation] = field(default_factory=dict)  # approver id → their delegation
+    covers: dict[str, Covers] = field(default_factory=dict)  # delegate id → whom they stand in for
     ledgers: dict[str, Ledger] = field(default_factory=dict)  # customer id → its ledger (keys.ledger_summary)
 
 
@@ -104,6 +106,7 @@ def merge(first: Refs, second: Refs) -> Refs:
     out.members = {**first.members, **second.members}
     out.security_groups = second.security_groups or first.security_groups
     out.delegations = {**first.delegations, **second.delegations}
+    out.covers = {**first.covers, **second.covers}
     out.ledgers = {**first.ledgers, **second.ledgers}
     out.price_entries = {pk: dict(entries) for pk, entries in first.price_entries.items()}
     for pk, entries in second.price_entries.items():
@@ -165,6 +168,8 @@ def load(
             refs.security_groups = group_store.index_of(item)
         elif isinstance(item, DelegationItem):
             refs.delegations[item.delegator_id] = delegation_store._domain(item)
+        elif isinstance(item, DelegationsToItem):
+            refs.covers[item.delegate_id] = delegation_store.covers_of(item, item.delegate_id)
         elif isinstance(item, LedgerSummaryItem):
             customer_id = key[0].removeprefix(keys.ledger_pk(tenant, ""))
             refs.ledgers[customer_id] = ledger_store.ledger_of(item, customer_id)

@@ -11,10 +11,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from chalicelib.bootstrap import get_services
 from chalicelib.domain.order_states import OrderStatus
 from tests.functional.conftest import USER_PASSWORD, Api, create_customer, create_user
 from tests.functional.order_world import World, build_world
@@ -53,6 +55,14 @@ def scene(admin: Api, anon: Api) -> Scene:
     create_user(admin, "hqboss", ["customer-approvers"], customer_ids=[hq["id"]])
     create_user(admin, "hqadmin", ["customer-admins"], customer_ids=[hq["id"]])
     create_user(admin, "otherrep", ["sales-reps"], kind="staff")
+    # Delegates: of an approver of C-100 and the head office (a buyer of C-100 only, who sees the branch's
+    # waiting order through the delegation alone), and one whose delegation starts in three days.
+    twohats = create_user(admin, "twohats", ["customer-approvers"], customer_ids=[w.customer["id"], hq["id"]])
+    deputy = create_user(admin, "deputy", ["customer-buyers"], customer_ids=[w.customer["id"]])
+    standby = create_user(admin, "standby", ["customer-buyers"], customer_ids=[hq["id"]])
+    delegate(login(w, "twohats", "C-100"), deputy["id"], starts_in=-1)
+    delegate(login(w, "hqboss", "HQ-1"), standby["id"], starts_in=3)
+    assert twohats["id"]
     key = admin.post("/api-keys", {"name": "ERP", "permissions": ["orders.read_all", "orders.fulfil"]}).json["key"]
     narrow = admin.post("/api-keys", {"name": "Review", "permissions": ["orders.review"]}).json["key"]
     callers = {
@@ -66,6 +76,8 @@ def scene(admin: Api, anon: Api) -> Scene:
         "branchbuyer": login(w, "branchbuyer", "BR-1"),
         "hqboss": login(w, "hqboss", "HQ-1"),
         "hqadmin": login(w, "hqadmin", "HQ-1"),
+        "delegate": login(w, "deputy", "C-100"),
+        "delegate, not yet in force": login(w, "standby", "HQ-1"),
         "api key": Api(w.anon.client, key),
         "narrow api key": Api(w.anon.client, narrow),
     }
@@ -87,6 +99,13 @@ def scene(admin: Api, anon: Api) -> Scene:
     assert all("id" in o for o in made), made
     customers = [w.customer["id"], hq["id"], branch["id"], nobody["id"]]
     return Scene(w, callers, [o["id"] for o in made], customers)
+
+
+def delegate(approver: Api, delegate_id: str, *, starts_in: int, days: int = 7) -> None:
+    first = date.today() + timedelta(days=starts_in)
+    period = {"starts_on": first.isoformat(), "ends_on": (first + timedelta(days=days)).isoformat()}
+    r = approver.put("/me/delegation", {"delegate_id": delegate_id, **period})
+    assert r.status_code == 200, r.body
 
 
 def paged(api: Api, query: str) -> list[str] | None:
@@ -131,6 +150,59 @@ def lists_show_what_get_shows(scene: Scene, who: str, api: Api) -> None:
         listed = paged(api, f"customer_id={cid}")
         expected = {i for i, o in shown.items() if o["customer_id"] == cid}
         assert set(listed or []) == expected, (who, cid)
+
+
+def test_a_delegate_lists_what_waits_on_the_approver_they_stand_in_for_and_only_while_in_force(
+    scene: Scene,
+) -> None:
+    """The branch's order waiting for approval is the only one of the head office's organisation the deputy
+    (a buyer of C-100, standing in for an approver of C-100 and the head office) sees, in every list that
+    holds it; the delegate whose period has not begun sees nothing of it."""
+    waiting = [oid for oid in scene.orders if scene.callers["admin"].get(f"/orders/{oid}").json["status"]
+               == "pending_approval"]  # fmt: skip
+    assert len(waiting) == 1
+    deputy, standby = scene.callers["delegate"], scene.callers["delegate, not yet in force"]
+    branch = scene.customers[2]
+    c100, hq = scene.customers[0], scene.customers[1]
+    expected = {"": waiting, "status=pending_approval": waiting, f"customer_id={branch}": waiting}
+    for query, orders in {**expected, f"customer_id={hq}": []}.items():
+        listed = set(paged(deputy, query) or [])
+        of_c100 = {oid for oid in listed if deputy.get(f"/orders/{oid}").json["customer_id"] == c100}
+        assert listed - of_c100 == set(orders), query  # C-100's: theirs as its buyer
+        assert paged(standby, query) in ([], None), query
+    assert deputy.get(f"/orders/{waiting[0]}").status_code == 200
+    assert standby.get(f"/orders/{waiting[0]}").status_code == 404
+
+
+def test_a_delegate_stops_listing_an_approver_s_orders_when_the_delegation_ends_or_the_approver_leaves(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.admin.patch(f"/customers/{world.customer['id']}", {"approval_policy": "always"})
+    deputy = create_user(world.admin, "deputy", ["customer-buyers"], customer_ids=[world.customer["id"]])
+    delegate(world.approver, deputy["id"], starts_in=0, days=2)
+    as_deputy = login(world, "deputy", "C-100")
+    waiting = submit(world.buyer, world.order(), "pending_approval")["id"]
+    mine = submit(as_deputy, world.order(api=as_deputy), "pending_approval")["id"]  # their own: theirs to see
+
+    def shown() -> tuple[set[str], set[str], int]:
+        listed = set(paged(as_deputy, "") or [])
+        pending = set(paged(as_deputy, "status=pending_approval") or [])
+        return listed, pending, as_deputy.get(f"/orders/{waiting}").status_code
+
+    assert shown() == ({waiting, mine}, {waiting, mine}, 200)
+    # Three days on, the two-day delegation has ended.
+    later = datetime.now(UTC) + timedelta(days=3)
+    with monkeypatch.context() as m:
+        m.setattr(get_services().orders, "_clock", lambda: later)
+        assert shown() == ({mine}, {mine}, 404)
+    # The approver loses orders.approve, then leaves: their delegate no longer stands in for them.
+    boss = world.ids["approver"]
+    assert world.admin.patch(f"/users/{boss}", {"security_group_ids": ["customer-buyers"]}).status_code == 200
+    assert shown() == ({mine}, {mine}, 404)
+    assert world.admin.patch(f"/users/{boss}", {"security_group_ids": ["customer-approvers"]}).status_code == 200
+    assert shown() == ({waiting, mine}, {waiting, mine}, 200)
+    assert world.admin.patch(f"/users/{boss}", {"status": "inactive"}).status_code == 200
+    assert shown() == ({mine}, {mine}, 404)
 
 
 def test_every_email_asking_to_act_goes_to_someone_who_may_act(admin: Api, anon: Api) -> None:
