@@ -17,7 +17,8 @@ The table it implements ("org": the customers a customer user holds and every br
 | staff without it (a sales rep)    | their customers' orders (the order's or the | as their permissions say (below)   |
 |                                   | customer's rep), and the orders they created|                                    |
 | staff, orders.create_on_behalf    |                                             | edit and send staff drafts         |
-| staff, orders.review              |                                             | confirm, propose, cancel           |
+| staff, orders.review              |                                             | confirm, propose, cancel, release  |
+|                                   |                                             | a credit hold                      |
 | staff, orders.fulfil              |                                             | shipments, invoices, payments      |
 | staff who created the order       | it                                          | cancel                             |
 | customer, orders.view_org         | every order of their org but staff drafts   |                                    |
@@ -28,6 +29,8 @@ The table it implements ("org": the customers a customer user holds and every br
 |                                   | only an approver may accept                 | order: 409), accept, decline,      |
 |                                   |                                             | cancel                             |
 | a delegate, delegation in force   | what waits on the approvers they cover      | as the approver (delegations.py)   |
+|                                   | (`waits_on`: not an approver's own order    |                                    |
+|                                   | waiting for approval)                       |                                    |
 | anyone else                       | nothing (404)                               | nothing (403 when they see it)     |
 
 Who is told: `AUDIENCE` (event → roles); notifications/events.py resolves the roles to people and sends an
@@ -49,7 +52,7 @@ P = Permission
 
 
 class Act(StrEnum):
-    """What someone may do to an order (domain.orders.Action, plus seeing it)."""
+    """What someone may do to an order (domain.orders.Action, plus seeing it and releasing a credit hold)."""
 
     SEE = "see"
     EDIT = "edit"
@@ -66,6 +69,7 @@ class Act(StrEnum):
     INVOICE = "invoice"
     PAY = "pay"
     CREDIT = "credit"  # a credit note
+    RELEASE_CREDIT_HOLD = "release_credit_hold"  # API.md "Money": the supplier's to lift
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,7 @@ def may(p: Person, o: OrderView, act: Act) -> bool:
             Act.CONFIRM: p.has(P.ORDERS_REVIEW),
             Act.PROPOSE: p.has(P.ORDERS_REVIEW),
             Act.CANCEL: p.has(P.ORDERS_REVIEW) or o.created_by == p.user_id,
+            Act.RELEASE_CREDIT_HOLD: p.has(P.ORDERS_REVIEW),
             Act.SHIP: p.has(P.ORDERS_FULFIL),
             Act.INVOICE: p.has(P.ORDERS_FULFIL),
             Act.PAY: p.has(P.ORDERS_FULFIL),

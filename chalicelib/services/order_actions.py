@@ -198,7 +198,7 @@ class Lifecycle(OrderWrites):
 
     def release_credit_hold(self, p: Principal, order_id: str, expected: int | None) -> Order:
         def change(loaded: Loaded, w: Write) -> None:
-            forbid(p.is_staff and p.has(P.ORDERS_REVIEW), "release the credit hold of")
+            allow(p, loaded.order, Act.RELEASE_CREDIT_HOLD, "release the credit hold of")
             loaded.order.release_credit_hold(p.user_id)
 
         return self._mutate(p, order_id, expected, change)

@@ -4,6 +4,7 @@ could, on the approver's behalf; nobody approves their own order, delegate or no
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -148,3 +149,48 @@ def test_nobody_approves_their_own_order_delegate_or_not(world: World, deputy: d
     r = world.anon.post(f"/actions/{token}", {"decision": "approve"}, headers=JSON)
     assert r.status_code == 409 and r.json["error"]["code"] == "invalid_transition"
     assert world.admin.get(f"/orders/{order['id']}").json["status"] == "pending_approval"
+
+
+def listed(api: Api, query: str = "") -> set[str]:
+    r = api.get(f"/orders?limit=100{'&' + query if query else ''}")
+    assert r.status_code == 200, r.body
+    assert r.json["next_cursor"] is None
+    return {o["id"] for o in r.json["items"]}
+
+
+def test_naming_another_delegate_moves_the_orders_to_their_list(world: World, deputy: dict[str, Any]) -> None:
+    second = create_user(world.admin, "second", ["customer-buyers"], customer_ids=[world.customer["id"]])
+    Inbox(world)  # approval always
+    order = submit(world)["id"]
+    first_api = world.anon.login("acme", "deputy", USER_PASSWORD, "C-100")
+    second_api = world.anon.login("acme", "second", USER_PASSWORD, "C-100")
+    assert world.approver.put("/me/delegation", {"delegate_id": deputy["id"], **PERIOD}).status_code == 200
+    assert (listed(first_api), listed(second_api)) == ({order}, set())
+    assert world.approver.put("/me/delegation", {"delegate_id": second["id"], **PERIOD}).status_code == 200
+    assert (listed(first_api), listed(second_api)) == (set(), {order})
+    assert first_api.get(f"/orders/{order}").status_code == 404
+    assert second_api.get(f"/orders/{order}").status_code == 200
+    assert world.approver.delete("/me/delegation").status_code == 204
+    assert (listed(first_api), listed(second_api)) == (set(), set())
+
+
+def test_two_approvers_naming_one_delegate_at_once_are_both_covered(world: World, deputy: dict[str, Any]) -> None:
+    """Each delegation writes the delegate's covers conditionally on what it read: a writer that lost the race
+    reads again, so neither approver's cover is lost."""
+    other = create_customer(world.admin, "C-700", approval_policy="always")
+    create_user(world.admin, "boss2", ["customer-approvers"], customer_ids=[world.customer["id"], other["id"]])
+    create_user(world.admin, "cook", ["customer-buyers"], customer_ids=[other["id"]])
+    boss2 = world.anon.login("acme", "boss2", USER_PASSWORD, "C-100")
+    cook = world.anon.login("acme", "cook", USER_PASSWORD, "C-700")
+    Inbox(world)  # C-100: approval always
+    waiting = {submit(world)["id"], submit(world, cook)["id"]}
+    body = {"delegate_id": deputy["id"], **PERIOD}
+    for _ in range(3):
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda api: api.put("/me/delegation", body).status_code, [world.approver, boss2]))
+        assert answers == [200, 200]
+        covered = world.anon.login("acme", "deputy", USER_PASSWORD, "C-100")
+        assert listed(covered, "status=pending_approval") == waiting
+        assert world.approver.delete("/me/delegation").status_code == 204
+        assert boss2.delete("/me/delegation").status_code == 204
+        assert listed(covered) == set()

@@ -13,7 +13,7 @@ import pytest
 from bench.counting import storage_counter
 from chalicelib.bootstrap import get_services
 from devstack.fakes import FakeEmailSender
-from tests.functional.conftest import USER_PASSWORD, Reply, create_customer, create_user
+from tests.functional.conftest import USER_PASSWORD, Api, Reply, create_customer, create_user
 from tests.functional.order_world import World
 from tests.functional.test_webhooks import Hooks, hooks  # noqa: F401 - the webhooks' fixture
 from tests.stream_tap import StreamTap, run
@@ -338,6 +338,28 @@ def test_an_order_past_the_credit_limit_is_taken_on_hold_until_staff_release_it(
     recorded = [r["dynamodb"]["NewImage"] for r in mail.event()["Records"] if r["dynamodb"].get("NewImage")]
     types = [i["event_type"]["S"] for i in recorded if i.get("type", {}).get("S") == "order_event"]
     assert types == ["order.credit_hold_released", "order.confirmed"]  # the placement was read above
+
+
+def test_who_may_release_a_credit_hold_is_the_policy_s_to_say(world: World) -> None:
+    """Staff with orders.review who see the order release it (the order desk; its customer's sales rep);
+    a sales rep of other customers does not see it (404); a buyer, and an API key that may fulfil but not
+    review, see it but may not (403); nothing changes on a refusal."""
+    world.admin.patch(f"/customers/{world.customer['id']}", {"credit_limit": "10.00"})
+    held = submitted(world, 2)
+    assert held["credit_hold"] is True
+    create_user(world.admin, "farrep", ["sales-reps"], kind="staff")
+    farrep = world.anon.login("acme", "farrep", USER_PASSWORD)
+    key = world.admin.post("/api-keys", {"name": "ERP", "permissions": ["orders.read_all", "orders.fulfil"]})
+    erp = Api(world.anon.client, key.json["key"])
+    before = world.desk.get(f"/orders/{held['id']}").json
+    path = f"/orders/{held['id']}/release-credit-hold"
+    assert_error(farrep.post(path), 404, "not_found")
+    assert_error(world.buyer.post(path), 403, "forbidden")
+    assert_error(erp.post(path), 403, "forbidden")
+    assert world.desk.get(f"/orders/{held['id']}").json == before
+    released = world.desk.post(path)
+    assert released.status_code == 200, released.body
+    assert released.json["credit_hold"] is False
 
 
 def test_payments_that_bring_the_customer_within_its_limit_lift_the_hold(world: World) -> None:

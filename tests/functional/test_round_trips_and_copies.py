@@ -92,10 +92,27 @@ def test_an_approvers_list_is_one_query_whatever_waits_elsewhere(world: World) -
     assert world.buyer.post(f"/orders/{mine['id']}/submit").json["status"] == "pending_approval"
     r, tally = counted(lambda: world.approver.get("/orders?status=pending_approval"))
     assert ids(r) == [mine["id"]]
-    assert ops(tally) == {"Query": 1}
+    # Whom the approver stands in for (keys.delegations_to: nobody, nothing found), then their list.
+    assert ops(tally) == {"BatchGetItem": 1, "Query": 1}
     assert tally.summary()["items_read"] == 1  # not the five waiting for another customer's approvers
     assert world.approver.post(f"/orders/{mine['id']}/approve").json["status"] == "submitted"
     assert ids(world.approver.get("/orders?status=pending_approval")) == []  # its entry went with it
+
+
+def test_a_delegates_list_is_two_batch_reads_and_one_query(world: World) -> None:
+    """Whom they stand in for with their customers; the approvers as stored now with the group index and the
+    approvers' customers; the organisation's one Query page."""
+    world.admin.patch(f"/customers/{world.customer['id']}", {"approval_policy": "always"})
+    deputy = create_user(world.admin, "deputy", ["customer-buyers"], customer_ids=[world.customer["id"]])
+    period = {"starts_on": "2000-01-01", "ends_on": "2999-12-31"}
+    assert world.approver.put("/me/delegation", {"delegate_id": deputy["id"], **period}).status_code == 200
+    waiting = world.order()
+    assert world.buyer.post(f"/orders/{waiting['id']}/submit").json["status"] == "pending_approval"
+    as_deputy = world.anon.login("acme", "deputy", USER_PASSWORD, "C-100")
+    for query in ("", "?status=pending_approval", f"?customer_id={world.customer['id']}"):
+        r, tally = counted(lambda q=query: as_deputy.get(f"/orders{q}"))
+        assert ids(r) == [waiting["id"]], query
+        assert ops(tally) == {"BatchGetItem": 2, "Query": 1}, query
 
 
 def test_an_approver_of_two_customers_pages_through_both_lists(world: World) -> None:

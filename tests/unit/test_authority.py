@@ -41,6 +41,7 @@ HQ_APPROVER = customer("hq-approver", "customer-approvers", "hq")
 HQ_ADMIN = customer("hq-admin", "customer-admins", "hq")
 STRANGER = customer("stranger", "customer-admins", "elsewhere")
 DELEGATE = customer("delegate", "customer-buyers", "branch", stands_in_for=(HQ_APPROVER,))
+FINANCE = Person("finance", "staff", frozenset({"orders.read_all", "orders.fulfil"}))
 
 
 def order(status: str, source: str = "portal", created_by: str = "buyer", **more: object) -> OrderView:
@@ -75,6 +76,12 @@ def order(status: str, source: str = "portal", created_by: str = "buyer", **more
         (STRANGER, order("submitted"), False),
         (DELEGATE, order("pending_approval", created_by="colleague"), True),  # waits on whom they cover
         (DELEGATE, order("submitted", created_by="colleague"), False),  # no longer waits on them
+        (DELEGATE, order("pending_approval", created_by="hq-approver"), False),  # the approver's own: not on them
+        (
+            DELEGATE,
+            order("awaiting_customer", created_by="hq-approver", acceptance_reasons=({"code": "policy"},)),
+            True,
+        ),
         (APPROVER, order("awaiting_customer", acceptance_reasons=({"code": "policy"},)), True),
     ],
 )
@@ -103,6 +110,10 @@ def test_who_sees_an_order(who: Person, o: OrderView, expected: bool) -> None:
         (ADMIN, order("submitted"), Act.ACCEPT, False),  # the customer's word, never the supplier's
         (COLLEAGUE, order("submitted"), Act.CANCEL, False),
         (BUYER, order("submitted"), Act.CANCEL, True),
+        (DESK, order("submitted", credit_hold=True), Act.RELEASE_CREDIT_HOLD, True),
+        (REP, order("submitted", credit_hold=True), Act.RELEASE_CREDIT_HOLD, True),
+        (FINANCE, order("submitted", credit_hold=True), Act.RELEASE_CREDIT_HOLD, False),  # fulfils, never reviews
+        (APPROVER, order("submitted", credit_hold=True), Act.RELEASE_CREDIT_HOLD, False),
     ],
 )
 def test_who_may_act(who: Person, o: OrderView, act: Act, expected: bool) -> None:
