@@ -54,7 +54,11 @@ def aws() -> Iterator[Any]:
         table.create_table()
         import boto3  # the order documents' bucket: a declared document's file lands there
 
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=get_settings().documents_bucket)
+        s3, bucket = boto3.client("s3", region_name="us-east-1"), get_settings().documents_bucket
+        s3.create_bucket(Bucket=bucket)
+        # Versioned, as infra/ordergate.yaml makes it: a document is fixed to the version that arrived first
+        # (without it S3 answers the version "null", which HeadObject refuses).
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         bootstrap.get_services()  # builds the services (and configures storage) as the first request would
         clients = len(storage_clients())
         if clients != 1:

@@ -99,13 +99,30 @@ def delegate_get(w: World) -> Request:
     """The approver's delegate for the coming week (a buyer of the branch) opening a fresh order that waits
     for the approver: seen through whom it waits on (the order's Query, the path's members records, their
     users and delegations)."""
+    return Request("GET", f"/orders/{standing_in(w)['id']}")
+
+
+def delegate_list(query: str) -> Prepare:
+    """The approver's delegate for the coming week (a buyer of the branch) listing what waits on the approver
+    (a fresh order among the organisation's): whom they stand in for with their customers (one BatchGet), the
+    approver as stored now with the group index and the approver's customers (one more), the organisation's
+    one Query page."""
+
+    def prepare(w: World) -> Request:
+        standing_in(w)
+        return Request("GET", f"/orders{query}")
+
+    return prepare
+
+
+def standing_in(w: World) -> dict[str, Any]:
+    """A fresh order waiting for the approver, whose delegation to the deputy lasts the coming week."""
     from datetime import UTC, datetime, timedelta
 
     today = datetime.now(UTC).date()
     period = {"starts_on": str(today), "ends_on": str(today + timedelta(days=7))}
     w.ok("approver", "PUT", "/me/delegation", {"delegate_id": w.ids["deputy"], **period})
-    o = w.order_in("pending_approval")
-    return Request("GET", f"/orders/{o['id']}")
+    return w.order_in("pending_approval")
 
 
 def session(username: str, customer_number: str | None = None) -> Prepare:
@@ -432,6 +449,18 @@ SCENARIOS: list[Scenario] = [
     Scenario("GET /orders", "desk", get("/orders?status=submitted"), variant="order desk: status work queue"),
     Scenario("GET /orders", "hqapprover", get("/orders"), variant="head-office approver: the branches' orders (gsi5)"),
     Scenario("GET /orders", "rep", get("/orders"), variant="sales rep: their customers' orders"),
+    Scenario(
+        "GET /orders",
+        "deputy",
+        delegate_list(""),
+        variant="a delegate: their orders and what waits on the approver they stand in for",
+    ),
+    Scenario(
+        "GET /orders",
+        "deputy",
+        delegate_list("?status=pending_approval"),
+        variant="a delegate: what waits on the approver they stand in for",
+    ),
     Scenario("POST /orders", "buyer", new_order, expect=201),
     Scenario("POST /orders", "rep", lambda w: new_order(w, "rep"), expect=201, variant="staff, on behalf"),
     Scenario(

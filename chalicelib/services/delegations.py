@@ -87,9 +87,14 @@ class DelegationService:
 
     def delete(self, p: Principal) -> None:
         """The caller's delegation and its delegate's cover of them, in one transaction (404: none)."""
-        today = self._clock().date()
+        today, mine = self._clock().date(), keys.delegation(p.tenant, p.user_id)
         for _ in attempts(ATTEMPTS, pause=0.01):
-            current = self.get(p)
+            # The delegation with the caller as stored now (one BatchGet), then its delegate's covers.
+            found = load_refs(p.tenant, extra=[mine, *caller_keys(p)], consistent=True)
+            check_token_rights(p, found)
+            current = delegations.of(found.items.get(mine))
+            if current is None:
+                raise NotFoundError("delegation")
             covers = keys.delegations_to(p.tenant, current.delegate_id)
             to = delegations.covers_of(fetch([covers], consistent=True).get(covers), current.delegate_id)
             try:

@@ -68,8 +68,12 @@ def merged_page(
             page_size=limit,
             last_evaluated_key=start,
         )
-        read[partition] = list(result)
-        ends[partition] = result.last_evaluated_key
+        # One Query page, never more: iterating the result would query on until `limit` items passed the
+        # filter (a status filter over a large organisation: a round trip per page of it). A short page
+        # says so through its cursor.
+        page = next(result.page_iter)
+        read[partition] = [OrderItem.from_raw_data(raw) for raw in page.get("Items", [])]
+        ends[partition] = result.page_iter.last_evaluated_key
     # Below the oldest item read of a source with more to read, another source's items cannot be placed yet.
     floor = max((read[p][-1].gsi3sk or "" for p in read if ends[p] and read[p]), default="")
     walked: dict[str, list[OrderItem]] = {p: [] for p in read}

@@ -60,7 +60,16 @@ def put_delegation(ctx: Ctx) -> Response:
     return _out(_svc().put(ctx.principal, body.delegate_id, body.starts_on, body.ends_on))
 
 
-@endpoint(bp, PATH, "DELETE", summary="End the delegation", status=204, tags=TAGS, permissions=(P.ORDERS_APPROVE,))
+@endpoint(
+    bp,
+    PATH,
+    "DELETE",
+    caller="action",  # read with the delegation (services/delegations.py)
+    summary="End the delegation",
+    status=204,
+    tags=TAGS,
+    permissions=(P.ORDERS_APPROVE,),
+)
 def delete_delegation(ctx: Ctx) -> Response:
     _svc().delete(ctx.principal)
     return no_content()
