@@ -115,6 +115,25 @@ def test_a_delegates_list_is_two_batch_reads_and_one_query(world: World) -> None
         assert ops(tally) == {"BatchGetItem": 2, "Query": 1}, query
 
 
+def test_a_filtered_list_is_one_query_page_however_much_the_filter_drops(world: World) -> None:
+    """A buyer's cancelled orders under six newer drafts: each request reads one page of their organisation
+    (two orders), the filter may leave it empty, and its cursor leads on to the order."""
+    cancelled = world.order()
+    assert world.buyer.post(f"/orders/{cancelled['id']}/cancel", {"reason": "Not needed."}).status_code == 200
+    for _ in range(6):
+        world.order()
+    found: list[str] = []
+    cursor = ""
+    for _ in range(10):
+        r, tally = counted(lambda c=cursor: world.buyer.get(f"/orders?status=cancelled&limit=2{c}"))
+        assert ops(tally) == {"BatchGetItem": 1, "Query": 1}
+        found += ids(r)
+        if not r.json["next_cursor"]:
+            break
+        cursor = f"&cursor={r.json['next_cursor']}"
+    assert found == [cancelled["id"]]
+
+
 def test_an_approver_of_two_customers_pages_through_both_lists(world: World) -> None:
     second = create_customer(world.admin, "C-400", approval_policy="always")
     world.admin.patch(f"/customers/{world.customer['id']}", {"approval_policy": "always"})
