@@ -171,11 +171,14 @@ def test_a_delegate_sees_what_waits_on_the_approver_they_stand_in_for(world: Wor
     seen = delegate.get(f"/orders/{o['id']}")
     assert seen.status_code == 200, seen.body
     assert {p["name"] for p in seen.json["waiting_on"]["people"]} == {"Boss", "Deputy"}
+    for query in ("", "?status=pending_approval", f"?customer_id={world.customer['id']}"):
+        assert [i["id"] for i in delegate.get(f"/orders{query}").json["items"]] == [o["id"]], query
     to_deputy = [m for m in mail.deliver() if m.to == "deputy@example.test" and "approval_needed" in m.dedupe_key]
     assert len(to_deputy) == 1 and "standing in for Boss" in to_deputy[0].text
     # Once it no longer waits on the approver, the delegate no longer sees it.
     assert world.approver.post(f"/orders/{o['id']}/approve").json["status"] == "submitted"
     assert delegate.get(f"/orders/{o['id']}").status_code == 404
+    assert delegate.get("/orders").json["items"] == []
 
 
 def test_a_sales_rep_lists_the_orders_they_created_whatever_the_customer(world: World) -> None:
