@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain.clock import utcnow
@@ -28,6 +28,17 @@ from chalicelib.storage.refs import load as load_refs
 NOT_IN_FORCE = "No delegation from this approver to you is in force today (none, ended or not yet started)."
 DELEGATE_GONE = "You may no longer approve orders on anyone's behalf: your account is not active."
 APPROVER_GONE = "The approver you stand in for may no longer approve orders."
+
+
+@dataclass
+class _Read:
+    """What a delegation's write read besides the delegation: the delegate's name, the approver's customers
+    now, the delegate's covers and, when the approver named someone else before, that delegate's."""
+
+    name: str = ""
+    customers: tuple[str, ...] = ()
+    to: Covers = field(default_factory=lambda: Covers(""))
+    was: Covers | None = None
 
 
 class DelegationService:
@@ -49,7 +60,7 @@ class DelegationService:
             raise invalid_field("ends_on", "The period is over already: give a last day from today on.")
         t, today = p.tenant, self._clock().date()
         mine = keys.delegation(p.tenant, p.user_id)
-        read: dict[str, Any] = {}  # what `load` found besides the delegation, for `change` and `write`
+        read = _Read()  # what `load` found besides the delegation, for `change` and `write`
 
         def load() -> Delegation:
             # The delegate, their covers, the caller's delegation and the caller as stored now: one strongly
@@ -67,21 +78,17 @@ class DelegationService:
             if current is not None and current.delegate_id != delegate_id:
                 before = keys.delegations_to(t, current.delegate_id)
                 was = delegations.covers_of(fetch([before], consistent=True).get(before), current.delegate_id)
-            read.update(
-                name=delegate.name,
-                customers=tuple(now.customer_ids),
-                to=delegations.covers_of(found.items.get(covers), delegate_id),
-                was=was,
-            )
+            read.name, read.customers, read.was = delegate.name, tuple(now.customer_ids), was
+            read.to = delegations.covers_of(found.items.get(covers), delegate_id)
             return current or Delegation(p.user_id, delegate_id, starts_on, ends_on, 0)
 
         def change(current: Delegation) -> Delegation:
-            return Delegation(p.user_id, delegate_id, starts_on, ends_on, current.version, read["name"])
+            return Delegation(p.user_id, delegate_id, starts_on, ends_on, current.version, read.name)
 
         def write(before: Delegation, after: Delegation) -> Delegation:
-            cover = Cover(p.user_id, starts_on, ends_on, read["customers"])
-            was = read["was"] and _without(read["was"], p.user_id, today)
-            return delegations.put(t, after, _with(read["to"], cover, today), was)
+            cover = Cover(p.user_id, starts_on, ends_on, read.customers)
+            was = _without(read.was, p.user_id, today) if read.was else None
+            return delegations.put(t, after, _with(read.to, cover, today), was)
 
         return apply_change(None, load, change, write)
 
