@@ -54,7 +54,10 @@ def aws() -> Iterator[Any]:
         table.create_table()
         import boto3  # the order documents' bucket: a declared document's file lands there
 
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=get_settings().documents_bucket)
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=get_settings().documents_bucket)
+        # versioned, as deployed (infra/) and in the tests: a document is read by the version that arrived
+        s3.put_bucket_versioning(Bucket=get_settings().documents_bucket, VersioningConfiguration={"Status": "Enabled"})
         bootstrap.get_services()  # builds the services (and configures storage) as the first request would
         clients = len(storage_clients())
         if clients != 1:
