@@ -64,7 +64,7 @@ def transaction_conflicts(times: int) -> Iterator[Conflicts]:
 
 
 @contextmanager
-def before_next_transaction(change: Callable[[], None]) -> Iterator[None]:
+def before_next_transaction(change: Callable[[], object]) -> Iterator[None]:
     """`change` runs once, just before the next TransactWriteItems call goes out: a concurrent writer that
     acts between a request's reads and its write (its own writes go out unhindered)."""
     original = BaseClient._make_api_call

@@ -169,7 +169,7 @@ def _session_of(api: Api) -> str:
     return get_services().signer.verify(api.token).session_id
 
 
-ACTIONS = {
+ACTIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
     # action: (who, the order's status before, the body)
     "confirm": ("desk", "submitted", {}),
     "cancel": ("desk", "submitted", {"reason": "Out of stock"}),
