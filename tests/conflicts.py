@@ -9,7 +9,7 @@ so it works on both test engines and the code under test cannot tell it from the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -61,3 +61,19 @@ def transaction_conflicts(times: int) -> Iterator[Conflicts]:
 
     with mock.patch.object(BaseClient, "_make_api_call", call):
         yield conflicts
+
+
+@contextmanager
+def before_next_transaction(change: Callable[[], object]) -> Iterator[None]:
+    """`change` runs once, just before the next TransactWriteItems call goes out: a concurrent writer that
+    acts between a request's reads and its write (its own writes go out unhindered)."""
+    original = BaseClient._make_api_call
+    pending = [change]
+
+    def call(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if operation == OPERATION and pending:
+            pending.pop()()
+        return original(client, operation, params)
+
+    with mock.patch.object(BaseClient, "_make_api_call", call):
+        yield

@@ -25,7 +25,16 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.model import Customer, Site, TenantSettings, User
 from chalicelib.domain.order_summary import OrderSummary, summary_of
 from chalicelib.domain.orders import Message, Order, OrderEvent, OrderStatus
-from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, OrderQuery, Reads, Relied
+from chalicelib.services.order_store import (
+    Claim,
+    ClaimedError,
+    LinkUse,
+    OrderQuery,
+    Reads,
+    Relied,
+    Standing,
+    StandingMovedError,
+)
 from chalicelib.services.order_visibility import view
 from chalicelib.storage import keys
 from chalicelib.storage.order_codec import Loaded
@@ -56,6 +65,9 @@ class InMemoryOrderStore:
     links: dict[tuple[str, str], tuple[str, LinkUse | None]] = field(default_factory=dict)
     # Idempotency-Keys claimed in order writes: (tenant, key hash) → (fingerprint, the order written)
     claims: dict[tuple[str, str], tuple[str, Order]] = field(default_factory=dict)
+    # logins: (tenant, family id) → (user id, revoked, session epoch); security groups' versions
+    sessions: dict[tuple[str, str], tuple[str, bool, int]] = field(default_factory=dict)
+    group_versions: dict[tuple[str, str], int] = field(default_factory=dict)
 
     # --- setting up a world ---------------------------------------------------------------------
     def add_settings(self, s: TenantSettings) -> None:
@@ -102,6 +114,9 @@ class InMemoryOrderStore:
         # Every condition first, as one transaction would: nothing is written unless all hold.
         if claim is not None and (tenant, claim.key_hash) in self.claims:
             raise ClaimedError()  # wins over everything, as in the DynamoDB store
+        relied = relied or Relied()
+        if relied.caller is not None and not self._stands(tenant, relied.caller):
+            raise StandingMovedError()  # wins over the rest, as in the DynamoDB store
         if link is not None:
             valid_until, used = self.links.get((tenant, link.token_hash), ("", None))
             if used is not None or not link.at < valid_until:
@@ -122,7 +137,6 @@ class InMemoryOrderStore:
             and self.ledgers.get((tenant, ledger.ledger.customer_id), Ledger("")).version != ledger.ledger.version
         ):
             raise VersionMismatchError()
-        relied = relied or Relied()
         if relied.site_id and (tenant, relied.site_id) not in self.sites:
             raise NotFoundError("site")
         if relied.parents and self._line_of_parents(tenant, relied.parents[0]) != list(relied.parents):
@@ -146,6 +160,19 @@ class InMemoryOrderStore:
             self.claims[(tenant, claim.key_hash)] = (claim.fingerprint, copy.deepcopy(order))
             claim.written = True
         return order
+
+    def _stands(self, tenant: str, s: Standing) -> bool:
+        user = self.users.get((tenant, s.user_id))
+        customer = s.kind == "customer"
+        return (
+            user is not None
+            and user.active
+            and (user.kind.value, user.session_epoch) == (s.kind, s.session_epoch)
+            and user.security_group_ids == [g for g, _ in s.groups]
+            and (not customer or (tuple(user.customer_ids), tuple(user.site_ids)) == (s.customer_ids, s.site_ids))
+            and self.sessions.get((tenant, s.session_id)) == (s.user_id, False, s.session_epoch)
+            and all(self.group_versions.get((tenant, g), 0) == v for g, v in s.groups)
+        )
 
     def replayed(self, claim: Claim, *, expired_too: bool = False) -> Order | None:
         found = self.claims.get((claim.tenant, claim.key_hash))

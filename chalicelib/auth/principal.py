@@ -30,6 +30,12 @@ class Principal:
     # Read from storage in this request (services/callers.py), not only taken from a token: what a write
     # may be decided on. Never set from a token.
     current: bool = False
+    # What an order write checks in its own transaction instead of reading it (services/callers.py
+    # `standing_of`): the user's session epoch, and their security groups with each group's version (0: the
+    # group does not exist), as they were when the token was issued.
+    session_epoch: int = 0
+    group_ids: tuple[str, ...] = ()
+    group_versions: tuple[int, ...] = ()
 
     @property
     def is_staff(self) -> bool:

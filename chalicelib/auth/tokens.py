@@ -36,6 +36,10 @@ class TokenSigner:
             "sid": list(principal.site_ids),
             "fam": principal.session_id,
             "nam": principal.name,
+            # checked by an order write in its transaction (services/callers.py `standing_of`)
+            "sep": principal.session_epoch,
+            "grp": list(principal.group_ids),
+            "gvs": list(principal.group_versions),
             "iat": now,
             "exp": now + self.access_ttl,
         }
@@ -60,6 +64,9 @@ class TokenSigner:
                 site_ids=tuple(str(s) for s in claims["sid"]),
                 session_id=str(claims.get("fam", "")),
                 name=str(claims.get("nam", "")),
+                session_epoch=int(claims.get("sep", 0)),
+                group_ids=tuple(str(g) for g in claims.get("grp", ())),
+                group_versions=tuple(int(v) for v in claims.get("gvs", ())),
             )
         except jwt.ExpiredSignatureError as exc:
             raise UnauthenticatedError("The access token has expired.") from exc

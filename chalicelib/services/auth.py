@@ -20,7 +20,7 @@ from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import User
 from chalicelib.services.callers import principal_of
 from chalicelib.services.tenants import SLUG
-from chalicelib.storage import groups, keys, sessions, users
+from chalicelib.storage import keys, sessions, users
 from chalicelib.storage.refs import Refs
 from chalicelib.storage.refs import load as load_refs
 
@@ -67,8 +67,7 @@ class AuthService:
         password_ok = self._passwords.verify(user.password_hash if user else None, password)
         if user is None or not password_ok or not user.active:
             raise InvalidCredentialsError()
-        index = groups.index_of(refs.items.get(index_key))
-        return self._start_session(tenant, user, index, clear_failures_of=attempts_key)
+        return self._start_session(tenant, user, refs, clear_failures_of=attempts_key)
 
     @classmethod
     def _attempts_key(cls, customer_number: str | None, username: str, user: User | None) -> str:
@@ -109,9 +108,8 @@ class AuthService:
         user = users.from_login_guard(found.items.get(login))
         return user if user is not None and customer_id in user.customer_ids else None
 
-    def _start_session(
-        self, tenant: str, user: User, index: groups.GroupIndex | None, clear_failures_of: str | None = None
-    ) -> TokenPair:
+    def _start_session(self, tenant: str, user: User, found: Refs, clear_failures_of: str | None = None) -> TokenPair:
+        """A new login of `user`, whose token's permissions come from the group index in `found`."""
         family_id = new_id()
         refresh = f"{tenant}.{new_refresh_token()}"
         sessions.start_family(
@@ -123,7 +121,7 @@ class AuthService:
             user.session_epoch,
             clear_failures_of,
         )
-        access = self._signer.issue(principal_of(tenant, user, family_id, index))
+        access = self._signer.issue(principal_of(tenant, user, family_id, found))
         return TokenPair(access, self._signer.access_ttl, refresh)
 
     # --- refresh and logout -----------------------------------------------------------------------
@@ -160,8 +158,7 @@ class AuthService:
         if not rotated:
             sessions.revoke_family(tenant, stored.family_id)
             raise UnauthenticatedError("The refresh token is not valid.")
-        index = groups.index_of(found.items.get(index_key))
-        access = self._signer.issue(principal_of(tenant, user, stored.family_id, index))
+        access = self._signer.issue(principal_of(tenant, user, stored.family_id, found))
         return TokenPair(access, self._signer.access_ttl, new_refresh)
 
     def logout(self, principal: Principal, refresh_token: str | None) -> None:

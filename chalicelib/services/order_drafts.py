@@ -24,9 +24,10 @@ from chalicelib.domain.model import Customer, TenantSettings
 from chalicelib.domain.orders import MAX_LINES, Action, Line, Order
 from chalicelib.domain.permissions import Permission
 from chalicelib.retry import attempts
+from chalicelib.services.callers import standing_of
 from chalicelib.services.order_catalog import Offer, ProductRef
 from chalicelib.services.order_lines_csv import parse_line_csv
-from chalicelib.services.order_store import Relied
+from chalicelib.services.order_store import Relied, StandingMovedError
 from chalicelib.services.order_visibility import forbid, may_edit
 from chalicelib.services.order_writes import (
     ATTEMPTS,
@@ -82,6 +83,7 @@ class Drafts(OrderWrites):
         else:
             refs = [ref_of(x) for x in lines]
         walk = False
+        standing = standing_of(p)  # the caller's rights: checked by the write (order_writes.py)
         for _ in attempts(ATTEMPTS, pause=0.005):
             r = self._reads(p, customer_id, refs=refs, settings=True, sites=[site_id] if site_id else [], counter=True)
             customer, settings = r.customer, r.settings
@@ -123,7 +125,7 @@ class Drafts(OrderWrites):
                 )
             order.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
             try:
-                relied = Relied(site_id=site_id, parents=tuple(parents))
+                relied = Relied(site_id=site_id, parents=tuple(parents), caller=standing)
                 saved = self._store.save(
                     t,
                     None,
@@ -139,6 +141,8 @@ class Drafts(OrderWrites):
                 pass  # another order took the number (or busy): read the counter again
             except ParentsMovedError:
                 walk = True  # the customer's stored parents are out of date: read them level by level
+            except StandingMovedError:
+                standing = self._standing_now(p)
         raise ConflictError("Orders are being created by others right now; try again.")
 
     def _customer_path(self, t: str, customer: Customer, walk: bool) -> tuple[list[str], list[str]]:

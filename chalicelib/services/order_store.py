@@ -27,13 +27,31 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Standing:
+    """The caller as a write relies on them without reading them (services/callers.py `standing_of`): their
+    user item active, of this kind, at this session epoch, with these security groups (and, for a customer
+    user, these customers and sites); their login (refresh-token family) not ended and of that epoch; each
+    of their groups at this version (so its permissions are unchanged; 0: it still does not exist)."""
+
+    user_id: str
+    session_id: str
+    kind: str
+    session_epoch: int
+    groups: tuple[tuple[str, int], ...]  # (group id, version)
+    customer_ids: tuple[str, ...]
+    site_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Relied:
-    """What a write relied on besides the order, checked in its transaction: a site that must still exist
-    (else NotFoundError), a customer's stored line of parents that must still hold (else
+    """What a write relied on besides the order, checked in its transaction: the caller's `standing` (else
+    StandingMovedError, which wins over every failure but a claimed Idempotency-Key), a site that must
+    still exist (else NotFoundError), a customer's stored line of parents that must still hold (else
     ParentsMovedError)."""
 
     site_id: str | None = None
     parents: tuple[str, ...] = ()
+    caller: Standing | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,11 @@ class Claim:
 
 class ClaimedError(Exception):
     """The write carried the claim of a key that is taken: nothing was written; replay what is stored."""
+
+
+class StandingMovedError(Exception):
+    """The caller is no longer as the write relied on (`Relied.caller`): nothing was written; read them as
+    stored now and decide again (services/callers.py `standing_now`)."""
 
 
 ListOf = Literal["customer", "rep", "status", "tenant", "org", "creator"]
@@ -103,6 +126,7 @@ class Reads:
     extra: list[Key] = field(default_factory=list)
     # customers whose approvers `approver_ids` may be asked about (the order's path): read with the rest
     approvers_of: list[str] = field(default_factory=list)
+    consistent: bool = False  # a strongly consistent read (what a failed write's condition is decided on)
 
 
 # The write conflicts a store raises (domain/errors.py), for its implementations to import from here.
@@ -116,6 +140,8 @@ __all__ = [
     "ParentsMovedError",
     "Reads",
     "Relied",
+    "Standing",
+    "StandingMovedError",
 ]
 
 

@@ -1,19 +1,19 @@
 """The one write path of every order action, and the reads of orders.
 
 `_mutate`: one Query loads the order; the action reads what it needs besides in one BatchGet (`_reads`:
-customer, settings, the caller, the catalog keys of its lines, the month's budget); one domain method
-changes the order and records its events; one transaction writes the order, its events and the budget
-moves the domain gives (domain/budget.py), conditional on the order's version. A concurrent writer makes
-the transaction fail; without If-Match the action runs again on fresh reads, so concurrent line additions
-never lose one. Nothing is remembered between requests. Drafts: order_drafts.py; the lifecycle:
-order_actions.py; who sees and may do what: domain/authority.py.
+customer, settings, the caller's user record, the catalog keys of its lines, the month's budget), if it
+needs anything; one domain method changes the order and records its events; one transaction writes the
+order, its events and the budget moves the domain gives (domain/budget.py), conditional on the order's
+version and on the caller being, as the write happens, as their token says (services/callers.py: no read
+of the caller). A concurrent writer makes the transaction fail; without If-Match the action runs again on
+fresh reads, so concurrent line additions never lose one. Nothing is remembered between requests.
+Drafts: order_drafts.py; the lifecycle: order_actions.py; who sees and may do what: domain/authority.py.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,10 +40,21 @@ from chalicelib.domain.order_summary import OrderSummary
 from chalicelib.domain.orders import Line, Order, OrderStatus, new_line
 from chalicelib.domain.permissions import Permission, UserKind
 from chalicelib.retry import attempts
-from chalicelib.services.callers import caller_keys, check_token_rights, principal_of
+from chalicelib.services.callers import caller_keys, principal_of, standing_now, standing_of
 from chalicelib.services.document_files import DocumentFiles
 from chalicelib.services.order_catalog import Catalog, Offer, ProductRef
-from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, ListOf, OrderQuery, OrderStore, Reads, Relied
+from chalicelib.services.order_store import (
+    Claim,
+    ClaimedError,
+    LinkUse,
+    ListOf,
+    OrderQuery,
+    OrderStore,
+    Reads,
+    Relied,
+    Standing,
+    StandingMovedError,
+)
 from chalicelib.services.order_visibility import person, view
 from chalicelib.storage import keys
 from chalicelib.storage.order_codec import Loaded
@@ -96,11 +107,6 @@ class Write:
 
 
 Change = Callable[[Loaded, Write], None]
-
-# Whether this attempt's action read its caller as stored now (`_reads` did, in its BatchGet). Set afresh
-# by `_mutate` for each attempt of one request, in that request's own context: never shared between
-# requests. Most actions read something besides the order; those that do not need a read for the caller.
-_caller_read: ContextVar[bool] = ContextVar("caller_read", default=False)
 
 
 class OrderWrites:
@@ -183,21 +189,14 @@ class OrderWrites:
         return self._idempotent(lambda: self._write(p, order_id, expected, change))
 
     def _write(self, p: Principal, order_id: str, expected: int | None, change: Change) -> Order:
+        standing = standing_of(p)  # checked in the transaction (API.md "Rights come from current data")
         for _ in attempts(ATTEMPTS, pause=0.005):
             loaded = self._load(p, order_id)
             if expected is not None and loaded.order.version != expected:
                 raise VersionMismatchError()
             write = Write()
             recorded = len(loaded.order.history)
-            reset = _caller_read.set(False)
-            try:
-                change(loaded, write)
-                if not p.current and not _caller_read.get():
-                    # The action read nothing besides the order: its caller alone, in the round trip the
-                    # others spend on their BatchGet (API.md "Rights come from current data").
-                    check_token_rights(p, self._store.read(p.tenant, Reads(extra=caller_keys(p))))
-            finally:
-                _caller_read.reset(reset)
+            change(loaded, write)
             o = loaded.order
             name_the_actor(p, o, recorded)
             o.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
@@ -211,11 +210,13 @@ class OrderWrites:
                     actor_kind=p.kind.value,
                     budget=moves,
                     budget_limits=write.budget_limits,
-                    relied=Relied(site_id=write.site_id),
+                    relied=Relied(site_id=write.site_id, caller=standing),
                     link=write.link,
                     claim=self._claim,
                     ledger=write.ledger,
                 )
+            except StandingMovedError:
+                standing = self._standing_now(p)
             except BudgetExceededError:
                 pass  # spent meanwhile: read the month again and decide again
             except TransactionConflictError:
@@ -224,6 +225,11 @@ class OrderWrites:
                 if expected is not None:
                     raise
         raise ConflictError("The order is being changed by others right now; try again.")
+
+    def _standing_now(self, p: Principal) -> Standing:
+        """The caller as stored now, after a write found them no longer as it relied on: 401 when their
+        session ended or their rights changed (services/callers.py), else what the next attempt relies on."""
+        return standing_now(p, self._store.read(p.tenant, Reads(extra=caller_keys(p), consistent=True)))
 
     def _reads(
         self,
@@ -240,12 +246,11 @@ class OrderWrites:
         ledger: bool = False,
         users: Sequence[str] = (),
     ) -> Found:
-        """The action's one BatchGet: the customer, the caller as stored now (services/callers.py: the
-        action is decided on the token's rights only when they still hold) and whatever else it names (a
-        line given by sku or barcode adds a second read for its product: the catalog port;
-        `approvers_of`: who approves for these customers, OrderStore.approver_ids; `users`: others)."""
+        """The action's one BatchGet: the customer and whatever else it names (`caller`: the caller's user
+        record, e.g. their approval limit; a line given by sku or barcode adds a second read for its
+        product: the catalog port; `approvers_of`: who approves for these customers,
+        OrderStore.approver_ids; `users`: others). The caller's rights are checked by the write."""
         t = p.tenant
-        verify = caller_keys(p)
         wanted = Reads(
             customers=[customer_id],
             settings=settings,
@@ -257,13 +262,9 @@ class OrderWrites:
                 *self._catalog.keys(t, customer_id, list(refs)),
                 *(keys.budget(t, customer_id, m) for m in months),
                 *([keys.ledger_summary(t, customer_id)] if ledger else []),
-                *verify,
             ],
         )
         found = self._store.read(t, wanted)
-        if verify:
-            check_token_rights(p, found)
-            _caller_read.set(True)
         customer = found.customers.get(customer_id)
         if customer is None:
             raise NotFoundError("customer")

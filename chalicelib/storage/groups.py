@@ -1,6 +1,7 @@
-"""Security groups of a tenant, and their index (keys.security_group_index): every group's kind and
-permissions in one item, written in the same transaction as each group write, so that a login or a
-refresh reads the permissions of any user with the user (one BatchGet) instead of after it."""
+"""Security groups of a tenant, and their index (keys.security_group_index): every group's kind, permissions
+and version in one item, written in the same transaction as each group write, so that a login or a
+refresh reads the permissions of any user with the user (one BatchGet) instead of after it. The versions
+are what an order write checks of the caller's groups (storage/sessions.py `standing_checks`)."""
 
 from __future__ import annotations
 
@@ -52,9 +53,15 @@ def list_page(tenant: str, limit: int, cursor: str | None) -> Page[SecurityGroup
     return prefix_page(SecurityGroupItem, keys.tenant_pk(tenant), keys.GROUP, limit, cursor, _to_domain)
 
 
+def _entry(kind: str, permissions: set[str] | list[str], written: int | None) -> dict[str, Any]:
+    """A group's entry in the index: `written` is the version the group's item had before its write (None: a
+    new one), which the write moves one up (PynamoDB's VersionAttribute)."""
+    return {"kind": kind, "permissions": sorted(permissions), "version": (written or 0) + 1}
+
+
 def index_item(tenant: str, groups: list[SecurityGroup]) -> SecurityGroupIndexItem:
-    """The index of these groups (a new tenant's, or every group of one after a write)."""
-    entries = {g.id: {"kind": g.kind.value, "permissions": sorted(g.permissions)} for g in groups}
+    """The index of new groups (a new tenant's)."""
+    entries = {g.id: _entry(g.kind.value, g.permissions, None) for g in groups}
     return SecurityGroupIndexItem(*keys.security_group_index(tenant), groups=entries)
 
 
@@ -64,6 +71,13 @@ def index_of(item: BaseItem | None) -> GroupIndex | None:
         return None
     raw: dict[str, Any] = item.groups or {}
     return {gid: (UserKind(g["kind"]), frozenset(g["permissions"])) for gid, g in raw.items()}
+
+
+def versions_of(item: BaseItem | None) -> dict[str, int]:
+    """Each group's version as the index read holds it (empty: not read)."""
+    if not isinstance(item, SecurityGroupIndexItem):
+        return {}
+    return {gid: int(g["version"]) for gid, g in (item.groups or {}).items()}
 
 
 def permissions_of(index: GroupIndex, kind: UserKind, group_ids: list[str]) -> frozenset[str]:
@@ -83,7 +97,7 @@ def _write(tenant: str, read: BaseItem | None, put: SecurityGroupItem | None, go
     index = SecurityGroupIndexItem(*keys.security_group_index(tenant), groups=groups)
     index.version = read.version
     if put is not None:
-        groups[put.id] = {"kind": put.kind, "permissions": sorted(put.permissions or [])}
+        groups[put.id] = _entry(put.kind, put.permissions or set(), put.version)
     if gone is not None:
         groups.pop(gone.id, None)
     try:

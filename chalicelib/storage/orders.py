@@ -30,8 +30,8 @@ from chalicelib.domain.model import Customer
 from chalicelib.domain.order_summary import OrderSummary, summary_of
 from chalicelib.domain.orders import EventType, Message, Order, OrderEvent, OrderStatus
 from chalicelib.domain.permissions import Permission
-from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, Reads, Relied
-from chalicelib.storage import action_links, approvers, customers, idempotency, keys, order_codec, order_lists
+from chalicelib.services.order_store import Claim, ClaimedError, LinkUse, Reads, Relied, StandingMovedError
+from chalicelib.storage import action_links, approvers, customers, idempotency, keys, order_codec, order_lists, sessions
 from chalicelib.storage import ledger as ledger_store
 from chalicelib.storage import refs as refs_store
 from chalicelib.storage.items import (
@@ -154,7 +154,8 @@ def save(
     In the same transaction: the budget moves (`budget_limits`: month → the budget in cents that a move
     adding to that month must stay within, else BudgetExceededError), the order counter set to `number` if it
     still holds `number - 1` (a new order), and `checks` on what the action relied on; a failed one
-    raises its own error (`relied`: a site that must exist, a customer's stored parents that must still hold),
+    raises its own error (`relied`: the caller's standing, a site that must exist, a customer's stored
+    parents that must still hold),
     and the approver's e-mail `link` this decision came through, spent (LinkUsedError when it was spent
     already: whatever else failed, the link's page explains it), and the request's Idempotency-Key
     (`claim`) with the order this write leaves (ClaimedError when it is taken)."""
@@ -163,8 +164,11 @@ def save(
     changed = _changed_items(tenant, loaded, order, sales_rep_id, actor_kind)
     if loaded is not None:
         changed.header.version = read_version
+    relied = relied or Relied()
+    standing = sessions.standing_checks(tenant, relied.caller) if relied.caller else []
     write = _Write(
-        checks=_checks(tenant, relied or Relied()),
+        checks=[*standing, *_checks(tenant, relied)],  # the caller's first: where their reasons come back
+        standing=len(standing),
         changed=changed,
         claim=claim,
         link=link,
@@ -269,6 +273,7 @@ class _Write:
     """What one order transaction writes besides the order's items, and where each part lands."""
 
     checks: list[Check]
+    standing: int  # how many of the checks, the first, are the caller's standing
     changed: _Changed
     claim: Claim | None
     link: LinkUse | None
@@ -341,6 +346,8 @@ def _refusal(exc: TransactWriteError, w: _Write) -> Exception:
     failed = {i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
     if w.claim_at in failed:
         return ClaimedError()  # a replay: whatever else failed, nothing to redo
+    if failed & set(range(w.standing)):
+        return StandingMovedError()  # the caller is decided on first: nothing of the order matters then
     if w.link_at in failed:
         return LinkUsedError()  # decided through this link already (or it ran out)
     if failed and failed <= w.budget_at:
@@ -504,6 +511,7 @@ class DynamoOrderStore:
             sites=reads.sites,
             order_counter=reads.counter,
             extra=[*reads.extra, *(approvers.read_keys(tenant, reads.approvers_of) if reads.approvers_of else [])],
+            consistent=reads.consistent,
         )
 
     def customer(self, tenant: str, customer_id: str) -> Customer | None:

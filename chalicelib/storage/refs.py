@@ -74,6 +74,7 @@ class Refs:
     # who approves (keys passed in `extra`: storage/members.py, storage/approvers.py)
     members: dict[str, member_store.Members] = field(default_factory=dict)  # customer id → its members record
     security_groups: group_store.GroupIndex | None = None  # None: not asked for, or not written yet
+    security_group_versions: dict[str, int] = field(default_factory=dict)  # group id → its version, in the index
     delegations: dict[str, Delegation] = field(default_factory=dict)  # approver id → their delegation
     covers: dict[str, Covers] = field(default_factory=dict)  # delegate id → whom they stand in for
     ledgers: dict[str, Ledger] = field(default_factory=dict)  # customer id → its ledger (keys.ledger_summary)
@@ -105,6 +106,7 @@ def merge(first: Refs, second: Refs) -> Refs:
     out.budgets = {**first.budgets, **second.budgets}
     out.members = {**first.members, **second.members}
     out.security_groups = second.security_groups or first.security_groups
+    out.security_group_versions = second.security_group_versions or first.security_group_versions
     out.delegations = {**first.delegations, **second.delegations}
     out.covers = {**first.covers, **second.covers}
     out.ledgers = {**first.ledgers, **second.ledgers}
@@ -166,6 +168,7 @@ def load(
             refs.members[member_store.customer_of(key)] = member_store.members_of(item) or {}
         elif isinstance(item, SecurityGroupIndexItem):
             refs.security_groups = group_store.index_of(item)
+            refs.security_group_versions = group_store.versions_of(item)
         elif isinstance(item, DelegationItem):
             refs.delegations[item.delegator_id] = delegation_store._domain(item)
         elif isinstance(item, DelegationsToItem):

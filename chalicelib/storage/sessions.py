@@ -24,9 +24,11 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
+from chalicelib.domain.permissions import UserKind
+from chalicelib.services.order_store import Standing, StandingMovedError
 from chalicelib.storage import keys
-from chalicelib.storage.items import LoginFailuresItem, RefreshFamilyItem, RefreshTokenItem
-from chalicelib.storage.table import is_condition_failure, transaction
+from chalicelib.storage.items import LoginFailuresItem, RefreshFamilyItem, RefreshTokenItem, SecurityGroupItem, UserItem
+from chalicelib.storage.table import Check, is_condition_failure, transaction
 
 
 @dataclass(frozen=True)
@@ -179,3 +181,37 @@ def _conditional_claim(pk: str, sk: str, actions: Sequence[Action], condition: C
             raise
         return reasons[0].raw_item or {}
     return None
+
+
+# --- what an order write checks of its caller ------------------------------------------------------
+def standing_checks(tenant: str, s: Standing) -> list[Check]:
+    """ConditionChecks that hold only while the caller is as `s` says (services/callers.py decides what that
+    means): one each on the user, their login and each of their security groups. Lists are compared as
+    stored (JSON text, in the order the token copied them from the user). A group's version stands for its
+    permissions: only a write to one of the caller's own groups moves it (storage/groups.py)."""
+    user = (
+        (UserItem.status == "active")
+        & (UserItem.kind == s.kind)
+        & (UserItem.session_epoch == s.session_epoch)
+        & (UserItem.security_group_ids == [g for g, _ in s.groups])
+    )
+    if s.kind == UserKind.CUSTOMER.value:  # a staff member's customers and sites give no rights
+        user &= (UserItem.customer_ids == list(s.customer_ids)) & (UserItem.site_ids == list(s.site_ids))
+    family = (
+        (RefreshFamilyItem.user_id == s.user_id)
+        & (RefreshFamilyItem.revoked == False)  # noqa: E712 (a PynamoDB condition)
+        & (RefreshFamilyItem.session_epoch == s.session_epoch)
+    )
+    return [
+        Check(UserItem, keys.user(tenant, s.user_id), user, StandingMovedError),
+        Check(RefreshFamilyItem, keys.refresh_family(tenant, s.session_id), family, StandingMovedError),
+        *(
+            Check(
+                SecurityGroupItem,
+                keys.group(tenant, gid),
+                SecurityGroupItem.version == version if version else SecurityGroupItem.pk.does_not_exist(),
+                StandingMovedError,
+            )
+            for gid, version in dict(s.groups).items()  # a group named twice is checked once
+        ),
+    ]

@@ -6,6 +6,17 @@ tried by former administrators in test_authorization_matrix.py (`ADMIN_WRITES`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from chalicelib.auth.principal import Principal
+from chalicelib.bootstrap import get_services
+from chalicelib.domain.permissions import UserKind
+from chalicelib.services.admin import replace_group
+from chalicelib.services.callers import CHANGED, ENDED
+from tests.conflicts import before_next_transaction
 from tests.functional.conftest import USER_PASSWORD, Api, create_user
 from tests.functional.order_world import World
 
@@ -120,3 +131,105 @@ def test_an_api_key_keeps_its_own_permissions_whatever_becomes_of_its_creator(wo
     assert confirmed.status_code == 200 and confirmed.json["status"] == "confirmed", confirmed.body
     assert key.get("/orders").status_code == 200
     assert key.post("/api-keys", {"name": "More", "permissions": []}).status_code == 403  # never more than its own
+
+
+# --- checked in the order's own write, not read before it (services/callers.py): a change in between counts
+def _as_admin(world: World) -> Principal:
+    me = world.admin.get("/me").json
+    return Principal("acme", me["id"], UserKind.STAFF, frozenset(me["permissions"]), current=True)
+
+
+def _submitted(world: World) -> dict[str, Any]:
+    o = world.order()
+    r = world.buyer.post(f"/orders/{o['id']}/submit")
+    assert r.status_code == 200 and r.json["status"] == "submitted", r.body
+    return dict(r.json)
+
+
+def _fate(world: World, fate: str, api: Api, kind: str) -> tuple[Callable[[], object], str]:
+    """What happens to the caller between their action's read and its write, and the 401's message."""
+    user_id = api.get("/me").json["id"]
+    if fate == "logged out":
+        session = Principal("acme", user_id, UserKind(kind), frozenset(), session_id=_session_of(api))
+        return lambda: get_services().auth.logout(session, None), ENDED
+    if fate == "deactivated":
+        changes: dict[str, Any] = {"status": "inactive"}
+    else:
+        readers = world.admin.post("/security-groups", {"name": "Readers", "kind": kind, "permissions": []})
+        assert readers.status_code == 201, readers.body
+        changes = {"security_group_ids": [readers.json["id"]]}
+    admin = _as_admin(world)
+    return lambda: get_services().user_admin.update(admin, user_id, changes, None), (
+        ENDED if fate == "deactivated" else CHANGED
+    )
+
+
+def _session_of(api: Api) -> str:
+    assert api.token is not None
+    return get_services().signer.verify(api.token).session_id
+
+
+ACTIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    # action: (who, the order's status before, the body)
+    "confirm": ("desk", "submitted", {}),
+    "cancel": ("desk", "submitted", {"reason": "Out of stock"}),
+    "propose": ("desk", "submitted", {"note": "Three", "lines": [{"quantity": 3}]}),
+    "submit": ("buyer", "draft", {}),
+    "lines": ("buyer", "draft", {"sku": "SKU-1", "quantity": 1}),
+}
+CASES = [(action, "deactivated") for action in ACTIONS] + [
+    ("confirm", "demoted"),
+    ("submit", "demoted"),
+    ("confirm", "logged out"),
+]
+
+
+@pytest.mark.parametrize(("action", "fate"), CASES)
+def test_a_caller_who_loses_their_rights_between_the_read_and_the_write_writes_nothing(
+    world: World, action: str, fate: str
+) -> None:
+    who, status, body = ACTIONS[action]
+    api: Api = getattr(world, who)
+    o = _submitted(world) if status == "submitted" else world.order()
+    if action == "propose":
+        body = {**body, "lines": [{"id": o["lines"][0]["id"], "quantity": 3}]}
+    change, message = _fate(world, fate, api, "staff" if who == "desk" else "customer")
+
+    with before_next_transaction(change):
+        refused = api.post(f"/orders/{o['id']}/{action}", body)
+
+    assert refused.status_code == 401, refused.body
+    assert refused.json["error"]["message"] == message
+    after = world.admin.get(f"/orders/{o['id']}").json
+    assert (after["status"], after["version"], len(after["lines"]), len(after["history"])) == (
+        status,
+        o["version"],
+        len(o["lines"]),
+        len(o["history"]),
+    )
+
+
+def test_a_change_that_takes_nothing_from_the_caller_lets_their_write_through(world: World) -> None:
+    """Their own group renamed between the read and the write moves the group's version the write relied
+    on: the caller is read as stored now, still holds what their token says, and the write goes through."""
+    desk_perms = ["orders.read_all", "orders.review", "orders.fulfil"]
+    team = world.admin.post("/security-groups", {"name": "Desk team", "kind": "staff", "permissions": desk_perms})
+    assert team.status_code == 201, team.body
+    create_user(world.admin, "desk2", [team.json["id"]], kind="staff")
+    desk2 = world.anon.login("acme", "desk2", USER_PASSWORD)
+    admin = _as_admin(world)
+
+    def rename() -> None:
+        replace_group(admin, team.json["id"], "Order desk team", None, desk_perms, None)
+
+    o = _submitted(world)
+    with before_next_transaction(rename):
+        confirmed = desk2.post(f"/orders/{o['id']}/confirm")
+    assert confirmed.status_code == 200 and confirmed.json["status"] == "confirmed", confirmed.body
+    # The token still names the group's version before the rename: each write reads the caller once more.
+    cancelled = desk2.post(f"/orders/{_submitted(world)['id']}/cancel", {"reason": "Out of stock"})
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled", cancelled.body
+    # But a change of the group's permissions is a change of rights.
+    replace_group(admin, team.json["id"], "Order desk team", None, ["orders.read_all"], None)
+    refused = desk2.post(f"/orders/{_submitted(world)['id']}/confirm")
+    assert refused.status_code == 401 and refused.json["error"]["message"] == CHANGED, refused.body

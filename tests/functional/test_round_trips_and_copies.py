@@ -50,7 +50,7 @@ def test_order_actions_are_one_query_one_batch_read_and_one_transaction(world: W
     assert ops(tally) == {"Query": 1, "BatchGetItem": 1, "TransactWriteItems": 1}  # + the caller, the month
     r, tally = counted(lambda: world.desk.post(f"/orders/{o['id']}/confirm"))
     assert r.json["status"] == "confirmed"
-    assert ops(tally) == {"Query": 1, "BatchGetItem": 1, "TransactWriteItems": 1}  # the caller as stored now
+    assert ops(tally) == {"Query": 1, "TransactWriteItems": 1}  # the caller: checked in the write
     # Nothing is remembered: the same request in a "fresh process" costs the same.
     from chalicelib import bootstrap
 
@@ -61,6 +61,53 @@ def test_order_actions_are_one_query_one_batch_read_and_one_transaction(world: W
     r, tally = counted(lambda: world.buyer.post(f"/orders/{second['id']}/submit"))
     assert r.json["status"] == "submitted"
     assert ops(tally) == {"Query": 1, "BatchGetItem": 1, "TransactWriteItems": 1}
+
+
+TWO = {"Query": 1, "TransactWriteItems": 1}  # the order, and its write (which checks the caller's rights)
+
+
+def test_actions_that_read_nothing_but_the_order_are_one_query_and_one_transaction(world: World) -> None:
+    """The caller's rights are checked by ConditionChecks in the order's transaction (services/callers.py), so
+    an action that needs nothing else spends no round trip on them, whatever other group an administrator
+    edited meanwhile (only the caller's own groups count)."""
+    other = world.admin.post("/security-groups", {"name": "Other", "kind": "staff", "permissions": []})
+    assert other.status_code == 201, other.body
+    edit = {"name": "Other", "permissions": ["orders.fulfil"]}
+    assert world.admin.put(f"/security-groups/{other.json['id']}", edit).status_code == 200
+
+    def act(api: Api, order_id: str, action: str, body: Any = None) -> tuple[Any, dict[str, int]]:
+        with storage_counter().measure() as tally:
+            reply = api.post(f"/orders/{order_id}/{action}", body)
+        assert reply.status_code == 200, (action, reply.body)
+        return reply.json, ops(tally)
+
+    def submitted(expect: str = "submitted") -> str:
+        o = world.order()
+        assert world.buyer.post(f"/orders/{o['id']}/submit").json["status"] == expect
+        return str(o["id"])
+
+    confirmed, cost = act(world.desk, submitted(), "confirm")
+    assert (confirmed["status"], cost) == ("confirmed", TWO)
+    assert act(world.desk, submitted(), "cancel", {"reason": "Out of stock"})[1] == TWO
+    # The approver's decisions through the API.
+    assert world.admin.patch(f"/customers/{world.customer['id']}", {"approval_policy": "always"}).status_code == 200
+    approved, cost = act(world.approver, submitted("pending_approval"), "approve")
+    assert (approved["status"], cost) == ("submitted", TWO)
+    rejected, cost = act(world.approver, submitted("pending_approval"), "reject", {"reason": "Too much"})
+    assert (rejected["status"], cost) == ("draft", TWO)
+    # The buyer declines a proposal. The desk's proposal, and a staff order sent, read what deciding whether
+    # accepting needs an approver reads (the customer, the submitter, the month, the approvers: one BatchGet).
+    assert world.admin.patch(f"/customers/{world.customer['id']}", {"approval_policy": "none"}).status_code == 200
+    order_id = submitted()
+    line = world.admin.get(f"/orders/{order_id}").json["lines"][0]["id"]
+    proposed, cost = act(world.desk, order_id, "propose", {"note": "Three", "lines": [{"id": line, "quantity": 3}]})
+    assert (proposed["status"], cost) == ("awaiting_customer", {**TWO, "BatchGetItem": 1})
+    declined, cost = act(world.buyer, order_id, "decline", {"reason": "No"})
+    assert (declined["status"], cost) == ("submitted", TWO)
+    staff = world.rep.post("/orders", {"customer_id": world.customer["id"], "lines": [{"sku": "SKU-1", "quantity": 1}]})
+    assert staff.status_code == 201, staff.body
+    sent, cost = act(world.rep, staff.json["id"], "send")
+    assert (sent["status"], cost) == ("awaiting_customer", {**TWO, "BatchGetItem": 1})
 
 
 def test_a_reorder_reads_its_source_then_creates(world: World) -> None:

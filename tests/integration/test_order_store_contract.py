@@ -3,6 +3,7 @@ the DynamoDB one (storage/orders.py on moto) answer alike where a use case can t
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -15,7 +16,7 @@ from chalicelib.domain.errors import BudgetExceededError, LinkUsedError, NumberT
 from chalicelib.domain.model import Customer, SecurityGroup, TenantSettings, User
 from chalicelib.domain.orders import Document, Message, Order, OrderStatus, new_line
 from chalicelib.domain.permissions import BUILTIN_GROUPS, UserKind
-from chalicelib.services.order_store import LinkUse, OrderQuery, OrderStore, Reads
+from chalicelib.services.order_store import LinkUse, OrderQuery, OrderStore, Reads, Relied, Standing, StandingMovedError
 from chalicelib.storage import keys
 from tests.conftest import aws_environment
 from tests.fake_order_store import InMemoryOrderStore
@@ -35,8 +36,10 @@ def world(store: OrderStore) -> None:
         store.add_customer(T, customer)
         store.add_user(T, buyer)
         store.add_user(T, boss, approves=True)
+        store.sessions[(T, "login1")] = ("buyer", False, 0)
+        store.group_versions.update({(T, g.id): 1 for g in BUILTIN_GROUPS})
         return
-    from chalicelib.storage import customers, tenants, users
+    from chalicelib.storage import customers, sessions, tenants, users
 
     groups = [SecurityGroup(g.id, g.name, g.kind, sorted(g.permissions), builtin=True) for g in BUILTIN_GROUPS]
     admin = User("admin", UserKind.STAFF, "admin", "Admin", "a@x.test", security_group_ids=["administrators"])
@@ -44,6 +47,7 @@ def world(store: OrderStore) -> None:
     customers.create(T, customer)
     users.create(T, buyer)
     users.create(T, boss)
+    sessions.start_family(T, "buyer", "login1", "hash1", 3600, 0)  # the buyer's login
 
 
 @pytest.fixture(params=["fake", "dynamodb"])
@@ -381,3 +385,65 @@ def test_every_event_carries_the_order_as_the_whole_action_left_it(store: OrderS
             for event_type, data in new:
                 shown = {k: data[k] for k in as_committed(saved)}
                 assert shown == as_committed(saved), f"{name}: {event_type} does not carry the order as committed"
+
+
+# --- the caller's standing, checked in the write (services/callers.py) --------------------------------------
+# The buyer as their token describes them: active, at session epoch 0, in the built-in buyers' group as it
+# was created (version 1), of customer c1, every site; logged in as `login1`.
+BUYER = Standing("buyer", "login1", "customer", 0, (("customer-buyers", 1),), ("c1",), ())
+
+
+def change_the_buyer(store: OrderStore, how: str) -> None:
+    """What an administrator (or the buyer's logout) does to the buyer, on either store."""
+    if isinstance(store, InMemoryOrderStore):
+        user = store.users[(T, "buyer")]
+        if how == "deactivated":
+            store.users[(T, "buyer")] = dataclasses.replace(user, status="inactive", session_epoch=1)
+        elif how == "moved to another group":
+            store.users[(T, "buyer")] = dataclasses.replace(user, security_group_ids=["customer-approvers"])
+        elif how == "logged out":
+            store.sessions[(T, "login1")] = ("buyer", True, 0)
+        else:
+            store.group_versions[(T, "customer-buyers")] += 1
+        return
+    from chalicelib.storage import groups, sessions, users
+    from chalicelib.storage.refs import load as load_refs
+
+    if how == "logged out":
+        sessions.revoke_family(T, "login1")
+        return
+    if how == "their group changed":
+        index = load_refs(T, extra=[keys.security_group_index(T)]).items[keys.security_group_index(T)]
+        group = groups.get(T, "customer-buyers")
+        groups.replace(T, index, dataclasses.replace(group, permissions=[*group.permissions, "orders.view_org"]))
+        return
+    user = users.get(T, "buyer")
+    if how == "deactivated":
+        users.update(T, user, dataclasses.replace(user, status="inactive", session_epoch=1))
+    else:
+        users.update(T, user, dataclasses.replace(user, security_group_ids=["customer-approvers"]))
+
+
+def test_a_write_relying_on_its_caller_as_they_are_goes_through(store: OrderStore) -> None:
+    create(store)
+    loaded = store.load(T, "order1")
+    assert loaded is not None
+    loaded.order.submit("buyer", needs_approval=False)
+    store.save(T, loaded, loaded.order, "rep", actor_kind="customer", relied=Relied(caller=BUYER))
+    assert store.load(T, "order1").order.status == OrderStatus.SUBMITTED  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("how", ["deactivated", "moved to another group", "logged out", "their group changed"])
+def test_a_write_relying_on_its_caller_writes_nothing_once_they_changed(store: OrderStore, how: str) -> None:
+    create(store)
+    first, second = store.load(T, "order1"), store.load(T, "order1")
+    assert first is not None and second is not None
+    first.order.cancel("boss", "not needed")
+    store.save(T, first, first.order, "rep", actor_kind="customer")
+    change_the_buyer(store, how)
+    second.order.submit("buyer", needs_approval=False)
+    # Stale too: the caller is decided on first (nothing of the order matters when they may not write).
+    with pytest.raises(StandingMovedError):
+        store.save(T, second, second.order, "rep", actor_kind="customer", relied=Relied(caller=BUYER))
+    now = store.load(T, "order1")
+    assert now is not None and (now.order.status, now.order.version) == (OrderStatus.CANCELLED, 2)

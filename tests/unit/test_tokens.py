@@ -75,3 +75,13 @@ def test_a_token_carries_the_display_name_for_the_history() -> None:
     signer = TokenSigner(KEY, 900)
     named = replace(principal(), name="Amélie Martin")
     assert signer.verify(signer.issue(named)) == named
+
+
+def test_a_token_carries_what_an_order_write_checks_of_its_caller() -> None:
+    """The session epoch and each security group with its version (services/callers.py `standing_of`)."""
+    from dataclasses import replace
+
+    signer = TokenSigner(KEY, 900)
+    standing = replace(principal(), session_epoch=3, group_ids=("customer-buyers", "g2"), group_versions=(1, 7))
+    back = signer.verify(signer.issue(standing))
+    assert back == standing and back.current is False  # a token never makes its caller current

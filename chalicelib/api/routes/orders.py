@@ -43,8 +43,8 @@ if TYPE_CHECKING:
 
 bp = Blueprint(__name__)
 TAGS = ("orders",)
-# The order writes registered with `caller="action"` are decided on the caller as stored now, read in the
-# write path's one BatchGet (services/order_writes.py `_reads`), not in a read of the pipeline's own.
+# The order writes registered with `caller="action"` are decided on the caller as stored now, checked in the
+# order's own transaction (services/order_writes.py `_write`), not in a read of the pipeline's own.
 
 
 def present() -> Any:
@@ -416,6 +416,7 @@ def invoice(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/credit-notes",
     "POST",
+    caller="action",
     summary="Record a credit note (it lowers what is invoiced); answers the order, the note last in `credit_notes`",
     request_model=CreditNoteRequest,
     response_model=OrderOut,
@@ -450,6 +451,7 @@ def pay(ctx: Ctx, order_id: str) -> Response:
     bp,
     "/orders/{order_id}/release-credit-hold",
     "POST",
+    caller="action",
     summary="Release the order's credit hold (staff with orders.review)",
     response_model=OrderOut,
     tags=TAGS,
