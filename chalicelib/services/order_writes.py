@@ -409,7 +409,7 @@ class OrderWrites:
             user = found.users.get(c.approver_id)
             if user is None or not user.active or user.kind != UserKind.CUSTOMER:
                 continue
-            approver = principal_of(t, user, "", found.security_groups)
+            approver = principal_of(t, user, "", found)
             if approver.has(P.ORDERS_APPROVE):
                 covered.append(person(approver))
         gained = [cid for a in covered for cid in a.customer_ids if cid not in found.customers]
