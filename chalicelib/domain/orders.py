@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.accounts import (
@@ -32,29 +31,13 @@ from chalicelib.domain.clock import iso, now_iso
 from chalicelib.domain.errors import ConflictError, InvalidTransitionError, ValidationFailedError, invalid_field
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.money import MAX_AMOUNT, MAX_QUANTITY, ZERO, line_net, line_tax, money
-from chalicelib.domain.order_states import EventType as EventType  # re-exported: the lifecycle names them
+from chalicelib.domain.order_states import Action as Action  # re-exported: the lifecycle names them
+from chalicelib.domain.order_states import EventType as EventType
 from chalicelib.domain.order_states import NoticeType as NoticeType
 from chalicelib.domain.order_states import OrderStatus as OrderStatus
 
 MAX_LINES = 1000
 EMAILED_LINES = 25  # the approval e-mail lists this many lines, then "and N more" (PRODUCT.md)
-
-
-class Action(StrEnum):
-    EDIT = "edit"
-    SUBMIT = "submit"
-    APPROVE = "approve"
-    REJECT = "reject"
-    SEND = "send"
-    CONFIRM = "confirm"
-    PROPOSE = "propose"
-    ACCEPT = "accept"
-    DECLINE = "decline"
-    CANCEL = "cancel"
-    SHIP = "ship"
-    INVOICE = "invoice"
-    CREDIT = "credit_note"
-    PAY = "pay"
 
 
 S = OrderStatus
