@@ -13,18 +13,11 @@ from typing import Any
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import budget as budgets
+from chalicelib.domain.approval import approval_reasons
 from chalicelib.domain.errors import ConflictError, ForbiddenError, ValidationFailedError, invalid_field
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.model import TenantSettings
-from chalicelib.domain.orders import (
-    Action,
-    Line,
-    Message,
-    Order,
-    approval_reasons,
-    needs_approval,
-    new_document,
-)
+from chalicelib.domain.orders import Action, Line, Message, Order, new_document
 from chalicelib.domain.permissions import Permission
 from chalicelib.services.order_catalog import Offer, ProductRef
 from chalicelib.services.order_store import LinkUse
@@ -239,7 +232,7 @@ class Accept:
             proposed = o.proposed_totals().gross
             adds = budgets.cents(proposed) - (o.budget.cents if o.budget else 0)
             over_budget = not budgets.within(r.spent(p.tenant, month), adds, customer.monthly_budget)
-            if needs_approval(
+            if approval_reasons(
                 submitter_can_approve=False,
                 policy=customer.approval_policy,
                 total=proposed,
