@@ -125,6 +125,11 @@ def _month(now: datetime) -> str:
     return now.strftime("%Y-%m")
 
 
+def _counted_in(o: Order, now: datetime) -> str:
+    """The month an order counts in against its customer's budget (this month, if it counts nowhere yet)."""
+    return o.budget.month if o.budget else _month(now)
+
+
 def _path(o: Order) -> list[str]:
     return o.customer_path or [o.customer_id]
 
@@ -206,9 +211,6 @@ class Accept:
     now: datetime
     link: LinkUse | None
 
-    def _month(self, o: Order) -> str:
-        return o.budget.month if o.budget else _month(self.now)  # the month the order counts in
-
     def needs(self, o: Order) -> Needs | None:
         p = self.p
         if not may(p, o, Action.ACCEPT):
@@ -220,7 +222,7 @@ class Accept:
         # its credit is checked too.
         if approves(p, o) and o.source != "staff":
             return None
-        return Needs(caller=True, months=[self._month(o)], ledger=o.source == "staff")
+        return Needs(caller=True, months=[_counted_in(o, self.now)], ledger=o.source == "staff")
 
     def apply(self, loaded: Loaded, r: Found, w: Write) -> None:
         p, o = self.p, loaded.order
@@ -228,7 +230,7 @@ class Accept:
         if not approves(p, o):
             # The proposed total may need approval: the policy, the buyer's limit, or the month's budget
             # (what accepting adds to the month the order counts in).
-            customer, month = r.customer, self._month(o)
+            customer, month = r.customer, _counted_in(o, self.now)
             proposed = o.proposed_totals().gross
             adds = budgets.cents(proposed) - (o.budget.cents if o.budget else 0)
             over_budget = not budgets.within(r.spent(p.tenant, month), adds, customer.monthly_budget)
@@ -321,7 +323,7 @@ class _Proposing:
         """What deciding whether accepting a proposal needs an approver reads, in the action's one BatchGet:
         the customer (its policy and budget), the submitter (their limit), the month the order counts in and
         who approves on its path."""
-        month = o.budget.month if o.budget else _month(self.now)
+        month = _counted_in(o, self.now)
         submitter = [o.submitted_by] if o.source == "portal" and o.submitted_by else []
         return Needs(refs, users=submitter, months=[month], approvers_of=_path(o))
 
@@ -330,7 +332,7 @@ class _Proposing:
         accepting would decide it for the submitter now (a staff order: for a buyer without a limit). 409
         `no_approver` when it does and nobody could approve: an order never waits on nobody."""
         customer, proposed = r.customer, o.proposed_totals().gross
-        month = o.budget.month if o.budget else _month(self.now)
+        month = _counted_in(o, self.now)
         submitter = r.refs.users.get(o.submitted_by or "") if o.source == "portal" else None
         spent = r.spent(self.p.tenant, month)
         adds = budgets.cents(proposed) - (o.budget.cents if o.budget else 0)

@@ -259,7 +259,9 @@ class PatchHeader:
     status (API.md "Machine clients"), so it is no edit of the draft."""
 
     p: Principal
-    data: dict[str, Any]
+    data: dict[str, Any]  # without supplier_reference, once built
+    reference_given: bool = field(init=False)
+    reference: str | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.data = dict(self.data)
