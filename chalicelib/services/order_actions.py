@@ -6,7 +6,7 @@ build it from the request and hand it to the write path."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -50,12 +50,12 @@ class Lifecycle(OrderWrites):
         link: LinkUse | None = None,
     ) -> Order:
         """`link`: the e-mail link this decision came through, spent in its write (services/action_links.py)."""
-        return self._mutate(p, order_id, expected, Approve(p, trims, link))
+        return self._mutate(p, order_id, expected, Decide(p, Action.APPROVE, trims=trims, link=link))
 
     def reject(
         self, p: Principal, order_id: str, reason: str, expected: int | None, *, link: LinkUse | None = None
     ) -> Order:
-        return self._mutate(p, order_id, expected, Reject(p, reason, link))
+        return self._mutate(p, order_id, expected, Decide(p, Action.REJECT, reason, link=link))
 
     def accept(self, p: Principal, order_id: str, expected: int | None, *, link: LinkUse | None = None) -> Order:
         """`link`: the e-mail link an approver accepted through, spent in its write (services/action_links.py)."""
@@ -64,10 +64,10 @@ class Lifecycle(OrderWrites):
     def decline(
         self, p: Principal, order_id: str, reason: str, expected: int | None, *, link: LinkUse | None = None
     ) -> Order:
-        return self._mutate(p, order_id, expected, Decline(p, reason, link))
+        return self._mutate(p, order_id, expected, Decide(p, Action.DECLINE, reason, link=link))
 
     def cancel(self, p: Principal, order_id: str, reason: str, expected: int | None) -> Order:
-        return self._mutate(p, order_id, expected, Cancel(p, reason))
+        return self._mutate(p, order_id, expected, Decide(p, Action.CANCEL, reason))
 
     # --- supplier side ------------------------------------------------------------------------------
     def send(self, p: Principal, order_id: str, expected: int | None) -> Order:
@@ -176,33 +176,34 @@ class Submit:
             w.budget_limits[month] = budgets.cents(customer.monthly_budget)  # spent meanwhile: decide again
 
 
-@dataclass
-class Approve:
-    p: Principal
-    trims: list[dict[str, Any]]
-    link: LinkUse | None
-
-    def needs(self, o: Order) -> None:
-        allow(self.p, o, Action.APPROVE, "approve")
-
-    def apply(self, loaded: Loaded, r: Found, w: Write) -> None:
-        w.link = self.link
-        # an approver may take the month over its budget
-        loaded.order.approve(self.p.user_id, self.trims, self.p.on_behalf_of or None)
+_SAYS = {Action.APPROVE: "approve", Action.REJECT: "reject", Action.DECLINE: "decline", Action.CANCEL: "cancel"}
 
 
 @dataclass
-class Reject:
+class Decide:
+    """Approve, reject, decline or cancel: whether the policy lets the caller, then the transition; nothing
+    is read. `link`: the e-mail link the decision came through, spent in its write (services/action_links.py)."""
+
     p: Principal
-    reason: str
-    link: LinkUse | None
+    act: Action
+    reason: str = ""
+    trims: list[dict[str, Any]] = field(default_factory=list)
+    link: LinkUse | None = None
 
     def needs(self, o: Order) -> None:
-        allow(self.p, o, Action.REJECT, "reject")
+        allow(self.p, o, self.act, _SAYS[self.act])
 
     def apply(self, loaded: Loaded, r: Found, w: Write) -> None:
+        o, by, standing_in = loaded.order, self.p.user_id, self.p.on_behalf_of or None
         w.link = self.link
-        loaded.order.reject(self.p.user_id, self.reason, self.p.on_behalf_of or None)
+        if self.act == Action.APPROVE:
+            o.approve(by, self.trims, standing_in)  # an approver may take the month over its budget
+        elif self.act == Action.REJECT:
+            o.reject(by, self.reason, standing_in)
+        elif self.act == Action.DECLINE:
+            o.decline(by, self.reason)
+        else:
+            o.cancel(by, self.reason)  # what it counted goes back to the month it was counted in
 
 
 @dataclass
@@ -248,32 +249,6 @@ class Accept:
         o.accept(p.user_id)
         if checks_credit:
             o.check_credit(p.user_id, r.customer.credit_limit, r.ledger.outstanding)
-
-
-@dataclass
-class Decline:
-    p: Principal
-    reason: str
-    link: LinkUse | None
-
-    def needs(self, o: Order) -> None:
-        allow(self.p, o, Action.DECLINE, "decline")
-
-    def apply(self, loaded: Loaded, r: Found, w: Write) -> None:
-        w.link = self.link
-        loaded.order.decline(self.p.user_id, self.reason)
-
-
-@dataclass
-class Cancel:
-    p: Principal
-    reason: str
-
-    def needs(self, o: Order) -> None:
-        allow(self.p, o, Action.CANCEL, "cancel")
-
-    def apply(self, loaded: Loaded, r: Found, w: Write) -> None:
-        loaded.order.cancel(self.p.user_id, self.reason)  # what it counted goes back to the month it was counted in
 
 
 def _lift_hold_needs(o: Order) -> Needs | None:
