@@ -17,7 +17,6 @@ from chalicelib.config import Settings, get_settings
 # and its crypto backend alone cost ~100 ms of a cold start).
 if TYPE_CHECKING:
     from chalicelib.auth.passwords import Passwords
-    from chalicelib.auth.principal import Principal
     from chalicelib.auth.tokens import TokenSigner
     from chalicelib.notifications.sender import EmailSender
     from chalicelib.notifications.service import NotificationService
@@ -52,14 +51,6 @@ class Services:
         from chalicelib.auth.tokens import TokenSigner
 
         return TokenSigner(_signing_key(self.settings), self.settings.access_token_ttl)
-
-    def authenticate(self, token: str) -> Principal:
-        """The caller of a request, from its bearer token (api/http.py)."""
-        if token.startswith("ogk_"):  # an API key (services/api_keys.py); anything else is an access token
-            from chalicelib.services.api_keys import authenticate
-
-            return authenticate(token)
-        return self.signer.verify(token)
 
     @cached_property
     def auth(self) -> AuthService:

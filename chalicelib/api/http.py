@@ -225,12 +225,12 @@ def _authenticate(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthenticatedError("An access token is required (Authorization: Bearer <token>).")
-    return get_services().authenticate(token.strip())
+    token = token.strip()
+    if token.startswith("ogk_"):  # an API key (services/api_keys.py); anything else is an access token
+        from chalicelib.services.api_keys import authenticate
 
-
-def _view_claiming(fn: Callable[..., Response], ctx: Ctx, path_params: dict[str, str], claim: Claim | None) -> Response:
-    ctx.claim_or_none = claim
-    return fn(ctx, **path_params)
+        return authenticate(token)
+    return get_services().signer.verify(token)
 
 
 def endpoint(
@@ -339,9 +339,16 @@ def endpoint(
                     return fn(ctx, **path_params)
                 from chalicelib.api import idempotency  # storage: imported with the first POST
 
-                return idempotency.run(
-                    principal, request, spec.claims_in_write, functools.partial(_view_claiming, fn, ctx, path_params)
-                )
+                begun = idempotency.begin(principal, request, spec.claims_in_write)
+                if begun.replay is not None:
+                    return begun.replay
+                ctx.claim_or_none = begun.claim
+                try:
+                    response = fn(ctx, **path_params)
+                except Exception:
+                    idempotency.failed(begun)
+                    raise
+                return idempotency.finish(begun, response)
             except OrderGateError as exc:
                 if ctx is not None and ctx.body_refused and principal is not None and path_params:
                     try:

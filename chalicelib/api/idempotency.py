@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from chalice.app import Response
@@ -31,39 +31,50 @@ HEADER = "idempotency-key"
 REPLAYED = {"Idempotent-Replayed": "true"}
 
 
-def run(
-    principal: Principal, request: Any, claims_in_write: bool, call: Callable[[Claim | None], Response]
-) -> Response:
-    """`call` runs the view, with the claim its order write carries (routes that declare `claims_in_write`)."""
+@dataclass
+class Begun:
+    """A POST's key as `begin` found it: nothing to do (no key), a response to replay, a claim the view's
+    order write carries (`claim`), or a key claimed with a put (`claimed`) whose response `finish` stores."""
+
+    replay: Response | None = None
+    claim: Claim | None = None
+    claimed: Claim | None = None
+
+
+def begin(principal: Principal, request: Any, claims_in_write: bool) -> Begun:
+    """Before the view: the key's claim (routes that declare `claims_in_write` hand it to their order write),
+    or the stored response of the first request with this key."""
     key = request.headers.get(HEADER)
     if key is None:
-        return call(None)
+        return Begun()
     if not 1 <= len(key) <= 255:
         raise MalformedRequestError("Idempotency-Key must be 1 to 255 characters.")
     key_hash = hashlib.sha256(f"{principal.user_id}\x00{key}".encode()).hexdigest()
     body = request.raw_body or b""
     fingerprint = hashlib.sha256(f"POST {request.path}\x00".encode() + body).hexdigest()
-    tenant = principal.tenant
+    claim = Claim(principal.tenant, key_hash, fingerprint)
     if claims_in_write:
-        return _claimed_in_write(Claim(tenant, key_hash, fingerprint), call)
-    stored = store.claim(tenant, key_hash, fingerprint)
+        return Begun(claim=claim)
+    stored = store.claim(claim.tenant, key_hash, fingerprint)
     if stored is not None:
-        return _replay(stored, fingerprint)
-    try:
-        response = call(None)
-    except Exception:
-        store.release(tenant, key_hash)
-        raise
-    return _finish(tenant, key_hash, response)
+        return Begun(replay=_replay(stored, fingerprint))
+    return Begun(claimed=claim)
 
 
-def _claimed_in_write(claim: Claim, call: Callable[[Claim | None], Response]) -> Response:
-    try:
-        response = call(claim)
-    except Exception:
-        if claim.written:  # written, then failed: let a retry run again rather than replay a failure
-            store.release(claim.tenant, claim.key_hash)
-        raise
+def failed(begun: Begun) -> None:
+    """The view raised: the key is released, so a retry runs again rather than replay a failure (a claim its
+    write carried only once written)."""
+    if begun.claimed is not None:
+        store.release(begun.claimed.tenant, begun.claimed.key_hash)
+    elif begun.claim is not None and begun.claim.written:
+        store.release(begun.claim.tenant, begun.claim.key_hash)
+
+
+def finish(begun: Begun, response: Response) -> Response:
+    """After the view: the response as the key keeps it (and marked when it is a replay)."""
+    claim = begun.claim
+    if claim is None:
+        return response if begun.claimed is None else _finish(begun.claimed, response)
     if claim.replayed:
         response.headers = {**(response.headers or {}), **REPLAYED}
         return response
@@ -73,7 +84,7 @@ def _claimed_in_write(claim: Claim, call: Callable[[Claim | None], Response]) ->
     stored = store.claim(claim.tenant, claim.key_hash, claim.fingerprint)
     if stored is not None:
         return _replay(stored, claim.fingerprint)
-    return _finish(claim.tenant, claim.key_hash, response)
+    return _finish(claim, response)
 
 
 def _replay(stored: store.Stored, fingerprint: str) -> Response:
@@ -93,9 +104,9 @@ def _payload(response: Response) -> dict[str, Any]:
     return payload
 
 
-def _finish(tenant: str, key_hash: str, response: Response) -> Response:
+def _finish(claim: Claim, response: Response) -> Response:
     if response.status_code >= 500:
-        store.release(tenant, key_hash)
+        store.release(claim.tenant, claim.key_hash)
     else:
-        store.complete(tenant, key_hash, response.status_code, _payload(response))
+        store.complete(claim.tenant, claim.key_hash, response.status_code, _payload(response))
     return response

@@ -44,32 +44,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.domain.order_states import OrderStatus
+from chalicelib.domain.order_states import Action, OrderStatus
 from chalicelib.domain.permissions import Permission, UserKind
 
 S = OrderStatus
 P = Permission
-
-
-class Act(StrEnum):
-    """What someone may do to an order (domain.orders.Action, plus seeing it and releasing a credit hold)."""
-
-    SEE = "see"
-    EDIT = "edit"
-    SUBMIT = "submit"
-    APPROVE = "approve"
-    REJECT = "reject"
-    SEND = "send"
-    CONFIRM = "confirm"
-    PROPOSE = "propose"
-    ACCEPT = "accept"
-    DECLINE = "decline"
-    CANCEL = "cancel"
-    SHIP = "ship"
-    INVOICE = "invoice"
-    PAY = "pay"
-    CREDIT = "credit"  # a credit note
-    RELEASE_CREDIT_HOLD = "release_credit_hold"  # API.md "Money": the supplier's to lift
 
 
 @dataclass(frozen=True)
@@ -166,24 +145,22 @@ def sees(p: Person, o: OrderView) -> bool:
     return waits_for_approver(o) and p.has(P.ORDERS_APPROVE)
 
 
-def may(p: Person, o: OrderView, act: Act) -> bool:
+def may(p: Person, o: OrderView, act: Action) -> bool:
     """Whether `p` may take `act` on the order, by who they are (the status is the lifecycle's to check:
     domain/orders.py answers 409 for an action its status does not allow). A caller is asked `sees`
     first: what they cannot see is a 404, what they see but may not do a 403."""
-    if act == Act.SEE:
-        return sees(p, o)
     if p.is_staff:
         return {
-            Act.EDIT: o.source == "staff" and p.has(P.ORDERS_CREATE_ON_BEHALF),
-            Act.SEND: p.has(P.ORDERS_CREATE_ON_BEHALF),
-            Act.CONFIRM: p.has(P.ORDERS_REVIEW),
-            Act.PROPOSE: p.has(P.ORDERS_REVIEW),
-            Act.CANCEL: p.has(P.ORDERS_REVIEW) or o.created_by == p.user_id,
-            Act.RELEASE_CREDIT_HOLD: p.has(P.ORDERS_REVIEW),
-            Act.SHIP: p.has(P.ORDERS_FULFIL),
-            Act.INVOICE: p.has(P.ORDERS_FULFIL),
-            Act.PAY: p.has(P.ORDERS_FULFIL),
-            Act.CREDIT: p.has(P.ORDERS_FULFIL),
+            Action.EDIT: o.source == "staff" and p.has(P.ORDERS_CREATE_ON_BEHALF),
+            Action.SEND: p.has(P.ORDERS_CREATE_ON_BEHALF),
+            Action.CONFIRM: p.has(P.ORDERS_REVIEW),
+            Action.PROPOSE: p.has(P.ORDERS_REVIEW),
+            Action.CANCEL: p.has(P.ORDERS_REVIEW) or o.created_by == p.user_id,
+            Action.RELEASE_CREDIT_HOLD: p.has(P.ORDERS_REVIEW),
+            Action.SHIP: p.has(P.ORDERS_FULFIL),
+            Action.INVOICE: p.has(P.ORDERS_FULFIL),
+            Action.PAY: p.has(P.ORDERS_FULFIL),
+            Action.CREDIT: p.has(P.ORDERS_FULFIL),
         }.get(act, False)
     if o.staff_draft:
         return False
@@ -191,17 +168,17 @@ def may(p: Person, o: OrderView, act: Act) -> bool:
     approver = approves(p, o)
     buyer = in_org(p, o) and p.has(P.ORDERS_PLACE)
     return {
-        Act.EDIT: own_draft,
-        Act.SUBMIT: own_draft,
-        Act.APPROVE: approver,
-        Act.REJECT: approver,
-        Act.ACCEPT: approver or (buyer and not o.acceptance_reasons),
-        Act.DECLINE: approver or buyer,
-        Act.CANCEL: approver or o.created_by == p.user_id,
+        Action.EDIT: own_draft,
+        Action.SUBMIT: own_draft,
+        Action.APPROVE: approver,
+        Action.REJECT: approver,
+        Action.ACCEPT: approver or (buyer and not o.acceptance_reasons),
+        Action.DECLINE: approver or buyer,
+        Action.CANCEL: approver or o.created_by == p.user_id,
     }.get(act, False)
 
 
-def who_may(people: Iterable[Person], o: OrderView, act: Act, *, besides: str | None = None) -> list[Person]:
+def who_may(people: Iterable[Person], o: OrderView, act: Action, *, besides: str | None = None) -> list[Person]:
     """The people of `people` who see the order and whom the policy lets take `act` (not `besides`: the
     person whose own order it is, for approval: nobody approves their own order)."""
     return [p for p in people if p.user_id != besides and sees(p, o) and may(p, o, act)]
@@ -252,19 +229,19 @@ def waiting_on(o: OrderView, members: Iterable[Person], supplier: Sequence[Perso
     kind = waiting_kind(o)
     people = list(members)
     if kind == Waiting.APPROVAL:
-        asked = Act.APPROVE if o.status == S.PENDING_APPROVAL else Act.ACCEPT
+        asked = Action.APPROVE if o.status == S.PENDING_APPROVAL else Action.ACCEPT
         reasons = o.approval_reasons if o.status == S.PENDING_APPROVAL else o.acceptance_reasons
         return WaitingOn(kind, reasons_of(reasons), tuple(_with_delegates(people, o, asked)))
     if kind == Waiting.SUPPLIER:
         return WaitingOn(kind, (Reason("credit_hold"),) if o.credit_hold else (), tuple(supplier))
     if kind == Waiting.CUSTOMER:
-        return WaitingOn(kind, (), tuple(who_may(people, o, Act.ACCEPT)))
+        return WaitingOn(kind, (), tuple(who_may(people, o, Action.ACCEPT)))
     return WaitingOn(None)
 
 
-def _with_delegates(people: list[Person], o: OrderView, act: Act) -> list[Person]:
+def _with_delegates(people: list[Person], o: OrderView, act: Action) -> list[Person]:
     """Those who may take `act` (not the submitter), then the delegates standing in for one of them."""
-    deciding = who_may(people, o, act, besides=o.submitted_by if act == Act.APPROVE else None)
+    deciding = who_may(people, o, act, besides=o.submitted_by if act == Action.APPROVE else None)
     ids = {p.user_id for p in deciding}
     delegates = [p for p in people if p.user_id not in ids and any(a.user_id in ids for a in p.stands_in_for)]
     return deciding + delegates

@@ -1,6 +1,7 @@
-"""The names of an order's states and of what happens to it, in a module of their own: app.py's routes
-declare them as query parameters at import, without loading the Order aggregate (cold start). The
-lifecycle itself is domain/orders.py."""
+"""The names of an order's states, of the actions taken on it and of what happens to it, in a module of
+their own: app.py's routes declare them as query parameters at import, without loading the Order aggregate
+(cold start); the policy (domain/authority.py) says who may take each action. The lifecycle itself is
+domain/orders.py."""
 
 from __future__ import annotations
 
@@ -17,6 +18,28 @@ class OrderStatus(StrEnum):
     SHIPPED = "shipped"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+
+class Action(StrEnum):
+    """What is done to an order: the lifecycle allows each in some statuses (domain/orders.py
+    `ALLOWED_FROM`), the policy lets some people take it (domain/authority.py `may`), and its history
+    entries name it."""
+
+    EDIT = "edit"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REJECT = "reject"
+    SEND = "send"
+    CONFIRM = "confirm"
+    PROPOSE = "propose"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    CANCEL = "cancel"
+    SHIP = "ship"
+    INVOICE = "invoice"
+    CREDIT = "credit_note"
+    PAY = "pay"
+    RELEASE_CREDIT_HOLD = "release_credit_hold"  # API.md "Money": the supplier's to lift
 
 
 class EventType(StrEnum):

@@ -1,7 +1,9 @@
 """The Order aggregate and its lifecycle: one explicit transition table, methods that either apply a
 whole action or raise a typed error, and a history entry plus a recorded event for every action.
 
-Pure Python: no storage, no HTTP, no e-mail. Services load an Order, call one method, save it.
+Pure Python: no storage, no HTTP, no e-mail. Services load an Order, call one method, save it. What an
+order is made of: domain/order_parts.py; when it needs approval and why: domain/approval.py; when it is
+reminded: domain/approval_schedule.py.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.accounts import (
@@ -26,35 +27,33 @@ from chalicelib.domain.accounts import (
     check_payment,
     over_credit_limit,
 )
+from chalicelib.domain.approval_schedule import escalation_due, next_due, waiting_since
 from chalicelib.domain.attachments import EXTENSIONS, MAX_ATTACHMENTS, MAX_PENDING_ATTACHMENTS
 from chalicelib.domain.budget import BudgetMove, Counted, settle
-from chalicelib.domain.clock import iso, now_iso
+from chalicelib.domain.clock import now_iso
 from chalicelib.domain.errors import ConflictError, InvalidTransitionError, ValidationFailedError, invalid_field
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.money import MAX_AMOUNT, MAX_QUANTITY, ZERO, line_net, line_tax, money
-from chalicelib.domain.order_states import EventType as EventType  # re-exported: the lifecycle names them
+from chalicelib.domain.money import MAX_AMOUNT, MAX_QUANTITY, ZERO, money
+from chalicelib.domain.order_parts import Attachment as Attachment  # re-exported: an order's parts
+from chalicelib.domain.order_parts import Document as Document
+from chalicelib.domain.order_parts import HistoryEntry as HistoryEntry
+from chalicelib.domain.order_parts import Line as Line
+from chalicelib.domain.order_parts import Message as Message
+from chalicelib.domain.order_parts import OrderEvent as OrderEvent
+from chalicelib.domain.order_parts import ProposalInfo as ProposalInfo
+from chalicelib.domain.order_parts import Proposed as Proposed
+from chalicelib.domain.order_parts import Revision as Revision
+from chalicelib.domain.order_parts import Totals as Totals
+from chalicelib.domain.order_parts import attachment_json, document_json, line_json, shipped_json
+from chalicelib.domain.order_parts import new_document as new_document
+from chalicelib.domain.order_parts import new_line as new_line
+from chalicelib.domain.order_states import Action as Action  # re-exported: the lifecycle names them
+from chalicelib.domain.order_states import EventType as EventType
 from chalicelib.domain.order_states import NoticeType as NoticeType
 from chalicelib.domain.order_states import OrderStatus as OrderStatus
 
 MAX_LINES = 1000
 EMAILED_LINES = 25  # the approval e-mail lists this many lines, then "and N more" (PRODUCT.md)
-
-
-class Action(StrEnum):
-    EDIT = "edit"
-    SUBMIT = "submit"
-    APPROVE = "approve"
-    REJECT = "reject"
-    SEND = "send"
-    CONFIRM = "confirm"
-    PROPOSE = "propose"
-    ACCEPT = "accept"
-    DECLINE = "decline"
-    CANCEL = "cancel"
-    SHIP = "ship"
-    INVOICE = "invoice"
-    CREDIT = "credit_note"
-    PAY = "pay"
 
 
 S = OrderStatus
@@ -79,153 +78,6 @@ ALLOWED_FROM: dict[Action, frozenset[OrderStatus]] = {
 }
 # Statuses in which the order counts against the customer's monthly budget.
 COMMITTED = frozenset({S.SUBMITTED, S.AWAITING_CUSTOMER, S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.COMPLETED})
-
-
-@dataclass
-class Proposed:
-    quantity: Decimal | None = None
-    unit_price: Decimal | None = None
-    confirmed_delivery_date: Date | None = None
-    removed: bool = False
-    added: bool = False  # a line the supplier proposes to add: dropped again if the customer declines
-
-
-@dataclass
-class Line:
-    id: str
-    product_id: str
-    sku: str
-    name: str
-    quantity: Decimal
-    unit_price: Decimal
-    tax_rate: Decimal
-    requested_delivery_date: Date | None = None
-    confirmed_delivery_date: Date | None = None
-    shipped_quantity: Decimal = Decimal("0")
-    proposed: Proposed | None = None
-
-    @property
-    def net(self) -> Decimal:
-        return line_net(self.quantity, self.unit_price)
-
-    @property
-    def tax(self) -> Decimal:
-        return line_tax(self.net, self.tax_rate)
-
-    @property
-    def outstanding(self) -> Decimal:
-        return max(self.quantity - self.shipped_quantity, Decimal("0"))
-
-
-@dataclass
-class Totals:
-    net: Decimal
-    tax: Decimal
-    gross: Decimal
-
-
-@dataclass
-class HistoryEntry:
-    at: str
-    by: str
-    action: str
-    from_status: str | None
-    to_status: str
-    note: str | None = None
-    changes: list[str] = field(default_factory=list)
-    by_name: str | None = None  # the actor's display name, so that everyone reading the history can tell
-    on_behalf_of: str | None = None  # a delegate's decision: the approver they stood in for
-
-
-@dataclass
-class ProposalInfo:
-    revision: int
-    note: str | None
-    proposed_by: str
-    proposed_at: str
-
-
-@dataclass
-class Document:
-    """A shipment, invoice, credit note or payment recorded on the order."""
-
-    id: str
-    kind: str  # shipment | invoice | credit_note | payment
-    date: Date
-    number: str  # document number, invoice number or payment reference
-    amount: Decimal | None = None
-    due_date: Date | None = None
-    carrier: str | None = None
-    tracking_number: str | None = None
-    lines: list[dict[str, Any]] = field(default_factory=list)  # shipments: [{"id", "quantity"}]
-    reason: str | None = None  # credit notes: why
-    recorded_by: str = ""
-    recorded_at: str = ""
-
-
-# Files attached to an order (API.md "Order documents"). Called documents in the API; `Attachment` here
-# because `Document` already names the shipments, invoices and payments recorded on the order. Their
-# limits live in domain/attachments.py (app.py's schemas import them without this module).
-
-
-@dataclass
-class Attachment:
-    """A file on the order: declared first (pending), available once its object has arrived in S3."""
-
-    id: str
-    filename: str  # the uploader's name for it: shown and offered on download, never part of the S3 key
-    content_type: str
-    size: int
-    kind: str
-    visible_to_customer: bool
-    uploaded_by: str
-    uploader_kind: str  # staff | customer: customers' own files are always visible to them
-    uploaded_at: str  # declared at; once available, when it arrived
-    status: str = "pending"  # pending | available
-    shipment_id: str | None = None
-    invoice_id: str | None = None
-    expires_at: str | None = None  # a pending file is forgotten after this (TTL); None once available
-    # The object version that arrived first: the bytes every download serves (a later upload through the
-    # same form is never served).
-    version_id: str | None = None
-
-
-@dataclass
-class Revision:
-    """Every proposal is kept: what the supplier proposed, per line, and how it ended."""
-
-    revision: int
-    note: str | None
-    proposed_by: str
-    proposed_at: str
-    lines: list[dict[str, Any]]
-    outcome: str = "open"  # open | accepted | declined | cancelled
-
-
-@dataclass
-class OrderEvent:
-    """Something that happened to the order, recorded by the action that did it and saved in the same
-    transaction as the order (never sent from here). `data` holds the action's details (reason,
-    document, what an approver trimmed...); the write adds the order as the action left it (status,
-    sub-statuses, totals, the version it reaches: `Order.event_data`)."""
-
-    id: str
-    type: EventType | NoticeType
-    by: str
-    occurred_at: str
-    data: dict[str, Any]
-
-
-@dataclass
-class Message:
-    """A message on an order's shared conversation."""
-
-    id: str
-    author_id: str
-    author_kind: str
-    body: str
-    created_at: str
-    author_name: str | None = None  # as it was when posted: the other side cannot look staff ids up
 
 
 @dataclass
@@ -457,7 +309,7 @@ class Order:
                 EventType.APPROVAL_REQUESTED,
                 by,
                 reasons=reasons,
-                lines=[_line_json(line) for line in self.lines[:EMAILED_LINES]],
+                lines=[line_json(line) for line in self.lines[:EMAILED_LINES]],
                 line_count=len(self.lines),
             )
         else:
@@ -501,30 +353,26 @@ class Order:
     def plan_approval_reminders(self, now: datetime, reminder_hours: int | None, escalation_hours: int | None) -> None:
         """Once it starts waiting: the first reminder or the escalation, whichever comes first."""
         self.approval_escalated = False
-        self.approval_due_at = _next_due(now, now, False, reminder_hours, escalation_hours)
+        self.approval_due_at = next_due(now, now, False, reminder_hours, escalation_hours)
 
     def remind(self, now: datetime, reminder_hours: int | None, escalation_hours: int | None) -> str:
         """The scheduled function found it due: "escalate" once past the escalation time, else "remind";
         a history entry and a notice either way, and the next due time (None: nothing more to do)."""
         if self.status != S.PENDING_APPROVAL:
             raise InvalidTransitionError("Only an order waiting for approval is reminded.")
-        since = _waiting_since(self)
-        escalate = (
-            not self.approval_escalated
-            and escalation_hours is not None
-            and now >= since + timedelta(hours=escalation_hours)
-        )
+        since = waiting_since(self.history, self.updated_at)
+        escalate = escalation_due(since, now, self.approval_escalated, escalation_hours)
         kind = "escalate" if escalate else "remind"
         self._record(kind, "system", self.status)
         self.approval_escalated = self.approval_escalated or escalate
-        self.approval_due_at = _next_due(since, now, self.approval_escalated, reminder_hours, escalation_hours)
+        self.approval_due_at = next_due(since, now, self.approval_escalated, reminder_hours, escalation_hours)
         # Its e-mails (the approvers again, with links bound to the version this write gives the order;
         # on escalation the supplier too) are composed from this notice alone, like the first request's.
         self._event(
             NoticeType.APPROVAL_ESCALATED if escalate else NoticeType.APPROVAL_REMINDED,
             "system",
             reasons=self.approval_reasons,
-            lines=[_line_json(line) for line in self.lines[:EMAILED_LINES]],
+            lines=[line_json(line) for line in self.lines[:EMAILED_LINES]],
             line_count=len(self.lines),
         )
         return kind
@@ -668,8 +516,8 @@ class Order:
         done = all(line.outstanding == 0 for line in self.lines)
         self._record(Action.SHIP, by, S.SHIPPED if done else S.PARTIALLY_SHIPPED, changes=[f"shipments.{doc.id}"])
         # What the parcel carries and what is still to ship, by the names people know (the e-mail lists them).
-        parcel = [_shipped_json(self.line(line_id), qty) for line_id, qty in wanted.items()]
-        remaining = [_shipped_json(line, line.outstanding) for line in self.lines if line.outstanding]
+        parcel = [shipped_json(self.line(line_id), qty) for line_id, qty in wanted.items()]
+        remaining = [shipped_json(line, line.outstanding) for line in self.lines if line.outstanding]
         self._event(EventType.SHIPMENT_RECORDED, by, document=document_json(doc), parcel=parcel, remaining=remaining)
         self._complete_if_done(by)
         return doc
@@ -844,22 +692,6 @@ def counts_against_budget(order: Order) -> bool:
     return not (order.source == "staff" and order.status == S.AWAITING_CUSTOMER)
 
 
-def document_json(doc: Document) -> dict[str, Any]:
-    """A document as JSON values (dates and amounts as strings): for events and storage alike."""
-    out: dict[str, Any] = {}
-    for key, value in dataclasses.asdict(doc).items():
-        out[key] = value.isoformat() if isinstance(value, Date) else str(value) if isinstance(value, Decimal) else value
-    return out
-
-
-def attachment_json(a: Attachment) -> dict[str, Any]:
-    """A file as the event feed and the e-mails see it (no expiry: an event is about an available file)."""
-    data = dataclasses.asdict(a)
-    data.pop("expires_at", None)
-    data.pop("version_id", None)  # where the bytes are stored: nobody's business outside the order
-    return data
-
-
 def _apply_proposal(line: Line) -> Line | None:
     p = line.proposed
     if p is None:
@@ -874,114 +706,3 @@ def _apply_proposal(line: Line) -> Line | None:
         line.confirmed_delivery_date = p.confirmed_delivery_date
     line.proposed = None
     return line
-
-
-def new_line(
-    product_id: str,
-    sku: str,
-    name: str,
-    quantity: Decimal,
-    unit_price: Decimal,
-    tax_rate: Decimal,
-    requested_delivery_date: Date | None = None,
-) -> Line:
-    return Line(new_id(), product_id, sku, name, quantity, unit_price, tax_rate, requested_delivery_date)
-
-
-def new_document(kind: str, by: str, **fields: Any) -> Document:
-    return Document(id=new_id(), kind=kind, recorded_by=by, recorded_at=now_iso(), **fields)
-
-
-def _waiting_since(order: Order) -> datetime:
-    submits = (h for h in reversed(order.history) if h.action == "submit" and h.to_status == S.PENDING_APPROVAL)
-    entry = next(submits, None)
-    return _parse(entry.at if entry else order.updated_at)
-
-
-def _parse(at: str) -> datetime:
-    return datetime.fromisoformat(at.replace("Z", "+00:00"))
-
-
-def _next_due(
-    since: datetime, now: datetime, escalated: bool, reminder_hours: int | None, escalation_hours: int | None
-) -> str | None:
-    """The next time something is due for an order waiting since `since`: the next reminder (every
-    `reminder_hours` from `since`, the first one after `now`) or the escalation if not done yet."""
-    candidates: list[datetime] = []
-    if reminder_hours:
-        period = timedelta(hours=reminder_hours)
-        periods = int((now - since) / period) + 1
-        candidates.append(since + periods * period)
-    if escalation_hours and not escalated:
-        candidates.append(max(since + timedelta(hours=escalation_hours), now))
-    return iso(min(candidates)) if candidates else None
-
-
-def _shipped_json(line: Line, quantity: Decimal) -> dict[str, str]:
-    return {"id": line.id, "sku": line.sku, "name": line.name, "quantity": str(quantity)}
-
-
-def _line_json(line: Line) -> dict[str, str]:
-    return {
-        "sku": line.sku,
-        "name": line.name,
-        "quantity": str(line.quantity),
-        "unit_price": str(line.unit_price),
-        "net": str(money(line.net)),
-    }
-
-
-def approval_reasons(
-    *,
-    submitter_can_approve: bool,
-    policy: str,
-    total: Decimal,
-    approval_limit: Decimal | None,
-    over_budget: bool,
-    budget: Decimal | None = None,
-    spent: Decimal | None = None,
-) -> list[dict[str, Any]]:
-    """Why the order needs approval (empty: it does not), as PRODUCT.md lists them: the customer's policy,
-    the submitter's limit, the month's budget (with what was spent before and what remains). Each reason
-    is `{"code": "policy" | "over_limit" | "over_budget", ...}` with amounts as decimal strings."""
-    if submitter_can_approve:
-        return []
-    reasons: list[dict[str, Any]] = []
-    if over_budget:
-        reason: dict[str, Any] = {"code": "over_budget"}
-        if budget is not None:
-            reason["budget"] = str(money(budget))
-        if spent is not None:
-            reason["spent"] = str(money(spent))
-            if budget is not None:
-                reason["remaining"] = str(money(max(budget - spent, ZERO)))
-        reasons.append(reason)
-    if policy == "always":
-        reasons.append({"code": "policy"})
-    elif policy == "over_limit" and (approval_limit is None or total > approval_limit):
-        limit = {"limit": str(money(approval_limit))} if approval_limit is not None else {}
-        reasons.append({"code": "over_limit", **limit})
-    return reasons
-
-
-def needs_approval(
-    *,
-    submitter_can_approve: bool,
-    policy: str,
-    total: Decimal,
-    approval_limit: Decimal | None,
-    over_budget: bool,
-) -> bool:
-    """PRODUCT.md: approval is needed when the submitter cannot approve for the customer and the
-    policy, their limit or the monthly budget asks for it. Whether the order takes the month over the
-    customer's budget is the caller's to say: the spent amount is not read but enforced by the write's
-    condition (services/orders.py), so only the write can tell."""
-    if submitter_can_approve:
-        return False
-    if over_budget:
-        return True
-    if policy == "always":
-        return True
-    if policy == "over_limit":
-        return approval_limit is None or total > approval_limit
-    return False

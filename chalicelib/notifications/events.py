@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.domain import authority
-from chalicelib.domain.authority import Act, OrderView, Person
+from chalicelib.domain.authority import OrderView, Person
 from chalicelib.domain.clock import utcnow
 from chalicelib.domain.model import TenantSettings, User
+from chalicelib.domain.order_states import Action
 from chalicelib.domain.orders import OrderStatus
 from chalicelib.domain.permissions import Permission, UserKind
 from chalicelib.logs import logger
@@ -103,7 +104,7 @@ def approvers(event: Event, d: Directory) -> list[Recipient]:
     approval e-mails; the approver still gets theirs, to read on return). Each gets personal links."""
     o = _order(event)
     v = view_of(event)
-    act = Act.APPROVE if v.status == OrderStatus.PENDING_APPROVAL else Act.ACCEPT
+    act = Action.APPROVE if v.status == OrderStatus.PENDING_APPROVAL else Action.ACCEPT
     holders = d.users_with(o.tenant, o.customer_path, Permission.ORDERS_APPROVE)
     members = [_as_person(u, Permission.ORDERS_APPROVE) for u in holders]
     deciding = {m.user_id for m in authority.who_may(members, v, act, besides=o.submitted_by)}

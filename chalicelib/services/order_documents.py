@@ -13,6 +13,7 @@ always); anything they may not see is a 404.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -32,7 +33,7 @@ from chalicelib.logs import logger
 from chalicelib.retry import attempts
 from chalicelib.services.document_files import PENDING_HOURS, DocumentFiles, Upload, object_key, parse_object_key
 from chalicelib.services.order_visibility import forbid, may_edit
-from chalicelib.services.order_writes import ATTEMPTS, OrderWrites, Write
+from chalicelib.services.order_writes import ATTEMPTS, Found, OrderWrites, Write
 from chalicelib.storage.order_codec import Loaded
 
 P = Permission
@@ -49,6 +50,62 @@ def may_attach(p: Principal, o: Order) -> bool:
     return p.has(P.ORDERS_PLACE) and (may_edit(p, o) or o.submitted_by == p.user_id)
 
 
+def shown(p: Principal, o: Order, document_id: str) -> Attachment:
+    a = o.attachment(document_id)
+    if a is None or not shown_to(p, a):
+        raise NotFoundError("document")
+    return a
+
+
+@dataclass
+class Attach:
+    """Declare a file on the order (`attachment`: pending until its object arrives); nothing is read."""
+
+    p: Principal
+    data: dict[str, Any]
+    attachment: Attachment | None = None
+
+    def needs(self, o: Order) -> None:
+        forbid(may_attach(self.p, o), "attach documents to")
+        linked = self.data.get("shipment_id") is not None or self.data.get("invoice_id") is not None
+        if self.p.is_customer and linked:
+            raise ForbiddenError("Only the supplier links documents to shipments and invoices.")
+
+    def apply(self, loaded: Loaded, r: Found, w: Write) -> None:
+        p, data, now = self.p, self.data, utcnow()
+        a = Attachment(
+            id=new_id(),
+            filename=data["filename"],
+            content_type=data["content_type"],
+            size=data["size"],
+            kind=data["kind"],
+            # A buyer's own file is always visible to their side (and every file to the supplier).
+            visible_to_customer=True if p.is_customer else bool(data.get("visible_to_customer")),
+            uploaded_by=p.user_id,
+            uploader_kind=p.kind.value,
+            uploaded_at=iso(now),
+            shipment_id=data.get("shipment_id"),
+            invoice_id=data.get("invoice_id"),
+            expires_at=iso(now + timedelta(hours=PENDING_HOURS)),
+        )
+        loaded.order.attach(a)
+        self.attachment = a
+
+
+@dataclass
+class DeleteDocument:
+    p: Principal
+    document_id: str
+
+    def needs(self, o: Order) -> None:
+        a = shown(self.p, o, self.document_id)
+        if not (a.uploaded_by == self.p.user_id or (self.p.is_staff and self.p.has(P.ORDERS_REVIEW))):
+            raise ForbiddenError("Only its uploader or the supplier's order reviewers may delete a document.")
+
+    def apply(self, loaded: Loaded, r: Found, w: Write) -> None:
+        loaded.order.remove_attachment(self.document_id)
+
+
 class Documents(OrderWrites):
     @property
     def _documents(self) -> DocumentFiles:
@@ -57,35 +114,10 @@ class Documents(OrderWrites):
         return self._files
 
     def attach(self, p: Principal, order_id: str, data: dict[str, Any]) -> tuple[Attachment, Upload]:
-        holder: dict[str, Attachment] = {}
-
-        def change(loaded: Loaded, w: Write) -> None:
-            o = loaded.order
-            forbid(may_attach(p, o), "attach documents to")
-            linked = data.get("shipment_id") is not None or data.get("invoice_id") is not None
-            if p.is_customer and linked:
-                raise ForbiddenError("Only the supplier links documents to shipments and invoices.")
-            now = utcnow()
-            a = Attachment(
-                id=new_id(),
-                filename=data["filename"],
-                content_type=data["content_type"],
-                size=data["size"],
-                kind=data["kind"],
-                # A buyer's own file is always visible to their side (and every file to the supplier).
-                visible_to_customer=True if p.is_customer else bool(data.get("visible_to_customer")),
-                uploaded_by=p.user_id,
-                uploader_kind=p.kind.value,
-                uploaded_at=iso(now),
-                shipment_id=data.get("shipment_id"),
-                invoice_id=data.get("invoice_id"),
-                expires_at=iso(now + timedelta(hours=PENDING_HOURS)),
-            )
-            o.attach(a)
-            holder["a"] = a
-
-        self._mutate(p, order_id, None, change)
-        a = holder["a"]
+        action = Attach(p, data)
+        self._mutate(p, order_id, None, action)
+        a = action.attachment
+        assert a is not None  # the write succeeded: the action declared it
         # Signing is local (no round trip); only for a declared document, after its write succeeded.
         upload = self._documents.upload(object_key(p.tenant, order_id, a.id), a.content_type, a.size)
         return a, upload
@@ -94,28 +126,15 @@ class Documents(OrderWrites):
         o = self._load(p, order_id).order
         return [a for a in o.attachments if shown_to(p, a)]
 
-    def _shown(self, p: Principal, o: Order, document_id: str) -> Attachment:
-        a = o.attachment(document_id)
-        if a is None or not shown_to(p, a):
-            raise NotFoundError("document")
-        return a
-
     def download_url(self, p: Principal, order_id: str, document_id: str) -> str:
-        a = self._shown(p, self._load(p, order_id).order, document_id)
+        a = shown(p, self._load(p, order_id).order, document_id)
         if a.status != "available" or a.version_id is None:  # available: fixed to the version that arrived
             raise ConflictError("The document's file has not arrived yet; try again once it is uploaded.")
         key = object_key(p.tenant, order_id, a.id)
         return self._documents.download_url(key, a.version_id, a.filename, a.content_type)
 
     def delete_document(self, p: Principal, order_id: str, document_id: str) -> None:
-        def change(loaded: Loaded, w: Write) -> None:
-            o = loaded.order
-            a = self._shown(p, o, document_id)
-            if not (a.uploaded_by == p.user_id or (p.is_staff and p.has(P.ORDERS_REVIEW))):
-                raise ForbiddenError("Only its uploader or the supplier's order reviewers may delete a document.")
-            o.remove_attachment(a.id)
-
-        self._mutate(p, order_id, None, change)
+        self._mutate(p, order_id, None, DeleteDocument(p, document_id))
         # After the write: a failed delete leaves an object no document names (found by nothing), never a
         # document without its file.
         try:

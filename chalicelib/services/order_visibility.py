@@ -8,8 +8,9 @@ from collections.abc import Iterable
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import authority
-from chalicelib.domain.authority import Act, OrderView, Person
+from chalicelib.domain.authority import OrderView, Person
 from chalicelib.domain.errors import ForbiddenError
+from chalicelib.domain.order_states import Action
 from chalicelib.domain.orders import Order
 
 
@@ -33,7 +34,7 @@ def view(o: Order, rep_ids: Iterable[str | None] = ()) -> OrderView:
     )
 
 
-def may(p: Principal, o: Order, act: Act) -> bool:
+def may(p: Principal, o: Order, act: Action) -> bool:
     return authority.may(person(p), view(o), act)
 
 
@@ -42,10 +43,10 @@ def approves(p: Principal, o: Order) -> bool:
 
 
 def may_edit(p: Principal, o: Order) -> bool:
-    return may(p, o, Act.EDIT)
+    return may(p, o, Action.EDIT)
 
 
-def allow(p: Principal, o: Order, act: Act, what: str) -> None:
+def allow(p: Principal, o: Order, act: Action, what: str) -> None:
     """403 unless the policy lets the caller take `act` (`what`: the action in the message's words)."""
     forbid(may(p, o, act), what)
 

@@ -1,12 +1,16 @@
 """The one write path of every order action, and the reads of orders.
 
-`_mutate`: one Query loads the order; the action reads what it needs besides in one BatchGet (`_reads`:
-customer, settings, the caller's user record, the catalog keys of its lines, the month's budget), if it
-needs anything; one domain method changes the order and records its events; one transaction writes the
-order, its events and the budget moves the domain gives (domain/budget.py), conditional on the order's
-version and on the caller being, as the write happens, as their token says (services/callers.py: no read
-of the caller). A concurrent writer makes the transaction fail; without If-Match the action runs again on
-fresh reads, so concurrent line additions never lose one. Nothing is remembered between requests.
+An action (`OrderChange`) is two plain parts: what it needs read besides the order (`needs`: a `Needs`,
+which may refuse first, before anything is read) and what it does with the order and what was read
+(`apply`). `_write` runs them: one Query loads the order; what the action needs, in one BatchGet
+(`_reads`: customer, settings, the caller's user record when it matters, the catalog keys of its lines,
+the month's budget, who approves, the ledger); `apply` changes the order through one domain method, which
+records its events; one transaction writes the order, its events and the budget moves the domain gives
+(domain/budget.py), conditional on the order's version and on the caller being, as the write happens, as
+their token says (services/callers.py: the caller is not read). An action never calls back into this
+service: everything it uses is handed to it. A concurrent writer makes the transaction fail; without
+If-Match the action runs again on fresh reads, so concurrent line additions never lose one. Nothing is
+remembered between requests.
 Drafts: order_drafts.py; the lifecycle: order_actions.py; who sees and may do what: domain/authority.py.
 """
 
@@ -17,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from chalicelib.auth.principal import Principal
 from chalicelib.domain import authority
@@ -66,13 +70,38 @@ S = OrderStatus
 ATTEMPTS = 25
 
 
+@dataclass(frozen=True)
+class Needs:
+    """What an action reads besides the order, in its one BatchGet: the order's customer and what is named
+    here (an action that needs nothing of it answers None: no read). `approvers_of`: who approves for these
+    customers (`Found.approver_ids`); `users`: others than the caller."""
+
+    refs: Sequence[ProductRef] = ()
+    settings: bool = False
+    caller: bool = False
+    months: Sequence[str] = ()
+    sites: Sequence[str] = ()
+    counter: bool = False
+    approvers_of: Sequence[str] = ()
+    ledger: bool = False
+    users: Sequence[str] = ()
+
+
 @dataclass
 class Found:
     """What an action read besides the order, in its one BatchGet."""
 
     refs: Refs
-    customer: Customer
+    found_customer: Customer | None = None
     offers: list[Offer | None] = field(default_factory=list)
+    # the active customer users holding orders.approve on `Needs.approvers_of` (OrderStore.approver_ids)
+    approver_ids: set[str] = field(default_factory=set)
+
+    @property
+    def customer(self) -> Customer:
+        if self.found_customer is None:  # an action that needed nothing asks for nothing
+            raise NotFoundError("customer")
+        return self.found_customer
 
     @property
     def settings(self) -> TenantSettings:
@@ -106,7 +135,19 @@ class Write:
     ledger: LedgerMove | None = None  # a money action's change to the customer's ledger
 
 
-Change = Callable[[Loaded, Write], None]
+class OrderChange(Protocol):
+    """An order action: built by its service method from the request (the caller, the body, the time),
+    then `needs` and `apply` run by `_write` on each attempt, with nothing else in reach."""
+
+    def needs(self, o: Order) -> Needs | None:
+        """What to read besides the order (None: nothing); raises when the action is refused before
+        anything is read (403 for who, 409 for the status)."""
+        ...
+
+    def apply(self, loaded: Loaded, found: Found, w: Write) -> None:
+        """The change: the order's domain method with what was read; what the write must add in `w`."""
+        ...
+
 
 
 class OrderWrites:
@@ -185,10 +226,10 @@ class OrderWrites:
         return loaded, False
 
     # --- the one write path -------------------------------------------------------------------------
-    def _mutate(self, p: Principal, order_id: str, expected: int | None, change: Change) -> Order:
+    def _mutate(self, p: Principal, order_id: str, expected: int | None, change: OrderChange) -> Order:
         return self._idempotent(lambda: self._write(p, order_id, expected, change))
 
-    def _write(self, p: Principal, order_id: str, expected: int | None, change: Change) -> Order:
+    def _write(self, p: Principal, order_id: str, expected: int | None, change: OrderChange) -> Order:
         standing = standing_of(p)  # checked in the transaction (API.md "Rights come from current data")
         for _ in attempts(ATTEMPTS, pause=0.005):
             loaded = self._load(p, order_id)
@@ -196,7 +237,9 @@ class OrderWrites:
                 raise VersionMismatchError()
             write = Write()
             recorded = len(loaded.order.history)
-            change(loaded, write)
+            needs = change.needs(loaded.order)
+            found = Found(Refs()) if needs is None else self._reads(p, loaded.order.customer_id, needs)
+            change.apply(loaded, found, write)
             o = loaded.order
             name_the_actor(p, o, recorded)
             o.check_limits()  # API.md's bounds on sums: a 422 here, not a failed save
@@ -231,37 +274,23 @@ class OrderWrites:
         session ended or their rights changed (services/callers.py), else what the next attempt relies on."""
         return standing_now(p, self._store.read(p.tenant, Reads(extra=caller_keys(p), consistent=True)))
 
-    def _reads(
-        self,
-        p: Principal,
-        customer_id: str,
-        *,
-        refs: Sequence[ProductRef] = (),
-        settings: bool = False,
-        caller: bool = False,
-        months: Sequence[str] = (),
-        sites: Sequence[str] = (),
-        counter: bool = False,
-        approvers_of: Sequence[str] = (),
-        ledger: bool = False,
-        users: Sequence[str] = (),
-    ) -> Found:
-        """The action's one BatchGet: the customer and whatever else it names (`caller`: the caller's user
-        record, e.g. their approval limit; a line given by sku or barcode adds a second read for its
-        product: the catalog port; `approvers_of`: who approves for these customers,
-        OrderStore.approver_ids; `users`: others). The caller's rights are checked by the write."""
+    def _reads(self, p: Principal, customer_id: str, n: Needs) -> Found:
+        """The action's one BatchGet: the customer and whatever else it names (`n.caller`: the caller's user
+        record, e.g. their approval limit; a line given by sku or barcode adds a second read for its product:
+        the catalog port; `approvers_of`: who approves for these customers, OrderStore.approver_ids; `users`:
+        others). The caller's rights are checked by the write."""
         t = p.tenant
         wanted = Reads(
             customers=[customer_id],
-            settings=settings,
-            users=list(dict.fromkeys([*([p.user_id] if caller else []), *users])),
-            sites=list(sites),
-            counter=counter,
-            approvers_of=list(approvers_of),
+            settings=n.settings,
+            users=list(dict.fromkeys([*([p.user_id] if n.caller else []), *n.users])),
+            sites=list(n.sites),
+            counter=n.counter,
+            approvers_of=list(n.approvers_of),
             extra=[
-                *self._catalog.keys(t, customer_id, list(refs)),
-                *(keys.budget(t, customer_id, m) for m in months),
-                *([keys.ledger_summary(t, customer_id)] if ledger else []),
+                *self._catalog.keys(t, customer_id, list(n.refs)),
+                *(keys.budget(t, customer_id, m) for m in n.months),
+                *([keys.ledger_summary(t, customer_id)] if n.ledger else []),
             ],
         )
         found = self._store.read(t, wanted)
@@ -269,8 +298,10 @@ class OrderWrites:
         if customer is None:
             raise NotFoundError("customer")
         reads = Found(found, customer)
-        if refs:
-            reads.offers = self._catalog.offers(t, customer, list(refs), staff=p.is_staff, found=found)
+        if n.refs:
+            reads.offers = self._catalog.offers(t, customer, list(n.refs), staff=p.is_staff, found=found)
+        if n.approvers_of:
+            reads.approver_ids = self._store.approver_ids(t, list(n.approvers_of), found)
         return reads
 
     # --- reads --------------------------------------------------------------------------------------
@@ -438,17 +469,17 @@ class OrderWrites:
 
         return Page([s for s in page.items if shown(s)], page.next_cursor)
 
-    @staticmethod
-    def _check_offer(offer: Offer | None, quantity: Decimal, field: str, quantity_field: str | None = None) -> None:
-        """A product the customer may not order is reported on the field that named it (`field`), a quantity
-        it cannot be ordered in on the quantity (`quantity_field`, default `{field}.quantity`)."""
-        if offer is None:
-            raise invalid_field(field, "No product matches this reference.")
-        if not offer.orderable:
-            raise invalid_field(field, f"{offer.sku} cannot be ordered: {offer.reason or 'not available'}.")
-        problem = offer.quantity_problem(quantity)
-        if problem:
-            raise invalid_field(quantity_field or f"{field}.quantity", problem)
+
+def check_offer(offer: Offer | None, quantity: Decimal, field: str, quantity_field: str | None = None) -> None:
+    """A product the customer may not order is reported on the field that named it (`field`), a quantity
+    it cannot be ordered in on the quantity (`quantity_field`, default `{field}.quantity`)."""
+    if offer is None:
+        raise invalid_field(field, "No product matches this reference.")
+    if not offer.orderable:
+        raise invalid_field(field, f"{offer.sku} cannot be ordered: {offer.reason or 'not available'}.")
+    problem = offer.quantity_problem(quantity)
+    if problem:
+        raise invalid_field(quantity_field or f"{field}.quantity", problem)
 
 
 def ref_of(data: dict[str, Any]) -> ProductRef:

@@ -204,13 +204,25 @@ class _Changed:
 def _changed_items(
     tenant: str, loaded: Loaded | None, order: Order, sales_rep_id: str | None, actor_kind: str
 ) -> _Changed:
-    """Every item carries a version: a rewritten page, revision or file is conditional on the version read,
-    a new one on not existing yet. The header's condition alone would do; these cost nothing."""
-    pk = keys.order_pk(tenant, order.id)
+    """The header, the order's parts that changed, the events it recorded and its entries in the lists
+    that serve other access patterns (keys.py)."""
     page_bodies = pages(order)
     header = header_item(tenant, order, sales_rep_id, len(page_bodies), len(order.history))
-    puts: list[BaseItem] = []
-    deletes: list[BaseItem] = []
+    changed = _Changed(header, [], [], due_moves=False)
+    _changed_parts(tenant, loaded, order, page_bodies, changed)
+    changed.puts += [_event_item(tenant, order, sales_rep_id, event, actor_kind) for event in order.events]
+    _list_entries(tenant, loaded, order, sales_rep_id, changed)
+    return changed
+
+
+def _changed_parts(
+    tenant: str, loaded: Loaded | None, order: Order, page_bodies: dict[str, str], changed: _Changed
+) -> None:
+    """Line pages, history entries, revisions, documents and files that are new or changed (or gone).
+    Every item carries a version: a rewritten page, revision or file is conditional on the version read,
+    a new one on not existing yet. The header's condition alone would do; these cost nothing."""
+    pk = keys.order_pk(tenant, order.id)
+    puts, deletes = changed.puts, changed.deletes
     old_pages = loaded.pages if loaded else {}
     for sk, body in page_bodies.items():
         if old_pages.get(sk, ("", 0))[0] != body:
@@ -240,25 +252,29 @@ def _changed_items(
             )
             puts.append(_versioned(file_item, old_files.get(a.id)))
     deletes += [OrderFileItem(pk, keys.order_file(fid)) for fid in old_files.keys() - {a.id for a in order.attachments}]
-    puts += [_event_item(tenant, order, sales_rep_id, event, actor_kind) for event in order.events]
-    # The order's entry in the approval list of each customer on its path while it waits.
+
+
+def _list_entries(
+    tenant: str, loaded: Loaded | None, order: Order, sales_rep_id: str | None, changed: _Changed
+) -> None:
+    """The order's entries in the lists kept beside it (keys.py): the approval list of each customer on
+    its path while it waits, the list of its supplier's reference, the approval reminders' due item."""
     was_waiting = loaded is not None and loaded.status_read == OrderStatus.PENDING_APPROVAL
     waits = order.status == OrderStatus.PENDING_APPROVAL
     if waits and not was_waiting:
-        puts += approval_entries(tenant, order, sales_rep_id)
+        changed.puts += approval_entries(tenant, order, sales_rep_id)
     elif was_waiting and not waits:
-        deletes += approval_entries(tenant, order, sales_rep_id)
-    # The order's entry in the list of its supplier's reference: rewritten with every write (the summary
-    # changes), removed with the reference it was under.
+        changed.deletes += approval_entries(tenant, order, sales_rep_id)
+    # The reference's entry is rewritten with every write (the summary changes, `_transact`), removed with
+    # the reference it was under.
     old_reference = loaded.supplier_reference_read if loaded else None
     if old_reference and (old_reference.casefold() != (order.supplier_reference or "").casefold()):
-        deletes.append(SupplierRefItem(keys.supplier_reference(tenant, old_reference), header.gsi3sk))
-    # The approval reminders' due item (keys.py): moved when the due time changes, removed by a decision.
+        changed.deletes.append(SupplierRefItem(keys.supplier_reference(tenant, old_reference), changed.header.gsi3sk))
+    # The due item: moved when the due time changes, removed by a decision.
     due_read = loaded.due_read if loaded else None
     if order.approval_due_at is None and due_read is not None:
-        deletes.append(ApprovalDueItem(pk, keys.APPROVAL_DUE))
-    due_moves = order.approval_due_at is not None and order.approval_due_at != due_read
-    return _Changed(header, puts, deletes, due_moves)
+        changed.deletes.append(ApprovalDueItem(keys.order_pk(tenant, order.id), keys.APPROVAL_DUE))
+    changed.due_moves = order.approval_due_at is not None and order.approval_due_at != due_read
 
 
 def _versioned(item: BaseItem, read: tuple[str, int] | None) -> BaseItem:

@@ -1,5 +1,5 @@
-"""When an order waiting for approval is next reminded or escalated (domain/orders.py), and why it needs
-approval: pure domain, a fixed clock."""
+"""When an order waiting for approval is next reminded or escalated (domain/approval_schedule.py, through
+`Order.remind`), and why it needs approval (domain/approval.py): pure domain, a fixed clock."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
+from chalicelib.domain.approval import approval_reasons
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import InvalidTransitionError
-from chalicelib.domain.orders import Order, OrderStatus, approval_reasons, new_line
+from chalicelib.domain.orders import Order, OrderStatus, new_line
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.authority import (
-    Act,
     Audience,
     OrderView,
     Person,
@@ -17,6 +16,7 @@ from chalicelib.domain.authority import (
     waiting_on,
     who_may,
 )
+from chalicelib.domain.order_states import Action
 from chalicelib.domain.permissions import BUILTIN_GROUPS
 
 GROUPS = {g.id: frozenset(p.value for p in g.permissions) for g in BUILTIN_GROUPS}
@@ -92,31 +92,31 @@ def test_who_sees_an_order(who: Person, o: OrderView, expected: bool) -> None:
 @pytest.mark.parametrize(
     ("who", "o", "act", "expected"),
     [
-        (BUYER, order("draft"), Act.SUBMIT, True),
-        (COLLEAGUE, order("draft"), Act.EDIT, False),
-        (APPROVER, order("pending_approval"), Act.APPROVE, True),
-        (HQ_APPROVER, order("pending_approval"), Act.REJECT, True),
-        (BUYER, order("pending_approval"), Act.APPROVE, False),
-        (REP, order("pending_approval"), Act.APPROVE, False),
-        (BUYER, order("awaiting_customer"), Act.ACCEPT, True),
-        (BUYER, order("awaiting_customer", acceptance_reasons=({"code": "policy"},)), Act.ACCEPT, False),
-        (BUYER, order("awaiting_customer", acceptance_reasons=({"code": "policy"},)), Act.DECLINE, True),
-        (HQ_APPROVER, order("awaiting_customer", acceptance_reasons=({"code": "policy"},)), Act.ACCEPT, True),
-        (REP, order("submitted"), Act.PROPOSE, True),
-        (REP, order("confirmed"), Act.SHIP, False),
-        (DESK, order("confirmed"), Act.SHIP, True),
-        (REP, order("draft", "staff", "rep"), Act.SEND, True),
-        (BUYER, order("draft", "staff", "rep"), Act.ACCEPT, False),
-        (ADMIN, order("submitted"), Act.ACCEPT, False),  # the customer's word, never the supplier's
-        (COLLEAGUE, order("submitted"), Act.CANCEL, False),
-        (BUYER, order("submitted"), Act.CANCEL, True),
-        (DESK, order("submitted", credit_hold=True), Act.RELEASE_CREDIT_HOLD, True),
-        (REP, order("submitted", credit_hold=True), Act.RELEASE_CREDIT_HOLD, True),
-        (FINANCE, order("submitted", credit_hold=True), Act.RELEASE_CREDIT_HOLD, False),  # fulfils, never reviews
-        (APPROVER, order("submitted", credit_hold=True), Act.RELEASE_CREDIT_HOLD, False),
+        (BUYER, order("draft"), Action.SUBMIT, True),
+        (COLLEAGUE, order("draft"), Action.EDIT, False),
+        (APPROVER, order("pending_approval"), Action.APPROVE, True),
+        (HQ_APPROVER, order("pending_approval"), Action.REJECT, True),
+        (BUYER, order("pending_approval"), Action.APPROVE, False),
+        (REP, order("pending_approval"), Action.APPROVE, False),
+        (BUYER, order("awaiting_customer"), Action.ACCEPT, True),
+        (BUYER, order("awaiting_customer", acceptance_reasons=({"code": "policy"},)), Action.ACCEPT, False),
+        (BUYER, order("awaiting_customer", acceptance_reasons=({"code": "policy"},)), Action.DECLINE, True),
+        (HQ_APPROVER, order("awaiting_customer", acceptance_reasons=({"code": "policy"},)), Action.ACCEPT, True),
+        (REP, order("submitted"), Action.PROPOSE, True),
+        (REP, order("confirmed"), Action.SHIP, False),
+        (DESK, order("confirmed"), Action.SHIP, True),
+        (REP, order("draft", "staff", "rep"), Action.SEND, True),
+        (BUYER, order("draft", "staff", "rep"), Action.ACCEPT, False),
+        (ADMIN, order("submitted"), Action.ACCEPT, False),  # the customer's word, never the supplier's
+        (COLLEAGUE, order("submitted"), Action.CANCEL, False),
+        (BUYER, order("submitted"), Action.CANCEL, True),
+        (DESK, order("submitted", credit_hold=True), Action.RELEASE_CREDIT_HOLD, True),
+        (REP, order("submitted", credit_hold=True), Action.RELEASE_CREDIT_HOLD, True),
+        (FINANCE, order("submitted", credit_hold=True), Action.RELEASE_CREDIT_HOLD, False),  # fulfils, never reviews
+        (APPROVER, order("submitted", credit_hold=True), Action.RELEASE_CREDIT_HOLD, False),
     ],
 )
-def test_who_may_act(who: Person, o: OrderView, act: Act, expected: bool) -> None:
+def test_who_may_act(who: Person, o: OrderView, act: Action, expected: bool) -> None:
     assert may(who, o, act) is expected
 
 
@@ -130,7 +130,8 @@ def test_an_order_waiting_for_approval_waits_on_its_approvers_and_their_delegate
 
 def test_nobody_approves_their_own_order() -> None:
     o = order("pending_approval", created_by="approver")
-    assert [p.user_id for p in who_may([APPROVER, HQ_APPROVER], o, Act.APPROVE, besides="approver")] == ["hq-approver"]
+    deciding = who_may([APPROVER, HQ_APPROVER], o, Action.APPROVE, besides="approver")
+    assert [p.user_id for p in deciding] == ["hq-approver"]
 
 
 def test_a_proposal_waits_on_the_buyers_unless_only_an_approver_may_accept_it() -> None:
