@@ -75,6 +75,9 @@ ALLOWED_FROM: dict[Action, frozenset[OrderStatus]] = {
     Action.INVOICE: frozenset({S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED}),
     Action.CREDIT: frozenset({S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED}),
     Action.PAY: frozenset({S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED}),
+    # Where an order can be on credit hold (taken at submit, approval or acceptance; nothing ships on hold):
+    # the hold itself decides (`release_credit_hold`: 409 when there is none).
+    Action.RELEASE_CREDIT_HOLD: frozenset({S.PENDING_APPROVAL, S.SUBMITTED, S.AWAITING_CUSTOMER, S.CONFIRMED}),
 }
 # Statuses in which the order counts against the customer's monthly budget.
 COMMITTED = frozenset({S.SUBMITTED, S.AWAITING_CUSTOMER, S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.COMPLETED})

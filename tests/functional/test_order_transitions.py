@@ -26,6 +26,7 @@ ACT: dict[Action, tuple[str, str, Any]] = {  # action → (actor, path suffix, b
     Action.INVOICE: ("desk", "/invoices", {"date": "2026-11-24", "number": "FV", "amount": "1.00"}),
     Action.CREDIT: ("desk", "/credit-notes", {"date": "2026-11-24", "number": "CN", "amount": "1.00", "reason": "x"}),
     Action.PAY: ("desk", "/payments", {"date": "2026-11-24", "reference": "P", "amount": "1.00"}),
+    Action.RELEASE_CREDIT_HOLD: ("desk", "/release-credit-hold", None),
 }
 
 
