@@ -17,7 +17,6 @@ from chalicelib.domain.pricing import PriceRule, Tier
 ACTIVE = "active"
 INACTIVE = "inactive"
 MAX_BARCODES = 10
-MAX_TIERS = 20
 # Words of a name that are indexed for search. With the sku term and barcode guards this keeps a
 # product's whole write (create or any update) inside one 100-item transaction.
 MAX_NAME_WORDS = 30

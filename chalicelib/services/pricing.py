@@ -3,7 +3,7 @@
 The one place prices are decided (`quotes`). Catalog pages read the customer's own prices and each
 product's list prices (a by-product copy of the entries, storage/prices.py) with the products
 (services/catalog.py); orders read the same items with their lines (services/catalog_offers.py);
-`prices_for` / `price_for` read them for a batch of products: one BatchGetItem of the customer's own
+`prices_for` reads them for a batch of products: one BatchGetItem of the customer's own
 prices, one of the price list entries for the products without one, and the tenant's settings
 (currency); no Scan.
 
@@ -97,10 +97,6 @@ def prices_for(
     levels = levels_for(tenant, customer, items)
     currency = currency or tenant_currency(tenant)
     return {p.id: effective_price(levels[p.id], (quantities or {}).get(p.id, ONE), currency) for p in items}
-
-
-def price_for(tenant: str, customer: Customer, product: Product, quantity: Decimal = ONE) -> Quote:
-    return prices_for(tenant, customer, [product], {product.id: quantity})[product.id]
 
 
 # --- price lists and customer prices (prices.manage) -----------------------------------------

@@ -13,8 +13,6 @@ from chalicelib.storage import keys
 from chalicelib.storage.items import OrderMailItem, SuppressedAddressItem
 from chalicelib.storage.table import is_condition_failure
 
-KEEP_DAYS = 400  # about the life of an order's paperwork
-
 
 @dataclass(frozen=True)
 class OrderMail:

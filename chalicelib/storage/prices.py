@@ -63,13 +63,6 @@ def get_list(tenant: str, list_id: str) -> PriceList:
         raise NotFoundError("price list") from exc
 
 
-def find_list(tenant: str, list_id: str) -> PriceList | None:
-    try:
-        return get_list(tenant, list_id)
-    except NotFoundError:
-        return None
-
-
 def list_page(tenant: str, limit: int, cursor: str | None) -> Page[PriceList]:
     return prefix_page(PriceListItem, keys.tenant_pk(tenant), keys.PRICE_LIST, limit, cursor, _to_list)
 
@@ -105,24 +98,12 @@ def list_entries_for(tenant: str, list_id: str, product_ids: Iterable[str]) -> d
     return _entries_for(keys.price_list_entries_pk(tenant, list_id), product_ids)
 
 
-def replace_list_entries(tenant: str, list_id: str, entries: list[PriceEntry]) -> None:
-    """Exactly these entries in the list (with their by-product copies), leaving the header alone."""
-    puts, deletes = changes(list_entries(tenant, list_id), entries)
-    write_entries(keys.price_list_entries_pk(tenant, list_id), puts, deletes, by_product=ByProduct(tenant, list_id))
-
-
 def customer_entries(tenant: str, customer_id: str) -> list[PriceEntry]:
     return _all_entries(keys.customer_prices_pk(tenant, customer_id))
 
 
 def customer_entries_for(tenant: str, customer_id: str, product_ids: Iterable[str]) -> dict[str, PriceEntry]:
     return _entries_for(keys.customer_prices_pk(tenant, customer_id), product_ids)
-
-
-def replace_customer_entries(tenant: str, customer_id: str, entries: list[PriceEntry]) -> None:
-    """Exactly these entries for the customer (no check that it or the products exist)."""
-    puts, deletes = changes(customer_entries(tenant, customer_id), entries)
-    write_entries(keys.customer_prices_pk(tenant, customer_id), puts, deletes)
 
 
 # --- replacing entries in one transaction -------------------------------------------------------

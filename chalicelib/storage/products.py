@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -168,29 +167,6 @@ def sku_prefix_ids(tenant: str, prefix: str, limit: int, cursor: str | None) -> 
     return page_from((g.owner_id for g in guards), lambda: guards.last_evaluated_key)
 
 
-def sku_prefix_page(tenant: str, prefix: str, limit: int, cursor: str | None) -> Page[Product]:
-    """Products whose sku starts with `prefix`, in sku order: one Query on the sku guards, one BatchGet."""
-    ids = sku_prefix_ids(tenant, prefix, limit, cursor)
-    return Page(get_many(tenant, ids.items), ids.next_cursor)
-
-
-def find_by_barcode(tenant: str, barcode: str) -> Product | None:
-    try:
-        owner = UniqueItem.get(*keys.barcode_guard(tenant, barcode)).owner_id
-    except UniqueItem.DoesNotExist:
-        return None
-    try:
-        return get(tenant, owner)
-    except NotFoundError:
-        return None
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    term: str
-    product: Product
-
-
 def search_entries(tenant: str, prefix: str, limit: int, cursor: str | None) -> Page[tuple[str, str]]:
     """Term index entries starting with `prefix` (normalized, non-empty) as (term, product id): one
     Query. A product has one entry per matching term; the service keeps one of them (domain.catalog)."""
@@ -203,14 +179,6 @@ def search_entries(tenant: str, prefix: str, limit: int, cursor: str | None) -> 
         last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
     )
     return page_from(((i.sk.rsplit("#", 1)[0], i.product_id) for i in result), lambda: result.last_evaluated_key)
-
-
-def search_page(tenant: str, prefix: str, limit: int, cursor: str | None) -> Page[SearchHit]:
-    """search_entries with their products: one Query, one BatchGet."""
-    entries = search_entries(tenant, prefix, limit, cursor)
-    products = {p.id: p for p in get_many(tenant, [pid for _, pid in entries.items])}
-    hits = [SearchHit(term, products[pid]) for term, pid in entries.items if pid in products]
-    return Page(hits, entries.next_cursor)
 
 
 def sku_owners(tenant: str, skus: Iterable[str]) -> dict[str, str]:

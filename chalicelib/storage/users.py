@@ -136,13 +136,6 @@ def get_many(tenant: str, user_ids: list[str]) -> list[User]:
     return [found[u] for u in user_ids if u in found]
 
 
-def _owner(pk: str, sk: str) -> str | None:
-    try:
-        return UniqueItem.get(pk, sk).owner_id
-    except UniqueItem.DoesNotExist:
-        return None
-
-
 def list_page(tenant: str, limit: int, cursor: str | None) -> Page[User]:
     """Every user of the tenant (administrators)."""
     return prefix_page(UserItem, keys.tenant_pk(tenant), keys.USER, limit, cursor, _to_domain)

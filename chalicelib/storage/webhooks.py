@@ -200,13 +200,6 @@ def endpoint_and_delivery(tenant: str, endpoint_id: str, delivery_id: str) -> tu
     return endpoint, delivery
 
 
-def get_delivery(tenant: str, endpoint_id: str, delivery_id: str) -> Delivery:
-    try:
-        return _delivery(WebhookDeliveryItem.get(*keys.webhook_delivery(tenant, endpoint_id, delivery_id)))
-    except WebhookDeliveryItem.DoesNotExist as exc:
-        raise NotFoundError("delivery") from exc
-
-
 def deliveries_page(tenant: str, endpoint_id: str, limit: int, cursor: str | None) -> Page[Delivery]:
     pk = keys.webhook_deliveries_pk(tenant, endpoint_id)
     return partition_page(WebhookDeliveryItem, pk, limit, cursor, _delivery, newest_first=True)

@@ -12,6 +12,7 @@ from chalicelib.services import pricing
 from chalicelib.services.tenants import create_tenant
 from chalicelib.storage import keys, prices
 from chalicelib.storage.items import ListPricesItem
+from chalicelib.storage.prices import ByProduct
 
 D = Decimal
 
@@ -43,8 +44,10 @@ def test_each_product_of_a_batch_is_priced_from_the_first_level_that_has_it(aws:
     a, b, c = _product("a", "10.00"), _product("b", "20.00", (10, "18.00")), _product("c", "30.00")
     for pid in ("a", "b", "c"):  # each product's list-prices item, written with the product
         ListPricesItem(*keys.list_prices("acme", pid), lists={}).save()
-    prices.replace_list_entries("acme", "list", [PriceEntry("b", D("19.00"), []), PriceEntry("c", D("29.00"), [])])
-    prices.replace_customer_entries("acme", "cust", [PriceEntry("c", D("25.00"), [Tier(D(5), D("24.00"))])])
+    listed = [PriceEntry("b", D("19.00"), []), PriceEntry("c", D("29.00"), [])]
+    prices.write_entries(keys.price_list_entries_pk("acme", "list"), listed, [], by_product=ByProduct("acme", "list"))
+    own = [PriceEntry("c", D("25.00"), [Tier(D(5), D("24.00"))])]
+    prices.write_entries(keys.customer_prices_pk("acme", "cust"), own, [])
     customer = Customer(id="cust", number="C-1", name="C", price_list_id="list")
 
     quotes = pricing.prices_for("acme", customer, [a, b, c], {"b": D(10), "c": D(5)})
@@ -54,32 +57,11 @@ def test_each_product_of_a_batch_is_priced_from_the_first_level_that_has_it(aws:
         "c": (D("24.00"), PriceSource.CUSTOMER),
     }
     assert quotes["c"].net == D("120.00")
-    assert pricing.price_for("acme", customer, c).unit_price == D("25.00")
+    assert pricing.prices_for("acme", customer, [c])["c"].unit_price == D("25.00")
 
 
 def test_a_customer_without_a_price_list_gets_base_prices_with_base_tiers(aws: None) -> None:
     _tenant()
     customer = Customer(id="plain", number="C-2", name="C")
-    quote = pricing.price_for("acme", customer, _product("b", "20.00", (10, "18.00")), D(12))
+    quote = pricing.prices_for("acme", customer, [_product("b", "20.00", (10, "18.00"))], {"b": D(12)})["b"]
     assert (quote.unit_price, quote.source, quote.currency) == (D("18.00"), PriceSource.BASE, "EUR")
-
-
-def test_orders_get_a_product_only_if_the_customer_may_see_it(aws: None) -> None:
-    import pytest
-
-    from chalicelib.auth.principal import Principal
-    from chalicelib.domain.errors import NotFoundError
-    from chalicelib.domain.permissions import UserKind
-    from chalicelib.services import catalog
-    from chalicelib.storage import products
-
-    _tenant()
-    products.create("acme", Product(id="shown", sku="S-1", name="S", base_price=D(1), tax_rate=D(0), portal=True))
-    products.create("acme", Product(id="hidden", sku="H-1", name="H", base_price=D(1), tax_rate=D(0)))
-    buyer = Principal("acme", "u1", UserKind.CUSTOMER, frozenset({"orders.place"}), customer_ids=("cust",))
-    customer = Customer(id="cust", number="C-1", name="C")
-    assert catalog.visible_product(buyer, customer, "shown").id == "shown"
-    with pytest.raises(NotFoundError):
-        catalog.visible_product(buyer, customer, "hidden")
-    with pytest.raises(NotFoundError):
-        catalog.visible_product(buyer, Customer(id="other", number="C-2", name="O"), "shown")
