@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.model import Delegation, User
 from chalicelib.storage import delegations, groups, keys, refs, users
 from chalicelib.storage.items import ActionLinkItem, BaseItem, DelegationItem, UserItem
+from chalicelib.storage.table import find_item
 
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
@@ -64,9 +65,8 @@ def put(link: ActionLink, expires: datetime) -> None:
 
 
 def get(tenant: str, hashed: str) -> ActionLink | None:
-    try:
-        item = Item.get(*keys.action_link(tenant, hashed), consistent_read=True)
-    except Item.DoesNotExist:
+    item = find_item(Item, keys.action_link(tenant, hashed), consistent=True)
+    if item is None:
         return None
     return _link(tenant, hashed, item)
 

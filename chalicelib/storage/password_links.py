@@ -14,7 +14,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.domain.model import User
 from chalicelib.storage import keys
 from chalicelib.storage.items import PasswordLinkItem, PasswordResetItem
-from chalicelib.storage.table import cancellation_codes, transaction
+from chalicelib.storage.table import cancellation_codes, find_item, transaction
 
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
@@ -56,9 +56,8 @@ def put(link: PasswordLink, expires: datetime) -> None:
 
 
 def get(tenant: str, hashed: str) -> PasswordLink | None:
-    try:
-        item = PasswordLinkItem.get(*keys.password_link(tenant, hashed), consistent_read=True)
-    except PasswordLinkItem.DoesNotExist:
+    item = find_item(PasswordLinkItem, keys.password_link(tenant, hashed), consistent=True)
+    if item is None:
         return None
     return PasswordLink(
         tenant=tenant,

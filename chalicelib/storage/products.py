@@ -27,7 +27,7 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.catalog import Product, num_str, search_terms
-from chalicelib.domain.errors import ConflictError, DuplicateError, NotFoundError, VersionMismatchError
+from chalicelib.domain.errors import ConflictError, DuplicateError, VersionMismatchError
 from chalicelib.domain.pricing import Tier
 from chalicelib.retry import attempts
 from chalicelib.storage import keys
@@ -41,7 +41,13 @@ from chalicelib.storage.items import (
 )
 from chalicelib.storage.mapping import item_values
 from chalicelib.storage.paging import Page, decode_cursor, page_from
-from chalicelib.storage.table import cancellation_codes, is_condition_failure, is_transaction_conflict, transaction
+from chalicelib.storage.table import (
+    cancellation_codes,
+    get_item,
+    is_condition_failure,
+    is_transaction_conflict,
+    transaction,
+)
 
 LEASE_SECONDS = 120  # longer than any Lambda behind API Gateway (29 s) can run an import
 TX_RETRIES = 3  # TransactionConflict (another transaction on the lease item) is retried
@@ -110,10 +116,7 @@ def _term_items(tenant: str, product_id: str, terms: Iterable[str]) -> list[Sear
 
 # --- products: reads --------------------------------------------------------------------------
 def get(tenant: str, product_id: str) -> Product:
-    try:
-        return _to_product(ProductItem.get(*keys.product(tenant, product_id)))
-    except ProductItem.DoesNotExist as exc:
-        raise NotFoundError("product") from exc
+    return _to_product(get_item(ProductItem, keys.product(tenant, product_id), "product"))
 
 
 def get_many(tenant: str, product_ids: Iterable[str]) -> list[Product]:

@@ -26,7 +26,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.storage import keys
 from chalicelib.storage.items import LoginFailuresItem, RefreshFamilyItem, RefreshTokenItem
-from chalicelib.storage.table import is_condition_failure, transaction
+from chalicelib.storage.table import find_item, is_condition_failure, transaction
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,8 @@ def start_family(
 
 
 def find_token(tenant: str, token_hash: str) -> StoredRefreshToken | None:
-    try:
-        item = RefreshTokenItem.get(*keys.refresh_token(tenant, token_hash))
-    except RefreshTokenItem.DoesNotExist:
+    item = find_item(RefreshTokenItem, keys.refresh_token(tenant, token_hash))
+    if item is None:
         return None
     # TTL deletion is lazy (up to days late on AWS, never on moto): check expiry ourselves.
     expired = item.expires_at is not None and item.expires_at.timestamp() < time.time()

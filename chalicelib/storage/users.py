@@ -21,7 +21,7 @@ from chalicelib.storage import keys, members, password_links
 from chalicelib.storage.items import BaseItem, RefreshFamilyItem, UniqueItem, UserItem
 from chalicelib.storage.mapping import dec, dec_str, item_values
 from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
-from chalicelib.storage.table import cancellation_codes, transaction
+from chalicelib.storage.table import cancellation_codes, get_item, transaction
 
 ATTEMPTS = 10  # a TransactionConflict on a busy record: write again
 
@@ -116,10 +116,7 @@ def _to_domain(item: UserItem) -> User:
 
 
 def get(tenant: str, user_id: str) -> User:
-    try:
-        return _to_domain(UserItem.get(*keys.user(tenant, user_id)))
-    except UserItem.DoesNotExist as exc:
-        raise NotFoundError("user") from exc
+    return _to_domain(get_item(UserItem, keys.user(tenant, user_id), "user"))
 
 
 def find(tenant: str, user_id: str) -> User | None:
