@@ -183,17 +183,5 @@ def same_product_fields(a: Product, b: Product) -> bool:
     return all(getattr(a, f) == getattr(b, f) for f in IMPORTED_FIELDS)
 
 
-IMPORTED_FIELDS = (
-    "sku",
-    "name",
-    "description",
-    "barcodes",
-    "group_id",
-    "unit",
-    "min_quantity",
-    "order_multiple",
-    "base_price",
-    "tax_rate",
-    "portal",
-    "status",
-)
+# The Product fields of the CSV's columns: the `group` column names the product's group_id.
+IMPORTED_FIELDS = tuple("group_id" if c == "group" else c for c in CSV_COLUMNS)

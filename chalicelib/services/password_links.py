@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
-from chalicelib.domain.clock import utcnow
+from chalicelib.domain.clock import iso, utcnow
 from chalicelib.domain.errors import GoneError, LinkSpentError, NotFoundError, invalid_field
 from chalicelib.domain.model import User
 from chalicelib.services.tenants import SLUG
@@ -39,10 +39,6 @@ MAX_PASSWORD = 256
 class PasswordView:
     state: str  # open | used | expired
     link: PasswordLink
-
-
-def iso(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def tenant_of(token: str) -> str | None:
