@@ -24,8 +24,8 @@ from chalicelib.domain.clock import iso, utcnow
 from chalicelib.domain.errors import GoneError, LinkSpentError, NotFoundError, invalid_field
 from chalicelib.domain.model import User
 from chalicelib.services.tenants import SLUG
-from chalicelib.storage import keys, password_links, users
-from chalicelib.storage.password_links import PasswordLink
+from chalicelib.storage import action_links, keys, users
+from chalicelib.storage.action_links import PasswordLink
 from chalicelib.storage.refs import load as load_refs
 
 TOKEN_BYTES = 16  # 128 bits
@@ -58,7 +58,7 @@ class PasswordLinks:
         if user is None or not user.active or not user.email:
             return
         hour = int(self._clock().timestamp()) // 3600
-        password_links.request_reset(tenant, user, hour, PER_USER, PER_ADDRESS)
+        action_links.request_reset(tenant, user, hour, PER_USER, PER_ADDRESS)
 
     @staticmethod
     def _find(tenant: str, username: str, customer_number: str | None) -> User | None:
@@ -86,7 +86,7 @@ class PasswordLinks:
         until = now + timedelta(hours=HOURS[purpose])
         link = PasswordLink(
             tenant=tenant,
-            token_hash=password_links.token_hash(token),
+            token_hash=action_links.token_hash(token),
             purpose=purpose,
             user_id=user_id,
             username=username,
@@ -94,13 +94,13 @@ class PasswordLinks:
             created_at=iso(now),
             valid_until=iso(until),
         )
-        password_links.put(link, until + timedelta(days=1))  # its page explains itself a day longer
+        action_links.put(link, until + timedelta(days=1))  # its page explains itself a day longer
         return token
 
     # --- the page ---------------------------------------------------------------------------------------
     def view(self, token: str) -> PasswordView:
         tenant = tenant_of(token)
-        link = password_links.get(tenant, password_links.token_hash(token)) if tenant else None
+        link = action_links.get_password_link(tenant, action_links.token_hash(token)) if tenant else None
         if link is None:
             raise NotFoundError("link")
         if link.used_at:

@@ -17,8 +17,8 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.domain.errors import ConflictError, DuplicateError, LinkSpentError, NotFoundError, VersionMismatchError
 from chalicelib.domain.model import User
 from chalicelib.domain.permissions import UserKind
-from chalicelib.storage import keys, members, password_links
-from chalicelib.storage.items import BaseItem, RefreshFamilyItem, UniqueItem, UserItem
+from chalicelib.storage import keys, members
+from chalicelib.storage.items import BaseItem, PasswordLinkItem, RefreshFamilyItem, UniqueItem, UserItem
 from chalicelib.storage.mapping import dec, dec_str, item_values
 from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
 from chalicelib.storage.table import cancellation_codes, get_item, transaction
@@ -232,8 +232,16 @@ def _update(
                     condition=RefreshFamilyItem.user_id == before.id,
                     add_version_condition=False,
                 )
-            if link is not None:  # an update too, the last one
-                password_links.spend(tx, tenant, *link)
+            if link is not None:  # an update too, the last one: the link spent, if unused and still valid
+                hashed, at = link
+                tx.update(
+                    PasswordLinkItem(*keys.password_link(tenant, hashed)),
+                    actions=[PasswordLinkItem.used_at.set(at)],
+                    condition=PasswordLinkItem.pk.exists()
+                    & PasswordLinkItem.used_at.does_not_exist()
+                    & (PasswordLinkItem.valid_until > at),
+                    add_version_condition=False,
+                )
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
         failed = [i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
