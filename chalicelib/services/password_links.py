@@ -23,8 +23,9 @@ from chalicelib.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
 from chalicelib.domain.clock import iso, utcnow
 from chalicelib.domain.errors import GoneError, LinkSpentError, NotFoundError, invalid_field
 from chalicelib.domain.model import User
+from chalicelib.services.auth import login_guard, login_user
 from chalicelib.services.tenants import SLUG
-from chalicelib.storage import action_links, keys, users
+from chalicelib.storage import action_links, users
 from chalicelib.storage.action_links import PasswordLink
 from chalicelib.storage.refs import load as load_refs
 
@@ -62,22 +63,9 @@ class PasswordLinks:
 
     @staticmethod
     def _find(tenant: str, username: str, customer_number: str | None) -> User | None:
-        """The user a login with these names reaches, from the login guards (their copy of the user)."""
-        if customer_number is None:
-            guard = keys.staff_login(tenant, username)
-            found = load_refs(tenant, guards=[guard])
-            return users.from_login_guard(found.items.get(guard))
-        number = keys.customer_number_guard(tenant, customer_number)
-        customer_id = load_refs(tenant, guards=[number]).owners.get(number)
-        if not customer_id:
-            return None
-        login = keys.customer_login(tenant, customer_id, username)
-        found = load_refs(tenant, customers=[customer_id], guards=[login])
-        customer = found.customers.get(customer_id)
-        user = users.from_login_guard(found.items.get(login))
-        if customer is None or customer.status != "active" or user is None or customer_id not in user.customer_ids:
-            return None
-        return user
+        """The user a login with these names reaches (services/auth.py), from the login guards."""
+        refs = load_refs(tenant, guards=[login_guard(tenant, username, customer_number)])
+        return login_user(tenant, username, customer_number, refs)
 
     # --- links, from the e-mails --------------------------------------------------------------------------
     def issue(self, tenant: str, user_id: str, username: str, purpose: str, locale: str | None) -> str:
