@@ -17,7 +17,6 @@ from chalicelib.domain.pricing import PriceRule, Tier
 ACTIVE = "active"
 INACTIVE = "inactive"
 MAX_BARCODES = 10
-MAX_TIERS = 20
 # Words of a name that are indexed for search. With the sku term and barcode guards this keeps a
 # product's whole write (create or any update) inside one 100-item transaction.
 MAX_NAME_WORDS = 30
@@ -184,17 +183,5 @@ def same_product_fields(a: Product, b: Product) -> bool:
     return all(getattr(a, f) == getattr(b, f) for f in IMPORTED_FIELDS)
 
 
-IMPORTED_FIELDS = (
-    "sku",
-    "name",
-    "description",
-    "barcodes",
-    "group_id",
-    "unit",
-    "min_quantity",
-    "order_multiple",
-    "base_price",
-    "tax_rate",
-    "portal",
-    "status",
-)
+# The Product fields of the CSV's columns: the `group` column names the product's group_id.
+IMPORTED_FIELDS = tuple("group_id" if c == "group" else c for c in CSV_COLUMNS)

@@ -70,4 +70,3 @@ BUILTIN_GROUPS: tuple[BuiltinGroup, ...] = (
     ),
     BuiltinGroup("customer-admins", "Customer admins", UserKind.CUSTOMER, permissions_of_kind(UserKind.CUSTOMER)),
 )
-BUILTIN_GROUP_IDS = frozenset(g.id for g in BUILTIN_GROUPS)

@@ -13,7 +13,6 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 
-DELIMITERS = (",", ";")
 _DECIMAL_COMMA = re.compile(r"\s*[+-]?[0-9]*,[0-9]+\s*")
 _DECIMAL_POINT = re.compile(r"[+-]?[0-9]*\.[0-9]+")
 

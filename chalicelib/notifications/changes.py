@@ -240,7 +240,7 @@ def _user_created(item: UserItem) -> Event:
 
 
 def _reset_requested(item: PasswordResetItem) -> Event:
-    """A reset request counted for a user (storage/password_links.py): one e-mail per count reached."""
+    """A reset request counted for a user (storage/action_links.py): one e-mail per count reached."""
     user = NewUser(
         id=str(item.user_id),
         name=str(item.name),

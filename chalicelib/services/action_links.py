@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.auth.principal import Principal
-from chalicelib.domain.clock import utcnow
+from chalicelib.domain.clock import iso, utcnow
 from chalicelib.domain.errors import (
     ConflictError,
     GoneError,
@@ -89,10 +89,6 @@ def parse(token: str) -> Named | None:
     if len(parts) == 3 and _ID.match(parts[0]) and (parts[1] == "" or _ID.match(parts[1])) and len(parts[2]) >= 22:
         return Named(m.group(1), parts[0], parts[1] or None)
     return None
-
-
-def iso(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass

@@ -35,6 +35,40 @@ class TokenPair:
     refresh_token: str
 
 
+def login_guard(tenant: str, username: str, customer_number: str | None) -> tuple[str, str]:
+    """The guard a login reads first: the staff login name's (it holds the user's login fields), or the
+    customer number's (it points to the customer)."""
+    if customer_number is None:
+        return keys.staff_login(tenant, username)
+    return keys.customer_number_guard(tenant, customer_number)
+
+
+def login_user(tenant: str, username: str, customer_number: str | None, refs: Refs) -> User | None:
+    """The user a login with these names reaches, from `refs` holding its `login_guard` (a customer user's:
+    a second BatchGet, of the customer and the login name's guard)."""
+    if customer_number is None:
+        staff_guard = keys.staff_login(tenant, username)
+        user_id = refs.owners.get(staff_guard)
+        if not user_id:
+            return None
+        return users.from_login_guard(refs.items.get(staff_guard))
+    customer_id = refs.owners.get(keys.customer_number_guard(tenant, customer_number))
+    if not customer_id:
+        return None
+    # The login name's guard and the customer, together; then the user the guard points to.
+    login = keys.customer_login(tenant, customer_id, username)
+    found = load_refs(tenant, customers=[customer_id], guards=[login])
+    customer = found.customers.get(customer_id)
+    user_id = found.owners.get(login)
+    # A customer the supplier deactivated no longer logs in, whatever its users' status.
+    if customer is None or customer.status != "active" or customer.number.lower() != customer_number.lower():
+        return None
+    if not user_id:
+        return None
+    user = users.from_login_guard(found.items.get(login))
+    return user if user is not None and customer_id in user.customer_ids else None
+
+
 class AuthService:
     def __init__(self, passwords: Passwords, signer: TokenSigner, refresh_ttl: int) -> None:
         self._passwords = passwords
@@ -49,13 +83,9 @@ class AuthService:
         # the attempt's claim, and on success the session's write: 3 round trips for staff, 4 for
         # customer users.
         index_key = keys.security_group_index(tenant)
-        guard = (
-            keys.staff_login(tenant, username)
-            if customer_number is None
-            else keys.customer_number_guard(tenant, customer_number)
-        )
+        guard = login_guard(tenant, username, customer_number)
         refs = load_refs(tenant, settings=True, guards=[guard], extra=[index_key])
-        user = self._find_login(tenant, username, customer_number, refs) if refs.settings is not None else None
+        user = login_user(tenant, username, customer_number, refs) if refs.settings is not None else None
         # Attempts are counted per user, whichever of their customers' numbers or spelling reached them
         # (a user of N customers would otherwise have 5 x N guesses), and claimed before the password is
         # checked, so concurrent attempts cannot all read a count below the limit.
@@ -84,29 +114,6 @@ class AuthService:
         apart whatever characters they hold."""
         identity = ["staff"] if customer_number is None else ["customer", customer_number.lower()]
         return hashlib.sha256(json.dumps([*identity, username.lower()]).encode()).hexdigest()
-
-    def _find_login(self, tenant: str, username: str, customer_number: str | None, refs: Refs) -> User | None:
-        if customer_number is None:
-            staff_guard = keys.staff_login(tenant, username)
-            user_id = refs.owners.get(staff_guard)
-            if not user_id:
-                return None
-            return users.from_login_guard(refs.items.get(staff_guard))
-        customer_id = refs.owners.get(keys.customer_number_guard(tenant, customer_number))
-        if not customer_id:
-            return None
-        # The login name's guard and the customer, together; then the user the guard points to.
-        login = keys.customer_login(tenant, customer_id, username)
-        found = load_refs(tenant, customers=[customer_id], guards=[login])
-        customer = found.customers.get(customer_id)
-        user_id = found.owners.get(login)
-        # A customer the supplier deactivated no longer logs in, whatever its users' status.
-        if customer is None or customer.status != "active" or customer.number.lower() != customer_number.lower():
-            return None
-        if not user_id:
-            return None
-        user = users.from_login_guard(found.items.get(login))
-        return user if user is not None and customer_id in user.customer_ids else None
 
     def _start_session(self, tenant: str, user: User, found: Refs, clear_failures_of: str | None = None) -> TokenPair:
         """A new login of `user`, whose token's permissions come from the group index in `found`."""

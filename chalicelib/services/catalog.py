@@ -301,16 +301,6 @@ def get_product(principal: Principal, product_id: str, customer_id: str | None =
     return CatalogPage([product], None, reads.groups, quotes, customer_id if reads.customer else None)
 
 
-def visible_product(principal: Principal, customer: Customer, product_id: str) -> Product:
-    """For orders: the product if `customer`'s users may order it, else 404 (as for a stranger)."""
-    principal.check_customer_visible(customer.id)
-    reads = _read(principal.tenant, None, [product_id], {}, lambda p: True)
-    product = reads.products.get(product_id)
-    if product is None or not is_visible(product, reads.groups.get(product.group_id or "")):
-        raise NotFoundError("product")
-    return product
-
-
 # --- product writes ---------------------------------------------------------------------------
 def _check_product(p: Product, r: refs.Refs, changed: Mapping[str, Any] | None = None) -> None:
     """The rules across fields, and that the group and sites it names exist (read in `r`)."""

@@ -11,13 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.domain.attachments import ATTACHMENT_TYPES, MAX_ATTACHMENT_SIZE
-
-MAX_SIZE = MAX_ATTACHMENT_SIZE
 UPLOAD_SECONDS = 15 * 60  # how long a presigned upload is accepted
 DOWNLOAD_SECONDS = 5 * 60  # API.md: a download link is valid 5 minutes
 PENDING_HOURS = 24  # a document whose file never arrived is forgotten after this (TTL)
-CONTENT_TYPES = ATTACHMENT_TYPES
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
-from chalicelib.domain.clock import utcnow
+from chalicelib.domain.clock import iso, utcnow
 from chalicelib.domain.errors import GoneError, LinkSpentError, NotFoundError, invalid_field
 from chalicelib.domain.model import User
+from chalicelib.services.auth import login_guard, login_user
 from chalicelib.services.tenants import SLUG
-from chalicelib.storage import keys, password_links, users
-from chalicelib.storage.password_links import PasswordLink
+from chalicelib.storage import action_links, users
+from chalicelib.storage.action_links import PasswordLink
 from chalicelib.storage.refs import load as load_refs
 
 TOKEN_BYTES = 16  # 128 bits
@@ -39,10 +40,6 @@ MAX_PASSWORD = 256
 class PasswordView:
     state: str  # open | used | expired
     link: PasswordLink
-
-
-def iso(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def tenant_of(token: str) -> str | None:
@@ -62,26 +59,13 @@ class PasswordLinks:
         if user is None or not user.active or not user.email:
             return
         hour = int(self._clock().timestamp()) // 3600
-        password_links.request_reset(tenant, user, hour, PER_USER, PER_ADDRESS)
+        action_links.request_reset(tenant, user, hour, PER_USER, PER_ADDRESS)
 
     @staticmethod
     def _find(tenant: str, username: str, customer_number: str | None) -> User | None:
-        """The user a login with these names reaches, from the login guards (their copy of the user)."""
-        if customer_number is None:
-            guard = keys.staff_login(tenant, username)
-            found = load_refs(tenant, guards=[guard])
-            return users.from_login_guard(found.items.get(guard))
-        number = keys.customer_number_guard(tenant, customer_number)
-        customer_id = load_refs(tenant, guards=[number]).owners.get(number)
-        if not customer_id:
-            return None
-        login = keys.customer_login(tenant, customer_id, username)
-        found = load_refs(tenant, customers=[customer_id], guards=[login])
-        customer = found.customers.get(customer_id)
-        user = users.from_login_guard(found.items.get(login))
-        if customer is None or customer.status != "active" or user is None or customer_id not in user.customer_ids:
-            return None
-        return user
+        """The user a login with these names reaches (services/auth.py), from the login guards."""
+        refs = load_refs(tenant, guards=[login_guard(tenant, username, customer_number)])
+        return login_user(tenant, username, customer_number, refs)
 
     # --- links, from the e-mails --------------------------------------------------------------------------
     def issue(self, tenant: str, user_id: str, username: str, purpose: str, locale: str | None) -> str:
@@ -90,7 +74,7 @@ class PasswordLinks:
         until = now + timedelta(hours=HOURS[purpose])
         link = PasswordLink(
             tenant=tenant,
-            token_hash=password_links.token_hash(token),
+            token_hash=action_links.token_hash(token),
             purpose=purpose,
             user_id=user_id,
             username=username,
@@ -98,13 +82,13 @@ class PasswordLinks:
             created_at=iso(now),
             valid_until=iso(until),
         )
-        password_links.put(link, until + timedelta(days=1))  # its page explains itself a day longer
+        action_links.put(link, until + timedelta(days=1))  # its page explains itself a day longer
         return token
 
     # --- the page ---------------------------------------------------------------------------------------
     def view(self, token: str) -> PasswordView:
         tenant = tenant_of(token)
-        link = password_links.get(tenant, password_links.token_hash(token)) if tenant else None
+        link = action_links.get_password_link(tenant, action_links.token_hash(token)) if tenant else None
         if link is None:
             raise NotFoundError("link")
         if link.used_at:

@@ -2,10 +2,7 @@
 
 The one place prices are decided (`quotes`). Catalog pages read the customer's own prices and each
 product's list prices (a by-product copy of the entries, storage/prices.py) with the products
-(services/catalog.py); orders read the same items with their lines (services/catalog_offers.py);
-`prices_for` / `price_for` read them for a batch of products: one BatchGetItem of the customer's own
-prices, one of the price list entries for the products without one, and the tenant's settings
-(currency); no Scan.
+(services/catalog.py); orders read the same items with their lines (services/catalog_offers.py); no Scan.
 
 Also the use cases of the price lists and customer prices themselves (`prices.manage`). A replace is
 one read and one write: the current entries (one Query of their partition; a price list's header
@@ -25,7 +22,6 @@ from chalicelib.auth.principal import Principal
 from chalicelib.domain.catalog import Product
 from chalicelib.domain.errors import ConflictError, NotFoundError, VersionMismatchError, invalid_field
 from chalicelib.domain.ids import new_id
-from chalicelib.domain.model import Customer
 from chalicelib.domain.permissions import Permission
 from chalicelib.domain.pricing import PriceEntry, PriceLevels, PriceList, Quote, effective_price
 from chalicelib.services.updates import apply_change
@@ -41,19 +37,6 @@ def tenant_currency(tenant: str) -> str:
     if settings is None:
         raise NotFoundError("tenant")
     return settings.currency
-
-
-def levels_for(tenant: str, customer: Customer, items: Sequence[Product]) -> dict[str, PriceLevels]:
-    """What is known of each product's prices for `customer` (its own price, its price list's, the
-    base price). `.deciding()` gives the rule that applies; orders keep it to price any quantity."""
-    if not items:
-        return {}
-    ids = [p.id for p in items]
-    own = prices.customer_entries_for(tenant, customer.id, ids)
-    listed: dict[str, PriceEntry] = {}
-    if customer.price_list_id:
-        listed = prices.list_entries_for(tenant, customer.price_list_id, [i for i in ids if i not in own])
-    return levels_from(items, own, listed)
 
 
 def levels_from(
@@ -81,26 +64,6 @@ def quotes(
     """The effective price of each product at `quantities[product.id]` (default 1), from entries read."""
     levels = levels_from(items, own, listed)
     return {p.id: effective_price(levels[p.id], (quantities or {}).get(p.id, ONE), currency) for p in items}
-
-
-def prices_for(
-    tenant: str,
-    customer: Customer,
-    items: Sequence[Product],
-    quantities: Mapping[str, Decimal] | None = None,
-    *,
-    currency: str | None = None,
-) -> dict[str, Quote]:
-    """The effective price of each product for `customer`, at `quantities[product.id]` (default 1)."""
-    if not items:
-        return {}
-    levels = levels_for(tenant, customer, items)
-    currency = currency or tenant_currency(tenant)
-    return {p.id: effective_price(levels[p.id], (quantities or {}).get(p.id, ONE), currency) for p in items}
-
-
-def price_for(tenant: str, customer: Customer, product: Product, quantity: Decimal = ONE) -> Quote:
-    return prices_for(tenant, customer, [product], {product.id: quantity})[product.id]
 
 
 # --- price lists and customer prices (prices.manage) -----------------------------------------

@@ -1,18 +1,35 @@
-"""Approvers' one-time links in the table (keys.action_link): written when an approval e-mail is composed,
-read by the action page (with what acting through them needs, in one BatchGet), used once through a
-conditional update in the transaction of the decision itself. Only the token's SHA-256 is stored."""
+"""The e-mails' one-time links in the table: an approver's (keys.action_link), and an invitation's or a
+password reset's (keys.password_link). Only a token's SHA-256 is stored, as the key. A link is written when
+its e-mail is composed, read by its page, and used once through a conditional update in the transaction of
+what it carries (the decision: storage/orders.py `save`; the new password: storage/users.py `update`). An
+approver's link is read with what acting through it needs, in one BatchGet.
+
+Also the throttled reset requests (keys.password_reset_user / _address) whose stream records become the reset
+e-mails."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain.model import Delegation, User
 from chalicelib.storage import delegations, groups, keys, refs, users
-from chalicelib.storage.items import ActionLinkItem, BaseItem, DelegationItem, UserItem
+from chalicelib.storage.items import (
+    ActionLinkItem,
+    BaseItem,
+    DelegationItem,
+    PasswordLinkItem,
+    PasswordResetItem,
+    UserItem,
+)
+from chalicelib.storage.mapping import item_values
+from chalicelib.storage.table import cancellation_codes, find_item, transaction
 
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
@@ -20,8 +37,6 @@ if TYPE_CHECKING:
     from chalicelib.services.order_store import LinkUse
 
 Key = tuple[str, str]
-
-Item = ActionLinkItem
 
 
 @dataclass(frozen=True)
@@ -42,52 +57,54 @@ class ActionLink:
     decision: str | None = None
 
 
+@dataclass(frozen=True)
+class PasswordLink:
+    tenant: str
+    token_hash: str
+    purpose: str  # invitation | reset
+    user_id: str
+    username: str
+    locale: str | None
+    created_at: str
+    valid_until: str
+    used_at: str | None = None
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def put(link: ActionLink, expires: datetime) -> None:
+def address_hash(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def put(link: ActionLink | PasswordLink, expires: datetime) -> None:
     """A new link (its hash is new: 128 random bits), conditional on not existing all the same."""
-    item = Item(
-        *keys.action_link(link.tenant, link.token_hash),
-        kind=link.kind,
-        order_id=link.order_id,
-        approver_id=link.approver_id,
-        on_behalf_of=link.on_behalf_of,
-        locale=link.locale,
-        order_version=link.order_version,
-        created_at=link.created_at,
-        valid_until=link.valid_until,
-        expires_at=expires,
-    )
-    item.save(condition=Item.pk.does_not_exist(), add_version_condition=False)
+    item: ActionLinkItem | PasswordLinkItem
+    if isinstance(link, ActionLink):
+        item = ActionLinkItem(*keys.action_link(link.tenant, link.token_hash))
+    else:
+        item = PasswordLinkItem(*keys.password_link(link.tenant, link.token_hash))
+    for name, value in dataclasses.asdict(link).items():
+        if name not in ("tenant", "token_hash"):
+            setattr(item, name, value)
+    item.expires_at = expires
+    item.save(condition=type(item).pk.does_not_exist(), add_version_condition=False)
 
 
 def get(tenant: str, hashed: str) -> ActionLink | None:
-    try:
-        item = Item.get(*keys.action_link(tenant, hashed), consistent_read=True)
-    except Item.DoesNotExist:
+    return _link(tenant, hashed, find_item(ActionLinkItem, keys.action_link(tenant, hashed), consistent=True))
+
+
+def get_password_link(tenant: str, hashed: str) -> PasswordLink | None:
+    item = find_item(PasswordLinkItem, keys.password_link(tenant, hashed), consistent=True)
+    return item_values(item, PasswordLink, tenant=tenant, token_hash=hashed) if item is not None else None
+
+
+def _link(tenant: str, hashed: str, item: BaseItem | None) -> ActionLink | None:
+    if not isinstance(item, ActionLinkItem):
         return None
-    return _link(tenant, hashed, item)
-
-
-def _link(tenant: str, hashed: str, item: ActionLinkItem) -> ActionLink:
-    return ActionLink(
-        tenant=tenant,
-        token_hash=hashed,
-        kind=item.kind,
-        order_id=item.order_id,
-        approver_id=item.approver_id,
-        order_version=int(item.order_version),
-        created_at=item.created_at,
-        valid_until=item.valid_until,
-        on_behalf_of=item.on_behalf_of,
-        locale=item.locale,
-        used_at=item.used_at,
-        used_by=item.used_by,
-        used_by_name=item.used_by_name,
-        decision=item.decision,
-    )
+    return item_values(item, ActionLink, tenant=tenant, token_hash=hashed, order_version=int(item.order_version))
 
 
 @dataclass(frozen=True)
@@ -108,14 +125,12 @@ def read(
     (a link used a moment ago reads as used; a user deactivated a moment ago, as inactive)."""
     link_key = keys.action_link(tenant, hashed)
     items = _fetch(tenant, [link_key], user_ids, on_behalf_of)
-    item = items.get(link_key)
-    link = _link(tenant, hashed, item) if isinstance(item, ActionLinkItem) else None
-    return link, _acting(tenant, items, on_behalf_of)
+    return _link(tenant, hashed, items.get(link_key)), _acting(tenant, items, on_behalf_of)
 
 
 def acting(tenant: str, user_ids: Sequence[str], on_behalf_of: str | None) -> Acting:
-    """What acting through a link needs, for a link whose token does not name it (issued before tokens did):
-    one BatchGet of its own."""
+    """What acting for an approver needs without a link (a delegate's `on_behalf_of` through the API,
+    services/delegations.py): one BatchGet of its own."""
     return _acting(tenant, _fetch(tenant, [], user_ids, on_behalf_of), on_behalf_of)
 
 
@@ -134,17 +149,61 @@ def _acting(tenant: str, items: Mapping[Key, BaseItem], on_behalf_of: str | None
 
 
 def spend(tx: TransactWrite, tenant: str, use: LinkUse) -> None:
-    """Mark the link used, in the transaction of the decision it carries (storage/orders.py `save`): only
-    if it exists, is unused and still valid at `use.at`, else the whole write fails (LinkUsedError)."""
-    item = Item(*keys.action_link(tenant, use.token_hash))
+    """Mark an approver's link used, in the transaction of the decision it carries (storage/orders.py `save`):
+    only if it exists, is unused and still valid at `use.at`, else the whole write fails (LinkUsedError). An
+    invitation's or a reset's link is spent likewise by the password's write (storage/users.py)."""
+    item = ActionLinkItem(*keys.action_link(tenant, use.token_hash))
     tx.update(
         item,
         actions=[
-            Item.used_at.set(use.at),
-            Item.used_by.set(use.by),
-            Item.used_by_name.set(use.by_name),
-            Item.decision.set(use.decision),
+            ActionLinkItem.used_at.set(use.at),
+            ActionLinkItem.used_by.set(use.by),
+            ActionLinkItem.used_by_name.set(use.by_name),
+            ActionLinkItem.decision.set(use.decision),
         ],
-        condition=Item.pk.exists() & Item.used_at.does_not_exist() & (Item.valid_until > use.at),
+        condition=ActionLinkItem.pk.exists()
+        & ActionLinkItem.used_at.does_not_exist()
+        & (ActionLinkItem.valid_until > use.at),
         add_version_condition=False,
     )
+
+
+def request_reset(tenant: str, user: User, hour: int, per_user: int, per_address: int) -> bool:
+    """Count one reset request for the user and for their address in this hour, both or neither (one
+    transaction of conditional ADDs): False when either is at its limit. The user's item carries what the
+    e-mail needs; its stream record is the cue to send it."""
+    ttl = datetime.now(UTC) + timedelta(hours=2)
+    mine = PasswordResetItem(*keys.password_reset_user(tenant, user.id, hour))
+    address = PasswordResetItem(*keys.password_reset_address(tenant, address_hash(user.email), hour))
+    try:
+        with transaction() as tx:
+            tx.update(
+                mine,
+                actions=[
+                    PasswordResetItem.asked.add(1),
+                    PasswordResetItem.type.set(PasswordResetItem),  # an update writes no discriminator itself
+                    PasswordResetItem.user_id.set(user.id),
+                    PasswordResetItem.username.set(user.username),
+                    PasswordResetItem.name.set(user.name),
+                    PasswordResetItem.email.set(user.email),
+                    PasswordResetItem.locale.set(user.locale) if user.locale else PasswordResetItem.locale.remove(),
+                    PasswordResetItem.expires_at.set(ttl),
+                ],
+                condition=PasswordResetItem.asked.does_not_exist() | (PasswordResetItem.asked < per_user),
+                add_version_condition=False,
+            )
+            tx.update(
+                address,
+                actions=[
+                    PasswordResetItem.asked.add(1),
+                    PasswordResetItem.type.set(PasswordResetItem),
+                    PasswordResetItem.expires_at.set(ttl),
+                ],
+                condition=PasswordResetItem.asked.does_not_exist() | (PasswordResetItem.asked < per_address),
+                add_version_condition=False,
+            )
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            return False
+        raise
+    return True

@@ -11,7 +11,7 @@ from chalicelib.domain.errors import NotFoundError
 from chalicelib.storage import keys
 from chalicelib.storage.items import ApiKeyItem
 from chalicelib.storage.paging import Page, partition_page
-from chalicelib.storage.table import is_condition_failure
+from chalicelib.storage.table import find_item, is_condition_failure
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,8 @@ def create(tenant: str, key: ApiKey) -> None:
 
 
 def find(tenant: str, key_id: str) -> ApiKey | None:
-    try:
-        return _out(ApiKeyItem.get(*keys.api_key(tenant, key_id)))
-    except ApiKeyItem.DoesNotExist:
-        return None
+    item = find_item(ApiKeyItem, keys.api_key(tenant, key_id))
+    return _out(item) if item is not None else None
 
 
 def get(tenant: str, key_id: str) -> ApiKey:

@@ -8,13 +8,13 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.domain.errors import DuplicateError, NotFoundError, ParentsMovedError, VersionMismatchError
+from chalicelib.domain.errors import DuplicateError, ParentsMovedError, VersionMismatchError
 from chalicelib.domain.model import Address, Customer
 from chalicelib.storage import keys, members
 from chalicelib.storage.items import CustomerItem, UniqueItem
 from chalicelib.storage.mapping import dec, dec_str, item_values
 from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
-from chalicelib.storage.table import Check, add_checks, cancellation_codes, failed_check, transaction
+from chalicelib.storage.table import Check, add_checks, cancellation_codes, failed_check, get_item, transaction
 
 
 def _item(tenant: str, c: Customer) -> CustomerItem:
@@ -83,10 +83,7 @@ def walk_ancestors(tenant: str, parent_id: str | None, limit: int) -> list[str]:
 
 
 def get(tenant: str, customer_id: str) -> Customer:
-    try:
-        return _to_domain(CustomerItem.get(*keys.customer(tenant, customer_id)))
-    except CustomerItem.DoesNotExist as exc:
-        raise NotFoundError("customer") from exc
+    return _to_domain(get_item(CustomerItem, keys.customer(tenant, customer_id), "customer"))
 
 
 def get_many(tenant: str, customer_ids: list[str] | tuple[str, ...]) -> list[Customer]:

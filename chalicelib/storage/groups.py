@@ -17,7 +17,7 @@ from chalicelib.storage import keys
 from chalicelib.storage.items import BaseItem, SecurityGroupIndexItem, SecurityGroupItem
 from chalicelib.storage.mapping import item_values
 from chalicelib.storage.paging import Page, prefix_page
-from chalicelib.storage.table import is_condition_failure, transaction
+from chalicelib.storage.table import get_item, is_condition_failure, transaction
 
 # group id → (kind, permissions): what a token's permissions are derived from
 GroupIndex = Mapping[str, tuple[UserKind, frozenset[str]]]
@@ -35,10 +35,7 @@ def _to_domain(item: SecurityGroupItem) -> SecurityGroup:
 
 
 def get(tenant: str, group_id: str) -> SecurityGroup:
-    try:
-        return _to_domain(SecurityGroupItem.get(*keys.group(tenant, group_id)))
-    except SecurityGroupItem.DoesNotExist as exc:
-        raise NotFoundError("security group") from exc
+    return _to_domain(get_item(SecurityGroupItem, keys.group(tenant, group_id), "security group"))
 
 
 def get_many(tenant: str, group_ids: list[str]) -> list[SecurityGroup]:

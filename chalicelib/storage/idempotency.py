@@ -23,7 +23,7 @@ from chalicelib.domain.errors import ConflictError
 from chalicelib.services.order_store import Claim  # the port's: a key claimed in an order write
 from chalicelib.storage import keys
 from chalicelib.storage.items import IdempotencyItem
-from chalicelib.storage.table import is_condition_failure
+from chalicelib.storage.table import find_item, is_condition_failure
 
 if TYPE_CHECKING:  # the order codec is imported by the order routes' replays only
     from chalicelib.domain.orders import Order
@@ -110,9 +110,8 @@ def claim(tenant: str, key_hash: str, fingerprint: str) -> Stored | None:
 
 def stored(tenant: str, key_hash: str, *, expired_too: bool = False) -> Stored | None:
     """What is stored under the key now (None: nothing, or expired unless `expired_too`)."""
-    try:
-        existing = IdempotencyItem.get(*keys.idempotency(tenant, key_hash), consistent_read=True)
-    except IdempotencyItem.DoesNotExist:
+    existing = find_item(IdempotencyItem, keys.idempotency(tenant, key_hash), consistent=True)
+    if existing is None:
         return None
     if not expired_too and existing.expires_at is not None and existing.expires_at < datetime.now(UTC):
         return None

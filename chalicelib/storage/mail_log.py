@@ -11,9 +11,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.storage import keys
 from chalicelib.storage.items import OrderMailItem, SuppressedAddressItem
-from chalicelib.storage.table import is_condition_failure
-
-KEEP_DAYS = 400  # about the life of an order's paperwork
+from chalicelib.storage.table import find_item, is_condition_failure
 
 
 @dataclass(frozen=True)
@@ -73,8 +71,4 @@ def suppress(tenant: str, address: str, reason: str, at: str) -> None:
 
 
 def is_suppressed(tenant: str, address: str) -> bool:
-    try:
-        SuppressedAddressItem.get(*keys.suppressed_address(tenant, address), consistent_read=True)
-    except SuppressedAddressItem.DoesNotExist:
-        return False
-    return True
+    return find_item(SuppressedAddressItem, keys.suppressed_address(tenant, address), consistent=True) is not None

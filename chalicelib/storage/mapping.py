@@ -15,7 +15,8 @@ D = TypeVar("D")
 def item_values(item: BaseItem, domain_cls: type[D], **overrides: Any) -> D:
     names = {f.name for f in dataclasses.fields(domain_cls)}  # type: ignore[arg-type]
     values = {n: getattr(item, n) for n in names if n not in overrides and hasattr(item, n)}
-    values["version"] = item.version or 0
+    if "version" in names:
+        values["version"] = item.version or 0
     values.update(overrides)
     return domain_cls(**values)
 

@@ -75,11 +75,3 @@ def release(tenant: str, dedupe_key: str, recipient: str, claimed_at: float) -> 
     except DeleteError as exc:
         if not is_condition_failure(exc):
             raise
-
-
-def is_sent(tenant: str, dedupe_key: str, recipient: str) -> bool:
-    try:
-        item = Item.get(*keys.notification_sent(tenant, claim_key(dedupe_key, recipient)), consistent_read=True)
-    except Item.DoesNotExist:
-        return False
-    return item.state == "sent"

@@ -30,7 +30,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.domain.errors import ConflictError, NotFoundError
+from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.pricing import PriceEntry, PriceList
 from chalicelib.retry import attempts
 from chalicelib.storage import keys
@@ -56,20 +56,6 @@ def _to_list(item: PriceListItem) -> PriceList:
     return item_values(item, PriceList)
 
 
-def get_list(tenant: str, list_id: str) -> PriceList:
-    try:
-        return _to_list(PriceListItem.get(*keys.price_list(tenant, list_id)))
-    except PriceListItem.DoesNotExist as exc:
-        raise NotFoundError("price list") from exc
-
-
-def find_list(tenant: str, list_id: str) -> PriceList | None:
-    try:
-        return get_list(tenant, list_id)
-    except NotFoundError:
-        return None
-
-
 def list_page(tenant: str, limit: int, cursor: str | None) -> Page[PriceList]:
     return prefix_page(PriceListItem, keys.tenant_pk(tenant), keys.PRICE_LIST, limit, cursor, _to_list)
 
@@ -92,37 +78,12 @@ def _all_entries(pk: str) -> list[PriceEntry]:
     return [_to_entry(i) for i in PriceEntryItem.query(pk, PriceEntryItem.sk.startswith(keys.PRICE_ENTRY))]
 
 
-def _entries_for(pk: str, product_ids: Iterable[str]) -> dict[str, PriceEntry]:
-    wanted = [(pk, f"{keys.PRICE_ENTRY}{p}") for p in dict.fromkeys(product_ids)]
-    return {i.product_id: _to_entry(i) for i in PriceEntryItem.batch_get(wanted)} if wanted else {}
-
-
 def list_entries(tenant: str, list_id: str) -> list[PriceEntry]:
     return _all_entries(keys.price_list_entries_pk(tenant, list_id))
 
 
-def list_entries_for(tenant: str, list_id: str, product_ids: Iterable[str]) -> dict[str, PriceEntry]:
-    return _entries_for(keys.price_list_entries_pk(tenant, list_id), product_ids)
-
-
-def replace_list_entries(tenant: str, list_id: str, entries: list[PriceEntry]) -> None:
-    """Exactly these entries in the list (with their by-product copies), leaving the header alone."""
-    puts, deletes = changes(list_entries(tenant, list_id), entries)
-    write_entries(keys.price_list_entries_pk(tenant, list_id), puts, deletes, by_product=ByProduct(tenant, list_id))
-
-
 def customer_entries(tenant: str, customer_id: str) -> list[PriceEntry]:
     return _all_entries(keys.customer_prices_pk(tenant, customer_id))
-
-
-def customer_entries_for(tenant: str, customer_id: str, product_ids: Iterable[str]) -> dict[str, PriceEntry]:
-    return _entries_for(keys.customer_prices_pk(tenant, customer_id), product_ids)
-
-
-def replace_customer_entries(tenant: str, customer_id: str, entries: list[PriceEntry]) -> None:
-    """Exactly these entries for the customer (no check that it or the products exist)."""
-    puts, deletes = changes(customer_entries(tenant, customer_id), entries)
-    write_entries(keys.customer_prices_pk(tenant, customer_id), puts, deletes)
 
 
 # --- replacing entries in one transaction -------------------------------------------------------

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain.catalog import ProductGroup
-from chalicelib.domain.errors import ConflictError, DuplicateError, NotFoundError, VersionMismatchError
+from chalicelib.domain.errors import ConflictError, DuplicateError, VersionMismatchError
 from chalicelib.retry import attempts
 from chalicelib.storage import keys
 from chalicelib.storage.items import BaseItem, ProductGroupIndexItem, ProductGroupItem, UniqueItem
 from chalicelib.storage.mapping import item_values
 from chalicelib.storage.paging import Page, prefix_page
 from chalicelib.storage.products import LabelledTx
+from chalicelib.storage.table import get_item
 
 # Group writes retry when another group write moved the group index first (rare admin work; a burst of
 # concurrent creates in one tenant settles one writer per round).
@@ -36,10 +37,7 @@ def _to_group(item: ProductGroupItem) -> ProductGroup:
 
 
 def get_group(tenant: str, group_id: str) -> ProductGroup:
-    try:
-        return _to_group(ProductGroupItem.get(*keys.product_group(tenant, group_id)))
-    except ProductGroupItem.DoesNotExist as exc:
-        raise NotFoundError("product group") from exc
+    return _to_group(get_item(ProductGroupItem, keys.product_group(tenant, group_id), "product group"))
 
 
 def get_groups(tenant: str, group_ids: Iterable[str | None]) -> dict[str, ProductGroup]:

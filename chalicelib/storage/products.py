@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +27,7 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.catalog import Product, num_str, search_terms
-from chalicelib.domain.errors import ConflictError, DuplicateError, NotFoundError, VersionMismatchError
+from chalicelib.domain.errors import ConflictError, DuplicateError, VersionMismatchError
 from chalicelib.domain.pricing import Tier
 from chalicelib.retry import attempts
 from chalicelib.storage import keys
@@ -42,7 +41,13 @@ from chalicelib.storage.items import (
 )
 from chalicelib.storage.mapping import item_values
 from chalicelib.storage.paging import Page, decode_cursor, page_from
-from chalicelib.storage.table import cancellation_codes, is_condition_failure, is_transaction_conflict, transaction
+from chalicelib.storage.table import (
+    cancellation_codes,
+    get_item,
+    is_condition_failure,
+    is_transaction_conflict,
+    transaction,
+)
 
 LEASE_SECONDS = 120  # longer than any Lambda behind API Gateway (29 s) can run an import
 TX_RETRIES = 3  # TransactionConflict (another transaction on the lease item) is retried
@@ -111,10 +116,7 @@ def _term_items(tenant: str, product_id: str, terms: Iterable[str]) -> list[Sear
 
 # --- products: reads --------------------------------------------------------------------------
 def get(tenant: str, product_id: str) -> Product:
-    try:
-        return _to_product(ProductItem.get(*keys.product(tenant, product_id)))
-    except ProductItem.DoesNotExist as exc:
-        raise NotFoundError("product") from exc
+    return _to_product(get_item(ProductItem, keys.product(tenant, product_id), "product"))
 
 
 def get_many(tenant: str, product_ids: Iterable[str]) -> list[Product]:
@@ -168,29 +170,6 @@ def sku_prefix_ids(tenant: str, prefix: str, limit: int, cursor: str | None) -> 
     return page_from((g.owner_id for g in guards), lambda: guards.last_evaluated_key)
 
 
-def sku_prefix_page(tenant: str, prefix: str, limit: int, cursor: str | None) -> Page[Product]:
-    """Products whose sku starts with `prefix`, in sku order: one Query on the sku guards, one BatchGet."""
-    ids = sku_prefix_ids(tenant, prefix, limit, cursor)
-    return Page(get_many(tenant, ids.items), ids.next_cursor)
-
-
-def find_by_barcode(tenant: str, barcode: str) -> Product | None:
-    try:
-        owner = UniqueItem.get(*keys.barcode_guard(tenant, barcode)).owner_id
-    except UniqueItem.DoesNotExist:
-        return None
-    try:
-        return get(tenant, owner)
-    except NotFoundError:
-        return None
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    term: str
-    product: Product
-
-
 def search_entries(tenant: str, prefix: str, limit: int, cursor: str | None) -> Page[tuple[str, str]]:
     """Term index entries starting with `prefix` (normalized, non-empty) as (term, product id): one
     Query. A product has one entry per matching term; the service keeps one of them (domain.catalog)."""
@@ -203,14 +182,6 @@ def search_entries(tenant: str, prefix: str, limit: int, cursor: str | None) -> 
         last_evaluated_key=decode_cursor(cursor, partition_attr="pk", partition_value=pk),
     )
     return page_from(((i.sk.rsplit("#", 1)[0], i.product_id) for i in result), lambda: result.last_evaluated_key)
-
-
-def search_page(tenant: str, prefix: str, limit: int, cursor: str | None) -> Page[SearchHit]:
-    """search_entries with their products: one Query, one BatchGet."""
-    entries = search_entries(tenant, prefix, limit, cursor)
-    products = {p.id: p for p in get_many(tenant, [pid for _, pid in entries.items])}
-    hits = [SearchHit(term, products[pid]) for term, pid in entries.items if pid in products]
-    return Page(hits, entries.next_cursor)
 
 
 def sku_owners(tenant: str, skus: Iterable[str]) -> dict[str, str]:

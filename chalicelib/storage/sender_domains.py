@@ -15,7 +15,7 @@ from chalicelib.domain.errors import DuplicateError, NotFoundError, VersionMisma
 from chalicelib.storage import keys
 from chalicelib.storage.items import SenderDomainItem, TenantItem, UniqueItem
 from chalicelib.storage.paging import Page, prefix_page
-from chalicelib.storage.table import cancellation_codes, transaction
+from chalicelib.storage.table import cancellation_codes, get_item, transaction
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,7 @@ def add(tenant: str, domain: SenderDomain) -> None:
 
 
 def get(tenant: str, domain: str) -> SenderDomain:
-    try:
-        return _domain(SenderDomainItem.get(*keys.sender_domain(tenant, domain)))
-    except SenderDomainItem.DoesNotExist as exc:
-        raise NotFoundError("sender domain") from exc
+    return _domain(get_item(SenderDomainItem, keys.sender_domain(tenant, domain), "sender domain"))
 
 
 def list_page(tenant: str, limit: int, cursor: str | None) -> Page[SenderDomain]:

@@ -28,7 +28,7 @@ from chalicelib.domain.permissions import UserKind
 from chalicelib.services.order_store import Standing, StandingMovedError
 from chalicelib.storage import keys
 from chalicelib.storage.items import LoginFailuresItem, RefreshFamilyItem, RefreshTokenItem, SecurityGroupItem, UserItem
-from chalicelib.storage.table import Check, is_condition_failure, transaction
+from chalicelib.storage.table import Check, find_item, is_condition_failure, transaction
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,8 @@ def start_family(
 
 
 def find_token(tenant: str, token_hash: str) -> StoredRefreshToken | None:
-    try:
-        item = RefreshTokenItem.get(*keys.refresh_token(tenant, token_hash))
-    except RefreshTokenItem.DoesNotExist:
+    item = find_item(RefreshTokenItem, keys.refresh_token(tenant, token_hash))
+    if item is None:
         return None
     # TTL deletion is lazy (up to days late on AWS, never on moto): check expiry ourselves.
     expired = item.expires_at is not None and item.expires_at.timestamp() < time.time()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.domain.errors import DuplicateError, NotFoundError, VersionMismatchError
+from chalicelib.domain.errors import DuplicateError, VersionMismatchError
 from chalicelib.domain.model import Site
 from chalicelib.storage import keys
 from chalicelib.storage.items import SiteItem, UniqueItem
 from chalicelib.storage.mapping import item_values
 from chalicelib.storage.paging import Page, prefix_page
-from chalicelib.storage.table import cancellation_codes, transaction
+from chalicelib.storage.table import cancellation_codes, get_item, transaction
 
 
 def _item(tenant: str, s: Site) -> SiteItem:
@@ -21,10 +21,7 @@ def _item(tenant: str, s: Site) -> SiteItem:
 
 
 def get(tenant: str, site_id: str) -> Site:
-    try:
-        return item_values(SiteItem.get(*keys.site(tenant, site_id)), Site)
-    except SiteItem.DoesNotExist as exc:
-        raise NotFoundError("site") from exc
+    return item_values(get_item(SiteItem, keys.site(tenant, site_id), "site"), Site)
 
 
 def get_many(tenant: str, site_ids: list[str]) -> list[Site]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import GetError, PynamoDBException, QueryError, TransactGetError, TransactWriteError
@@ -15,6 +15,24 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.errors import NotFoundError, OrderGateError
 from chalicelib.logs import logger
 from chalicelib.storage.items import BaseItem, item_classes
+
+Item = TypeVar("Item", bound=BaseItem)
+
+
+def find_item(model: type[Item], key: tuple[str, str], *, consistent: bool = False) -> Item | None:
+    """The item under `key`, or None: one GetItem."""
+    try:
+        return model.get(*key, consistent_read=consistent)
+    except model.DoesNotExist:
+        return None
+
+
+def get_item(model: type[Item], key: tuple[str, str], what: str) -> Item:
+    """The item under `key`, or NotFoundError naming `what` (the API's 404)."""
+    item = find_item(model, key)
+    if item is None:
+        raise NotFoundError(what)
+    return item
 
 
 def configure(table_name: str, region: str, host: str | None) -> None:

@@ -13,7 +13,7 @@ from chalicelib.storage import keys
 from chalicelib.storage.groups import group_item, index_item
 from chalicelib.storage.items import TenantItem
 from chalicelib.storage.mapping import item_values
-from chalicelib.storage.table import is_condition_failure, transaction
+from chalicelib.storage.table import find_item, is_condition_failure, transaction
 from chalicelib.storage.users import user_items
 
 
@@ -41,11 +41,8 @@ def _apply(item: TenantItem, s: TenantSettings) -> None:
 
 
 def get_settings(tenant: str) -> TenantSettings | None:
-    try:
-        item = TenantItem.get(*keys.tenant_settings(tenant))
-    except TenantItem.DoesNotExist:
-        return None
-    return _to_domain(item)
+    item = find_item(TenantItem, keys.tenant_settings(tenant))
+    return _to_domain(item) if item is not None else None
 
 
 def create_tenant(settings: TenantSettings, groups: list[SecurityGroup], admin: User) -> None:

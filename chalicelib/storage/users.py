@@ -17,11 +17,11 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.domain.errors import ConflictError, DuplicateError, LinkSpentError, NotFoundError, VersionMismatchError
 from chalicelib.domain.model import User
 from chalicelib.domain.permissions import UserKind
-from chalicelib.storage import keys, members, password_links
-from chalicelib.storage.items import BaseItem, RefreshFamilyItem, UniqueItem, UserItem
+from chalicelib.storage import keys, members
+from chalicelib.storage.items import BaseItem, PasswordLinkItem, RefreshFamilyItem, UniqueItem, UserItem
 from chalicelib.storage.mapping import dec, dec_str, item_values
 from chalicelib.storage.paging import Page, decode_cursor, page_from, prefix_page
-from chalicelib.storage.table import cancellation_codes, transaction
+from chalicelib.storage.table import cancellation_codes, get_item, transaction
 
 ATTEMPTS = 10  # a TransactionConflict on a busy record: write again
 
@@ -116,10 +116,7 @@ def _to_domain(item: UserItem) -> User:
 
 
 def get(tenant: str, user_id: str) -> User:
-    try:
-        return _to_domain(UserItem.get(*keys.user(tenant, user_id)))
-    except UserItem.DoesNotExist as exc:
-        raise NotFoundError("user") from exc
+    return _to_domain(get_item(UserItem, keys.user(tenant, user_id), "user"))
 
 
 def find(tenant: str, user_id: str) -> User | None:
@@ -134,13 +131,6 @@ def get_many(tenant: str, user_ids: list[str]) -> list[User]:
         return []
     found = {i.id: _to_domain(i) for i in UserItem.batch_get([keys.user(tenant, u) for u in dict.fromkeys(user_ids)])}
     return [found[u] for u in user_ids if u in found]
-
-
-def _owner(pk: str, sk: str) -> str | None:
-    try:
-        return UniqueItem.get(pk, sk).owner_id
-    except UniqueItem.DoesNotExist:
-        return None
 
 
 def list_page(tenant: str, limit: int, cursor: str | None) -> Page[User]:
@@ -242,8 +232,16 @@ def _update(
                     condition=RefreshFamilyItem.user_id == before.id,
                     add_version_condition=False,
                 )
-            if link is not None:  # an update too, the last one
-                password_links.spend(tx, tenant, *link)
+            if link is not None:  # an update too, the last one: the link spent, if unused and still valid
+                hashed, at = link
+                tx.update(
+                    PasswordLinkItem(*keys.password_link(tenant, hashed)),
+                    actions=[PasswordLinkItem.used_at.set(at)],
+                    condition=PasswordLinkItem.pk.exists()
+                    & PasswordLinkItem.used_at.does_not_exist()
+                    & (PasswordLinkItem.valid_until > at),
+                    add_version_condition=False,
+                )
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)
         failed = [i for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]

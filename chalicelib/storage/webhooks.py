@@ -12,7 +12,7 @@ from chalicelib.domain.errors import NotFoundError, VersionMismatchError
 from chalicelib.storage import keys
 from chalicelib.storage.items import BaseItem, WebhookDeliveryItem, WebhookEndpointItem
 from chalicelib.storage.paging import Page, partition_page
-from chalicelib.storage.table import cancellation_codes, is_condition_failure, transaction
+from chalicelib.storage.table import cancellation_codes, get_item, is_condition_failure, transaction
 
 MAX_ENDPOINTS = 20  # per tenant: the fan-out reads them in one Query and writes in one transaction
 
@@ -135,10 +135,7 @@ def endpoints_page(tenant: str, limit: int, cursor: str | None) -> Page[Endpoint
 
 
 def get_endpoint(tenant: str, endpoint_id: str) -> Endpoint:
-    try:
-        return _endpoint(WebhookEndpointItem.get(*keys.webhook_endpoint(tenant, endpoint_id)))
-    except WebhookEndpointItem.DoesNotExist as exc:
-        raise NotFoundError("webhook endpoint") from exc
+    return _endpoint(get_item(WebhookEndpointItem, keys.webhook_endpoint(tenant, endpoint_id), "webhook endpoint"))
 
 
 def create_endpoint(tenant: str, e: Endpoint) -> Endpoint:
@@ -198,13 +195,6 @@ def endpoint_and_delivery(tenant: str, endpoint_id: str, delivery_id: str) -> tu
         elif isinstance(item, WebhookDeliveryItem):
             delivery = _delivery(item)
     return endpoint, delivery
-
-
-def get_delivery(tenant: str, endpoint_id: str, delivery_id: str) -> Delivery:
-    try:
-        return _delivery(WebhookDeliveryItem.get(*keys.webhook_delivery(tenant, endpoint_id, delivery_id)))
-    except WebhookDeliveryItem.DoesNotExist as exc:
-        raise NotFoundError("delivery") from exc
 
 
 def deliveries_page(tenant: str, endpoint_id: str, limit: int, cursor: str | None) -> Page[Delivery]:

@@ -19,8 +19,9 @@ import pytest
 
 from bench.counting import Tally, storage_counter
 from chalicelib.bootstrap import get_services
+from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import OrderGateError
-from chalicelib.services.action_links import Named, iso, new_token, parse
+from chalicelib.services.action_links import Named, new_token, parse
 from chalicelib.storage import action_links
 from chalicelib.storage.action_links import ActionLink
 from tests.functional.conftest import USER_PASSWORD, create_user

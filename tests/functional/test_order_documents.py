@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from chalicelib.config import get_settings
+from chalicelib.domain.attachments import MAX_ATTACHMENT_SIZE as MAX_SIZE
 from chalicelib.domain.clock import iso, utcnow
-from chalicelib.services.document_files import MAX_SIZE
 from chalicelib.storage import keys
 from chalicelib.storage.items import OrderEventItem, OrderFileItem
 from tests.functional.conftest import ADMIN_PASSWORD, USER_PASSWORD, Api, create_customer, create_user, make_tenant

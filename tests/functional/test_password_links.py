@@ -17,7 +17,7 @@ import pytest
 from chalicelib.bootstrap import get_services
 from chalicelib.notifications.sender import OutgoingEmail
 from chalicelib.services.password_links import PasswordLinks
-from chalicelib.storage import keys, password_links
+from chalicelib.storage import action_links, keys
 from chalicelib.storage.items import PasswordLinkItem
 from devstack.fakes import FakeEmailSender
 from tests.functional.conftest import USER_PASSWORD, Api, Reply
@@ -98,7 +98,7 @@ def test_a_reset_from_the_e_mail_sets_the_password_once_and_ends_every_session(m
     token = token_of(mail)
     assert len(token.split("_", 1)[1]) >= 22  # 128 random bits after the tenant
     assert PasswordLinkItem.count(keys.password_link("acme", token)[0]) == 0  # only its hash is stored
-    assert PasswordLinkItem.count(keys.password_link("acme", password_links.token_hash(token))[0]) == 1
+    assert PasswordLinkItem.count(keys.password_link("acme", action_links.token_hash(token))[0]) == 1
 
     for method in ("GET", "HEAD", "GET"):  # opening it (a mail scanner) changes nothing
         r = page(w.anon, token, method)

@@ -35,15 +35,14 @@ def _p(pid: str, sku: str, name: str = "Hex bolt", **kw: Any) -> Product:
 
 
 def _search(prefix: str) -> list[tuple[str, str]]:
-    return [(h.term, h.product.id) for h in products.search_page(T, prefix, 100, None).items]
+    return products.search_entries(T, prefix, 100, None).items
 
 
 def test_a_created_product_is_found_by_id_sku_barcode_and_each_word() -> None:
     products.create(T, _p("p1", "AB-1", "Steel hex bolt", barcodes=["4006381333931"]))
     assert products.get(T, "p1").version == 1
-    assert [p.id for p in products.sku_prefix_page(T, "ab", 10, None).items] == ["p1"]
-    found = products.find_by_barcode(T, "4006381333931")
-    assert found is not None and found.id == "p1"
+    assert products.sku_prefix_ids(T, "ab", 10, None).items == ["p1"]
+    assert products.barcode_owners(T, ["4006381333931"]) == {"4006381333931": "p1"}
     assert _search("st") == [("steel", "p1")]
     assert _search("ab-") == [("ab-1", "p1")]
 
@@ -56,7 +55,7 @@ def test_a_taken_sku_or_barcode_refuses_the_whole_write() -> None:
         products.create(T, _p("p3", "CD-1", "Third thing", barcodes=["222", "111"]))
     assert "111" in caught.value.message
     assert products.get_many(T, ["p2", "p3"]) == []
-    assert products.find_by_barcode(T, "222") is None
+    assert products.barcode_owners(T, ["222"]) == {}
     assert _search("third") == [] and _search("other") == []
 
 
@@ -125,10 +124,14 @@ def test_group_names_are_unique_per_tenant() -> None:
 def test_price_entries_are_replaced_and_read_for_many_products() -> None:
     one = PriceEntry("p1", Decimal("1.00"), [Tier(Decimal(10), Decimal("0.90"))])
     two = PriceEntry("p2", Decimal("2.00"), [])
-    prices.replace_customer_entries(T, "c1", [one, two])
-    prices.replace_customer_entries(T, "c1", [PriceEntry("p2", Decimal("1.50"), [])])
+    customer = keys.customer_prices_pk(T, "c1")
+    prices.write_entries(customer, *prices.changes([], [one, two]))
+    prices.write_entries(
+        customer, *prices.changes(prices.customer_entries(T, "c1"), [PriceEntry("p2", Decimal("1.50"), [])])
+    )
     assert prices.customer_entries(T, "c1") == [PriceEntry("p2", Decimal("1.50"), [])]
     ListPricesItem(*keys.list_prices(T, "p1"), lists={}).save()  # written with the product
-    prices.replace_list_entries(T, "l1", [one])
-    assert prices.list_entries_for(T, "l1", ["p1", "p2"]) == {"p1": one}
-    assert prices.customer_entries_for("globex", "c1", ["p2"]) == {}
+    prices.write_entries(keys.price_list_entries_pk(T, "l1"), [one], [], by_product=prices.ByProduct(T, "l1"))
+    assert prices.list_entries(T, "l1") == [one]
+    assert ListPricesItem.get(*keys.list_prices(T, "p1")).lists.attribute_values == {"l1": prices.rule_json(one)}
+    assert prices.customer_entries("globex", "c1") == []

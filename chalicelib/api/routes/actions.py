@@ -8,11 +8,12 @@ answer included (the page explains a used, expired or superseded link); a client
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.http import Ctx, endpoint, validation_error
 from chalicelib.api.schemas.actions import ActionDecision, ActionOut
@@ -25,6 +26,7 @@ bp = Blueprint(__name__)
 TAGS = ("actions",)
 FORM = "application/x-www-form-urlencoded"
 PATH = "/actions/{token}"
+Body = TypeVar("Body", bound=BaseModel)
 
 
 def links() -> ActionLinks:
@@ -66,22 +68,48 @@ def with_security_headers(response: Response) -> Response:
     return response
 
 
-def show(ctx: Ctx, token: str) -> Response:
+def refused(ctx: Ctx, exc: OrderGateError, again: Callable[[str, int], Response] | None = None) -> Response:
+    """An action of a link page refused (the action pages' and the password pages'): the error envelope for
+    JSON; for a browser the page again, as it is now, with what went wrong on top (`again`), or a page saying
+    why there is none."""
     from chalicelib.api import action_page
     from chalicelib.api.errors import error_response, status_of
 
-    json_wanted = wants_json(ctx)
+    if wants_json(ctx):
+        return with_security_headers(error_response(exc))
+    if isinstance(exc, NotFoundError):
+        return action_page.not_found()
+    if again is not None:
+        try:
+            message = exc.message if not exc.details else " ".join(d["message"] for d in exc.details)
+            return again(message, status_of(exc))
+        except OrderGateError:
+            pass
+    return action_page.refused(exc.message, status_of(exc))
+
+
+def form_or_json(ctx: Ctx, model: type[Body]) -> Body:
+    """The body of a link page's POST: the page's plain form (only the model's fields), or JSON."""
+    if not (ctx.header("content-type") or "").lower().startswith(FORM):
+        return ctx.body(model)
+    try:
+        fields = parse_qs(ctx.raw_body().decode("utf-8"), keep_blank_values=True, max_num_fields=10)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedRequestError("The form could not be read.") from exc
+    try:
+        return model.model_validate({k: v[0] for k, v in fields.items() if k in model.model_fields})
+    except ValidationError as exc:
+        raise validation_error(exc) from exc
+
+
+def show(ctx: Ctx, token: str) -> Response:
+    from chalicelib.api import action_page
+
     try:
         view = links().view(token)
     except OrderGateError as exc:
-        if json_wanted:
-            return with_security_headers(error_response(exc))
-        return (
-            action_page.not_found()
-            if isinstance(exc, NotFoundError)
-            else action_page.refused(exc.message, status_of(exc))
-        )
-    return as_json(view) if json_wanted else action_page.render(view)
+        return refused(ctx, exc)
+    return as_json(view) if wants_json(ctx) else action_page.render(view)
 
 
 @endpoint(
@@ -131,38 +159,12 @@ def action_page_head(ctx: Ctx, token: str) -> Response:
 )
 def action_decide(ctx: Ctx, token: str) -> Response:
     from chalicelib.api import action_page
-    from chalicelib.api.errors import error_response, status_of
 
-    json_wanted = wants_json(ctx)
     try:
-        body = decision_of(ctx)
+        body = form_or_json(ctx, ActionDecision)
         view = links().decide(token, body.decision, body.reason)
     except OrderGateError as exc:
-        if json_wanted:
-            return with_security_headers(error_response(exc))
-        if isinstance(exc, NotFoundError):
-            return action_page.not_found()
-        try:  # the page again, as it is now, with what went wrong on top
-            current = links().view(token)
-        except OrderGateError:
-            return action_page.refused(exc.message, status_of(exc))
-        message = exc.message if not exc.details else " ".join(d["message"] for d in exc.details)
-        return action_page.render(current, error=message, status=status_of(exc))
-    return as_json(view) if json_wanted else action_page.render(view)
-
-
-def decision_of(ctx: Ctx) -> ActionDecision:
-    content_type = (ctx.header("content-type") or "").lower()
-    if not content_type.startswith(FORM):
-        return ctx.body(ActionDecision)
-    try:
-        fields = parse_qs(
-            ctx.raw_body().decode("utf-8"), keep_blank_values=True, max_num_fields=10, strict_parsing=False
+        return refused(
+            ctx, exc, lambda error, status: action_page.render(links().view(token), error=error, status=status)
         )
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MalformedRequestError("The form could not be read.") from exc
-    data = {k: v[0] for k, v in fields.items() if k in ("decision", "reason")}
-    try:
-        return ActionDecision.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(exc) from exc
+    return as_json(view) if wants_json(ctx) else action_page.render(view)

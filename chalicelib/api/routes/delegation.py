@@ -27,8 +27,7 @@ def _svc() -> DelegationService:
 
 
 def _out(d: Delegation) -> Response:
-    body = DelegationOut(delegate_id=d.delegate_id, starts_on=d.starts_on, ends_on=d.ends_on)
-    return json_response(body)
+    return json_response(DelegationOut.model_validate(d, from_attributes=True))
 
 
 @endpoint(

@@ -26,19 +26,7 @@ def svc() -> OrderService:
 
 
 def document_out(a: Attachment) -> DocumentOut:
-    return DocumentOut(
-        id=a.id,
-        filename=a.filename,
-        content_type=a.content_type,
-        size=a.size,
-        kind=a.kind,
-        visible_to_customer=a.visible_to_customer,
-        uploaded_by=a.uploaded_by,
-        uploaded_at=a.uploaded_at,
-        status="available" if a.status == "available" else "pending",
-        shipment_id=a.shipment_id,
-        invoice_id=a.invoice_id,
-    )
+    return DocumentOut.model_validate(a, from_attributes=True)
 
 
 @endpoint(

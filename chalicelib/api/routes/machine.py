@@ -186,28 +186,11 @@ WH = ("webhooks",)
 
 
 def endpoint_out(e: Endpoint) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "url": e.url,
-        "event_types": list(e.event_types),
-        "description": e.description,
-        "enabled": e.enabled,
-        "created_at": e.created_at,
-        "disabled_reason": e.disabled_reason,
-    }
+    return WebhookOut.model_validate(e, from_attributes=True).model_dump(mode="json")
 
 
 def delivery_out(d: Delivery) -> dict[str, Any]:
-    return {
-        "id": d.id,
-        "event_id": d.event_id,
-        "event_type": d.event_type,
-        "status": d.status,
-        "attempts": d.attempts,
-        "last_status_code": d.last_status_code,
-        "last_error": d.last_error,
-        "next_attempt_at": d.next_attempt_at,
-    }
+    return DeliveryOut.model_validate(d, from_attributes=True).model_dump(mode="json")
 
 
 @endpoint(

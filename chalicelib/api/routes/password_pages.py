@@ -6,15 +6,13 @@ no-referrer, unframeable; HTML for browsers, JSON for a client asking for it."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, Response
-from pydantic import ValidationError
 
-from chalicelib.api.http import Ctx, endpoint, validation_error
-from chalicelib.api.routes.actions import FORM, wants_json, with_security_headers
+from chalicelib.api.http import Ctx, endpoint
+from chalicelib.api.routes.actions import FORM, form_or_json, refused, wants_json
 from chalicelib.api.schemas.auth import PasswordLinkOut, PasswordSet
-from chalicelib.domain.errors import MalformedRequestError, NotFoundError, OrderGateError
+from chalicelib.domain.errors import OrderGateError
 
 if TYPE_CHECKING:
     from chalicelib.services.password_links import PasswordLinks, PasswordView
@@ -41,29 +39,13 @@ def as_json(view: PasswordView, status: str) -> Response:
     return Response(body=body, status_code=200, headers={"Content-Type": "application/json", **SECURITY_HEADERS})
 
 
-def refused(ctx: Ctx, exc: OrderGateError, token: str) -> Response:
-    from chalicelib.api import action_page
-    from chalicelib.api.errors import error_response, status_of
-
-    if wants_json(ctx):
-        return with_security_headers(error_response(exc))
-    if isinstance(exc, NotFoundError):
-        return action_page.not_found()
-    try:  # the page again, as it is now, with what went wrong on top
-        view = links().view(token)
-    except OrderGateError:
-        return action_page.refused(exc.message, status_of(exc))
-    message = exc.message if not exc.details else " ".join(d["message"] for d in exc.details)
-    return action_page.password_page(view, error=message, status=status_of(exc))
-
-
 def show(ctx: Ctx, token: str) -> Response:
     from chalicelib.api import action_page
 
     try:
         view = links().view(token)
     except OrderGateError as exc:
-        return refused(ctx, exc, token)
+        return refused(ctx, exc)
     return as_json(view, view.state) if wants_json(ctx) else action_page.password_page(view)
 
 
@@ -116,20 +98,9 @@ def password_page_post(ctx: Ctx, token: str) -> Response:
     from chalicelib.api import action_page
 
     try:
-        view = links().set_password(token, password_of(ctx).password)
+        view = links().set_password(token, form_or_json(ctx, PasswordSet).password)
     except OrderGateError as exc:
-        return refused(ctx, exc, token)
+        return refused(
+            ctx, exc, lambda error, status: action_page.password_page(links().view(token), error=error, status=status)
+        )
     return as_json(view, "password_set") if wants_json(ctx) else action_page.password_page(view, done=True)
-
-
-def password_of(ctx: Ctx) -> PasswordSet:
-    if not (ctx.header("content-type") or "").lower().startswith(FORM):
-        return ctx.body(PasswordSet)
-    try:
-        fields = parse_qs(ctx.raw_body().decode("utf-8"), keep_blank_values=True, max_num_fields=10)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MalformedRequestError("The form could not be read.") from exc
-    try:
-        return PasswordSet.model_validate({k: v[0] for k, v in fields.items() if k == "password"})
-    except ValidationError as exc:
-        raise validation_error(exc) from exc

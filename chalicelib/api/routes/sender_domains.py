@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import PAGE, Ctx, endpoint, json_response, no_content
-from chalicelib.api.schemas.sender_domains import DnsRecordOut, SenderDomainCreate, SenderDomainList, SenderDomainOut
+from chalicelib.api.schemas.sender_domains import SenderDomainCreate, SenderDomainList, SenderDomainOut
 from chalicelib.bootstrap import get_services
 from chalicelib.domain.permissions import Permission as P
 
@@ -19,8 +19,7 @@ TAGS = ("sender-domains",)
 
 
 def _out(d: SenderDomainView) -> SenderDomainOut:
-    records = [DnsRecordOut(type=r.type, name=r.name, value=r.value) for r in d.dns_records]
-    return SenderDomainOut(domain=d.domain, status=d.status, dns_records=records, created_at=d.created_at)
+    return SenderDomainOut.model_validate(d, from_attributes=True)
 
 
 @endpoint(

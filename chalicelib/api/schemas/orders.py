@@ -81,8 +81,9 @@ class LineIn(ProductRefIn):
     requested_delivery_date: Day | None = None
 
 
-class OrderCreate(RequestModel):
-    customer_id: Id | None = None
+class OrderHeaderIn(RequestModel):
+    """The header a draft is created with and a PATCH changes."""
+
     site_id: Id | None = None
     customer_reference: ShortText | None = None
     requested_delivery_date: Day | None = None
@@ -91,23 +92,19 @@ class OrderCreate(RequestModel):
     billing_address_id: Id | None = None
     payment_method: Code | None = None
     notes: LongText | None = None
+
+
+class OrderCreate(OrderHeaderIn):
+    customer_id: Id | None = None
     lines: Annotated[list[LineIn], Field(max_length=1000)] = []
 
 
 SupplierReference = Annotated[Line, Field(min_length=1, max_length=100)]
 
 
-class OrderPatch(RequestModel):
-    site_id: Id | None = None
-    customer_reference: ShortText | None = None
+class OrderPatch(OrderHeaderIn):
     # The supplier's (ERP's) number: staff with orders.review, in any status; null clears it.
     supplier_reference: SupplierReference | None = None
-    requested_delivery_date: Day | None = None
-    delivery_address_id: Id | None = None
-    delivery_method: Code | None = None
-    billing_address_id: Id | None = None
-    payment_method: Code | None = None
-    notes: LongText | None = None
 
 
 class LineAdd(LineIn):
