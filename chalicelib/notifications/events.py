@@ -357,6 +357,7 @@ def _approval_mail(
         ],
         approve_link=approve_link,
         reject_link=reject_link,
+        proposal=kind == "proposal",
     )
 
 

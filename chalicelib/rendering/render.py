@@ -138,8 +138,9 @@ class Mail:
     tax: str | None = None
     order_link: str | None = None  # {portal_url}/orders/{id}
     portal_link: str | None = None  # {portal_url}/login
-    approve_link: str | None = None
+    approve_link: str | None = None  # the yes and no of a decision link: Approve/Reject, or Accept/Decline
     reject_link: str | None = None
+    proposal: bool = False  # the links decide a proposal (Accept/Decline), not an approval
     password_link: str | None = None  # an invitation's or a reset's {public_api_url}/password-reset/{token}
     covered: str | None = None  # a delegate's e-mail: the approver they stand in for (single-line)
 
@@ -173,6 +174,8 @@ def email(event: str, w: Words, mail: Mail) -> Rendered:
         "portal_link": mail.portal_link,
         "approve_link": mail.approve_link,
         "reject_link": mail.reject_link,
+        "yes_label": w.labels["accept" if mail.proposal else "approve"],
+        "no_label": w.labels["decline" if mail.proposal else "reject"],
         "password_link": mail.password_link,
     }
     subject = one_line(w.say(entry["subject"], **values))  # one line: it becomes a header

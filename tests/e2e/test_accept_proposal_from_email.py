@@ -54,7 +54,7 @@ def test_an_approver_accepts_a_proposal_from_the_email_in_a_real_browser(stack: 
 
     wait_for_mail(stack, "carl@cafe.example", "waits for an approver")
     mail = wait_for_mail(stack, "dora@cafe.example", "needs your approval")
-    found = re.search(r"Approve: (http://\S+/actions/\S+)", text_of(mail))
+    found = re.search(r"Accept: (http://\S+/actions/\S+)", text_of(mail))
     assert found, text_of(mail)
     link = found.group(1)
 

@@ -71,6 +71,10 @@ def test_a_proposal_that_needs_approval_reaches_the_approvers_with_accept_and_de
     assert "waits for an approver" in sent["buyer@example.test"].subject
     assert "/actions/" not in sent["buyer@example.test"].text
     token = token_of(sent["boss@example.test"])
+    # Its links are labelled as the page they open: Accept and Decline, not Approve and Reject.
+    boss = sent["boss@example.test"]
+    assert "Accept: " in boss.text and "Decline (with a reason): " in boss.text and "Approve:" not in boss.text
+    assert ">Accept</a>" in boss.html and ">Approve</a>" not in boss.html
     # The buyer may not accept it: a 403 that says why, and nothing changes.
     refused = world.buyer.post(f"/orders/{o['id']}/accept")
     assert refused.status_code == 403 and "approver" in refused.json["error"]["message"]

@@ -37,7 +37,7 @@ SAMPLE: dict[str, str | None] = {
     "username": "anna",
     "customer_numbers": "C-1",
 }
-LINKS = {
+LINKS: dict[str, Any] = {
     "order_link": "https://portal.example/orders/1",
     "portal_link": "https://portal.example/login",
     "approve_link": "https://api.example/actions/t",
