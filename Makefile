@@ -42,7 +42,8 @@ run: $(STAMP) java $(DYNAMODB_LOCAL)
 
 ## Lint, type-check and run every test layer on moto, then the DynamoDB suites (integration,
 ## functional) again on DynamoDB Local. The e2e approval test drives Debian's chromium.
-## README.md ("Tests") says how long each part takes.
+## README.md ("Tests on two engines") says how long each part takes (CPU time, and the wall time it
+## suggests on a quiet 2-core machine: an estimated 12-15 minutes in all).
 CHROMIUM ?= /usr/bin/chromium
 test: $(STAMP) $(VERIFIER) $(CLIENTS) java $(DYNAMODB_LOCAL)
 	@test -x $(CHROMIUM) || { echo "make test: the e-mail approval test needs Debian's chromium at $(CHROMIUM), and it is missing."; \
@@ -52,7 +53,7 @@ test: $(STAMP) $(VERIFIER) $(CLIENTS) java $(DYNAMODB_LOCAL)
 	$(CFN_LINT) $(INFRA_TEMPLATES)
 	$(MAKE) --no-print-directory test-moto test-dynamodb-local
 
-## Every test on moto (the first engine).
+## Every test on moto (the first engine); most of its time is the functional tests' set-up.
 test-moto: $(STAMP) $(CLIENTS)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --engine moto
 
