@@ -149,7 +149,6 @@ class OrderChange(Protocol):
         ...
 
 
-
 class OrderWrites:
     _claim: Claim | None = None  # the request's Idempotency-Key, claimed by its write (`claiming`)
 
