@@ -77,9 +77,6 @@ class DynamoDBLocal:
         command = [
             java(),
             f"-Xmx{self._heap_mb}m",
-            # The client JIT only: requests are short and many, and a run is minutes long, so C2's
-            # compilation costs more CPU than it saves (a sample of 62 functional tests: 31 s -> 21 s).
-            "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC",  # one GC thread: the machines have 2 cores shared by everything
             f"-Djava.library.path={path.parent / 'DynamoDBLocal_lib'}",
             "-jar",
