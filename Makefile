@@ -118,13 +118,13 @@ clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache build devstack/node_modules
 
 ## The independent webhook signature verifier the tests use (Standard Webhooks' JavaScript library):
-## installed by `make test` where npm is (this project's machines have it), else its tests say how.
+## installed by `make test` (npm is required, as for DynamoDB Local and the generated clients).
 webhook-verifier: $(VERIFIER)
 
 $(VERIFIER): tests/webhook_verifier/package-lock.json
 	@if command -v npm >/dev/null; then \
 		cd tests/webhook_verifier && npm ci --no-audit --no-fund --silent && touch node_modules/.installed; \
-	else echo "npm not found: the independent webhook signature test will skip (install Node.js, then make webhook-verifier)"; fi
+	else echo "npm not found: the independent webhook signature test needs it (install Node.js and npm, then make webhook-verifier)"; exit 1; fi
 
 ## The pinned TypeScript client generators (openapi-typescript, openapi-fetch, tsc) that
 ## tests/e2e/test_generated_clients.py runs on the served document; README "Generated clients".
